@@ -1,0 +1,47 @@
+// The flat ABI: pointers into this module's memory, sizes and scalars. Nothing here knows
+// about measures or flows. The host lays its arrays out from heapBase() upward and grows
+// memory itself; the stub runtime never allocates.
+import { packKeys, reduce, paddedKeys, workBytes, TILE } from './kernels/softmax';
+import { expF64x2, expF32x4 } from './simd/exp';
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function tileSize(): i32 {
+  return TILE;
+}
+
+export function paddedKeysF64(m: i32): i32 { return paddedKeys<f64>(m); }
+export function paddedKeysF32(m: i32): i32 { return paddedKeys<f32>(m); }
+export function workBytesF64(k: i32): i32 { return workBytes<f64>(k); }
+export function workBytesF32(k: i32): i32 { return workBytes<f32>(k); }
+
+export function packKeysF64(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize): void {
+  packKeys<f64>(y, m, d, h, v, k, soa);
+}
+export function packKeysF32(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize): void {
+  packKeys<f32>(y, m, d, h, v, k, soa);
+}
+
+export function reduceF64(
+  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
+  lse: usize, mean: usize, work: usize,
+): void {
+  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work);
+}
+export function reduceF32(
+  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
+  lse: usize, mean: usize, work: usize,
+): void {
+  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work);
+}
+
+/** out[i] = exp(x[i]) through the kernel's vector exp; n must be a multiple of 2 (the host pads). */
+export function expArrayF64(x: usize, n: i32, out: usize): void {
+  for (let i = 0; i < n; i += 2) v128.store(out + <usize>i * 8, expF64x2(v128.load(x + <usize>i * 8)));
+}
+/** out[i] = exp(x[i]) in f32; n must be a multiple of 4 (the host pads). */
+export function expArrayF32(x: usize, n: i32, out: usize): void {
+  for (let i = 0; i < n; i += 4) v128.store(out + <usize>i * 4, expF32x4(v128.load(x + <usize>i * 4)));
+}

@@ -1,0 +1,59 @@
+// Vector exp for the kernel, which only ever feeds it s - max <= 0 (and -inf for
+// masked or zero-weight keys). Classic range reduction x = k ln2 + r, |r| <= ln2/2,
+// a polynomial for e^r, and 2^k assembled in the exponent bits.
+// Underflow (x below the smallest normal) returns exactly 0, -inf included.
+
+// f64: Cody–Waite split of ln2 (the high part has 32 significant bits, so k*LN2_HI is exact),
+// and the Taylor series of e^r to degree 12: truncation error <= r^13/13! < 2e-16 relative.
+const LOG2E: f64 = 1.4426950408889634;
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const ROUND_MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits
+const F64_MIN_ARG: f64 = -708.39; // e^x below the smallest normal double
+const F64_MAX_ARG: f64 = 709.0;
+
+@inline export function expF64x2(x: v128): v128 {
+  const underflow = f64x2.lt(x, f64x2.splat(F64_MIN_ARG));
+  x = f64x2.pmin(f64x2.pmax(x, f64x2.splat(F64_MIN_ARG)), f64x2.splat(F64_MAX_ARG));
+  const t = f64x2.add(f64x2.mul(x, f64x2.splat(LOG2E)), f64x2.splat(ROUND_MAGIC));
+  const k = f64x2.sub(t, f64x2.splat(ROUND_MAGIC));
+  let r = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  r = f64x2.sub(r, f64x2.mul(k, f64x2.splat(LN2_LO)));
+  let p = f64x2.splat(1.0 / 479001600.0); // 1/12!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  // t's low bits hold k; (k + 1023) << 52 is 2^k.
+  const scale = i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52);
+  return v128.andnot(f64x2.mul(p, scale), underflow);
+}
+
+// f32: Cephes expf (two-part ln2, degree-7 minimax polynomial), max error about 1 ulp.
+const F32_MIN_ARG: f32 = -87.33;
+const F32_MAX_ARG: f32 = 88.0;
+
+@inline export function expF32x4(x: v128): v128 {
+  const underflow = f32x4.lt(x, f32x4.splat(F32_MIN_ARG));
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(F32_MIN_ARG)), f32x4.splat(F32_MAX_ARG));
+  const k = f32x4.nearest(f32x4.mul(x, f32x4.splat(<f32>1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(<f32>0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(<f32>-2.12194440e-4)));
+  let p = f32x4.splat(<f32>1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(<f32>1.0));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(p, scale), underflow);
+}

@@ -1,0 +1,50 @@
+// npm run bench: runs every suite, prints ns per pair and the wasm/JS ratios, and writes
+// bench/results/summary.json. MEANFIELD_NATIVE=1 also runs ../shared/bench/native/run.sh.
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import { init } from '../src/index.js';
+import { kernelBench, type Row } from './kernel.js';
+
+const TARGETS: Record<string, number> = { 'wasm f32': 5, 'wasm f64': 10 };
+
+function native(): Record<string, number> {
+  const script = '../shared/bench/native/run.sh';
+  if (process.env.MEANFIELD_NATIVE !== '1' || !existsSync(script)) return {};
+  try {
+    const out = execFileSync('bash', [script, '4096'], { encoding: 'utf8' });
+    const values = [...out.matchAll(/([\d.]+) ns\/pair/g)].map((m) => Number(m[1]));
+    return { 'native widest': values[0], 'native 128-bit': values[1] };
+  } catch {
+    return {};
+  }
+}
+
+async function main(): Promise<void> {
+  await init();
+  const rows: Row[] = [];
+  await kernelBench(rows);
+  const ns = (c: string, n: number, v: string) => rows.find((r) => r.case === c && r.n === n && r.variant === v)?.nsPerPair ?? NaN;
+  const nat = native();
+  const lines = ['| case | N | wasm f64 ns/pair | wasm f32 ns/pair | js f64 ns/pair | js / wasm f64 | js / wasm f32 |', '|---|---|---|---|---|---|---|'];
+  const cases = [...new Set(rows.map((r) => `${r.case}|${r.n}`))];
+  for (const key of cases) {
+    const [c, nText] = key.split('|');
+    const n = Number(nText);
+    const [w64, w32, js] = [ns(c, n, 'wasm f64'), ns(c, n, 'wasm f32'), ns(c, n, 'js f64')];
+    lines.push(`| ${c} | ${n} | ${w64.toFixed(2)} | ${w32.toFixed(2)} | ${js.toFixed(1)} | ${(js / w64).toFixed(1)}x | ${(js / w32).toFixed(1)}x |`);
+  }
+  console.log(`\n${lines.join('\n')}\n`);
+  for (const [variant, target] of Object.entries(TARGETS)) {
+    const v = ns('attention-velocity', 4096, variant);
+    console.log(`target ${variant} <= ${target} ns/pair (attention, N = 4096, one thread): ${v.toFixed(2)} ${v <= target ? 'PASS' : 'MISS'}`);
+  }
+  for (const [k, v] of Object.entries(nat)) {
+    console.log(`${k}: ${v} ns/pair; wasm f32 / ${k} = ${(ns('attention-velocity', 4096, 'wasm f32') / v).toFixed(2)}`);
+  }
+  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, native: nat, table: lines.join('\n') };
+  writeFileSync('bench/results/summary.json.tmp', JSON.stringify(summary, null, 2));
+  renameSync('bench/results/summary.json.tmp', 'bench/results/summary.json');
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,72 @@
+// The pure-JS twin of the Wasm kernel: the same mathematics in plain TypeScript, the
+// reference in tests and the baseline in benchmarks. Two passes per query row over an
+// O(m) score buffer: scores and their max, then exp(s - max) sums.
+import type { Backend, Precision, ReduceArgs } from './types.js';
+
+/** With precision 'f32' the inputs are rounded to float32, as the Wasm f32 kernel sees them. */
+function atPrecision(a: Float64Array | null, precision: Precision): Float64Array | Float32Array | null {
+  if (a === null || precision === 'f64') return a;
+  return Float32Array.from(a);
+}
+
+let scratch = new Float64Array(0);
+
+export const jsBackend: Backend = {
+  name: 'js',
+
+  softmaxReduce(args: ReduceArgs): void {
+    const { n, m, d, k, beta, causal, lse, mean } = args;
+    const x = atPrecision(args.x, args.precision)!;
+    const y = atPrecision(args.y, args.precision)!;
+    const h = atPrecision(args.logWeights, args.precision);
+    const v = atPrecision(args.values, args.precision);
+    const sqdist = args.score === 'sqdist';
+    if (scratch.length < m) scratch = new Float64Array(m);
+    const s = scratch;
+    for (let i = 0; i < n; i++) {
+      const lim = causal ? Math.min(i + 1, m) : m;
+      const xi = i * d;
+      let max = -Infinity;
+      for (let j = 0; j < lim; j++) {
+        const yj = j * d;
+        let acc = 0;
+        if (sqdist) {
+          for (let c = 0; c < d; c++) { const t = x[xi + c] - y[yj + c]; acc += t * t; }
+          acc = -acc;
+        } else {
+          for (let c = 0; c < d; c++) acc += x[xi + c] * y[yj + c];
+        }
+        const sj = beta * acc + (h === null ? 0 : h[j]);
+        s[j] = sj;
+        if (sj > max) max = sj;
+      }
+      if (max === -Infinity) {
+        // Every key has weight zero: the sum is empty.
+        lse[i] = -Infinity;
+        if (mean !== null) for (let c = 0; c < k; c++) mean[i * k + c] = NaN;
+        continue;
+      }
+      let sum = 0;
+      if (mean !== null && v !== null) {
+        const out = i * k;
+        for (let c = 0; c < k; c++) mean[out + c] = 0;
+        for (let j = 0; j < lim; j++) {
+          const w = Math.exp(s[j] - max);
+          sum += w;
+          const vj = j * k;
+          for (let c = 0; c < k; c++) mean[out + c] += w * v[vj + c];
+        }
+        for (let c = 0; c < k; c++) mean[out + c] /= sum;
+      } else {
+        for (let j = 0; j < lim; j++) sum += Math.exp(s[j] - max);
+      }
+      lse[i] = max + Math.log(sum);
+    }
+  },
+
+  exp(x: Float64Array, precision: Precision): Float64Array {
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = precision === 'f32' ? Math.fround(Math.exp(Math.fround(x[i]))) : Math.exp(x[i]);
+    return out;
+  },
+};

@@ -1,0 +1,40 @@
+/** What every backend computes: the one softmax-weighted reduction of DESIGN.md. */
+
+export type BackendName = 'wasm' | 'js';
+export type Precision = 'f64' | 'f32';
+export type Score = 'dot' | 'sqdist';
+
+/**
+ * One call of the reduction. For every query row i < n:
+ *   lse[i]  = log sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j)
+ *   mean[i] = sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j - lse[i]) * v_j
+ * with s = <x, y> ('dot') or -|x - y|^2 ('sqdist'), J(i) = {j <= i} when causal, all j otherwise.
+ * Arrays are row-major; outputs are written in place (no allocation in hot loops).
+ */
+export interface ReduceArgs {
+  x: Float64Array;
+  n: number;
+  y: Float64Array;
+  m: number;
+  d: number;
+  /** h (length m), or null for h = 0. Entries may be -Infinity (zero-weight keys). */
+  logWeights: Float64Array | null;
+  /** v (m x k), or null when only lse is wanted (then k = 0). */
+  values: Float64Array | null;
+  k: number;
+  beta: number;
+  score: Score;
+  causal: boolean;
+  precision: Precision;
+  /** Output, length n. */
+  lse: Float64Array;
+  /** Output, n x k, or null when values is null. */
+  mean: Float64Array | null;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  softmaxReduce(args: ReduceArgs): void;
+  /** exp through the backend's own exp (the kernel's vector exp for wasm), for accuracy tests. */
+  exp(x: Float64Array, precision: Precision): Float64Array;
+}

@@ -1,0 +1,218 @@
+// A Measure: n weighted points in R^d, on the unit sphere, or on the circle (angle form).
+import { InvalidArgumentError } from './errors.js';
+import { Random, requireSeed } from './random.js';
+import { integerAtLeast, oneOf, positiveNumber, toFloat64 } from './validate.js';
+
+export type Space = 'euclidean' | 'sphere' | 'circle';
+const SPACES = ['euclidean', 'sphere', 'circle'] as const;
+const TWO_PI = 2 * Math.PI;
+/** Points of a 'sphere' measure must have norm 1 within this. */
+export const SPHERE_TOLERANCE = 1e-9;
+
+export interface MeasureOptions {
+  /** Point dimension; required for flat arrays, inferred from number[][]. */
+  dim?: number;
+  /** Non-negative, not all zero; default uniform 1/n. Stored as given (see normalized()). */
+  weights?: Float64Array | number[];
+  /** Default 'euclidean'. 'circle' is angle form: dim 1, angles wrapped into [0, 2π). */
+  space?: Space;
+}
+
+export interface MeasureJSON {
+  dim: number;
+  space: Space;
+  points: number[];
+  weights: number[];
+}
+
+export class Measure {
+  /** Row-major n x dim. */
+  readonly points: Float64Array;
+  readonly weights: Float64Array;
+  readonly dim: number;
+  /** Number of points n. */
+  readonly size: number;
+  readonly space: Space;
+
+  constructor(points: Float64Array | number[] | number[][], options: MeasureOptions = {}) {
+    const space = oneOf('space', options.space ?? 'euclidean', SPACES);
+    let flat: Float64Array;
+    let dim: number;
+    if (Array.isArray(points) && points.length > 0 && Array.isArray(points[0])) {
+      const rows = points as number[][];
+      dim = rows[0].length;
+      if (options.dim !== undefined && options.dim !== dim) throw new InvalidArgumentError('dim', options.dim, `must equal the row length ${dim} of points`);
+      flat = new Float64Array(rows.length * dim);
+      rows.forEach((row, i) => {
+        if (!Array.isArray(row) || row.length !== dim) throw new InvalidArgumentError(`points[${i}]`, row, `must be an array of length ${dim} like points[0]`);
+        for (let c = 0; c < dim; c++) flat[i * dim + c] = row[c];
+      });
+    } else {
+      flat = Float64Array.from(toFloat64('points', points));
+      dim = options.dim ?? (space === 'circle' ? 1 : NaN);
+      if (options.dim === undefined && space !== 'circle') throw new InvalidArgumentError('dim', undefined, 'is required when points is a flat array');
+    }
+    integerAtLeast('dim', dim, 1);
+    if (flat.length === 0) throw new InvalidArgumentError('points', points, 'must hold at least one point (n >= 1)');
+    if (flat.length % dim !== 0) throw new InvalidArgumentError('points.length', flat.length, `must be a multiple of dim = ${dim}`);
+    const n = flat.length / dim;
+    for (let i = 0; i < flat.length; i++) {
+      if (!Number.isFinite(flat[i])) {
+        throw new InvalidArgumentError('points', flat[i], 'must be finite', `at index ${i} (point ${Math.floor(i / dim)}, coordinate ${i % dim})`);
+      }
+    }
+    if (space === 'circle') {
+      if (dim !== 1) throw new InvalidArgumentError('dim', dim, "must be 1 for space 'circle' (points are angles)");
+      for (let i = 0; i < n; i++) flat[i] = wrap(flat[i]);
+    }
+    if (space === 'sphere') {
+      for (let i = 0; i < n; i++) {
+        let r = 0;
+        for (let c = 0; c < dim; c++) r += flat[i * dim + c] ** 2;
+        r = Math.sqrt(r);
+        if (Math.abs(r - 1) > SPHERE_TOLERANCE) {
+          throw new InvalidArgumentError('points', `a point of norm ${r}`, `must lie on the unit sphere (| |x| - 1 | <= ${SPHERE_TOLERANCE}) for space 'sphere'`, `at point ${i}`);
+        }
+      }
+    }
+    this.points = flat;
+    this.dim = dim;
+    this.size = n;
+    this.space = space;
+    this.weights = checkWeights(options.weights, n);
+  }
+
+  /** Total mass: the sum of the weights. */
+  get mass(): number {
+    let s = 0;
+    for (let i = 0; i < this.size; i++) s += this.weights[i];
+    return s;
+  }
+
+  /** The probability measure: weights scaled to sum to 1. */
+  normalized(): Measure {
+    const m = this.mass;
+    return new Measure(this.points, { dim: this.dim, space: this.space, weights: this.weights.map((w) => w / m) });
+  }
+
+  copy(): Measure {
+    return new Measure(this.points, { dim: this.dim, space: this.space, weights: this.weights });
+  }
+
+  /** The same weights and space on new points of the same shape. */
+  withPoints(points: Float64Array): Measure {
+    if (points.length !== this.points.length) throw new InvalidArgumentError('points.length', points.length, `must equal ${this.points.length} (n x dim of this measure)`);
+    return new Measure(points, { dim: this.dim, space: this.space, weights: this.weights });
+  }
+
+  /** A copy of point i. */
+  point(i: number): Float64Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new InvalidArgumentError('i', i, `must be an integer in [0, ${this.size})`);
+    return this.points.slice(i * this.dim, (i + 1) * this.dim);
+  }
+
+  toArray(): number[][] {
+    return Array.from({ length: this.size }, (_, i) => Array.from(this.points.subarray(i * this.dim, (i + 1) * this.dim)));
+  }
+
+  /** Plain numbers: exact for every double but the sign of zero (JSON has no -0). */
+  toJSON(): MeasureJSON {
+    return { dim: this.dim, space: this.space, points: Array.from(this.points), weights: Array.from(this.weights) };
+  }
+
+  static fromJSON(json: MeasureJSON | string): Measure {
+    const j = typeof json === 'string' ? (JSON.parse(json) as MeasureJSON) : json;
+    if (j === null || typeof j !== 'object' || !Array.isArray(j.points)) throw new InvalidArgumentError('json', j, 'must be the output of Measure.toJSON()');
+    return new Measure(j.points, { dim: j.dim, space: j.space, weights: j.weights });
+  }
+
+  /** n points uniform on the unit sphere S^{d-1} (normalised standard Gaussian vectors). */
+  static uniformSphere(n: number, d: number, options: { seed: number; weights?: Float64Array | number[] }): Measure {
+    const rng = new Random(requireSeed('seed', options?.seed));
+    const x = sized(n, d);
+    for (let i = 0; i < n; i++) {
+      let r = 0;
+      while (r === 0) {
+        r = 0;
+        for (let c = 0; c < d; c++) { x[i * d + c] = rng.normal(); r += x[i * d + c] ** 2; }
+      }
+      r = Math.sqrt(r);
+      for (let c = 0; c < d; c++) x[i * d + c] /= r;
+    }
+    return new Measure(x, { dim: d, space: 'sphere', weights: options.weights });
+  }
+
+  /** n Gaussian points with the given mean (number or per-coordinate) and std > 0. */
+  static gaussian(n: number, d: number, options: { seed: number; mean?: number | number[]; std?: number | number[]; weights?: Float64Array | number[] }): Measure {
+    const rng = new Random(requireSeed('seed', options?.seed));
+    const mean = perCoordinate('mean', options.mean ?? 0, d);
+    const std = perCoordinate('std', options.std ?? 1, d);
+    std.forEach((s) => positiveNumber('std', s));
+    const x = sized(n, d);
+    for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = mean[c] + std[c] * rng.normal();
+    return new Measure(x, { dim: d, weights: options.weights });
+  }
+
+  /** n points uniform in the box [low, high)^d (numbers or per-coordinate bounds, low < high). */
+  static uniformBox(n: number, d: number, options: { seed: number; low?: number | number[]; high?: number | number[]; weights?: Float64Array | number[] }): Measure {
+    const rng = new Random(requireSeed('seed', options?.seed));
+    const low = perCoordinate('low', options.low ?? 0, d);
+    const high = perCoordinate('high', options.high ?? 1, d);
+    for (let c = 0; c < d; c++) {
+      if (!(low[c] < high[c])) throw new InvalidArgumentError('high', high[c], `must be greater than low (${low[c]})`, `at coordinate ${c}`);
+    }
+    const x = sized(n, d);
+    for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = rng.uniform(low[c], high[c]);
+    return new Measure(x, { dim: d, weights: options.weights });
+  }
+
+  /** n angles uniform on the circle. */
+  static uniformCircle(n: number, options: { seed: number; weights?: Float64Array | number[] }): Measure {
+    const rng = new Random(requireSeed('seed', options?.seed));
+    const x = sized(n, 1);
+    for (let i = 0; i < n; i++) x[i] = TWO_PI * rng.next();
+    return new Measure(x, { dim: 1, space: 'circle', weights: options.weights });
+  }
+
+  /** n equally spaced angles offset + 2πi/n. */
+  static equallySpacedCircle(n: number, options: { offset?: number } = {}): Measure {
+    const x = sized(n, 1);
+    const offset = options.offset ?? 0;
+    for (let i = 0; i < n; i++) x[i] = offset + (TWO_PI * i) / n;
+    return new Measure(x, { dim: 1, space: 'circle' });
+  }
+}
+
+function wrap(t: number): number {
+  const w = t - TWO_PI * Math.floor(t / TWO_PI);
+  return w >= TWO_PI ? 0 : w;
+}
+
+function sized(n: number, d: number): Float64Array {
+  integerAtLeast('n', n, 1);
+  integerAtLeast('d', d, 1);
+  return new Float64Array(n * d);
+}
+
+function perCoordinate(name: string, value: number | number[], d: number): number[] {
+  const v = typeof value === 'number' ? new Array<number>(d).fill(value) : value;
+  if (!Array.isArray(v) || v.length !== d) throw new InvalidArgumentError(name, value, `must be a number or an array of length d = ${d}`);
+  v.forEach((x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidArgumentError(name, x, 'must be finite', `at coordinate ${i}`);
+  });
+  return v;
+}
+
+function checkWeights(weights: Float64Array | number[] | undefined, n: number): Float64Array {
+  if (weights === undefined) return new Float64Array(n).fill(1 / n);
+  const w = Float64Array.from(toFloat64('weights', weights));
+  if (w.length !== n) throw new InvalidArgumentError('weights.length', w.length, `must equal the number of points ${n}`);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(w[i])) throw new InvalidArgumentError('weights', w[i], 'must be finite', `at index ${i}`);
+    if (w[i] < 0) throw new InvalidArgumentError('weights', w[i], 'must be >= 0', `at index ${i}`);
+    total += w[i];
+  }
+  if (!(total > 0)) throw new InvalidArgumentError('weights', 'all zero', 'must have at least one positive entry');
+  return w;
+}

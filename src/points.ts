@@ -1,0 +1,42 @@
+// Accepting point sets in the forms users have them: a Measure, number[][] or a flat
+// row-major Float64Array / number[] with an explicit dim.
+import { InvalidArgumentError } from './errors.js';
+import { Measure } from './measure.js';
+import { allFinite, integerAtLeast, toFloat64 } from './validate.js';
+
+export type PointsInput = Measure | Float64Array | number[] | number[][];
+
+export interface PointSet {
+  data: Float64Array;
+  n: number;
+  d: number;
+  /** The measure's weights when the input was a Measure. */
+  weights: Float64Array | null;
+}
+
+export function pointSet(name: string, value: unknown, dim: number | undefined): PointSet {
+  if (value instanceof Measure) {
+    if (dim !== undefined && dim !== value.dim) throw new InvalidArgumentError('dim', dim, `must equal the dimension ${value.dim} of ${name}`);
+    return { data: value.points, n: value.size, d: value.dim, weights: value.weights };
+  }
+  if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
+    const rows = value as unknown[];
+    const d = (rows[0] as unknown[]).length;
+    if (dim !== undefined && dim !== d) throw new InvalidArgumentError('dim', dim, `must equal the row length ${d} of ${name}`);
+    integerAtLeast(`${name}[0].length`, d, 1);
+    const data = new Float64Array(rows.length * d);
+    rows.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== d) throw new InvalidArgumentError(`${name}[${i}]`, row, `must be an array of length ${d} like every row`);
+      for (let c = 0; c < d; c++) data[i * d + c] = row[c];
+    });
+    allFinite(name, data);
+    return { data, n: rows.length, d, weights: null };
+  }
+  const data = toFloat64(name, value);
+  if (dim === undefined) throw new InvalidArgumentError('dim', dim, `is required when ${name} is a flat array`);
+  integerAtLeast('dim', dim, 1);
+  if (data.length === 0) throw new InvalidArgumentError(name, value, 'must hold at least one point');
+  if (data.length % dim !== 0) throw new InvalidArgumentError(`${name}.length`, data.length, `must be a multiple of dim = ${dim}`);
+  allFinite(name, data);
+  return { data, n: data.length / dim, d: dim, weights: null };
+}

@@ -1,0 +1,95 @@
+// Loading the Wasm core and owning its memory. The only module besides src/backend/wasm.ts
+// that knows WebAssembly exists.
+import { WASM_BASE64 } from './binary.js';
+import { WasmError } from '../errors.js';
+
+/** The flat ABI exported by assembly/index.ts. Pointers are byte offsets into memory. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  tileSize(): number;
+  paddedKeysF64(m: number): number;
+  paddedKeysF32(m: number): number;
+  workBytesF64(k: number): number;
+  workBytesF32(k: number): number;
+  packKeysF64(y: number, m: number, d: number, h: number, v: number, k: number, soa: number): void;
+  packKeysF32(y: number, m: number, d: number, h: number, v: number, k: number, soa: number): void;
+  reduceF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
+    score: number, causal: number, lse: number, mean: number, work: number): void;
+  reduceF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
+    score: number, causal: number, lse: number, mean: number, work: number): void;
+  expArrayF64(x: number, n: number, out: number): void;
+  expArrayF32(x: number, n: number, out: number): void;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/** Compiles and instantiates the embedded module. The ABI imports nothing. */
+export async function instantiateCore(): Promise<CoreExports> {
+  if (typeof WebAssembly === 'undefined') throw new WasmError('this JavaScript engine has no WebAssembly');
+  const bytes = decodeBase64(WASM_BASE64);
+  if (!WebAssembly.validate(bytes)) {
+    throw new WasmError('this engine cannot run the meanfield core: it needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+  }
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return instance.exports as unknown as CoreExports;
+}
+
+const PAGE = 65536;
+
+/**
+ * A bump layout over the module's memory, reset at every call: each call asks for the
+ * bytes it needs from heapBase upward, memory grows only when a call needs more than
+ * any call before it, and repeated calls reuse the same space. Views are made after
+ * growth, per call, so none is ever stale.
+ */
+export class Arena {
+  private readonly base: number;
+  private top: number;
+
+  constructor(private readonly core: CoreExports) {
+    this.base = align(core.heapBase());
+    this.top = this.base;
+  }
+
+  /** Starts a new layout; previous pointers become invalid. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Reserves bytes (16-byte aligned) and returns their offset; grows memory as needed. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    this.top = align(ptr + bytes);
+    const need = this.top - this.core.memory.buffer.byteLength;
+    if (need > 0) {
+      try {
+        this.core.memory.grow(Math.ceil(need / PAGE));
+      } catch (e) {
+        throw new WasmError(`could not grow Wasm memory to ${this.top} bytes: ${(e as Error).message}`);
+      }
+    }
+    return ptr;
+  }
+
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.core.memory.buffer, ptr, length);
+  }
+
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.core.memory.buffer, ptr, length);
+  }
+
+  get byteLength(): number {
+    return this.core.memory.buffer.byteLength;
+  }
+}
+
+function align(n: number): number {
+  return (n + 15) & ~15;
+}
