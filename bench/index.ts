@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import { init } from '../src/index.js';
+import { flowBench, metastabilityBench, type FlowRow } from './flows.js';
 import { kernelBench, type Row } from './kernel.js';
 
 const TARGETS: Record<string, number> = { 'wasm f32': 5, 'wasm f64': 10 };
@@ -42,7 +43,21 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(nat)) {
     console.log(`${k}: ${v} ns/pair; wasm f32 / ${k} = ${(ns('attention-velocity', 4096, 'wasm f32') / v).toFixed(2)}`);
   }
-  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, native: nat, table: lines.join('\n') };
+
+  const flowRows: FlowRow[] = [];
+  await flowBench(flowRows);
+  const sps = (n: number, v: string) => flowRows.find((r) => r.n === n && r.variant === v)?.stepsPerSecond ?? NaN;
+  const flowLines = ['| SA rk4 on S² | wasm f64 steps/s | wasm f32 steps/s | js f64 steps/s | wasm f64 / js | wasm f32 / js |', '|---|---|---|---|---|---|'];
+  for (const n of [512, 4096]) {
+    const [w64, w32, js] = [sps(n, 'wasm f64'), sps(n, 'wasm f32'), sps(n, 'js f64')];
+    flowLines.push(`| N = ${n} | ${w64.toPrecision(3)} | ${w32.toPrecision(3)} | ${js.toPrecision(3)} | ${(w64 / js).toFixed(1)}x | ${(w32 / js).toFixed(1)}x |`);
+  }
+  const meta = metastabilityBench();
+  flowLines.push('', '| metastability run (circle, n = 64, beta = 9, rk45 to t = 1e5) | wall time | steps (rejected) | velocity evaluations | final clusters |', '|---|---|---|---|---|');
+  for (const m of meta) flowLines.push(`| ${m.variant} | ${m.wallTimeS.toFixed(2)} s | ${m.steps} (${m.rejected}) | ${m.evaluations} | ${m.finalClusters} |`);
+  console.log(`\n${flowLines.join('\n')}\n`);
+
+  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n') };
   writeFileSync('bench/results/summary.json.tmp', JSON.stringify(summary, null, 2));
   renameSync('bench/results/summary.json.tmp', 'bench/results/summary.json');
 }

@@ -1,22 +1,43 @@
-// The main job until the flows land: log-sum-exp on random points with both backends,
-// their agreement and the measured speed-up of the Wasm core over pure JS.
-import { init, logSumExp, softmaxMean, Measure } from '../dist/index.js';
+// The main job: a metastability run. 64 tokens on the circle under softmax self-attention at
+// beta = 9 form a few clusters quickly, then sit in multi-cluster states for very long times
+// and merge in a staircase. Plateaus are printed as they happen, with progress.
+import { init, Measure, simulate, circle, plateaus } from '../dist/index.js';
 
+const n = 64, beta = 9, tEnd = 1e5, seed = Number(process.env.SEED ?? 2);
 const info = await init();
-console.log(`meanfield core loaded: backend ${info.backend}, SIMD ${info.simd}`);
-const n = 2048;
-const mu = Measure.uniformSphere(n, 3, { seed: 1 });
-const time = (f) => { const t0 = performance.now(); const r = f(); return [r, performance.now() - t0]; };
-const beta = 4;
-const [js, tJs] = time(() => softmaxMean(mu, mu, mu, { beta, backend: 'js' }));
-for (const precision of ['f64', 'f32']) {
-  softmaxMean(mu, mu, mu, { beta, precision }); // warm-up
-  let best = Infinity, out;
-  for (let r = 0; r < 5; r++) { const [o, t] = time(() => softmaxMean(mu, mu, mu, { beta, precision })); out = o; best = Math.min(best, t); }
-  let err = 0;
-  for (let i = 0; i < n; i++) err = Math.max(err, Math.abs(out.lse[i] - js.lse[i]));
-  console.log(`wasm ${precision}: ${(best * 1e6 / n / n).toFixed(2)} ns/pair, ${(tJs / best).toFixed(1)}x faster than JS ` +
-    `(${(tJs * 1e6 / n / n).toFixed(1)} ns/pair); max |lse - lse_js| = ${err.toExponential(1)}`);
+console.log(`meanfield (${info.backend} backend): circle attention, n = ${n}, beta = ${beta}, seed = ${seed}, rk45 to t = ${tEnd}`);
+console.log('plateaus (cluster count constant at tol 1e-2) as they happen:');
+
+const tty = process.stdout.isTTY;
+let current = null; // { clusters, start, energy }
+const fmt = (t) => (t < 1e3 ? t.toFixed(2) : t.toExponential(2));
+function onProgress(p) {
+  const c = p.latest.clusters > 12 ? undefined : p.latest.clusters; // the first merges of single particles are not news
+  if (c !== undefined && (current === null || c !== current.clusters)) {
+    if (current !== null) {
+      if (tty) process.stdout.write('\r\x1b[K');
+      console.log(`  ${String(current.clusters).padStart(3)} clusters  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`);
+    }
+    current = { clusters: c, start: p.latestTime, end: p.latestTime, energy: p.latest.energy };
+  } else if (current !== null) {
+    current.end = p.latestTime;
+    current.energy = p.latest.energy;
+  }
+  const line = `  t = ${fmt(p.t)} (${(100 * Math.log1p(p.t) / Math.log1p(tEnd)).toFixed(0)}% of log-time), ${p.steps} steps, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+  if (tty) process.stdout.write(`\r\x1b[K${line}`);
 }
-const lse = logSumExp(mu, mu, { beta });
-console.log(`lse_i = log sum_j a_j exp(${beta} <x_i, x_j>) for ${n} points on S^2: first ${Array.from(lse.slice(0, 3), (v) => v.toFixed(6)).join(', ')}`);
+
+const mu = Measure.uniformCircle(n, { seed });
+const run = simulate(circle({ beta }), mu, {
+  tEnd, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, progressInterval: 0,
+  record: { logSpaced: { count: 400, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } }, onProgress,
+});
+if (tty) process.stdout.write('\r\x1b[K');
+if (current) console.log(`  ${String(current.clusters).padStart(3)} clusters  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}  (run ends)`);
+
+const meta = plateaus(run).plateaus.filter((p) => p.metastable && p.clusters <= 10);
+console.log(`\nmetastable plateaus (spanning at least a doubling of time):`);
+for (const p of meta) {
+  console.log(`  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}], energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`);
+}
+console.log(`\n${run.steps} rk45 steps (${run.stats.rejected} rejected, ${run.stats.evaluations} velocity evaluations) in ${(run.stats.wallTimeMs / 1000).toFixed(2)} s`);

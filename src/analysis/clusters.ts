@@ -1,0 +1,89 @@
+// Single-linkage clusters: points closer than tol (in the space's own distance) are linked,
+// and clusters are the connected components.
+import { InvalidArgumentError } from '../errors.js';
+import { Measure } from '../measure.js';
+import { spaceOps } from '../spaces.js';
+import { positiveNumber } from '../validate.js';
+
+export interface Clusters {
+  count: number;
+  /** Cluster index of every point, numbered in order of first appearance. */
+  labels: Int32Array;
+  /** count x dim: weighted mean (normalised back onto the sphere; circular mean on the circle). */
+  centers: Float64Array;
+  /** Total weight of each cluster. */
+  masses: Float64Array;
+}
+
+export function clusters(mu: Measure, options: { tol?: number } = {}): Clusters {
+  if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
+  const labels = clusterLabels(mu.points, mu.size, mu.dim, mu.space, positiveNumber('tol', options.tol ?? 1e-3));
+  const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);
+  const d = mu.dim;
+  const masses = new Float64Array(count);
+  const sums = new Float64Array(count * (mu.space === 'circle' ? 2 : d));
+  for (let i = 0; i < mu.size; i++) {
+    const w = mu.weights[i];
+    const l = labels[i];
+    masses[l] += w;
+    if (mu.space === 'circle') {
+      sums[2 * l] += w * Math.cos(mu.points[i]);
+      sums[2 * l + 1] += w * Math.sin(mu.points[i]);
+    } else {
+      for (let c = 0; c < d; c++) sums[l * d + c] += w * mu.points[i * d + c];
+    }
+  }
+  const centers = new Float64Array(count * d);
+  for (let l = 0; l < count; l++) {
+    if (mu.space === 'circle') {
+      const a = Math.atan2(sums[2 * l + 1], sums[2 * l]);
+      centers[l] = a < 0 ? a + 2 * Math.PI : a;
+    } else {
+      let r = 0;
+      for (let c = 0; c < d; c++) r += sums[l * d + c] ** 2;
+      const scale = mu.space === 'sphere' ? 1 / Math.sqrt(r) : 1 / masses[l];
+      for (let c = 0; c < d; c++) centers[l * d + c] = sums[l * d + c] * (Number.isFinite(scale) ? scale : 0);
+    }
+  }
+  return { count, labels, centers, masses };
+}
+
+/** Connected components of the graph "distance <= tol" by union-find; O(n²) distance checks. */
+export function clusterLabels(x: Float64Array, n: number, d: number, space: Measure['space'], tol: number): Int32Array {
+  const ops = spaceOps(space);
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; }
+    return i;
+  };
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (ops.distance(x, i, x, j, d) <= tol) {
+        const a = find(i), b = find(j);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  }
+  const labels = new Int32Array(n);
+  const index = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    let l = index.get(r);
+    if (l === undefined) { l = index.size; index.set(r, l); }
+    labels[i] = l;
+  }
+  return labels;
+}
+
+export function clusterCount(x: Float64Array, n: number, d: number, space: Measure['space'], tol: number): number {
+  const labels = clusterLabels(x, n, d, space, tol);
+  return labels.reduce((m, l) => Math.max(m, l + 1), 0);
+}
+
+/** Smallest distance between two distinct particles. */
+export function minPairwiseDistance(x: Float64Array, n: number, d: number, space: Measure['space']): number {
+  const ops = spaceOps(space);
+  let best = Infinity;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) best = Math.min(best, ops.distance(x, i, x, j, d));
+  return best;
+}

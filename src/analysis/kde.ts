@@ -1,0 +1,43 @@
+// Modes of the density rho(θ) = sum_j a_j e^{beta cos(θ - θ_j)} on the circle.
+// rho'(θ) = beta rho(θ) <mean(θ), t(θ)> with mean the kernel's softmax mean of the embedded
+// particles and t(θ) = (-sin θ, cos θ): one kernel pass over a grid gives the sign of rho'.
+import { backendFor, type BackendName } from '../backend/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { allFinite, integerAtLeast, positiveNumber, toFloat64 } from '../validate.js';
+
+export interface KdeOptions {
+  beta: number;
+  weights?: Float64Array | number[];
+  /** Grid points; default max(4096, 64 sqrt(beta) ...) fine enough to separate modes at this beta. */
+  grid?: number;
+  backend?: BackendName;
+}
+
+export function kdeModes(angles: Float64Array | number[], options: KdeOptions): number {
+  const theta = toFloat64('angles', angles);
+  if (theta.length === 0) throw new InvalidArgumentError('angles', angles, 'must hold at least one angle');
+  allFinite('angles', theta);
+  const beta = positiveNumber('beta', options?.beta);
+  const n = theta.length;
+  const w = options.weights === undefined ? new Float64Array(n).fill(1 / n) : toFloat64('weights', options.weights);
+  if (w.length !== n) throw new InvalidArgumentError('weights.length', w.length, `must equal the number of angles ${n}`);
+  // The kernel's bandwidth is about 1/sqrt(beta); sample each bandwidth many times.
+  const g = integerAtLeast('grid', options.grid ?? Math.max(4096, Math.ceil(256 * Math.sqrt(beta))), 8);
+  const keys = new Float64Array(2 * n);
+  for (let j = 0; j < n; j++) { keys[2 * j] = Math.cos(theta[j]); keys[2 * j + 1] = Math.sin(theta[j]); }
+  const queries = new Float64Array(2 * g);
+  for (let i = 0; i < g; i++) { const t = (2 * Math.PI * i) / g; queries[2 * i] = Math.cos(t); queries[2 * i + 1] = Math.sin(t); }
+  const lse = new Float64Array(g);
+  const mean = new Float64Array(2 * g);
+  backendFor(options.backend, 'kdeModes').softmaxReduce({
+    x: queries, n: g, y: keys, m: n, d: 2, logWeights: w.map(Math.log), values: keys, k: 2,
+    beta, score: 'dot', causal: false, precision: 'f64', lse, mean,
+  });
+  const slope = (i: number) => -queries[2 * i + 1] * mean[2 * i] + queries[2 * i] * mean[2 * i + 1];
+  // A mode is where the slope changes sign from + to - going around the circle.
+  let modes = 0;
+  for (let i = 0; i < g; i++) {
+    if (slope(i) > 0 && slope((i + 1) % g) <= 0) modes++;
+  }
+  return modes;
+}

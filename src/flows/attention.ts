@@ -1,0 +1,126 @@
+// Self-attention dynamics (SA and USA) on the sphere or in R^d:
+//   dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i ),
+// Z_i = sum_j a_j e^{beta <Q x_i, K x_j>} for 'softmax' and Z_i = 1 for 'none'.
+// One kernel call: queries K^T Q x_i against keys x_j with log-weights log a_j and values V x_j.
+import { backendFor } from '../backend/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Measure } from '../measure.js';
+import { sphere } from '../spaces.js';
+import { finiteNumber, oneOf } from '../validate.js';
+import {
+  applyMatrix, logWeightsInto, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow,
+} from './flow.js';
+
+export type Normalization = 'softmax' | 'none';
+
+export interface AttentionOptions {
+  /** Inverse temperature. Default 1. */
+  beta?: number;
+  /** Query, key and value matrices (d x d); identity when omitted. */
+  Q?: number[][] | ArrayLike<number>;
+  K?: number[][] | ArrayLike<number>;
+  V?: number[][] | ArrayLike<number>;
+  /** 'softmax' (SA, default) or 'none' (USA, Z_i = 1). */
+  normalization?: Normalization;
+  /** 'causal' lets particle i see only j <= i. Default 'none'. */
+  mask?: 'none' | 'causal';
+  /** Default 'sphere'. */
+  space?: 'sphere' | 'euclidean';
+  /**
+   * Project the velocity onto the tangent space (default true). false reproduces the
+   * public NumPy code of the papers: an unprojected Euler step, then renormalisation.
+   */
+  tangentProjection?: boolean;
+}
+
+export function attention(options: AttentionOptions = {}): Flow {
+  const beta = finiteNumber('beta', options.beta ?? 1);
+  const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none'] as const);
+  const mask = oneOf('mask', options.mask ?? 'none', ['none', 'causal'] as const);
+  const space = oneOf('space', options.space ?? 'sphere', ['sphere', 'euclidean'] as const);
+  const tangentProjection = options.tangentProjection ?? true;
+  if (typeof tangentProjection !== 'boolean') throw new InvalidArgumentError('tangentProjection', tangentProjection, 'must be a boolean');
+  const Q = squareMatrix('Q', options.Q);
+  const K = squareMatrix('K', options.K);
+  const V = squareMatrix('V', options.V);
+  // <Q x, K y> = <(K^T Q) x, y>: transform the queries once per evaluation.
+  const A = Q === null && K === null ? null : transposeTimes(K, Q);
+  const scratch = new Scratch();
+
+  const flow: Flow = {
+    name: 'attention',
+    space,
+    params: { beta, normalization, mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V) },
+
+    check(mu: Measure) {
+      requireSpace('attention', mu, space);
+      requireMatrixDim('Q', Q, mu.dim);
+      requireMatrixDim('K', K, mu.dim);
+      requireMatrixDim('V', V, mu.dim);
+    },
+
+    velocity(x, weights, d, out, opts: EvalOptions = {}) {
+      const n = weights.length;
+      const queries = A === null ? x : scratch.get('q', n * d);
+      if (A !== null) applyMatrix(A, x, n, d, queries);
+      const values = V === null ? x : scratch.get('v', n * d);
+      if (V !== null) applyMatrix(V, x, n, d, values);
+      const lse = scratch.get('lse', n);
+      backendFor(opts.backend, 'attention').softmaxReduce({
+        x: queries, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values, k: d,
+        beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out,
+      });
+      if (normalization === 'none') {
+        for (let i = 0; i < n; i++) {
+          const z = Math.exp(lse[i]);
+          for (let c = 0; c < d; c++) out[i * d + c] *= z;
+        }
+      }
+      if (space === 'sphere' && tangentProjection) sphere.project(x, out, n, d);
+    },
+  };
+  if (A === null) {
+    // E_beta(mu) = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}, defined for Q = K = I.
+    Object.assign(flow, {
+      energyDirection: 1 as const,
+      energy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
+        quadraticEnergy(x, weights, d, beta, scratch, opts) / (2 * beta),
+    });
+  }
+  return flow;
+}
+
+/**
+ * sum_ij a_i a_j e^{beta <x_i, x_j>} through one lse pass, max-shifted.
+ * Shared by the attention, circle and interaction energies.
+ */
+export function quadraticEnergy(x: Float64Array, weights: Float64Array, d: number, beta: number, scratch: Scratch, opts: EvalOptions): number {
+  const n = weights.length;
+  const lse = scratch.get('else', n);
+  backendFor(opts.backend, 'energy').softmaxReduce({
+    x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('eh', n)), values: null, k: 0,
+    beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
+  });
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (weights[i] > 0 && lse[i] > max) max = lse[i];
+  let s = 0;
+  for (let i = 0; i < n; i++) if (weights[i] > 0) s += weights[i] * Math.exp(lse[i] - max);
+  return s * Math.exp(max);
+}
+
+/** K^T Q with identity for a missing factor. */
+function transposeTimes(K: Float64Array | null, Q: Float64Array | null): Float64Array {
+  const d = Math.round(Math.sqrt((K ?? Q)!.length));
+  if (K !== null && Q !== null && K.length !== Q.length) {
+    throw new InvalidArgumentError('K', `a ${d} x ${d} matrix`, `must have the shape of Q (${Math.round(Math.sqrt(Q.length))} x ${Math.round(Math.sqrt(Q.length))})`);
+  }
+  const out = new Float64Array(d * d);
+  for (let r = 0; r < d; r++) {
+    for (let c = 0; c < d; c++) {
+      let s = 0;
+      for (let t = 0; t < d; t++) s += (K === null ? (t === r ? 1 : 0) : K[t * d + r]) * (Q === null ? (t === c ? 1 : 0) : Q[t * d + c]);
+      out[r * d + c] = s;
+    }
+  }
+  return out;
+}

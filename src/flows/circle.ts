@@ -1,0 +1,56 @@
+// Attention dynamics on the circle in angle form, for any real beta:
+//   dθ_i/dt = sum_j a_j e^{beta cos(θ_j - θ_i)} sin(θ_j - θ_i) / Z_i.
+// Embedding θ -> (cos θ, sin θ) makes it the d = 2 kernel: cos(θ_j - θ_i) = <x_i, x_j>, and
+// sin(θ_j - θ_i) = <x_j, t_i> with t_i = (-sin θ_i, cos θ_i), so dθ_i/dt = Z-weighted <mean_i, t_i>.
+import { backendFor } from '../backend/index.js';
+import type { Measure } from '../measure.js';
+import { finiteNumber, oneOf } from '../validate.js';
+import { quadraticEnergy, type Normalization } from './attention.js';
+import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
+
+export interface CircleOptions {
+  beta?: number;
+  normalization?: Normalization;
+}
+
+export function circle(options: CircleOptions = {}): Flow {
+  const beta = finiteNumber('beta', options.beta ?? 1);
+  const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none'] as const);
+  const scratch = new Scratch();
+  const embed = (theta: Float64Array, n: number): Float64Array => {
+    const e = scratch.get('e', 2 * n);
+    for (let i = 0; i < n; i++) { e[2 * i] = Math.cos(theta[i]); e[2 * i + 1] = Math.sin(theta[i]); }
+    return e;
+  };
+  const flow: Flow = {
+    name: 'circle',
+    space: 'circle',
+    params: { beta, normalization },
+    check(mu: Measure) {
+      requireSpace('circle', mu, 'circle');
+    },
+    velocity(theta, weights, _d, out, opts: EvalOptions = {}) {
+      const n = weights.length;
+      const e = embed(theta, n);
+      const lse = scratch.get('lse', n);
+      const mean = scratch.get('mean', 2 * n);
+      backendFor(opts.backend, 'circle').softmaxReduce({
+        x: e, n, y: e, m: n, d: 2, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: e, k: 2,
+        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean,
+      });
+      for (let i = 0; i < n; i++) {
+        const v = -e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1];
+        out[i] = normalization === 'none' ? v * Math.exp(lse[i]) : v;
+      }
+    },
+  };
+  if (beta !== 0) {
+    // E_beta = (1/(2 beta)) sum_ij a_i a_j e^{beta cos(θ_i - θ_j)}, non-decreasing for every beta != 0.
+    Object.assign(flow, {
+      energyDirection: 1 as const,
+      energy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
+        quadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) / (2 * beta),
+    });
+  }
+  return flow;
+}

@@ -1,0 +1,93 @@
+// A flow is a velocity field on a measure (plus its energy where one exists). Integrators
+// in src/simulate only ever call velocity() and the space's retraction.
+import type { BackendName, Precision } from '../backend/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Measure, Space } from '../measure.js';
+
+export interface EvalOptions {
+  backend?: BackendName;
+  precision?: Precision;
+}
+
+export interface Flow {
+  /** 'attention', 'interaction', 'circle', ... */
+  readonly name: string;
+  /** The space the flow moves particles on. */
+  readonly space: Space;
+  /** The parameters that define the flow (JSON-safe); a checkpoint resumes only the same flow. */
+  readonly params: Record<string, unknown>;
+  /** Throws a named error unless mu is a measure this flow can move. */
+  check(mu: Measure): void;
+  /** out <- V[mu](x_i) for the n points x (row-major n x d) carrying weights. */
+  velocity(x: Float64Array, weights: Float64Array, d: number, out: Float64Array, options?: EvalOptions): void;
+  /** The flow's energy, where it has one. */
+  energy?(x: Float64Array, weights: Float64Array, d: number, options?: EvalOptions): number;
+  /** +1: the energy never decreases along the flow; -1: it never increases. */
+  readonly energyDirection?: 1 | -1;
+}
+
+/** A d x d matrix from number[][] or a row-major array, checked square. */
+export function squareMatrix(name: string, value: unknown): Float64Array | null {
+  if (value === undefined || value === null) return null;
+  let flat: number[];
+  if (Array.isArray(value) && value.every(Array.isArray)) {
+    const rows = value as number[][];
+    if (rows.some((r) => r.length !== rows.length)) {
+      throw new InvalidArgumentError(name, `a ${rows.length}-row matrix with rows of length ${rows.map((r) => r.length).join(', ')}`, 'must be a square d x d matrix');
+    }
+    flat = rows.flat();
+  } else if (ArrayBuffer.isView(value) || Array.isArray(value)) {
+    flat = Array.from(value as ArrayLike<number>);
+    const d = Math.round(Math.sqrt(flat.length));
+    if (d * d !== flat.length) throw new InvalidArgumentError(name, `an array of length ${flat.length}`, 'must be a square d x d matrix (length d*d)');
+  } else {
+    throw new InvalidArgumentError(name, value, 'must be a d x d matrix (number[][] or a row-major array of length d*d)');
+  }
+  flat.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(name, v, 'must have finite entries', `at index ${i}`);
+  });
+  return Float64Array.from(flat);
+}
+
+export function requireMatrixDim(name: string, m: Float64Array | null, d: number): void {
+  if (m !== null && m.length !== d * d) {
+    throw new InvalidArgumentError(name, `a ${Math.round(Math.sqrt(m.length))} x ${Math.round(Math.sqrt(m.length))} matrix`, `must be ${d} x ${d} to act on points of dimension ${d}`);
+  }
+}
+
+export function requireSpace(flow: string, mu: Measure, space: Space): void {
+  if (mu.space !== space) {
+    throw new InvalidArgumentError('mu.space', mu.space, `must be '${space}' for this ${flow} flow (build the measure with { space: '${space}' })`);
+  }
+}
+
+/** out <- A x row by row (x is n x d, A is d x d row-major). */
+export function applyMatrix(a: Float64Array, x: Float64Array, n: number, d: number, out: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let r = 0; r < d; r++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += a[r * d + c] * x[o + c];
+      out[o + r] = s;
+    }
+  }
+}
+
+/** Grows-only scratch buffers keyed by name, so repeated velocity calls do not allocate. */
+export class Scratch {
+  private readonly buffers = new Map<string, Float64Array>();
+  get(name: string, length: number): Float64Array {
+    let b = this.buffers.get(name);
+    if (b === undefined || b.length < length) {
+      b = new Float64Array(length);
+      this.buffers.set(name, b);
+    }
+    return b.length === length ? b : b.subarray(0, length);
+  }
+}
+
+/** log of each weight (-Infinity for zero weights): the kernel's key log-weights. */
+export function logWeightsInto(weights: Float64Array, out: Float64Array): Float64Array {
+  for (let j = 0; j < weights.length; j++) out[j] = Math.log(weights[j]);
+  return out;
+}

@@ -1,0 +1,45 @@
+// The Wasserstein gradient flow of F(mu) = - ∫∫ e^{beta <x, y>} dmu dmu:
+//   V[mu](x) = -∇_x δF/δmu = 2 beta sum_j a_j e^{beta <x, x_j>} x_j   (projected on the sphere).
+// On R^d F is unbounded below and mass escapes; on the sphere the particles concentrate.
+import { backendFor } from '../backend/index.js';
+import type { Measure } from '../measure.js';
+import { sphere } from '../spaces.js';
+import { oneOf, positiveNumber } from '../validate.js';
+import { quadraticEnergy } from './attention.js';
+import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
+
+export interface InteractionOptions {
+  beta?: number;
+  space?: 'sphere' | 'euclidean';
+}
+
+export function interaction(options: InteractionOptions = {}): Flow {
+  const beta = positiveNumber('beta', options.beta ?? 1);
+  const space = oneOf('space', options.space ?? 'euclidean', ['sphere', 'euclidean'] as const);
+  const scratch = new Scratch();
+  return {
+    name: 'interaction',
+    space,
+    params: { beta, space },
+    energyDirection: -1,
+    check(mu: Measure) {
+      requireSpace('interaction', mu, space);
+    },
+    velocity(x, weights, d, out, opts: EvalOptions = {}) {
+      const n = weights.length;
+      const lse = scratch.get('lse', n);
+      backendFor(opts.backend, 'interaction').softmaxReduce({
+        x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
+        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out,
+      });
+      for (let i = 0; i < n; i++) {
+        const z = 2 * beta * Math.exp(lse[i]);
+        for (let c = 0; c < d; c++) out[i * d + c] *= z;
+      }
+      if (space === 'sphere') sphere.project(x, out, n, d);
+    },
+    energy(x, weights, d, opts: EvalOptions = {}) {
+      return -quadraticEnergy(x, weights, d, beta, scratch, opts);
+    },
+  };
+}

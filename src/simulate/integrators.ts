@@ -1,0 +1,128 @@
+// Explicit integrators over a velocity function f(x, out). Every step ends with the space's
+// retraction; intermediate stages are evaluated where the Butcher tableau puts them.
+
+/** out <- V(x). */
+export type VelocityFn = (x: Float64Array, out: Float64Array) => void;
+export type IntegratorName = 'euler' | 'heun' | 'rk4' | 'rk45';
+
+/** y <- x + h * sum_s c_s k_s (the tableau's linear combination). */
+function combine(y: Float64Array, x: Float64Array, h: number, ks: Float64Array[], cs: readonly number[], count = cs.length): void {
+  const len = x.length;
+  for (let i = 0; i < len; i++) {
+    let s = 0;
+    for (let t = 0; t < count; t++) if (cs[t] !== 0) s += cs[t] * ks[t][i];
+    y[i] = x[i] + h * s;
+  }
+}
+
+/** A fixed-step method: y <- one step of length h from x, given k1 = V(x). */
+export interface FixedStep {
+  evaluationsPerStep: number;
+  step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void;
+}
+
+export function fixedStepper(name: 'euler' | 'heun' | 'rk4', len: number): FixedStep {
+  const k2 = new Float64Array(len), k3 = new Float64Array(len), k4 = new Float64Array(len);
+  const tmp = new Float64Array(len);
+  if (name === 'euler') {
+    return { evaluationsPerStep: 1, step: (_f, x, k1, h, y) => combine(y, x, h, [k1], [1]) };
+  }
+  if (name === 'heun') {
+    return {
+      evaluationsPerStep: 2,
+      step(f, x, k1, h, y) {
+        combine(tmp, x, h, [k1], [1]);
+        f(tmp, k2);
+        combine(y, x, h, [k1, k2], [0.5, 0.5]);
+      },
+    };
+  }
+  return {
+    evaluationsPerStep: 4,
+    step(f, x, k1, h, y) {
+      combine(tmp, x, h, [k1], [0.5]);
+      f(tmp, k2);
+      combine(tmp, x, h, [k2], [0.5]);
+      f(tmp, k3);
+      combine(tmp, x, h, [k3], [1]);
+      f(tmp, k4);
+      combine(y, x, h, [k1, k2, k3, k4], [1 / 6, 1 / 3, 1 / 3, 1 / 6]);
+    },
+  };
+}
+
+// Dormand–Prince 5(4) (Hairer, Nørsett & Wanner, Solving ODEs I, table 5.2).
+const A = [
+  [],
+  [1 / 5],
+  [3 / 40, 9 / 40],
+  [44 / 45, -56 / 15, 32 / 9],
+  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
+  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
+] as const;
+const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84] as const;
+/** b5 - b4: the embedded error estimate's weights (the 7th is -1/40 on k7 = V(y)). */
+const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40] as const;
+
+export interface AdaptiveStep {
+  /**
+   * One Dormand–Prince attempt of length h from x (k1 = V(x)). Writes the 5th-order solution
+   * to y, retracted by `retract`, and k7 = V(y) to k7 (first-same-as-last for the next step).
+   * Returns the scaled error norm (accept when <= 1).
+   */
+  attempt(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array, k7: Float64Array,
+    retract: (y: Float64Array) => void, rtol: number, atol: number): number;
+  /** A plain 5th-order step without error control (for side steps to record times). */
+  step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void;
+}
+
+export function dormandPrince(len: number): AdaptiveStep {
+  const ks: Float64Array[] = Array.from({ length: 6 }, () => new Float64Array(len));
+  const tmp = new Float64Array(len);
+  function stages(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void {
+    ks[0] = k1;
+    for (let s = 1; s < 6; s++) {
+      combine(tmp, x, h, ks, A[s], s);
+      f(tmp, ks[s]);
+    }
+    combine(y, x, h, ks, B5);
+  }
+  return {
+    attempt(f, x, k1, h, y, k7, retract, rtol, atol) {
+      stages(f, x, k1, h, y);
+      retract(y);
+      // k7 at the retracted point: it is then exactly V(state) for the next step, so a run
+      // resumed from a checkpoint (which recomputes V(state)) is bit-identical.
+      f(y, k7);
+      let err = 0;
+      for (let i = 0; i < len; i++) {
+        let e = E[6] * k7[i];
+        for (let s = 0; s < 6; s++) if (E[s] !== 0) e += E[s] * ks[s][i];
+        const scale = atol + rtol * Math.max(Math.abs(x[i]), Math.abs(y[i]));
+        err += ((h * e) / scale) ** 2;
+      }
+      return Math.sqrt(err / len);
+    },
+    step: stages,
+  };
+}
+
+/** Step-size update after an attempt with scaled error err (order 5 controller, safety 0.9). */
+export function nextStepSize(h: number, err: number): number {
+  const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -1 / 5)));
+  return h * factor;
+}
+
+/** Hairer's initial step guess from |x|, |V(x)| and the tolerances. */
+export function initialStepSize(x: Float64Array, k1: Float64Array, rtol: number, atol: number, tSpan: number): number {
+  let d0 = 0, d1 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const sc = atol + rtol * Math.abs(x[i]);
+    d0 += (x[i] / sc) ** 2;
+    d1 += (k1[i] / sc) ** 2;
+  }
+  d0 = Math.sqrt(d0 / x.length);
+  d1 = Math.sqrt(d1 / x.length);
+  const h = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
+  return Math.min(h, tSpan);
+}

@@ -1,0 +1,45 @@
+// When to record: at given times, at log-spaced times (metastability lives on a log-time
+// axis), and/or every k natural steps. tEnd is always recorded.
+import { InvalidArgumentError } from '../errors.js';
+import { integerAtLeast, positiveNumber } from '../validate.js';
+
+export interface RecordOptions {
+  /** Record after every k-th natural step. */
+  every?: number;
+  /** Record at these times. */
+  times?: number[];
+  /** Record at `count` log-spaced times from `from` (default min(0.01, tEnd/100)) to tEnd. */
+  logSpaced?: number | { count: number; from?: number };
+  /** Keep a copy of the measure at every recorded time. */
+  snapshots?: boolean;
+}
+
+/** Sorted, deduplicated record times in (0, tEnd], tEnd included. */
+export function recordTimes(record: RecordOptions, tEnd: number): number[] {
+  const times: number[] = [];
+  if (record.times !== undefined) {
+    if (!Array.isArray(record.times)) throw new InvalidArgumentError('record.times', record.times, 'must be an array of times');
+    record.times.forEach((t, i) => {
+      if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new InvalidArgumentError('record.times', t, 'must be finite times >= 0', `at index ${i}`);
+      if (t > 0 && t <= tEnd) times.push(t);
+    });
+  }
+  if (record.logSpaced !== undefined) {
+    const spec = typeof record.logSpaced === 'number' ? { count: record.logSpaced } : record.logSpaced;
+    const count = integerAtLeast('record.logSpaced', spec.count, 2);
+    const from = positiveNumber('record.logSpaced.from', spec.from ?? Math.min(0.01, tEnd / 100));
+    if (tEnd > 0 && from < tEnd) {
+      const ratio = Math.log(tEnd / from) / (count - 1);
+      for (let i = 0; i < count; i++) times.push(from * Math.exp(ratio * i));
+    }
+  }
+  // tEnd itself, exactly, replacing anything that only rounds to it.
+  const kept = times.filter((t) => t < tEnd * (1 - 1e-12));
+  if (tEnd > 0) kept.push(tEnd);
+  kept.sort((a, b) => a - b);
+  return kept.filter((t, i) => i === 0 || t > kept[i - 1] * (1 + 1e-12));
+}
+
+export function everySteps(record: RecordOptions): number {
+  return record.every === undefined ? 0 : integerAtLeast('record.every', record.every, 1);
+}

@@ -1,0 +1,76 @@
+// The spaces particles live on. Each supplies the tangent projection used by flows, the
+// retraction used by integrators after every step, and the distance used by analysis.
+import type { Space } from './measure.js';
+
+export interface SpaceOps {
+  readonly name: Space;
+  /** v <- P_x v for every point (in place). Identity off the sphere. */
+  project(x: Float64Array, v: Float64Array, n: number, d: number): void;
+  /** Maps points back onto the space after a step (in place). */
+  retract(x: Float64Array, n: number, d: number): void;
+  /** Intrinsic distance between point i of a and point j of b. */
+  distance(a: Float64Array, i: number, b: Float64Array, j: number, d: number): number;
+}
+
+const TWO_PI = 2 * Math.PI;
+
+export const euclidean: SpaceOps = {
+  name: 'euclidean',
+  project() {},
+  retract() {},
+  distance(a, i, b, j, d) {
+    let s = 0;
+    for (let c = 0; c < d; c++) { const t = a[i * d + c] - b[j * d + c]; s += t * t; }
+    return Math.sqrt(s);
+  },
+};
+
+/** The unit sphere S^{d-1}: P_x = I - x x^T, retraction by normalisation, geodesic distance. */
+export const sphere: SpaceOps = {
+  name: 'sphere',
+  project(x, v, n, d) {
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let p = 0;
+      for (let c = 0; c < d; c++) p += x[o + c] * v[o + c];
+      for (let c = 0; c < d; c++) v[o + c] -= p * x[o + c];
+    }
+  },
+  retract(x, n, d) {
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let r = 0;
+      for (let c = 0; c < d; c++) r += x[o + c] * x[o + c];
+      r = Math.sqrt(r);
+      for (let c = 0; c < d; c++) x[o + c] /= r;
+    }
+  },
+  distance(a, i, b, j, d) {
+    // From the chord: 2 asin(|x - y| / 2) is accurate at small angles, where acos(<x, y>) loses half the digits.
+    let s = 0;
+    for (let c = 0; c < d; c++) { const t = a[i * d + c] - b[j * d + c]; s += t * t; }
+    return 2 * Math.asin(Math.min(1, Math.sqrt(s) / 2));
+  },
+};
+
+/** The circle in angle form: one coordinate in [0, 2π), wrap-around distance. */
+export const circle: SpaceOps = {
+  name: 'circle',
+  project() {},
+  retract(x, n) {
+    for (let i = 0; i < n; i++) x[i] = wrapAngle(x[i]);
+  },
+  distance(a, i, b, j) {
+    const t = Math.abs(a[i] - b[j]) % TWO_PI;
+    return Math.min(t, TWO_PI - t);
+  },
+};
+
+export function wrapAngle(t: number): number {
+  const w = t - TWO_PI * Math.floor(t / TWO_PI);
+  return w >= TWO_PI ? 0 : w;
+}
+
+export function spaceOps(name: Space): SpaceOps {
+  return name === 'sphere' ? sphere : name === 'circle' ? circle : euclidean;
+}
