@@ -114,11 +114,15 @@ export function interactionEnergy(mu: Measure, beta: number, options: EnergyOpti
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new InvalidArgumentError('beta', beta, 'must be a finite number > 0');
   const lse = logSumExp(mu, mu, { beta, backend: options.backend, precision: options.precision });
-  // log sum_i a_i exp(lse_i), max-shifted.
-  let max = -Infinity;
-  for (let i = 0; i < lse.length; i++) if (mu.weights[i] > 0 && lse[i] > max) max = lse[i];
-  let sum = 0;
-  for (let i = 0; i < lse.length; i++) if (mu.weights[i] > 0) sum += mu.weights[i] * Math.exp(lse[i] - max);
-  const logEnergy = max + Math.log(sum) - Math.log(2 * beta);
+  const logEnergy = logWeightedSumExp(lse, mu.weights) - Math.log(2 * beta);
   return { energy: Math.exp(logEnergy), logEnergy };
+}
+
+/** log sum_i w_i exp(v_i), max-shifted; entries with w_i = 0 are skipped. */
+export function logWeightedSumExp(v: Float64Array, w: Float64Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < v.length; i++) if (w[i] > 0 && v[i] > max) max = v[i];
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) if (w[i] > 0) sum += w[i] * Math.exp(v[i] - max);
+  return max + Math.log(sum);
 }

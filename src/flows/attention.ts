@@ -5,6 +5,7 @@
 import { backendFor } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
+import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
 import { finiteNumber, oneOf } from '../validate.js';
 import {
@@ -101,11 +102,7 @@ export function quadraticEnergy(x: Float64Array, weights: Float64Array, d: numbe
     x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('eh', n)), values: null, k: 0,
     beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
   });
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (weights[i] > 0 && lse[i] > max) max = lse[i];
-  let s = 0;
-  for (let i = 0; i < n; i++) if (weights[i] > 0) s += weights[i] * Math.exp(lse[i] - max);
-  return s * Math.exp(max);
+  return Math.exp(logWeightedSumExp(lse, weights));
 }
 
 /** K^T Q with identity for a missing factor. */
