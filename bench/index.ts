@@ -6,6 +6,8 @@ import os from 'node:os';
 import { init } from '../src/index.js';
 import { flowBench, metastabilityBench, type FlowRow } from './flows.js';
 import { kernelBench, type Row } from './kernel.js';
+import { largeSinkhornPass } from './large.js';
+import { potBench, sinkhornBench, type SinkhornRow } from './ot.js';
 
 const TARGETS: Record<string, number> = { 'wasm f32': 5, 'wasm f64': 10 };
 
@@ -57,7 +59,23 @@ async function main(): Promise<void> {
   for (const m of meta) flowLines.push(`| ${m.variant} | ${m.wallTimeS.toFixed(2)} s | ${m.steps} (${m.rejected}) | ${m.evaluations} | ${m.finalClusters} |`);
   console.log(`\n${flowLines.join('\n')}\n`);
 
-  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n') };
+  const sinkRows: SinkhornRow[] = [];
+  await sinkhornBench(sinkRows);
+  const pot = potBench(); // right after, on the same machine
+  const ms = (n: number, v: string) => sinkRows.find((r) => r.n === n && r.variant === v)?.msPerIteration ?? NaN;
+  const otLines = ['| Sinkhorn, d = 3, eps = 0.05 | wasm f64 ms/it | wasm f32 ms/it | js f64 ms/it | POT sinkhorn_log ms/it | POT / wasm f64 | POT / wasm f32 |', '|---|---|---|---|---|---|---|'];
+  for (const n of [1000, 4000]) {
+    const [w64, w32, js, p] = [ms(n, 'wasm f64'), ms(n, 'wasm f32'), ms(n, 'js f64'), pot[n] ?? NaN];
+    otLines.push(`| n = m = ${n} | ${w64.toFixed(1)} | ${w32.toFixed(1)} | ${js.toFixed(1)} | ${Number.isFinite(p) ? p.toFixed(1) : 'n/a'} | ${(p / w64).toFixed(1)}x | ${(p / w32).toFixed(1)}x |`);
+  }
+  console.log(`\n${otLines.join('\n')}\n`);
+  console.log('targets at n = m = 4000: wasm f64 >= 4x POT, wasm f32 >= 8x POT');
+  const large = process.env.MEANFIELD_LARGE === '1' ? (['f32', 'f64'] as const).map((p) => ({ precision: p, ...largeSinkhornPass(p) })) : [];
+  for (const l of large) {
+    console.log(`Sinkhorn at n = m = ${l.n}, d = 3, wasm ${l.precision}: ${(l.msPerIteration / 1000).toFixed(1)} s per iteration, Wasm memory ${l.wasmMemoryMiB.toFixed(1)} MiB`);
+  }
+
+  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n') };
   writeFileSync('bench/results/summary.json.tmp', JSON.stringify(summary, null, 2));
   renameSync('bench/results/summary.json.tmp', 'bench/results/summary.json');
 }

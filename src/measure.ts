@@ -1,7 +1,8 @@
 // A Measure: n weighted points in R^d, on the unit sphere, or on the circle (angle form).
 import { InvalidArgumentError } from './errors.js';
+import { wrapAngle } from './spaces.js';
 import { Random, requireSeed } from './random.js';
-import { integerAtLeast, oneOf, positiveNumber, toFloat64 } from './validate.js';
+import { finiteNumber, integerAtLeast, oneOf, positiveNumber, toFloat64 } from './validate.js';
 
 export type Space = 'euclidean' | 'sphere' | 'circle';
 const SPACES = ['euclidean', 'sphere', 'circle'] as const;
@@ -45,15 +46,20 @@ export class Measure {
       flat = new Float64Array(rows.length * dim);
       rows.forEach((row, i) => {
         if (!Array.isArray(row) || row.length !== dim) throw new InvalidArgumentError(`points[${i}]`, row, `must be an array of length ${dim} like points[0]`);
-        for (let c = 0; c < dim; c++) flat[i * dim + c] = row[c];
+        for (let c = 0; c < dim; c++) {
+          // Checked here because a Float64Array would silently turn null into 0 and '1' into 1.
+          if (typeof row[c] !== 'number') throw new InvalidArgumentError('points', row[c], 'must contain only numbers', `at point ${i}, coordinate ${c}`);
+          flat[i * dim + c] = row[c];
+        }
       });
     } else {
-      flat = Float64Array.from(toFloat64('points', points));
+      flat = Float64Array.from(toFloat64('points', points)); // always a copy: the Measure owns its arrays
+      if (flat.length === 0) throw new InvalidArgumentError('points', points, 'must hold at least one point (n >= 1)');
+      // A circle measure's points are angles, so its dim can only be 1.
       dim = options.dim ?? (space === 'circle' ? 1 : NaN);
       if (options.dim === undefined && space !== 'circle') throw new InvalidArgumentError('dim', undefined, 'is required when points is a flat array');
     }
     integerAtLeast('dim', dim, 1);
-    if (flat.length === 0) throw new InvalidArgumentError('points', points, 'must hold at least one point (n >= 1)');
     if (flat.length % dim !== 0) throw new InvalidArgumentError('points.length', flat.length, `must be a multiple of dim = ${dim}`);
     const n = flat.length / dim;
     for (let i = 0; i < flat.length; i++) {
@@ -63,7 +69,7 @@ export class Measure {
     }
     if (space === 'circle') {
       if (dim !== 1) throw new InvalidArgumentError('dim', dim, "must be 1 for space 'circle' (points are angles)");
-      for (let i = 0; i < n; i++) flat[i] = wrap(flat[i]);
+      for (let i = 0; i < n; i++) flat[i] = wrapAngle(flat[i]);
     }
     if (space === 'sphere') {
       for (let i = 0; i < n; i++) {
@@ -71,7 +77,7 @@ export class Measure {
         for (let c = 0; c < dim; c++) r += flat[i * dim + c] ** 2;
         r = Math.sqrt(r);
         if (Math.abs(r - 1) > SPHERE_TOLERANCE) {
-          throw new InvalidArgumentError('points', `a point of norm ${r}`, `must lie on the unit sphere (| |x| - 1 | <= ${SPHERE_TOLERANCE}) for space 'sphere'`, `at point ${i}`);
+          throw new InvalidArgumentError('points', r, `must lie on the unit sphere (| |x| - 1 | <= ${SPHERE_TOLERANCE}) for space 'sphere'`, `as the norm of point ${i}`);
         }
       }
     }
@@ -120,8 +126,16 @@ export class Measure {
     return { dim: this.dim, space: this.space, points: Array.from(this.points), weights: Array.from(this.weights) };
   }
 
+  /** Inverse of toJSON(), from its object or its JSON string; validated like the constructor. */
   static fromJSON(json: MeasureJSON | string): Measure {
-    const j = typeof json === 'string' ? (JSON.parse(json) as MeasureJSON) : json;
+    let j = json as MeasureJSON;
+    if (typeof json === 'string') {
+      try {
+        j = JSON.parse(json) as MeasureJSON;
+      } catch {
+        throw new InvalidArgumentError('json', json.length > 40 ? `${json.slice(0, 40)}...` : json, 'must be valid JSON from Measure.toJSON()');
+      }
+    }
     if (j === null || typeof j !== 'object' || !Array.isArray(j.points)) throw new InvalidArgumentError('json', j, 'must be the output of Measure.toJSON()');
     return new Measure(j.points, { dim: j.dim, space: j.space, weights: j.weights });
   }
@@ -132,6 +146,7 @@ export class Measure {
     const x = sized(n, d);
     for (let i = 0; i < n; i++) {
       let r = 0;
+      // An all-zero draw has no direction; draw again (probability 0 in exact arithmetic).
       while (r === 0) {
         r = 0;
         for (let c = 0; c < d; c++) { x[i * d + c] = rng.normal(); r += x[i * d + c] ** 2; }
@@ -145,10 +160,10 @@ export class Measure {
   /** n Gaussian points with the given mean (number or per-coordinate) and std > 0. */
   static gaussian(n: number, d: number, options: { seed: number; mean?: number | number[]; std?: number | number[]; weights?: Float64Array | number[] }): Measure {
     const rng = new Random(requireSeed('seed', options?.seed));
+    const x = sized(n, d);
     const mean = perCoordinate('mean', options.mean ?? 0, d);
     const std = perCoordinate('std', options.std ?? 1, d);
     std.forEach((s) => positiveNumber('std', s));
-    const x = sized(n, d);
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = mean[c] + std[c] * rng.normal();
     return new Measure(x, { dim: d, weights: options.weights });
   }
@@ -156,12 +171,12 @@ export class Measure {
   /** n points uniform in the box [low, high)^d (numbers or per-coordinate bounds, low < high). */
   static uniformBox(n: number, d: number, options: { seed: number; low?: number | number[]; high?: number | number[]; weights?: Float64Array | number[] }): Measure {
     const rng = new Random(requireSeed('seed', options?.seed));
+    const x = sized(n, d);
     const low = perCoordinate('low', options.low ?? 0, d);
     const high = perCoordinate('high', options.high ?? 1, d);
     for (let c = 0; c < d; c++) {
       if (!(low[c] < high[c])) throw new InvalidArgumentError('high', high[c], `must be greater than low (${low[c]})`, `at coordinate ${c}`);
     }
-    const x = sized(n, d);
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = rng.uniform(low[c], high[c]);
     return new Measure(x, { dim: d, weights: options.weights });
   }
@@ -177,17 +192,16 @@ export class Measure {
   /** n equally spaced angles offset + 2πi/n. */
   static equallySpacedCircle(n: number, options: { offset?: number } = {}): Measure {
     const x = sized(n, 1);
-    const offset = options.offset ?? 0;
+    const offset = finiteNumber('offset', options.offset ?? 0);
     for (let i = 0; i < n; i++) x[i] = offset + (TWO_PI * i) / n;
     return new Measure(x, { dim: 1, space: 'circle' });
   }
 }
 
-function wrap(t: number): number {
-  const w = t - TWO_PI * Math.floor(t / TWO_PI);
-  return w >= TWO_PI ? 0 : w;
-}
-
+/**
+ * The angle t in [0, 2π). `%` is exact in IEEE arithmetic, so this stays in range for any
+ * finite t (t - 2π·floor(t/2π) does not: for |t| ~ 1e20 it can return -32768).
+ */
 function sized(n: number, d: number): Float64Array {
   integerAtLeast('n', n, 1);
   integerAtLeast('d', d, 1);
@@ -213,6 +227,7 @@ function checkWeights(weights: Float64Array | number[] | undefined, n: number): 
     if (w[i] < 0) throw new InvalidArgumentError('weights', w[i], 'must be >= 0', `at index ${i}`);
     total += w[i];
   }
-  if (!(total > 0)) throw new InvalidArgumentError('weights', 'all zero', 'must have at least one positive entry');
+  if (total === 0) throw new InvalidArgumentError('weights', total, 'must not all be zero', 'as their sum');
+  if (!Number.isFinite(total)) throw new InvalidArgumentError('weights', total, 'must have a finite sum', 'as their sum');
   return w;
 }

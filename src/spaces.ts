@@ -66,9 +66,11 @@ export const circle: SpaceOps = {
   },
 };
 
+/** t mod 2π in [0, 2π): `%` is exact, where t - 2π floor(t / 2π) goes negative for huge |t|. */
 export function wrapAngle(t: number): number {
-  const w = t - TWO_PI * Math.floor(t / TWO_PI);
-  return w >= TWO_PI ? 0 : w;
+  let w = t % TWO_PI;
+  if (w < 0) w += TWO_PI;
+  return w >= TWO_PI ? 0 : w + 0; // + 0 turns -0 into 0
 }
 
 export function spaceOps(name: Space): SpaceOps {

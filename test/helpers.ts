@@ -1,3 +1,6 @@
+import { expect } from 'vitest';
+import { InvalidArgumentError } from '../src/errors.js';
+
 // Small deterministic helpers shared by the tests (independent of src/random.ts).
 
 /** Park–Miller minimal standard generator: a fixed stream for test data. */
@@ -30,4 +33,15 @@ export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
+}
+
+/** The InvalidArgumentError a call throws (fails the test if it throws nothing or something else). */
+export function thrown(call: () => unknown): InvalidArgumentError {
+  try {
+    call();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    return e as InvalidArgumentError;
+  }
+  throw new Error('expected an InvalidArgumentError, nothing was thrown');
 }

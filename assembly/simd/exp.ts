@@ -19,19 +19,22 @@ const F64_MAX_ARG: f64 = 709.0;
   const k = f64x2.sub(t, f64x2.splat(ROUND_MAGIC));
   let r = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
   r = f64x2.sub(r, f64x2.mul(k, f64x2.splat(LN2_LO)));
-  let p = f64x2.splat(1.0 / 479001600.0); // 1/12!
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  // Estrin's scheme: the same polynomial with a dependency chain of depth 5 instead of 12.
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const r8 = f64x2.mul(r4, r4);
+  const p01 = f64x2.add(f64x2.splat(1.0), r);
+  const p23 = f64x2.add(f64x2.splat(0.5), f64x2.mul(r, f64x2.splat(1.0 / 6.0)));
+  const p45 = f64x2.add(f64x2.splat(1.0 / 24.0), f64x2.mul(r, f64x2.splat(1.0 / 120.0)));
+  const p67 = f64x2.add(f64x2.splat(1.0 / 720.0), f64x2.mul(r, f64x2.splat(1.0 / 5040.0)));
+  const p89 = f64x2.add(f64x2.splat(1.0 / 40320.0), f64x2.mul(r, f64x2.splat(1.0 / 362880.0)));
+  const pab = f64x2.add(f64x2.splat(1.0 / 3628800.0), f64x2.mul(r, f64x2.splat(1.0 / 39916800.0)));
+  const q0 = f64x2.add(p01, f64x2.mul(p23, r2));
+  const q1 = f64x2.add(p45, f64x2.mul(p67, r2));
+  const q2 = f64x2.add(p89, f64x2.mul(pab, r2));
+  const s0 = f64x2.add(q0, f64x2.mul(q1, r4));
+  const s1 = f64x2.add(q2, f64x2.mul(f64x2.splat(1.0 / 479001600.0), r4)); // 1/12! r^12
+  const p = f64x2.add(s0, f64x2.mul(s1, r8));
   // t's low bits hold k; (k + 1023) << 52 is 2^k.
   const scale = i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52);
   return v128.andnot(f64x2.mul(p, scale), underflow);
@@ -47,13 +50,14 @@ const F32_MAX_ARG: f32 = 88.0;
   const k = f32x4.nearest(f32x4.mul(x, f32x4.splat(<f32>1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(<f32>0.693359375)));
   r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(<f32>-2.12194440e-4)));
-  let p = f32x4.splat(<f32>1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(<f32>1.0));
+  // p = 1 + r + r^2 (c0 + c1 r + ... + c5 r^5), the inner polynomial by Estrin's scheme.
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const a01 = f32x4.add(f32x4.splat(<f32>5.0000001201e-1), f32x4.mul(r, f32x4.splat(<f32>1.6666665459e-1)));
+  const a23 = f32x4.add(f32x4.splat(<f32>4.1665795894e-2), f32x4.mul(r, f32x4.splat(<f32>8.3334519073e-3)));
+  const a45 = f32x4.add(f32x4.splat(<f32>1.3981999507e-3), f32x4.mul(r, f32x4.splat(<f32>1.9875691500e-4)));
+  const inner = f32x4.add(f32x4.add(a01, f32x4.mul(a23, r2)), f32x4.mul(a45, r4));
+  const p = f32x4.add(f32x4.add(f32x4.mul(inner, r2), r), f32x4.splat(<f32>1.0));
   const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(p, scale), underflow);
 }

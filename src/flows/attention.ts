@@ -2,17 +2,18 @@
 //   dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i ),
 // Z_i = sum_j a_j e^{beta <Q x_i, K x_j>} for 'softmax' and Z_i = 1 for 'none'.
 // One kernel call: queries K^T Q x_i against keys x_j with log-weights log a_j and values V x_j.
-import { backendFor } from '../backend/index.js';
+import { backendFor, type Backend } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
-import { finiteNumber, oneOf } from '../validate.js';
+import { finiteNumber, integerAtLeast, oneOf } from '../validate.js';
 import {
   applyMatrix, logWeightsInto, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow,
 } from './flow.js';
 
 export type Normalization = 'softmax' | 'none';
+export type AttentionNormalization = Normalization | 'sinkhorn';
 
 export interface AttentionOptions {
   /** Inverse temperature. Default 1. */
@@ -21,8 +22,13 @@ export interface AttentionOptions {
   Q?: number[][] | ArrayLike<number>;
   K?: number[][] | ArrayLike<number>;
   V?: number[][] | ArrayLike<number>;
-  /** 'softmax' (SA, default) or 'none' (USA, Z_i = 1). */
-  normalization?: Normalization;
+  /**
+   * 'softmax' (SA, default), 'none' (USA, Z_i = 1), or 'sinkhorn' (Sinkformer: the attention
+   * matrix made doubly stochastic with respect to the particle weights by Sinkhorn iterations).
+   */
+  normalization?: AttentionNormalization;
+  /** Sinkhorn iterations for normalization 'sinkhorn' (column then row scalings). Default 5. */
+  sinkhornIterations?: number;
   /** 'causal' lets particle i see only j <= i. Default 'none'. */
   mask?: 'none' | 'causal';
   /** Default 'sphere'. */
@@ -36,9 +42,11 @@ export interface AttentionOptions {
 
 export function attention(options: AttentionOptions = {}): Flow {
   const beta = finiteNumber('beta', options.beta ?? 1);
-  const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none'] as const);
+  const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none', 'sinkhorn'] as const);
+  const sinkhornIterations = integerAtLeast('sinkhornIterations', options.sinkhornIterations ?? 5, 1);
   const mask = oneOf('mask', options.mask ?? 'none', ['none', 'causal'] as const);
   const space = oneOf('space', options.space ?? 'sphere', ['sphere', 'euclidean'] as const);
+  if (normalization === 'sinkhorn' && mask === 'causal') throw new InvalidArgumentError('mask', mask, "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)");
   const tangentProjection = options.tangentProjection ?? true;
   if (typeof tangentProjection !== 'boolean') throw new InvalidArgumentError('tangentProjection', tangentProjection, 'must be a boolean');
   const Q = squareMatrix('Q', options.Q);
@@ -51,7 +59,10 @@ export function attention(options: AttentionOptions = {}): Flow {
   const flow: Flow = {
     name: 'attention',
     space,
-    params: { beta, normalization, mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V) },
+    params: {
+      beta, normalization, mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V),
+      ...(normalization === 'sinkhorn' ? { sinkhornIterations } : {}),
+    },
 
     check(mu: Measure) {
       requireSpace('attention', mu, space);
@@ -67,8 +78,11 @@ export function attention(options: AttentionOptions = {}): Flow {
       const values = V === null ? x : scratch.get('v', n * d);
       if (V !== null) applyMatrix(V, x, n, d, values);
       const lse = scratch.get('lse', n);
-      backendFor(opts.backend, 'attention').softmaxReduce({
-        x: queries, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values, k: d,
+      const backend = backendFor(opts.backend, 'attention');
+      const h = logWeightsInto(weights, scratch.get('h', n));
+      if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
+      backend.softmaxReduce({
+        x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
         beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out,
       });
       if (normalization === 'none') {
@@ -80,7 +94,7 @@ export function attention(options: AttentionOptions = {}): Flow {
       if (space === 'sphere' && tangentProjection) sphere.project(x, out, n, d);
     },
   };
-  if (A === null) {
+  if (A === null && normalization !== 'sinkhorn') {
     // E_beta(mu) = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}, defined for Q = K = I.
     Object.assign(flow, {
       energyDirection: 1 as const,
@@ -89,6 +103,31 @@ export function attention(options: AttentionOptions = {}): Flow {
     });
   }
   return flow;
+}
+
+/**
+ * Sinkformer scaling, in the log domain through the kernel: with K_ij = e^{beta <q_i, x_j>},
+ * find u, v with P_ij = e^{u_i + v_j} K_ij a_j summing to 1 over j (rows) and sum_i a_i P_ij = a_j
+ * (columns). Alternates the column pass (queries x_j against keys q_i, log-weights log a_i + u_i)
+ * and the row pass; on return h_j = log a_j + v_j, so the caller's softmax pass is the final row
+ * normalisation.
+ */
+function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, n: number, d: number, beta: number,
+  h: Float64Array, iterations: number, scratch: Scratch, opts: EvalOptions): void {
+  const la = scratch.get('la', n);
+  la.set(h);
+  const u = scratch.get('u', n), hq = scratch.get('hq', n), lse = scratch.get('slse', n);
+  u.fill(0);
+  for (let it = 0; it < iterations; it++) {
+    // Column pass: v_j = -log sum_i a_i e^{beta <q_i, x_j> + u_i}.
+    for (let i = 0; i < n; i++) hq[i] = la[i] + u[i];
+    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null });
+    for (let j = 0; j < n; j++) h[j] = la[j] - lse[j];
+    if (it === iterations - 1) break; // the caller's softmax pass is the last row normalisation
+    // Row pass: u_i = -log sum_j a_j e^{beta <q_i, x_j> + v_j}.
+    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null });
+    for (let i = 0; i < n; i++) u[i] = -lse[i];
+  }
 }
 
 /**

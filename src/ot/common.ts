@@ -1,0 +1,98 @@
+// Shared pieces of the optimal-transport code: input checks, centring, and the one kernel
+// pass every Sinkhorn half-step is made of.
+import { backendFor, type Backend, type BackendName, type Precision } from '../backend/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Measure } from '../measure.js';
+
+export interface OTOptions {
+  backend?: BackendName;
+  precision?: Precision;
+}
+
+/** A pair of probability measures (weights normalised) in shared, centred coordinates. */
+export interface OTPair {
+  n: number;
+  m: number;
+  d: number;
+  x: Float64Array;
+  y: Float64Array;
+  a: Float64Array;
+  b: Float64Array;
+  la: Float64Array;
+  lb: Float64Array;
+  /** The common shift subtracted from both point sets (C is translation invariant). */
+  shift: Float64Array;
+  /** Squared diameter of the union: the largest cost. */
+  diameter2: number;
+  /** a and b are the same measure (then OT_eps(a, b) is solved as self-transport). */
+  same: boolean;
+}
+
+export function requireMeasure(name: string, mu: unknown): Measure {
+  if (!(mu instanceof Measure)) throw new InvalidArgumentError(name, mu, 'must be a Measure');
+  return mu;
+}
+
+export function otPair(aIn: unknown, bIn: unknown): OTPair {
+  const A = requireMeasure('a', aIn);
+  const B = requireMeasure('b', bIn);
+  if (A.dim !== B.dim) throw new InvalidArgumentError('b', `a measure of dimension ${B.dim}`, `must have the dimension ${A.dim} of a`);
+  const d = A.dim;
+  const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity);
+  for (const p of [A.points, B.points]) {
+    for (let i = 0; i < p.length; i++) { const c = i % d; lo[c] = Math.min(lo[c], p[i]); hi[c] = Math.max(hi[c], p[i]); }
+  }
+  const shift = lo.map((l, c) => (l + hi[c]) / 2);
+  let diameter2 = 0;
+  for (let c = 0; c < d; c++) diameter2 += (hi[c] - lo[c]) ** 2;
+  const centre = (p: Float64Array) => p.map((v, i) => v - shift[i % d]);
+  const a = A.normalized().weights, b = B.normalized().weights;
+  const same = A === B || (A.size === B.size && A.points.every((v, i) => v === B.points[i]) && a.every((v, i) => v === b[i]));
+  return {
+    n: A.size, m: B.size, d, x: centre(A.points), y: centre(B.points), a, b,
+    la: a.map(Math.log), lb: b.map(Math.log), shift, diameter2, same,
+  };
+}
+
+/**
+ * One half-step: out_i = -eps log sum_j w_j exp((pot_j - |q_i - k_j|^2) / eps) for queries q
+ * against keys k with log-weights lw and potentials pot; values (optional) get the softmax mean.
+ */
+export class HalfStep {
+  private readonly backend: Backend;
+  private h: Float64Array;
+  private lse: Float64Array;
+
+  constructor(options: OTOptions, private readonly precision: Precision = options.precision ?? 'f64') {
+    this.backend = backendFor(options.backend, 'sinkhorn');
+    this.h = new Float64Array(0);
+    this.lse = new Float64Array(0);
+  }
+
+  run(q: Float64Array, n: number, k: Float64Array, m: number, d: number, lw: Float64Array, pot: Float64Array, eps: number,
+    out: Float64Array, values: Float64Array | null = null, mean: Float64Array | null = null, valueDim = 0): void {
+    if (this.h.length !== m) this.h = new Float64Array(m);
+    if (this.lse.length !== n) this.lse = new Float64Array(n);
+    for (let j = 0; j < m; j++) this.h[j] = lw[j] + pot[j] / eps;
+    this.backend.softmaxReduce({
+      x: q, n, y: k, m, d, logWeights: this.h, values, k: valueDim, beta: 1 / eps, score: 'sqdist', causal: false,
+      precision: this.precision, lse: this.lse, mean,
+    });
+    for (let i = 0; i < n; i++) out[i] = -eps * this.lse[i];
+  }
+}
+
+/** sum_i a_i |exp((f_i - fNext_i)/eps) - 1|: the L1 row-marginal error of the plan P(f, g) whose next f-update is fNext. */
+export function rowMarginalError(a: Float64Array, f: Float64Array, fNext: Float64Array, eps: number): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) e += a[i] * Math.abs(Math.expm1((f[i] - fNext[i]) / eps));
+  return e;
+}
+
+/** eps values of the annealing schedule, GeomLoss-style: blur = sqrt(eps) shrinks by `scaling` per stage from the diameter. */
+export function epsSchedule(diameter2: number, eps: number, scaling: number): number[] {
+  const out: number[] = [];
+  for (let e = diameter2; e > eps; e *= scaling * scaling) out.push(e);
+  out.push(eps);
+  return out;
+}

@@ -1,0 +1,170 @@
+// Exact and sliced Wasserstein distances, and the Gaussian (Bures) closed form.
+// Cost |x - y|^2 (not halved): every function returns squared W2.
+import { InvalidArgumentError } from '../errors.js';
+import { Random, requireSeed } from '../random.js';
+import { integerAtLeast, toFloat64 } from '../validate.js';
+import { otPair } from './common.js';
+import { exactW2 } from './exact.js';
+
+/** Largest n * m the exact LP solver accepts. */
+export const EXACT_LIMIT = 2.5e7;
+
+export interface Wasserstein2Result {
+  /** Squared W2. */
+  value: number;
+  /** 'sorted' (d = 1, exact at any size) or 'network-simplex' (exact LP). */
+  method: 'sorted' | 'network-simplex';
+}
+
+/**
+ * Exact squared W2 between two measures (weights normalised to 1): the sorting formula in
+ * d = 1 at any size, the network simplex otherwise (up to EXACT_LIMIT = n·m arcs).
+ */
+export function wasserstein2(a: unknown, b: unknown): number {
+  return wasserstein2Detailed(a, b).value;
+}
+
+export function wasserstein2Detailed(a: unknown, b: unknown): Wasserstein2Result {
+  const p = otPair(a, b);
+  if (p.d === 1) return { value: sortedW2(p.x, p.a, p.y, p.b), method: 'sorted' };
+  if (p.n * p.m > EXACT_LIMIT) {
+    throw new InvalidArgumentError('a, b', `${p.n} x ${p.m} points`, `are too many for the exact solver (n·m <= ${EXACT_LIMIT}); use sinkhornDivergence or slicedWasserstein`);
+  }
+  return { value: exactW2(p.x, p.a, p.y, p.b, p.d).cost, method: 'network-simplex' };
+}
+
+/**
+ * W2^2 between two weighted point sets on the line: ∫_0^1 |F^-1(t) - G^-1(t)|^2 dt, walking
+ * both sorted supports. O((n + m) log(n + m)).
+ */
+export function sortedW2(x: Float64Array, a: Float64Array, y: Float64Array, b: Float64Array): number {
+  const ix = Array.from(x.keys()).sort((i, j) => x[i] - x[j]);
+  const iy = Array.from(y.keys()).sort((i, j) => y[i] - y[j]);
+  let i = 0, j = 0;
+  let ra = a[ix[0]], rb = b[iy[0]];
+  let total = 0;
+  for (;;) {
+    const w = Math.min(ra, rb);
+    total += w * (x[ix[i]] - y[iy[j]]) ** 2;
+    ra -= w;
+    rb -= w;
+    // Move on from the exhausted atom (both when they end together, up to round-off).
+    const endA = ra <= 1e-15, endB = rb <= 1e-15;
+    if (endA) { if (++i >= ix.length) break; ra = a[ix[i]]; }
+    if (endB) { if (++j >= iy.length) break; rb = b[iy[j]]; }
+  }
+  return total;
+}
+
+export interface SlicedOptions {
+  /** Number of random directions. Default 100. */
+  projections?: number;
+  seed: number;
+}
+
+/** Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b). */
+export function slicedWasserstein(a: unknown, b: unknown, options: SlicedOptions): number {
+  const p = otPair(a, b);
+  const L = integerAtLeast('projections', options?.projections ?? 100, 1);
+  const rng = new Random(requireSeed('seed', options?.seed));
+  const { n, m, d } = p;
+  const px = new Float64Array(n), py = new Float64Array(m), theta = new Float64Array(d);
+  let sum = 0;
+  for (let l = 0; l < L; l++) {
+    let r = 0;
+    while (r === 0) { r = 0; for (let c = 0; c < d; c++) { theta[c] = rng.normal(); r += theta[c] ** 2; } }
+    r = Math.sqrt(r);
+    for (let i = 0; i < n; i++) { let s = 0; for (let c = 0; c < d; c++) s += p.x[i * d + c] * theta[c]; px[i] = s / r; }
+    for (let j = 0; j < m; j++) { let s = 0; for (let c = 0; c < d; c++) s += p.y[j * d + c] * theta[c]; py[j] = s / r; }
+    sum += sortedW2(px, p.a, py, p.b);
+  }
+  return sum / L;
+}
+
+/**
+ * W2^2 between N(m1, S1) and N(m2, S2) (Bures closed form):
+ * |m1 - m2|^2 + tr(S1 + S2 - 2 (S1^{1/2} S2 S1^{1/2})^{1/2}).
+ */
+export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number[][], m2: ArrayLike<number>, S2: ArrayLike<number> | number[][]): number {
+  const mu1 = toFloat64('m1', Array.from(m1)), mu2 = toFloat64('m2', Array.from(m2));
+  const d = mu1.length;
+  if (d < 1) throw new InvalidArgumentError('m1', m1, 'must have at least one coordinate');
+  if (mu2.length !== d) throw new InvalidArgumentError('m2.length', mu2.length, `must equal m1.length ${d}`);
+  const A = covariance('S1', S1, d), B = covariance('S2', S2, d);
+  const rootA = symmetricFunction(A, d, Math.sqrt);
+  const M = multiply(multiply(rootA, B, d), rootA, d);
+  const rootM = symmetricFunction(M, d, (v) => Math.sqrt(Math.max(v, 0)));
+  let value = 0;
+  for (let c = 0; c < d; c++) value += (mu1[c] - mu2[c]) ** 2 + A[c * d + c] + B[c * d + c] - 2 * rootM[c * d + c];
+  return Math.max(value, 0);
+}
+
+function covariance(name: string, S: ArrayLike<number> | number[][], d: number): Float64Array {
+  const flat = toFloat64(name, Array.isArray(S) && Array.isArray(S[0]) ? (S as number[][]).flat() : Array.from(S as ArrayLike<number>));
+  if (flat.length !== d * d) throw new InvalidArgumentError(name, `${flat.length} entries`, `must be a ${d} x ${d} matrix`);
+  for (let r = 0; r < d; r++) {
+    for (let c = 0; c < r; c++) {
+      if (Math.abs(flat[r * d + c] - flat[c * d + r]) > 1e-12 * (Math.abs(flat[r * d + c]) + Math.abs(flat[c * d + r]) + 1e-300)) {
+        throw new InvalidArgumentError(name, `entries ${flat[r * d + c]} and ${flat[c * d + r]}`, 'must be symmetric', `at (${r}, ${c})`);
+      }
+    }
+  }
+  const { values } = jacobiEigen(flat, d);
+  const min = Math.min(...values), max = Math.max(...values);
+  if (min < -1e-12 * Math.max(1, max)) throw new InvalidArgumentError(name, `an eigenvalue ${min}`, 'must be positive semi-definite');
+  return flat;
+}
+
+function multiply(A: Float64Array, B: Float64Array, d: number): Float64Array {
+  const C = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) { const aik = A[i * d + k]; for (let j = 0; j < d; j++) C[i * d + j] += aik * B[k * d + j]; }
+  return C;
+}
+
+/** f(S) for symmetric S through its eigendecomposition. */
+function symmetricFunction(S: Float64Array, d: number, fn: (v: number) => number): Float64Array {
+  const { values, vectors } = jacobiEigen(S, d);
+  const out = new Float64Array(d * d);
+  for (let k = 0; k < d; k++) {
+    const fk = fn(Math.max(values[k], 0));
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] += fk * vectors[i * d + k] * vectors[j * d + k];
+  }
+  return out;
+}
+
+/** Cyclic Jacobi eigenvalue iteration for a small symmetric matrix (columns of `vectors` are eigenvectors). */
+export function jacobiEigen(S: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
+  const A = Float64Array.from(S);
+  const V = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) V[i * d + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += A[p * d + q] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < d; p++) {
+      for (let q = p + 1; q < d; q++) {
+        const apq = A[p * d + q];
+        if (apq === 0) continue;
+        const theta = (A[q * d + q] - A[p * d + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < d; k++) {
+          const akp = A[k * d + p], akq = A[k * d + q];
+          A[k * d + p] = c * akp - s * akq;
+          A[k * d + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < d; k++) {
+          const apk = A[p * d + k], aqk = A[q * d + k];
+          A[p * d + k] = c * apk - s * aqk;
+          A[q * d + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < d; k++) {
+          const vkp = V[k * d + p], vkq = V[k * d + q];
+          V[k * d + p] = c * vkp - s * vkq;
+          V[k * d + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  return { values: Float64Array.from({ length: d }, (_, i) => A[i * d + i]), vectors: V };
+}
