@@ -1,15 +1,10 @@
 // Flow benchmarks: steps per second of softmax attention (SA) with rk4 on S², and the
 // metastability run of the main job carried to t = 1e5 with rk45.
 import b from 'benny';
-import { attention, circle, Measure, simulate, type BackendName, type Precision } from '../src/index.js';
+import { attention, circle, Measure, simulate } from '../src/index.js';
+import { VARIANTS } from './variants.js';
 
 export interface FlowRow { case: string; n: number; variant: string; stepsPerSecond: number }
-
-const VARIANTS: Array<[string, BackendName, Precision]> = [
-  ['wasm f64', 'wasm', 'f64'],
-  ['wasm f32', 'wasm', 'f32'],
-  ['js f64', 'js', 'f64'],
-];
 
 export async function flowBench(rows: FlowRow[]): Promise<void> {
   for (const n of [512, 4096]) {

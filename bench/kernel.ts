@@ -2,14 +2,9 @@
 // logSumExp pass, wasm f64 / wasm f32 / js f64 on the same data in one run.
 import b from 'benny';
 import { Measure, softmaxMean, logSumExp, type BackendName, type Precision } from '../src/index.js';
+import { VARIANTS } from './variants.js';
 
 export interface Row { case: string; n: number; variant: string; nsPerPair: number }
-
-const VARIANTS: Array<[string, BackendName, Precision]> = [
-  ['wasm f64', 'wasm', 'f64'],
-  ['wasm f32', 'wasm', 'f32'],
-  ['js f64', 'js', 'f64'],
-];
 
 /** One velocity evaluation: the kernel plus the O(N) tangent projection. */
 function attentionVelocity(mu: Measure, backend: BackendName, precision: Precision): Float64Array {

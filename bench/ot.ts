@@ -4,15 +4,10 @@
 import b from 'benny';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Measure, sinkhorn, type BackendName, type Precision } from '../src/index.js';
+import { Measure, sinkhorn } from '../src/index.js';
+import { VARIANTS } from './variants.js';
 
 export interface SinkhornRow { n: number; variant: string; msPerIteration: number }
-
-const VARIANTS: Array<[string, BackendName, Precision]> = [
-  ['wasm f64', 'wasm', 'f64'],
-  ['wasm f32', 'wasm', 'f32'],
-  ['js f64', 'js', 'f64'],
-];
 
 export async function sinkhornBench(rows: SinkhornRow[]): Promise<void> {
   for (const n of [1000, 4000]) {
