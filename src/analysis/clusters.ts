@@ -56,9 +56,18 @@ export function clusterLabels(x: Float64Array, n: number, d: number, space: Meas
     while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; }
     return i;
   };
+  // On the sphere and in R^d compare squared chords (no sqrt or asin per pair: this runs every
+  // step under stopWhen.oneCluster); geodesic distance <= tol <=> chord <= 2 sin(tol / 2).
+  const chord = space === 'circle' ? NaN : space === 'sphere' ? (tol >= Math.PI ? 4 : (2 * Math.sin(tol / 2)) ** 2) : tol * tol;
+  const linked = (i: number, j: number): boolean => {
+    if (space === 'circle') return ops.distance(x, i, x, j, d) <= tol;
+    let s = 0;
+    for (let c = 0; c < d; c++) { const t = x[i * d + c] - x[j * d + c]; s += t * t; }
+    return s <= chord;
+  };
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      if (ops.distance(x, i, x, j, d) <= tol) {
+      if (linked(i, j)) {
         const a = find(i), b = find(j);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
       }
