@@ -3,6 +3,7 @@
 // memory itself; the stub runtime never allocates.
 import { packKeys, reduce, paddedKeys, workBytes, TILE } from './kernels/softmax';
 import { expF64x2, expF32x4 } from './simd/exp';
+import { paddedNeurons, packNeurons, forward, backward, backwardWorkBytes } from './kernels/twolayer';
 
 export function heapBase(): usize {
   return __heap_base;
@@ -44,4 +45,23 @@ export function expArrayF64(x: usize, n: i32, out: usize): void {
 /** out[i] = exp(x[i]) in f32; n must be a multiple of 4 (the host pads). */
 export function expArrayF32(x: usize, n: i32, out: usize): void {
   for (let i = 0; i < n; i += 4) v128.store(out + <usize>i * 4, expF32x4(v128.load(x + <usize>i * 4)));
+}
+
+// Two-layer network sums (kernels/twolayer.ts).
+export function paddedNeuronsF64(m: i32): i32 { return paddedNeurons<f64>(m); }
+export function paddedNeuronsF32(m: i32): i32 { return paddedNeurons<f32>(m); }
+export function twoLayerWorkBytes(d: i32): i32 { return backwardWorkBytes(d); }
+export function packNeuronsF64(theta: usize, omega: usize, m: i32, d: i32, soa: usize): void { packNeurons<f64>(theta, omega, m, d, soa); }
+export function packNeuronsF32(theta: usize, omega: usize, m: i32, d: i32, soa: usize): void { packNeurons<f32>(theta, omega, m, d, soa); }
+export function forwardF64(x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, act: i32, out: usize): void {
+  forward<f64>(x, i0, i1, soa, m, d, act, out);
+}
+export function forwardF32(x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, act: i32, out: usize): void {
+  forward<f32>(x, i0, i1, soa, m, d, act, out);
+}
+export function backwardF64(x: usize, r: usize, n: i32, soa: usize, m: i32, j0: i32, j1: i32, d: i32, act: i32, grad: usize, work: usize): void {
+  backward<f64>(x, r, n, soa, m, j0, j1, d, act, grad, work);
+}
+export function backwardF32(x: usize, r: usize, n: i32, soa: usize, m: i32, j0: i32, j1: i32, d: i32, act: i32, grad: usize, work: usize): void {
+  backward<f32>(x, r, n, soa, m, j0, j1, d, act, grad, work);
 }

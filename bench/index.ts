@@ -7,6 +7,7 @@ import { init } from '../src/index.js';
 import { flowBench, metastabilityBench, type FlowRow } from './flows.js';
 import { kernelBench, type Row } from './kernel.js';
 import { largeSinkhornPass } from './large.js';
+import { memoryBench, memoryTable, type MemoryRow } from './memory.js';
 import { potBench, sinkhornBench, type SinkhornRow } from './ot.js';
 
 const TARGETS: Record<string, number> = { 'wasm f32': 5, 'wasm f64': 10 };
@@ -75,7 +76,12 @@ async function main(): Promise<void> {
     console.log(`Sinkhorn at n = m = ${l.n}, d = 3, wasm ${l.precision}: ${(l.msPerIteration / 1000).toFixed(1)} s per iteration, Wasm memory ${l.wasmMemoryMiB.toFixed(1)} MiB`);
   }
 
-  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n') };
+  const memoryRows: MemoryRow[] = [];
+  await memoryBench(memoryRows);
+  const memTable = memoryTable(memoryRows);
+  console.log(`\n${memTable}\n`);
+
+  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n'), memoryRows, memoryTable: memTable };
   writeFileSync('bench/results/summary.json.tmp', JSON.stringify(summary, null, 2));
   renameSync('bench/results/summary.json.tmp', 'bench/results/summary.json');
 }

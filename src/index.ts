@@ -1,6 +1,6 @@
 // meanfield: mean-field particle dynamics on a WebAssembly SIMD core.
 export { init, wasmMemoryBytes } from './backend/index.js';
-export type { InitOptions, InitInfo, BackendName, Precision, Score } from './backend/index.js';
+export type { InitOptions, InitInfo, BackendName, Precision, Score, Activation } from './backend/index.js';
 export { MeanfieldError, InvalidArgumentError, NotInitializedError, WasmError, NonFiniteError, SimulationError } from './errors.js';
 export { Measure } from './measure.js';
 export type { Space } from './measure.js';
@@ -37,3 +37,19 @@ export type { DivergenceResult } from './ot/divergence.js';
 export type { SelfTransport } from './ot/self.js';
 export { wasserstein2, wasserstein2Detailed, slicedWasserstein, gaussianW2, EXACT_LIMIT } from './ot/wasserstein.js';
 export type { SlicedOptions, Wasserstein2Result } from './ot/wasserstein.js';
+export { twoLayer } from './nn/twolayer.js';
+export type { TwoLayerOptions, TwoLayerFlow, Loss } from './nn/twolayer.js';
+export type { DataInput, Dataset } from './nn/data.js';
+export { settling } from './nn/settling.js';
+export type { Settling, SettlingOptions } from './nn/settling.js';
+export { particleScaling, isotropicGaussians, logLogSlope } from './nn/experiments.js';
+export type { ParticleScalingOptions, ParticleScaling, IsotropicGaussiansOptions, RiskCurve } from './nn/experiments.js';
+export { hopfield, hopfieldCapacity } from './memory/hopfield.js';
+export type { Hopfield, HopfieldOptions, RetrieveOptions as HopfieldRetrieveOptions, Retrieval, HopfieldCapacityOptions, HopfieldCapacity } from './memory/hopfield.js';
+export { denseMemory, denseCapacity } from './memory/dense.js';
+export type * from './memory/dense.js';
+export { linearMemory, linearCapacity } from './memory/linear.js';
+export type * from './memory/linear.js';
+export { pointCloudMemory } from './memory/pointcloud.js';
+export type { PointCloudMemory, PointCloudMemoryOptions, PointCloudEnergy, PointCloudStepOptions, PointCloudRetrieveOptions, PointCloudRetrieval, RecoveryOptions, Recovery } from './memory/pointcloud.js';
+export { pointCloudRecovery, planarShapes } from './memory/recovery.js';

@@ -70,3 +70,25 @@ import { expF64x2, expF32x4 } from './exp';
   const idx = f32x4(0, 1, 2, 3);
   return v128.bitselect(a, f32x4.splat(-Infinity), f32x4.lt(idx, f32x4.splat(<f32>count)));
 }
+
+@inline export function vdiv<T>(a: v128, b: v128): v128 {
+  if (sizeof<T>() == 8) return f64x2.div(a, b);
+  return f32x4.div(a, b);
+}
+
+@inline export function vabs<T>(a: v128): v128 {
+  if (sizeof<T>() == 8) return f64x2.abs(a);
+  return f32x4.abs(a);
+}
+
+/** All-ones lanes where a > b. */
+@inline export function vgt<T>(a: v128, b: v128): v128 {
+  if (sizeof<T>() == 8) return f64x2.gt(a, b);
+  return f32x4.gt(a, b);
+}
+
+/** All-ones lanes where a < b. */
+@inline export function vlt<T>(a: v128, b: v128): v128 {
+  if (sizeof<T>() == 8) return f64x2.lt(a, b);
+  return f32x4.lt(a, b);
+}

@@ -5,7 +5,7 @@ import { jsBackend } from './js.js';
 import { createWasmBackend } from './wasm.js';
 import type { Backend, BackendName } from './types.js';
 
-export type { Backend, BackendName, Precision, Score, ReduceArgs } from './types.js';
+export type { Backend, BackendName, Precision, Score, ReduceArgs, Activation, TwoLayerArgs } from './types.js';
 export { jsBackend } from './js.js';
 
 let wasm: (Backend & { readonly memoryBytes: number }) | null = null;

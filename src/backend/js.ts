@@ -1,6 +1,7 @@
 // The pure-JS twin of the Wasm kernel: the same mathematics in plain TypeScript, the
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
 // O(m) score buffer: scores and their max, then exp(s - max) sums.
+import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
 import type { Backend, Precision, ReduceArgs } from './types.js';
 
 /** With precision 'f32' the inputs are rounded to float32, as the Wasm f32 kernel sees them. */
@@ -13,6 +14,8 @@ let scratch = new Float64Array(0);
 
 export const jsBackend: Backend = {
   name: 'js',
+  twoLayerForward: twoLayerForwardJs,
+  twoLayerBackward: twoLayerBackwardJs,
 
   softmaxReduce(args: ReduceArgs): void {
     const { n, m, d, k, beta, causal, lse, mean } = args;

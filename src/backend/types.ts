@@ -32,9 +32,33 @@ export interface ReduceArgs {
   mean: Float64Array | null;
 }
 
+export type Activation = 'relu' | 'tanh' | 'sigmoid';
+
+/**
+ * A two-layer network f(x) = sum_j omega_j a_j sigma(<w_j, x> + b_j) and its data:
+ * particles theta (m x (d + 2), rows (a_j, w_j, b_j)), weights omega (m), samples x (n x d).
+ */
+export interface TwoLayerArgs {
+  theta: Float64Array;
+  weights: Float64Array;
+  m: number;
+  x: Float64Array;
+  n: number;
+  d: number;
+  activation: Activation;
+  precision: Precision;
+}
+
 export interface Backend {
   readonly name: BackendName;
   softmaxReduce(args: ReduceArgs): void;
+  /** out[i] = f(x_i) for every sample (out has length n). */
+  twoLayerForward(args: TwoLayerArgs, out: Float64Array): void;
+  /**
+   * grad[j] = sum_i r_i ∇_theta [a sigma(<w, x_i> + b)] at theta_j, rows (a, w, b) like theta:
+   * (sigma(z_ij), a_j sigma'(z_ij) x_i, a_j sigma'(z_ij)) summed with sample weights r (length n).
+   */
+  twoLayerBackward(args: TwoLayerArgs, r: Float64Array, grad: Float64Array): void;
   /** exp through the backend's own exp (the kernel's vector exp for wasm), for accuracy tests. */
   exp(x: Float64Array, precision: Precision): Float64Array;
 }

@@ -24,6 +24,11 @@ export interface Flow {
   energy?(x: Float64Array, weights: Float64Array, d: number, options?: EvalOptions): number;
   /** +1: the energy never decreases along the flow; -1: it never increases. */
   readonly energyDirection?: 1 | -1;
+  /**
+   * Brownian noise: d x = V dt + sqrt(2 temperature) dB, integrated by Euler–Maruyama.
+   * The noise of step k depends only on (seed, k), so resumed runs stay bit-identical.
+   */
+  readonly noise?: { temperature: number; seed: number };
 }
 
 /** A d x d matrix from number[][] or a row-major array, checked square. */

@@ -9,6 +9,7 @@ import { velocityNorm } from '../analysis/stationarity.js';
 import { InvalidArgumentError, SimulationError } from '../errors.js';
 import type { EvalOptions, Flow } from '../flows/flow.js';
 import { Measure } from '../measure.js';
+import { Random } from '../random.js';
 import { spaceOps } from '../spaces.js';
 import { integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from '../validate.js';
 import {
@@ -76,6 +77,10 @@ export function simulate(flow: Flow, start: Measure | Trajectory | Record<string
   if (o.dt !== undefined) positiveNumber('dt', o.dt);
   if (!adaptive && o.dt === undefined) throw new InvalidArgumentError('dt', undefined, `is required for the fixed-step integrator '${integrator}'`);
   const evalOpts: EvalOptions = { backend: o.backend, precision: o.precision };
+  const noise = flow.noise !== undefined && flow.noise.temperature > 0 ? flow.noise : null;
+  if (noise !== null && integrator !== 'euler') {
+    throw new InvalidArgumentError('integrator', integrator, `must be 'euler' (Euler–Maruyama) for the ${flow.name} flow with temperature ${noise.temperature} > 0`);
+  }
 
   // Where the run starts: a fresh measure or a saved run.
   const resumed = start instanceof Trajectory ? start : start instanceof Measure ? null : Trajectory.fromJSON(start);
@@ -133,6 +138,7 @@ export function simulate(flow: Flow, start: Measure | Trajectory | Record<string
   const dopri = adaptive ? dormandPrince(len) : null;
   const sideStep = (length: number, out: Float64Array) => {
     if (dopri) dopri.step(f, x, k1, length, out); else fixed!.step(f, x, k1, length, out);
+    if (noise !== null) addNoise(out, noise, length, steps + 1, 1);
     retract(out);
   };
   const y = new Float64Array(len), k7 = new Float64Array(len), side = new Float64Array(len);
@@ -175,6 +181,7 @@ export function simulate(flow: Flow, start: Measure | Trajectory | Record<string
     } else {
       taken = h;
       fixed!.step(f, x, k1, h, y);
+      if (noise !== null) addNoise(y, noise, h, steps + 1, 0);
       retract(y);
     }
     // Fixed steps count time as base + k dt (no drift from repeated addition).
@@ -234,6 +241,29 @@ function stopClusterTol(o: SimulateOptions): number | null {
   if (rule === undefined || rule === false) return null;
   if (rule === true) return o.observe?.clusters?.tol ?? 1e-3;
   return positiveNumber('stopWhen.oneCluster.tol', rule.tol);
+}
+
+/**
+ * y += sqrt(2 tau h) xi with xi standard normal from a generator seeded by (seed, step, side):
+ * step k's noise never depends on where the run was resumed, and a side step (to a record
+ * time) draws its own stream, leaving the natural steps' noise untouched.
+ */
+function addNoise(y: Float64Array, noise: { temperature: number; seed: number }, h: number, step: number, side: 0 | 1): void {
+  const rng = new Random(mixSeed(noise.seed, step * 2 + side));
+  const scale = Math.sqrt(2 * noise.temperature * h);
+  for (let i = 0; i < y.length; i++) y[i] += scale * rng.normal();
+}
+
+/** A 53-bit seed from (seed, k) through two rounds of a murmur3-style finaliser. */
+function mixSeed(seed: number, k: number): number {
+  const fmix = (h: number) => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  const lo = fmix((seed >>> 0) ^ fmix(k >>> 0) ^ 0x9e3779b9);
+  const hi = fmix(Math.floor(seed / 0x100000000) ^ fmix(Math.floor(k / 0x100000000) + lo));
+  return (hi & 0x1fffff) * 0x100000000 + lo;
 }
 
 function firstNonFinite(a: Float64Array): number {

@@ -20,6 +20,15 @@ export interface CoreExports {
     score: number, causal: number, lse: number, mean: number, work: number): void;
   expArrayF64(x: number, n: number, out: number): void;
   expArrayF32(x: number, n: number, out: number): void;
+  paddedNeuronsF64(m: number): number;
+  paddedNeuronsF32(m: number): number;
+  twoLayerWorkBytes(d: number): number;
+  packNeuronsF64(theta: number, omega: number, m: number, d: number, soa: number): void;
+  packNeuronsF32(theta: number, omega: number, m: number, d: number, soa: number): void;
+  forwardF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, act: number, out: number): void;
+  forwardF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, act: number, out: number): void;
+  backwardF64(x: number, r: number, n: number, soa: number, m: number, j0: number, j1: number, d: number, act: number, grad: number, work: number): void;
+  backwardF32(x: number, r: number, n: number, soa: number, m: number, j0: number, j1: number, d: number, act: number, grad: number, work: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

@@ -1,0 +1,409 @@
+// Dense associative memory (Krotov & Hopfield, 2016) on ±1 patterns, with the classical
+// Hopfield network as the case F(x) = x^2.
+//
+// Conventions. Patterns ξ_1..ξ_K are rows of a K x d row-major array with entries ±1;
+// states σ are length-d arrays of ±1 (Int8Array or Float64Array or number[] in, Int8Array
+// out, inputs never mutated). The energy is E(σ) = -Σ_μ F(<ξ_μ, σ>), unnormalised.
+// Neuron i is updated by the Krotov–Hopfield rule
+//   σ_i <- sign( Σ_μ F(ξ_μi + h_μi) - F(-ξ_μi + h_μi) ),   h_μi = Σ_{j≠i} ξ_μj σ_j,
+// keeping σ_i on a tie. The rule sets σ_i to the value of lower energy with the other
+// neurons fixed, so an asynchronous update never raises the energy, for every F (convexity
+// is not needed; odd powers included), and lowers it strictly on every flip. Synchronous
+// updates carry no such guarantee and can oscillate with period 2.
+import { InvalidArgumentError } from '../errors.js';
+import { Random, requireSeed } from '../random.js';
+import { integerAtLeast, nonNegativeNumber, oneOf } from '../validate.js';
+
+/** F(x) = x^p for an integer p >= 1 (p = 2: classical Hopfield), or F(x) = exp(x). */
+export type Separation = { kind: 'power'; p: number } | { kind: 'exp' };
+
+/** K x d patterns: number[][] (rows), or flat row-major Int8Array / Float64Array / number[] with `dim`. */
+export type PatternsInput = Int8Array | Float64Array | number[] | number[][];
+
+/** A ±1 state of length d. */
+export type StateInput = Int8Array | Float64Array | number[];
+
+export interface DenseMemoryOptions {
+  patterns: PatternsInput;
+  /** Pattern length d; required for flat patterns, checked against the row length otherwise. */
+  dim?: number;
+  /** Default { kind: 'power', p: 2 }, the classical Hopfield network. */
+  separation?: Separation;
+}
+
+export interface AsyncOptions {
+  /** Seed of the random neuron order (a fresh permutation every sweep). Required. */
+  seed: number;
+  /** At most this many sweeps (d single-neuron updates each). Default 100. */
+  sweeps?: number;
+  /** Called after every single flip with the flipped neuron and the live state (do not mutate it). */
+  onFlip?: (neuron: number, state: Int8Array) => void;
+}
+
+export interface AsyncResult {
+  state: Int8Array;
+  /** Sweeps run, counting the final sweep that changed nothing when converged. */
+  sweeps: number;
+  /** Total number of neurons flipped. */
+  changed: number;
+  /** True when the last sweep changed nothing: the state is a fixed point of the rule. */
+  converged: boolean;
+}
+
+export interface SyncOptions {
+  /** At most this many synchronous steps. Default 100. */
+  steps?: number;
+}
+
+export interface SyncResult {
+  state: Int8Array;
+  /** Steps run, counting the final step that changed nothing when converged. */
+  steps: number;
+  /** True when the last step reproduced its input: a fixed point. */
+  converged: boolean;
+}
+
+export interface RetrieveOptions {
+  /** 'async' (default; needs seed) or 'sync'. */
+  mode?: 'async' | 'sync';
+  seed?: number;
+  sweeps?: number;
+  steps?: number;
+}
+
+export interface RetrieveResult {
+  state: Int8Array;
+  /** Index of the first stored pattern equal to the final state, or -1 (spurious or mixture state). */
+  match: number;
+  converged: boolean;
+  /** Sweeps (async) or steps (sync) run. */
+  passes: number;
+}
+
+export interface DenseMemory {
+  readonly dim: number;
+  /** Number of stored patterns K. */
+  readonly size: number;
+  readonly separation: Separation;
+  /** A copy of the patterns, K x d row-major. */
+  readonly patterns: Int8Array;
+  /** E(σ) = -Σ_μ F(<ξ_μ, σ>). For 'exp' this overflows to -Infinity once an overlap exceeds ~709. */
+  energy(state: StateInput): number;
+  /** Overlaps <ξ_μ, σ> for every μ (integers in [-d, d]). */
+  overlaps(state: StateInput): Float64Array;
+  /** Asynchronous sweeps in a seeded random order; O(K) per neuron update. Stops at a quiet sweep. */
+  updateAsync(state: StateInput, options: AsyncOptions): AsyncResult;
+  /** Synchronous steps: every neuron from the same old state; O(K d) per step. Stops at a fixed point. */
+  updateSync(state: StateInput, options?: SyncOptions): SyncResult;
+  /** Runs the dynamics from `query` and reports which stored pattern (if any) it reached. */
+  retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult;
+}
+
+/**
+ * A dense associative memory. Per-neuron updates use incrementally kept overlaps. For
+ * powers the sign decision is exact integer arithmetic while K·d^p < 2^53; for 'exp' it
+ * compares Σ_μ ±exp(h_μ - max h), treating relative differences below 1e-12 as ties.
+ */
+export function denseMemory(options: DenseMemoryOptions): DenseMemory {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
+  const { data: xi, n: K, d } = readPatterns(options.patterns, options.dim);
+  const separation = readSeparation(options.separation ?? { kind: 'power', p: 2 });
+  const xiT = new Int8Array(K * d); // d x K, so a neuron's column is contiguous
+  for (let m = 0; m < K; m++) for (let i = 0; i < d; i++) xiT[i * K + m] = xi[m * d + i];
+  const F = separation.kind === 'exp' ? Math.exp : (x: number) => ipow(x, separation.p);
+  // For powers, F(h+1) - F(h-1) as a table over h in [-d, d] (offset d).
+  const gain = separation.kind === 'power' ? Float64Array.from({ length: 2 * d + 1 }, (_, k) => F(k - d + 1) - F(k - d - 1)) : null;
+  const h = new Float64Array(K);
+
+  /** The preferred value of neuron i (+1, -1, or 0 for a tie) given overlaps m and state s. */
+  function field(i: number, m: Float64Array, s: Int8Array): number {
+    const col = i * K;
+    const si = s[i];
+    if (gain !== null) {
+      let total = 0;
+      for (let mu = 0; mu < K; mu++) {
+        const x = xiT[col + mu];
+        total += x * gain[m[mu] - x * si + d];
+      }
+      return total > 0 ? 1 : total < 0 ? -1 : 0;
+    }
+    let top = -Infinity;
+    for (let mu = 0; mu < K; mu++) {
+      h[mu] = m[mu] - xiT[col + mu] * si;
+      if (h[mu] > top) top = h[mu];
+    }
+    let plus = 0;
+    let minus = 0;
+    for (let mu = 0; mu < K; mu++) {
+      const e = Math.exp(h[mu] - top);
+      if (xiT[col + mu] > 0) plus += e;
+      else minus += e;
+    }
+    const diff = plus - minus;
+    return Math.abs(diff) <= 1e-12 * (plus + minus) ? 0 : diff > 0 ? 1 : -1;
+  }
+
+  function overlapsOf(s: Int8Array): Float64Array {
+    const m = new Float64Array(K);
+    for (let mu = 0; mu < K; mu++) {
+      let t = 0;
+      for (let i = 0; i < d; i++) t += xi[mu * d + i] * s[i];
+      m[mu] = t;
+    }
+    return m;
+  }
+
+  function updateAsync(state: StateInput, o: AsyncOptions): AsyncResult {
+    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options', o, 'must be { seed, sweeps?, onFlip? }');
+    const rng = new Random(requireSeed('seed', o.seed));
+    const maxSweeps = integerAtLeast('sweeps', o.sweeps ?? 100, 1);
+    if (o.onFlip !== undefined && typeof o.onFlip !== 'function') throw new InvalidArgumentError('onFlip', o.onFlip, 'must be a function');
+    const s = readState('state', state, d);
+    const m = overlapsOf(s);
+    const order = Int32Array.from({ length: d }, (_, i) => i);
+    let changed = 0;
+    for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+      shuffle(order, rng);
+      let flips = 0;
+      for (const i of order) {
+        const want = field(i, m, s);
+        if (want === 0 || want === s[i]) continue;
+        s[i] = want;
+        for (let mu = 0; mu < K; mu++) m[mu] += 2 * want * xiT[i * K + mu];
+        flips++;
+        o.onFlip?.(i, s);
+      }
+      changed += flips;
+      if (flips === 0) return { state: s, sweeps: sweep, changed, converged: true };
+    }
+    return { state: s, sweeps: maxSweeps, changed, converged: false };
+  }
+
+  function updateSync(state: StateInput, o: SyncOptions = {}): SyncResult {
+    const maxSteps = integerAtLeast('steps', o.steps ?? 100, 1);
+    let s = readState('state', state, d);
+    for (let step = 1; step <= maxSteps; step++) {
+      const m = overlapsOf(s);
+      const next = s.slice();
+      let flips = 0;
+      for (let i = 0; i < d; i++) {
+        const want = field(i, m, s);
+        if (want !== 0 && want !== s[i]) {
+          next[i] = want;
+          flips++;
+        }
+      }
+      if (flips === 0) return { state: s, steps: step, converged: true };
+      s = next;
+    }
+    return { state: s, steps: maxSteps, converged: false };
+  }
+
+  function retrieve(query: StateInput, o: RetrieveOptions = {}): RetrieveResult {
+    const mode = oneOf('mode', o.mode ?? 'async', ['async', 'sync'] as const);
+    const run = mode === 'async' ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps }) : updateSync(query, { steps: o.steps });
+    const passes = 'sweeps' in run ? run.sweeps : run.steps;
+    return { state: run.state, match: findPattern(xi, K, d, run.state), converged: run.converged, passes };
+  }
+
+  return {
+    dim: d,
+    size: K,
+    separation,
+    patterns: xi.slice(),
+    energy(state) {
+      const m = overlapsOf(readState('state', state, d));
+      let e = 0;
+      for (let mu = 0; mu < K; mu++) e -= F(m[mu]);
+      return e;
+    },
+    overlaps: (state) => overlapsOf(readState('state', state, d)),
+    updateAsync,
+    updateSync,
+    retrieve,
+  };
+}
+
+export interface DenseCapacityOptions {
+  /** Pattern length d. */
+  dim: number;
+  /** Numbers of stored patterns K to try. */
+  counts: number[];
+  /** Default { kind: 'power', p: 2 }. */
+  separation?: Separation;
+  /** Fraction of the d bits flipped in each query (round(flipFraction·d) distinct bits). Default 0.1. */
+  flipFraction?: number;
+  /** Independent pattern sets per K. Default 1. */
+  trials?: number;
+  seed: number;
+  /** Default 'async'. */
+  mode?: 'async' | 'sync';
+  /** Patterns queried per trial (the first ones). Default: all K. */
+  queries?: number;
+  /** Budget per retrieval. Default 100 each. */
+  sweeps?: number;
+  steps?: number;
+}
+
+export interface DenseCapacityResult {
+  dim: number;
+  separation: Separation;
+  mode: 'async' | 'sync';
+  counts: number[];
+  /** Bits flipped per query. */
+  flips: number;
+  trials: number;
+  /** Queries run per K (trials x queried patterns). */
+  tested: number[];
+  /** Per K: fraction of queries whose final state equals the stored pattern exactly. */
+  fraction: number[];
+  /** Per K: mean final overlap <ξ, σ>/d with the pattern the query came from. */
+  overlap: number[];
+}
+
+/**
+ * Retrieval experiment: for each K in counts, `trials` times, store K uniform random ±1
+ * patterns, flip round(flipFraction·d) distinct bits of each queried pattern, run the
+ * dynamics and count exact recoveries. Patterns and corruptions come from one seeded
+ * stream and the async orders from another, so the same seed gives the same patterns
+ * and queries for every separation and mode: curves for different p are paired (loop
+ * over separations yourself to compare them). Theory (Krotov & Hopfield 2016; Demircigil
+ * et al. 2017): exact-retrieval capacity ~ d/(2 ln d) for p = 2, grows like d^(p-1)/ln d
+ * for F = x^p, and is exponential in d for F = exp.
+ */
+export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResult {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, counts, seed, ... }');
+  const d = integerAtLeast('dim', options.dim, 1);
+  if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of integers >= 1');
+  options.counts.forEach((k, i) => integerAtLeast(`counts[${i}]`, k, 1));
+  const separation = readSeparation(options.separation ?? { kind: 'power', p: 2 });
+  const flipFraction = nonNegativeNumber('flipFraction', options.flipFraction ?? 0.1);
+  if (flipFraction > 1) throw new InvalidArgumentError('flipFraction', flipFraction, 'must be in [0, 1]');
+  const trials = integerAtLeast('trials', options.trials ?? 1, 1);
+  const master = new Random(requireSeed('seed', options.seed));
+  const mode = oneOf('mode', options.mode ?? 'async', ['async', 'sync'] as const);
+  const queries = options.queries === undefined ? Infinity : integerAtLeast('queries', options.queries, 1);
+  const sweeps = integerAtLeast('sweeps', options.sweeps ?? 100, 1);
+  const steps = integerAtLeast('steps', options.steps ?? 100, 1);
+  const flips = Math.round(flipFraction * d);
+  const data = new Random(master.nextUint32());
+  const orders = new Random(master.nextUint32());
+  const positions = Int32Array.from({ length: d }, (_, i) => i);
+
+  const tested: number[] = [];
+  const fraction: number[] = [];
+  const overlap: number[] = [];
+  for (const K of options.counts) {
+    let hits = 0;
+    let runs = 0;
+    let overlapSum = 0;
+    for (let t = 0; t < trials; t++) {
+      const patterns = randomSpins(data, K * d);
+      const memory = denseMemory({ patterns, dim: d, separation });
+      for (let mu = 0; mu < Math.min(K, queries); mu++) {
+        const target = patterns.subarray(mu * d, (mu + 1) * d);
+        const query = target.slice();
+        for (let f = 0; f < flips; f++) {
+          const j = f + data.integer(d - f); // partial Fisher–Yates: distinct positions
+          [positions[f], positions[j]] = [positions[j], positions[f]];
+          query[positions[f]] = -query[positions[f]];
+        }
+        const run = memory.retrieve(query, { mode, seed: orders.nextUint32(), sweeps, steps });
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += run.state[i] * target[i];
+        if (dot === d) hits++;
+        overlapSum += dot / d;
+        runs++;
+      }
+    }
+    tested.push(runs);
+    fraction.push(hits / runs);
+    overlap.push(overlapSum / runs);
+  }
+  return { dim: d, separation, mode, counts: options.counts.slice(), flips, trials, tested, fraction, overlap };
+}
+
+// ---- helpers ----
+
+function readSeparation(value: unknown): Separation {
+  if (value === null || typeof value !== 'object') throw new InvalidArgumentError('separation', value, "must be { kind: 'power', p } or { kind: 'exp' }");
+  const s = value as { kind?: unknown; p?: unknown };
+  const kind = oneOf('separation.kind', s.kind, ['power', 'exp'] as const);
+  if (kind === 'exp') return { kind };
+  return { kind, p: integerAtLeast('separation.p', s.p, 1) };
+}
+
+function readPatterns(value: unknown, dim: unknown): { data: Int8Array; n: number; d: number } {
+  if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
+    const rows = value as unknown[];
+    const d = integerAtLeast('patterns[0].length', (rows[0] as unknown[]).length, 1);
+    if (dim !== undefined && dim !== d) throw new InvalidArgumentError('dim', dim, `must equal the row length ${d} of patterns`);
+    const data = new Int8Array(rows.length * d);
+    rows.forEach((row, r) => {
+      if (!Array.isArray(row) || row.length !== d) throw new InvalidArgumentError(`patterns[${r}]`, row, `must be an array of length ${d} like every row`);
+      for (let c = 0; c < d; c++) data[r * d + c] = spin('patterns', row[c], r * d + c, ` (pattern ${r}, entry ${c})`);
+    });
+    return { data, n: rows.length, d };
+  }
+  const flat = flatArray('patterns', value);
+  if (flat.length === 0) throw new InvalidArgumentError('patterns', value, 'must hold at least one pattern');
+  if (dim === undefined) throw new InvalidArgumentError('dim', dim, 'is required when patterns is a flat array');
+  const d = integerAtLeast('dim', dim, 1);
+  if (flat.length % d !== 0) throw new InvalidArgumentError('patterns.length', flat.length, `must be a multiple of dim = ${d}`);
+  const data = new Int8Array(flat.length);
+  for (let k = 0; k < flat.length; k++) data[k] = spin('patterns', flat[k], k, ` (pattern ${Math.floor(k / d)}, entry ${k % d})`);
+  return { data, n: flat.length / d, d };
+}
+
+function readState(name: string, value: unknown, d: number): Int8Array {
+  const flat = flatArray(name, value);
+  if (flat.length !== d) throw new InvalidArgumentError(`${name}.length`, flat.length, `must equal the pattern length ${d}`);
+  const s = new Int8Array(d);
+  for (let i = 0; i < d; i++) s[i] = spin(name, flat[i], i);
+  return s;
+}
+
+function flatArray(name: string, value: unknown): ArrayLike<unknown> {
+  if (value instanceof Int8Array || value instanceof Float64Array || Array.isArray(value)) return value;
+  throw new InvalidArgumentError(name, value, 'must be an Int8Array, a Float64Array or an array of ±1');
+}
+
+function spin(name: string, v: unknown, index: number, detail = ''): number {
+  if (v === 1 || v === -1) return v;
+  throw new InvalidArgumentError(name, v, 'must hold only -1 or +1', `at index ${index}${detail}`);
+}
+
+function findPattern(xi: Int8Array, K: number, d: number, s: Int8Array): number {
+  outer: for (let mu = 0; mu < K; mu++) {
+    for (let i = 0; i < d; i++) if (xi[mu * d + i] !== s[i]) continue outer;
+    return mu;
+  }
+  return -1;
+}
+
+/** x^p by repeated squaring: exact while every intermediate stays below 2^53. */
+function ipow(x: number, p: number): number {
+  let result = 1;
+  let base = x;
+  for (let e = p; e > 0; e >>= 1) {
+    if (e & 1) result *= base;
+    base *= base;
+  }
+  return result;
+}
+
+function shuffle(a: Int32Array, rng: Random): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.integer(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+}
+
+function randomSpins(rng: Random, length: number): Int8Array {
+  const out = new Int8Array(length);
+  for (let k = 0; k < length; k += 32) {
+    const bits = rng.nextUint32();
+    for (let b = 0; b < 32 && k + b < length; b++) out[k + b] = (bits >>> b) & 1 ? 1 : -1;
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+// Modern Hopfield network (Ramsauer et al., 2021). Patterns x_1..x_K in R^d (rows of X);
+// a state xi has energy
+//   E(xi) = -(1/beta) log sum_k exp(beta <x_k, xi>) + |xi|^2 / 2 + (1/beta) log K + M^2 / 2,
+// M = max_k |x_k| (the constant makes E >= 0), and is retrieved by the update
+//   xi <- X softmax(beta X^T xi),
+// a concave-convex step that never increases E. Both are the one streaming kernel with
+// score 'dot', keys = values = patterns: batches of queries in one call, no K x q matrix.
+import { backendFor } from '../backend/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { EvalOptions } from '../flows/flow.js';
+import { pointSet, type PointsInput } from '../points.js';
+import { Random, requireSeed } from '../random.js';
+import { integerAtLeast, positiveNumber } from '../validate.js';
+
+export interface HopfieldOptions {
+  /** K x d patterns (number[][], a Measure's points, or flat with dim). */
+  patterns: PointsInput;
+  dim?: number;
+  /** Inverse temperature beta > 0. */
+  beta: number;
+}
+
+export interface RetrieveOptions extends EvalOptions {
+  /** Updates at most. Default 1 (one step retrieves well-separated patterns). */
+  maxSteps?: number;
+  /** Stop when no query moves by more than tol (Euclidean). Default 1e-12. */
+  tol?: number;
+}
+
+export interface Retrieval {
+  /** Final states, q x d. */
+  states: Float64Array;
+  /** Updates run. */
+  steps: number;
+  /** Index of the stored pattern with the largest overlap <x_k, xi> for each final state. */
+  nearest: Int32Array;
+  /** Energy of each final state. */
+  energy: Float64Array;
+}
+
+export interface Hopfield {
+  readonly patterns: Float64Array;
+  readonly size: number;
+  readonly dim: number;
+  readonly beta: number;
+  /** E(xi) for every row of the queries. */
+  energy(queries: PointsInput, options?: EvalOptions): Float64Array;
+  /** One update of every query: X softmax(beta X^T xi). */
+  update(queries: PointsInput, options?: EvalOptions): Float64Array;
+  retrieve(queries: PointsInput, options?: RetrieveOptions): Retrieval;
+}
+
+export function hopfield(options: HopfieldOptions): Hopfield {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta }');
+  if (Array.isArray(options.patterns) && options.patterns.length === 0) throw new InvalidArgumentError('patterns', options.patterns, 'must hold at least one pattern');
+  const { data: X, n: K, d } = pointSet('patterns', options.patterns, options.dim);
+  const beta = positiveNumber('beta', options.beta);
+  let M2 = 0;
+  for (let k = 0; k < K; k++) {
+    let r = 0;
+    for (let c = 0; c < d; c++) r += X[k * d + c] ** 2;
+    M2 = Math.max(M2, r);
+  }
+  const constant = Math.log(K) / beta + M2 / 2;
+
+  const queriesOf = (q: PointsInput) => {
+    const p = pointSet('queries', q, Array.isArray(q) && Array.isArray(q[0]) ? undefined : d);
+    if (p.d !== d) throw new InvalidArgumentError('queries', `states of dimension ${p.d}`, `must have the patterns' dimension ${d}`);
+    return p;
+  };
+  const reduce = (x: Float64Array, n: number, mean: Float64Array | null, lse: Float64Array, opts: EvalOptions) => {
+    backendFor(opts.backend, 'hopfield').softmaxReduce({
+      x, n, y: X, m: K, d, logWeights: null, values: mean === null ? null : X, k: mean === null ? 0 : d,
+      beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean,
+    });
+  };
+  const energyOf = (x: Float64Array, n: number, opts: EvalOptions, lse = new Float64Array(n)) => {
+    reduce(x, n, null, lse, opts);
+    const e = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let r = 0;
+      for (let c = 0; c < d; c++) r += x[i * d + c] ** 2;
+      e[i] = -lse[i] / beta + r / 2 + constant;
+    }
+    return e;
+  };
+
+  return {
+    patterns: X, size: K, dim: d, beta,
+    energy(queries, opts = {}) {
+      const q = queriesOf(queries);
+      return energyOf(q.data, q.n, opts);
+    },
+    update(queries, opts = {}) {
+      const q = queriesOf(queries);
+      const out = new Float64Array(q.n * d);
+      reduce(q.data, q.n, out, new Float64Array(q.n), opts);
+      return out;
+    },
+    retrieve(queries, opts = {}) {
+      const q = queriesOf(queries);
+      const maxSteps = integerAtLeast('maxSteps', opts.maxSteps ?? 1, 1);
+      const tol = opts.tol === undefined ? 1e-12 : positiveNumber('tol', opts.tol);
+      let state = Float64Array.from(q.data);
+      let next = new Float64Array(state.length);
+      const lse = new Float64Array(q.n);
+      let steps = 0;
+      while (steps < maxSteps) {
+        reduce(state, q.n, next, lse, opts);
+        steps++;
+        let moved = 0;
+        for (let i = 0; i < state.length; i++) moved = Math.max(moved, Math.abs(next[i] - state[i]));
+        [state, next] = [next, state];
+        if (moved <= tol) break;
+      }
+      return { states: state, steps, nearest: nearestPatterns(X, K, d, state, q.n), energy: energyOf(state, q.n, opts) };
+    },
+  };
+}
+
+/** argmax_k <x_k, xi_i> for every state (exact, O(q K d)). */
+export function nearestPatterns(X: Float64Array, K: number, d: number, states: Float64Array, n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = -Infinity;
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += X[k * d + c] * states[i * d + c];
+      if (s > best) { best = s; out[i] = k; }
+    }
+  }
+  return out;
+}
+
+/** n points uniform on the unit sphere S^{d-1}. */
+function spherePatterns(rng: Random, n: number, d: number): Float64Array {
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let r = 0;
+    for (let c = 0; c < d; c++) { x[i * d + c] = rng.normal(); r += x[i * d + c] ** 2; }
+    r = Math.sqrt(r);
+    for (let c = 0; c < d; c++) x[i * d + c] /= r;
+  }
+  return x;
+}
+
+/** q <- x + noise |x| g/|g| for every row: a query at relative distance `noise` from its pattern. */
+export function noisyQueries(rng: Random, X: Float64Array, rows: number[], d: number, noise: number): Float64Array {
+  const q = new Float64Array(rows.length * d);
+  const g = new Float64Array(d);
+  rows.forEach((k, i) => {
+    let gn = 0, xn = 0;
+    for (let c = 0; c < d; c++) { g[c] = rng.normal(); gn += g[c] ** 2; xn += X[k * d + c] ** 2; }
+    const s = noise * Math.sqrt(xn / gn);
+    for (let c = 0; c < d; c++) q[i * d + c] = X[k * d + c] + s * g[c];
+  });
+  return q;
+}
+
+export interface HopfieldCapacityOptions extends EvalOptions {
+  dim: number;
+  /** Numbers of stored patterns K to try. */
+  counts: number[];
+  beta: number;
+  /** Relative noise of the queries, |q - x_k| / |x_k|. Default 0.2. */
+  noise?: number;
+  /** Queries per K (each a noisy copy of a different stored pattern, at most K). Default 100. */
+  queries?: number;
+  /** Updates per retrieval. Default 1. */
+  steps?: number;
+  /** A retrieval succeeds when |xi - x_k| <= tolerance. Default 0.1. */
+  tolerance?: number;
+  seed: number;
+}
+
+export interface HopfieldCapacity {
+  dim: number;
+  counts: number[];
+  /** Fraction of queries retrieved (final state within tolerance of its own pattern). */
+  fraction: number[];
+}
+
+/** Fraction of patterns retrieved against the number stored, random patterns on S^{d-1}. */
+export function hopfieldCapacity(options: HopfieldCapacityOptions): HopfieldCapacity {
+  const seed = requireSeed('seed', options?.seed);
+  const d = integerAtLeast('dim', options.dim, 1);
+  if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of pattern counts');
+  const counts = options.counts.map((k, i) => integerAtLeast(`counts[${i}]`, k, 1));
+  const beta = positiveNumber('beta', options.beta);
+  const noise = options.noise === undefined ? 0.2 : positiveNumber('noise', options.noise);
+  const queries = integerAtLeast('queries', options.queries ?? 100, 1);
+  const tolerance = positiveNumber('tolerance', options.tolerance ?? 0.1);
+  const steps = integerAtLeast('steps', options.steps ?? 1, 1);
+  const rng = new Random(seed);
+  const fraction = counts.map((K) => {
+    const X = spherePatterns(rng, K, d);
+    const rows = Array.from({ length: Math.min(queries, K) }, (_, i) => Math.floor((i * K) / Math.min(queries, K)));
+    const q = noisyQueries(rng, X, rows, d, noise);
+    const r = hopfield({ patterns: X, dim: d, beta }).retrieve(q, { maxSteps: steps, backend: options.backend, precision: options.precision });
+    let ok = 0;
+    rows.forEach((k, i) => {
+      let e = 0;
+      for (let c = 0; c < d; c++) e += (r.states[i * d + c] - X[k * d + c]) ** 2;
+      if (Math.sqrt(e) <= tolerance) ok++;
+    });
+    return ok / rows.length;
+  });
+  return { dim: d, counts, fraction };
+}

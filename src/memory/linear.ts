@@ -1,0 +1,154 @@
+// Linear (correlation-matrix) associative memory: W = Σ_k y_k x_kᵀ.
+//
+// Conventions. Keys x_k (n x dim) and values y_k (n x valueDim) are row-major; W is
+// valueDim x dim, row-major Float64Array. Recall is W x; decoding is top-1 among the stored
+// values: argmax_j <y_j, W x>, the lowest index winning a tie.
+import { InvalidArgumentError } from '../errors.js';
+import { pointSet } from '../points.js';
+import { Random, requireSeed } from '../random.js';
+import { allFinite, integerAtLeast, nonNegativeNumber, toFloat64 } from '../validate.js';
+
+/** Rows as number[][], or a flat row-major Float64Array / number[] with the dimension given. */
+export type RowsInput = Float64Array | number[] | number[][];
+
+export interface LinearMemoryOptions {
+  keys: RowsInput;
+  values: RowsInput;
+  /** Key dimension; required when keys is flat. */
+  dim?: number;
+  /** Value dimension; required when values is flat. */
+  valueDim?: number;
+}
+
+export interface LinearMemory {
+  readonly dim: number;
+  readonly valueDim: number;
+  /** Number of stored pairs n. */
+  readonly size: number;
+  /** W = Σ_k y_k x_kᵀ, valueDim x dim row-major. */
+  readonly weights: Float64Array;
+  /** W x (length valueDim). */
+  recall(x: Float64Array | number[]): Float64Array;
+  /** <y_j, W x> for every stored value j (length n). */
+  scores(x: Float64Array | number[]): Float64Array;
+  /** argmax_j <y_j, W x>: the index of the stored value the query decodes to. */
+  retrieveTop1(x: Float64Array | number[]): number;
+}
+
+/** Builds the correlation matrix of the pairs (x_k, y_k); O(n · dim · valueDim). */
+export function linearMemory(options: LinearMemoryOptions): LinearMemory {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { keys, values, dim?, valueDim? }');
+  const keys = pointSet('keys', options.keys, options.dim);
+  const values = pointSet('values', options.values, options.valueDim);
+  if (values.n !== keys.n) throw new InvalidArgumentError('values', `${values.n} rows`, `must have one row per key (${keys.n} keys)`);
+  const { n, d } = keys;
+  const v = values.d;
+  const X = keys.data;
+  const Y = values.data.slice();
+  const W = correlation(X, Y, n, d, v);
+
+  const recall = (x: Float64Array | number[]): Float64Array => {
+    const q = toFloat64('x', x);
+    if (q.length !== d) throw new InvalidArgumentError('x.length', q.length, `must equal the key dimension ${d}`);
+    allFinite('x', q);
+    return matVec(W, q, v, d);
+  };
+  const scores = (x: Float64Array | number[]): Float64Array => matVec(Y, recall(x), n, v);
+  return { dim: d, valueDim: v, size: n, weights: W, recall, scores, retrieveTop1: (x) => argmax(scores(x)) };
+}
+
+export interface LinearCapacityOptions {
+  /** Dimension d of keys and values (W is d x d: d² parameters). */
+  dim: number;
+  /** Loads n/d²; n = max(1, round(load · d²)). Give loads or counts, not both. */
+  loads?: number[];
+  /** Numbers of stored pairs n. */
+  counts?: number[];
+  /** Independent draws per n. Default 1. */
+  trials?: number;
+  seed: number;
+}
+
+export interface LinearCapacityResult {
+  dim: number;
+  counts: number[];
+  /** n / d² for each count. */
+  loads: number[];
+  /** Per n: fraction of stored keys whose top-1 decoding returns their own index. */
+  accuracy: number[];
+  /** The n solving n ln n = d²: the scale below which recall is near perfect (constants aside). */
+  transition: number;
+}
+
+/**
+ * Top-1 recall experiment: n pairs with keys and values i.i.d. N(0, I/d) in dimension d
+ * (seeded), W = Σ y xᵀ, and every stored key decoded by argmax_j <y_j, W x_k>. Theory
+ * (Cabannes, Dohmatob & Bietti 2024, "Scaling laws for associative memories"): recall is
+ * near perfect while n ln n ≲ d² and degrades beyond. Cost O(n d² + n² d) per trial.
+ */
+export function linearCapacity(options: LinearCapacityOptions): LinearCapacityResult {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, loads | counts, trials?, seed }');
+  const d = integerAtLeast('dim', options.dim, 1);
+  const trials = integerAtLeast('trials', options.trials ?? 1, 1);
+  const rng = new Random(requireSeed('seed', options.seed));
+  const { loads, counts } = options;
+  if ((loads === undefined) === (counts === undefined)) throw new InvalidArgumentError('loads', loads, 'must be given, or counts, but not both');
+  const list = loads ?? counts;
+  const name = loads !== undefined ? 'loads' : 'counts';
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError(name, list, 'must be a non-empty array');
+  const ns = list.map((x, i) =>
+    loads !== undefined ? Math.max(1, Math.round(nonNegativeNumber(`loads[${i}]`, x) * d * d)) : integerAtLeast(`counts[${i}]`, x, 1),
+  );
+  const scale = 1 / Math.sqrt(d);
+  const accuracy = ns.map((n) => {
+    let hits = 0;
+    for (let t = 0; t < trials; t++) {
+      const X = Float64Array.from({ length: n * d }, () => rng.normal() * scale);
+      const Y = Float64Array.from({ length: n * d }, () => rng.normal() * scale);
+      const W = correlation(X, Y, n, d, d);
+      for (let k = 0; k < n; k++) {
+        const s = matVec(Y, matVec(W, X.subarray(k * d, (k + 1) * d), d, d), n, d);
+        if (argmax(s) === k) hits++;
+      }
+    }
+    return hits / (n * trials);
+  });
+  return { dim: d, counts: ns, loads: ns.map((n) => n / (d * d)), accuracy, transition: solveNLogN(d * d) };
+}
+
+/** W (v x d) = Σ_k y_k x_kᵀ. */
+function correlation(X: Float64Array, Y: Float64Array, n: number, d: number, v: number): Float64Array {
+  const W = new Float64Array(v * d);
+  for (let k = 0; k < n; k++) {
+    for (let a = 0; a < v; a++) {
+      const y = Y[k * v + a];
+      const row = a * d;
+      for (let b = 0; b < d; b++) W[row + b] += y * X[k * d + b];
+    }
+  }
+  return W;
+}
+
+/** A (rows x cols, row-major) times x. */
+function matVec(A: Float64Array, x: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += A[r * cols + c] * x[c];
+    out[r] = s;
+  }
+  return out;
+}
+
+function argmax(s: Float64Array): number {
+  let best = 0;
+  for (let j = 1; j < s.length; j++) if (s[j] > s[best]) best = j;
+  return best;
+}
+
+/** The n >= 1 with n ln n = c (Newton from n = c / ln c, or c for small c). */
+function solveNLogN(c: number): number {
+  let n = c > Math.E ? c / Math.log(c) : Math.max(1, c);
+  for (let it = 0; it < 50; it++) n = Math.max(1, n - (n * Math.log(n) - c) / (Math.log(n) + 1));
+  return n;
+}

@@ -1,0 +1,33 @@
+// Training data for two-layer networks: samples X (N x d, row-major) and targets Y (N).
+import { InvalidArgumentError } from '../errors.js';
+import { pointSet } from '../points.js';
+import { toFloat64 } from '../validate.js';
+
+export interface DataInput {
+  /** Samples: number[][] or a row-major array (then give dim). */
+  X: ArrayLike<number> | number[][];
+  /** One target per sample. Labels ±1 for the logistic loss. */
+  Y: ArrayLike<number>;
+  dim?: number;
+}
+
+export interface Dataset {
+  X: Float64Array;
+  Y: Float64Array;
+  n: number;
+  dim: number;
+}
+
+export function dataset(input: DataInput, name = 'data'): Dataset {
+  if (input === null || typeof input !== 'object') throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
+  const { data: X, n, d: dim } = pointSet(`${name}.X`, input.X, input.dim);
+  const Y = toFloat64(`${name}.Y`, input.Y);
+  if (Y.length !== n) throw new InvalidArgumentError(`${name}.Y`, `${Y.length} targets`, `must have one target per sample (${n} samples in ${name}.X)`);
+  return { X, Y, n, dim };
+}
+
+/** Throws unless every label is -1 or +1 (the logistic loss's convention). */
+export function requireLabels(name: string, Y: Float64Array): void {
+  const i = Y.findIndex((y) => y !== 1 && y !== -1);
+  if (i >= 0) throw new InvalidArgumentError(name, Y[i], 'must hold labels -1 or +1 for the logistic loss', `at index ${i}`);
+}

@@ -1,0 +1,169 @@
+// Experiments on mean-field two-layer networks, as functions that return data.
+import { InvalidArgumentError } from '../errors.js';
+import type { Activation } from '../backend/index.js';
+import { Measure } from '../measure.js';
+import { Random, requireSeed } from '../random.js';
+import { simulate } from '../simulate/simulate.js';
+import { integerAtLeast, positiveNumber } from '../validate.js';
+import { twoLayer } from './twolayer.js';
+
+/** Least-squares slope of log y against log x. */
+export function logLogSlope(x: readonly number[], y: readonly number[]): number {
+  if (x.length !== y.length || x.length < 2) throw new InvalidArgumentError('x, y', `${x.length} and ${y.length} values`, 'must be two series of the same length >= 2');
+  const lx = x.map(Math.log), ly = y.map(Math.log);
+  const mx = lx.reduce((s, v) => s + v, 0) / lx.length, my = ly.reduce((s, v) => s + v, 0) / ly.length;
+  let sxy = 0, sxx = 0;
+  for (let i = 0; i < lx.length; i++) { sxy += (lx[i] - mx) * (ly[i] - my); sxx += (lx[i] - mx) ** 2; }
+  return sxy / sxx;
+}
+
+function gaussianRows(rng: Random, n: number, d: number, scale = 1): Float64Array {
+  return Float64Array.from({ length: n * d }, () => scale * rng.normal());
+}
+
+export interface ParticleScalingOptions {
+  /** Input dimension. Default 10. */
+  dim?: number;
+  /** Particle counts m to sweep. Default [4, 8, 16, 32]. */
+  counts?: number[];
+  /** Training and test samples. Defaults 1000 and 2000. */
+  samples?: number;
+  testSamples?: number;
+  /** Neurons of the wide teacher (a stand-in for a continuum measure). Default 1000. */
+  teacherNeurons?: number;
+  /** Default 'relu'. */
+  activation?: Activation;
+  /** Training time ("long times"). Default 200. */
+  tEnd?: number;
+  /** Independent student initialisations averaged per m. Default 3. */
+  repeats?: number;
+  seed: number;
+}
+
+export interface ParticleScaling {
+  counts: number[];
+  /** Test squared loss (1/2 (f - y)^2 averaged) at tEnd, averaged over repeats, per m. */
+  testRisk: number[];
+  trainRisk: number[];
+  /** Least-squares slope of log testRisk against log m; Rotskoff–Vanden-Eijnden predict -1. */
+  slope: number;
+}
+
+/**
+ * Test error against the number of particles m at long times. The target is a wide
+ * teacher network f*(x) = (1/M) sum_k a_k relu(<w_k, x> + b_k) with w ~ N(0, I), a ~ N(1, 9),
+ * b ~ N(0, 1/4): a function only a continuum of neurons represents exactly. Students start
+ * from theta ~ N(0, I) and follow the gradient flow (rk45) to tEnd; the O(1/m) law of
+ * Rotskoff & Vanden-Eijnden (2018) shows as a log-log slope near -1.
+ */
+export function particleScaling(options: ParticleScalingOptions): ParticleScaling {
+  const seed = requireSeed('seed', options?.seed);
+  const d = integerAtLeast('dim', options.dim ?? 10, 1);
+  const counts = (options.counts ?? [4, 8, 16, 32]).map((m, i) => integerAtLeast(`counts[${i}]`, m, 1));
+  if (counts.length < 2) throw new InvalidArgumentError('counts', counts, 'must hold at least two particle counts to fit a slope');
+  const N = integerAtLeast('samples', options.samples ?? 1000, 1);
+  const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
+  const M = integerAtLeast('teacherNeurons', options.teacherNeurons ?? 1000, 1);
+  const tEnd = positiveNumber('tEnd', options.tEnd ?? 200);
+  const repeats = integerAtLeast('repeats', options.repeats ?? 3, 1);
+  const activation = options.activation ?? 'relu';
+
+  const rng = new Random(seed);
+  const p = d + 2;
+  const teacher = new Float64Array(M * p);
+  for (let k = 0; k < M; k++) {
+    teacher[k * p] = 1 + 3 * rng.normal();
+    for (let c = 0; c < d; c++) teacher[k * p + 1 + c] = rng.normal();
+    teacher[k * p + d + 1] = 0.5 * rng.normal();
+  }
+  const teacherMeasure = new Measure(teacher, { dim: p });
+  const label = (X: Float64Array) => twoLayer({ data: { X, Y: new Float64Array(X.length / d), dim: d }, activation }).predict(teacherMeasure);
+  const Xtrain = gaussianRows(rng, N, d), Xtest = gaussianRows(rng, T, d);
+  const train = { X: Xtrain, Y: label(Xtrain), dim: d };
+  const test = { X: Xtest, Y: label(Xtest), dim: d };
+  const flow = twoLayer({ data: train, activation });
+
+  const testRisk: number[] = [], trainRisk: number[] = [];
+  for (const m of counts) {
+    let te = 0, tr = 0;
+    for (let r = 0; r < repeats; r++) {
+      const mu0 = Measure.gaussian(m, p, { seed: rng.integer(2 ** 31) });
+      const run = simulate(flow, mu0, { tEnd, integrator: 'rk45', rtol: 1e-4, record: { times: [tEnd] } });
+      te += flow.risk(run.final, test);
+      tr += flow.risk(run.final);
+    }
+    testRisk.push(te / repeats);
+    trainRisk.push(tr / repeats);
+  }
+  return { counts, testRisk, trainRisk, slope: logLogSlope(counts, testRisk) };
+}
+
+export interface IsotropicGaussiansOptions {
+  /** Input dimension. Default 20. */
+  dim?: number;
+  /** The classes are N(0, (1 + delta)^2 I) (label +1) and N(0, (1 - delta)^2 I) (label -1). Default 0.4. */
+  delta?: number;
+  /** Default 1000 and 2000. */
+  samples?: number;
+  testSamples?: number;
+  /** Particles. Default 200. */
+  neurons?: number;
+  /** Default 'relu'. */
+  activation?: Activation;
+  /** Default 100. */
+  tEnd?: number;
+  /** Points of the risk curve (log-spaced). Default 40. */
+  points?: number;
+  seed: number;
+}
+
+export interface RiskCurve {
+  times: number[];
+  /** Squared-loss risk (1/2 (f - y)^2 averaged) on fresh test samples. */
+  testRisk: number[];
+  trainRisk: number[];
+  /** Test misclassification rate of sign(f). */
+  testError: number[];
+}
+
+/**
+ * The Mei–Montanari–Nguyen (2018) isotropic Gaussian classification: two centred Gaussians
+ * with different variances, labels ±1, squared loss; returns the risk curve of the
+ * mean-field gradient flow (first layer and readout trained together).
+ */
+export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurve {
+  const seed = requireSeed('seed', options?.seed);
+  const d = integerAtLeast('dim', options.dim ?? 20, 1);
+  const delta = positiveNumber('delta', options.delta ?? 0.4);
+  if (delta >= 1) throw new InvalidArgumentError('delta', delta, 'must be < 1 (the class standard deviations are 1 ± delta)');
+  const N = integerAtLeast('samples', options.samples ?? 1000, 1);
+  const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
+  const m = integerAtLeast('neurons', options.neurons ?? 200, 1);
+  const tEnd = positiveNumber('tEnd', options.tEnd ?? 100);
+  const points = integerAtLeast('points', options.points ?? 40, 2);
+  const rng = new Random(seed);
+  const sample = (n: number) => {
+    const X = new Float64Array(n * d), Y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      Y[i] = i % 2 === 0 ? 1 : -1;
+      const s = 1 + Y[i] * delta;
+      for (let c = 0; c < d; c++) X[i * d + c] = s * rng.normal();
+    }
+    return { X, Y, dim: d };
+  };
+  const train = sample(N), test = sample(T);
+  const flow = twoLayer({ data: train, activation: options.activation ?? 'relu' });
+  const mu0 = Measure.gaussian(m, d + 2, { seed: rng.integer(2 ** 31), std: [1, ...new Array(d).fill(1 / Math.sqrt(d)), 1] });
+  const testError = (mu: Measure) => {
+    const f = flow.predict(mu, test.X);
+    let wrong = 0;
+    for (let i = 0; i < T; i++) if (Math.sign(f[i]) !== test.Y[i]) wrong++;
+    return wrong / T;
+  };
+  const run = simulate(flow, mu0, {
+    tEnd, integrator: 'rk45', rtol: 1e-4, record: { logSpaced: points },
+    observe: { custom: { testRisk: (mu) => flow.risk(mu, test), trainRisk: (mu) => flow.risk(mu), testError } },
+  });
+  const o = run.observables;
+  return { times: Array.from(run.times), testRisk: Array.from(o.testRisk), trainRisk: Array.from(o.trainRisk), testError: Array.from(o.testError) };
+}

@@ -1,0 +1,150 @@
+// Mean-field two-layer networks. A network is a measure mu = sum_j omega_j δ_{theta_j} over
+// neurons theta = (a, w, b) in R^{d+2}:
+//   f_mu(x) = sum_j omega_j a_j sigma(<w_j, x> + b_j),   L(mu) = (1/N) sum_i l(f_mu(X_i), Y_i),
+// with l(f, y) = (f - y)^2 / 2 ('squared') or log(1 + e^{-y f}) ('logistic', y = ±1).
+// Training is the Wasserstein gradient flow of L(mu) + (l2/2) ∫|theta|^2 dmu:
+//   V[mu](theta) = -∇_theta (δL/δmu)(theta) - l2 theta,
+//   (δL/δmu)(theta) = (1/N) sum_i l'(f_mu(X_i), Y_i) a sigma(<w, X_i> + b).
+// With temperature tau > 0 each particle also diffuses (noisy SGD: d theta = V dt + sqrt(2 tau) dB),
+// the flow of the free energy L + (l2/2)∫|theta|^2 + tau ∫ mu log mu.
+import { backendFor, type Activation } from '../backend/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
+import { requireSpace } from '../flows/flow.js';
+import type { Measure } from '../measure.js';
+import { requireSeed } from '../random.js';
+import { nonNegativeNumber, oneOf } from '../validate.js';
+import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
+
+export type Loss = 'squared' | 'logistic';
+
+export interface TwoLayerOptions {
+  data: DataInput;
+  /** Default 'relu'. */
+  activation?: Activation;
+  /** Default 'squared'. */
+  loss?: Loss;
+  /** Weight decay on the particles. Default 0. */
+  l2?: number;
+  /** Langevin temperature tau >= 0. Default 0 (deterministic gradient flow). */
+  temperature?: number;
+  /** Seed of the diffusion's noise; required when temperature > 0. */
+  seed?: number;
+}
+
+export interface TwoLayerFlow extends Flow {
+  readonly data: Dataset;
+  readonly activation: Activation;
+  readonly loss: Loss;
+  /** f_mu at the rows of X (default: the training samples). */
+  predict(mu: Measure, X?: DataInput['X'], options?: EvalOptions): Float64Array;
+  /** L(mu) on the training data, or on other data { X, Y }. */
+  risk(mu: Measure, data?: DataInput, options?: EvalOptions): number;
+}
+
+/** l(f, y) and l'(f, y) = dl/df. */
+function lossFunctions(loss: Loss): { value: (f: number, y: number) => number; slope: (f: number, y: number) => number } {
+  if (loss === 'squared') return { value: (f, y) => 0.5 * (f - y) ** 2, slope: (f, y) => f - y };
+  // log(1 + e^{-t}) and its derivative -1/(1 + e^{t}), both stable for either sign of t.
+  return {
+    value: (f, y) => { const t = y * f; return t > 0 ? Math.log1p(Math.exp(-t)) : -t + Math.log1p(Math.exp(t)); },
+    slope: (f, y) => { const t = y * f; return t > 0 ? -y * Math.exp(-t) / (1 + Math.exp(-t)) : -y / (1 + Math.exp(t)); },
+  };
+}
+
+/** A cheap fingerprint of the data so a checkpoint resumes only on the same data. */
+function fingerprint(a: Float64Array): number {
+  let h = 0x811c9dc5;
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
+
+export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2?, temperature? }');
+  const data = dataset(options.data);
+  const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
+  const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
+  if (loss === 'logistic') requireLabels('data.Y', data.Y);
+  const l2 = nonNegativeNumber('l2', options.l2 ?? 0);
+  const temperature = nonNegativeNumber('temperature', options.temperature ?? 0);
+  const seed = temperature > 0 ? requireSeed('seed', options.seed) : undefined;
+  const { value: lossValue, slope: lossSlope } = lossFunctions(loss);
+  const { X, Y, n, dim: d } = data;
+  const scratch = new Scratch();
+
+  const args = (theta: Float64Array, weights: Float64Array, x: Float64Array, rows: number, opts: EvalOptions) => ({
+    theta, weights, m: weights.length, x, n: rows, d, activation, precision: opts.precision ?? 'f64',
+  });
+
+  const check = (mu: Measure) => {
+    requireSpace('twoLayer', mu, 'euclidean');
+    if (mu.dim !== d + 2) throw new InvalidArgumentError('mu.dim', mu.dim, `must be d + 2 = ${d + 2} for neurons (a, w, b) on data of dimension ${d}`);
+  };
+
+  const risk = (theta: Float64Array, weights: Float64Array, x: Float64Array, y: Float64Array, opts: EvalOptions) => {
+    const f = scratch.get('riskF', y.length);
+    backendFor(opts.backend, 'twoLayer').twoLayerForward(args(theta, weights, x, y.length, opts), f);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += lossValue(f[i], y[i]);
+    return s / y.length;
+  };
+
+  return {
+    name: 'twoLayer',
+    space: 'euclidean',
+    params: { activation, loss, l2, temperature, ...(seed === undefined ? {} : { seed }), samples: n, dim: d, data: fingerprint(X) ^ fingerprint(Y) },
+    energyDirection: temperature === 0 ? -1 : undefined,
+    noise: seed === undefined ? undefined : { temperature, seed },
+    data,
+    activation,
+    loss,
+    check,
+
+    velocity(theta, weights, D, out, opts: EvalOptions = {}) {
+      const backend = backendFor(opts.backend, 'twoLayer');
+      const a = args(theta, weights, X, n, opts);
+      const f = scratch.get('f', n);
+      backend.twoLayerForward(a, f);
+      const r = scratch.get('r', n);
+      for (let i = 0; i < n; i++) r[i] = lossSlope(f[i], Y[i]) / n;
+      backend.twoLayerBackward(a, r, out);
+      const len = weights.length * D;
+      for (let i = 0; i < len; i++) out[i] = -out[i] - l2 * theta[i];
+    },
+
+    /** L(mu) + (l2/2) ∫|theta|^2 dmu (the entropy term of tau > 0 is not included). */
+    energy(theta, weights, D, opts: EvalOptions = {}) {
+      let reg = 0;
+      if (l2 > 0) {
+        for (let j = 0; j < weights.length; j++) {
+          let q = 0;
+          for (let c = 0; c < D; c++) q += theta[j * D + c] ** 2;
+          reg += weights[j] * q;
+        }
+      }
+      return risk(theta, weights, X, Y, opts) + 0.5 * l2 * reg;
+    },
+
+    predict(mu, Xnew, opts = {}) {
+      check(mu);
+      const x = Xnew === undefined ? X : dataset({ X: Xnew, Y: new Float64Array(rowCount(Xnew, d)), dim: d }, 'X').X;
+      const out = new Float64Array(x.length / d);
+      backendFor(opts.backend, 'twoLayer').twoLayerForward(args(mu.points, mu.weights, x, out.length, opts), out);
+      return out;
+    },
+
+    risk(mu, other, opts = {}) {
+      check(mu);
+      if (other === undefined) return risk(mu.points, mu.weights, X, Y, opts);
+      const t = dataset({ dim: d, ...other }, 'data');
+      if (t.dim !== d) throw new InvalidArgumentError('data.X', `samples of dimension ${t.dim}`, `must have the training dimension ${d}`);
+      if (loss === 'logistic') requireLabels('data.Y', t.Y);
+      return risk(mu.points, mu.weights, t.X, t.Y, opts);
+    },
+  };
+}
+
+function rowCount(X: DataInput['X'], d: number): number {
+  return Array.isArray(X) && Array.isArray(X[0]) ? X.length : Math.floor((X as ArrayLike<number>).length / d);
+}
