@@ -8,6 +8,7 @@ import { flowBench, metastabilityBench, type FlowRow } from './flows.js';
 import { kernelBench, type Row } from './kernel.js';
 import { largeSinkhornPass } from './large.js';
 import { memoryBench, memoryTable, type MemoryRow } from './memory.js';
+import { threadsBench, threadsTable, type ThreadRow } from './threads.js';
 import { potBench, sinkhornBench, type SinkhornRow } from './ot.js';
 
 const TARGETS: Record<string, number> = { 'wasm f32': 5, 'wasm f64': 10 };
@@ -25,7 +26,7 @@ function native(): Record<string, number> {
 }
 
 async function main(): Promise<void> {
-  await init();
+  await init({ threads: 1 }); // every table but the threads one compares single-threaded variants
   const rows: Row[] = [];
   await kernelBench(rows);
   const ns = (c: string, n: number, v: string) => rows.find((r) => r.case === c && r.n === n && r.variant === v)?.nsPerPair ?? NaN;
@@ -81,7 +82,12 @@ async function main(): Promise<void> {
   const memTable = memoryTable(memoryRows);
   console.log(`\n${memTable}\n`);
 
-  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n'), memoryRows, memoryTable: memTable };
+  const threadRows: ThreadRow[] = [];
+  await threadsBench(threadRows);
+  const thrTable = threadsTable(threadRows);
+  console.log(`\n${thrTable}\n`);
+
+  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n'), memoryRows, memoryTable: memTable, threadRows, threadsTable: thrTable };
   writeFileSync('bench/results/summary.json.tmp', JSON.stringify(summary, null, 2));
   renameSync('bench/results/summary.json.tmp', 'bench/results/summary.json');
 }

@@ -57,3 +57,13 @@ export class SimulationError extends MeanfieldError {
     super(message);
   }
 }
+
+/** A command line broke a rule: unknown flag, bad value. The CLI exits with code 2. */
+export class UsageError extends MeanfieldError {}
+
+/** An input file could not be read or parsed; names the file and, where known, the line. */
+export class InputError extends MeanfieldError {
+  constructor(readonly file: string, readonly line: number | null, detail: string) {
+    super(`${file}${line === null ? '' : ` line ${line}`}: ${detail}`);
+  }
+}

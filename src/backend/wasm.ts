@@ -1,17 +1,63 @@
 // The Wasm backend: copies arguments into the core's memory, calls the flat ABI, copies
-// results out. Scratch space is laid out anew from the heap base at every call.
+// results out. Scratch space is laid out anew from the heap base at every call. With a pool,
+// large calls split their rows (queries, samples or neurons) across the pool's threads.
 import { Arena, type CoreExports } from '../wasm/core.js';
+import { C, OP, splitRows, type Pool } from '../wasm/pool.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
 const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
 
-export function createWasmBackend(core: CoreExports): Backend & { readonly memoryBytes: number } {
+/**
+ * Calls below threadCutoff pair-coordinates (rows x keys x (d + k + 1)) stay on the calling
+ * thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
+ * d = 3): 2 threads break even at N = 128 (1.1e5) and win 1.5x at N = 256 (4.6e5).
+ */
+export const tuning = { threadCutoff: 1 << 17 };
+
+export interface WasmBackend extends Backend {
+  readonly memoryBytes: number;
+  pool: Pool | null;
+}
+
+export function createWasmBackend(core: CoreExports): WasmBackend {
   const arena = new Arena(core);
 
   /** Writes a Float64Array into memory at ptr in the chosen precision. */
   function put(ptr: number, a: Float64Array, f32: boolean): void {
     if (f32) arena.f32(ptr, a.length).set(a);
     else arena.f64(ptr, a.length).set(a);
+  }
+
+  /** Rows [i0, i1) of the reduction on this thread, written into a.lse / a.mean. */
+  function reduceRows(a: ReduceArgs, i0: number, i1: number): void {
+    const f32 = a.precision === 'f32';
+    const size = f32 ? 4 : 8;
+    const k = a.values === null ? 0 : a.k;
+    arena.reset();
+    const px = arena.alloc(a.n * a.d * size);
+    const py = arena.alloc(a.m * a.d * size);
+    const ph = a.logWeights === null ? 0 : arena.alloc(a.m * size);
+    const pv = k === 0 ? 0 : arena.alloc(a.m * k * size);
+    const mPad = f32 ? core.paddedKeysF32(a.m) : core.paddedKeysF64(a.m);
+    const psoa = arena.alloc((a.d + 1 + k) * mPad * size);
+    const plse = arena.alloc(a.n * 8);
+    const pmean = k === 0 ? 0 : arena.alloc(a.n * k * 8);
+    const pwork = arena.alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
+    // Views only now: every alloc above may have grown (and detached) the buffer.
+    put(px, a.x.subarray(0, a.n * a.d), f32);
+    put(py, a.y.subarray(0, a.m * a.d), f32);
+    if (a.logWeights !== null) put(ph, a.logWeights.subarray(0, a.m), f32);
+    if (k !== 0) put(pv, a.values!.subarray(0, a.m * k), f32);
+    const score = a.score === 'sqdist' ? 1 : 0;
+    if (f32) {
+      core.packKeysF32(py, a.m, a.d, ph, pv, k, psoa);
+      core.reduceF32(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, a.causal ? 1 : 0, plse, pmean, pwork);
+    } else {
+      core.packKeysF64(py, a.m, a.d, ph, pv, k, psoa);
+      core.reduceF64(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, a.causal ? 1 : 0, plse, pmean, pwork);
+    }
+    a.lse.set(arena.f64(plse + i0 * 8, i1 - i0), i0);
+    if (k !== 0 && a.mean !== null) a.mean.set(arena.f64(pmean + i0 * k * 8, (i1 - i0) * k), i0 * k);
   }
 
   /** Copies samples and packed neurons in; reserves the outputs of one forward or backward call. */
@@ -33,63 +79,92 @@ export function createWasmBackend(core: CoreExports): Backend & { readonly memor
     put(pomega, a.weights.subarray(0, a.m), f32);
     if (f32) core.packNeuronsF32(ptheta, pomega, a.m, a.d, psoa);
     else core.packNeuronsF64(ptheta, pomega, a.m, a.d, psoa);
-    return { f32, pointers: { px, psoa, pout, pr, pgrad, pwork } };
+    return { f32, px, psoa, pout, pr, pgrad, pwork };
   }
 
-  return {
+  function forwardRows(a: TwoLayerArgs, out: Float64Array, i0: number, i1: number): void {
+    const { f32, px, psoa, pout } = layoutTwoLayer(a, false);
+    if (f32) core.forwardF32(px, i0, i1, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
+    else core.forwardF64(px, i0, i1, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
+    out.set(arena.f64(pout + i0 * 8, i1 - i0), i0);
+  }
+
+  function backwardNeurons(a: TwoLayerArgs, r: Float64Array, grad: Float64Array, j0: number, j1: number): void {
+    const { f32, px, psoa, pr, pgrad, pwork } = layoutTwoLayer(a, true);
+    put(pr, r.subarray(0, a.n), f32);
+    const act = ACTIVATION[a.activation];
+    if (f32) core.backwardF32(px, pr, a.n, psoa, a.m, j0, j1, a.d, act, pgrad, pwork);
+    else core.backwardF64(px, pr, a.n, psoa, a.m, j0, j1, a.d, act, pgrad, pwork);
+    const p = a.d + 2;
+    grad.set(arena.f64(pgrad + j0 * p * 8, (j1 - j0) * p), j0 * p);
+  }
+
+  /** The pool when this call is worth splitting over `rows` rows, else null. */
+  function poolFor(rows: number, work: number): Pool | null {
+    const pool = backend.pool;
+    return pool !== null && pool.threads > 1 && rows >= 2 * pool.threads && work >= tuning.threadCutoff ? pool : null;
+  }
+
+  /** Sets the control words shared by every threaded call. */
+  function describe(pool: Pool, op: number, n: number, m: number, d: number, k: number, f32: boolean): void {
+    const c = pool.ctrl;
+    c[C.OP] = op; c[C.N] = n; c[C.M] = m; c[C.D] = d; c[C.K] = k; c[C.F32] = f32 ? 1 : 0;
+  }
+
+  const backend: WasmBackend = {
     name: 'wasm',
+    pool: null,
 
     get memoryBytes(): number {
       return arena.byteLength;
     },
 
     softmaxReduce(a: ReduceArgs): void {
-      const f32 = a.precision === 'f32';
-      const size = f32 ? 4 : 8;
       const k = a.values === null ? 0 : a.k;
-      arena.reset();
-      const px = arena.alloc(a.n * a.d * size);
-      const py = arena.alloc(a.m * a.d * size);
-      const ph = a.logWeights === null ? 0 : arena.alloc(a.m * size);
-      const pv = k === 0 ? 0 : arena.alloc(a.m * k * size);
-      const mPad = f32 ? core.paddedKeysF32(a.m) : core.paddedKeysF64(a.m);
-      const psoa = arena.alloc((a.d + 1 + k) * mPad * size);
-      const plse = arena.alloc(a.n * 8);
-      const pmean = k === 0 ? 0 : arena.alloc(a.n * k * 8);
-      const pwork = arena.alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
-      // Views only now: every alloc above may have grown (and detached) the buffer.
-      put(px, a.x, f32);
-      put(py, a.y, f32);
-      if (a.logWeights !== null) put(ph, a.logWeights, f32);
-      if (k !== 0) put(pv, a.values!, f32);
-      const score = a.score === 'sqdist' ? 1 : 0;
-      if (f32) {
-        core.packKeysF32(py, a.m, a.d, ph, pv, k, psoa);
-        core.reduceF32(px, 0, a.n, psoa, a.m, a.d, k, a.beta, score, a.causal ? 1 : 0, plse, pmean, pwork);
-      } else {
-        core.packKeysF64(py, a.m, a.d, ph, pv, k, psoa);
-        core.reduceF64(px, 0, a.n, psoa, a.m, a.d, k, a.beta, score, a.causal ? 1 : 0, plse, pmean, pwork);
+      const pool = poolFor(a.n, a.n * a.m * (a.d + k + 1));
+      if (pool === null) return reduceRows(a, 0, a.n);
+      pool.reset();
+      const c = pool.ctrl;
+      describe(pool, OP.REDUCE, a.n, a.m, a.d, k, a.precision === 'f32');
+      c[C.X] = pool.put(a.x.subarray(0, a.n * a.d));
+      c[C.Y] = pool.put(a.y.subarray(0, a.m * a.d));
+      c[C.HAS_H] = a.logWeights === null ? 0 : 1;
+      c[C.H] = a.logWeights === null ? 0 : pool.put(a.logWeights.subarray(0, a.m));
+      c[C.V] = k === 0 ? 0 : pool.put(a.values!.subarray(0, a.m * k));
+      c[C.LSE] = pool.reserve(a.n);
+      c[C.MEAN] = k === 0 ? 0 : pool.reserve(a.n * k);
+      c[C.SCORE] = a.score === 'sqdist' ? 1 : 0;
+      c[C.CAUSAL] = a.causal ? 1 : 0;
+      pool.param[0] = a.beta;
+      const ranges = splitRows(a.n, pool.threads, a.causal);
+      pool.run(ranges, () => reduceRows(a, ranges[0][0], ranges[0][1]));
+      for (const [i0, i1] of ranges.slice(1)) {
+        a.lse.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
+        if (k !== 0 && a.mean !== null) a.mean.set(pool.view(c[C.MEAN] + i0 * k, (i1 - i0) * k), i0 * k);
       }
-      a.lse.set(arena.f64(plse, a.n));
-      if (k !== 0 && a.mean !== null) a.mean.set(arena.f64(pmean, a.n * k));
     },
 
     twoLayerForward(a: TwoLayerArgs, out: Float64Array): void {
-      const { f32, pointers } = layoutTwoLayer(a, false);
-      const { px, psoa, pout } = pointers;
-      if (f32) core.forwardF32(px, 0, a.n, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
-      else core.forwardF64(px, 0, a.n, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
-      out.set(arena.f64(pout, a.n));
+      const pool = poolFor(a.n, a.n * a.m * (a.d + 2));
+      if (pool === null) return forwardRows(a, out, 0, a.n);
+      const c = twoLayerJob(pool, a, OP.FORWARD);
+      c[C.LSE] = pool.reserve(a.n);
+      const ranges = splitRows(a.n, pool.threads, false);
+      pool.run(ranges, () => forwardRows(a, out, ranges[0][0], ranges[0][1]));
+      for (const [i0, i1] of ranges.slice(1)) out.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
     },
 
     twoLayerBackward(a: TwoLayerArgs, r: Float64Array, grad: Float64Array): void {
-      const { f32, pointers } = layoutTwoLayer(a, true);
-      const { px, psoa, pr, pgrad, pwork } = pointers;
-      put(pr, r.subarray(0, a.n), f32);
-      const act = ACTIVATION[a.activation];
-      if (f32) core.backwardF32(px, pr, a.n, psoa, a.m, 0, a.m, a.d, act, pgrad, pwork);
-      else core.backwardF64(px, pr, a.n, psoa, a.m, 0, a.m, a.d, act, pgrad, pwork);
-      grad.set(arena.f64(pgrad, a.m * (a.d + 2)));
+      const pool = poolFor(a.m, a.n * a.m * (a.d + 2));
+      if (pool === null) return backwardNeurons(a, r, grad, 0, a.m);
+      const c = twoLayerJob(pool, a, OP.BACKWARD);
+      c[C.R] = pool.put(r.subarray(0, a.n));
+      const p = a.d + 2;
+      c[C.GRAD] = pool.reserve(a.m * p);
+      // Neuron ranges start on a lane boundary (4 covers f64x2 and f32x4).
+      const ranges = splitRows(a.m, pool.threads, false, 4);
+      pool.run(ranges, () => backwardNeurons(a, r, grad, ranges[0][0], ranges[0][1]));
+      for (const [j0, j1] of ranges.slice(1)) grad.set(pool.view(c[C.GRAD] + j0 * p, (j1 - j0) * p), j0 * p);
     },
 
     exp(x: Float64Array, precision: Precision): Float64Array {
@@ -106,4 +181,17 @@ export function createWasmBackend(core: CoreExports): Backend & { readonly memor
       return Float64Array.from(f32 ? arena.f32(pout, x.length) : arena.f64(pout, x.length));
     },
   };
+
+  function twoLayerJob(pool: Pool, a: TwoLayerArgs, op: number): Int32Array {
+    pool.reset();
+    const c = pool.ctrl;
+    describe(pool, op, a.n, a.m, a.d, 0, a.precision === 'f32');
+    c[C.ACT] = ACTIVATION[a.activation];
+    c[C.X] = pool.put(a.x.subarray(0, a.n * a.d));
+    c[C.THETA] = pool.put(a.theta.subarray(0, a.m * (a.d + 2)));
+    c[C.OMEGA] = pool.put(a.weights.subarray(0, a.m));
+    return c;
+  }
+
+  return backend;
 }

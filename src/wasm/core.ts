@@ -38,15 +38,16 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Compiles and instantiates the embedded module. The ABI imports nothing. */
-export async function instantiateCore(): Promise<CoreExports> {
+/** Compiles and instantiates the embedded module (the module too, for pool workers). The ABI imports nothing. */
+export async function instantiateCore(): Promise<{ core: CoreExports; module: WebAssembly.Module }> {
   if (typeof WebAssembly === 'undefined') throw new WasmError('this JavaScript engine has no WebAssembly');
   const bytes = decodeBase64(WASM_BASE64);
   if (!WebAssembly.validate(bytes)) {
     throw new WasmError('this engine cannot run the meanfield core: it needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
   }
-  const { instance } = await WebAssembly.instantiate(bytes, {});
-  return instance.exports as unknown as CoreExports;
+  const module = await WebAssembly.compile(bytes);
+  const instance = await WebAssembly.instantiate(module, {});
+  return { core: instance.exports as unknown as CoreExports, module };
 }
 
 const PAGE = 65536;

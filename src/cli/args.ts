@@ -1,0 +1,109 @@
+// A small flag parser: each command declares its flags once (name, kind, default, help),
+// which gives both the parsing and the --help text. Bad input is one UsageError line.
+import { UsageError } from '../errors.js';
+
+export type Kind = 'int' | 'number' | 'string' | 'boolean' | readonly string[];
+
+export interface FlagSpec {
+  name: string;
+  kind: Kind;
+  help: string;
+  default?: string | number | boolean;
+  /** Smallest allowed value for int and number flags. */
+  min?: number;
+}
+
+export interface CommandSpec {
+  name: string;
+  usage: string;
+  summary: string;
+  flags: FlagSpec[];
+  /** Positional arguments: exact count, or a range. */
+  positionals: { min: number; max: number; names: string };
+}
+
+export type Values = Record<string, string | number | boolean | undefined>;
+
+export function helpText(c: CommandSpec): string {
+  const width = Math.max(...c.flags.map((f) => flagLabel(f).length), 10);
+  const rows = c.flags.map((f) => {
+    const def = f.default === undefined ? '' : ` (default ${f.default})`;
+    return `  ${flagLabel(f).padEnd(width)}  ${f.help}${def}`;
+  });
+  return `${c.summary}\n\nUsage: ${c.usage}\n\nOptions:\n${rows.join('\n')}\n  ${'--help'.padEnd(width)}  this text\n`;
+}
+
+function flagLabel(f: FlagSpec): string {
+  if (f.kind === 'boolean') return `--${f.name}`;
+  const v = Array.isArray(f.kind) ? (f.kind as readonly string[]).join('|') : f.kind === 'int' || f.kind === 'number' ? 'N' : 'S';
+  return `--${f.name} ${v}`;
+}
+
+/** Parses argv (after the command name); throws UsageError naming the flag and the value. */
+export function parse(c: CommandSpec, argv: string[]): { values: Values; positionals: string[]; help: boolean } {
+  const values: Values = {};
+  const positionals: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') { help = true; continue; }
+    if (!arg.startsWith('--')) { positionals.push(arg); continue; }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = c.flags.find((f) => f.name === name);
+    if (spec === undefined) throw new UsageError(`meanfield ${c.name}: unknown flag --${name} (see meanfield ${c.name} --help)`);
+    if (spec.kind === 'boolean') {
+      if (eq >= 0) throw new UsageError(`meanfield ${c.name}: --${name} takes no value, got '${arg.slice(eq + 1)}'`);
+      values[name] = true;
+      continue;
+    }
+    const raw = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (raw === undefined) throw new UsageError(`meanfield ${c.name}: --${name} needs a value`);
+    values[name] = convert(c.name, spec, raw);
+  }
+  if (!help) {
+    const { min, max, names } = c.positionals;
+    if (positionals.length < min || positionals.length > max) {
+      throw new UsageError(`meanfield ${c.name}: expected ${names}, got ${positionals.length === 0 ? 'nothing' : positionals.map((p) => `'${p}'`).join(' ')} (see meanfield ${c.name} --help)`);
+    }
+  }
+  for (const f of c.flags) if (values[f.name] === undefined && f.default !== undefined) values[f.name] = f.default;
+  return { values, positionals, help };
+}
+
+function convert(command: string, spec: FlagSpec, raw: string): string | number {
+  const bad = (rule: string) => new UsageError(`meanfield ${command}: --${spec.name} ${rule}, got '${raw}'`);
+  if (Array.isArray(spec.kind)) {
+    if (!(spec.kind as readonly string[]).includes(raw)) throw bad(`must be one of ${(spec.kind as readonly string[]).join(', ')}`);
+    return raw;
+  }
+  if (spec.kind === 'string') return raw;
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (spec.kind === 'int' && !(Number.isSafeInteger(v))) throw bad(`must be an integer${spec.min === undefined ? '' : ` >= ${spec.min}`}`);
+  if (!Number.isFinite(v)) throw bad(`must be a number${spec.min === undefined ? '' : ` >= ${spec.min}`}`);
+  if (spec.min !== undefined && v < spec.min) throw bad(`must be >= ${spec.min}`);
+  return v;
+}
+
+/** '1..64', '1,2,9' or '5' -> the list of seeds, in order, without repeats. */
+export function parseSeeds(raw: string): number[] {
+  const out: number[] = [];
+  for (const part of raw.split(',')) {
+    const m = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(part);
+    if (m === null) throw new UsageError(`meanfield run: --seeds must be a list like 1..64 or 1,2,5 of non-negative integers, got '${raw}'`);
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`meanfield run: --seeds range ${part.trim()} must be increasing, got '${raw}'`);
+    if (b - a > 1e7) throw new UsageError(`meanfield run: --seeds range ${part.trim()} is too long (at most 1e7 seeds), got '${raw}'`);
+    for (let s = a; s <= b; s++) if (!out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+/** 'i/k' (1 <= i <= k) -> the i-th of k contiguous slices of the list. */
+export function shardOf<T>(list: T[], raw: string): T[] {
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const i = m ? Number(m[1]) : NaN, k = m ? Number(m[2]) : NaN;
+  if (!m || k < 1 || i < 1 || i > k) throw new UsageError(`meanfield run: --shard must be i/k with 1 <= i <= k (e.g. 2/8), got '${raw}'`);
+  const lo = Math.floor(((i - 1) * list.length) / k), hi = Math.floor((i * list.length) / k);
+  return list.slice(lo, hi);
+}

@@ -1,0 +1,187 @@
+// The worker pool: threads - 1 workers beside the calling thread, each with its own instance
+// of the core. A kernel call writes its inputs (as f64) into one growable SharedArrayBuffer,
+// hands each worker a contiguous range of rows through shared control words, computes the
+// first range itself, then sleeps on Atomics.wait until every worker has written its rows
+// back. Each row's reduction is the same code on the same inputs whichever thread runs it,
+// so results are bit-identical for any thread count.
+//
+// This needs SharedArrayBuffer and a thread allowed to block: Node's main thread and workers,
+// and browser Web Workers on a cross-origin-isolated page. Elsewhere (a browser's main thread,
+// or a page that is not isolated) the pool is not started and calls run on the calling thread.
+import { WasmError } from '../errors.js';
+import { WORKER_SOURCE } from './worker-source.js';
+
+export const C = {
+  SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
+  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32,
+} as const;
+export const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 } as const;
+
+const MAX_THREADS = 64;
+const MAX_DATA_BYTES = 2 ** 31;
+
+/** A growable SharedArrayBuffer (ES2024; Node >= 20, Chrome >= 111, Firefox >= 128, Safari >= 16.4). */
+type GrowableShared = SharedArrayBuffer & { grow(bytes: number): void };
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => GrowableShared;
+
+interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+/** Why threads are or are not available here; null when they are. */
+export function threadsUnavailable(): string | null {
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available (in browsers: the page is not cross-origin isolated)';
+  if (typeof Atomics === 'undefined' || typeof Atomics.wait !== 'function') return 'Atomics.wait is not available';
+  if (typeof (SharedArrayBuffer.prototype as { grow?: unknown }).grow !== 'function') return 'growable SharedArrayBuffer is not available';
+  const g = globalThis as { document?: unknown; crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  if (g.process?.versions?.node === undefined) {
+    if (g.crossOriginIsolated !== true) return 'the page is not cross-origin isolated';
+    if (g.document !== undefined) return "a browser's main thread may not block (run meanfield in a Web Worker to use threads)";
+  }
+  return null;
+}
+
+/** The number of cores: os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
+export async function defaultThreads(): Promise<number> {
+  if (threadsUnavailable() !== null) return 1;
+  const g = globalThis as { process?: { versions?: { node?: string } }; navigator?: { hardwareConcurrency?: number } };
+  if (g.process?.versions?.node !== undefined) {
+    const os = (await import(/* @vite-ignore */ nodeModule('os'))) as { availableParallelism?: () => number; cpus: () => unknown[] };
+    return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  return Math.max(1, g.navigator?.hardwareConcurrency ?? 1);
+}
+
+/** 'node:' + name, built at run time so browser bundlers do not try to resolve it. */
+function nodeModule(name: string): string {
+  return ['node', name].join(':');
+}
+
+async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => Promise<void> }> {
+  const g = globalThis as { process?: { versions?: { node?: string } } };
+  if (g.process?.versions?.node !== undefined) {
+    const { Worker } = (await import(/* @vite-ignore */ nodeModule('worker_threads'))) as typeof import('node:worker_threads');
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref(); // an idle pool never keeps the process alive
+    return {
+      worker,
+      ready: (index) => new Promise((resolve, reject) => {
+        worker.once('message', (m: { type: string; index: number }) => (m.type === 'ready' && m.index === index ? resolve() : reject(new WasmError(`worker ${index} sent ${JSON.stringify(m)}`))));
+        worker.once('error', (e) => reject(new WasmError(`worker ${index} failed to start: ${e.message}`)));
+      }),
+    };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  return {
+    worker,
+    ready: (index) => new Promise((resolve, reject) => {
+      worker.addEventListener('message', (e: MessageEvent) => { if (e.data?.type === 'ready' && e.data.index === index) resolve(); }, { once: true });
+      worker.addEventListener('error', (e: ErrorEvent) => reject(new WasmError(`worker ${index} failed to start: ${e.message}`)), { once: true });
+    }),
+  };
+}
+
+export class Pool {
+  readonly control = new SharedArrayBuffer(4 * 64);
+  readonly ctrl = new Int32Array(this.control);
+  readonly params = new SharedArrayBuffer(8 * 8);
+  readonly param = new Float64Array(this.params);
+  readonly data = new GrowableSharedArrayBuffer(1 << 16, { maxByteLength: MAX_DATA_BYTES });
+  private readonly workers: WorkerLike[] = [];
+  private top = 0;
+
+  private constructor(readonly threads: number) {}
+
+  /** Starts threads - 1 workers running the compiled core. */
+  static async start(module: WebAssembly.Module, threads: number): Promise<Pool> {
+    const pool = new Pool(Math.min(threads, MAX_THREADS));
+    try {
+      for (let index = 1; index < pool.threads; index++) {
+        const { worker, ready } = await spawn();
+        pool.workers.push(worker);
+        const started = ready(index);
+        worker.postMessage({ type: 'start', module, control: pool.control, params: pool.params, data: pool.data, index });
+        await started;
+      }
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Starts a layout of the data buffer; offsets are in f64 units. */
+  reset(): void {
+    this.top = 0;
+  }
+
+  /** Copies a into the data buffer, returning its f64 offset. */
+  put(a: ArrayLike<number>): number {
+    const at = this.top;
+    this.top += a.length + (a.length & 1); // keep 16-byte alignment
+    this.ensure(this.top * 8);
+    new Float64Array(this.data, at * 8, a.length).set(a);
+    return at;
+  }
+
+  /** Reserves len f64 for outputs. */
+  reserve(len: number): number {
+    const at = this.top;
+    this.top += len + (len & 1);
+    this.ensure(this.top * 8);
+    return at;
+  }
+
+  view(offset: number, len: number): Float64Array {
+    return new Float64Array(this.data, offset * 8, len);
+  }
+
+  private ensure(bytes: number): void {
+    if (bytes <= this.data.byteLength) return;
+    if (bytes > MAX_DATA_BYTES) throw new WasmError(`a threaded call needs ${bytes} bytes of shared memory, more than ${MAX_DATA_BYTES}`);
+    this.data.grow(Math.min(MAX_DATA_BYTES, Math.max(bytes, 2 * this.data.byteLength)));
+  }
+
+  /**
+   * Wakes every worker on the job described in the control words (ranges[w] for worker w >= 1),
+   * runs own() for range 0 on this thread, and returns once all workers are done.
+   */
+  run(ranges: Array<[number, number]>, own: () => void): void {
+    const ctrl = this.ctrl;
+    for (let w = 1; w < this.threads; w++) {
+      ctrl[C.RANGES + 2 * w] = ranges[w][0];
+      ctrl[C.RANGES + 2 * w + 1] = ranges[w][1];
+    }
+    Atomics.store(ctrl, C.ERROR, 0);
+    Atomics.store(ctrl, C.PENDING, this.threads - 1);
+    Atomics.add(ctrl, C.SEQ, 1);
+    Atomics.notify(ctrl, C.SEQ);
+    try {
+      own();
+    } finally {
+      for (let p = Atomics.load(ctrl, C.PENDING); p !== 0; p = Atomics.load(ctrl, C.PENDING)) Atomics.wait(ctrl, C.PENDING, p);
+    }
+    if (Atomics.load(ctrl, C.ERROR) !== 0) throw new WasmError('a pool worker failed during a kernel call');
+  }
+
+  close(): void {
+    Atomics.store(this.ctrl, C.OP, OP.EXIT);
+    Atomics.add(this.ctrl, C.SEQ, 1);
+    Atomics.notify(this.ctrl, C.SEQ);
+    for (const w of this.workers) w.terminate();
+    this.workers.length = 0;
+  }
+}
+
+/** Splits [0, n) into parts contiguous ranges of about equal cost; causal rows cost ∝ i. */
+export function splitRows(n: number, parts: number, causal: boolean, align = 1): Array<[number, number]> {
+  const cuts = [0];
+  for (let t = 1; t < parts; t++) {
+    const f = causal ? Math.sqrt(t / parts) : t / parts;
+    cuts.push(Math.min(n, Math.max(cuts[t - 1], Math.round((f * n) / align) * align)));
+  }
+  cuts.push(n);
+  return cuts.slice(0, -1).map((c, t) => [c, cuts[t + 1]]);
+}

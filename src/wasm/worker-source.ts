@@ -1,0 +1,89 @@
+// The pool worker's whole program, as source text: a worker made from it (eval in Node, a
+// Blob URL in browsers) needs no file, bundler or loader. It receives the compiled module and
+// two SharedArrayBuffers (control words and data), instantiates its own copy of the core,
+// then sleeps on the control word; each job names an operation and this worker's row range.
+// Layout of the control words is shared with pool.ts (C below).
+export const WORKER_SOURCE = String.raw`
+'use strict';
+const C = { SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
+  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32 };
+const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 };
+const port = typeof require === 'function' ? require('worker_threads').parentPort : self;
+const listen = (fn) => port.on ? port.on('message', fn) : port.addEventListener('message', (e) => fn(e.data));
+listen((msg) => {
+  if (msg.type !== 'start') return;
+  const core = new WebAssembly.Instance(msg.module, {}).exports;
+  const ctrl = new Int32Array(msg.control);
+  const params = new Float64Array(msg.params);
+  const data = msg.data;
+  const me = msg.index;
+  const base = (core.heapBase() + 15) & ~15;
+  let top = base;
+  const alloc = (bytes) => {
+    const p = top;
+    top = (p + bytes + 15) & ~15;
+    const need = top - core.memory.buffer.byteLength;
+    if (need > 0) core.memory.grow(Math.ceil(need / 65536));
+    return p;
+  };
+  const src = (off, len) => new Float64Array(data, off * 8, len);
+  const put = (ptr, a, f32) => (f32 ? new Float32Array(core.memory.buffer, ptr, a.length) : new Float64Array(core.memory.buffer, ptr, a.length)).set(a);
+  const run = () => {
+    const op = ctrl[C.OP];
+    const n = ctrl[C.N], m = ctrl[C.M], d = ctrl[C.D], k = ctrl[C.K], f32 = ctrl[C.F32] === 1;
+    const lo = ctrl[C.RANGES + 2 * me], hi = ctrl[C.RANGES + 2 * me + 1];
+    if (hi <= lo) return;
+    const size = f32 ? 4 : 8;
+    top = base;
+    if (op === OP.REDUCE) {
+      const hasH = ctrl[C.HAS_H] === 1;
+      const px = alloc(n * d * size), py = alloc(m * d * size);
+      const ph = hasH ? alloc(m * size) : 0;
+      const pv = k ? alloc(m * k * size) : 0;
+      const mPad = f32 ? core.paddedKeysF32(m) : core.paddedKeysF64(m);
+      const psoa = alloc((d + 1 + k) * mPad * size);
+      const plse = alloc(n * 8), pmean = k ? alloc(n * k * 8) : 0;
+      const pwork = alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
+      put(px, src(ctrl[C.X], n * d), f32);
+      put(py, src(ctrl[C.Y], m * d), f32);
+      if (hasH) put(ph, src(ctrl[C.H], m), f32);
+      if (k) put(pv, src(ctrl[C.V], m * k), f32);
+      const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
+      if (f32) { core.packKeysF32(py, m, d, ph, pv, k, psoa); core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork); }
+      else { core.packKeysF64(py, m, d, ph, pv, k, psoa); core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork); }
+      src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
+      if (k) src(ctrl[C.MEAN] + lo * k, (hi - lo) * k).set(new Float64Array(core.memory.buffer, pmean + lo * k * 8, (hi - lo) * k));
+      return;
+    }
+    // Two-layer sums: n samples, m neurons, theta rows (a, w, b).
+    const mPad = f32 ? core.paddedNeuronsF32(m) : core.paddedNeuronsF64(m);
+    const px = alloc(n * d * size), ptheta = alloc(m * (d + 2) * size), pomega = alloc(m * size);
+    const psoa = alloc((d + 3) * mPad * size);
+    put(px, src(ctrl[C.X], n * d), f32);
+    put(ptheta, src(ctrl[C.THETA], m * (d + 2)), f32);
+    put(pomega, src(ctrl[C.OMEGA], m), f32);
+    if (f32) core.packNeuronsF32(ptheta, pomega, m, d, psoa); else core.packNeuronsF64(ptheta, pomega, m, d, psoa);
+    const act = ctrl[C.ACT];
+    if (op === OP.FORWARD) {
+      const pout = alloc(n * 8);
+      if (f32) core.forwardF32(px, lo, hi, psoa, m, d, act, pout); else core.forwardF64(px, lo, hi, psoa, m, d, act, pout);
+      src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, pout + lo * 8, hi - lo));
+      return;
+    }
+    const pr = alloc(n * size), pgrad = alloc(m * (d + 2) * 8), pwork = alloc(core.twoLayerWorkBytes(d));
+    put(pr, src(ctrl[C.R], n), f32);
+    if (f32) core.backwardF32(px, pr, n, psoa, m, lo, hi, d, act, pgrad, pwork); else core.backwardF64(px, pr, n, psoa, m, lo, hi, d, act, pgrad, pwork);
+    const p = d + 2;
+    src(ctrl[C.GRAD] + lo * p, (hi - lo) * p).set(new Float64Array(core.memory.buffer, pgrad + lo * p * 8, (hi - lo) * p));
+  };
+  let seen = Atomics.load(ctrl, C.SEQ); // read before announcing readiness: no job can slip past
+  port.postMessage({ type: 'ready', index: me });
+  for (;;) {
+    Atomics.wait(ctrl, C.SEQ, seen);
+    seen = Atomics.load(ctrl, C.SEQ);
+    if (ctrl[C.OP] === OP.EXIT) break;
+    try { run(); } catch (e) { Atomics.store(ctrl, C.ERROR, 1); }
+    if (Atomics.sub(ctrl, C.PENDING, 1) === 1) Atomics.notify(ctrl, C.PENDING);
+  }
+});
+`;
