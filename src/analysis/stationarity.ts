@@ -2,7 +2,7 @@
 import type { EvalOptions, Flow } from '../flows/flow.js';
 import type { Measure } from '../measure.js';
 
-/** ‖V[mu]‖_{L²(mu)} = sqrt(sum_i a_i |V[mu](x_i)|²) / sqrt(mass). */
+/** `‖V[mu]‖_{L²(mu)} = sqrt(sum_i a_i |V[mu](x_i)|²) / sqrt(mass)`. */
 export function stationarity(flow: Flow, mu: Measure, options: EvalOptions = {}): number {
   flow.check(mu);
   const v = new Float64Array(mu.points.length);

@@ -18,7 +18,7 @@ export interface Flow {
   readonly params: Record<string, unknown>;
   /** Throws a named error unless mu is a measure this flow can move. */
   check(mu: Measure): void;
-  /** out <- V[mu](x_i) for the n points x (row-major n x d) carrying weights. */
+  /** out <- `V[mu](x_i)` for the n points x (row-major n x d) carrying weights. */
   velocity(x: Float64Array, weights: Float64Array, d: number, out: Float64Array, options?: EvalOptions): void;
   /** The flow's energy, where it has one. */
   energy?(x: Float64Array, weights: Float64Array, d: number, options?: EvalOptions): number;
