@@ -1,14 +1,10 @@
 // The pure-JS twin of the Wasm kernel: the same mathematics in plain TypeScript, the
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
 // O(m) score buffer: scores and their max, then exp(s - max) sums.
+import { atPrecision } from './precision.js';
 import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
 import type { Backend, Precision, ReduceArgs } from './types.js';
 
-/** With precision 'f32' the inputs are rounded to float32, as the Wasm f32 kernel sees them. */
-function atPrecision(a: Float64Array | null, precision: Precision): Float64Array | Float32Array | null {
-  if (a === null || precision === 'f64') return a;
-  return Float32Array.from(a);
-}
 
 let scratch = new Float64Array(0);
 

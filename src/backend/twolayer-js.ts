@@ -1,6 +1,7 @@
 // The pure-JS twin of the two-layer kernel (assembly/kernels/twolayer.ts): the same sums,
 // sample by neuron, with no n x m buffer.
-import type { Activation, Precision, TwoLayerArgs } from './types.js';
+import { atPrecision } from './precision.js';
+import type { Activation, TwoLayerArgs } from './types.js';
 
 /** sigma and sigma' as the kernel computes them (tanh and sigmoid through exp(-|z|)). */
 export function activation(name: Activation): { sigma: (z: number) => number; slope: (z: number, s: number) => number } {
@@ -12,10 +13,6 @@ export function activation(name: Activation): { sigma: (z: number) => number; sl
     };
   }
   return { sigma: Math.tanh, slope: (_z, s) => 1 - s * s };
-}
-
-function atPrecision(a: Float64Array, precision: Precision): Float64Array | Float32Array {
-  return precision === 'f32' ? Float32Array.from(a) : a;
 }
 
 export function twoLayerForwardJs(args: TwoLayerArgs, out: Float64Array): void {

@@ -22,6 +22,9 @@ export interface CommandSpec {
   positionals: { min: number; max: number; names: string };
 }
 
+/** The kernel precision flag, the same for every command that runs a kernel. */
+export const precisionFlag: FlagSpec = { name: 'precision', kind: ['f64', 'f32'], default: 'f64', help: 'kernel precision' };
+
 export type Values = Record<string, string | number | boolean | undefined>;
 
 export function helpText(c: CommandSpec): string {

@@ -3,7 +3,7 @@ import { init } from '../backend/index.js';
 import { attention } from '../flows/attention.js';
 import { Measure } from '../measure.js';
 import { sinkhornDivergence } from '../ot/divergence.js';
-import type { CommandSpec, Values } from './args.js';
+import { precisionFlag, type CommandSpec, type Values } from './args.js';
 import { readPointsCsv, writeAtomic } from './files.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
@@ -17,7 +17,7 @@ export const sinkhornCommand: CommandSpec = {
     { name: 'eps', kind: 'number', min: 0, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
     { name: 'tol', kind: 'number', min: 0, default: 1e-9, help: 'L1 marginal error to stop at' },
     { name: 'max-iter', kind: 'int', min: 1, default: 100000, help: 'iterations at the final eps' },
-    { name: 'precision', kind: ['f64', 'f32'], default: 'f64', help: 'kernel precision' },
+    precisionFlag,
     { name: 'threads', kind: 'int', min: 1, help: 'kernel threads (default: the cores)' },
     { name: 'out', kind: 'string', help: 'write the JSON result here instead of standard output' },
   ],

@@ -2,10 +2,10 @@
 // memory and the output is rewritten atomically (temp file + rename) at most every second
 // and at the end, so the file is always whole lines; Ctrl-C writes what finished and exits.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, UsageError } from '../errors.js';
-import { init } from '../backend/index.js';
-import { parseSeeds, shardOf, type CommandSpec, type Values } from './args.js';
+import { parseSeeds, shardOf, precisionFlag, type CommandSpec, type Values } from './args.js';
 import { readJsonLines, readText, writeAtomic } from './files.js';
 import { Progress } from './progress.js';
 import { initialMeasure, makeFlow, type SeedSummary, type SweepSpec } from './sweep.js';
@@ -27,7 +27,7 @@ export const runCommand: CommandSpec = {
     { name: 'rtol', kind: 'number', min: 0, default: 1e-6, help: 'rk45 relative tolerance' },
     { name: 'records', kind: 'int', min: 2, default: 100, help: 'log-spaced record times' },
     { name: 'cluster-tol', kind: 'number', min: 0, default: 1e-2, help: 'single-linkage distance for cluster counts' },
-    { name: 'precision', kind: ['f64', 'f32'], default: 'f64', help: 'kernel precision' },
+    precisionFlag,
     { name: 'seeds', kind: 'string', default: '1..8', help: 'seeds: 1..64 or 1,2,5' },
     { name: 'shard', kind: 'string', help: 'run the i-th of k contiguous slices of the seeds (i/k, 1 <= i <= k), for job arrays' },
     { name: 'threads', kind: 'int', min: 1, help: 'seeds run in parallel (default: the cores)' },
@@ -67,7 +67,7 @@ export async function run(flow: string, v: Values, log: (line: string) => void):
   } else if (existsSync(out) && v.resume !== true) {
     log(`overwriting ${out} (use --resume to keep its seeds)`);
   }
-  const threads = Math.max(1, Math.min((v.threads as number | undefined) ?? (await init()).threads, seeds.length));
+  const threads = Math.max(1, Math.min((v.threads as number | undefined) ?? availableParallelism(), seeds.length));
   const lines = [...kept];
   let dirty = false, lastWrite = 0;
   const flush = (force: boolean) => {

@@ -8,6 +8,7 @@
 import { backendFor } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { EvalOptions } from '../flows/flow.js';
+import { Measure } from '../measure.js';
 import { pointSet, type PointsInput } from '../points.js';
 import { Random, requireSeed } from '../random.js';
 import { integerAtLeast, positiveNumber } from '../validate.js';
@@ -132,18 +133,6 @@ export function nearestPatterns(X: Float64Array, K: number, d: number, states: F
   return out;
 }
 
-/** n points uniform on the unit sphere S^{d-1}. */
-function spherePatterns(rng: Random, n: number, d: number): Float64Array {
-  const x = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let r = 0;
-    for (let c = 0; c < d; c++) { x[i * d + c] = rng.normal(); r += x[i * d + c] ** 2; }
-    r = Math.sqrt(r);
-    for (let c = 0; c < d; c++) x[i * d + c] /= r;
-  }
-  return x;
-}
-
 /** q <- x + noise |x| g/|g| for every row: a query at relative distance `noise` from its pattern. */
 export function noisyQueries(rng: Random, X: Float64Array, rows: number[], d: number, noise: number): Float64Array {
   const q = new Float64Array(rows.length * d);
@@ -193,7 +182,7 @@ export function hopfieldCapacity(options: HopfieldCapacityOptions): HopfieldCapa
   const steps = integerAtLeast('steps', options.steps ?? 1, 1);
   const rng = new Random(seed);
   const fraction = counts.map((K) => {
-    const X = spherePatterns(rng, K, d);
+    const X = Measure.uniformSphere(K, d, { seed: rng.integer(2 ** 31) }).points;
     const rows = Array.from({ length: Math.min(queries, K) }, (_, i) => Math.floor((i * K) / Math.min(queries, K)));
     const q = noisyQueries(rng, X, rows, d, noise);
     const r = hopfield({ patterns: X, dim: d, beta }).retrieve(q, { maxSteps: steps, backend: options.backend, precision: options.precision });
