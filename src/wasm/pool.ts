@@ -22,7 +22,11 @@ const MAX_DATA_BYTES = 2 ** 31;
 
 /** A growable SharedArrayBuffer (ES2024; Node >= 20, Chrome >= 111, Firefox >= 128, Safari >= 16.4). */
 type GrowableShared = SharedArrayBuffer & { grow(bytes: number): void };
-const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => GrowableShared;
+type GrowableCtor = new (bytes: number, options: { maxByteLength: number }) => GrowableShared;
+// Looked up at use, never at load: pages that are not cross-origin isolated have no
+// SharedArrayBuffer at all, and merely importing the library must still work there.
+const growableShared = (bytes: number, maxByteLength: number): GrowableShared =>
+  new (SharedArrayBuffer as unknown as GrowableCtor)(bytes, { maxByteLength });
 
 interface WorkerLike {
   postMessage(message: unknown): void;
@@ -88,7 +92,7 @@ export class Pool {
   readonly ctrl = new Int32Array(this.control);
   readonly params = new SharedArrayBuffer(8 * 8);
   readonly param = new Float64Array(this.params);
-  readonly data = new GrowableSharedArrayBuffer(1 << 16, { maxByteLength: MAX_DATA_BYTES });
+  readonly data = growableShared(1 << 16, MAX_DATA_BYTES);
   private readonly workers: WorkerLike[] = [];
   private top = 0;
 
