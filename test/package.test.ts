@@ -1,0 +1,209 @@
+// The packed library embeds anywhere: `npm pack` the repo, install the tarball into a scratch
+// project (no network: it has zero runtime dependencies), then use it from Node ESM, Node CJS,
+// strict TypeScript against the shipped declarations, and a browser bundle run in Chromium.
+// Assumes dist/ is fresh (`npm test` runs `npm run build:lib` first); packs with
+// --ignore-scripts so `prepare` does not rebuild everything.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, serveDir } from './browser/harness.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const FIXTURES = join(ROOT, 'test', 'package');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The release target's output in asconfig.json. */
+const WASM = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'asconfig.json'), 'utf8')).targets.release.outFile as string);
+const MB = 1024 * 1024;
+
+let scratch = '';
+let project = '';
+let tarball = '';
+
+/** What every consumer script (ESM, CJS, browser) reports. */
+interface ConsumerResult {
+  format: string;
+  backend: string;
+  simd: boolean;
+  lse: number;
+  expected: number;
+  single: number;
+  singleExpected: number;
+  velocityFinite: boolean;
+  velocityNorm: number;
+  maxTangent: number;
+  maxWasmJs: number;
+  steps: number;
+  finalTime: number;
+  stopReason: string;
+  finalFinite: boolean;
+  maxNormError: number;
+  errorClass: string | null;
+  [key: string]: unknown;
+}
+
+function npm(args: string[], cwd: string): string {
+  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+}
+
+/** Runs a consumer script with node in the scratch project and parses its one JSON line. */
+function runNode(file: string): ConsumerResult {
+  const out = execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+  const line = out.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as ConsumerResult;
+}
+
+function tsc(config: string): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [TSC, '-p', config, '--listFiles', '--pretty', 'false'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** The same checks for every runtime: the kernel is right and one attention step is sane. */
+function expectConsumerWorks(r: ConsumerResult): void {
+  expect(r.backend).toBe('wasm');
+  expect(r.simd).toBe(true);
+  expect(Number.isFinite(r.lse)).toBe(true);
+  expect(Math.abs(r.lse - r.expected)).toBeLessThan(1e-12);
+  expect(Math.abs(r.single - r.singleExpected)).toBeLessThan(1e-12);
+  expect(r.velocityFinite).toBe(true);
+  expect(r.velocityNorm).toBeGreaterThan(0.1); // not a zero field
+  expect(r.maxTangent).toBeLessThan(1e-12);
+  expect(r.maxWasmJs).toBeLessThan(1e-12); // the Wasm kernel agrees with the JS backend
+  expect(r.steps).toBe(1);
+  expect(r.finalTime).toBeCloseTo(0.1, 15);
+  expect(r.stopReason).toBe('tEnd');
+  expect(r.finalFinite).toBe(true);
+  expect(r.maxNormError).toBeLessThan(1e-12);
+  expect(r.errorClass).toBe('InvalidArgumentError');
+}
+
+beforeAll(() => {
+  expect(existsSync(join(ROOT, 'dist', 'index.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
+  scratch = mkdtempSync(join(tmpdir(), 'meanfield-package-'));
+  const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], ROOT)) as { filename: string }[];
+  tarball = join(scratch, packed[0].filename);
+  project = join(scratch, 'consumer');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2));
+  // Zero runtime dependencies: an offline install (as a consumer runs it) must succeed.
+  npm(['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], project);
+  for (const f of ['consumer.mjs', 'consumer.cjs', 'browser-entry.js']) copyFileSync(join(FIXTURES, f), join(project, f));
+  copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.mts'));
+  copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.cts'));
+  copyFileSync(join(FIXTURES, 'type-error.ts.txt'), join(project, 'type-error.mts'));
+}, 120_000);
+
+afterAll(() => {
+  if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the packed library', () => {
+  it('is small, ships the builds and types, and embeds the release wasm', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    for (const f of ['package/package.json', 'package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts']) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => !f.startsWith('package/dist/') && !/^package\/(package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
+
+    // The wasm the package runs is the base64 string inside the bundle, not a separate asset.
+    const match = /WASM_BASE64 = "([A-Za-z0-9+/=]+)"/.exec(readFileSync(join(project, 'node_modules/meanfield/dist/index.js'), 'utf8'));
+    expect(match, 'dist/index.js embeds WASM_BASE64').not.toBeNull();
+    const embedded = Buffer.from(match![1], 'base64');
+    expect(embedded.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d])); // "\0asm"
+    if (existsSync(WASM)) expect(embedded.equals(readFileSync(WASM)), `dist embeds ${WASM}: rebuild with npm run build`).toBe(true);
+
+    const tarBytes = statSync(tarball).size;
+    const wasmBytes = embedded.length;
+    const kb = (b: number) => (b / 1024).toFixed(1);
+    console.log(`package sizes: wasm ${kb(wasmBytes)} KB, tarball ${kb(tarBytes)} KB`);
+    expect(tarBytes).toBeLessThan(1 * MB);
+  });
+
+  it('imports from Node ESM', () => {
+    const r = runNode('consumer.mjs');
+    expect(r.format).toBe('esm');
+    expectConsumerWorks(r);
+  });
+
+  it('requires from Node CommonJS, with zero runtime dependencies', () => {
+    const r = runNode('consumer.cjs');
+    expect(r.format).toBe('cjs');
+    expect(r.name).toBe('meanfield');
+    expect(r.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    expect(r.dependencies).toBeNull();
+    expectConsumerWorks(r);
+  });
+
+  it('type-checks a strict TypeScript consumer against the shipped declarations (ESM and CJS)', () => {
+    const base = {
+      compilerOptions: {
+        strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'],
+        types: [], noEmit: true, skipLibCheck: false,
+      },
+    };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...base, files: ['typed.mts', 'typed.cts'] }));
+    const good = tsc('tsconfig.json');
+    expect(good.output).not.toMatch(/error TS/);
+    expect(good.status).toBe(0);
+    // import resolves to index.d.ts, require (typed.cts) to index.d.cts: both were checked.
+    expect(good.output).toContain('node_modules/meanfield/dist/index.d.ts');
+    expect(good.output).toContain('node_modules/meanfield/dist/index.d.cts');
+
+    // The check can fail: a consumer passing a string as beta is rejected.
+    writeFileSync(join(project, 'tsconfig.bad.json'), JSON.stringify({ ...base, files: ['type-error.mts'] }));
+    const bad = tsc('tsconfig.bad.json');
+    expect(bad.status).not.toBe(0);
+    expect(bad.output).toMatch(/type-error\.mts\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(bad.output).toMatch(/type-error\.mts\(7,\d+\): error TS2322/);
+  });
+
+  it.skipIf(!chromiumAvailable())('bundles for the browser with esbuild and runs in Chromium', async () => {
+    const esbuild = await import('esbuild');
+    const www = join(project, 'www');
+    mkdirSync(www, { recursive: true });
+    const built = await esbuild.build({
+      absWorkingDir: project,
+      entryPoints: ['browser-entry.js'],
+      outfile: join(www, 'bundle.js'),
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      logLevel: 'silent',
+      metafile: true,
+    });
+    expect(built.errors).toEqual([]);
+    // Resolved from the installed tarball, not from the repo's sources.
+    expect(Object.keys(built.metafile.inputs).some((f) => f.startsWith('node_modules/meanfield/dist/'))).toBe(true);
+    copyFileSync(join(FIXTURES, 'index.html'), join(www, 'index.html'));
+
+    // Plain page (no SharedArrayBuffer at all) and cross-origin isolated page (SharedArrayBuffer,
+    // but a main thread may not block): both must load the library and run on one thread.
+    for (const crossOriginIsolated of [false, true]) {
+      const server = await serveDir(www, { crossOriginIsolated });
+      const chromium = await launchChromium();
+      try {
+        const page = await chromium.newPage();
+        const pageErrors: string[] = [];
+        const log: string[] = [];
+        page.on('pageerror', (e) => pageErrors.push(String(e)));
+        page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+        page.on('requestfailed', (q) => log.push(`request failed: ${q.url()} ${q.failure()?.errorText ?? ''}`));
+        await page.goto(server.url);
+        await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
+          .catch((e: unknown) => { throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}\nconsole: ${log.join('\n')}`); });
+        expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
+        expect(pageErrors).toEqual([]);
+        const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
+        expect(r.format).toBe('browser');
+        expect(r.crossOriginIsolated).toBe(crossOriginIsolated);
+        expect(r.threads).toBe(1);
+        expectConsumerWorks(r);
+      } finally {
+        await chromium.close();
+        await server.close();
+      }
+    }
+  });
+});
