@@ -6,7 +6,9 @@ export default defineConfig([
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
+    // No source maps: the code ships unminified, and maps of the embedded base64 core
+    // would more than double the package.
+    sourcemap: false,
     clean: true,
     target: 'es2022',
     platform: 'neutral',
@@ -16,7 +18,7 @@ export default defineConfig([
     // The `meanfield` command and its sweep worker (Node only, ESM).
     entry: { cli: 'src/cli/main.ts', 'cli-worker': 'src/cli/worker.ts' },
     format: ['esm'],
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     target: 'es2022',
     platform: 'node',
