@@ -88,7 +88,7 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2));
   // Zero runtime dependencies: an offline install (as a consumer runs it) must succeed.
   npm(['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], project);
-  for (const f of ['consumer.mjs', 'consumer.cjs', 'browser-entry.js']) copyFileSync(join(FIXTURES, f), join(project, f));
+  for (const f of ['checks.cjs', 'consumer.mjs', 'consumer.cjs', 'browser-entry.js']) copyFileSync(join(FIXTURES, f), join(project, f));
   copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.mts'));
   copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.cts'));
   copyFileSync(join(FIXTURES, 'type-error.ts.txt'), join(project, 'type-error.mts'));
