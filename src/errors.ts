@@ -14,8 +14,11 @@ export class MeanfieldError extends Error {
  * rule: `weights must be >= 0, got -0.2 at index 3`.
  */
 export class InvalidArgumentError extends MeanfieldError {
+  /** Name of the offending argument (or option), e.g. `'weights'`. */
   readonly argument: string;
+  /** The value that was passed. */
   readonly value: unknown;
+  /** The rule it broke, e.g. `'must be >= 0'`. */
   readonly rule: string;
   constructor(argument: string, value: unknown, rule: string, where = '') {
     super(`${argument} ${rule}, got ${describe(value)}${where ? ` ${where}` : ''}`);
@@ -53,7 +56,11 @@ function describe(value: unknown): string {
  * everything computed before that step, intact.
  */
 export class SimulationError extends MeanfieldError {
-  constructor(message: string, readonly trajectory: unknown) {
+  constructor(
+    message: string,
+    /** The partial Trajectory up to the last finite step (typed unknown to avoid an import cycle). */
+    readonly trajectory: unknown,
+  ) {
     super(message);
   }
 }

@@ -6,6 +6,10 @@ import { Measure } from './measure.js';
 import { pointSet, type PointsInput, type PointSet } from './points.js';
 import { finiteNumber, integerAtLeast, oneOf, toFloat64 } from './validate.js';
 
+/**
+ * Options of logSumExp (and softmaxMean). x (n queries) and y (m keys) are Measures, number[][]
+ * or row-major flat arrays (n x d, then give dim).
+ */
 export interface KernelOptions {
   /** Point dimension; required when x or y is a flat array. */
   dim?: number;
@@ -17,11 +21,13 @@ export interface KernelOptions {
   logWeights?: Float64Array | number[];
   /** Sum over j <= i only. Default false. */
   causal?: boolean;
+  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
   backend?: BackendName;
   /** Kernel arithmetic: 'f64' (default) or 'f32'. Results are always Float64Array. */
   precision?: Precision;
 }
 
+/** Options of softmaxMean: the kernel options plus the shape of the values. */
 export interface MeanOptions extends KernelOptions {
   /** Columns of values (k); required when values is a flat array. */
   valueDim?: number;
@@ -82,10 +88,16 @@ export function logSumExp(x: PointsInput, y: PointsInput, options: KernelOptions
 /**
  * The softmax-weighted mean of values: mean_i = sum_j exp(beta * s(x_i, y_j) + h_j - lse_i) v_j,
  * with lse as in logSumExp. values is m x k (a Measure's points, number[][] or flat with valueDim).
+ * Throws NonFiniteError when a query sees only keys of weight zero (its mean is undefined).
  */
 export function softmaxMean(
   x: PointsInput, y: PointsInput, values: PointsInput, options: MeanOptions = {},
-): { lse: Float64Array; mean: Float64Array } {
+): {
+  /** lse_i = log sum_j exp(beta * s(x_i, y_j) + h_j), length n (log domain). */
+  lse: Float64Array;
+  /** The softmax means, row-major n x k. */
+  mean: Float64Array;
+} {
   const backend = backendFor(options.backend, 'softmaxMean');
   const p = prepare(x, y, options);
   const v = pointSet('values', values, options.valueDim);
@@ -101,16 +113,26 @@ export function softmaxMean(
   return { lse, mean };
 }
 
+/** Options of interactionEnergy. */
 export interface EnergyOptions {
+  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
   backend?: BackendName;
+  /** Kernel arithmetic: 'f64' (default) or 'f32'. The result is always a float64 number. */
   precision?: Precision;
 }
 
 /**
  * E_beta(mu) = (1 / (2 beta)) sum_ij a_i a_j exp(beta <x_i, x_j>), and its logarithm computed
  * without forming E (finite and exact where E itself overflows, e.g. beta = 1000 on the sphere).
+ * The weights a_i are mu's own (not renormalised). Throws InvalidArgumentError unless mu is a
+ * Measure and beta is a finite number > 0.
  */
-export function interactionEnergy(mu: Measure, beta: number, options: EnergyOptions = {}): { energy: number; logEnergy: number } {
+export function interactionEnergy(mu: Measure, beta: number, options: EnergyOptions = {}): {
+  /** E_beta(mu); Infinity where it overflows (use logEnergy). */
+  energy: number;
+  /** log E_beta(mu), finite even where energy overflows. */
+  logEnergy: number;
+} {
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new InvalidArgumentError('beta', beta, 'must be a finite number > 0');
   const lse = logSumExp(mu, mu, { beta, backend: options.backend, precision: options.precision });

@@ -4,12 +4,17 @@ import { wrapAngle } from './spaces.js';
 import { Random, requireSeed } from './random.js';
 import { finiteNumber, integerAtLeast, oneOf, positiveNumber, toFloat64 } from './validate.js';
 
+/**
+ * Where a measure's points live: 'euclidean' (R^d), 'sphere' (unit sphere S^{d-1}, rows of norm 1)
+ * or 'circle' (angle form: dim 1, angles in radians wrapped into [0, 2π)).
+ */
 export type Space = 'euclidean' | 'sphere' | 'circle';
 const SPACES = ['euclidean', 'sphere', 'circle'] as const;
 const TWO_PI = 2 * Math.PI;
 /** Points of a 'sphere' measure must have norm 1 within this. */
 export const SPHERE_TOLERANCE = 1e-9;
 
+/** Options of the {@link Measure} constructor. */
 export interface MeasureOptions {
   /** Point dimension; required for flat arrays, inferred from number[][]. */
   dim?: number;
@@ -19,22 +24,40 @@ export interface MeasureOptions {
   space?: Space;
 }
 
+/** Plain-number form of a Measure, from {@link Measure.toJSON}. */
 export interface MeasureJSON {
+  /** Point dimension d. */
   dim: number;
+  /** The space the points live on. */
   space: Space;
+  /** Row-major n x dim coordinates. */
   points: number[];
+  /** The n weights, as stored (not necessarily summing to 1). */
   weights: number[];
 }
 
+/**
+ * A finite measure sum_i w_i δ_{x_i}: n weighted points in R^d, on the unit sphere, or on the
+ * circle (angles in radians). Immutable by convention; the Measure owns copies of its arrays.
+ */
 export class Measure {
   /** Row-major n x dim. */
   readonly points: Float64Array;
+  /** The n non-negative weights, stored as given: not normalised (default uniform 1/n); see {@link normalized}. */
   readonly weights: Float64Array;
+  /** Point dimension d (1 for 'circle'). */
   readonly dim: number;
   /** Number of points n. */
   readonly size: number;
+  /** The space the points live on. */
   readonly space: Space;
 
+  /**
+   * @param points number[][] (one row per point), or a flat row-major Float64Array / number[]
+   *   with `options.dim` (not needed for 'circle'). Copied; circle angles are wrapped into [0, 2π).
+   * @throws InvalidArgumentError for an empty or ragged input, non-finite values, 'sphere' points
+   *   off the unit sphere (beyond SPHERE_TOLERANCE) or negative, non-finite or all-zero weights.
+   */
   constructor(points: Float64Array | number[] | number[][], options: MeasureOptions = {}) {
     const space = oneOf('space', options.space ?? 'euclidean', SPACES);
     let flat: Float64Array;
@@ -101,6 +124,7 @@ export class Measure {
     return new Measure(this.points, { dim: this.dim, space: this.space, weights: this.weights.map((w) => w / m) });
   }
 
+  /** An independent copy (same points, weights and space, as given). */
   copy(): Measure {
     return new Measure(this.points, { dim: this.dim, space: this.space, weights: this.weights });
   }
@@ -117,6 +141,7 @@ export class Measure {
     return this.points.slice(i * this.dim, (i + 1) * this.dim);
   }
 
+  /** The points as number[][], one row of length dim per point. */
   toArray(): number[][] {
     return Array.from({ length: this.size }, (_, i) => Array.from(this.points.subarray(i * this.dim, (i + 1) * this.dim)));
   }
@@ -198,10 +223,7 @@ export class Measure {
   }
 }
 
-/**
- * The angle t in [0, 2π). `%` is exact in IEEE arithmetic, so this stays in range for any
- * finite t (t - 2π·floor(t/2π) does not: for |t| ~ 1e20 it can return -32768).
- */
+/** A zeroed n x d Float64Array, after checking n >= 1 and d >= 1 are integers. */
 function sized(n: number, d: number): Float64Array {
   integerAtLeast('n', n, 1);
   integerAtLeast('d', d, 1);

@@ -4,16 +4,25 @@ import { InvalidArgumentError } from './errors.js';
 import { Measure } from './measure.js';
 import { allFinite, integerAtLeast, toFloat64 } from './validate.js';
 
+/**
+ * A point set in any accepted form: a Measure (its points, and its weights where used),
+ * number[][] (one row per point), or a flat row-major Float64Array / number[] (n x d) with an explicit dim.
+ */
 export type PointsInput = Measure | Float64Array | number[] | number[][];
 
+/** A validated point set: row-major n x d data. */
 export interface PointSet {
+  /** Row-major n x d coordinates (the input itself when it was already a Float64Array or Measure). */
   data: Float64Array;
+  /** Number of points. */
   n: number;
+  /** Dimension. */
   d: number;
   /** The measure's weights when the input was a Measure. */
   weights: Float64Array | null;
 }
 
+/** Reads `value` as a {@link PointSet}, or throws InvalidArgumentError naming `name`. */
 export function pointSet(name: string, value: unknown, dim: number | undefined): PointSet {
   if (value instanceof Measure) {
     if (dim !== undefined && dim !== value.dim) throw new InvalidArgumentError('dim', dim, `must equal the dimension ${value.dim} of ${name}`);

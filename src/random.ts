@@ -30,6 +30,10 @@ function splitmix32(state: number, gamma = GOLDEN): () => number {
   };
 }
 
+/**
+ * Seeded pseudo-random generator (xoshiro128**, state seeded by SplitMix32). The same seed
+ * gives the same stream on every platform. Not cryptographically secure.
+ */
 export class Random {
   private s0: number;
   private s1: number;
@@ -38,6 +42,7 @@ export class Random {
   /** Box–Muller makes normals in pairs; the second waits here. */
   private spare: number | null = null;
 
+  /** @throws InvalidArgumentError unless seed is a non-negative safe integer. */
   constructor(seed: number) {
     requireSeed('seed', seed);
     // Seeds below 2^32: the state is four SplitMix32 outputs from the seed (the standard

@@ -2,7 +2,9 @@
 // retraction used by integrators after every step, and the distance used by analysis.
 import type { Space } from './measure.js';
 
+/** The operations of one {@link Space}; point arrays are row-major n x d Float64Arrays. */
 export interface SpaceOps {
+  /** Which space these operations belong to. */
   readonly name: Space;
   /** v <- P_x v for every point (in place). Identity off the sphere. */
   project(x: Float64Array, v: Float64Array, n: number, d: number): void;
@@ -14,6 +16,7 @@ export interface SpaceOps {
 
 const TWO_PI = 2 * Math.PI;
 
+/** Flat R^d: identity projection and retraction, Euclidean distance. */
 export const euclidean: SpaceOps = {
   name: 'euclidean',
   project() {},
@@ -73,6 +76,7 @@ export function wrapAngle(t: number): number {
   return w >= TWO_PI ? 0 : w + 0; // + 0 turns -0 into 0
 }
 
+/** The {@link SpaceOps} of a space name. */
 export function spaceOps(name: Space): SpaceOps {
   return name === 'sphere' ? sphere : name === 'circle' ? circle : euclidean;
 }

@@ -5,17 +5,26 @@ import { Measure } from '../measure.js';
 import { spaceOps } from '../spaces.js';
 import { positiveNumber } from '../validate.js';
 
+/** Single-linkage clusters of a measure's points. */
 export interface Clusters {
+  /** Number of clusters. */
   count: number;
   /** Cluster index of every point, numbered in order of first appearance. */
   labels: Int32Array;
-  /** count x dim: weighted mean (normalised back onto the sphere; circular mean on the circle). */
+  /** count x dim, row-major: weighted mean (normalised back onto the sphere; circular mean in [0, 2π) on the circle). */
   centers: Float64Array;
-  /** Total weight of each cluster. */
+  /** Total weight of each cluster (the measure's weights, not renormalised). */
   masses: Float64Array;
 }
 
-export function clusters(mu: Measure, options: { tol?: number } = {}): Clusters {
+/**
+ * Connected components of the graph linking points at distance <= tol (geodesic on the sphere and
+ * circle, Euclidean in R^d). O(n²). Throws InvalidArgumentError unless mu is a Measure and tol > 0.
+ */
+export function clusters(mu: Measure, options: {
+  /** Linking distance (> 0), in the space's own distance. Default 1e-3. */
+  tol?: number;
+} = {}): Clusters {
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   const labels = clusterLabels(mu.points, mu.size, mu.dim, mu.space, positiveNumber('tol', options.tol ?? 1e-3));
   const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);

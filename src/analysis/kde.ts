@@ -5,14 +5,22 @@ import { backendFor, type BackendName } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { allFinite, integerAtLeast, positiveNumber, toFloat64 } from '../validate.js';
 
+/** Options of kdeModes. */
 export interface KdeOptions {
+  /** Concentration of the kernel e^{beta cos(θ - θ_j)} (> 0): bandwidth about 1/sqrt(beta). Required. */
   beta: number;
+  /** a_j, one per angle, >= 0; need not be normalised (the mode count is scale invariant). Default uniform. */
   weights?: Float64Array | number[];
-  /** Grid points; default max(4096, 64 sqrt(beta) ...) fine enough to separate modes at this beta. */
+  /** Grid points (integer >= 8); default max(4096, ceil(256 sqrt(beta))), fine enough to separate modes at this beta. */
   grid?: number;
+  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
   backend?: BackendName;
 }
 
+/**
+ * Number of local maxima of rho(θ) = sum_j a_j e^{beta cos(θ - θ_j)} on the circle, for angles
+ * θ_j in radians, counted on a uniform grid. Throws InvalidArgumentError for empty or non-finite input.
+ */
 export function kdeModes(angles: Float64Array | number[], options: KdeOptions): number {
   const theta = toFloat64('angles', angles);
   if (theta.length === 0) throw new InvalidArgumentError('angles', angles, 'must hold at least one angle');

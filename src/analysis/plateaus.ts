@@ -2,10 +2,13 @@
 // merge events between them.
 import { InvalidArgumentError } from '../errors.js';
 
+/** A maximal run of recorded times with the same cluster count. */
 export interface Plateau {
   /** First and last recorded time with this cluster count. */
   start: number;
+  /** Last recorded time with this cluster count. */
   end: number;
+  /** The cluster count on the plateau. */
   clusters: number;
   /** Energy at the plateau's last recorded time (NaN only if energy was not observed). */
   energy: number;
@@ -15,19 +18,27 @@ export interface Plateau {
   metastable: boolean;
 }
 
+/** A change of cluster count between two consecutive recorded times. */
 export interface Merge {
   /** The merge happened between these recorded times. */
   after: number;
+  /** First recorded time with the new count. */
   before: number;
+  /** Cluster count before the merge. */
   from: number;
+  /** Cluster count after the merge. */
   to: number;
-  /** E(before) - E(after). */
+  /** E(before) - E(after) (NaN if energy was not observed). */
   energyJump: number;
 }
 
+/** The recorded series plateaus reads (a Trajectory fits). */
 export interface PlateauInput {
+  /** Recorded times. */
   times: ArrayLike<number>;
+  /** Cluster count at each time; required (throws InvalidArgumentError if missing or of another length). */
   clusterCounts?: ArrayLike<number>;
+  /** Energy at each time, optional. */
   energy?: ArrayLike<number>;
 }
 
@@ -35,7 +46,15 @@ export interface PlateauInput {
  * Splits a recorded run into maximal intervals of constant cluster count, flags the metastable
  * ones (end >= minRatio * start, default 2: at least a doubling of time), and lists the merges.
  */
-export function plateaus(trajectory: PlateauInput, options: { minRatio?: number } = {}): { plateaus: Plateau[]; merges: Merge[] } {
+export function plateaus(trajectory: PlateauInput, options: {
+  /** A plateau is metastable when end >= minRatio * start; a number >= 1, default 2. */
+  minRatio?: number;
+} = {}): {
+  /** The plateaus in time order. */
+  plateaus: Plateau[];
+  /** The count changes between consecutive plateaus, in time order. */
+  merges: Merge[];
+} {
   const { times, clusterCounts: counts, energy } = trajectory ?? {};
   const minRatio = options.minRatio ?? 2;
   if (!(typeof minRatio === 'number' && minRatio >= 1)) throw new InvalidArgumentError('minRatio', minRatio, 'must be a number >= 1');

@@ -15,6 +15,7 @@ let loading: Promise<void> | null = null;
 let preferred: BackendName = 'wasm';
 let note: string | undefined;
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /** Default backend for calls that do not name one. 'wasm' (default) or 'js'. */
   backend?: BackendName;
@@ -26,10 +27,13 @@ export interface InitOptions {
   threads?: number;
 }
 
+/** What {@link init} set up. */
 export interface InitInfo {
+  /** Default backend for calls that do not name one. */
   backend: BackendName;
   /** Threads the Wasm kernels use (1: the calling thread only). */
   threads: number;
+  /** Whether the Wasm kernels use 128-bit SIMD (always true: the core is built with SIMD). */
   simd: boolean;
   /** 'shared-memory' when a worker pool is running (SharedArrayBuffer + Atomics), else 'none'. */
   parallelism: 'shared-memory' | 'none';

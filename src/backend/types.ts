@@ -1,7 +1,10 @@
 /** What every backend computes: the one softmax-weighted reduction of DESIGN.md. */
 
+/** Which implementation computes a kernel: the Wasm SIMD core or the pure-JS reference. */
 export type BackendName = 'wasm' | 'js';
+/** Float precision of a kernel's arithmetic ('f64' default); stored state is always Float64Array. */
 export type Precision = 'f64' | 'f32';
+/** Kernel score: 'dot' is s(x, y) = <x, y>, 'sqdist' is s(x, y) = -|x - y|^2. */
 export type Score = 'dot' | 'sqdist';
 
 /**
@@ -32,6 +35,7 @@ export interface ReduceArgs {
   mean: Float64Array | null;
 }
 
+/** Activation sigma of a two-layer network: relu(z) = max(z, 0), tanh, sigmoid(z) = 1 / (1 + e^-z). */
 export type Activation = 'relu' | 'tanh' | 'sigmoid';
 
 /**

@@ -12,15 +12,20 @@ import {
   applyMatrix, logWeightsInto, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow,
 } from './flow.js';
 
+/** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
 export type Normalization = 'softmax' | 'none';
+/** A {@link Normalization}, or 'sinkhorn' (Sinkformer: doubly stochastic attention). */
 export type AttentionNormalization = Normalization | 'sinkhorn';
 
+/** Options of {@link attention}. */
 export interface AttentionOptions {
-  /** Inverse temperature. Default 1. */
+  /** Inverse temperature beta (any finite real). Default 1. */
   beta?: number;
-  /** Query, key and value matrices (d x d); identity when omitted. */
+  /** Query matrix Q (d x d, number[][] or row-major); identity when omitted. */
   Q?: number[][] | ArrayLike<number>;
+  /** Key matrix K (d x d, number[][] or row-major); identity when omitted. */
   K?: number[][] | ArrayLike<number>;
+  /** Value matrix V (d x d, number[][] or row-major); identity when omitted. */
   V?: number[][] | ArrayLike<number>;
   /**
    * 'softmax' (SA, default), 'none' (USA, Z_i = 1), or 'sinkhorn' (Sinkformer: the attention
@@ -40,6 +45,12 @@ export interface AttentionOptions {
   tangentProjection?: boolean;
 }
 
+/**
+ * Self-attention dynamics dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i )
+ * (see {@link AttentionOptions}), with a_j the measure's weights as stored. When Q = K = I and
+ * normalization is not 'sinkhorn' it reports the energy E_beta = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}
+ * (non-decreasing along the flow for V = I). Throws InvalidArgumentError for bad options.
+ */
 export function attention(options: AttentionOptions = {}): Flow {
   const beta = finiteNumber('beta', options.beta ?? 1);
   const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none', 'sinkhorn'] as const);
@@ -131,8 +142,8 @@ function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, 
 }
 
 /**
- * sum_ij a_i a_j e^{beta <x_i, x_j>} through one lse pass, max-shifted.
- * Shared by the attention, circle and interaction energies.
+ * sum_ij a_i a_j e^{beta <x_i, x_j>} for row-major n x d points x and weights a (as given, not
+ * normalised), through one lse pass, max-shifted. Shared by the attention, circle and interaction energies.
  */
 export function quadraticEnergy(x: Float64Array, weights: Float64Array, d: number, beta: number, scratch: Scratch, opts: EvalOptions): number {
   const n = weights.length;

@@ -8,11 +8,19 @@ import { finiteNumber, oneOf } from '../validate.js';
 import { quadraticEnergy, type Normalization } from './attention.js';
 import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
 
+/** Options of {@link circle}. */
 export interface CircleOptions {
+  /** Inverse temperature beta (any finite real, negative included). Default 1. */
   beta?: number;
+  /** 'softmax' (default, divide by Z_i) or 'none' (Z_i = 1). */
   normalization?: Normalization;
 }
 
+/**
+ * Attention dynamics on the circle in angle form (radians), for a 'circle' measure:
+ * dθ_i/dt = sum_j a_j e^{beta cos(θ_j - θ_i)} sin(θ_j - θ_i) / Z_i.
+ * For beta != 0 it has the energy (1/(2 beta)) sum_ij a_i a_j e^{beta cos(θ_i - θ_j)}, non-decreasing.
+ */
 export function circle(options: CircleOptions = {}): Flow {
   const beta = finiteNumber('beta', options.beta ?? 1);
   const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none'] as const);

@@ -4,11 +4,18 @@ import type { BackendName, Precision } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure, Space } from '../measure.js';
 
+/** Per-call kernel options of a flow evaluation. */
 export interface EvalOptions {
+  /** 'wasm' or 'js'; default: the backend chosen by init() ('wasm' unless set). */
   backend?: BackendName;
+  /** Kernel arithmetic precision, 'f64' (default) or 'f32'; inputs and outputs stay Float64Array. */
   precision?: Precision;
 }
 
+/**
+ * A velocity field V[mu] on a measure, with its energy where one exists; built by attention(),
+ * interaction(), circle(), ... and integrated by simulate(). Weights are the measure's, as stored.
+ */
 export interface Flow {
   /** 'attention', 'interaction', 'circle', ... */
   readonly name: string;
@@ -28,7 +35,12 @@ export interface Flow {
    * Brownian noise: d x = V dt + sqrt(2 temperature) dB, integrated by Euler–Maruyama.
    * The noise of step k depends only on (seed, k), so resumed runs stay bit-identical.
    */
-  readonly noise?: { temperature: number; seed: number };
+  readonly noise?: {
+    /** Temperature tau >= 0 (noise off at 0). */
+    temperature: number;
+    /** Seed of the noise streams (non-negative integer). */
+    seed: number;
+  };
 }
 
 /** A d x d matrix from number[][] or a row-major array, checked square. */
@@ -54,12 +66,14 @@ export function squareMatrix(name: string, value: unknown): Float64Array | null 
   return Float64Array.from(flat);
 }
 
+/** Throws InvalidArgumentError unless the matrix m (if any) is d x d. */
 export function requireMatrixDim(name: string, m: Float64Array | null, d: number): void {
   if (m !== null && m.length !== d * d) {
     throw new InvalidArgumentError(name, `a ${Math.round(Math.sqrt(m.length))} x ${Math.round(Math.sqrt(m.length))} matrix`, `must be ${d} x ${d} to act on points of dimension ${d}`);
   }
 }
 
+/** Throws InvalidArgumentError unless mu lives on `space`. */
 export function requireSpace(flow: string, mu: Measure, space: Space): void {
   if (mu.space !== space) {
     throw new InvalidArgumentError('mu.space', mu.space, `must be '${space}' for this ${flow} flow (build the measure with { space: '${space}' })`);
@@ -81,6 +95,7 @@ export function applyMatrix(a: Float64Array, x: Float64Array, n: number, d: numb
 /** Grows-only scratch buffers keyed by name, so repeated velocity calls do not allocate. */
 export class Scratch {
   private readonly buffers = new Map<string, Float64Array>();
+  /** A buffer of exactly `length` entries under `name` (contents left from earlier use). */
   get(name: string, length: number): Float64Array {
     let b = this.buffers.get(name);
     if (b === undefined || b.length < length) {

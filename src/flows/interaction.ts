@@ -8,11 +8,19 @@ import { oneOf, positiveNumber } from '../validate.js';
 import { quadraticEnergy } from './attention.js';
 import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
 
+/** Options of {@link interaction}. */
 export interface InteractionOptions {
+  /** Inverse temperature beta > 0. Default 1. */
   beta?: number;
+  /** Default 'euclidean' (where mass escapes to infinity); 'sphere' projects the velocity. */
   space?: 'sphere' | 'euclidean';
 }
 
+/**
+ * Wasserstein gradient flow of F(mu) = -∫∫ e^{beta <x, y>} dmu dmu:
+ * `V[mu](x) = 2 beta sum_j a_j e^{beta <x, x_j>} x_j` (tangent-projected on the sphere).
+ * Its energy is F (no 1/(2 beta) factor), non-increasing along the flow.
+ */
 export function interaction(options: InteractionOptions = {}): Flow {
   const beta = positiveNumber('beta', options.beta ?? 1);
   const space = oneOf('space', options.space ?? 'euclidean', ['sphere', 'euclidean'] as const);

@@ -3,21 +3,29 @@ import { InvalidArgumentError } from '../errors.js';
 import { pointSet } from '../points.js';
 import { toFloat64 } from '../validate.js';
 
+/** Training data as given by the user: N samples X (N x d) and N targets Y. */
 export interface DataInput {
   /** Samples: number[][] or a row-major array (then give dim). */
   X: ArrayLike<number> | number[][];
   /** One target per sample. Labels ±1 for the logistic loss. */
   Y: ArrayLike<number>;
+  /** Sample dimension d; required when X is a flat array. */
   dim?: number;
 }
 
+/** Validated training data. */
 export interface Dataset {
+  /** Samples, row-major n x dim. */
   X: Float64Array;
+  /** Targets, length n. */
   Y: Float64Array;
+  /** Number of samples N. */
   n: number;
+  /** Sample dimension d. */
   dim: number;
 }
 
+/** Validates and flattens DataInput; throws InvalidArgumentError unless X is a valid point set and Y holds one target per sample. */
 export function dataset(input: DataInput, name = 'data'): Dataset {
   if (input === null || typeof input !== 'object') throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
   const { data: X, n, d: dim } = pointSet(`${name}.X`, input.X, input.dim);

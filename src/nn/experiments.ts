@@ -21,13 +21,15 @@ function gaussianRows(rng: Random, n: number, d: number, scale = 1): Float64Arra
   return Float64Array.from({ length: n * d }, () => scale * rng.normal());
 }
 
+/** Options of particleScaling. */
 export interface ParticleScalingOptions {
   /** Input dimension. Default 10. */
   dim?: number;
   /** Particle counts m to sweep. Default [4, 8, 16, 32]. */
   counts?: number[];
-  /** Training and test samples. Defaults 1000 and 2000. */
+  /** Training samples. Default 1000. */
   samples?: number;
+  /** Test samples. Default 2000. */
   testSamples?: number;
   /** Neurons of the wide teacher (a stand-in for a continuum measure). Default 1000. */
   teacherNeurons?: number;
@@ -37,13 +39,17 @@ export interface ParticleScalingOptions {
   tEnd?: number;
   /** Independent student initialisations averaged per m. Default 3. */
   repeats?: number;
+  /** Seed of the teacher, data and initialisations (required). */
   seed: number;
 }
 
+/** Risks against the number of particles m, from particleScaling. */
 export interface ParticleScaling {
+  /** The particle counts m swept. */
   counts: number[];
   /** Test squared loss (1/2 (f - y)^2 averaged) at tEnd, averaged over repeats, per m. */
   testRisk: number[];
+  /** Training squared loss at tEnd, averaged over repeats, per m. */
   trainRisk: number[];
   /** Least-squares slope of log testRisk against log m; Rotskoff–Vanden-Eijnden predict -1. */
   slope: number;
@@ -98,13 +104,15 @@ export function particleScaling(options: ParticleScalingOptions): ParticleScalin
   return { counts, testRisk, trainRisk, slope: logLogSlope(counts, testRisk) };
 }
 
+/** Options of isotropicGaussians. */
 export interface IsotropicGaussiansOptions {
   /** Input dimension. Default 20. */
   dim?: number;
   /** The classes are N(0, (1 + delta)^2 I) (label +1) and N(0, (1 - delta)^2 I) (label -1). Default 0.4. */
   delta?: number;
-  /** Default 1000 and 2000. */
+  /** Training samples. Default 1000. */
   samples?: number;
+  /** Test samples. Default 2000. */
   testSamples?: number;
   /** Particles. Default 200. */
   neurons?: number;
@@ -114,13 +122,17 @@ export interface IsotropicGaussiansOptions {
   tEnd?: number;
   /** Points of the risk curve (log-spaced). Default 40. */
   points?: number;
+  /** Seed of the data and the initialisation (required). */
   seed: number;
 }
 
+/** Risk curves of a training run, one entry per recorded time. */
 export interface RiskCurve {
+  /** Recorded times, log-spaced up to tEnd. */
   times: number[];
   /** Squared-loss risk (1/2 (f - y)^2 averaged) on fresh test samples. */
   testRisk: number[];
+  /** Squared-loss risk on the training samples. */
   trainRisk: number[];
   /** Test misclassification rate of sign(f). */
   testError: number[];

@@ -8,11 +8,13 @@ import { wasserstein2 } from '../ot/wasserstein.js';
 import type { Trajectory } from '../simulate/trajectory.js';
 import { positiveNumber } from '../validate.js';
 
+/** Options of settling: the tolerance plus the flow's evaluation options (backend, precision). */
 export interface SettlingOptions extends EvalOptions {
   /** Settled once the velocity and the metric speed are both below tol. */
   tol: number;
 }
 
+/** Velocity and metric speed along a recorded run, and when it settled. */
 export interface Settling {
   /** Snapshot times. */
   times: number[];

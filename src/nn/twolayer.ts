@@ -16,15 +16,18 @@ import { requireSeed } from '../random.js';
 import { nonNegativeNumber, oneOf } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 
+/** The per-sample loss l(f, y): 'squared' (f - y)^2 / 2, or 'logistic' log(1 + e^{-y f}) with labels y = ±1. */
 export type Loss = 'squared' | 'logistic';
 
+/** Options of twoLayer. */
 export interface TwoLayerOptions {
+  /** Training samples X (N x d) and targets Y (labels ±1 for the logistic loss). */
   data: DataInput;
   /** Default 'relu'. */
   activation?: Activation;
   /** Default 'squared'. */
   loss?: Loss;
-  /** Weight decay on the particles. Default 0. */
+  /** Weight decay l2 >= 0 on the particles: adds (l2/2) ∫|theta|^2 dmu to the energy. Default 0. */
   l2?: number;
   /** Langevin temperature tau >= 0. Default 0 (deterministic gradient flow). */
   temperature?: number;
@@ -32,9 +35,13 @@ export interface TwoLayerOptions {
   seed?: number;
 }
 
+/** The training flow of a mean-field two-layer network; its measures are neurons (a, w, b), dim d + 2, in R^{d+2}. */
 export interface TwoLayerFlow extends Flow {
+  /** The validated training data. */
   readonly data: Dataset;
+  /** The activation sigma. */
   readonly activation: Activation;
+  /** The loss l. */
   readonly loss: Loss;
   /** f_mu at the rows of X (default: the training samples). */
   predict(mu: Measure, X?: DataInput['X'], options?: EvalOptions): Float64Array;
@@ -60,6 +67,12 @@ function fingerprint(a: Float64Array): number {
   return h >>> 0;
 }
 
+/**
+ * The Wasserstein gradient flow of the risk L(mu) (+ weight decay, + Langevin noise at temperature > 0)
+ * over neurons theta = (a, w_1..w_d, b), each row of mu's points (euclidean, dim d + 2):
+ * f_mu(x) = sum_j omega_j a_j sigma(<w_j, x> + b_j) with omega the measure's weights.
+ * Throws InvalidArgumentError for bad data or options (labels other than ±1 with the logistic loss).
+ */
 export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2?, temperature? }');
   const data = dataset(options.data);

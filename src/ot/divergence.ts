@@ -4,6 +4,7 @@ import { otPair, type OTPair } from './common.js';
 import { selfTransport, type SelfTransport } from './self.js';
 import { checkOptions, solve, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
 
+/** The debiased Sinkhorn divergence S_eps(a, b) with its gradients and the three solves behind it. */
 export interface DivergenceResult {
   /** S_eps(a, b). */
   value: number;
@@ -14,13 +15,22 @@ export interface DivergenceResult {
    * constant: a perturbation δa with sum δa_i = 0 changes S by <weightGradient, δa>.
    */
   weightGradient: Float64Array;
+  /** The solve of OT_eps(a, b). */
   ab: SinkhornResult;
+  /** The solve of OT_eps(a, a). */
   aa: SelfTransport;
+  /** The solve of OT_eps(b, b). */
   bb: SelfTransport;
+  /** All three solves reached tol within maxIter. */
   converged: boolean;
+  /** Set when not converged: the three marginal errors (a-b, a-a, b-b). */
   warning?: string;
 }
 
+/**
+ * S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 for Measures a, b (weights
+ * normalised to 1), cost |x - y|^2; options as for sinkhorn. Throws InvalidArgumentError for bad input.
+ */
 export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOptions): DivergenceResult {
   const p: OTPair = otPair(a, b);
   const o = checkOptions(options, p);

@@ -2,16 +2,21 @@
 import { HalfStep, rowMarginalError } from './common.js';
 import type { CheckedOptions } from './sinkhorn.js';
 
+/** The solution of OT_eps(a, a) (self-transport), as DivergenceResult.aa and .bb. */
 export interface SelfTransport {
   /** OT_eps(a, a) for the plan of the symmetric potential f. */
   objective: number;
   /** The symmetric potential: P_ij = a_i a_j exp((f_i + f_j - C_ij)/eps). */
   f: Float64Array;
+  /** Fixed-point iterations, annealing stages included. */
   iterations: number;
+  /** L1 error of the plan's marginals (both equal by symmetry). */
   marginalError: number;
+  /** marginalError <= tol within maxIter. */
   converged: boolean;
-  /** Row sums and softmax means of the points (centred coordinates), for the gradient. */
+  /** Row sums of the plan (length n), for the gradient. */
   rowSums: Float64Array;
+  /** Softmax means of the points under each row of the plan (n x d, centred coordinates), for the gradient. */
   rowMeans: Float64Array;
 }
 

@@ -6,6 +6,7 @@ import { integerAtLeast, positiveNumber, toFloat64 } from '../validate.js';
 import { epsSchedule, HalfStep, otPair, rowMarginalError, type OTOptions, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 
+/** Options of sinkhorn and sinkhornDivergence; eps is required. */
 export interface SinkhornOptions extends OTOptions {
   /** Entropic regularisation (> 0), in units of the cost |x - y|^2. */
   eps: number;
@@ -21,9 +22,15 @@ export interface SinkhornOptions extends OTOptions {
    */
   scaling?: number | false;
   /** Start from these potentials (e.g. a previous result's f and g). */
-  warmStart?: { f?: ArrayLike<number>; g?: ArrayLike<number> };
+  warmStart?: {
+    /** Potential on a's points (length n); alone, g is computed from it. */
+    f?: ArrayLike<number>;
+    /** Potential on b's points (length m). */
+    g?: ArrayLike<number>;
+  };
 }
 
+/** The solution of OT_eps(a, b) for a and b normalised to probability measures. */
 export interface SinkhornResult {
   /** OT_eps(a, b) = <P, C> + eps KL(P | a ⊗ b) for the returned plan. */
   objective: number;
@@ -31,12 +38,17 @@ export interface SinkhornResult {
   cost: number;
   /** Dual potentials, shifted so that <a, f> = <b, g>; OT_eps = <a, f> + <b, g> at convergence. */
   f: Float64Array;
+  /** Dual potential on b's points (length m); see f. */
   g: Float64Array;
+  /** Sinkhorn iterations (one f- and one g-update each), annealing stages included. */
   iterations: number;
   /** L1 error of the plan's marginals (its columns are exact). */
   marginalError: number;
+  /** marginalError <= tol within maxIter. */
   converged: boolean;
+  /** Set when not converged: what was reached and what to change. */
   warning?: string;
+  /** The regularisation solved for (options.eps). */
   eps: number;
   /** The dense plan P (n x m), refused above PLAN_LIMIT entries. */
   plan(): Float64Array;
@@ -49,6 +61,11 @@ export interface SinkhornResult {
 /** Largest n * m that plan() materialises. */
 export const PLAN_LIMIT = 1e7;
 
+/**
+ * Entropic OT between Measures a (n points) and b (m points) of the same dimension, cost |x - y|^2,
+ * weights normalised to 1; log-domain Sinkhorn with eps-scaling. Throws InvalidArgumentError for
+ * bad measures or options. Non-convergence is reported (converged, warning), not thrown.
+ */
 export function sinkhorn(a: unknown, b: unknown, options: SinkhornOptions): SinkhornResult {
   const p = otPair(a, b);
   const o = checkOptions(options, p);

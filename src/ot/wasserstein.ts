@@ -9,6 +9,7 @@ import { exactW2 } from './exact.js';
 /** Largest n * m the exact LP solver accepts. */
 export const EXACT_LIMIT = 2.5e7;
 
+/** Exact squared W2 and the method that computed it. */
 export interface Wasserstein2Result {
   /** Squared W2. */
   value: number;
@@ -24,6 +25,10 @@ export function wasserstein2(a: unknown, b: unknown): number {
   return wasserstein2Detailed(a, b).value;
 }
 
+/**
+ * wasserstein2 plus the method used. Throws InvalidArgumentError for non-Measures, mismatched
+ * dimensions, or n·m > EXACT_LIMIT when d > 1.
+ */
 export function wasserstein2Detailed(a: unknown, b: unknown): Wasserstein2Result {
   const p = otPair(a, b);
   if (p.d === 1) return { value: sortedW2(p.x, p.a, p.y, p.b), method: 'sorted' };
@@ -56,13 +61,15 @@ export function sortedW2(x: Float64Array, a: Float64Array, y: Float64Array, b: F
   return total;
 }
 
+/** Options of slicedWasserstein. */
 export interface SlicedOptions {
   /** Number of random directions. Default 100. */
   projections?: number;
+  /** Seed of the random directions (required): the same seed gives the same value. */
   seed: number;
 }
 
-/** Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b). */
+/** Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b) (weights normalised to 1). */
 export function slicedWasserstein(a: unknown, b: unknown, options: SlicedOptions): number {
   const p = otPair(a, b);
   const L = integerAtLeast('projections', options?.projections ?? 100, 1);

@@ -6,21 +6,27 @@ import type { EvalOptions, Flow } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { positiveNumber } from '../validate.js';
 
+/** Scalars recorded at every record time; each lands in `Trajectory.observables` under its name. */
 export interface ObserveOptions {
-  /** The flow's energy (E_beta for attention). */
+  /** The flow's energy (E_beta for attention); InvalidArgumentError if the flow has none. */
   energy?: boolean;
   /** Single-linkage cluster count at distance tol. */
-  clusters?: { tol: number };
-  /** Smallest distance between two particles. */
+  clusters?: {
+    /** Linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
+    tol: number;
+  };
+  /** Smallest intrinsic distance between two particles. */
   minDistance?: boolean;
-  /** ‖V[mu]‖_{L²(mu)}. */
+  /** ‖V[mu]‖_{L²(mu)}, with the weights normalised to sum to 1. */
   velocityNorm?: boolean;
   /** Any scalar of the measure, by name. */
   custom?: Record<string, (mu: Measure, t: number) => number>;
 }
 
+/** Appends every observable of the state x at time t to `into` (one array per name). */
 export type Observer = (x: Float64Array, t: number, into: Record<string, number[]>) => void;
 
+/** Builds the Observer for `observe`; throws InvalidArgumentError for an unavailable or malformed observable. */
 export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, evalOpts: EvalOptions): { names: string[]; observe: Observer } {
   const { weights, dim: d, space, size: n } = mu;
   const parts: Array<[string, (x: Float64Array, t: number) => number]> = [];

@@ -3,13 +3,19 @@
 import { InvalidArgumentError } from '../errors.js';
 import { integerAtLeast, positiveNumber } from '../validate.js';
 
+/** When {@link simulate} records (the union of all given rules; t = 0 and tEnd always). */
 export interface RecordOptions {
-  /** Record after every k-th natural step. */
+  /** Record after every k-th natural step (integer >= 1). */
   every?: number;
-  /** Record at these times. */
+  /** Record at these times (>= 0; those outside (0, tEnd] are ignored). */
   times?: number[];
   /** Record at `count` log-spaced times from `from` (default min(0.01, tEnd/100)) to tEnd. */
-  logSpaced?: number | { count: number; from?: number };
+  logSpaced?: number | {
+    /** Number of log-spaced times (integer >= 2), tEnd included. */
+    count: number;
+    /** First log-spaced time (> 0). */
+    from?: number;
+  };
   /** Keep a copy of the measure at every recorded time. */
   snapshots?: boolean;
 }
@@ -40,6 +46,7 @@ export function recordTimes(record: RecordOptions, tEnd: number): number[] {
   return kept.filter((t, i) => i === 0 || t > kept[i - 1] * (1 + 1e-12));
 }
 
+/** The record.every step interval, or 0 when not set. */
 export function everySteps(record: RecordOptions): number {
   return record.every === undefined ? 0 : integerAtLeast('record.every', record.every, 1);
 }

@@ -19,36 +19,50 @@ import { makeObserver, type ObserveOptions } from './observe.js';
 import { everySteps, recordTimes, type RecordOptions } from './schedule.js';
 import { decodeFloat64, encodeFloat64, Trajectory, type StopReason } from './trajectory.js';
 
+/** What {@link SimulateOptions.onProgress} receives. */
 export interface ProgressInfo {
+  /** Current time: the end of the last natural step. */
   t: number;
+  /** The run's end time. */
   tEnd: number;
   /** t / tEnd. */
   fraction: number;
+  /** Natural steps accepted so far (counting those before a resume). */
   steps: number;
+  /** Current step size (rk45's next proposed step; the fixed dt otherwise). */
   stepSize: number;
+  /** Wall-clock milliseconds since this simulate() call started. */
   elapsedMs: number;
   /** Latest recorded cluster count, when observed. */
   clusters?: number;
   /** Latest recorded value of every observable, with the time it was recorded at. */
   latest: Record<string, number>;
+  /** Time of the latest record. */
   latestTime: number;
 }
 
+/** Early-stopping rules, checked on the initial state and after every natural step. */
 export interface StopWhen {
   /** Stop once the particles form one cluster (tol defaults to observe.clusters.tol, else 1e-3). */
-  oneCluster?: boolean | { tol: number };
+  oneCluster?: boolean | {
+    /** Single-linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
+    tol: number;
+  };
   /** Stop once ‖V[mu]‖_{L²(mu)} falls below this. */
   velocityBelow?: number;
 }
 
+/** Options of {@link simulate}; `backend` and `precision` apply to every velocity and energy evaluation. */
 export interface SimulateOptions extends EvalOptions {
+  /** End time (>= 0, in the flow's time units), required. A resumed run continues up to it. */
   tEnd: number;
   /** Default 'rk45'. */
   integrator?: IntegratorName;
   /** Fixed step (euler, heun, rk4; required), or rk45's first step. */
   dt?: number;
-  /** rk45 tolerances. Defaults 1e-6 and 1e-9. */
+  /** rk45 relative tolerance (> 0). Default 1e-6. */
   rtol?: number;
+  /** rk45 absolute tolerance (> 0). Default 1e-9. */
   atol?: number;
   /** rk45's largest step. Default Infinity. */
   maxStep?: number;
@@ -56,14 +70,25 @@ export interface SimulateOptions extends EvalOptions {
   maxSteps?: number;
   /** Default { logSpaced: 100 }. */
   record?: RecordOptions;
+  /** Observables to record at every record time. Default: none (times only). */
   observe?: ObserveOptions;
+  /** Early-stopping rules. Default: none (run to tEnd or maxSteps). */
   stopWhen?: StopWhen;
+  /** Called at most every progressInterval ms during the run, and once at its end. */
   onProgress?: (info: ProgressInfo) => void;
   /** Milliseconds between onProgress calls. Default 250. */
   progressInterval?: number;
+  /** Checked before every natural step; once aborted the run returns with stopReason 'aborted' (no throw). */
   signal?: AbortSignal;
 }
 
+/**
+ * Integrates `flow` from time 0 on a Measure, or resumes a saved run (a Trajectory or its toJSON()
+ * object) bit-identically, until tEnd or a stop rule, recording as `options.record` asks.
+ * @returns the {@link Trajectory}: records, final measure, stats and a checkpoint.
+ * @throws InvalidArgumentError for bad options or a checkpoint of another flow;
+ *   SimulationError (holding the partial trajectory) when a step turns non-finite.
+ */
 export function simulate(flow: Flow, start: Measure | Trajectory | Record<string, unknown>, options: SimulateOptions): Trajectory {
   const t0Wall = performance.now();
   const o = options ?? ({} as SimulateOptions);

@@ -3,32 +3,54 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Measure, type Space } from '../measure.js';
 
+/**
+ * Why a run ended: it reached tEnd, a stopWhen rule fired ('oneCluster', 'velocityBelow'),
+ * options.signal was aborted, or this call's maxSteps ran out.
+ */
 export type StopReason = 'tEnd' | 'oneCluster' | 'velocityBelow' | 'aborted' | 'maxSteps';
 
 /** The integrator's state after its last natural step: what a resumed run starts from. */
 export interface Checkpoint {
+  /** Time reached by the last natural step. */
   t: number;
+  /** Natural steps taken since t = 0. */
   steps: number;
   /** rk45's next step size (the fixed step otherwise). */
   h: number;
   /** Fixed-step runs count time as base.t + (steps - base.steps) h. */
-  base?: { t: number; steps: number };
+  base?: {
+    /** Time at which the current fixed step size took effect. */
+    t: number;
+    /** Natural steps taken by then. */
+    steps: number;
+  };
   /** The points as the bytes of a Float64Array, base64: exact to the bit, -0 included. */
   points: string;
+  /** The measure's weights, as stored. */
   weights: number[];
+  /** Point dimension d. */
   dim: number;
+  /** The measure's space. */
   space: Space;
+  /** Integrator name ('euler', 'heun', 'rk4' or 'rk45'). */
   integrator: string;
 }
 
+/** Step statistics of a run, accumulated across resumes. */
 export interface StepStats {
+  /** Natural steps accepted. */
   accepted: number;
+  /** rk45 step attempts rejected by the error control (0 for fixed-step integrators). */
   rejected: number;
+  /** Velocity evaluations by the integrator (observables not counted). */
   evaluations: number;
+  /** Wall-clock milliseconds spent in simulate(). */
   wallTimeMs: number;
+  /** The step size at the end (rk45's next proposed step; the fixed dt otherwise). */
   lastStepSize: number;
 }
 
+/** Everything a Trajectory is built from (see {@link Trajectory} for each field). */
 export interface TrajectoryData {
   flow: { name: string; params: Record<string, unknown> };
   times: number[];
@@ -41,6 +63,10 @@ export interface TrajectoryData {
   checkpoint: Checkpoint;
 }
 
+/**
+ * The result of simulate(): recorded times and observables (arrays aligned with `times`),
+ * optional snapshots, the final measure, step statistics and a checkpoint to resume from.
+ */
 export class Trajectory {
   /** Recorded times (t = 0 first). */
   readonly times: Float64Array;
@@ -48,18 +74,32 @@ export class Trajectory {
   readonly energy?: Float64Array;
   /** Number of clusters at the recorded times, when observed. */
   readonly clusterCounts?: Int32Array;
+  /** Smallest pairwise particle distance at the recorded times, when observed. */
   readonly minDistance?: Float64Array;
+  /** ‖V[mu_t]‖_{L²(mu_t)} at the recorded times, when observed. */
   readonly velocityNorm?: Float64Array;
   /** Every recorded observable by name, custom ones included. */
   readonly observables: Readonly<Record<string, Float64Array>>;
+  /** The measure at every recorded time when record.snapshots was set, else empty. */
   readonly snapshots: readonly Measure[];
   /** The measure at the time the run ended (tEnd unless it stopped early). */
   readonly final: Measure;
+  /** The time of `final`: tEnd, or the time of the last natural step when the run stopped early. */
   readonly finalTime: number;
+  /** Natural steps taken since t = 0 (across resumes). */
   readonly steps: number;
+  /** Why the run ended. */
   readonly stopReason: StopReason;
+  /** Step counts and timing. */
   readonly stats: Readonly<StepStats>;
-  readonly flow: { name: string; params: Record<string, unknown> };
+  /** The flow that produced the run; resuming requires the same name and params. */
+  readonly flow: {
+    /** The flow's name, e.g. 'attention'. */
+    name: string;
+    /** The flow's defining parameters (JSON-safe). */
+    params: Record<string, unknown>;
+  };
+  /** Integrator state after the last natural step: pass the Trajectory back to simulate() to continue. */
   readonly checkpoint: Checkpoint;
 
   constructor(data: TrajectoryData) {
@@ -81,6 +121,7 @@ export class Trajectory {
     this.checkpoint = data.checkpoint;
   }
 
+  /** A JSON-safe object (format 'meanfield-trajectory@1'); the checkpoint points are bit-exact. */
   toJSON(): Record<string, unknown> {
     return {
       format: 'meanfield-trajectory@1',
@@ -96,6 +137,10 @@ export class Trajectory {
     };
   }
 
+  /**
+   * Inverse of toJSON(), from its object or its JSON string.
+   * @throws InvalidArgumentError unless the format is 'meanfield-trajectory@1'.
+   */
   static fromJSON(json: unknown): Trajectory {
     const j = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, any>;
     if (j === null || typeof j !== 'object' || j.format !== 'meanfield-trajectory@1') {
@@ -115,6 +160,7 @@ export class Trajectory {
   }
 }
 
+/** The bytes of a Float64Array as base64 (exact to the bit). */
 export function encodeFloat64(a: Float64Array): string {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   let s = '';
@@ -122,6 +168,7 @@ export function encodeFloat64(a: Float64Array): string {
   return btoa(s);
 }
 
+/** Inverse of encodeFloat64. */
 export function decodeFloat64(text: string): Float64Array {
   const bin = atob(text);
   const bytes = new Uint8Array(bin.length);
