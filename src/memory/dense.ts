@@ -15,7 +15,17 @@ import { Random, requireSeed } from '../random.js';
 import { integerAtLeast, nonNegativeNumber, oneOf } from '../validate.js';
 
 /** F(x) = x^p for an integer p >= 1 (p = 2: classical Hopfield), or F(x) = exp(x). */
-export type Separation = { kind: 'power'; p: number } | { kind: 'exp' };
+export type Separation =
+  | {
+      /** Polynomial separation F(x) = x^p. */
+      kind: 'power';
+      /** The exponent p, an integer >= 1 (InvalidArgumentError otherwise). */
+      p: number;
+    }
+  | {
+      /** Exponential separation F(x) = exp(x) (Demircigil et al. 2017). */
+      kind: 'exp';
+    };
 
 /** K x d patterns: number[][] (rows), or flat row-major Int8Array / Float64Array / number[] with `dim`. */
 export type PatternsInput = Int8Array | Float64Array | number[] | number[][];
@@ -23,7 +33,9 @@ export type PatternsInput = Int8Array | Float64Array | number[] | number[][];
 /** A ±1 state of length d. */
 export type StateInput = Int8Array | Float64Array | number[];
 
+/** Options of {@link denseMemory}. */
 export interface DenseMemoryOptions {
+  /** The K >= 1 stored patterns, entries exactly ±1 (InvalidArgumentError otherwise); copied, never mutated. */
   patterns: PatternsInput;
   /** Pattern length d; required for flat patterns, checked against the row length otherwise. */
   dim?: number;
@@ -31,6 +43,7 @@ export interface DenseMemoryOptions {
   separation?: Separation;
 }
 
+/** Options of {@link DenseMemory.updateAsync}. */
 export interface AsyncOptions {
   /** Seed of the random neuron order (a fresh permutation every sweep). Required. */
   seed: number;
@@ -40,7 +53,9 @@ export interface AsyncOptions {
   onFlip?: (neuron: number, state: Int8Array) => void;
 }
 
+/** Result of {@link DenseMemory.updateAsync}. */
 export interface AsyncResult {
+  /** The final ±1 state, length d (a new array; the input is not mutated). */
   state: Int8Array;
   /** Sweeps run, counting the final sweep that changed nothing when converged. */
   sweeps: number;
@@ -50,12 +65,15 @@ export interface AsyncResult {
   converged: boolean;
 }
 
+/** Options of {@link DenseMemory.updateSync}. */
 export interface SyncOptions {
   /** At most this many synchronous steps. Default 100. */
   steps?: number;
 }
 
+/** Result of {@link DenseMemory.updateSync}. */
 export interface SyncResult {
+  /** The final ±1 state, length d (a new array; the input is not mutated). */
   state: Int8Array;
   /** Steps run, counting the final step that changed nothing when converged. */
   steps: number;
@@ -63,27 +81,37 @@ export interface SyncResult {
   converged: boolean;
 }
 
+/** Options of {@link DenseMemory.retrieve}. */
 export interface RetrieveOptions {
   /** 'async' (default; needs seed) or 'sync'. */
   mode?: 'async' | 'sync';
+  /** Seed of the random neuron order; required in 'async' mode (InvalidArgumentError if missing). */
   seed?: number;
+  /** At most this many sweeps in 'async' mode. Default 100. */
   sweeps?: number;
+  /** At most this many synchronous steps in 'sync' mode. Default 100. */
   steps?: number;
 }
 
+/** Result of {@link DenseMemory.retrieve}. */
 export interface RetrieveResult {
+  /** The final ±1 state, length d. */
   state: Int8Array;
   /** Index of the first stored pattern equal to the final state, or -1 (spurious or mixture state). */
   match: number;
+  /** True when the dynamics reached a fixed point within the budget. */
   converged: boolean;
   /** Sweeps (async) or steps (sync) run. */
   passes: number;
 }
 
+/** A dense associative memory over ±1 patterns, built by {@link denseMemory}. States must have length d. */
 export interface DenseMemory {
+  /** Pattern length d (number of neurons). */
   readonly dim: number;
   /** Number of stored patterns K. */
   readonly size: number;
+  /** The separation function F of the energy and update rule. */
   readonly separation: Separation;
   /** A copy of the patterns, K x d row-major. */
   readonly patterns: Int8Array;
@@ -103,6 +131,8 @@ export interface DenseMemory {
  * A dense associative memory. Per-neuron updates use incrementally kept overlaps. For
  * powers the sign decision is exact integer arithmetic while K·d^p < 2^53; for 'exp' it
  * compares Σ_μ ±exp(h_μ - max h), treating relative differences below 1e-12 as ties.
+ * Throws InvalidArgumentError for entries other than ±1, a missing or inconsistent `dim`,
+ * or an invalid separation.
  */
 export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
@@ -224,6 +254,7 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   };
 }
 
+/** Options of {@link denseCapacity}. */
 export interface DenseCapacityOptions {
   /** Pattern length d. */
   dim: number;
@@ -235,23 +266,31 @@ export interface DenseCapacityOptions {
   flipFraction?: number;
   /** Independent pattern sets per K. Default 1. */
   trials?: number;
+  /** Seed of the patterns, corruptions and async neuron orders. Required. */
   seed: number;
   /** Default 'async'. */
   mode?: 'async' | 'sync';
   /** Patterns queried per trial (the first ones). Default: all K. */
   queries?: number;
-  /** Budget per retrieval. Default 100 each. */
+  /** Budget per async retrieval, in sweeps. Default 100. */
   sweeps?: number;
+  /** Budget per sync retrieval, in steps. Default 100. */
   steps?: number;
 }
 
+/** Result of {@link denseCapacity}; the arrays are indexed like `counts`. */
 export interface DenseCapacityResult {
+  /** Pattern length d. */
   dim: number;
+  /** The separation function used. */
   separation: Separation;
+  /** The update mode used. */
   mode: 'async' | 'sync';
+  /** The numbers of stored patterns K tried (a copy of the input). */
   counts: number[];
   /** Bits flipped per query. */
   flips: number;
+  /** Independent pattern sets per K. */
   trials: number;
   /** Queries run per K (trials x queried patterns). */
   tested: number[];

@@ -13,44 +13,61 @@ import { pointSet, type PointsInput } from '../points.js';
 import { Random, requireSeed } from '../random.js';
 import { integerAtLeast, positiveNumber } from '../validate.js';
 
+/** Options of {@link hopfield}. */
 export interface HopfieldOptions {
   /** K x d patterns (number[][], a Measure's points, or flat with dim). */
   patterns: PointsInput;
+  /** Pattern dimension d; required for flat patterns, checked against the rows otherwise. */
   dim?: number;
   /** Inverse temperature beta > 0. */
   beta: number;
 }
 
+/** Options of {@link Hopfield.retrieve} (exported as `HopfieldRetrieveOptions`). */
 export interface RetrieveOptions extends EvalOptions {
   /** Updates at most. Default 1 (one step retrieves well-separated patterns). */
   maxSteps?: number;
-  /** Stop when no query moves by more than tol (Euclidean). Default 1e-12. */
+  /** Stop when no coordinate of any query moves by more than tol (max-norm). Default 1e-12. */
   tol?: number;
 }
 
+/** Result of {@link Hopfield.retrieve}. */
 export interface Retrieval {
-  /** Final states, q x d. */
+  /** Final states, q x d row-major. */
   states: Float64Array;
   /** Updates run. */
   steps: number;
   /** Index of the stored pattern with the largest overlap <x_k, xi> for each final state. */
   nearest: Int32Array;
-  /** Energy of each final state. */
+  /** Energy E(xi) of each final state (length q; >= 0 up to rounding, by the choice of constant). */
   energy: Float64Array;
 }
 
+/**
+ * A modern Hopfield network, built by {@link hopfield}. Queries are q x d (number[][], a
+ * Measure, or flat row-major with the patterns' d); states are real vectors, not ±1.
+ */
 export interface Hopfield {
+  /** The stored patterns, K x d row-major. */
   readonly patterns: Float64Array;
+  /** Number of stored patterns K. */
   readonly size: number;
+  /** Pattern dimension d. */
   readonly dim: number;
+  /** Inverse temperature beta > 0. */
   readonly beta: number;
-  /** E(xi) for every row of the queries. */
+  /** E(xi) for every row of the queries (length q). */
   energy(queries: PointsInput, options?: EvalOptions): Float64Array;
-  /** One update of every query: X softmax(beta X^T xi). */
+  /** One update of every query: X softmax(beta X^T xi). Returns q x d row-major. */
   update(queries: PointsInput, options?: EvalOptions): Float64Array;
+  /** Repeated updates from the queries until they stop moving or maxSteps is reached; inputs are not mutated. */
   retrieve(queries: PointsInput, options?: RetrieveOptions): Retrieval;
 }
 
+/**
+ * A modern Hopfield network storing the rows of `patterns` at inverse temperature beta.
+ * Throws InvalidArgumentError for empty or non-finite patterns, a bad `dim` or beta <= 0.
+ */
 export function hopfield(options: HopfieldOptions): Hopfield {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta }');
   if (Array.isArray(options.patterns) && options.patterns.length === 0) throw new InvalidArgumentError('patterns', options.patterns, 'must hold at least one pattern');
@@ -146,10 +163,13 @@ export function noisyQueries(rng: Random, X: Float64Array, rows: number[], d: nu
   return q;
 }
 
+/** Options of {@link hopfieldCapacity}. */
 export interface HopfieldCapacityOptions extends EvalOptions {
+  /** Pattern dimension d (patterns uniform on the unit sphere S^{d-1}). */
   dim: number;
   /** Numbers of stored patterns K to try. */
   counts: number[];
+  /** Inverse temperature beta > 0 of the network. */
   beta: number;
   /** Relative noise of the queries, |q - x_k| / |x_k|. Default 0.2. */
   noise?: number;
@@ -159,11 +179,15 @@ export interface HopfieldCapacityOptions extends EvalOptions {
   steps?: number;
   /** A retrieval succeeds when |xi - x_k| <= tolerance. Default 0.1. */
   tolerance?: number;
+  /** Seed of the patterns and the query noise. Required. */
   seed: number;
 }
 
+/** Result of {@link hopfieldCapacity}; `fraction` is indexed like `counts`. */
 export interface HopfieldCapacity {
+  /** Pattern dimension d. */
   dim: number;
+  /** The numbers of stored patterns K tried. */
   counts: number[];
   /** Fraction of queries retrieved (final state within tolerance of its own pattern). */
   fraction: number[];

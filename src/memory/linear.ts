@@ -11,8 +11,11 @@ import { allFinite, integerAtLeast, nonNegativeNumber, toFloat64 } from '../vali
 /** Rows as number[][], or a flat row-major Float64Array / number[] with the dimension given. */
 export type RowsInput = Float64Array | number[] | number[][];
 
+/** Options of {@link linearMemory}. */
 export interface LinearMemoryOptions {
+  /** Keys x_k, n x dim (finite reals). */
   keys: RowsInput;
+  /** Values y_k, n x valueDim: one row per key (InvalidArgumentError otherwise). */
   values: RowsInput;
   /** Key dimension; required when keys is flat. */
   dim?: number;
@@ -20,8 +23,11 @@ export interface LinearMemoryOptions {
   valueDim?: number;
 }
 
+/** A linear associative memory, built by {@link linearMemory}. Queries x have length dim. */
 export interface LinearMemory {
+  /** Key dimension. */
   readonly dim: number;
+  /** Value dimension. */
   readonly valueDim: number;
   /** Number of stored pairs n. */
   readonly size: number;
@@ -57,6 +63,7 @@ export function linearMemory(options: LinearMemoryOptions): LinearMemory {
   return { dim: d, valueDim: v, size: n, weights: W, recall, scores, retrieveTop1: (x) => argmax(scores(x)) };
 }
 
+/** Options of {@link linearCapacity}. */
 export interface LinearCapacityOptions {
   /** Dimension d of keys and values (W is d x d: d² parameters). */
   dim: number;
@@ -66,11 +73,15 @@ export interface LinearCapacityOptions {
   counts?: number[];
   /** Independent draws per n. Default 1. */
   trials?: number;
+  /** Seed of the random keys and values. Required. */
   seed: number;
 }
 
+/** Result of {@link linearCapacity}; the arrays are indexed alike. */
 export interface LinearCapacityResult {
+  /** Dimension d of keys and values. */
   dim: number;
+  /** Numbers of stored pairs n tried (derived from loads when those were given). */
   counts: number[];
   /** n / d² for each count. */
   loads: number[];

@@ -13,7 +13,9 @@ import { sinkhornDivergence } from '../ot/divergence.js';
 import type { SinkhornOptions } from '../ot/sinkhorn.js';
 import { integerAtLeast, nonNegativeNumber, positiveNumber } from '../validate.js';
 
+/** Options of {@link pointCloudMemory}. */
 export interface PointCloudMemoryOptions {
+  /** The stored measures P_1..P_K: a non-empty array of Measures of one dimension (held, not copied). */
   patterns: Measure[];
   /** Inverse temperature over patterns (> 0), in units of 1 / cost. */
   beta: number;
@@ -21,7 +23,9 @@ export interface PointCloudMemoryOptions {
   sinkhorn: SinkhornOptions;
 }
 
+/** The energy of a query measure and its parts, from {@link PointCloudMemory.energy}. */
 export interface PointCloudEnergy {
+  /** E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k)), in units of cost |x - y|^2. */
   value: number;
   /** S_eps(q, P_k) for every pattern. */
   divergences: number[];
@@ -29,6 +33,7 @@ export interface PointCloudEnergy {
   posterior: number[];
 }
 
+/** Step sizes of one descent step ({@link PointCloudMemory.step}). */
 export interface PointCloudStepOptions {
   /** tau: 0.5 sends each point to its barycentric target when one pattern dominates. Default 0.5. */
   stepSize?: number;
@@ -36,30 +41,48 @@ export interface PointCloudStepOptions {
   massStep?: number;
 }
 
+/** Options of {@link PointCloudMemory.retrieve}: initial step sizes, step budget and stopping tolerance. */
 export interface PointCloudRetrieveOptions extends PointCloudStepOptions {
-  /** Default 30. */
+  /** At most this many accepted steps (0 allowed). Default 30. */
   steps?: number;
   /** Stop once the energy decreases by less than tol in one step. Default 1e-10. Steps that would raise E are halved. */
   tol?: number;
 }
 
+/** Result of {@link PointCloudMemory.retrieve}. */
 export interface PointCloudRetrieval {
+  /** The retrieved measure: moved points, weights normalised to sum 1, the query's space. */
   measure: Measure;
   /** Energy before each step and at the end. */
   energy: number[];
+  /** Steps accepted (energy.length - 1). */
   steps: number;
   /** Index of the pattern with the smallest divergence to the result. */
   nearest: number;
 }
 
+/**
+ * A point-cloud associative memory, built by {@link pointCloudMemory}. Queries are Measures
+ * of the patterns' dimension (InvalidArgumentError otherwise) and are never mutated.
+ */
 export interface PointCloudMemory {
+  /** The stored measures P_1..P_K. */
   readonly patterns: readonly Measure[];
+  /** Inverse temperature over patterns, in units of 1 / cost. */
   readonly beta: number;
+  /** E(q), the divergences S_eps(q, P_k) and the posterior p_k; one Sinkhorn divergence per pattern. */
   energy(q: Measure): PointCloudEnergy;
+  /** One descent step of E (points by tau, masses by eta), without backtracking; returns a new Measure with weights summing to 1. */
   step(q: Measure, options?: PointCloudStepOptions): Measure;
+  /** Descends E from q with backtracking (recorded energies never increase) until tol or the step budget. */
   retrieve(q: Measure, options?: PointCloudRetrieveOptions): PointCloudRetrieval;
 }
 
+/**
+ * A memory storing measures, with energy E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k)).
+ * Throws InvalidArgumentError for empty or non-Measure patterns, mixed dimensions, beta <= 0
+ * or a missing or non-positive `sinkhorn.eps`.
+ */
 export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta, sinkhorn: { eps } }');
   const patterns = options.patterns;
@@ -158,17 +181,23 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
   };
 }
 
+/** Options of {@link pointCloudRecovery}. */
 export interface RecoveryOptions {
-  /** Points per cloud. Default 24. */
+  /** Points per cloud (>= 3). Default 24. */
   points?: number;
   /** Standard deviation of the Gaussian jitter of the query's points. Default 0.15. */
   jitter?: number;
+  /** Inverse temperature of both memories (point-cloud and Hopfield baseline). Default 20. */
   beta?: number;
+  /** Sinkhorn entropic regularisation eps, in units of |x - y|^2. Default 0.01. */
   eps?: number;
+  /** Maximum point-cloud retrieval steps. Default 40. */
   steps?: number;
+  /** Seed of the point order, jitter and masses of the query. Required. */
   seed: number;
 }
 
+/** Result of {@link pointCloudRecovery}: W2 distances (not squared) to the stored circle. */
 export interface Recovery {
   /** W2 from the perturbed query to its stored pattern (exact, squared root taken). */
   initialW2: number;
@@ -176,5 +205,6 @@ export interface Recovery {
   pointCloudW2: number;
   /** W2 after modern-Hopfield retrieval of the flattened cloud (points in the query's order). */
   hopfieldW2: number;
+  /** Pattern the point-cloud retrieval ended nearest to (0 = circle, the correct one; 1 segment; 2 rings). */
   nearest: number;
 }

@@ -22,6 +22,11 @@ export function planarShapes(n: number): Measure[] {
   return [circle, segment, rings].map((p) => new Measure(p, { dim: 2 }));
 }
 
+/**
+ * Recovery experiment: stores {@link planarShapes}, queries with a jittered, shuffled and
+ * reweighted circle, and compares point-cloud retrieval with a one-step modern Hopfield
+ * network on the flattened coordinates. Throws InvalidArgumentError for a missing seed or bad option.
+ */
 export function pointCloudRecovery(options: RecoveryOptions): Recovery {
   const seed = requireSeed('seed', options?.seed);
   const n = integerAtLeast('points', options.points ?? 24, 3);
