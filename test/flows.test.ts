@@ -177,3 +177,16 @@ describe('clustering', () => {
     expect(clusters(run.final, { tol: 1e-3 }).count).toBe(1);
   });
 });
+
+describe('attention energy availability', () => {
+  it('E_beta is reported for Q = K = I and beta != 0, and marked monotone only for V = I without a mask', () => {
+    const mu = Measure.uniformSphere(8, 3, { seed: 4 });
+    expect(attention({ beta: 0 }).energy).toBeUndefined();
+    expect(() => simulate(attention({ beta: 0 }), mu, { tEnd: 0.1, observe: { energy: true } })).toThrow(/beta != 0/);
+    expect(attention({ beta: 2 }).energyDirection).toBe(1);
+    expect(attention({ beta: 2, mask: 'causal' }).energyDirection).toBeUndefined();
+    expect(attention({ beta: 2, V: [[0, 1, 0], [1, 0, 0], [0, 0, 1]] }).energyDirection).toBeUndefined();
+    const e = attention({ beta: 2, mask: 'causal' }).energy!(mu.points, mu.weights, 3);
+    expect(Number.isFinite(e)).toBe(true);
+  });
+});

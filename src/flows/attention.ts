@@ -47,9 +47,10 @@ export interface AttentionOptions {
 
 /**
  * Self-attention dynamics dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i )
- * (see {@link AttentionOptions}), with a_j the measure's weights as stored. When Q = K = I and
- * normalization is not 'sinkhorn' it reports the energy E_beta = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}
- * (non-decreasing along the flow for V = I). Throws InvalidArgumentError for bad options.
+ * (see {@link AttentionOptions}), with a_j the measure's weights as stored. When Q = K = I, beta != 0
+ * and normalization is not 'sinkhorn' it reports the energy E_beta = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>};
+ * it is non-decreasing along the flow (energyDirection = 1) only for V = I and no mask.
+ * Throws InvalidArgumentError for bad options.
  */
 export function attention(options: AttentionOptions = {}): Flow {
   const beta = finiteNumber('beta', options.beta ?? 1);
@@ -105,10 +106,11 @@ export function attention(options: AttentionOptions = {}): Flow {
       if (space === 'sphere' && tangentProjection) sphere.project(x, out, n, d);
     },
   };
-  if (A === null && normalization !== 'sinkhorn') {
+  if (A === null && normalization !== 'sinkhorn' && beta !== 0) {
     // E_beta(mu) = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}, defined for Q = K = I.
+    // It is a Lyapunov function (never decreases) only for V = I without a mask.
     Object.assign(flow, {
-      energyDirection: 1 as const,
+      energyDirection: V === null && mask === 'none' ? (1 as const) : undefined,
       energy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
         quadraticEnergy(x, weights, d, beta, scratch, opts) / (2 * beta),
     });

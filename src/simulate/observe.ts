@@ -32,7 +32,7 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
   const parts: Array<[string, (x: Float64Array, t: number) => number]> = [];
   if (observe.energy) {
     const energy = flow.energy;
-    if (energy === undefined) throw new InvalidArgumentError('observe.energy', true, `is not available: this ${flow.name} flow has no energy (attention has one only for Q = K = I)`);
+    if (energy === undefined) throw new InvalidArgumentError('observe.energy', true, `is not available: this ${flow.name} flow has no energy (attention has one only for Q = K = I and beta != 0)`);
     parts.push(['energy', (x) => energy(x, weights, d, evalOpts)]);
   }
   if (observe.clusters !== undefined) {
