@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { attention, init, logSumExp, softmaxMean, twoLayer, Measure, simulate } from '../src/index.js';
 import { backendFor } from '../src/backend/index.js';
-import { splitRows } from '../src/wasm/pool.js';
+import { chunking, chunkRows, splitRows } from '../src/wasm/pool.js';
 import { lcg, spherePoints, uniformArray } from './helpers.js';
 
 /** Runs fn with 1 thread and with `threads` threads; returns both results. */
@@ -77,6 +77,23 @@ describe('worker pool', () => {
     // Causal rows cost ∝ i: the first range of two is the longer (about n / sqrt 2).
     const c = splitRows(1000, 2, true);
     expect(c[0][1]).toBe(707);
+  });
+
+  it('run-time chunks cover every row exactly once, the last rows first', () => {
+    for (const [n, threads] of [[4096, 2], [1500, 3], [5, 2], [17, 4], [1, 2]] as const) {
+      const { chunk, chunks } = chunking(n, threads);
+      const seen = new Int32Array(n);
+      let prevStart = Infinity;
+      for (let c = 0; c < chunks; c++) {
+        const [i0, i1] = chunkRows(c, chunk, chunks, n);
+        expect(i0).toBeLessThan(prevStart);
+        prevStart = i0;
+        expect(i1).toBeGreaterThan(i0);
+        for (let i = i0; i < i1; i++) seen[i]++;
+      }
+      expect(seen.every((v) => v === 1)).toBe(true);
+      expect(chunks).toBeLessThanOrEqual(8 * threads);
+    }
   });
 
   it('threads must be an integer >= 1', async () => {

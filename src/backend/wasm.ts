@@ -2,7 +2,7 @@
 // results out. Scratch space is laid out anew from the heap base at every call. With a pool,
 // large calls split their rows (queries, samples or neurons) across the pool's threads.
 import { Arena, type CoreExports } from '../wasm/core.js';
-import { C, OP, splitRows, type Pool } from '../wasm/pool.js';
+import { C, chunking, chunkRows, OP, splitRows, type Pool } from '../wasm/pool.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
 const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
@@ -10,7 +10,8 @@ const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
 /**
  * Calls below threadCutoff pair-coordinates (rows x keys x (d + k + 1)) stay on the calling
  * thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
- * d = 3): 2 threads break even at N = 128 (1.1e5) and win 1.5x at N = 256 (4.6e5).
+ * d = 3): 2 threads break even near N = 128 (1.1e5: f32 0.82x, f64 1.07x) and win 1.2-1.45x at
+ * N = 256 (4.6e5).
  */
 export const tuning = { threadCutoff: 1 << 17 };
 
@@ -29,7 +30,14 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
   }
 
   /** Rows [i0, i1) of the reduction on this thread, written into a.lse / a.mean. */
-  function reduceRows(a: ReduceArgs, i0: number, i1: number): void {
+  /** A range supplier that yields [i0, i1) once. */
+  function once(i0: number, i1: number): () => [number, number] | null {
+    let done = false;
+    return () => (done ? null : ((done = true), [i0, i1]));
+  }
+
+  /** Lays out and packs the keys once, then reduces each row range next() yields until it yields null. */
+  function reduceRows(a: ReduceArgs, next: () => [number, number] | null): void {
     const f32 = a.precision === 'f32';
     const size = f32 ? 4 : 8;
     const k = a.values === null ? 0 : a.k;
@@ -49,15 +57,16 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     if (a.logWeights !== null) put(ph, a.logWeights.subarray(0, a.m), f32);
     if (k !== 0) put(pv, a.values!.subarray(0, a.m * k), f32);
     const score = a.score === 'sqdist' ? 1 : 0;
-    if (f32) {
-      core.packKeysF32(py, a.m, a.d, ph, pv, k, psoa);
-      core.reduceF32(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, a.causal ? 1 : 0, plse, pmean, pwork);
-    } else {
-      core.packKeysF64(py, a.m, a.d, ph, pv, k, psoa);
-      core.reduceF64(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, a.causal ? 1 : 0, plse, pmean, pwork);
+    const causal = a.causal ? 1 : 0;
+    if (f32) core.packKeysF32(py, a.m, a.d, ph, pv, k, psoa);
+    else core.packKeysF64(py, a.m, a.d, ph, pv, k, psoa);
+    for (let r = next(); r !== null; r = next()) {
+      const [i0, i1] = r;
+      if (f32) core.reduceF32(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, causal, plse, pmean, pwork);
+      else core.reduceF64(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, causal, plse, pmean, pwork);
+      a.lse.set(arena.f64(plse + i0 * 8, i1 - i0), i0);
+      if (k !== 0 && a.mean !== null) a.mean.set(arena.f64(pmean + i0 * k * 8, (i1 - i0) * k), i0 * k);
     }
-    a.lse.set(arena.f64(plse + i0 * 8, i1 - i0), i0);
-    if (k !== 0 && a.mean !== null) a.mean.set(arena.f64(pmean + i0 * k * 8, (i1 - i0) * k), i0 * k);
   }
 
   /** Copies samples and packed neurons in; reserves the outputs of one forward or backward call. */
@@ -122,7 +131,7 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     softmaxReduce(a: ReduceArgs): void {
       const k = a.values === null ? 0 : a.k;
       const pool = poolFor(a.n, a.n * a.m * (a.d + k + 1));
-      if (pool === null) return reduceRows(a, 0, a.n);
+      if (pool === null) return reduceRows(a, once(0, a.n));
       pool.reset();
       const c = pool.ctrl;
       describe(pool, OP.REDUCE, a.n, a.m, a.d, k, a.precision === 'f32');
@@ -136,9 +145,22 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       c[C.SCORE] = a.score === 'sqdist' ? 1 : 0;
       c[C.CAUSAL] = a.causal ? 1 : 0;
       pool.param[0] = a.beta;
-      const ranges = splitRows(a.n, pool.threads, a.causal);
-      pool.run(ranges, () => reduceRows(a, ranges[0][0], ranges[0][1]));
-      for (const [i0, i1] of ranges.slice(1)) {
+      // Rows go out in chunks at run time (see chunking): this thread computes straight into
+      // the caller's arrays, the workers into shared memory, copied back below.
+      const { chunk, chunks } = chunking(a.n, pool.threads);
+      c[C.CHUNK] = chunk;
+      c[C.CHUNKS] = chunks;
+      Atomics.store(c, C.NEXT, 0);
+      const mine = new Uint8Array(chunks);
+      pool.run(null, () => reduceRows(a, () => {
+        const next = Atomics.add(c, C.NEXT, 1);
+        if (next >= chunks) return null;
+        mine[next] = 1;
+        return chunkRows(next, chunk, chunks, a.n);
+      }));
+      for (let t = 0; t < chunks; t++) {
+        if (mine[t] === 1) continue;
+        const [i0, i1] = chunkRows(t, chunk, chunks, a.n);
         a.lse.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
         if (k !== 0 && a.mean !== null) a.mean.set(pool.view(c[C.MEAN] + i0 * k, (i1 - i0) * k), i0 * k);
       }

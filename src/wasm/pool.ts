@@ -13,6 +13,7 @@ import { WORKER_SOURCE } from './worker-source.js';
 
 export const C = {
   SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
+  NEXT: 13, CHUNK: 14, CHUNKS: 15,
   X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32,
 } as const;
 export const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 } as const;
@@ -88,7 +89,7 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
 }
 
 export class Pool {
-  readonly control = new SharedArrayBuffer(4 * 64);
+  readonly control = new SharedArrayBuffer(4 * (C.RANGES + 2 * MAX_THREADS));
   readonly ctrl = new Int32Array(this.control);
   readonly params = new SharedArrayBuffer(8 * 8);
   readonly param = new Float64Array(this.params);
@@ -149,12 +150,14 @@ export class Pool {
   }
 
   /**
-   * Wakes every worker on the job described in the control words (ranges[w] for worker w >= 1),
-   * runs own() for range 0 on this thread, and returns once all workers are done.
+   * Wakes every worker on the job described in the control words (ranges[w] for worker w >= 1,
+   * or chunks taken at run time when ranges is null), runs own() on this thread (range 0, or
+   * chunks), and returns once all workers are done.
    */
-  run(ranges: Array<[number, number]>, own: () => void): void {
+  run(ranges: Array<[number, number]> | null, own: () => void): void {
     const ctrl = this.ctrl;
-    for (let w = 1; w < this.threads; w++) {
+    // null: the job hands out chunks itself (C.NEXT, C.CHUNK, C.CHUNKS).
+    if (ranges !== null) for (let w = 1; w < this.threads; w++) {
       ctrl[C.RANGES + 2 * w] = ranges[w][0];
       ctrl[C.RANGES + 2 * w + 1] = ranges[w][1];
     }
@@ -177,6 +180,22 @@ export class Pool {
     for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
+}
+
+/**
+ * Row chunks handed out at run time (dynamic scheduling): each thread takes the next chunk
+ * until none is left, so a thread slowed by other load on its core takes fewer. Chunk c covers
+ * rows chunkRows(c) of [0, n); the last rows come first, since causal rows cost ∝ i.
+ */
+export function chunking(n: number, threads: number): { chunk: number; chunks: number } {
+  const chunk = Math.max(1, Math.ceil(n / (8 * threads)));
+  return { chunk, chunks: Math.ceil(n / chunk) };
+}
+
+/** The rows [i0, i1) of chunk c (of `chunks` chunks of `chunk` rows over n rows). */
+export function chunkRows(c: number, chunk: number, chunks: number, n: number): [number, number] {
+  const i0 = (chunks - 1 - c) * chunk;
+  return [i0, Math.min(n, i0 + chunk)];
 }
 
 /** Splits [0, n) into parts contiguous ranges of about equal cost; causal rows cost ∝ i. */

@@ -6,7 +6,7 @@
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const C = { SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
-  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32 };
+  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32 };
 const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 };
 const port = typeof require === 'function' ? require('worker_threads').parentPort : self;
 const listen = (fn) => port.on ? port.on('message', fn) : port.addEventListener('message', (e) => fn(e.data));
@@ -31,8 +31,6 @@ listen((msg) => {
   const run = () => {
     const op = ctrl[C.OP];
     const n = ctrl[C.N], m = ctrl[C.M], d = ctrl[C.D], k = ctrl[C.K], f32 = ctrl[C.F32] === 1;
-    const lo = ctrl[C.RANGES + 2 * me], hi = ctrl[C.RANGES + 2 * me + 1];
-    if (hi <= lo) return;
     const size = f32 ? 4 : 8;
     top = base;
     if (op === OP.REDUCE) {
@@ -49,12 +47,20 @@ listen((msg) => {
       if (hasH) put(ph, src(ctrl[C.H], m), f32);
       if (k) put(pv, src(ctrl[C.V], m * k), f32);
       const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
-      if (f32) { core.packKeysF32(py, m, d, ph, pv, k, psoa); core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork); }
-      else { core.packKeysF64(py, m, d, ph, pv, k, psoa); core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork); }
-      src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
-      if (k) src(ctrl[C.MEAN] + lo * k, (hi - lo) * k).set(new Float64Array(core.memory.buffer, pmean + lo * k * 8, (hi - lo) * k));
+      if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa); else core.packKeysF64(py, m, d, ph, pv, k, psoa);
+      // Chunks taken at run time, last rows first (the same order as pool.ts chunkRows).
+      const chunk = ctrl[C.CHUNK], chunks = ctrl[C.CHUNKS];
+      for (let c = Atomics.add(ctrl, C.NEXT, 1); c < chunks; c = Atomics.add(ctrl, C.NEXT, 1)) {
+        const lo = (chunks - 1 - c) * chunk, hi = Math.min(n, lo + chunk);
+        if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork);
+        else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork);
+        src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
+        if (k) src(ctrl[C.MEAN] + lo * k, (hi - lo) * k).set(new Float64Array(core.memory.buffer, pmean + lo * k * 8, (hi - lo) * k));
+      }
       return;
     }
+    const lo = ctrl[C.RANGES + 2 * me], hi = ctrl[C.RANGES + 2 * me + 1];
+    if (hi <= lo) return;
     // Two-layer sums: n samples, m neurons, theta rows (a, w, b).
     const mPad = f32 ? core.paddedNeuronsF32(m) : core.paddedNeuronsF64(m);
     const px = alloc(n * d * size), ptheta = alloc(m * (d + 2) * size), pomega = alloc(m * size);
