@@ -58,6 +58,16 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     expect(t).toBeLessThan(200);
     mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: join(shots, 'demo-sphere-beta1.png') });
+    // Dragging rotates the sphere: the one cluster is drawn elsewhere.
+    await page.click('#stop');
+    const pixels = () => page.evaluate(() => (document.getElementById('particles') as HTMLCanvasElement).toDataURL());
+    const before = await pixels();
+    const box = (await page.locator('#particles').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction((b) => (document.getElementById('particles') as HTMLCanvasElement).toDataURL() !== b, before, { timeout: 5_000 });
     expect(errors).toEqual([]);
   });
 
