@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { attention, init, logSumExp, softmaxMean, twoLayer, Measure, simulate } from '../src/index.js';
 import { backendFor } from '../src/backend/index.js';
-import { chunking, chunkRows, splitRows } from '../src/wasm/pool.js';
+import { chunking, chunkRows } from '../src/wasm/pool.js';
 import { lcg, spherePoints, uniformArray } from './helpers.js';
 
 /** Runs fn with 1 thread and with `threads` threads; returns both results. */
@@ -63,30 +63,16 @@ describe('worker pool', () => {
     expect(lse.every(Number.isFinite)).toBe(true);
   });
 
-  it('rows split into contiguous ranges covering [0, n), lane-aligned when asked', () => {
-    for (const [n, parts, causal, align] of [[10, 3, false, 1], [1000, 2, true, 1], [301, 2, false, 4], [3, 4, false, 1]] as const) {
-      const r = splitRows(n, parts, causal, align);
-      expect(r.length).toBe(parts);
-      expect(r[0][0]).toBe(0);
-      expect(r[parts - 1][1]).toBe(n);
-      for (let t = 1; t < parts; t++) {
-        expect(r[t][0]).toBe(r[t - 1][1]);
-        if (r[t][0] < n) expect(r[t][0] % align).toBe(0);
-      }
-    }
-    // Causal rows cost ∝ i: the first range of two is the longer (about n / sqrt 2).
-    const c = splitRows(1000, 2, true);
-    expect(c[0][1]).toBe(707);
-  });
-
-  it('run-time chunks cover every row exactly once, the last rows first', () => {
-    for (const [n, threads] of [[4096, 2], [1500, 3], [5, 2], [17, 4], [1, 2]] as const) {
-      const { chunk, chunks } = chunking(n, threads);
+  it('run-time chunks cover every row exactly once, lane-aligned when asked, the last rows first', () => {
+    for (const [n, threads, align] of [[4096, 2, 1], [1500, 3, 1], [5, 2, 1], [17, 4, 1], [1, 2, 1], [301, 2, 4], [3, 4, 4], [1000, 3, 4]] as const) {
+      const { chunk, chunks } = chunking(n, threads, align);
+      expect(chunk % align).toBe(0); // every chunk starts on a lane boundary
       const seen = new Int32Array(n);
       let prevStart = Infinity;
       for (let c = 0; c < chunks; c++) {
         const [i0, i1] = chunkRows(c, chunk, chunks, n);
         expect(i0).toBeLessThan(prevStart);
+        expect(i0 % align).toBe(0);
         prevStart = i0;
         expect(i1).toBeGreaterThan(i0);
         for (let i = i0; i < i1; i++) seen[i]++;

@@ -2,7 +2,7 @@
 // results out. Scratch space is laid out anew from the heap base at every call. With a pool,
 // large calls split their rows (queries, samples or neurons) across the pool's threads.
 import { Arena, type CoreExports } from '../wasm/core.js';
-import { C, chunking, chunkRows, OP, splitRows, type Pool } from '../wasm/pool.js';
+import { C, OP, type Pool } from '../wasm/pool.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
 const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
@@ -29,14 +29,13 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     else arena.f64(ptr, a.length).set(a);
   }
 
-  /** Rows [i0, i1) of the reduction on this thread, written into a.lse / a.mean. */
   /** A range supplier that yields [i0, i1) once. */
   function once(i0: number, i1: number): () => [number, number] | null {
     let done = false;
     return () => (done ? null : ((done = true), [i0, i1]));
   }
 
-  /** Lays out and packs the keys once, then reduces each row range next() yields until it yields null. */
+  /** Lays out and packs the keys once, then reduces each row range next() yields (until null) into a.lse / a.mean. */
   function reduceRows(a: ReduceArgs, next: () => [number, number] | null): void {
     const f32 = a.precision === 'f32';
     const size = f32 ? 4 : 8;
@@ -91,21 +90,27 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     return { f32, px, psoa, pout, pr, pgrad, pwork };
   }
 
-  function forwardRows(a: TwoLayerArgs, out: Float64Array, i0: number, i1: number): void {
+  function forwardRows(a: TwoLayerArgs, out: Float64Array, next: () => [number, number] | null): void {
     const { f32, px, psoa, pout } = layoutTwoLayer(a, false);
-    if (f32) core.forwardF32(px, i0, i1, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
-    else core.forwardF64(px, i0, i1, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
-    out.set(arena.f64(pout + i0 * 8, i1 - i0), i0);
+    for (let r = next(); r !== null; r = next()) {
+      const [i0, i1] = r;
+      if (f32) core.forwardF32(px, i0, i1, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
+      else core.forwardF64(px, i0, i1, psoa, a.m, a.d, ACTIVATION[a.activation], pout);
+      out.set(arena.f64(pout + i0 * 8, i1 - i0), i0);
+    }
   }
 
-  function backwardNeurons(a: TwoLayerArgs, r: Float64Array, grad: Float64Array, j0: number, j1: number): void {
+  function backwardNeurons(a: TwoLayerArgs, r: Float64Array, grad: Float64Array, next: () => [number, number] | null): void {
     const { f32, px, psoa, pr, pgrad, pwork } = layoutTwoLayer(a, true);
     put(pr, r.subarray(0, a.n), f32);
     const act = ACTIVATION[a.activation];
-    if (f32) core.backwardF32(px, pr, a.n, psoa, a.m, j0, j1, a.d, act, pgrad, pwork);
-    else core.backwardF64(px, pr, a.n, psoa, a.m, j0, j1, a.d, act, pgrad, pwork);
     const p = a.d + 2;
-    grad.set(arena.f64(pgrad + j0 * p * 8, (j1 - j0) * p), j0 * p);
+    for (let range = next(); range !== null; range = next()) {
+      const [j0, j1] = range;
+      if (f32) core.backwardF32(px, pr, a.n, psoa, a.m, j0, j1, a.d, act, pgrad, pwork);
+      else core.backwardF64(px, pr, a.n, psoa, a.m, j0, j1, a.d, act, pgrad, pwork);
+      grad.set(arena.f64(pgrad + j0 * p * 8, (j1 - j0) * p), j0 * p);
+    }
   }
 
   /** The pool when this call is worth splitting over `rows` rows, else null. */
@@ -145,22 +150,8 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       c[C.SCORE] = a.score === 'sqdist' ? 1 : 0;
       c[C.CAUSAL] = a.causal ? 1 : 0;
       pool.param[0] = a.beta;
-      // Rows go out in chunks at run time (see chunking): this thread computes straight into
-      // the caller's arrays, the workers into shared memory, copied back below.
-      const { chunk, chunks } = chunking(a.n, pool.threads);
-      c[C.CHUNK] = chunk;
-      c[C.CHUNKS] = chunks;
-      Atomics.store(c, C.NEXT, 0);
-      const mine = new Uint8Array(chunks);
-      pool.run(null, () => reduceRows(a, () => {
-        const next = Atomics.add(c, C.NEXT, 1);
-        if (next >= chunks) return null;
-        mine[next] = 1;
-        return chunkRows(next, chunk, chunks, a.n);
-      }));
-      for (let t = 0; t < chunks; t++) {
-        if (mine[t] === 1) continue;
-        const [i0, i1] = chunkRows(t, chunk, chunks, a.n);
+      // This thread computes straight into the caller's arrays, the workers into shared memory.
+      for (const [i0, i1] of pool.run(a.n, 1, (next) => reduceRows(a, next))) {
         a.lse.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
         if (k !== 0 && a.mean !== null) a.mean.set(pool.view(c[C.MEAN] + i0 * k, (i1 - i0) * k), i0 * k);
       }
@@ -168,25 +159,21 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
 
     twoLayerForward(a: TwoLayerArgs, out: Float64Array): void {
       const pool = poolFor(a.n, a.n * a.m * (a.d + 2));
-      if (pool === null) return forwardRows(a, out, 0, a.n);
+      if (pool === null) return forwardRows(a, out, once(0, a.n));
       const c = twoLayerJob(pool, a, OP.FORWARD);
       c[C.LSE] = pool.reserve(a.n);
-      const ranges = splitRows(a.n, pool.threads, false);
-      pool.run(ranges, () => forwardRows(a, out, ranges[0][0], ranges[0][1]));
-      for (const [i0, i1] of ranges.slice(1)) out.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
+      for (const [i0, i1] of pool.run(a.n, 1, (next) => forwardRows(a, out, next))) out.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
     },
 
     twoLayerBackward(a: TwoLayerArgs, r: Float64Array, grad: Float64Array): void {
       const pool = poolFor(a.m, a.n * a.m * (a.d + 2));
-      if (pool === null) return backwardNeurons(a, r, grad, 0, a.m);
+      if (pool === null) return backwardNeurons(a, r, grad, once(0, a.m));
       const c = twoLayerJob(pool, a, OP.BACKWARD);
       c[C.R] = pool.put(r.subarray(0, a.n));
       const p = a.d + 2;
       c[C.GRAD] = pool.reserve(a.m * p);
-      // Neuron ranges start on a lane boundary (4 covers f64x2 and f32x4).
-      const ranges = splitRows(a.m, pool.threads, false, 4);
-      pool.run(ranges, () => backwardNeurons(a, r, grad, ranges[0][0], ranges[0][1]));
-      for (const [j0, j1] of ranges.slice(1)) grad.set(pool.view(c[C.GRAD] + j0 * p, (j1 - j0) * p), j0 * p);
+      // Neuron chunks start on a lane boundary (4 covers f64x2 and f32x4).
+      for (const [j0, j1] of pool.run(a.m, 4, (next) => backwardNeurons(a, r, grad, next))) grad.set(pool.view(c[C.GRAD] + j0 * p, (j1 - j0) * p), j0 * p);
     },
 
     exp(x: Float64Array, precision: Precision): Float64Array {

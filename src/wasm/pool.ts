@@ -1,8 +1,8 @@
 // The worker pool: threads - 1 workers beside the calling thread, each with its own instance
-// of the core. A kernel call writes its inputs (as f64) into one growable SharedArrayBuffer,
-// hands each worker a contiguous range of rows through shared control words, computes the
-// first range itself, then sleeps on Atomics.wait until every worker has written its rows
-// back. Each row's reduction is the same code on the same inputs whichever thread runs it,
+// of the core. A kernel call writes its inputs (as f64) into one growable SharedArrayBuffer
+// and wakes the workers through shared control words; every thread, the caller included, then
+// takes chunks of rows from a shared counter until none is left, and the caller sleeps on
+// Atomics.wait until every worker has written its rows back. Each row's reduction is the same code on the same inputs whichever thread runs it,
 // so results are bit-identical for any thread count.
 //
 // This needs SharedArrayBuffer and a thread allowed to block: Node's main thread and workers,
@@ -14,7 +14,7 @@ import { WORKER_SOURCE } from './worker-source.js';
 export const C = {
   SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
   NEXT: 13, CHUNK: 14, CHUNKS: 15,
-  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32,
+  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26,
 } as const;
 export const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 } as const;
 
@@ -89,7 +89,7 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
 }
 
 export class Pool {
-  readonly control = new SharedArrayBuffer(4 * (C.RANGES + 2 * MAX_THREADS));
+  readonly control = new SharedArrayBuffer(4 * 32);
   readonly ctrl = new Int32Array(this.control);
   readonly params = new SharedArrayBuffer(8 * 8);
   readonly param = new Float64Array(this.params);
@@ -150,27 +150,37 @@ export class Pool {
   }
 
   /**
-   * Wakes every worker on the job described in the control words (ranges[w] for worker w >= 1,
-   * or chunks taken at run time when ranges is null), runs own() on this thread (range 0, or
-   * chunks), and returns once all workers are done.
+   * Wakes every worker on the job described in the control words, with rows [0, rows) handed
+   * out in chunks (see chunking); own(next) runs on this thread, taking chunks from next() until
+   * it returns null. Returns once all workers are done, with the ranges the workers computed
+   * (their results are in shared memory; this thread's went wherever own() put them).
    */
-  run(ranges: Array<[number, number]> | null, own: () => void): void {
+  run(rows: number, align: number, own: (next: () => [number, number] | null) => void): Array<[number, number]> {
     const ctrl = this.ctrl;
-    // null: the job hands out chunks itself (C.NEXT, C.CHUNK, C.CHUNKS).
-    if (ranges !== null) for (let w = 1; w < this.threads; w++) {
-      ctrl[C.RANGES + 2 * w] = ranges[w][0];
-      ctrl[C.RANGES + 2 * w + 1] = ranges[w][1];
-    }
+    const { chunk, chunks } = chunking(rows, this.threads, align);
+    ctrl[C.ROWS] = rows;
+    ctrl[C.CHUNK] = chunk;
+    ctrl[C.CHUNKS] = chunks;
+    Atomics.store(ctrl, C.NEXT, 0);
     Atomics.store(ctrl, C.ERROR, 0);
     Atomics.store(ctrl, C.PENDING, this.threads - 1);
     Atomics.add(ctrl, C.SEQ, 1);
     Atomics.notify(ctrl, C.SEQ);
+    const mine = new Uint8Array(chunks);
     try {
-      own();
+      own(() => {
+        const c = Atomics.add(ctrl, C.NEXT, 1);
+        if (c >= chunks) return null;
+        mine[c] = 1;
+        return chunkRows(c, chunk, chunks, rows);
+      });
     } finally {
       for (let p = Atomics.load(ctrl, C.PENDING); p !== 0; p = Atomics.load(ctrl, C.PENDING)) Atomics.wait(ctrl, C.PENDING, p);
     }
     if (Atomics.load(ctrl, C.ERROR) !== 0) throw new WasmError('a pool worker failed during a kernel call');
+    const theirs: Array<[number, number]> = [];
+    for (let c = 0; c < chunks; c++) if (mine[c] === 0) theirs.push(chunkRows(c, chunk, chunks, rows));
+    return theirs;
   }
 
   close(): void {
@@ -184,11 +194,12 @@ export class Pool {
 
 /**
  * Row chunks handed out at run time (dynamic scheduling): each thread takes the next chunk
- * until none is left, so a thread slowed by other load on its core takes fewer. Chunk c covers
- * rows chunkRows(c) of [0, n); the last rows come first, since causal rows cost ∝ i.
+ * until none is left, so a thread slowed by other load on its core takes fewer. About 8 chunks
+ * per thread, each a multiple of align rows (SIMD lanes); the last rows come first, since
+ * causal rows cost ∝ i. Which thread computes a row never changes how it is computed.
  */
-export function chunking(n: number, threads: number): { chunk: number; chunks: number } {
-  const chunk = Math.max(1, Math.ceil(n / (8 * threads)));
+export function chunking(n: number, threads: number, align = 1): { chunk: number; chunks: number } {
+  const chunk = Math.max(align, Math.ceil(Math.ceil(n / (8 * threads)) / align) * align);
   return { chunk, chunks: Math.ceil(n / chunk) };
 }
 
@@ -196,15 +207,4 @@ export function chunking(n: number, threads: number): { chunk: number; chunks: n
 export function chunkRows(c: number, chunk: number, chunks: number, n: number): [number, number] {
   const i0 = (chunks - 1 - c) * chunk;
   return [i0, Math.min(n, i0 + chunk)];
-}
-
-/** Splits [0, n) into parts contiguous ranges of about equal cost; causal rows cost ∝ i. */
-export function splitRows(n: number, parts: number, causal: boolean, align = 1): Array<[number, number]> {
-  const cuts = [0];
-  for (let t = 1; t < parts; t++) {
-    const f = causal ? Math.sqrt(t / parts) : t / parts;
-    cuts.push(Math.min(n, Math.max(cuts[t - 1], Math.round((f * n) / align) * align)));
-  }
-  cuts.push(n);
-  return cuts.slice(0, -1).map((c, t) => [c, cuts[t + 1]]);
 }

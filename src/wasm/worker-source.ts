@@ -1,12 +1,13 @@
 // The pool worker's whole program, as source text: a worker made from it (eval in Node, a
 // Blob URL in browsers) needs no file, bundler or loader. It receives the compiled module and
 // two SharedArrayBuffers (control words and data), instantiates its own copy of the core,
-// then sleeps on the control word; each job names an operation and this worker's row range.
+// then sleeps on the control word; each job names an operation, and the worker takes chunks of rows
+// from a shared counter until none is left.
 // Layout of the control words is shared with pool.ts (C below).
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const C = { SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
-  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, RANGES: 32 };
+  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26 };
 const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 };
 const port = typeof require === 'function' ? require('worker_threads').parentPort : self;
 const listen = (fn) => port.on ? port.on('message', fn) : port.addEventListener('message', (e) => fn(e.data));
@@ -27,6 +28,14 @@ listen((msg) => {
     return p;
   };
   const src = (off, len) => new Float64Array(data, off * 8, len);
+  // Chunks taken at run time, last rows first (the same order as pool.ts chunkRows).
+  const forEachChunk = (fn) => {
+    const rows = ctrl[C.ROWS], chunk = ctrl[C.CHUNK], chunks = ctrl[C.CHUNKS];
+    for (let c = Atomics.add(ctrl, C.NEXT, 1); c < chunks; c = Atomics.add(ctrl, C.NEXT, 1)) {
+      const lo = (chunks - 1 - c) * chunk;
+      fn(lo, Math.min(rows, lo + chunk));
+    }
+  };
   const put = (ptr, a, f32) => (f32 ? new Float32Array(core.memory.buffer, ptr, a.length) : new Float64Array(core.memory.buffer, ptr, a.length)).set(a);
   const run = () => {
     const op = ctrl[C.OP];
@@ -48,19 +57,14 @@ listen((msg) => {
       if (k) put(pv, src(ctrl[C.V], m * k), f32);
       const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
       if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa); else core.packKeysF64(py, m, d, ph, pv, k, psoa);
-      // Chunks taken at run time, last rows first (the same order as pool.ts chunkRows).
-      const chunk = ctrl[C.CHUNK], chunks = ctrl[C.CHUNKS];
-      for (let c = Atomics.add(ctrl, C.NEXT, 1); c < chunks; c = Atomics.add(ctrl, C.NEXT, 1)) {
-        const lo = (chunks - 1 - c) * chunk, hi = Math.min(n, lo + chunk);
+      forEachChunk((lo, hi) => {
         if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork);
         else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork);
         src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
         if (k) src(ctrl[C.MEAN] + lo * k, (hi - lo) * k).set(new Float64Array(core.memory.buffer, pmean + lo * k * 8, (hi - lo) * k));
-      }
+      });
       return;
     }
-    const lo = ctrl[C.RANGES + 2 * me], hi = ctrl[C.RANGES + 2 * me + 1];
-    if (hi <= lo) return;
     // Two-layer sums: n samples, m neurons, theta rows (a, w, b).
     const mPad = f32 ? core.paddedNeuronsF32(m) : core.paddedNeuronsF64(m);
     const px = alloc(n * d * size), ptheta = alloc(m * (d + 2) * size), pomega = alloc(m * size);
@@ -72,15 +76,19 @@ listen((msg) => {
     const act = ctrl[C.ACT];
     if (op === OP.FORWARD) {
       const pout = alloc(n * 8);
-      if (f32) core.forwardF32(px, lo, hi, psoa, m, d, act, pout); else core.forwardF64(px, lo, hi, psoa, m, d, act, pout);
-      src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, pout + lo * 8, hi - lo));
+      forEachChunk((lo, hi) => {
+        if (f32) core.forwardF32(px, lo, hi, psoa, m, d, act, pout); else core.forwardF64(px, lo, hi, psoa, m, d, act, pout);
+        src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, pout + lo * 8, hi - lo));
+      });
       return;
     }
     const pr = alloc(n * size), pgrad = alloc(m * (d + 2) * 8), pwork = alloc(core.twoLayerWorkBytes(d));
     put(pr, src(ctrl[C.R], n), f32);
-    if (f32) core.backwardF32(px, pr, n, psoa, m, lo, hi, d, act, pgrad, pwork); else core.backwardF64(px, pr, n, psoa, m, lo, hi, d, act, pgrad, pwork);
     const p = d + 2;
-    src(ctrl[C.GRAD] + lo * p, (hi - lo) * p).set(new Float64Array(core.memory.buffer, pgrad + lo * p * 8, (hi - lo) * p));
+    forEachChunk((lo, hi) => {
+      if (f32) core.backwardF32(px, pr, n, psoa, m, lo, hi, d, act, pgrad, pwork); else core.backwardF64(px, pr, n, psoa, m, lo, hi, d, act, pgrad, pwork);
+      src(ctrl[C.GRAD] + lo * p, (hi - lo) * p).set(new Float64Array(core.memory.buffer, pgrad + lo * p * 8, (hi - lo) * p));
+    });
   };
   let seen = Atomics.load(ctrl, C.SEQ); // read before announcing readiness: no job can slip past
   port.postMessage({ type: 'ready', index: me });
