@@ -180,30 +180,33 @@ describe('the packed library', () => {
 
     // Plain page (no SharedArrayBuffer at all) and cross-origin isolated page (SharedArrayBuffer,
     // but a main thread may not block): both must load the library and run on one thread.
-    for (const crossOriginIsolated of [false, true]) {
-      const server = await serveDir(www, { crossOriginIsolated });
-      const chromium = await launchChromium();
-      try {
-        const page = await chromium.newPage();
-        const pageErrors: string[] = [];
-        const log: string[] = [];
-        page.on('pageerror', (e) => pageErrors.push(String(e)));
-        page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
-        page.on('requestfailed', (q) => log.push(`request failed: ${q.url()} ${q.failure()?.errorText ?? ''}`));
-        await page.goto(server.url);
-        await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
-          .catch((e: unknown) => { throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}\nconsole: ${log.join('\n')}`); });
-        expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
-        expect(pageErrors).toEqual([]);
-        const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
-        expect(r.format).toBe('browser');
-        expect(r.crossOriginIsolated).toBe(crossOriginIsolated);
-        expect(r.threads).toBe(1);
-        expectConsumerWorks(r);
-      } finally {
-        await chromium.close();
-        await server.close();
+    const chromium = await launchChromium();
+    try {
+      for (const crossOriginIsolated of [false, true]) {
+        const server = await serveDir(www, { crossOriginIsolated });
+        try {
+          const page = await chromium.newPage();
+          const pageErrors: string[] = [];
+          const log: string[] = [];
+          page.on('pageerror', (e) => pageErrors.push(String(e)));
+          page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+          page.on('requestfailed', (q) => log.push(`request failed: ${q.url()} ${q.failure()?.errorText ?? ''}`));
+          await page.goto(server.url);
+          await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
+            .catch((e: unknown) => { throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}\nconsole: ${log.join('\n')}`); });
+          expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
+          expect(pageErrors).toEqual([]);
+          const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
+          expect(r.format).toBe('browser');
+          expect(r.crossOriginIsolated).toBe(crossOriginIsolated);
+          expect(r.threads).toBe(1);
+          expectConsumerWorks(r);
+        } finally {
+          await server.close();
+        }
       }
+    } finally {
+      await chromium.close();
     }
   });
 });
