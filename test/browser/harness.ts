@@ -69,5 +69,9 @@ export async function serveDir(root: string, options: { crossOriginIsolated?: bo
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(() => ok())) };
+  // close() also drops idle keep-alive connections a still-open page holds, or it would wait for them.
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((ok) => { server.close(() => ok()); server.closeAllConnections(); }),
+  };
 }
