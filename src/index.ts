@@ -18,6 +18,7 @@ export type { Flow, EvalOptions } from './flows/flow.js';
 export { euclidean, sphere, circle as circleSpace, spaceOps, wrapAngle } from './spaces.js';
 export type { SpaceOps } from './spaces.js';
 export { simulate } from './simulate/simulate.js';
+export { simulateMany } from './simulate/many.js';
 export type { SimulateOptions, ProgressInfo, StopWhen } from './simulate/simulate.js';
 export type { RecordOptions } from './simulate/schedule.js';
 export type { ObserveOptions } from './simulate/observe.js';
