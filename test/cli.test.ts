@@ -31,7 +31,7 @@ describe('meanfield CLI', () => {
 
   it('runs a small sweep: one JSON line per seed with its summary, in seed order', () => {
     const r = cli(...SWEEP, '--seeds', '1..6', '--threads', '2', '--out', 'full.jsonl');
-    expect(r.err).toMatch(/6 seeds in full\.jsonl/);
+    expect(r.err).toMatch(/6 runs in full\.jsonl/);
     expect(r.code).toBe(0);
     const lines = readFileSync(join(dir, 'full.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.seed)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -68,7 +68,7 @@ describe('meanfield CLI', () => {
     const before = linesBySeed('resume.jsonl');
     const r = cli(...SWEEP, '--seeds', '1..6', '--out', 'resume.jsonl', '--resume');
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/3 seeds already in resume\.jsonl, 3 to run/);
+    expect(r.err).toMatch(/3 runs already in resume\.jsonl, 3 to run/);
     const after = linesBySeed('resume.jsonl');
     expect(after).toEqual(linesBySeed('full.jsonl'));
     for (const [seed, line] of before) expect(after.get(seed)).toBe(line);
@@ -87,7 +87,7 @@ describe('meanfield CLI', () => {
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(err).toMatch(/interrupted: \d+ seeds in int\.jsonl/);
+    expect(err).toMatch(/interrupted: \d+ runs in int\.jsonl/);
     const text = readFileSync(join(dir, 'int.jsonl'), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
     const seeds = text.trim().split('\n').map((l) => JSON.parse(l).seed);
@@ -129,7 +129,7 @@ describe('meanfield CLI', () => {
   it('bad flags and values: one line naming them, exit 2; --help on every command', () => {
     for (const [args, pattern] of [
       [['run', 'circle', '--nn', '3', '--out', 'x'], /unknown flag --nn/],
-      [['run', 'circle', '--n', 'abc', '--out', 'x'], /--n must be an integer >= 2, got 'abc'/],
+      [['run', 'circle', '--n', 'abc', '--out', 'x'], /--n must be an integer >= 2, a list a,b,c or a grid start:stop:count, got 'abc'/],
       [['run', 'circle', '--integrator', 'rk9', '--out', 'x'], /--integrator must be one of euler, heun, rk4, rk45, got 'rk9'/],
       [['run', 'circle', '--seeds', '5..1', '--out', 'x'], /--seeds range 5..1 must be increasing/],
       [['run', 'circle', '--shard', '3/2', '--out', 'x'], /--shard must be i\/k with 1 <= i <= k/],

@@ -1,6 +1,7 @@
 // A small flag parser: each command declares its flags once (name, kind, default, help),
 // which gives both the parsing and the --help text. Bad input is one UsageError line.
 import { UsageError } from '../errors.js';
+import { parseGrid } from './grid.js';
 
 export type Kind = 'int' | 'number' | 'string' | 'boolean' | readonly string[];
 
@@ -11,6 +12,8 @@ export interface FlagSpec {
   default?: string | number | boolean;
   /** Smallest allowed value for int and number flags. */
   min?: number;
+  /** An int or number flag that also takes a list a,b,c or a grid start:stop:count; its value is a number[]. */
+  grid?: boolean;
 }
 
 export interface CommandSpec {
@@ -25,7 +28,7 @@ export interface CommandSpec {
 /** The kernel precision flag, the same for every command that runs a kernel. */
 export const precisionFlag: FlagSpec = { name: 'precision', kind: ['f64', 'f32'], default: 'f64', help: 'kernel precision' };
 
-export type Values = Record<string, string | number | boolean | undefined>;
+export type Values = Record<string, string | number | boolean | number[] | undefined>;
 
 export function helpText(c: CommandSpec): string {
   const width = Math.max(...c.flags.map((f) => flagLabel(f).length), 10);
@@ -38,7 +41,7 @@ export function helpText(c: CommandSpec): string {
 
 function flagLabel(f: FlagSpec): string {
   if (f.kind === 'boolean') return `--${f.name}`;
-  const v = Array.isArray(f.kind) ? (f.kind as readonly string[]).join('|') : f.kind === 'int' || f.kind === 'number' ? 'N' : 'S';
+  const v = Array.isArray(f.kind) ? (f.kind as readonly string[]).join('|') : f.grid ? 'GRID' : f.kind === 'int' || f.kind === 'number' ? 'N' : 'S';
   return `--${f.name} ${v}`;
 }
 
@@ -70,11 +73,12 @@ export function parse(c: CommandSpec, argv: string[]): { values: Values; positio
       throw new UsageError(`meanfield ${c.name}: expected ${names}, got ${positionals.length === 0 ? 'nothing' : positionals.map((p) => `'${p}'`).join(' ')} (see meanfield ${c.name} --help)`);
     }
   }
-  for (const f of c.flags) if (values[f.name] === undefined && f.default !== undefined) values[f.name] = f.default;
+  for (const f of c.flags) if (values[f.name] === undefined && f.default !== undefined) values[f.name] = f.grid ? [f.default as number] : f.default;
   return { values, positionals, help };
 }
 
-function convert(command: string, spec: FlagSpec, raw: string): string | number {
+function convert(command: string, spec: FlagSpec, raw: string): string | number | number[] {
+  if (spec.grid) return parseGrid(command, spec.name, raw, { int: spec.kind === 'int', min: spec.min });
   const bad = (rule: string) => new UsageError(`meanfield ${command}: --${spec.name} ${rule}, got '${raw}'`);
   if (Array.isArray(spec.kind)) {
     if (!(spec.kind as readonly string[]).includes(raw)) throw bad(`must be one of ${(spec.kind as readonly string[]).join(', ')}`);

@@ -8,17 +8,18 @@ export class Progress {
 
   constructor(private readonly total: number, private readonly stream: NodeJS.WriteStream) {}
 
-  tick(seed: number, line: SeedSummary | null): void {
+  /** One job finished: `job` names it ('seed 3' or 'seed 3, beta 2.5'); line is null if it failed. */
+  tick(job: string, line: SeedSummary | null): void {
     this.done++;
     const elapsed = (Date.now() - this.start) / 1000;
     const eta = (elapsed / this.done) * (this.total - this.done);
-    const what = line === null ? `seed ${seed} failed` : `seed ${seed}: ${line.finalClusters} clusters, ${line.steps} steps`;
+    const what = line === null ? `${job} failed` : `${job}: ${line.finalClusters} clusters, ${line.steps} steps`;
     if (this.stream.isTTY) {
       const width = 30, filled = Math.round((width * this.done) / this.total);
-      this.stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} seeds  ETA ${duration(eta)}  (${what})`);
+      this.stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} runs  ETA ${duration(eta)}  (${what})`);
     } else if (this.done === this.total || Date.now() - this.lastPlain >= 1000) {
       this.lastPlain = Date.now();
-      this.stream.write(`progress: ${this.done}/${this.total} seeds, ${duration(elapsed)} elapsed, ETA ${duration(eta)} (${what})\n`);
+      this.stream.write(`progress: ${this.done}/${this.total} runs, ${duration(elapsed)} elapsed, ETA ${duration(eta)} (${what})\n`);
     }
   }
 
