@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The `meanfield` command: run | plot | sinkhorn | bench. Usage errors print one line and
+// The `meanfield` command: run | plot | heatmap | sinkhorn | bench. Usage errors print one line and
 // exit 2; input errors (unreadable or malformed files) print the file and line and exit 1.
 import { InputError, MeanfieldError, UsageError } from '../errors.js';
 import { helpText, parse, type CommandSpec } from './args.js';
 import { benchCli, benchCommand, sinkhornCli, sinkhornCommand } from './commands.js';
+import { heatmap, heatmapCommand } from './heatmap.js';
 import { plot, plotCommand } from './plot.js';
 import { run, runCommand } from './run.js';
 
-const COMMANDS: CommandSpec[] = [runCommand, plotCommand, sinkhornCommand, benchCommand];
+const COMMANDS: CommandSpec[] = [runCommand, plotCommand, heatmapCommand, sinkhornCommand, benchCommand];
 
 const TOP = `meanfield: mean-field particle dynamics on a WebAssembly SIMD core
 
@@ -31,6 +32,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'plot': {
       const r = plot(positionals, values.out as string, values.title as string | undefined);
       log(`${r.seeds} seeds plotted to ${values.out}`);
+      return 0;
+    }
+    case 'heatmap': {
+      const r = heatmap(positionals, values);
+      log(`${r.runs} runs in ${r.rows} x ${r.cols} cells to ${values.out}`);
       return 0;
     }
     case 'sinkhorn':

@@ -99,10 +99,10 @@ function isNumbers(a: unknown): a is number[] {
   return Array.isArray(a) && a.every((v) => typeof v === 'number' || v === null);
 }
 
-function format(v: number): string {
+export function format(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
 }
 
-function escape(s: string): string {
+export function escape(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }

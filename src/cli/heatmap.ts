@@ -1,0 +1,207 @@
+// `meanfield heatmap`: a phase diagram from run files as a dependency-free SVG. One value
+// (clusteredFraction by default) averaged over seeds: rows are the grid values of --y (beta),
+// columns the record times (--x t) or the grid values of --x (dim, n, beta).
+import { InputError, UsageError } from '../errors.js';
+import type { CommandSpec, Values } from './args.js';
+import { readJsonLines, writeAtomic } from './files.js';
+import { escape, format } from './plot.js';
+
+type Param = 'beta' | 'n' | 'dim';
+const PARAMS: readonly Param[] = ['beta', 'n', 'dim'];
+const LABELS: Record<string, string> = { beta: 'β (inverse temperature)', n: 'n (particles)', dim: 'd (dimension)', t: 'time t' };
+
+export const heatmapCommand: CommandSpec = {
+  name: 'heatmap',
+  usage: 'meanfield heatmap runs.jsonl [more.jsonl ...] --out phase.svg [--x t|dim|n|beta] [--y beta|dim|n] [--value clusteredFraction]',
+  summary: 'Phase diagram: a recorded value averaged over seeds as an SVG heatmap; rows = grid values of --y, columns = record times or grid values of --x.',
+  positionals: { min: 1, max: Infinity, names: 'one or more JSON Lines files from meanfield run' },
+  flags: [
+    { name: 'out', kind: 'string', default: 'phase.svg', help: 'SVG file to write' },
+    { name: 'x', kind: ['t', 'dim', 'n', 'beta'], default: 't', help: 'columns: record times, or a grid parameter' },
+    { name: 'y', kind: ['beta', 'dim', 'n'], default: 'beta', help: 'rows: a grid parameter' },
+    { name: 'value', kind: 'string', default: 'clusteredFraction', help: 'an array of the lines aligned with times: clusteredFraction, meanInnerProduct, clusters, energy' },
+    { name: 'time-scale', kind: ['linear', 'log'], default: 'linear', help: 'the t axis (log drops t = 0)' },
+    { name: 'at', kind: 'number', min: 0, help: 'with --x other than t: the time whose value is shown (default: the last record)' },
+    { name: 'where', kind: 'string', help: 'keep only runs with these grid values, e.g. dim=3,n=32' },
+    { name: 'title', kind: 'string', help: 'figure title' },
+  ],
+};
+
+interface Run { params: Partial<Record<Param, number>>; times: number[]; values: Array<number | null> }
+
+export interface HeatmapResult { runs: number; rows: number; cols: number; svg: string }
+
+export function heatmap(files: string[], v: Values): HeatmapResult {
+  const x = v.x as 't' | Param, y = v.y as Param, value = v.value as string;
+  if (x === y) throw new UsageError(`meanfield heatmap: --x and --y must differ, got '${x}' for both`);
+  const where = parseWhere(v.where as string | undefined);
+  const runs = readRuns(files, value, [y, ...(x === 't' ? [] : [x])]).filter((r) => Object.entries(where).every(([k, w]) => r.params[k as Param] === w));
+  if (runs.length === 0) throw new InputError(files.join(', '), null, `holds no runs${v.where === undefined ? '' : ` with ${v.where}`}`);
+  for (const p of PARAMS) {
+    if (p === x || p === y) continue;
+    const seen = distinct(runs.map((r) => r.params[p]).filter((q): q is number => q !== undefined));
+    if (seen.length > 1) throw new UsageError(`meanfield heatmap: the runs have several ${p} values (${seen.join(', ')}); keep one with --where ${p}=${seen[0]}`);
+  }
+  const log = v['time-scale'] === 'log';
+  const rows = distinct(runs.map((r) => r.params[y]!));
+  const cols = x === 't' ? runs[0].times.filter((t) => !log || t > 0) : distinct(runs.map((r) => r.params[x]!));
+  const at = (v.at as number | undefined) ?? Infinity;
+  const sum = rows.map(() => cols.map(() => 0)), count = rows.map(() => cols.map(() => 0));
+  for (const r of runs) {
+    const i = rows.indexOf(r.params[y]!);
+    cols.forEach((c, j) => {
+      if (x !== 't' && r.params[x] !== c) return;
+      const w = valueAt(r, x === 't' ? c : at);
+      if (w !== null) { sum[i][j] += w; count[i][j]++; }
+    });
+  }
+  const mean = sum.map((row, i) => row.map((s, j) => (count[i][j] > 0 ? s / count[i][j] : NaN)));
+  const seeds = Math.max(...count.flat());
+  const title = (v.title as string | undefined) ?? `${value}, mean over ${seeds} seed${seeds === 1 ? '' : 's'} per cell${x === 't' ? '' : v.at === undefined ? ', at the last record' : `, at t = ${format(at)}`}`;
+  const svg = render({ x, y, value, log, rows, cols, mean, title });
+  writeAtomic(v.out as string, svg);
+  return { runs: runs.length, rows: rows.length, cols: cols.length, svg };
+}
+
+function parseWhere(raw: string | undefined): Partial<Record<Param, number>> {
+  const out: Partial<Record<Param, number>> = {};
+  if (raw === undefined) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*([^\s,]+)\s*$/.exec(part);
+    if (m === null || !PARAMS.includes(m[1] as Param) || !Number.isFinite(Number(m[2]))) {
+      throw new UsageError(`meanfield heatmap: --where must be like dim=3,n=32 (keys beta, n, dim), got '${raw}'`);
+    }
+    out[m[1] as Param] = Number(m[2]);
+  }
+  return out;
+}
+
+function readRuns(files: string[], value: string, needed: Param[]): Run[] {
+  const runs: Run[] = [];
+  for (const file of files) {
+    readJsonLines(file).forEach((line, i) => {
+      const times = line.times, values = line[value];
+      if (!isNumbers(times)) throw new InputError(file, i + 1, 'needs a "times" array (a line of meanfield run)');
+      if (!isNumbers(values) || values.length !== times.length) throw new InputError(file, i + 1, `has no "${value}" array aligned with "times" (--value: clusteredFraction, meanInnerProduct, clusters, energy)`);
+      const beta = typeof line.beta === 'number' ? line.beta : (line.params as Record<string, unknown> | undefined)?.beta;
+      const params: Partial<Record<Param, number>> = {};
+      if (typeof beta === 'number') params.beta = beta;
+      if (typeof line.n === 'number') params.n = line.n;
+      if (typeof line.dim === 'number') params.dim = line.dim;
+      const missing = needed.find((p) => params[p] === undefined);
+      if (missing !== undefined) throw new InputError(file, i + 1, `does not name its ${missing} (a line of meanfield run)`);
+      runs.push({ params, times: times as number[], values });
+    });
+  }
+  return runs;
+}
+
+/** The run's value at time t, read as a step function of its records (null before the first or if not finite). */
+function valueAt(r: Run, t: number): number | null {
+  let k = -1;
+  while (k + 1 < r.times.length && r.times[k + 1] <= t * (1 + 1e-12)) k++;
+  const w = k < 0 ? null : r.values[k];
+  return typeof w === 'number' && Number.isFinite(w) ? w : null;
+}
+
+const W = 900, H = 560, M = { left: 80, right: 140, top: 50, bottom: 55 };
+
+/** Viridis, sampled at ten points: perceptually uniform, and its luminance grows with the value. */
+const RAMP = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
+
+export function colour(f: number): string {
+  const u = Math.min(1, Math.max(0, f)) * (RAMP.length - 1);
+  const k = Math.min(RAMP.length - 2, Math.floor(u)), s = u - k;
+  const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const a = rgb(RAMP[k]), b = rgb(RAMP[k + 1]);
+  return `#${a.map((c, i) => Math.round(c + (b[i] - c) * s).toString(16).padStart(2, '0')).join('')}`;
+}
+
+interface Figure { x: string; y: string; value: string; log: boolean; rows: number[]; cols: number[]; mean: number[][]; title: string }
+
+function render(f: Figure): string {
+  const pw = W - M.left - M.right, ph = H - M.top - M.bottom, bottom = M.top + ph;
+  const finite = f.mean.flat().filter(Number.isFinite);
+  let lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
+  if (lo >= 0 && hi <= 1) { lo = 0; hi = 1; } // fractions: the full [0, 1] scale, comparable between figures
+  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  // Columns: cells centred on the times (edges halfway between), or one per grid value.
+  const u = f.x === 't' ? f.cols.map((t) => (f.log ? Math.log10(t) : t)) : f.cols.map((_, j) => j);
+  const edges = u.length === 1 ? [u[0] - 0.5, u[0] + 0.5] : [u[0] - (u[1] - u[0]) / 2, ...u.slice(1).map((q, j) => (q + u[j]) / 2), u[u.length - 1] + (u[u.length - 1] - u[u.length - 2]) / 2];
+  const X = (q: number) => M.left + ((q - edges[0]) / (edges[edges.length - 1] - edges[0])) * pw;
+  const rowH = ph / f.rows.length;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${M.left + pw / 2}" y="24" text-anchor="middle" font-size="15">${escape(f.title)}</text>`,
+    '<g class="cells" shape-rendering="crispEdges">',
+  ];
+  f.rows.forEach((_, i) => f.cols.forEach((__, j) => {
+    const m = f.mean[i][j], x0 = X(edges[j]), x1 = X(edges[j + 1]), y0 = bottom - (i + 1) * rowH;
+    const fill = Number.isFinite(m) ? colour((m - lo) / (hi - lo)) : '#dddddd';
+    out.push(`<rect class="cell" data-row="${i}" data-col="${j}" data-value="${Number.isFinite(m) ? m : ''}" x="${x0.toFixed(2)}" y="${y0.toFixed(2)}" width="${(x1 - x0).toFixed(2)}" height="${rowH.toFixed(2)}" fill="${fill}"/>`);
+  }));
+  out.push('</g>', `<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
+  // x axis.
+  const xticks: Array<[number, string]> = f.x !== 't' ? f.cols.map((c, j) => [j, format(c)] as [number, string]).filter((_, j) => j % Math.ceil(f.cols.length / 12) === 0)
+    : f.log ? logTicks(edges[0], edges[edges.length - 1]) : niceTicks(edges[0], edges[edges.length - 1], 8).map((t) => [t, format(t)] as [number, string]);
+  for (const [q, label] of xticks) {
+    out.push(`<line x1="${X(q).toFixed(2)}" y1="${bottom}" x2="${X(q).toFixed(2)}" y2="${bottom + 5}" stroke="#444"/>`);
+    out.push(`<text x="${X(q).toFixed(2)}" y="${bottom + 18}" text-anchor="middle">${label}</text>`);
+  }
+  out.push(`<text x="${M.left + pw / 2}" y="${bottom + 40}" text-anchor="middle">${LABELS[f.x]}${f.x === 't' && f.log ? ' (log scale)' : ''}</text>`);
+  // y axis: a label on every row, or on every k-th of many.
+  const every = Math.ceil(f.rows.length / 12);
+  f.rows.forEach((r, i) => {
+    if (i % every !== 0) return;
+    const yc = bottom - (i + 0.5) * rowH;
+    out.push(`<line x1="${M.left - 5}" y1="${yc.toFixed(2)}" x2="${M.left}" y2="${yc.toFixed(2)}" stroke="#444"/>`);
+    out.push(`<text x="${M.left - 8}" y="${(yc + 4).toFixed(2)}" text-anchor="end">${format(r)}</text>`);
+  });
+  out.push(`<text transform="translate(18 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${LABELS[f.y]}</text>`);
+  out.push(colourBar(lo, hi, f.value, W - M.right + 30, M.top, ph));
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+function colourBar(lo: number, hi: number, label: string, x: number, top: number, h: number): string {
+  const out = ['<g class="colorbar">', '<defs><linearGradient id="ramp" x1="0" y1="1" x2="0" y2="0">'];
+  RAMP.forEach((c, k) => out.push(`<stop offset="${(k / (RAMP.length - 1)).toFixed(3)}" stop-color="${c}"/>`));
+  out.push('</linearGradient></defs>', `<rect x="${x}" y="${top}" width="18" height="${h}" fill="url(#ramp)" stroke="#444"/>`);
+  for (const t of niceTicks(lo, hi, 5)) {
+    const yc = top + h - ((t - lo) / (hi - lo)) * h;
+    out.push(`<line x1="${x + 18}" y1="${yc.toFixed(2)}" x2="${x + 23}" y2="${yc.toFixed(2)}" stroke="#444"/>`);
+    out.push(`<text class="tick" x="${x + 26}" y="${(yc + 4).toFixed(2)}">${format(t)}</text>`);
+  }
+  out.push(`<text transform="translate(${x + 80} ${top + h / 2}) rotate(-90)" text-anchor="middle">${escape(label)}</text>`, '</g>');
+  return out.join('\n');
+}
+
+/** Round numbers (1, 2 or 5 times a power of ten apart) inside [a, b], about `count` of them. */
+function niceTicks(a: number, b: number, count: number): number[] {
+  const raw = (b - a) / count, p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
+  const out: number[] = [];
+  for (let t = Math.ceil(a / step - 1e-9) * step; t <= b + 1e-9 * step; t += step) out.push(Number(t.toPrecision(12)));
+  return out;
+}
+
+/** Decades inside [a, b] (in log10 units); 1-2-5 within a decade when the axis spans less than two decades. */
+function logTicks(a: number, b: number): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (let e = Math.floor(a); e <= Math.ceil(b); e++) {
+    for (const m of b - a < 2 ? [1, 2, 5] : [1]) {
+      const q = e + Math.log10(m);
+      if (q >= a && q <= b) out.push([q, b - a < 2 ? format(m * 10 ** e) : `1e${e}`]);
+    }
+  }
+  return out;
+}
+
+function distinct(a: number[]): number[] {
+  return [...new Set(a)].sort((p, q) => p - q);
+}
+
+function isNumbers(a: unknown): a is Array<number | null> {
+  return Array.isArray(a) && a.every((w) => typeof w === 'number' || w === null);
+}
