@@ -19,7 +19,9 @@ export { euclidean, sphere, circle as circleSpace, spaceOps, wrapAngle } from '.
 export type { SpaceOps } from './spaces.js';
 export { simulate } from './simulate/simulate.js';
 export { simulateMany } from './simulate/many.js';
-export type { SimulateOptions, ProgressInfo, StopWhen } from './simulate/simulate.js';
+export type { SimulateOptions, ProgressInfo, StopWhen, EventSpec } from './simulate/simulate.js';
+export type { EventRecord } from './simulate/trajectory.js';
+export type { Collapse } from './simulate/collapse.js';
 export type { RecordOptions } from './simulate/schedule.js';
 export type { ObserveOptions } from './simulate/observe.js';
 export { Trajectory } from './simulate/trajectory.js';

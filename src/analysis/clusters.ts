@@ -27,34 +27,44 @@ export function clusters(mu: Measure, options: {
 } = {}): Clusters {
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   const labels = clusterLabels(mu.points, mu.size, mu.dim, mu.space, positiveNumber('tol', options.tol ?? 1e-3));
+  const { centers, masses } = clusterCenters(mu.points, mu.weights, mu.dim, mu.space, labels);
+  return { count: masses.length, labels, centers, masses };
+}
+
+/**
+ * Weighted centres and masses of labelled groups (labels 0..count-1): the weighted mean
+ * normalised back onto the sphere, the circular mean in [0, 2π) on the circle, the plain
+ * weighted mean in R^d.
+ */
+export function clusterCenters(points: Float64Array, weights: Float64Array, d: number, space: Measure['space'], labels: Int32Array): { centers: Float64Array; masses: Float64Array } {
+  const n = weights.length;
   const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);
-  const d = mu.dim;
   const masses = new Float64Array(count);
-  const sums = new Float64Array(count * (mu.space === 'circle' ? 2 : d));
-  for (let i = 0; i < mu.size; i++) {
-    const w = mu.weights[i];
+  const sums = new Float64Array(count * (space === 'circle' ? 2 : d));
+  for (let i = 0; i < n; i++) {
+    const w = weights[i];
     const l = labels[i];
     masses[l] += w;
-    if (mu.space === 'circle') {
-      sums[2 * l] += w * Math.cos(mu.points[i]);
-      sums[2 * l + 1] += w * Math.sin(mu.points[i]);
+    if (space === 'circle') {
+      sums[2 * l] += w * Math.cos(points[i]);
+      sums[2 * l + 1] += w * Math.sin(points[i]);
     } else {
-      for (let c = 0; c < d; c++) sums[l * d + c] += w * mu.points[i * d + c];
+      for (let c = 0; c < d; c++) sums[l * d + c] += w * points[i * d + c];
     }
   }
   const centers = new Float64Array(count * d);
   for (let l = 0; l < count; l++) {
-    if (mu.space === 'circle') {
+    if (space === 'circle') {
       const a = Math.atan2(sums[2 * l + 1], sums[2 * l]);
       centers[l] = a < 0 ? a + 2 * Math.PI : a;
     } else {
       let r = 0;
       for (let c = 0; c < d; c++) r += sums[l * d + c] ** 2;
-      const scale = mu.space === 'sphere' ? 1 / Math.sqrt(r) : 1 / masses[l];
+      const scale = space === 'sphere' ? 1 / Math.sqrt(r) : 1 / masses[l];
       for (let c = 0; c < d; c++) centers[l * d + c] = sums[l * d + c] * (Number.isFinite(scale) ? scale : 0);
     }
   }
-  return { count, labels, centers, masses };
+  return { centers, masses };
 }
 
 /** Connected components of the graph "distance <= tol" by union-find; O(n²) distance checks. */

@@ -9,7 +9,7 @@ import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
 import { finiteNumber, integerAtLeast, oneOf } from '../validate.js';
 import {
-  applyMatrix, logWeightsInto, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow,
+  applyMatrix, logWeightsInto, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
 } from './flow.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
@@ -83,7 +83,7 @@ export function attention(options: AttentionOptions = {}): Flow {
       requireMatrixDim('V', V, mu.dim);
     },
 
-    velocity(x, weights, d, out, opts: EvalOptions = {}) {
+    velocity(x, weights, d, out, opts: VelocityOptions = {}) {
       const n = weights.length;
       const queries = A === null ? x : scratch.get('q', n * d);
       if (A !== null) applyMatrix(A, x, n, d, queries);
@@ -113,6 +113,10 @@ export function attention(options: AttentionOptions = {}): Flow {
       energyDirection: V === null && mask === 'none' ? (1 as const) : undefined,
       energy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
         quadraticEnergy(x, weights, d, beta, scratch, opts) / (2 * beta),
+      ...(beta > 0 ? {
+        logEnergy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
+          logQuadraticEnergy(x, weights, d, beta, scratch, opts) - Math.log(2 * beta),
+      } : {}),
     });
   }
   return flow;
@@ -148,13 +152,18 @@ function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, 
  * normalised), through one lse pass, max-shifted. Shared by the attention, circle and interaction energies.
  */
 export function quadraticEnergy(x: Float64Array, weights: Float64Array, d: number, beta: number, scratch: Scratch, opts: EvalOptions): number {
+  return Math.exp(logQuadraticEnergy(x, weights, d, beta, scratch, opts));
+}
+
+/** log of {@link quadraticEnergy}, finite where the sum itself overflows. */
+export function logQuadraticEnergy(x: Float64Array, weights: Float64Array, d: number, beta: number, scratch: Scratch, opts: EvalOptions): number {
   const n = weights.length;
   const lse = scratch.get('else', n);
   backendFor(opts.backend, 'energy').softmaxReduce({
     x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('eh', n)), values: null, k: 0,
     beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
   });
-  return Math.exp(logWeightedSumExp(lse, weights));
+  return logWeightedSumExp(lse, weights);
 }
 
 /** K^T Q with identity for a missing factor. */

@@ -5,7 +5,7 @@
 import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { finiteNumber, oneOf } from '../validate.js';
-import { quadraticEnergy, type Normalization } from './attention.js';
+import { logQuadraticEnergy, quadraticEnergy, type Normalization } from './attention.js';
 import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
 
 /** Options of {@link circle}. */
@@ -58,6 +58,10 @@ export function circle(options: CircleOptions = {}): Flow {
       energyDirection: 1 as const,
       energy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
         quadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) / (2 * beta),
+      ...(beta > 0 ? {
+        logEnergy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
+          logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) - Math.log(2 * beta),
+      } : {}),
     });
   }
   return flow;

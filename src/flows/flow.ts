@@ -13,6 +13,16 @@ export interface EvalOptions {
 }
 
 /**
+ * What a flow's velocity receives: the user's EvalOptions plus, from an ensemble driver,
+ * `segments` (S+1 row offsets): the points hold S independent systems, and each particle
+ * interacts only with its own system's particles (a block-diagonal mask in the kernel).
+ */
+export interface VelocityOptions extends EvalOptions {
+  /** Row offsets of independent systems (segments[0] = 0, segments[S] = n), or null for one system. */
+  segments?: Int32Array | null;
+}
+
+/**
  * A velocity field V[mu] on a measure, with its energy where one exists; built by attention(),
  * interaction(), circle(), ... and integrated by simulate(). Weights are the measure's, as stored.
  */
@@ -26,9 +36,11 @@ export interface Flow {
   /** Throws a named error unless mu is a measure this flow can move. */
   check(mu: Measure): void;
   /** out <- `V[mu](x_i)` for the n points x (row-major n x d) carrying weights. */
-  velocity(x: Float64Array, weights: Float64Array, d: number, out: Float64Array, options?: EvalOptions): void;
+  velocity(x: Float64Array, weights: Float64Array, d: number, out: Float64Array, options?: VelocityOptions): void;
   /** The flow's energy, where it has one. */
   energy?(x: Float64Array, weights: Float64Array, d: number, options?: EvalOptions): number;
+  /** log |energy|, finite where the energy overflows; where the flow has one. */
+  logEnergy?(x: Float64Array, weights: Float64Array, d: number, options?: EvalOptions): number;
   /** +1: the energy never decreases along the flow; -1: it never increases. */
   readonly energyDirection?: 1 | -1;
   /**

@@ -5,7 +5,7 @@ import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { oneOf, positiveNumber } from '../validate.js';
-import { quadraticEnergy } from './attention.js';
+import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
 import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
 
 /** Options of {@link interaction}. */
@@ -48,6 +48,9 @@ export function interaction(options: InteractionOptions = {}): Flow {
     },
     energy(x, weights, d, opts: EvalOptions = {}) {
       return -quadraticEnergy(x, weights, d, beta, scratch, opts);
+    },
+    logEnergy(x, weights, d, opts: EvalOptions = {}) {
+      return logQuadraticEnergy(x, weights, d, beta, scratch, opts);
     },
   };
 }

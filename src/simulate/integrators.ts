@@ -1,8 +1,12 @@
-// Explicit integrators over a velocity function f(x, out). Every step ends with the space's
-// retraction; intermediate stages are evaluated where the Butcher tableau puts them.
+// Explicit integrators over a velocity function, with dense output. Every velocity
+// evaluation is a generator that yields one request: a single run answers it at once, an
+// ensemble gathers the requests of all its systems into one kernel call. Every step ends
+// with the space's retraction; stages are evaluated where the Butcher tableau puts them.
 
-/** out <- V(x). */
-export type VelocityFn = (x: Float64Array, out: Float64Array) => void;
+/** A velocity evaluation out <- V(x): one yielded request, answered by the driver. */
+export type Evaluation = Generator<void, void, void>;
+/** out <- V(x), as a generator (see {@link Evaluation}). */
+export type VelocityFn = (x: Float64Array, out: Float64Array) => Evaluation;
 export type IntegratorName = 'euler' | 'heun' | 'rk4' | 'rk45';
 
 /** y <- x + h * sum_s c_s k_s (the tableau's linear combination). */
@@ -18,37 +22,48 @@ function combine(y: Float64Array, x: Float64Array, h: number, ks: Float64Array[]
 /** A fixed-step method: y <- one step of length h from x, given k1 = V(x). */
 export interface FixedStep {
   evaluationsPerStep: number;
-  step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void;
+  step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): Evaluation;
 }
 
 export function fixedStepper(name: 'euler' | 'heun' | 'rk4', len: number): FixedStep {
   const k2 = new Float64Array(len), k3 = new Float64Array(len), k4 = new Float64Array(len);
   const tmp = new Float64Array(len);
   if (name === 'euler') {
-    return { evaluationsPerStep: 1, step: (_f, x, k1, h, y) => combine(y, x, h, [k1], [1]) };
+    // eslint-disable-next-line require-yield
+    return { evaluationsPerStep: 1, *step(_f, x, k1, h, y) { combine(y, x, h, [k1], [1]); } };
   }
   if (name === 'heun') {
     return {
       evaluationsPerStep: 2,
-      step(f, x, k1, h, y) {
+      *step(f, x, k1, h, y) {
         combine(tmp, x, h, [k1], [1]);
-        f(tmp, k2);
+        yield* f(tmp, k2);
         combine(y, x, h, [k1, k2], [0.5, 0.5]);
       },
     };
   }
   return {
     evaluationsPerStep: 4,
-    step(f, x, k1, h, y) {
+    *step(f, x, k1, h, y) {
       combine(tmp, x, h, [k1], [0.5]);
-      f(tmp, k2);
+      yield* f(tmp, k2);
       combine(tmp, x, h, [k2], [0.5]);
-      f(tmp, k3);
+      yield* f(tmp, k3);
       combine(tmp, x, h, [k3], [1]);
-      f(tmp, k4);
+      yield* f(tmp, k4);
       combine(y, x, h, [k1, k2, k3, k4], [1 / 6, 1 / 3, 1 / 3, 1 / 6]);
     },
   };
+}
+
+/**
+ * Cubic Hermite interpolation on [x0, x1] with end slopes k0, k1 over a step of length h:
+ * the dense output of the fixed-step methods (third order, exact for cubics).
+ */
+export function hermite(x0: Float64Array, x1: Float64Array, k0: Float64Array, k1: Float64Array, h: number, theta: number, out: Float64Array): void {
+  const t = theta, t2 = t * t, t3 = t2 * t;
+  const h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + t, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
+  for (let i = 0; i < out.length; i++) out[i] = h00 * x0[i] + h10 * h * k0[i] + h01 * x1[i] + h11 * h * k1[i];
 }
 
 // Dormand–Prince 5(4) (Hairer, Nørsett & Wanner, Solving ODEs I, table 5.2).
@@ -63,6 +78,9 @@ const A = [
 const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84] as const;
 /** b5 - b4: the embedded error estimate's weights (the 7th is -1/40 on k7 = V(y)). */
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40] as const;
+/** Dormand–Prince's continuous extension (Hairer's DOPRI5 dense output, 4th order), on k1..k7. */
+const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072,
+  701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423] as const;
 
 export interface AdaptiveStep {
   /**
@@ -71,29 +89,34 @@ export interface AdaptiveStep {
    * Returns the scaled error norm (accept when <= 1).
    */
   attempt(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array, k7: Float64Array,
-    retract: (y: Float64Array) => void, rtol: number, atol: number): number;
+    retract: (y: Float64Array) => void, rtol: number, atol: number): Generator<void, number, void>;
   /** A plain 5th-order step without error control (for side steps to record times). */
-  step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void;
+  step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): Evaluation;
+  /**
+   * The continuous extension of the last accepted attempt from x to y (length h) at
+   * theta in [0, 1], unretracted; valid until the next attempt.
+   */
+  dense(x: Float64Array, y: Float64Array, k7: Float64Array, h: number, theta: number, out: Float64Array): void;
 }
 
 export function dormandPrince(len: number): AdaptiveStep {
   const ks: Float64Array[] = Array.from({ length: 6 }, () => new Float64Array(len));
   const tmp = new Float64Array(len);
-  function stages(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void {
+  function* stages(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): Evaluation {
     ks[0] = k1;
     for (let s = 1; s < 6; s++) {
       combine(tmp, x, h, ks, A[s], s);
-      f(tmp, ks[s]);
+      yield* f(tmp, ks[s]);
     }
     combine(y, x, h, ks, B5);
   }
   return {
-    attempt(f, x, k1, h, y, k7, retract, rtol, atol) {
-      stages(f, x, k1, h, y);
+    *attempt(f, x, k1, h, y, k7, retract, rtol, atol) {
+      yield* stages(f, x, k1, h, y);
       retract(y);
       // k7 at the retracted point: it is then exactly V(state) for the next step, so a run
       // resumed from a checkpoint (which recomputes V(state)) is bit-identical.
-      f(y, k7);
+      yield* f(y, k7);
       let err = 0;
       for (let i = 0; i < len; i++) {
         let e = E[6] * k7[i];
@@ -104,6 +127,19 @@ export function dormandPrince(len: number): AdaptiveStep {
       return Math.sqrt(err / len);
     },
     step: stages,
+    dense(x, y, k7, h, theta, out) {
+      const k1 = ks[0];
+      const t1 = 1 - theta;
+      for (let i = 0; i < len; i++) {
+        const r2 = y[i] - x[i];
+        const r3 = h * k1[i] - r2;
+        const r4 = r2 - h * k7[i] - r3;
+        let r5 = D[6] * k7[i];
+        for (let s = 0; s < 6; s++) if (D[s] !== 0) r5 += D[s] * ks[s][i];
+        r5 *= h;
+        out[i] = x[i] + theta * (r2 + t1 * (r3 + theta * (r4 + t1 * r5)));
+      }
+    },
   };
 }
 

@@ -10,6 +10,11 @@ import { positiveNumber } from '../validate.js';
 export interface ObserveOptions {
   /** The flow's energy (E_beta for attention); InvalidArgumentError if the flow has none. */
   energy?: boolean;
+  /**
+   * log |E|, finite where E itself overflows (E_beta grows like e^beta / (2 beta)); for attention
+   * and circle with beta > 0 and for interaction (log(-F)). Recorded as 'logEnergy'.
+   */
+  logEnergy?: boolean;
   /** Single-linkage cluster count at distance tol. */
   clusters?: {
     /** Linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
@@ -36,41 +41,53 @@ export interface ObserveOptions {
   custom?: Record<string, (mu: Measure, t: number) => number>;
 }
 
-/** Appends every observable of the state x at time t to `into` (one array per name). */
-export type Observer = (x: Float64Array, t: number, into: Record<string, number[]>) => void;
+/**
+ * Appends every observable of the state x (carrying `weights`: the current particles, fewer than
+ * at the start once particles have collapsed) at time t to `into` (one array per name).
+ */
+export type Observer = (x: Float64Array, weights: Float64Array, t: number, into: Record<string, number[]>) => void;
 
 /** Builds the Observer for `observe`; throws InvalidArgumentError for an unavailable or malformed observable. */
 export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, evalOpts: EvalOptions): { names: string[]; observe: Observer } {
-  const { weights, dim: d, space, size: n } = mu;
-  const parts: Array<[string, (x: Float64Array, t: number) => number]> = [];
+  const { dim: d, space } = mu;
+  const parts: Array<[string, (x: Float64Array, weights: Float64Array, t: number) => number]> = [];
   if (observe.energy) {
     const energy = flow.energy;
     if (energy === undefined) throw new InvalidArgumentError('observe.energy', true, `is not available: this ${flow.name} flow has no energy (attention has one only for Q = K = I and beta != 0)`);
-    parts.push(['energy', (x) => energy(x, weights, d, evalOpts)]);
+    parts.push(['energy', (x, w) => energy(x, w, d, evalOpts)]);
+  }
+  if (observe.logEnergy) {
+    const logEnergy = flow.logEnergy;
+    if (logEnergy === undefined) throw new InvalidArgumentError('observe.logEnergy', true, `is not available: this ${flow.name} flow has no log-energy (attention and circle have one for Q = K = I and beta > 0)`);
+    parts.push(['logEnergy', (x, w) => logEnergy(x, w, d, evalOpts)]);
   }
   if (observe.clusters !== undefined) {
     const tol = positiveNumber('observe.clusters.tol', observe.clusters?.tol);
-    parts.push(['clusters', (x) => clusterCount(x, n, d, space, tol)]);
+    parts.push(['clusters', (x, w) => clusterCount(x, w.length, d, space, tol)]);
   }
-  if (observe.minDistance) parts.push(['minDistance', (x) => minPairwiseDistance(x, n, d, space)]);
+  if (observe.minDistance) parts.push(['minDistance', (x, w) => minPairwiseDistance(x, w.length, d, space)]);
   if (observe.velocityNorm) {
-    const v = new Float64Array(n * d);
-    parts.push(['velocityNorm', (x) => { flow.velocity(x, weights, d, v, evalOpts); return velocityNorm(v, weights, d); }]);
+    let v = new Float64Array(0);
+    parts.push(['velocityNorm', (x, w) => {
+      if (v.length !== w.length * d) v = new Float64Array(w.length * d);
+      flow.velocity(x, w, d, v, evalOpts);
+      return velocityNorm(v, w, d);
+    }]);
   }
-  if (observe.meanInnerProduct) parts.push(['meanInnerProduct', (x) => meanInnerProduct(x, weights, d, space)]);
+  if (observe.meanInnerProduct) parts.push(['meanInnerProduct', (x, w) => meanInnerProduct(x, w, d, space)]);
   if (observe.clusteredFraction !== undefined) {
     const delta = positiveNumber('observe.clusteredFraction.delta', observe.clusteredFraction?.delta);
     if (delta > 2) throw new InvalidArgumentError('observe.clusteredFraction.delta', delta, 'must be in (0, 2]');
-    parts.push(['clusteredFraction', (x) => clusteredFraction(x, weights, d, space, delta)]);
+    parts.push(['clusteredFraction', (x, w) => clusteredFraction(x, w, d, space, delta)]);
   }
   for (const [name, fn] of Object.entries(observe.custom ?? {})) {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`observe.custom.${name}`, fn, 'must be a function (mu, t) => number');
-    parts.push([name, (x, t) => fn(mu.withPoints(Float64Array.from(x)), t)]);
+    parts.push([name, (x, w, t) => fn(currentMeasure(mu, x, w), t)]);
   }
   return {
     names: parts.map(([name]) => name),
-    observe(x, t, into) {
-      for (const [name, fn] of parts) (into[name] ??= []).push(fn(x, t));
+    observe(x, weights, t, into) {
+      for (const [name, fn] of parts) (into[name] ??= []).push(fn(x, weights, t));
     },
   };
 }
@@ -115,4 +132,11 @@ export function clusteredFraction(x: Float64Array, weights: Float64Array, d: num
     }
   }
   return all > 0 ? close / all : 1;
+}
+
+/** The measure of the current particles: mu itself while none have collapsed, else a merged one. */
+export function currentMeasure(mu: Measure, x: Float64Array, weights: Float64Array): Measure {
+  const points = Float64Array.from(x.subarray(0, weights.length * mu.dim));
+  if (weights.length === mu.size) return mu.withPoints(points);
+  return new Measure(points, { dim: mu.dim, weights: Float64Array.from(weights), space: mu.space });
 }

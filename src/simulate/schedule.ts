@@ -50,3 +50,24 @@ export function recordTimes(record: RecordOptions, tEnd: number): number[] {
 export function everySteps(record: RecordOptions): number {
   return record.every === undefined ? 0 : integerAtLeast('record.every', record.every, 1);
 }
+
+/**
+ * Sorted log record times up to logTEnd (included), for the arc-length clock: record.times
+ * (finite), record.logSpaced (from `from`, default min(0.01, tEnd / 100), to exp(logTEnd)).
+ */
+export function recordLogTimes(record: RecordOptions, logTEnd: number): number[] {
+  const logs: number[] = [];
+  if (record.times !== undefined) {
+    for (const t of recordTimes({ times: record.times }, Infinity)) if (Number.isFinite(t)) logs.push(Math.log(t));
+  }
+  if (record.logSpaced !== undefined) {
+    const spec = typeof record.logSpaced === 'number' ? { count: record.logSpaced } : record.logSpaced;
+    const count = integerAtLeast('record.logSpaced', spec.count, 2);
+    const logFrom = Math.log(positiveNumber('record.logSpaced.from', spec.from ?? Math.min(0.01, Math.exp(logTEnd) / 100)));
+    if (logFrom < logTEnd) for (let i = 0; i < count; i++) logs.push(logFrom + ((logTEnd - logFrom) * i) / (count - 1));
+  }
+  const kept = logs.filter((l) => l < logTEnd - 1e-12 * Math.max(1, Math.abs(logTEnd)));
+  kept.push(logTEnd);
+  kept.sort((a, b) => a - b);
+  return kept.filter((l, i) => i === 0 || l > kept[i - 1]);
+}

@@ -2,17 +2,35 @@
 // step statistics, and the integrator state that lets a run continue bit-identically.
 import { InvalidArgumentError } from '../errors.js';
 import { Measure, type Space } from '../measure.js';
+import type { Collapse } from './collapse.js';
 
 /**
- * Why a run ended: it reached tEnd, a stopWhen rule fired ('oneCluster', 'velocityBelow'),
- * options.signal was aborted, or this call's maxSteps ran out.
+ * Why a run ended: it reached tEnd, a stopWhen rule fired ('oneCluster', 'velocityBelow',
+ * 'custom'), a terminal event fired ('event'), the arc-length clock met a stationary state
+ * ('stationary'), options.signal was aborted, or this call's maxSteps ran out.
  */
-export type StopReason = 'tEnd' | 'oneCluster' | 'velocityBelow' | 'aborted' | 'maxSteps';
+export type StopReason = 'tEnd' | 'oneCluster' | 'velocityBelow' | 'custom' | 'event' | 'stationary' | 'aborted' | 'maxSteps';
+
+/** The crossings of one event, in order. */
+export interface EventRecord {
+  /** Crossing times (Infinity beyond the double range; see logTimes). */
+  times: number[];
+  /** Natural log of each crossing time. */
+  logTimes: number[];
+  /** The measure at each crossing (from the dense output). */
+  measures: Measure[];
+}
 
 /** The integrator's state after its last natural step: what a resumed run starts from. */
 export interface Checkpoint {
-  /** Time reached by the last natural step. */
+  /** Time reached by the last natural step (the arc length s under the arc-length clock). */
   t: number;
+  /** 'time' or 'arclength' (absent in checkpoints saved before clocks existed: 'time'). */
+  clock?: 'time' | 'arclength';
+  /** u = log(1 + t) under the arc-length clock. */
+  u?: number;
+  /** Under collapse: the current particle of every original particle. */
+  particleMap?: number[];
   /** Natural steps taken since t = 0. */
   steps: number;
   /** rk45's next step size (the fixed step otherwise). */
@@ -54,13 +72,20 @@ export interface StepStats {
 export interface TrajectoryData {
   flow: { name: string; params: Record<string, unknown> };
   times: number[];
+  logTimes?: number[];
   observables: Record<string, number[]>;
   snapshots: Measure[];
   final: Measure;
   finalTime: number;
+  finalLogTime?: number;
   stopReason: StopReason;
   stats: StepStats;
   checkpoint: Checkpoint;
+  sizes?: number[];
+  collapses?: Collapse[];
+  collapseMaps?: Int32Array[];
+  originalWeights?: Float64Array;
+  events?: Record<string, EventRecord>;
 }
 
 /**
@@ -68,8 +93,22 @@ export interface TrajectoryData {
  * optional snapshots, the final measure, step statistics and a checkpoint to resume from.
  */
 export class Trajectory {
-  /** Recorded times (t = 0 first). */
+  /** Recorded times (t = 0 first); Infinity where a time lies beyond the double range (see logTimes). */
   readonly times: Float64Array;
+  /** Natural log of every recorded time (arc-length clock only; -Infinity for t = 0). */
+  readonly logTimes?: Float64Array;
+  /** Particle count at every recorded time (with collapse only). */
+  readonly sizes?: Int32Array;
+  /** Every merge, in order (empty without collapse). */
+  readonly collapses: readonly Collapse[];
+  /** The original-to-current particle map right after each merge (aligned with collapses' distinct sizes). */
+  readonly collapseMaps: readonly Int32Array[];
+  /** The weights of the original particles (before any collapse). */
+  readonly originalWeights: Float64Array;
+  /** Event crossings by event name. */
+  readonly events: Readonly<Record<string, EventRecord>>;
+  /** Natural log of finalTime. */
+  readonly finalLogTime: number;
   /** E(mu_t) at the recorded times, when observed. */
   readonly energy?: Float64Array;
   /** Number of clusters at the recorded times, when observed. */
@@ -104,6 +143,13 @@ export class Trajectory {
 
   constructor(data: TrajectoryData) {
     this.times = Float64Array.from(data.times);
+    if (data.logTimes) this.logTimes = Float64Array.from(data.logTimes);
+    if (data.sizes) this.sizes = Int32Array.from(data.sizes);
+    this.collapses = data.collapses ?? [];
+    this.collapseMaps = data.collapseMaps ?? [];
+    this.originalWeights = data.originalWeights ?? data.final.weights;
+    this.events = data.events ?? {};
+    this.finalLogTime = data.finalLogTime ?? Math.log(data.finalTime);
     const obs: Record<string, Float64Array> = {};
     for (const [k, v] of Object.entries(data.observables)) obs[k] = Float64Array.from(v);
     this.observables = obs;
@@ -121,16 +167,48 @@ export class Trajectory {
     this.checkpoint = data.checkpoint;
   }
 
+  /**
+   * The original-to-current particle map in force at record k (identity before any collapse):
+   * particle i of the original measure is particle map[i] of snapshots[k].
+   */
+  particleMap(k: number = this.times.length - 1): Int32Array {
+    if (!Number.isInteger(k) || k < 0 || k >= this.times.length) throw new InvalidArgumentError('k', k, `must be a record index in [0, ${this.times.length})`);
+    const size = this.sizes ? this.sizes[k] : this.originalWeights.length;
+    const sizeAfter = [...new Set(this.collapses.map((c) => c.size))];
+    const at = sizeAfter.indexOf(size);
+    return at < 0 ? Int32Array.from({ length: this.originalWeights.length }, (_, i) => i) : this.collapseMaps[at].slice();
+  }
+
+  /** Snapshot k expanded back to the original n particles (each at its merged particle, with its original weight). */
+  expand(k: number): Measure {
+    const snap = this.snapshots[k];
+    if (snap === undefined) throw new InvalidArgumentError('k', k, `must index a snapshot (record with { snapshots: true }; ${this.snapshots.length} recorded)`);
+    const map = this.particleMap(k);
+    const d = snap.dim;
+    const pts = new Float64Array(map.length * d);
+    for (let i = 0; i < map.length; i++) pts.set(snap.points.subarray(map[i] * d, map[i] * d + d), i * d);
+    return new Measure(pts, { dim: d, space: snap.space, weights: this.originalWeights });
+  }
+
   /** A JSON-safe object (format 'meanfield-trajectory@1'); the checkpoint points are bit-exact. */
   toJSON(): Record<string, unknown> {
     return {
       format: 'meanfield-trajectory@1',
       flow: this.flow,
-      times: Array.from(this.times),
+      times: Array.from(this.times, jsonNumber),
+      ...(this.logTimes ? { logTimes: Array.from(this.logTimes, jsonNumber) } : {}),
+      ...(this.sizes ? { sizes: Array.from(this.sizes) } : {}),
+      collapses: this.collapses.map((c) => ({ ...c, t: jsonNumber(c.t), logT: jsonNumber(c.logT) })),
+      collapseMaps: this.collapseMaps.map((m) => Array.from(m)),
+      originalWeights: Array.from(this.originalWeights),
+      events: Object.fromEntries(Object.entries(this.events).map(([k, v]) => [k, {
+        times: v.times.map(jsonNumber), logTimes: v.logTimes.map(jsonNumber), measures: v.measures.map((m) => m.toJSON()),
+      }])),
+      finalLogTime: jsonNumber(this.finalLogTime),
       observables: Object.fromEntries(Object.entries(this.observables).map(([k, v]) => [k, Array.from(v)])),
       snapshots: this.snapshots.map((s) => s.toJSON()),
       final: this.final.toJSON(),
-      finalTime: this.finalTime,
+      finalTime: jsonNumber(this.finalTime),
       stopReason: this.stopReason,
       stats: this.stats,
       checkpoint: this.checkpoint,
@@ -146,18 +224,33 @@ export class Trajectory {
     if (j === null || typeof j !== 'object' || j.format !== 'meanfield-trajectory@1') {
       throw new InvalidArgumentError('json', j?.format ?? j, "must be a trajectory saved by Trajectory.toJSON() (format 'meanfield-trajectory@1')");
     }
+    const num = (v: unknown) => (typeof v === 'string' ? Number(v) : v as number);
     return new Trajectory({
       flow: j.flow,
-      times: j.times,
+      times: (j.times as unknown[]).map(num),
+      logTimes: j.logTimes ? (j.logTimes as unknown[]).map(num) : undefined,
+      sizes: j.sizes,
+      collapses: (j.collapses ?? []).map((c: Collapse) => ({ ...c, t: num(c.t), logT: num(c.logT) })),
+      collapseMaps: (j.collapseMaps ?? []).map((m: number[]) => Int32Array.from(m)),
+      originalWeights: j.originalWeights ? Float64Array.from(j.originalWeights) : undefined,
+      events: Object.fromEntries(Object.entries((j.events ?? {}) as Record<string, any>).map(([k, v]) => [k, {
+        times: v.times.map(num), logTimes: v.logTimes.map(num), measures: v.measures.map((m: unknown) => Measure.fromJSON(m as never)),
+      }])),
+      finalLogTime: j.finalLogTime === undefined ? undefined : num(j.finalLogTime),
       observables: j.observables,
       snapshots: (j.snapshots as unknown[]).map((s) => Measure.fromJSON(s as never)),
       final: Measure.fromJSON(j.final),
-      finalTime: j.finalTime,
+      finalTime: num(j.finalTime),
       stopReason: j.stopReason,
       stats: j.stats,
       checkpoint: j.checkpoint,
     });
   }
+}
+
+/** Non-finite numbers as strings ('Infinity', '-Infinity'), which JSON cannot hold. */
+function jsonNumber(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
 }
 
 /** The bytes of a Float64Array as base64 (exact to the bit). */

@@ -1,0 +1,50 @@
+// Cluster collapse: particles closer than tol become one particle carrying their summed
+// weight, at their weighted mean (retracted onto the space). A Measure is weighted, so the
+// merged system is the same mean-field dynamics started from the merged measure; the stiff
+// intra-cluster mode is gone and the step controller can lengthen steps through slow phases.
+import { clusterCenters, clusterLabels } from '../analysis/clusters.js';
+import type { Space } from '../measure.js';
+
+/** One merge: the original particles that became one current particle, and when. */
+export interface Collapse {
+  /** Time of the merge (Infinity when it lies beyond the double range; see logT). */
+  t: number;
+  /** Natural log of the merge time. */
+  logT: number;
+  /** Indices of the original particles (0..n0-1) that now form the merged particle. */
+  particles: number[];
+  /** Index of the merged particle among the current ones, right after the merge. */
+  into: number;
+  /** Particle count right after the merge. */
+  size: number;
+}
+
+/** The merged system when some particles lie within tol of each other, else null. */
+export function collapseParticles(x: Float64Array, weights: Float64Array, d: number, space: Space, tol: number):
+  { points: Float64Array; weights: Float64Array; labels: Int32Array } | null {
+  const n = weights.length;
+  const labels = clusterLabels(x, n, d, space, tol);
+  let count = 0;
+  for (let i = 0; i < n; i++) count = Math.max(count, labels[i] + 1);
+  if (count === n) return null;
+  const { centers, masses } = clusterCenters(x.subarray(0, n * d), weights, d, space, labels);
+  return { points: centers, weights: masses, labels };
+}
+
+/**
+ * Applies a merge to the original-to-current map and lists the merges it made: every group
+ * of current particles sharing a label becomes one particle.
+ */
+export function recordMerge(map: Int32Array, labels: Int32Array, t: number, logT: number, size: number): Collapse[] {
+  const groupSize = new Int32Array(size);
+  for (let i = 0; i < labels.length; i++) groupSize[labels[i]]++;
+  for (let i = 0; i < map.length; i++) map[i] = labels[map[i]];
+  const out: Collapse[] = [];
+  for (let l = 0; l < size; l++) {
+    if (groupSize[l] < 2) continue;
+    const particles: number[] = [];
+    for (let i = 0; i < map.length; i++) if (map[i] === l) particles.push(i);
+    out.push({ t, logT, particles, into: l, size });
+  }
+  return out;
+}

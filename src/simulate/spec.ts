@@ -1,0 +1,231 @@
+// The options of simulate() and simulateMany(), checked once and turned into a RunSpec.
+import { InvalidArgumentError } from '../errors.js';
+import type { EvalOptions, Flow } from '../flows/flow.js';
+import type { Measure } from '../measure.js';
+import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from '../validate.js';
+import type { IntegratorName } from './integrators.js';
+import type { ObserveOptions } from './observe.js';
+import { everySteps, recordLogTimes, recordTimes, type RecordOptions } from './schedule.js';
+
+/** What {@link SimulateOptions.onProgress} receives. */
+export interface ProgressInfo {
+  /** Current time: the end of the last natural step (Infinity past the double range; see logT). */
+  t: number;
+  /** Natural log of t. */
+  logT: number;
+  /** The run's end time. */
+  tEnd: number;
+  /** t / tEnd (under the arc-length clock: log(1 + t) / log(1 + tEnd)). */
+  fraction: number;
+  /** Natural steps accepted so far (counting those before a resume). */
+  steps: number;
+  /** Current step size (rk45's next proposed step; the fixed dt otherwise), in arc length under that clock. */
+  stepSize: number;
+  /** Wall-clock milliseconds since this simulate() call started. */
+  elapsedMs: number;
+  /** Latest recorded cluster count, when observed. */
+  clusters?: number;
+  /** Current particle count (smaller than at the start once particles have collapsed). */
+  particles: number;
+  /** Latest recorded value of every observable, with the time it was recorded at. */
+  latest: Record<string, number>;
+  /** Time of the latest record. */
+  latestTime: number;
+}
+
+/** Early-stopping rules, checked on the initial state and after every natural step. */
+export interface StopWhen {
+  /** Stop once the particles form one cluster (tol defaults to observe.clusters.tol, else 1e-3). */
+  oneCluster?: boolean | {
+    /** Single-linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
+    tol: number;
+  };
+  /** Stop once ‖V[mu]‖_{L²(mu)} falls below this (time clock only). */
+  velocityBelow?: number;
+  /** Stop once this returns true (it must return a boolean); stopReason 'custom'. */
+  custom?: (mu: Measure, t: number) => boolean;
+}
+
+/** An event: a scalar g(mu, t) whose zero crossings are located on the integrator's dense output. */
+export interface EventSpec {
+  /** The event function; it must return a finite number. */
+  fn: (mu: Measure, t: number) => number;
+  /** 1: only crossings from g < 0 to g >= 0; -1: only from g > 0 to g <= 0; 0 (default): both. */
+  direction?: 1 | -1 | 0;
+  /** End the run at the first crossing (stopReason 'event'). Default false. */
+  terminal?: boolean;
+}
+
+/** Options of {@link simulate}; `backend` and `precision` apply to every velocity and energy evaluation. */
+export interface SimulateOptions extends EvalOptions {
+  /** End time (>= 0, in the flow's time units); required unless logTEnd is given. A resumed run continues up to it. */
+  tEnd?: number;
+  /** Natural log of the end time, for runs beyond the double range (arc-length clock only). */
+  logTEnd?: number;
+  /** Default 'rk45'. */
+  integrator?: IntegratorName;
+  /** Fixed step (euler, heun, rk4; required), or rk45's first step; in arc length under the arc-length clock. */
+  dt?: number;
+  /** rk45 relative tolerance (> 0). Default 1e-6. */
+  rtol?: number;
+  /** rk45 absolute tolerance (> 0). Default 1e-9. */
+  atol?: number;
+  /** rk45's largest step. Default Infinity. */
+  maxStep?: number;
+  /** Natural steps allowed in this call. Default Infinity. */
+  maxSteps?: number;
+  /**
+   * 'time' (default) integrates dx/dt = V. 'arclength' integrates dx/ds = V / ‖V‖_{L²(mu)} and
+   * u = log(1 + t) beside it (du/ds = e^{-u} / ‖V‖), so slow phases cost few steps and times
+   * beyond 1e308 stay representable as Trajectory.logTimes. Records and events are located on
+   * the dense output. A stationary state (V = 0) holds to tEnd: the remaining records repeat it
+   * and the run ends with stopReason 'stationary'.
+   */
+  clock?: 'time' | 'arclength';
+  /**
+   * Merge particles closer than tol (single linkage, in the space's intrinsic distance) into one
+   * particle with their summed weight at their weighted mean, after every natural step. For
+   * attention (not causal), circle and interaction flows without noise.
+   */
+  collapse?: {
+    /** Merge distance > 0 (radians on the sphere and circle). */
+    tol: number;
+  };
+  /** Default { logSpaced: 100 }. */
+  record?: RecordOptions;
+  /** Observables to record at every record time. Default: none (times only). */
+  observe?: ObserveOptions;
+  /** Events by name, located on the dense output to about rtol; returned in Trajectory.events. */
+  events?: Record<string, EventSpec>;
+  /** Early-stopping rules. Default: none (run to tEnd or maxSteps). */
+  stopWhen?: StopWhen;
+  /** Called at most every progressInterval ms during the run, and once at its end. */
+  onProgress?: (info: ProgressInfo) => void;
+  /** Milliseconds between onProgress calls. Default 250. */
+  progressInterval?: number;
+  /** Checked before every natural step; once aborted the run returns with stopReason 'aborted' (no throw). */
+  signal?: AbortSignal;
+}
+
+/** The checked options of one run. */
+export interface RunSpec {
+  clock: 'time' | 'arclength';
+  integrator: IntegratorName;
+  dt: number | undefined;
+  rtol: number;
+  atol: number;
+  maxStep: number;
+  maxSteps: number;
+  evalOpts: EvalOptions;
+  noise: { temperature: number; seed: number } | null;
+  observe: ObserveOptions;
+  record: RecordOptions;
+  /** Record times in (0, tEnd] (time clock). */
+  recordTimes: number[];
+  /** Record times as (t, log t, u = log(1 + t)), tEnd last (arc-length clock). */
+  recordTargets: Array<{ t: number; logT: number; u: number }>;
+  every: number;
+  tEnd: number;
+  /** log(1 + tEnd): where the arc-length clock ends. */
+  uEnd: number;
+  events: Array<{ name: string; fn: EventSpec['fn']; direction: 1 | -1 | 0; terminal: boolean }>;
+  stop: { clusterTol: number | null; velocityBelow: number | null; custom: ((mu: Measure, t: number) => boolean) | null };
+  collapseTol: number | null;
+  onProgress: ((info: ProgressInfo) => void) | null;
+  progressInterval: number;
+  signal: AbortSignal | null;
+}
+
+/** log t from u = log(1 + t), accurate for tiny and for huge t. */
+export function logTimeOf(u: number): number {
+  return u > 36 ? u + Math.log1p(-Math.exp(-u)) : Math.log(Math.expm1(u));
+}
+
+/** u = log(1 + t) from log t. */
+export function uOfLogTime(logT: number): number {
+  return logT > 36 ? logT + Math.log1p(Math.exp(-logT)) : Math.log1p(Math.exp(logT));
+}
+
+/** Checks every option of simulate() against the flow; throws InvalidArgumentError. */
+export function runSpec(flow: Flow, options: SimulateOptions): RunSpec {
+  if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function') {
+    throw new InvalidArgumentError('flow', flow, 'must be a flow built by attention(), circle(), interaction(), twoLayer(), ...');
+  }
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be an options object with tEnd');
+  const o = options;
+  const clock = oneOf('clock', o.clock ?? 'time', ['time', 'arclength'] as const);
+  const arc = clock === 'arclength';
+  if (o.logTEnd !== undefined && !arc) throw new InvalidArgumentError('logTEnd', o.logTEnd, "needs clock: 'arclength' (use tEnd with the time clock)");
+  if (o.logTEnd !== undefined && o.tEnd !== undefined) throw new InvalidArgumentError('logTEnd', o.logTEnd, 'must not be given together with tEnd');
+  const logTEnd = o.logTEnd === undefined ? null : finiteNumber('logTEnd', o.logTEnd);
+  const tEnd = logTEnd !== null ? Math.exp(logTEnd) : nonNegativeNumber('tEnd', o.tEnd);
+  const integrator = oneOf('integrator', o.integrator ?? 'rk45', ['euler', 'heun', 'rk4', 'rk45'] as const);
+  const adaptive = integrator === 'rk45';
+  const rtol = positiveNumber('rtol', o.rtol ?? 1e-6);
+  const atol = positiveNumber('atol', o.atol ?? 1e-9);
+  const maxStep = o.maxStep === undefined ? Infinity : positiveNumber('maxStep', o.maxStep);
+  const maxSteps = o.maxSteps === undefined ? Infinity : integerAtLeast('maxSteps', o.maxSteps, 0);
+  if (o.dt !== undefined) positiveNumber('dt', o.dt);
+  if (!adaptive && o.dt === undefined) throw new InvalidArgumentError('dt', undefined, `is required for the fixed-step integrator '${integrator}'`);
+  const noise = flow.noise !== undefined && flow.noise.temperature > 0 ? flow.noise : null;
+  if (noise !== null && integrator !== 'euler') {
+    throw new InvalidArgumentError('integrator', integrator, `must be 'euler' (Euler–Maruyama) for the ${flow.name} flow with temperature ${noise.temperature} > 0`);
+  }
+  if (noise !== null && arc) throw new InvalidArgumentError('clock', clock, `must be 'time' for the ${flow.name} flow with temperature ${noise.temperature} > 0 (Brownian motion has no arc length)`);
+
+  const collapseTol = o.collapse === undefined ? null : positiveNumber('collapse.tol', (o.collapse as { tol?: unknown } | null)?.tol);
+  if (collapseTol !== null) {
+    if (!['attention', 'circle', 'interaction'].includes(flow.name)) {
+      throw new InvalidArgumentError('collapse', `the ${flow.name} flow`, 'is supported for the attention, circle and interaction flows only (their particles interact only through the weighted measure)');
+    }
+    if (flow.params.mask === 'causal') throw new InvalidArgumentError('collapse', 'a causal mask', 'is not supported: merging particles changes who sees whom under a causal mask');
+    if (noise !== null) throw new InvalidArgumentError('collapse', `temperature ${noise.temperature}`, 'is not supported with Langevin noise (merged particles would receive one noise instead of several)');
+  }
+
+  const events: RunSpec['events'] = [];
+  if (o.events !== undefined) {
+    if (o.events === null || typeof o.events !== 'object') throw new InvalidArgumentError('events', o.events, 'must be an object { name: { fn, direction, terminal } }');
+    if (noise !== null) throw new InvalidArgumentError('events', Object.keys(o.events).join(', '), 'are not supported with Langevin noise (no dense output between noisy steps)');
+    for (const [name, e] of Object.entries(o.events)) {
+      if (e === null || typeof e !== 'object' || typeof e.fn !== 'function') throw new InvalidArgumentError(`events.${name}`, e, 'must be { fn: (mu, t) => number, direction?, terminal? }');
+      const direction = e.direction ?? 0;
+      if (direction !== 1 && direction !== -1 && direction !== 0) throw new InvalidArgumentError(`events.${name}.direction`, direction, 'must be 1, -1 or 0');
+      const terminal = e.terminal ?? false;
+      if (typeof terminal !== 'boolean') throw new InvalidArgumentError(`events.${name}.terminal`, terminal, 'must be a boolean');
+      events.push({ name, fn: e.fn, direction, terminal });
+    }
+  }
+
+  const stopWhen = o.stopWhen ?? {};
+  const custom = stopWhen.custom ?? null;
+  if (custom !== null && typeof custom !== 'function') throw new InvalidArgumentError('stopWhen.custom', custom, 'must be a function (mu, t) => boolean');
+  const velocityBelow = stopWhen.velocityBelow === undefined ? null : positiveNumber('stopWhen.velocityBelow', stopWhen.velocityBelow);
+  if (velocityBelow !== null && arc) throw new InvalidArgumentError('stopWhen.velocityBelow', velocityBelow, "needs the time clock (under clock 'arclength' use events or stopWhen.custom)");
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('onProgress', o.onProgress, 'must be a function');
+
+  const record = o.record ?? { logSpaced: 100 };
+  return {
+    clock, integrator, dt: o.dt, rtol, atol, maxStep, maxSteps,
+    evalOpts: { backend: o.backend, precision: o.precision },
+    noise, observe: o.observe ?? {}, record,
+    recordTimes: arc ? [] : recordTimes(record, tEnd),
+    recordTargets: !arc ? [] : logTEnd === null
+      ? recordTimes(record, tEnd).map((t) => ({ t, logT: Math.log(t), u: Math.log1p(t) }))
+      : recordLogTimes(record, logTEnd).map((logT) => ({ t: Math.exp(logT), logT, u: uOfLogTime(logT) })),
+    every: everySteps(record),
+    tEnd, uEnd: uOfLogTime(logTEnd ?? Math.log(tEnd)),
+    events,
+    stop: { clusterTol: stopClusterTol(o), velocityBelow, custom },
+    collapseTol,
+    onProgress: o.onProgress ?? null,
+    progressInterval: o.progressInterval ?? 250,
+    signal: o.signal ?? null,
+  };
+}
+
+function stopClusterTol(o: SimulateOptions): number | null {
+  const rule = o.stopWhen?.oneCluster;
+  if (rule === undefined || rule === false) return null;
+  if (rule === true) return o.observe?.clusters?.tol ?? 1e-3;
+  return positiveNumber('stopWhen.oneCluster.tol', rule.tol);
+}

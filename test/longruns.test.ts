@@ -1,0 +1,183 @@
+// Long runs: cluster collapse, the arc-length clock, events located on the dense output.
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters,
+} from '../src/index.js';
+
+beforeAll(async () => { await init(); });
+
+/** Two-particle merge time on the circle: ∫_tol^{D0} (e^{β(1−cos D)} + 1) / (2 sin D) dD, Gauss–Legendre on log D. */
+function mergeTimeQuadrature(beta: number, d0: number, tol: number): number {
+  // 20-point Gauss–Legendre on each of 400 panels of log D (the integrand is smooth there).
+  const nodes = [-0.9931285991850949, -0.9639719272779138, -0.9122344282513259, -0.8391169718222188, -0.7463319064601508,
+    -0.636053680726515, -0.5108670019508271, -0.37370608871541955, -0.2277858511416451, -0.07652652113349734];
+  const wts = [0.017614007139152118, 0.04060142980038694, 0.06267204833410907, 0.08327674157670475, 0.10193011981724044,
+    0.11819453196151842, 0.13168863844917664, 0.14209610931838204, 0.14917298647260374, 0.15275338713072584];
+  const a = Math.log(tol), b = Math.log(d0), panels = 400, w = (b - a) / panels;
+  const g = (L: number) => { const D = Math.exp(L); return ((Math.exp(beta * (1 - Math.cos(D))) + 1) / (2 * Math.sin(D))) * D; };
+  let s = 0;
+  for (let p = 0; p < panels; p++) {
+    const mid = a + (p + 0.5) * w;
+    for (let k = 0; k < 10; k++) s += wts[k] * (g(mid + 0.5 * w * nodes[k]) + g(mid - 0.5 * w * nodes[k]));
+  }
+  return 0.5 * w * s;
+}
+
+const pair = () => new Measure(Float64Array.from([0, Math.PI / 2]), { dim: 1, space: 'circle' });
+
+describe('cluster collapse', () => {
+  for (const beta of [9, 16]) {
+    it(`two particles at beta = ${beta} merge at the quadrature's time, then the run reaches tEnd in few steps`, () => {
+      const tol = 1e-6;
+      const expected = mergeTimeQuadrature(beta, Math.PI / 2, tol);
+      const run = simulate(circle({ beta }), pair(), { tEnd: 2 * expected, rtol: 1e-10, atol: 1e-13, collapse: { tol }, record: { logSpaced: 20 } });
+      expect(run.collapses).toHaveLength(1);
+      expect(run.collapses[0].particles).toEqual([0, 1]);
+      expect(Math.abs(run.collapses[0].t - expected) / expected).toBeLessThan(1e-4);
+      expect(run.final.size).toBe(1);
+      expect(run.final.weights[0]).toBeCloseTo(1, 15);
+      expect(run.stopReason).toBe('tEnd');
+      expect(run.sizes![0]).toBe(2);
+      expect(run.sizes![run.sizes!.length - 1]).toBe(1);
+      expect(run.steps).toBeLessThan(1000);
+    });
+  }
+
+  it('circle n = 64, beta = 4: merge times (events on the cluster count) and energies match the uncollapsed run', () => {
+    const mu = Measure.uniformCircle(64, { seed: 3 });
+    const tol = 1e-2;
+    const events = Object.fromEntries([8, 4, 2, 1].map((k) => [`below${k + 1}`, {
+      fn: (m: Measure) => clusters(m, { tol }).count - (k + 0.5), direction: -1 as const,
+    }]));
+    const opts = { tEnd: 1e4, rtol: 1e-10, atol: 1e-13, record: { logSpaced: { count: 120, from: 0.1 } }, observe: { energy: true, clusters: { tol } }, events };
+    const plain = simulate(circle({ beta: 4 }), mu, opts);
+    const merged = simulate(circle({ beta: 4 }), mu, { ...opts, collapse: { tol: 1e-7 } });
+    expect(merged.collapses.length).toBeGreaterThan(0);
+    let compared = 0;
+    for (const name of Object.keys(events)) {
+      const a = plain.events[name].times, b = merged.events[name].times;
+      expect(b.length).toBe(a.length);
+      for (let i = 0; i < a.length; i++) { expect(Math.abs(b[i] - a[i]) / a[i]).toBeLessThan(1e-3); compared++; }
+    }
+    expect(compared).toBeGreaterThan(1);
+    // The same energy at every record: continuous across merges (a merge at distance tol moves it by O(beta tol^2)).
+    for (let k = 0; k < plain.times.length; k++) {
+      expect(Math.abs(merged.energy![k] - plain.energy![k]) / plain.energy![k]).toBeLessThan(1e-9);
+    }
+    expect(Array.from(merged.clusterCounts!)).toEqual(Array.from(plain.clusterCounts!));
+    expect(plateaus(merged).merges.map((m) => m.to)).toEqual(plateaus(plain).merges.map((m) => m.to));
+  });
+
+  it('the energy is continuous across every merge and never decreases (attention on S^2, interaction on S^2)', () => {
+    for (const [flow, dir] of [[attention({ beta: 5 }), 1], [interaction({ beta: 2, space: 'sphere' }), -1]] as const) {
+      const mu = Measure.uniformSphere(40, 3, { seed: 5 });
+      const run = simulate(flow, mu, { tEnd: 200, collapse: { tol: 1e-5 }, record: { every: 1 }, observe: { energy: true } });
+      expect(run.collapses.length).toBeGreaterThan(0);
+      const e = run.energy!;
+      for (let k = 1; k < e.length; k++) expect(dir * (e[k] - e[k - 1])).toBeGreaterThan(-1e-9 * Math.abs(e[k]));
+    }
+  });
+
+  it('snapshots expand back to the original particles; the expanded measure has the original weights', () => {
+    const mu = Measure.uniformCircle(12, { seed: 1 });
+    const run = simulate(circle({ beta: 3 }), mu, { tEnd: 50, collapse: { tol: 1e-4 }, record: { logSpaced: 10, snapshots: true } });
+    const k = run.times.length - 1;
+    expect(run.sizes![k]).toBeLessThan(12);
+    const full = run.expand(k);
+    expect(full.size).toBe(12);
+    expect(Array.from(full.weights)).toEqual(Array.from(mu.weights));
+    const map = run.particleMap(k);
+    for (let i = 0; i < 12; i++) expect(full.points[i]).toBe(run.snapshots[k].points[map[i]]);
+    expect(Array.from(run.expand(0).points)).toEqual(Array.from(mu.points));
+  });
+
+  it('refuses bad input with named errors', () => {
+    const mu = Measure.uniformSphere(8, 3, { seed: 1 });
+    expect(() => simulate(attention({ beta: 1 }), mu, { tEnd: 1, collapse: { tol: 0 } })).toThrow(InvalidArgumentError);
+    expect(() => simulate(attention({ beta: 1 }), mu, { tEnd: 1, collapse: { tol: -1 } })).toThrow(/collapse.tol must be a finite number > 0/);
+    expect(() => simulate(attention({ beta: 1, mask: 'causal' }), mu, { tEnd: 1, collapse: { tol: 1e-3 } })).toThrow(/causal/);
+  });
+});
+
+describe('arc-length clock', () => {
+  it('equals the real-time trajectory, reparametrised', () => {
+    const mu = Measure.uniformSphere(16, 3, { seed: 7 });
+    const opts = { tEnd: 30, rtol: 1e-10, atol: 1e-13, record: { times: [0.5, 2, 5, 10, 20] }, observe: { energy: true } };
+    const real = simulate(attention({ beta: 2 }), mu, opts);
+    const arc = simulate(attention({ beta: 2 }), mu, { ...opts, clock: 'arclength', record: { ...opts.record, snapshots: true } });
+    const realSnaps = simulate(attention({ beta: 2 }), mu, { ...opts, record: { ...opts.record, snapshots: true } });
+    expect(Array.from(arc.times)).toEqual(Array.from(real.times));
+    for (let k = 1; k < arc.times.length; k++) {
+      expect(arc.logTimes![k]).toBeCloseTo(Math.log(arc.times[k]), 12);
+      const a = arc.snapshots[k].points, b = realSnaps.snapshots[k].points;
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-6);
+      expect(Math.abs(arc.energy![k] - real.energy![k]) / real.energy![k]).toBeLessThan(1e-8);
+    }
+  });
+
+  it('keeps log t past the double range: two particles at beta = 800 merge near t = e^{~790}', () => {
+    const run = simulate(circle({ beta: 800 }), pair(), { logTEnd: 900, clock: 'arclength', collapse: { tol: 1e-6 }, rtol: 1e-9, atol: 1e-12, record: { logSpaced: 30 } });
+    expect(run.collapses).toHaveLength(1);
+    expect(run.collapses[0].t).toBe(Infinity);
+    expect(Number.isFinite(run.collapses[0].logT)).toBe(true);
+    // dD/dt ≈ -2 sin D e^{-β(1-cos D)}: leaving D0 = π/2 takes about e^{β} / (2 β): log ≈ β - log(2β).
+    expect(Math.abs(run.collapses[0].logT - (800 - Math.log(1600)))).toBeLessThan(2);
+    expect(run.stopReason).toBe('stationary');
+    expect(run.finalLogTime).toBeCloseTo(900, 9);
+  });
+});
+
+describe('events', () => {
+  it('a crossing time matches the closed form to 1e-8 (beta = 0: tan(D/2) = tan(D0/2) e^{-t})', () => {
+    const d0 = Math.PI / 2;
+    const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
+    for (const d1 of [1, 0.3, 1e-3]) {
+      const run = simulate(circle({ beta: 0 }), pair(), {
+        tEnd: 20, rtol: 1e-11, atol: 1e-14, events: { reach: { fn: (m) => gap(m) - d1, direction: -1 } },
+      });
+      const exact = Math.log(Math.tan(d0 / 2) / Math.tan(d1 / 2));
+      expect(run.events.reach.times).toHaveLength(1);
+      expect(Math.abs(run.events.reach.times[0] - exact) / exact).toBeLessThan(1e-8);
+    }
+  });
+
+  it('terminal events end the run at the crossing; fixed-step methods locate on Hermite output', () => {
+    const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
+    const exact = Math.log(Math.tan(Math.PI / 4) / Math.tan(0.25));
+    const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } });
+    expect(run.stopReason).toBe('event');
+    expect(Math.abs(run.finalTime - exact)).toBeLessThan(1e-6);
+    expect(Math.abs(gap(run.final) - 0.5)).toBeLessThan(1e-6);
+  });
+
+  it('stopWhen.custom ends the run; direction filters crossings', () => {
+    const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, stopWhen: { custom: (m) => Math.abs(m.points[1] - m.points[0]) < 0.1 } });
+    expect(run.stopReason).toBe('custom');
+    const up = simulate(circle({ beta: 0 }), pair(), { tEnd: 5, events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 1, direction: 1 } } });
+    expect(up.events.e.times).toHaveLength(0);
+  });
+
+  it('an event function returning a non-finite value is a named error that keeps the run', () => {
+    let calls = 0;
+    try {
+      simulate(circle({ beta: 1 }), pair(), { tEnd: 5, record: { every: 1 }, events: { bad: { fn: () => (++calls > 5 ? NaN : 1) } } });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(SimulationError);
+      expect((e as Error).message).toMatch(/events.bad must return a finite number, got NaN/);
+    }
+    expect(() => simulate(circle({ beta: 1 }), pair(), { tEnd: 5, events: { bad: { fn: 3 as never } } })).toThrow(InvalidArgumentError);
+    expect(() => simulate(circle({ beta: 1 }), pair(), { tEnd: 5, events: { e: { fn: () => 1, direction: 2 as never } } })).toThrow(/direction/);
+  });
+});
+
+describe('order parameters', () => {
+  it('meanInnerProduct and clusteredFraction reach 1 when the tokens cluster', () => {
+    const mu = Measure.uniformSphere(16, 3, { seed: 2 });
+    const run = simulate(attention({ beta: 1 }), mu, { tEnd: 40, observe: { meanInnerProduct: true, clusteredFraction: { delta: 1e-3 } } });
+    const rho = run.observables.meanInnerProduct, frac = run.observables.clusteredFraction;
+    expect(rho[rho.length - 1]).toBeGreaterThan(0.999);
+    expect(frac[frac.length - 1]).toBe(1);
+    expect(frac[0]).toBe(0);
+  });
+});
