@@ -1,7 +1,7 @@
 // The flat ABI: pointers into this module's memory, sizes and scalars. Nothing here knows
 // about measures or flows. The host lays its arrays out from heapBase() upward and grows
 // memory itself; the stub runtime never allocates.
-import { packKeys, reduce, paddedKeys, workBytes, TILE } from './kernels/softmax';
+import { packKeys, reduce, paddedKeys, keySlots, workBytes, TILE } from './kernels/softmax';
 import { expF64x2, expF32x4 } from './simd/exp';
 import { paddedNeurons, packNeurons, forward, backward, backwardWorkBytes } from './kernels/twolayer';
 
@@ -18,24 +18,28 @@ export function paddedKeysF32(m: i32): i32 { return paddedKeys<f32>(m); }
 export function workBytesF64(k: i32): i32 { return workBytes<f64>(k); }
 export function workBytesF32(k: i32): i32 { return workBytes<f32>(k); }
 
-export function packKeysF64(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize): void {
-  packKeys<f64>(y, m, d, h, v, k, soa);
+/** Padded key slots of a call (S = 0: no segments; else S segments with i32 offsets at seg). */
+export function keySlotsF64(m: i32, seg: usize, S: i32): i32 { return keySlots<f64>(m, seg, S); }
+export function keySlotsF32(m: i32, seg: usize, S: i32): i32 { return keySlots<f32>(m, seg, S); }
+
+export function packKeysF64(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize): void {
+  packKeys<f64>(y, m, d, h, v, k, soa, seg, S, poff);
 }
-export function packKeysF32(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize): void {
-  packKeys<f32>(y, m, d, h, v, k, soa);
+export function packKeysF32(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize): void {
+  packKeys<f32>(y, m, d, h, v, k, soa, seg, S, poff);
 }
 
 export function reduceF64(
   x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
-  lse: usize, mean: usize, work: usize,
+  lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
 ): void {
-  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work);
+  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work, seg, S, poff);
 }
 export function reduceF32(
   x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
-  lse: usize, mean: usize, work: usize,
+  lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
 ): void {
-  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work);
+  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work, seg, S, poff);
 }
 
 /** out[i] = exp(x[i]) through the kernel's vector exp; n must be a multiple of 2 (the host pads). */

@@ -8,6 +8,11 @@
 // streams over the keys in tiles of TILE: scores into a small tile buffer while tracking
 // the tile max, one rescale of the running sums if the max grew, exp in place, then the
 // weighted value sums. Only O(TILE) scratch per query: no n x m matrix, ever.
+//
+// Segments (a block-diagonal mask: many independent systems in one call) pack each system's
+// keys from its own lane-aligned offset in the SoA, so a row of system s streams exactly the
+// vectors, tiles and summation order it would stream in a call on system s alone: the results
+// are bit-identical to separate calls.
 import {
   lanes, vsplat, vload, vloadSplat, vadd, vsub, vmul, vmax, vexp, hsum, hmax, maskTail,
 } from '../simd/vec';
@@ -25,35 +30,65 @@ export function paddedKeys<T>(m: i32): i32 {
   return roundUp(m, lanes<T>());
 }
 
-/**
- * Packs row-major keys y (m x d), log-weights h (m, or 0 for none) and values
- * v (m x k, or k = 0) into soa: d columns of mPad, then h, then k value columns.
- */
-export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize): void {
+/** Keys [j0, j1) of row-major y, h, v into the SoA columns (stride col bytes) from slot p, zero-padding to a lane multiple. */
+@inline function packBlock<T>(y: usize, j0: i32, j1: i32, d: i32, h: usize, v: usize, k: i32, soa: usize, col: usize, p: i32): void {
   const size = <usize>sizeof<T>();
-  const mPad = paddedKeys<T>(m);
-  const col = <usize>mPad * size;
-  memory.fill(soa, 0, col * <usize>(d + 1 + k));
-  for (let j = 0; j < m; j++) {
-    const row = y + <usize>(j * d) * size;
-    const dst = soa + <usize>j * size;
-    for (let c = 0; c < d; c++) store<T>(dst + <usize>c * col, load<T>(row + <usize>c * size));
+  const cnt = j1 - j0;
+  const pad = paddedKeys<T>(cnt) - cnt;
+  const base = soa + <usize>p * size;
+  const tail = <usize>cnt * size;
+  for (let c = 0; c < d; c++) {
+    const dst = base + <usize>c * col;
+    let src = y + <usize>(j0 * d + c) * size;
+    for (let j = 0; j < cnt; j++) { store<T>(dst + <usize>j * size, load<T>(src)); src += <usize>d * size; }
+    if (pad != 0) memory.fill(dst + tail, 0, <usize>pad * size);
   }
-  const hcol = soa + <usize>d * col;
-  if (h != 0) memory.copy(hcol, h, <usize>m * size);
-  const vcol = hcol + col;
-  const rows = k != 0 ? m : 0;
-  for (let j = 0; j < rows; j++) {
-    const row = v + <usize>(j * k) * size;
-    const dst = vcol + <usize>j * size;
-    for (let c = 0; c < k; c++) store<T>(dst + <usize>c * col, load<T>(row + <usize>c * size));
+  const hdst = base + <usize>d * col;
+  if (h != 0) memory.copy(hdst, h + <usize>j0 * size, tail);
+  else memory.fill(hdst, 0, tail);
+  if (pad != 0) memory.fill(hdst + tail, 0, <usize>pad * size);
+  for (let c = 0; c < k; c++) {
+    const dst = hdst + <usize>(c + 1) * col;
+    let src = v + <usize>(j0 * k + c) * size;
+    for (let j = 0; j < cnt; j++) { store<T>(dst + <usize>j * size, load<T>(src)); src += <usize>k * size; }
+    if (pad != 0) memory.fill(dst + tail, 0, <usize>pad * size);
   }
 }
 
-/** beta * s + h for one chunk of keys starting at byte offset off, for D = d <= 4 (D constant after inlining) or D = 0 (any d). */
+/**
+ * Padded key slots of a call: paddedKeys(m) without segments (S = 0), else the sum over the
+ * S segments (offsets seg, i32 x (S + 1)) of their padded lengths.
+ */
+export function keySlots<T>(m: i32, seg: usize, S: i32): i32 {
+  if (S == 0) return paddedKeys<T>(m);
+  let p = 0;
+  for (let s = 0; s < S; s++) p += paddedKeys<T>(load<i32>(seg + <usize>(s + 1) * 4) - load<i32>(seg + <usize>s * 4));
+  return p;
+}
+
+/**
+ * Packs row-major keys y (m x d), log-weights h (m, or 0 for none) and values v (m x k, or k = 0)
+ * into soa: d columns of keySlots, then h, then k value columns. With segments (S > 0), segment
+ * s starts at slot poff[s] (written here, i32 x (S + 1), poff[S] = keySlots), a lane multiple.
+ */
+export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize): void {
+  const slots = keySlots<T>(m, seg, S);
+  const col = <usize>slots * <usize>sizeof<T>();
+  if (S == 0) { packBlock<T>(y, 0, m, d, h, v, k, soa, col, 0); return; }
+  let p = 0;
+  for (let s = 0; s < S; s++) {
+    const a = load<i32>(seg + <usize>s * 4), b = load<i32>(seg + <usize>(s + 1) * 4);
+    store<i32>(poff + <usize>s * 4, p);
+    packBlock<T>(y, a, b, d, h, v, k, soa, col, p);
+    p += paddedKeys<T>(b - a);
+  }
+  store<i32>(poff + <usize>S * 4, p);
+}
+
+/** beta * s + h for one chunk of keys at byte offset off, for D = d <= 8 (D constant after inlining) or D = 0 (any d). */
 @inline function chunkScore<T>(
   xi: usize, soa: usize, col: usize, off: usize, d: i32, D: i32, sqdist: bool, betav: v128, hcol: usize,
-  x0: v128, x1: v128, x2: v128, x3: v128,
+  x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128,
 ): v128 {
   let s: v128;
   if (D == 0) {
@@ -70,6 +105,21 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
     if (D > 1) { t = vsub<T>(x1, vload<T>(soa + col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
     if (D > 2) { t = vsub<T>(x2, vload<T>(soa + 2 * col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
     if (D > 3) { t = vsub<T>(x3, vload<T>(soa + 3 * col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
+    if (D > 4) { t = vsub<T>(x4, vload<T>(soa + 4 * col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
+    if (D > 5) { t = vsub<T>(x5, vload<T>(soa + 5 * col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
+    if (D > 6) { t = vsub<T>(x6, vload<T>(soa + 6 * col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
+    if (D > 7) { t = vsub<T>(x7, vload<T>(soa + 7 * col + off)); s = vadd<T>(s, vmul<T>(t, t)); }
+  } else if (D > 4) {
+    // Two partial sums: a shorter dependency chain for the wider dimensions.
+    s = vmul<T>(x0, vload<T>(soa + off));
+    let u = vmul<T>(x1, vload<T>(soa + col + off));
+    s = vadd<T>(s, vmul<T>(x2, vload<T>(soa + 2 * col + off)));
+    u = vadd<T>(u, vmul<T>(x3, vload<T>(soa + 3 * col + off)));
+    s = vadd<T>(s, vmul<T>(x4, vload<T>(soa + 4 * col + off)));
+    if (D > 5) u = vadd<T>(u, vmul<T>(x5, vload<T>(soa + 5 * col + off)));
+    if (D > 6) s = vadd<T>(s, vmul<T>(x6, vload<T>(soa + 6 * col + off)));
+    if (D > 7) u = vadd<T>(u, vmul<T>(x7, vload<T>(soa + 7 * col + off)));
+    s = vadd<T>(s, u);
   } else {
     s = vmul<T>(x0, vload<T>(soa + off));
     if (D > 1) s = vadd<T>(s, vmul<T>(x1, vload<T>(soa + col + off)));
@@ -89,22 +139,27 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
   const L = lanes<T>();
   const size = <usize>sizeof<T>();
   let x0 = vsplat<T>(0), x1 = vsplat<T>(0), x2 = vsplat<T>(0), x3 = vsplat<T>(0);
+  let x4 = vsplat<T>(0), x5 = vsplat<T>(0), x6 = vsplat<T>(0), x7 = vsplat<T>(0);
   if (D > 0) x0 = vloadSplat<T>(xi);
   if (D > 1) x1 = vloadSplat<T>(xi + size);
   if (D > 2) x2 = vloadSplat<T>(xi + 2 * size);
   if (D > 3) x3 = vloadSplat<T>(xi + 3 * size);
+  if (D > 4) x4 = vloadSplat<T>(xi + 4 * size);
+  if (D > 5) x5 = vloadSplat<T>(xi + 5 * size);
+  if (D > 6) x6 = vloadSplat<T>(xi + 6 * size);
+  if (D > 7) x7 = vloadSplat<T>(xi + 7 * size);
   let vm = vsplat<T>(-Infinity);
   const full = tn / L * L;
   let off = <usize>j0 * size;
   let b = buf;
   for (let j = 0; j < full; j += L) {
-    const s = chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3);
+    const s = chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7);
     vm = vmax<T>(vm, s);
     v128.store(b, s);
     off += 16; b += 16;
   }
   if (full < tn) {
-    const s = maskTail<T>(chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3), tn - full);
+    const s = maskTail<T>(chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7), tn - full);
     vm = vmax<T>(vm, s);
     v128.store(b, s);
   }
@@ -133,10 +188,28 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
   return hsum<T>(vadd<T>(s0, s1));
 }
 
-/** acc[c0 .. c0+D) += sum_j w_j v_c[j0 + j] for D in 1..4 (a constant after inlining). */
+/** q[0..4) += the lane sums of a0..a3, in f64 (the f32 lanes summed pairwise in f32 first). */
+@inline function addSums4<T>(q: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
+  if (sizeof<T>() == 8) {
+    const s01 = f64x2.add(f64x2.shuffle(a0, a1, 0, 2), f64x2.shuffle(a0, a1, 1, 3));
+    const s23 = f64x2.add(f64x2.shuffle(a2, a3, 0, 2), f64x2.shuffle(a2, a3, 1, 3));
+    v128.store(q, f64x2.add(v128.load(q), s01));
+    v128.store(q + 16, f64x2.add(v128.load(q + 16), s23));
+  } else {
+    // A 4 x 4 transpose-and-add: lane c of r is sum(a_c).
+    const u0 = f32x4.add(f32x4.shuffle(a0, a1, 0, 1, 4, 5), f32x4.shuffle(a0, a1, 2, 3, 6, 7));
+    const u1 = f32x4.add(f32x4.shuffle(a2, a3, 0, 1, 4, 5), f32x4.shuffle(a2, a3, 2, 3, 6, 7));
+    const r = f32x4.add(f32x4.shuffle(u0, u1, 0, 2, 4, 6), f32x4.shuffle(u0, u1, 1, 3, 5, 7));
+    v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(r)));
+    v128.store(q + 16, f64x2.add(v128.load(q + 16), f64x2.promote_low_f32x4(i32x4.shuffle(r, r, 2, 3, 0, 1))));
+  }
+}
+
+/** acc[c0 .. c0+D) += sum_j w_j v_c[j0 + j] for D in 1..4 or 8 (a constant after inlining). */
 @inline function valueBlock<T>(buf: usize, tnv: i32, vcol: usize, col: usize, off: usize, c0: i32, D: i32, acc: usize): void {
   const L = lanes<T>();
   let a0 = vsplat<T>(0), a1 = vsplat<T>(0), a2 = vsplat<T>(0), a3 = vsplat<T>(0);
+  let a4 = vsplat<T>(0), a5 = vsplat<T>(0), a6 = vsplat<T>(0), a7 = vsplat<T>(0);
   const p0 = vcol + <usize>c0 * col + off;
   let b = buf;
   let o: usize = 0;
@@ -146,43 +219,56 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
     if (D > 1) a1 = vadd<T>(a1, vmul<T>(w, vload<T>(p0 + col + o)));
     if (D > 2) a2 = vadd<T>(a2, vmul<T>(w, vload<T>(p0 + 2 * col + o)));
     if (D > 3) a3 = vadd<T>(a3, vmul<T>(w, vload<T>(p0 + 3 * col + o)));
+    if (D > 4) {
+      a4 = vadd<T>(a4, vmul<T>(w, vload<T>(p0 + 4 * col + o)));
+      a5 = vadd<T>(a5, vmul<T>(w, vload<T>(p0 + 5 * col + o)));
+      a6 = vadd<T>(a6, vmul<T>(w, vload<T>(p0 + 6 * col + o)));
+      a7 = vadd<T>(a7, vmul<T>(w, vload<T>(p0 + 7 * col + o)));
+    }
     b += 16; o += 16;
   }
   const q = acc + <usize>c0 * 8;
-  store<f64>(q, load<f64>(q) + hsum<T>(a0));
-  if (D > 1) store<f64>(q + 8, load<f64>(q + 8) + hsum<T>(a1));
-  if (D > 2) store<f64>(q + 16, load<f64>(q + 16) + hsum<T>(a2));
-  if (D > 3) store<f64>(q + 24, load<f64>(q + 24) + hsum<T>(a3));
-}
-
-@inline function valueTile<T>(buf: usize, tnv: i32, vcol: usize, col: usize, j0: i32, k: i32, acc: usize): void {
-  const off = <usize>j0 * <usize>sizeof<T>();
-  for (let c0 = 0; c0 < k; c0 += 4) {
-    const D = min(4, k - c0);
-    if (D == 4) valueBlock<T>(buf, tnv, vcol, col, off, c0, 4, acc);
-    else if (D == 3) valueBlock<T>(buf, tnv, vcol, col, off, c0, 3, acc);
-    else if (D == 2) valueBlock<T>(buf, tnv, vcol, col, off, c0, 2, acc);
-    else valueBlock<T>(buf, tnv, vcol, col, off, c0, 1, acc);
+  if (D >= 4) {
+    addSums4<T>(q, a0, a1, a2, a3);
+    if (D > 4) addSums4<T>(q + 32, a4, a5, a6, a7);
+  } else {
+    store<f64>(q, load<f64>(q) + hsum<T>(a0));
+    if (D > 1) store<f64>(q + 8, load<f64>(q + 8) + hsum<T>(a1));
+    if (D > 2) store<f64>(q + 16, load<f64>(q + 16) + hsum<T>(a2));
   }
 }
 
-/** The per-query loop for one score shape (D, sqdist constant after inlining). */
+/** Value sums of one tile: blocks of 8 columns, then 4, then the 1-3 left. */
+@inline function valueTile<T>(buf: usize, tnv: i32, vcol: usize, col: usize, j0: i32, k: i32, acc: usize): void {
+  const off = <usize>j0 * <usize>sizeof<T>();
+  let c0 = 0;
+  for (; c0 + 8 <= k; c0 += 8) valueBlock<T>(buf, tnv, vcol, col, off, c0, 8, acc);
+  if (c0 + 4 <= k) { valueBlock<T>(buf, tnv, vcol, col, off, c0, 4, acc); c0 += 4; }
+  const D = k - c0;
+  if (D == 3) valueBlock<T>(buf, tnv, vcol, col, off, c0, 3, acc);
+  else if (D == 2) valueBlock<T>(buf, tnv, vcol, col, off, c0, 2, acc);
+  else if (D == 1) valueBlock<T>(buf, tnv, vcol, col, off, c0, 1, acc);
+}
+
+/**
+ * The per-query loop for one score shape (D, sqdist constant after inlining): rows [i0, i1)
+ * against the mk keys packed from soa (column stride col bytes); row i sees key j < mk, or
+ * only j <= i - rowBase when causal.
+ */
 @inline function reduceRows<T>(
-  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, D: i32, sqdist: bool, beta: f64,
+  x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, D: i32, sqdist: bool, beta: f64,
   causal: bool, lse: usize, mean: usize, work: usize,
 ): void {
   const L = lanes<T>();
   const size = <usize>sizeof<T>();
-  const mPad = paddedKeys<T>(m);
-  const col = <usize>mPad * size;
   const hcol = soa + <usize>d * col;
   const vcol = hcol + col;
   const acc = work;                          // k f64 accumulators
-  const buf = work + <usize>roundUp(k, 2) * 8; // TILE scores / weights
+  const buf = work + <usize>roundUp(k, 4) * 8; // TILE scores / weights
   const betav = vsplat<T>(sqdist ? -beta : beta);
   for (let i = i0; i < i1; i++) {
     const xi = x + <usize>(i * d) * size;
-    const lim = causal ? min(i + 1, m) : m;
+    const lim = causal ? min(i - rowBase + 1, mk) : mk;
     let M = -Infinity;
     let S = 0.0;
     if (k > 0) memory.fill(acc, 0, <usize>k * 8);
@@ -212,35 +298,79 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
   }
 }
 
+/** One block of rows against one block of keys, dispatched to the body specialised for d. */
+function reduceBlock<T>(
+  x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, beta: f64, sq: bool,
+  causal: bool, lse: usize, mean: usize, work: usize,
+): void {
+  if (i0 >= i1) return;
+  if (d == 3) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, false, beta, causal, lse, mean, work);
+  } else if (d == 2) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, false, beta, causal, lse, mean, work);
+  } else if (d == 8) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, false, beta, causal, lse, mean, work);
+  } else if (d == 1) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, false, beta, causal, lse, mean, work);
+  } else if (d == 4) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, false, beta, causal, lse, mean, work);
+  } else if (d == 5) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, false, beta, causal, lse, mean, work);
+  } else if (d == 6) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, false, beta, causal, lse, mean, work);
+  } else if (d == 7) {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, false, beta, causal, lse, mean, work);
+  } else {
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, true, beta, causal, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, false, beta, causal, lse, mean, work);
+  }
+}
+
 /**
  * Rows [i0, i1) of the reduction over keys packed by packKeys. x is row-major n x d in T;
- * lse (n) and mean (n x k) are f64; work holds k f64 plus TILE T.
+ * lse (n) and mean (n x k) are f64; work holds workBytes(k). Without segments (S = 0) every row
+ * sees the m keys; with S segments (seg: i32 offsets, S + 1 of them, n = m; poff: the slots
+ * packKeys wrote) row i of segment s sees the keys of segment s only. [i0, i1) may span or cut
+ * segments anywhere.
  */
 export function reduce<T>(
   x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
-  lse: usize, mean: usize, work: usize,
+  lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
 ): void {
   const sq = score == SCORE_SQDIST;
-  // Specialised bodies for the common small dimensions; one generic body for the rest.
-  if (d == 3) {
-    if (sq) reduceRows<T>(x, i0, i1, soa, m, d, k, 3, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, soa, m, d, k, 3, false, beta, causal, lse, mean, work);
-  } else if (d == 2) {
-    if (sq) reduceRows<T>(x, i0, i1, soa, m, d, k, 2, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, soa, m, d, k, 2, false, beta, causal, lse, mean, work);
-  } else if (d == 1) {
-    if (sq) reduceRows<T>(x, i0, i1, soa, m, d, k, 1, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, soa, m, d, k, 1, false, beta, causal, lse, mean, work);
-  } else if (d == 4) {
-    if (sq) reduceRows<T>(x, i0, i1, soa, m, d, k, 4, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, soa, m, d, k, 4, false, beta, causal, lse, mean, work);
-  } else {
-    if (sq) reduceRows<T>(x, i0, i1, soa, m, d, k, 0, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, soa, m, d, k, 0, false, beta, causal, lse, mean, work);
+  const size = <usize>sizeof<T>();
+  if (S == 0) {
+    reduceBlock<T>(x, i0, i1, 0, soa, m, <usize>paddedKeys<T>(m) * size, d, k, beta, sq, causal, lse, mean, work);
+    return;
+  }
+  if (i0 >= i1) return;
+  const col = <usize>load<i32>(poff + <usize>S * 4) * size;
+  // The last segment starting at or before i0 (so it ends after i0, skipping empty ones).
+  let lo = 0, hi = S;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (load<i32>(seg + <usize>mid * 4) <= i0) lo = mid; else hi = mid;
+  }
+  let i = i0;
+  for (let s = lo; s < S && i < i1; s++) {
+    const a = load<i32>(seg + <usize>s * 4), b = load<i32>(seg + <usize>(s + 1) * 4);
+    if (b <= i) continue;
+    const r1 = min(b, i1);
+    const keys = soa + <usize>load<i32>(poff + <usize>s * 4) * size;
+    reduceBlock<T>(x, i, r1, a, keys, b - a, col, d, k, beta, sq, causal, lse, mean, work);
+    i = r1;
   }
 }
 
 /** Bytes of work space reduce needs for k value columns. */
 export function workBytes<T>(k: i32): i32 {
-  return roundUp(k, 2) * 8 + TILE * <i32>sizeof<T>();
+  return roundUp(k, 4) * 8 + TILE * <i32>sizeof<T>();
 }

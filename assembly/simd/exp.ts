@@ -40,14 +40,18 @@ const F64_MAX_ARG: f64 = 709.0;
   return v128.andnot(f64x2.mul(p, scale), underflow);
 }
 
-// f32: Cephes expf (two-part ln2, degree-7 minimax polynomial), max error about 1 ulp.
+// f32: two-part ln2 and a degree-7 polynomial (Cephes expf's coefficients), max error about 1 ulp.
+// k = round(x log2e) by the magic-number trick, as in f64: t = x log2e + 1.5 * 2^23 holds k in its
+// low mantissa bits, so 2^k is assembled from t's bits without a float-to-int conversion.
 const F32_MIN_ARG: f32 = -87.33;
 const F32_MAX_ARG: f32 = 88.0;
+const F32_ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23
 
 @inline export function expF32x4(x: v128): v128 {
   const underflow = f32x4.lt(x, f32x4.splat(F32_MIN_ARG));
   x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(F32_MIN_ARG)), f32x4.splat(F32_MAX_ARG));
-  const k = f32x4.nearest(f32x4.mul(x, f32x4.splat(<f32>1.44269504088896341)));
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(<f32>1.44269504088896341)), f32x4.splat(F32_ROUND_MAGIC));
+  const k = f32x4.sub(t, f32x4.splat(F32_ROUND_MAGIC));
   let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(<f32>0.693359375)));
   r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(<f32>-2.12194440e-4)));
   // p = 1 + r + r^2 (c0 + c1 r + ... + c5 r^5), the inner polynomial by Estrin's scheme.
@@ -58,6 +62,7 @@ const F32_MAX_ARG: f32 = 88.0;
   const a45 = f32x4.add(f32x4.splat(<f32>1.3981999507e-3), f32x4.mul(r, f32x4.splat(<f32>1.9875691500e-4)));
   const inner = f32x4.add(f32x4.add(a01, f32x4.mul(a23, r2)), f32x4.mul(a45, r4));
   const p = f32x4.add(f32x4.add(f32x4.mul(inner, r2), r), f32x4.splat(<f32>1.0));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  // t's low bits hold k + 2^22; (k + 127) << 23 keeps only k + 127 (in 1..254 after the clamp).
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(p, scale), underflow);
 }

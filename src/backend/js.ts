@@ -2,6 +2,7 @@
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
 // O(m) score buffer: scores and their max, then exp(s - max) sums.
 import { atPrecision } from './precision.js';
+import { segmentCount } from './segments.js';
 import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
 import type { Backend, Precision, ReduceArgs } from './types.js';
 
@@ -20,13 +21,22 @@ export const jsBackend: Backend = {
     const h = atPrecision(args.logWeights, args.precision);
     const v = atPrecision(args.values, args.precision);
     const sqdist = args.score === 'sqdist';
+    const S = segmentCount(args);
+    const seg = args.segments;
     if (scratch.length < m) scratch = new Float64Array(m);
     const s = scratch;
+    // Row i sees keys [j0, lim): its segment's (or all of them), cut after i when causal.
+    let segment = 0, j0 = 0, end = m;
     for (let i = 0; i < n; i++) {
-      const lim = causal ? Math.min(i + 1, m) : m;
+      if (S > 0) {
+        while (seg![segment + 1] <= i) segment++;
+        j0 = seg![segment];
+        end = seg![segment + 1];
+      }
+      const lim = causal ? Math.min(i + 1, end) : end;
       const xi = i * d;
       let max = -Infinity;
-      for (let j = 0; j < lim; j++) {
+      for (let j = j0; j < lim; j++) {
         const yj = j * d;
         let acc = 0;
         if (sqdist) {
@@ -49,7 +59,7 @@ export const jsBackend: Backend = {
       if (mean !== null && v !== null) {
         const out = i * k;
         for (let c = 0; c < k; c++) mean[out + c] = 0;
-        for (let j = 0; j < lim; j++) {
+        for (let j = j0; j < lim; j++) {
           const w = Math.exp(s[j] - max);
           sum += w;
           const vj = j * k;
@@ -57,7 +67,7 @@ export const jsBackend: Backend = {
         }
         for (let c = 0; c < k; c++) mean[out + c] /= sum;
       } else {
-        for (let j = 0; j < lim; j++) sum += Math.exp(s[j] - max);
+        for (let j = j0; j < lim; j++) sum += Math.exp(s[j] - max);
       }
       lse[i] = max + Math.log(sum);
     }

@@ -12,6 +12,7 @@ export type Score = 'dot' | 'sqdist';
  *   lse[i]  = log sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j)
  *   mean[i] = sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j - lse[i]) * v_j
  * with s = <x, y> ('dot') or -|x - y|^2 ('sqdist'), J(i) = {j <= i} when causal, all j otherwise.
+ * With segments, J(i) is further restricted to the keys of row i's segment (a block-diagonal mask).
  * Arrays are row-major; outputs are written in place (no allocation in hot loops).
  */
 export interface ReduceArgs {
@@ -33,6 +34,15 @@ export interface ReduceArgs {
   lse: Float64Array;
   /** Output, n x k, or null when values is null. */
   mean: Float64Array | null;
+  /**
+   * Many independent systems in one call (a block-diagonal mask): S + 1 nondecreasing offsets,
+   * segments[0] = 0 and segments[S] = n, and then m must equal n. Query row i of system s
+   * (segments[s] <= i < segments[s + 1]) sees only the keys j of the same range; with causal,
+   * only segments[s] <= j <= i. Each system's rows are bit-identical to a call on that system
+   * alone (x, y, logWeights, values sliced to its range), for any thread count.
+   * Omitted or null: one system, every row sees every key.
+   */
+  segments?: Int32Array | null;
 }
 
 /** Activation sigma of a two-layer network: relu(z) = max(z, 0), tanh, sigmoid(z) = 1 / (1 + e^-z). */

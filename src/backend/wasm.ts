@@ -3,13 +3,14 @@
 // large calls split their rows (queries, samples or neurons) across the pool's threads.
 import { Arena, type CoreExports } from '../wasm/core.js';
 import { C, OP, type Pool } from '../wasm/pool.js';
+import { pairCount, segmentCount } from './segments.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
 const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
 
 /**
- * Calls below threadCutoff pair-coordinates (rows x keys x (d + k + 1)) stay on the calling
- * thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
+ * Calls below threadCutoff pair-coordinates (query-key pairs x (d + k + 1); with segments the
+ * pairs are the sum over segments of n_s^2) stay on the calling thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
  * d = 3): 2 threads break even near N = 128 (1.1e5: f32 0.82x, f64 1.07x) and win 1.2-1.45x at
  * N = 256 (4.6e5).
  */
@@ -29,42 +30,70 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     else arena.f64(ptr, a.length).set(a);
   }
 
+  /** Writes the first len entries of a into memory at ptr (16-byte aligned) in the chosen precision, through the cached views. */
+  function putPrefix(ptr: number, a: Float64Array, len: number, f32: boolean): void {
+    const src = a.length === len ? a : a.subarray(0, len);
+    if (f32) arena.F32.set(src, ptr >> 2);
+    else arena.F64.set(src, ptr >> 3);
+  }
+
+  /** Copies len f64 from memory at ptr into out from index at. */
+  function takeF64(ptr: number, len: number, out: Float64Array, at: number): void {
+    const F = arena.F64;
+    const p = ptr >> 3;
+    if (len <= 64) for (let i = 0; i < len; i++) out[at + i] = F[p + i];
+    else out.set(F.subarray(p, p + len), at);
+  }
+
   /** A range supplier that yields [i0, i1) once. */
   function once(i0: number, i1: number): () => [number, number] | null {
     let done = false;
     return () => (done ? null : ((done = true), [i0, i1]));
   }
 
-  /** Lays out and packs the keys once, then reduces each row range next() yields (until null) into a.lse / a.mean. */
-  function reduceRows(a: ReduceArgs, next: () => [number, number] | null): void {
+  /**
+   * Lays out and packs the keys once, then reduces each row range next() yields (until null) into
+   * a.lse / a.mean. Inputs that are the same array (self-attention: y = x, values = x) are copied once.
+   */
+  function reduceRows(a: ReduceArgs, S: number, next: () => [number, number] | null): void {
     const f32 = a.precision === 'f32';
     const size = f32 ? 4 : 8;
+    const lanes = 16 / size;
     const k = a.values === null ? 0 : a.k;
+    const { n, m, d } = a;
+    const seg = S === 0 ? null : a.segments!;
+    let slots = 0;
+    if (seg === null) slots = Math.ceil(m / lanes) * lanes;
+    else for (let s = 0; s < S; s++) slots += Math.ceil((seg[s + 1] - seg[s]) / lanes) * lanes;
+    const yIsX = a.y === a.x && m <= n;
+    const vIsY = a.values === a.y && k === d;
     arena.reset();
-    const px = arena.alloc(a.n * a.d * size);
-    const py = arena.alloc(a.m * a.d * size);
-    const ph = a.logWeights === null ? 0 : arena.alloc(a.m * size);
-    const pv = k === 0 ? 0 : arena.alloc(a.m * k * size);
-    const mPad = f32 ? core.paddedKeysF32(a.m) : core.paddedKeysF64(a.m);
-    const psoa = arena.alloc((a.d + 1 + k) * mPad * size);
-    const plse = arena.alloc(a.n * 8);
-    const pmean = k === 0 ? 0 : arena.alloc(a.n * k * 8);
+    const px = arena.alloc(n * d * size);
+    const py = yIsX ? px : arena.alloc(m * d * size);
+    const ph = a.logWeights === null ? 0 : arena.alloc(m * size);
+    const pv = k === 0 ? 0 : vIsY ? py : arena.alloc(m * k * size);
+    const psoa = arena.alloc((d + 1 + k) * slots * size);
+    const plse = arena.alloc(n * 8);
+    const pmean = k === 0 ? 0 : arena.alloc(n * k * 8);
     const pwork = arena.alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
-    // Views only now: every alloc above may have grown (and detached) the buffer.
-    put(px, a.x.subarray(0, a.n * a.d), f32);
-    put(py, a.y.subarray(0, a.m * a.d), f32);
-    if (a.logWeights !== null) put(ph, a.logWeights.subarray(0, a.m), f32);
-    if (k !== 0) put(pv, a.values!.subarray(0, a.m * k), f32);
+    const pseg = S === 0 ? 0 : arena.alloc((S + 1) * 4);
+    const ppoff = S === 0 ? 0 : arena.alloc((S + 1) * 4);
+    // The cached views only now: every alloc above may have grown (and detached) the buffer.
+    putPrefix(px, a.x, n * d, f32);
+    if (!yIsX) putPrefix(py, a.y, m * d, f32);
+    if (a.logWeights !== null) putPrefix(ph, a.logWeights, m, f32);
+    if (k !== 0 && !vIsY) putPrefix(pv, a.values!, m * k, f32);
+    if (seg !== null) arena.I32.set(seg, pseg >> 2);
     const score = a.score === 'sqdist' ? 1 : 0;
     const causal = a.causal ? 1 : 0;
-    if (f32) core.packKeysF32(py, a.m, a.d, ph, pv, k, psoa);
-    else core.packKeysF64(py, a.m, a.d, ph, pv, k, psoa);
+    if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+    else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
     for (let r = next(); r !== null; r = next()) {
       const [i0, i1] = r;
-      if (f32) core.reduceF32(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, causal, plse, pmean, pwork);
-      else core.reduceF64(px, i0, i1, psoa, a.m, a.d, k, a.beta, score, causal, plse, pmean, pwork);
-      a.lse.set(arena.f64(plse + i0 * 8, i1 - i0), i0);
-      if (k !== 0 && a.mean !== null) a.mean.set(arena.f64(pmean + i0 * k * 8, (i1 - i0) * k), i0 * k);
+      if (f32) core.reduceF32(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
+      else core.reduceF64(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
+      takeF64(plse + i0 * 8, i1 - i0, a.lse, i0);
+      if (k !== 0 && a.mean !== null) takeF64(pmean + i0 * k * 8, (i1 - i0) * k, a.mean, i0 * k);
     }
   }
 
@@ -134,9 +163,10 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     },
 
     softmaxReduce(a: ReduceArgs): void {
+      const S = segmentCount(a);
       const k = a.values === null ? 0 : a.k;
-      const pool = poolFor(a.n, a.n * a.m * (a.d + k + 1));
-      if (pool === null) return reduceRows(a, once(0, a.n));
+      const pool = poolFor(a.n, pairCount(a, S) * (a.d + k + 1));
+      if (pool === null) return reduceRows(a, S, once(0, a.n));
       pool.reset();
       const c = pool.ctrl;
       describe(pool, OP.REDUCE, a.n, a.m, a.d, k, a.precision === 'f32');
@@ -149,9 +179,12 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       c[C.MEAN] = k === 0 ? 0 : pool.reserve(a.n * k);
       c[C.SCORE] = a.score === 'sqdist' ? 1 : 0;
       c[C.CAUSAL] = a.causal ? 1 : 0;
+      c[C.NSEG] = S;
+      c[C.SEG] = S === 0 ? 0 : pool.put(a.segments!);
       pool.param[0] = a.beta;
       // This thread computes straight into the caller's arrays, the workers into shared memory.
-      for (const [i0, i1] of pool.run(a.n, 1, (next) => reduceRows(a, next))) {
+      // Row chunks need not align with segments: the kernel finds each row's segment.
+      for (const [i0, i1] of pool.run(a.n, 1, (next) => reduceRows(a, S, next))) {
         a.lse.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
         if (k !== 0 && a.mean !== null) a.mean.set(pool.view(c[C.MEAN] + i0 * k, (i1 - i0) * k), i0 * k);
       }

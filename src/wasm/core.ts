@@ -12,12 +12,16 @@ export interface CoreExports {
   paddedKeysF32(m: number): number;
   workBytesF64(k: number): number;
   workBytesF32(k: number): number;
-  packKeysF64(y: number, m: number, d: number, h: number, v: number, k: number, soa: number): void;
-  packKeysF32(y: number, m: number, d: number, h: number, v: number, k: number, soa: number): void;
+  /** Padded key slots: paddedKeys(m) without segments (S = 0), else the sum of the segments' padded lengths. */
+  keySlotsF64(m: number, seg: number, S: number): number;
+  keySlotsF32(m: number, seg: number, S: number): number;
+  /** seg: S + 1 i32 segment offsets (S = 0: none); poff: S + 1 i32, written: each segment's first key slot. */
+  packKeysF64(y: number, m: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number): void;
+  packKeysF32(y: number, m: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number): void;
   reduceF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
-    score: number, causal: number, lse: number, mean: number, work: number): void;
+    score: number, causal: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number): void;
   reduceF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
-    score: number, causal: number, lse: number, mean: number, work: number): void;
+    score: number, causal: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number): void;
   expArrayF64(x: number, n: number, out: number): void;
   expArrayF32(x: number, n: number, out: number): void;
   paddedNeuronsF64(m: number): number;
@@ -55,16 +59,27 @@ const PAGE = 65536;
 /**
  * A bump layout over the module's memory, reset at every call: each call asks for the
  * bytes it needs from heapBase upward, memory grows only when a call needs more than
- * any call before it, and repeated calls reuse the same space. Views are made after
- * growth, per call, so none is ever stale.
+ * any call before it, and repeated calls reuse the same space. Whole-memory views are
+ * cached and remade only after the memory grew, so they are never stale.
  */
 export class Arena {
   private readonly base: number;
   private top: number;
+  private buffer: ArrayBuffer;
+  private size: number;
+  /** Views of the whole memory (valid until the next alloc that grows it). */
+  F64: Float64Array;
+  F32: Float32Array;
+  I32: Int32Array;
 
   constructor(private readonly core: CoreExports) {
     this.base = align(core.heapBase());
     this.top = this.base;
+    this.buffer = core.memory.buffer;
+    this.size = this.buffer.byteLength;
+    this.F64 = new Float64Array(this.buffer);
+    this.F32 = new Float32Array(this.buffer);
+    this.I32 = new Int32Array(this.buffer);
   }
 
   /** Starts a new layout; previous pointers become invalid. */
@@ -76,6 +91,11 @@ export class Arena {
   alloc(bytes: number): number {
     const ptr = this.top;
     this.top = align(ptr + bytes);
+    if (this.top > this.size) this.grow();
+    return ptr;
+  }
+
+  private grow(): void {
     const need = this.top - this.core.memory.buffer.byteLength;
     if (need > 0) {
       try {
@@ -84,7 +104,11 @@ export class Arena {
         throw new WasmError(`could not grow Wasm memory to ${this.top} bytes: ${(e as Error).message}`);
       }
     }
-    return ptr;
+    this.buffer = this.core.memory.buffer;
+    this.size = this.buffer.byteLength;
+    this.F64 = new Float64Array(this.buffer);
+    this.F32 = new Float32Array(this.buffer);
+    this.I32 = new Int32Array(this.buffer);
   }
 
   f64(ptr: number, length: number): Float64Array {

@@ -7,7 +7,7 @@
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const C = { SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
-  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26 };
+  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26, SEG: 27, NSEG: 28 };
 const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 };
 const port = typeof require === 'function' ? require('worker_threads').parentPort : self;
 const listen = (fn) => port.on ? port.on('message', fn) : port.addEventListener('message', (e) => fn(e.data));
@@ -44,22 +44,29 @@ listen((msg) => {
     top = base;
     if (op === OP.REDUCE) {
       const hasH = ctrl[C.HAS_H] === 1;
+      const S = ctrl[C.NSEG];
+      const seg = S ? Int32Array.from(src(ctrl[C.SEG], S + 1)) : null;
+      const lanes = 16 / size;
+      let slots = 0;
+      if (seg === null) slots = Math.ceil(m / lanes) * lanes;
+      else for (let s = 0; s < S; s++) slots += Math.ceil((seg[s + 1] - seg[s]) / lanes) * lanes;
       const px = alloc(n * d * size), py = alloc(m * d * size);
       const ph = hasH ? alloc(m * size) : 0;
       const pv = k ? alloc(m * k * size) : 0;
-      const mPad = f32 ? core.paddedKeysF32(m) : core.paddedKeysF64(m);
-      const psoa = alloc((d + 1 + k) * mPad * size);
+      const psoa = alloc((d + 1 + k) * slots * size);
       const plse = alloc(n * 8), pmean = k ? alloc(n * k * 8) : 0;
       const pwork = alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
+      const pseg = S ? alloc((S + 1) * 4) : 0, ppoff = S ? alloc((S + 1) * 4) : 0;
       put(px, src(ctrl[C.X], n * d), f32);
       put(py, src(ctrl[C.Y], m * d), f32);
       if (hasH) put(ph, src(ctrl[C.H], m), f32);
       if (k) put(pv, src(ctrl[C.V], m * k), f32);
+      if (S) new Int32Array(core.memory.buffer, pseg, S + 1).set(seg);
       const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
-      if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa); else core.packKeysF64(py, m, d, ph, pv, k, psoa);
+      if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff); else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
       forEachChunk((lo, hi) => {
-        if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork);
-        else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork);
+        if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
+        else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
         src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
         if (k) src(ctrl[C.MEAN] + lo * k, (hi - lo) * k).set(new Float64Array(core.memory.buffer, pmean + lo * k * 8, (hi - lo) * k));
       });
