@@ -92,10 +92,11 @@ export function attention(options: AttentionOptions = {}): Flow {
       const lse = scratch.get('lse', n);
       const backend = backendFor(opts.backend, 'attention');
       const h = logWeightsInto(weights, scratch.get('h', n));
+      const segments = opts.segments ?? null;
       if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
       backend.softmaxReduce({
         x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-        beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out,
+        beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments,
       });
       if (normalization === 'none') {
         for (let i = 0; i < n; i++) {
@@ -130,7 +131,8 @@ export function attention(options: AttentionOptions = {}): Flow {
  * normalisation.
  */
 function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, n: number, d: number, beta: number,
-  h: Float64Array, iterations: number, scratch: Scratch, opts: EvalOptions): void {
+  h: Float64Array, iterations: number, scratch: Scratch, opts: VelocityOptions): void {
+  const segments = opts.segments ?? null;
   const la = scratch.get('la', n);
   la.set(h);
   const u = scratch.get('u', n), hq = scratch.get('hq', n), lse = scratch.get('slse', n);
@@ -138,11 +140,11 @@ function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, 
   for (let it = 0; it < iterations; it++) {
     // Column pass: v_j = -log sum_i a_i e^{beta <q_i, x_j> + u_i}.
     for (let i = 0; i < n; i++) hq[i] = la[i] + u[i];
-    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null });
+    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null, segments });
     for (let j = 0; j < n; j++) h[j] = la[j] - lse[j];
     if (it === iterations - 1) break; // the caller's softmax pass is the last row normalisation
     // Row pass: u_i = -log sum_j a_j e^{beta <q_i, x_j> + v_j}.
-    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null });
+    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null, segments });
     for (let i = 0; i < n; i++) u[i] = -lse[i];
   }
 }

@@ -6,7 +6,7 @@ import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { finiteNumber, oneOf } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy, type Normalization } from './attention.js';
-import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
+import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link circle}. */
 export interface CircleOptions {
@@ -37,14 +37,14 @@ export function circle(options: CircleOptions = {}): Flow {
     check(mu: Measure) {
       requireSpace('circle', mu, 'circle');
     },
-    velocity(theta, weights, _d, out, opts: EvalOptions = {}) {
+    velocity(theta, weights, _d, out, opts: VelocityOptions = {}) {
       const n = weights.length;
       const e = embed(theta, n);
       const lse = scratch.get('lse', n);
       const mean = scratch.get('mean', 2 * n);
       backendFor(opts.backend, 'circle').softmaxReduce({
         x: e, n, y: e, m: n, d: 2, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: e, k: 2,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean,
+        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null,
       });
       for (let i = 0; i < n; i++) {
         const v = -e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1];

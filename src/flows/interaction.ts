@@ -6,7 +6,7 @@ import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { oneOf, positiveNumber } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
-import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow } from './flow.js';
+import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link interaction}. */
 export interface InteractionOptions {
@@ -33,12 +33,12 @@ export function interaction(options: InteractionOptions = {}): Flow {
     check(mu: Measure) {
       requireSpace('interaction', mu, space);
     },
-    velocity(x, weights, d, out, opts: EvalOptions = {}) {
+    velocity(x, weights, d, out, opts: VelocityOptions = {}) {
       const n = weights.length;
       const lse = scratch.get('lse', n);
       backendFor(opts.backend, 'interaction').softmaxReduce({
         x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out,
+        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null,
       });
       for (let i = 0; i < n; i++) {
         const z = 2 * beta * Math.exp(lse[i]);
