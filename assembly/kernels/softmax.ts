@@ -271,7 +271,7 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
     const lim = causal ? min(i - rowBase + 1, mk) : mk;
     let M = -Infinity;
     let S = 0.0;
-    if (k > 0) memory.fill(acc, 0, <usize>k * 8);
+    for (let c = 0; c < k; c += 2) v128.store(acc + <usize>c * 8, f64x2.splat(0)); // (not memory.fill: a call per row)
     for (let j0 = 0; j0 < lim; j0 += TILE) {
       const tn = min(TILE, lim - j0);
       const tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol);

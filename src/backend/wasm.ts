@@ -170,11 +170,13 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       pool.reset();
       const c = pool.ctrl;
       describe(pool, OP.REDUCE, a.n, a.m, a.d, k, a.precision === 'f32');
+      // Inputs that are the same array (self-attention: y = x, values = y) are shared once; the
+      // workers see equal offsets and copy them once too.
       c[C.X] = pool.put(a.x.subarray(0, a.n * a.d));
-      c[C.Y] = pool.put(a.y.subarray(0, a.m * a.d));
+      c[C.Y] = a.y === a.x && a.m <= a.n ? c[C.X] : pool.put(a.y.subarray(0, a.m * a.d));
       c[C.HAS_H] = a.logWeights === null ? 0 : 1;
       c[C.H] = a.logWeights === null ? 0 : pool.put(a.logWeights.subarray(0, a.m));
-      c[C.V] = k === 0 ? 0 : pool.put(a.values!.subarray(0, a.m * k));
+      c[C.V] = k === 0 ? 0 : a.values === a.y && k === a.d ? c[C.Y] : pool.put(a.values!.subarray(0, a.m * k));
       c[C.LSE] = pool.reserve(a.n);
       c[C.MEAN] = k === 0 ? 0 : pool.reserve(a.n * k);
       c[C.SCORE] = a.score === 'sqdist' ? 1 : 0;

@@ -50,17 +50,19 @@ listen((msg) => {
       let slots = 0;
       if (seg === null) slots = Math.ceil(m / lanes) * lanes;
       else for (let s = 0; s < S; s++) slots += Math.ceil((seg[s + 1] - seg[s]) / lanes) * lanes;
-      const px = alloc(n * d * size), py = alloc(m * d * size);
+      // Equal offsets: the same array (y = x, values = y), copied in once.
+      const yIsX = ctrl[C.Y] === ctrl[C.X] && m <= n, vIsY = k && ctrl[C.V] === ctrl[C.Y] && k === d;
+      const px = alloc(n * d * size), py = yIsX ? px : alloc(m * d * size);
       const ph = hasH ? alloc(m * size) : 0;
-      const pv = k ? alloc(m * k * size) : 0;
+      const pv = !k ? 0 : vIsY ? py : alloc(m * k * size);
       const psoa = alloc((d + 1 + k) * slots * size);
       const plse = alloc(n * 8), pmean = k ? alloc(n * k * 8) : 0;
       const pwork = alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
       const pseg = S ? alloc((S + 1) * 4) : 0, ppoff = S ? alloc((S + 1) * 4) : 0;
       put(px, src(ctrl[C.X], n * d), f32);
-      put(py, src(ctrl[C.Y], m * d), f32);
+      if (!yIsX) put(py, src(ctrl[C.Y], m * d), f32);
       if (hasH) put(ph, src(ctrl[C.H], m), f32);
-      if (k) put(pv, src(ctrl[C.V], m * k), f32);
+      if (k && !vIsY) put(pv, src(ctrl[C.V], m * k), f32);
       if (S) new Int32Array(core.memory.buffer, pseg, S + 1).set(seg);
       const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
       if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff); else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
