@@ -46,6 +46,7 @@ describe('simulateMany', () => {
     await init({ threads: 2 });
     const two = simulateMany(attention({ beta: 4, tangentProjection: false }), mus, opts).map(fingerprint);
     expect(two).toEqual(one);
+    for (const b of [0, 77, 255]) expect(two[b]).toBe(fingerprint(simulate(attention({ beta: 4, tangentProjection: false }), mus[b], opts)));
   });
 
   it('refuses bad input with named errors', () => {

@@ -9,13 +9,26 @@ export type Evaluation = Generator<void, void, void>;
 export type VelocityFn = (x: Float64Array, out: Float64Array) => Evaluation;
 export type IntegratorName = 'euler' | 'heun' | 'rk4' | 'rk45';
 
-/** y <- x + h * sum_s c_s k_s (the tableau's linear combination). */
+/**
+ * y <- x + h * sum_s c_s k_s (the tableau's linear combination), skipping zero weights. The
+ * sum starts from 0 and adds terms in stage order; the unrolled cases do exactly that.
+ */
 function combine(y: Float64Array, x: Float64Array, h: number, ks: Float64Array[], cs: readonly number[], count = cs.length): void {
   const len = x.length;
-  for (let i = 0; i < len; i++) {
-    let s = 0;
-    for (let t = 0; t < count; t++) if (cs[t] !== 0) s += cs[t] * ks[t][i];
-    y[i] = x[i] + h * s;
+  const k: Float64Array[] = [], c: number[] = [];
+  for (let t = 0; t < count; t++) if (cs[t] !== 0) { k.push(ks[t]); c.push(cs[t]); }
+  if (k.length === 1) {
+    const [k0] = k, [c0] = c;
+    for (let i = 0; i < len; i++) y[i] = x[i] + h * (0 + c0 * k0[i]);
+  } else if (k.length === 2) {
+    const [k0, k1] = k, [c0, c1] = c;
+    for (let i = 0; i < len; i++) y[i] = x[i] + h * (0 + c0 * k0[i] + c1 * k1[i]);
+  } else {
+    for (let i = 0; i < len; i++) {
+      let s = 0;
+      for (let t = 0; t < k.length; t++) s += c[t] * k[t][i];
+      y[i] = x[i] + h * s;
+    }
   }
 }
 

@@ -30,7 +30,8 @@ export interface Request {
 }
 
 /** The run of one system; yields once per velocity evaluation, returns its Trajectory. */
-export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpec, req: Request): Generator<void, Trajectory, void> {
+export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpec, req: Request,
+  onRecord: ((z: Float64Array, t: number) => void) | null = null): Generator<void, Trajectory, void> {
   const t0Wall = performance.now();
   const resumed = start instanceof Trajectory ? start : null;
   const c0 = resumed?.checkpoint;
@@ -111,6 +112,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     if (arc) logTimes.push(logAt);
     sizes.push(n);
     observer.observe(z, weights, at, observed);
+    onRecord?.(z, at);
     if (spec.record.snapshots) snapshots.push(currentMeasure(mu0, z, weights));
   };
   const t0 = tOf(x, tau);
