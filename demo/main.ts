@@ -87,7 +87,7 @@ $('stop').addEventListener('click', () => {
 $('metastability').addEventListener('click', () => {
   const set = (name: string, value: string) => ((form.elements.namedItem(name) as HTMLInputElement).value = value);
   set('space', 'circle'); set('beta', '9'); set('n', '64'); set('normalization', 'softmax');
-  set('mask', 'none'); set('seed', '2'); set('tEnd', '100000');
+  set('mask', 'none'); set('seed', '2'); set('tEnd', '100000000');
   start();
 });
 

@@ -1,11 +1,12 @@
-// The main job: a metastability run. 64 tokens on the circle under softmax self-attention at
-// beta = 9 form a few clusters quickly, then sit in multi-cluster states for very long times
-// and merge in a staircase. Plateaus are printed as they happen, with progress.
+// The main job: a metastability run to the very end. 64 tokens on the circle under softmax
+// self-attention at beta = 9 form a few clusters quickly, then sit in multi-cluster states for
+// very long times and merge in a staircase. Particles that meet (within 1e-6) collapse into one
+// weighted particle, so the run follows the staircase to the last merge in seconds.
 import { init, Measure, simulate, circle, plateaus } from '../dist/index.js';
 
-const n = 64, beta = 9, tEnd = 1e5, seed = Number(process.env.SEED ?? 2);
+const n = 64, beta = 9, tEnd = 1e12, seed = Number(process.env.SEED ?? 2);
 const info = await init();
-console.log(`meanfield (${info.backend} backend): circle attention, n = ${n}, beta = ${beta}, seed = ${seed}, rk45 to t = ${tEnd}`);
+console.log(`meanfield (${info.backend} backend): circle attention, n = ${n}, beta = ${beta}, seed = ${seed}, rk45 with cluster collapse, to the last merge`);
 console.log('plateaus (cluster count constant at tol 1e-2) as they happen:');
 
 const tty = process.stdout.isTTY;
@@ -23,21 +24,27 @@ function onProgress(p) {
     current.end = p.latestTime;
     current.energy = p.latest.energy;
   }
-  const line = `  t = ${fmt(p.t)} (${(100 * Math.log1p(p.t) / Math.log1p(tEnd)).toFixed(0)}% of log-time), ${p.steps} steps, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+  const line = `  t = ${fmt(p.t)}, ${p.particles} particles, ${p.steps} steps, ${(p.elapsedMs / 1000).toFixed(1)} s`;
   if (tty) process.stdout.write(`\r\x1b[K${line}`);
 }
 
 const mu = Measure.uniformCircle(n, { seed });
 const run = simulate(circle({ beta }), mu, {
-  tEnd, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, progressInterval: 0,
+  tEnd, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, progressInterval: 0, collapse: { tol: 1e-6 },
   record: { logSpaced: { count: 400, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } }, onProgress,
+  stopWhen: { custom: (m) => m.size === 1 }, // every token in one particle: nothing moves any more
 });
 if (tty) process.stdout.write('\r\x1b[K');
-if (current) console.log(`  ${String(current.clusters).padStart(3)} clusters  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}  (run ends)`);
+if (current) console.log(`  ${String(current.clusters).padStart(3)} clusters  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`);
 
 const meta = plateaus(run).plateaus.filter((p) => p.metastable && p.clusters <= 10);
 console.log(`\nmetastable plateaus (spanning at least a doubling of time):`);
 for (const p of meta) {
   console.log(`  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}], energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`);
 }
-console.log(`\n${run.steps} rk45 steps (${run.stats.rejected} rejected, ${run.stats.evaluations} velocity evaluations) in ${(run.stats.wallTimeMs / 1000).toFixed(2)} s`);
+const late = run.collapses.filter((c) => c.size <= 4);
+console.log(`\nlast merges (particles within 1e-6 collapse into one):`);
+for (const c of late) console.log(`  t = ${fmt(c.t)}: ${c.particles.length} tokens now move as one; ${c.size} particle${c.size > 1 ? 's' : ''} left`);
+const last = run.collapses[run.collapses.length - 1];
+console.log(`\nlast merge at t = ${last.t.toExponential(4)}: all ${n} tokens form one cluster (stop: ${run.stopReason})`);
+console.log(`${run.steps} rk45 steps (${run.stats.rejected} rejected, ${run.stats.evaluations} velocity evaluations) in ${(run.stats.wallTimeMs / 1000).toFixed(2)} s`);
