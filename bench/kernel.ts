@@ -86,7 +86,7 @@ export interface BatchRow { variant: string; precision: Precision; threads: numb
 export function callOverheadBench(rows: CallRow[]): void {
   const backend = backendFor('wasm', 'bench');
   // Warm-up: V8 first runs Wasm through its baseline compiler and tiers hot functions up later.
-  const wx = spherePoints(256, 8, 1), wl = new Float64Array(256), wm = new Float64Array(256 * 8);
+  const wx = spherePoints(256, 8, 1), wl = new Float64Array(1024), wm = new Float64Array(256 * 8);
   for (const precision of ['f64', 'f32'] as const) for (const d of [3, 8]) {
     const t0 = Date.now();
     while (Date.now() - t0 < 300) backend.softmaxReduce({ x: wx, n: 256 * 8 / d | 0, y: wx, m: 256 * 8 / d | 0, d, logWeights: null, values: wx, k: d, beta: 4, score: 'dot', causal: false, precision, lse: wl, mean: wm });
