@@ -30,16 +30,16 @@ export function packKeysF32(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
 }
 
 export function reduceF64(
-  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
+  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, mask: i32,
   lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
 ): void {
-  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work, seg, S, poff);
+  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, mask, lse, mean, work, seg, S, poff);
 }
 export function reduceF32(
-  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
+  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, mask: i32,
   lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
 ): void {
-  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, causal, lse, mean, work, seg, S, poff);
+  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, mask, lse, mean, work, seg, S, poff);
 }
 
 /** out[i] = exp(x[i]) through the kernel's vector exp; n must be a multiple of 2 (the host pads). */

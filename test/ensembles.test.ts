@@ -29,7 +29,7 @@ describe('simulateMany', () => {
       // The papers' scheme: unprojected Euler, then renormalisation.
       expectAlone(attention({ beta: 4, tangentProjection: false }), spheres, { tEnd: 3, integrator: 'euler', dt: 0.1, record: { every: 5 }, observe: { meanInnerProduct: true } });
       expectAlone(attention({ beta: 2, V: [[1, 0.2, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]], normalization: 'none' }), spheres, { tEnd: 2, integrator: 'rk4', dt: 0.05 });
-      expectAlone(interaction({ beta: 1, space: 'sphere' }), spheres.slice(0, 3), { tEnd: 3, collapse: { tol: 1e-4 }, clock: 'arclength', record: { logSpaced: 8 } });
+      expectAlone(interaction({ beta: 1, space: 'sphere' }), spheres.slice(0, 4), { tEnd: 3, collapse: { tol: 1e-4 }, clock: 'arclength', record: { logSpaced: 8 } });
       const circles = [12, 5, 30].map((n, b) => Measure.uniformCircle(n, { seed: b + 1 }));
       expectAlone(circle({ beta: 6 }), circles, {
         tEnd: 300, collapse: { tol: 1e-6 }, record: { logSpaced: 20, snapshots: true }, observe: { energy: true },

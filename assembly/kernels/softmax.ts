@@ -20,6 +20,9 @@ import {
 export const SCORE_DOT: i32 = 0;
 export const SCORE_SQDIST: i32 = 1;
 export const TILE: i32 = 512;
+/** Mask bits of reduce's `mask` argument. */
+export const MASK_CAUSAL: i32 = 1;   // row i sees keys j <= i (of its segment)
+export const MASK_NO_SELF: i32 = 2;  // row i never sees key i (of its segment): n = m
 
 @inline function roundUp(n: i32, to: i32): i32 {
   return (n + to - 1) / to * to;
@@ -166,6 +169,13 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
   return hmax<T>(vm);
 }
 
+/** Max over tnv entries of buf (a lane multiple). */
+@inline function tileMax<T>(buf: usize, tnv: i32): f64 {
+  let vm = vsplat<T>(-Infinity);
+  for (let b = buf; b < buf + <usize>tnv * <usize>sizeof<T>(); b += 16) vm = vmax<T>(vm, vload<T>(b));
+  return hmax<T>(vm);
+}
+
 /** buf <- exp(buf - M) over tnv entries (a lane multiple); returns the sum. */
 @inline function expTile<T>(buf: usize, tnv: i32, M: f64): f64 {
   const L = lanes<T>();
@@ -257,8 +267,10 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
  */
 @inline function reduceRows<T>(
   x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, D: i32, sqdist: bool, beta: f64,
-  causal: bool, lse: usize, mean: usize, work: usize,
+  mask: i32, lse: usize, mean: usize, work: usize,
 ): void {
+  const causal = (mask & MASK_CAUSAL) != 0;
+  const noSelf = (mask & MASK_NO_SELF) != 0;
   const L = lanes<T>();
   const size = <usize>sizeof<T>();
   const hcol = soa + <usize>d * col;
@@ -274,7 +286,13 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
     for (let c = 0; c < k; c += 2) v128.store(acc + <usize>c * 8, f64x2.splat(0)); // (not memory.fill: a call per row)
     for (let j0 = 0; j0 < lim; j0 += TILE) {
       const tn = min(TILE, lim - j0);
-      const tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol);
+      let tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol);
+      const self = i - rowBase - j0;
+      if (noSelf && self >= 0 && self < tn) {
+        // The diagonal mask: drop key i, then the tile max over what is left.
+        store<T>(buf + <usize>self * size, <T>(-Infinity));
+        tmax = tileMax<T>(buf, roundUp(tn, L));
+      }
       if (tmax == -Infinity) continue; // every key in the tile has weight zero
       if (tmax > M) {
         // The running max grew: rescale what was summed so far (never more than a few times per row).
@@ -301,36 +319,36 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
 /** One block of rows against one block of keys, dispatched to the body specialised for d. */
 function reduceBlock<T>(
   x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, beta: f64, sq: bool,
-  causal: bool, lse: usize, mean: usize, work: usize,
+  mask: i32, lse: usize, mean: usize, work: usize,
 ): void {
   if (i0 >= i1) return;
   if (d == 3) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, false, beta, mask, lse, mean, work);
   } else if (d == 2) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, false, beta, mask, lse, mean, work);
   } else if (d == 8) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, false, beta, mask, lse, mean, work);
   } else if (d == 1) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, false, beta, mask, lse, mean, work);
   } else if (d == 4) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, false, beta, mask, lse, mean, work);
   } else if (d == 5) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, false, beta, mask, lse, mean, work);
   } else if (d == 6) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, false, beta, mask, lse, mean, work);
   } else if (d == 7) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, false, beta, mask, lse, mean, work);
   } else {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, true, beta, causal, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, false, beta, causal, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, true, beta, mask, lse, mean, work);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, false, beta, mask, lse, mean, work);
   }
 }
 
@@ -342,13 +360,13 @@ function reduceBlock<T>(
  * segments anywhere.
  */
 export function reduce<T>(
-  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, causal: bool,
+  x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, mask: i32,
   lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
 ): void {
   const sq = score == SCORE_SQDIST;
   const size = <usize>sizeof<T>();
   if (S == 0) {
-    reduceBlock<T>(x, i0, i1, 0, soa, m, <usize>paddedKeys<T>(m) * size, d, k, beta, sq, causal, lse, mean, work);
+    reduceBlock<T>(x, i0, i1, 0, soa, m, <usize>paddedKeys<T>(m) * size, d, k, beta, sq, mask, lse, mean, work);
     return;
   }
   if (i0 >= i1) return;
@@ -365,7 +383,7 @@ export function reduce<T>(
     if (b <= i) continue;
     const r1 = min(b, i1);
     const keys = soa + <usize>load<i32>(poff + <usize>s * 4) * size;
-    reduceBlock<T>(x, i, r1, a, keys, b - a, col, d, k, beta, sq, causal, lse, mean, work);
+    reduceBlock<T>(x, i, r1, a, keys, b - a, col, d, k, beta, sq, mask, lse, mean, work);
     i = r1;
   }
 }

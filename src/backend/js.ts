@@ -2,7 +2,7 @@
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
 // O(m) score buffer: scores and their max, then exp(s - max) sums.
 import { atPrecision } from './precision.js';
-import { segmentCount } from './segments.js';
+import { maskSelf, segmentCount } from './segments.js';
 import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
 import type { Backend, Precision, ReduceArgs } from './types.js';
 
@@ -16,6 +16,7 @@ export const jsBackend: Backend = {
 
   softmaxReduce(args: ReduceArgs): void {
     const { n, m, d, k, beta, causal, lse, mean } = args;
+    const noSelf = maskSelf(args);
     const x = atPrecision(args.x, args.precision)!;
     const y = atPrecision(args.y, args.precision)!;
     const h = atPrecision(args.logWeights, args.precision);
@@ -37,6 +38,7 @@ export const jsBackend: Backend = {
       const xi = i * d;
       let max = -Infinity;
       for (let j = j0; j < lim; j++) {
+        if (noSelf && j === i) { s[j] = -Infinity; continue; }
         const yj = j * d;
         let acc = 0;
         if (sqdist) {

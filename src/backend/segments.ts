@@ -31,3 +31,15 @@ export function pairCount(a: ReduceArgs, S: number): number {
   for (let s = 0; s < S; s++) { const len = seg[s + 1] - seg[s]; p += len * len; }
   return p;
 }
+
+/** Whether the call drops each row's own key (the diagonal mask); throws unless n === m then. */
+export function maskSelf(a: ReduceArgs): boolean {
+  if (a.excludeSelf !== true) return false;
+  if (a.n !== a.m) throw new InvalidArgumentError('excludeSelf', true, `needs as many keys as queries (m = ${a.m}, n = ${a.n})`);
+  return true;
+}
+
+/** The kernel's mask bits: 1 causal, 2 no self. */
+export function maskBits(a: ReduceArgs): number {
+  return (a.causal ? 1 : 0) | (maskSelf(a) ? 2 : 0);
+}

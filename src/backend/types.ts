@@ -43,6 +43,12 @@ export interface ReduceArgs {
    * Omitted or null: one system, every row sees every key.
    */
   segments?: Int32Array | null;
+  /**
+   * The diagonal mask: row i never sees key i (of its segment); needs m = n. Flows whose own
+   * term vanishes (a tangent-projected x_i, sin 0 on the circle) sum the others alone, so an
+   * interaction e^{-β(1 - cos D)} far below the self weight is not lost to rounding.
+   */
+  excludeSelf?: boolean;
 }
 
 /** Activation sigma of a two-layer network: relu(z) = max(z, 0), tanh, sigmoid(z) = 1 / (1 + e^-z). */

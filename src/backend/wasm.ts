@@ -3,7 +3,7 @@
 // large calls split their rows (queries, samples or neurons) across the pool's threads.
 import { Arena, type CoreExports } from '../wasm/core.js';
 import { C, OP, type Pool } from '../wasm/pool.js';
-import { pairCount, segmentCount } from './segments.js';
+import { maskBits, pairCount, segmentCount } from './segments.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
 const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
@@ -85,7 +85,7 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     if (k !== 0 && !vIsY) putPrefix(pv, a.values!, m * k, f32);
     if (seg !== null) arena.I32.set(seg, pseg >> 2);
     const score = a.score === 'sqdist' ? 1 : 0;
-    const causal = a.causal ? 1 : 0;
+    const causal = maskBits(a);
     if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
     else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
     for (let r = next(); r !== null; r = next()) {
@@ -180,7 +180,7 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       c[C.LSE] = pool.reserve(a.n);
       c[C.MEAN] = k === 0 ? 0 : pool.reserve(a.n * k);
       c[C.SCORE] = a.score === 'sqdist' ? 1 : 0;
-      c[C.CAUSAL] = a.causal ? 1 : 0;
+      c[C.CAUSAL] = maskBits(a);
       c[C.NSEG] = S;
       c[C.SEG] = S === 0 ? 0 : pool.put(a.segments!);
       pool.param[0] = a.beta;

@@ -9,7 +9,7 @@ import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
 import { finiteNumber, integerAtLeast, oneOf } from '../validate.js';
 import {
-  applyMatrix, logWeightsInto, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
+  applyMatrix, logWeightsInto, othersFactor, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
 } from './flow.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
@@ -67,6 +67,8 @@ export function attention(options: AttentionOptions = {}): Flow {
   // <Q x, K y> = <(K^T Q) x, y>: transform the queries once per evaluation.
   const A = Q === null && K === null ? null : transposeTimes(K, Q);
   const scratch = new Scratch();
+  // Where the own term vanishes (V = I, tangent-projected on the sphere), sum the others alone.
+  const othersOnly = V === null && space === 'sphere' && tangentProjection && normalization !== 'sinkhorn';
 
   const flow: Flow = {
     name: 'attention',
@@ -96,9 +98,17 @@ export function attention(options: AttentionOptions = {}): Flow {
       if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
       backend.softmaxReduce({
         x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-        beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments,
+        beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments, excludeSelf: othersOnly,
       });
-      if (normalization === 'none') {
+      if (othersOnly) {
+        // The own term V x_i = x_i projects to zero: scale the others' mean by their share of Z_i.
+        for (let i = 0; i < n; i++) {
+          let self = 0;
+          for (let c = 0; c < d; c++) self += queries[i * d + c] * x[i * d + c];
+          const f = othersFactor(lse[i], beta * self + h[i], normalization === 'softmax');
+          for (let c = 0; c < d; c++) out[i * d + c] = f === 0 ? 0 : out[i * d + c] * f;
+        }
+      } else if (normalization === 'none') {
         for (let i = 0; i < n; i++) {
           const z = Math.exp(lse[i]);
           for (let c = 0; c < d; c++) out[i * d + c] *= z;

@@ -6,7 +6,7 @@ import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { finiteNumber, oneOf } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy, type Normalization } from './attention.js';
-import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
+import { logWeightsInto, othersFactor, requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link circle}. */
 export interface CircleOptions {
@@ -42,13 +42,15 @@ export function circle(options: CircleOptions = {}): Flow {
       const e = embed(theta, n);
       const lse = scratch.get('lse', n);
       const mean = scratch.get('mean', 2 * n);
+      const h = logWeightsInto(weights, scratch.get('h', n));
       backendFor(opts.backend, 'circle').softmaxReduce({
-        x: e, n, y: e, m: n, d: 2, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: e, k: 2,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null,
+        x: e, n, y: e, m: n, d: 2, logWeights: h, values: e, k: 2,
+        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null, excludeSelf: true,
       });
+      // sin(θ_i - θ_i) = 0: the own term adds nothing to the numerator, only to Z_i.
       for (let i = 0; i < n; i++) {
-        const v = -e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1];
-        out[i] = normalization === 'none' ? v * Math.exp(lse[i]) : v;
+        const f = othersFactor(lse[i], beta * (e[2 * i] ** 2 + e[2 * i + 1] ** 2) + h[i], normalization === 'softmax');
+        out[i] = f === 0 ? 0 : (-e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1]) * f;
       }
     },
   };

@@ -123,3 +123,17 @@ export function logWeightsInto(weights: Float64Array, out: Float64Array): Float6
   for (let j = 0; j < weights.length; j++) out[j] = Math.log(weights[j]);
   return out;
 }
+
+/**
+ * After a kernel pass without each particle's own key (excludeSelf): the factor that turns the
+ * others' softmax mean into the full one's contribution, given the own score selfScore =
+ * beta s(x_i, x_i) + h_i. softmax: Z_others / Z = e^{lseOthers - lse}; 'none': Z_others = e^{lseOthers}.
+ * 0 when there are no others. Used where the own term contributes nothing (it projects to 0), so
+ * forces e^{-β(1 - cos D)} far below the self weight survive in full relative precision.
+ */
+export function othersFactor(lseOthers: number, selfScore: number, normalized: boolean): number {
+  if (lseOthers === -Infinity) return 0;
+  if (!normalized) return Math.exp(lseOthers);
+  const hi = Math.max(lseOthers, selfScore), lo = Math.min(lseOthers, selfScore);
+  return Math.exp(lseOthers - (hi + Math.log1p(Math.exp(lo - hi))));
+}

@@ -36,13 +36,15 @@ export function interaction(options: InteractionOptions = {}): Flow {
     velocity(x, weights, d, out, opts: VelocityOptions = {}) {
       const n = weights.length;
       const lse = scratch.get('lse', n);
+      // On the sphere the own term x_i projects to zero: sum the others alone (full relative precision).
+      const others = space === 'sphere';
       backendFor(opts.backend, 'interaction').softmaxReduce({
         x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null,
+        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null, excludeSelf: others,
       });
       for (let i = 0; i < n; i++) {
-        const z = 2 * beta * Math.exp(lse[i]);
-        for (let c = 0; c < d; c++) out[i * d + c] *= z;
+        const z = lse[i] === -Infinity ? 0 : 2 * beta * Math.exp(lse[i]);
+        for (let c = 0; c < d; c++) out[i * d + c] = z === 0 ? 0 : out[i * d + c] * z;
       }
       if (space === 'sphere') sphere.project(x, out, n, d);
     },
