@@ -9,7 +9,7 @@ import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
 import { finiteNumber, integerAtLeast, oneOf } from '../validate.js';
 import {
-  applyMatrix, logWeightsInto, othersFactor, requireMatrixDim, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
+  applyMatrix, logOthersFactor, logWeightsInto, requireMatrixDim, scaleRows, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
 } from './flow.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
@@ -102,13 +102,17 @@ export function attention(options: AttentionOptions = {}): Flow {
       });
       if (othersOnly) {
         // The own term V x_i = x_i projects to zero: scale the others' mean by their share of Z_i.
+        const logFactor = scratch.get('lf', n);
         for (let i = 0; i < n; i++) {
           let self = 0;
           for (let c = 0; c < d; c++) self += queries[i * d + c] * x[i * d + c];
-          const f = othersFactor(lse[i], beta * self + h[i], normalization === 'softmax');
-          for (let c = 0; c < d; c++) out[i * d + c] = f === 0 ? 0 : out[i * d + c] * f;
+          logFactor[i] = logOthersFactor(lse[i], beta * self + h[i], normalization === 'softmax');
         }
-      } else if (normalization === 'none') {
+        scaleRows(out, logFactor, n, d, opts);
+      } else {
+        opts.logScale?.fill(0);
+      }
+      if (!othersOnly && normalization === 'none') {
         for (let i = 0; i < n; i++) {
           const z = Math.exp(lse[i]);
           for (let c = 0; c < d; c++) out[i * d + c] *= z;

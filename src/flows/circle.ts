@@ -6,7 +6,7 @@ import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { finiteNumber, oneOf } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy, type Normalization } from './attention.js';
-import { logWeightsInto, othersFactor, requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
+import { logOthersFactor, logWeightsInto, requireSpace, scaleRows, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link circle}. */
 export interface CircleOptions {
@@ -48,10 +48,12 @@ export function circle(options: CircleOptions = {}): Flow {
         beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null, excludeSelf: true,
       });
       // sin(θ_i - θ_i) = 0: the own term adds nothing to the numerator, only to Z_i.
+      const logFactor = scratch.get('lf', n);
       for (let i = 0; i < n; i++) {
-        const f = othersFactor(lse[i], beta * (e[2 * i] ** 2 + e[2 * i + 1] ** 2) + h[i], normalization === 'softmax');
-        out[i] = f === 0 ? 0 : (-e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1]) * f;
+        logFactor[i] = logOthersFactor(lse[i], beta * (e[2 * i] ** 2 + e[2 * i + 1] ** 2) + h[i], normalization === 'softmax');
+        out[i] = -e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1];
       }
+      scaleRows(out, logFactor, n, 1, opts);
     },
   };
   if (beta !== 0) {

@@ -20,6 +20,12 @@ export interface EvalOptions {
 export interface VelocityOptions extends EvalOptions {
   /** Row offsets of independent systems (segments[0] = 0, segments[S] = n), or null for one system. */
   segments?: Int32Array | null;
+  /**
+   * One entry per system: when given, the flow may return each system's velocity divided by
+   * e^{logScale[s]} and writes logScale[s] (0 where it does not scale). The arc-length clock
+   * needs only V's direction and log-size, which survive where V underflows.
+   */
+  logScale?: Float64Array | null;
 }
 
 /**
@@ -125,15 +131,41 @@ export function logWeightsInto(weights: Float64Array, out: Float64Array): Float6
 }
 
 /**
- * After a kernel pass without each particle's own key (excludeSelf): the factor that turns the
- * others' softmax mean into the full one's contribution, given the own score selfScore =
- * beta s(x_i, x_i) + h_i. softmax: Z_others / Z = e^{lseOthers - lse}; 'none': Z_others = e^{lseOthers}.
- * 0 when there are no others. Used where the own term contributes nothing (it projects to 0), so
- * forces e^{-β(1 - cos D)} far below the self weight survive in full relative precision.
+ * After a kernel pass without each particle's own key (excludeSelf): the log of the factor that
+ * turns the others' softmax mean into the full one's contribution, given the own score
+ * selfScore = beta s(x_i, x_i) + h_i. softmax: log(Z_others / Z) = lseOthers - lse; 'none':
+ * log Z_others = lseOthers. -Infinity when there are no others. Used where the own term adds
+ * nothing (it projects to 0), so forces e^{-β(1 - cos D)} far below the self weight keep full
+ * relative precision.
  */
-export function othersFactor(lseOthers: number, selfScore: number, normalized: boolean): number {
-  if (lseOthers === -Infinity) return 0;
-  if (!normalized) return Math.exp(lseOthers);
+export function logOthersFactor(lseOthers: number, selfScore: number, normalized: boolean): number {
+  if (lseOthers === -Infinity || !normalized) return lseOthers;
   const hi = Math.max(lseOthers, selfScore), lo = Math.min(lseOthers, selfScore);
-  return Math.exp(lseOthers - (hi + Math.log1p(Math.exp(lo - hi))));
+  return lseOthers - (hi + Math.log1p(Math.exp(lo - hi)));
+}
+
+/**
+ * rows of out (width w) *= e^{logFactor_i}. With options.logScale (the arc-length clock asks for
+ * it) each system's rows are scaled by e^{logFactor_i - L_s} instead, L_s = max over its rows,
+ * and L_s is written to logScale[s]: the velocity's direction and log-size survive where the
+ * velocity itself would underflow (e^{-800}).
+ */
+export function scaleRows(out: Float64Array, logFactor: Float64Array, n: number, w: number, options: VelocityOptions): void {
+  const scales = options.logScale ?? null;
+  const seg = options.segments ?? null;
+  const systems = seg === null ? 1 : seg.length - 1;
+  for (let s = 0; s < systems; s++) {
+    const r0 = seg === null ? 0 : seg[s], r1 = seg === null ? n : seg[s + 1];
+    let L = 0;
+    if (scales !== null) {
+      L = -Infinity;
+      for (let i = r0; i < r1; i++) L = Math.max(L, logFactor[i]);
+      if (L === -Infinity) L = 0;
+      scales[s] = L;
+    }
+    for (let i = r0; i < r1; i++) {
+      const f = logFactor[i] === -Infinity ? 0 : Math.exp(logFactor[i] - L);
+      for (let c = 0; c < w; c++) out[i * w + c] = f === 0 ? 0 : out[i * w + c] * f;
+    }
+  }
 }

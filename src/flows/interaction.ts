@@ -6,7 +6,7 @@ import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { oneOf, positiveNumber } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
-import { logWeightsInto, requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
+import { logWeightsInto, requireSpace, scaleRows, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link interaction}. */
 export interface InteractionOptions {
@@ -42,10 +42,9 @@ export function interaction(options: InteractionOptions = {}): Flow {
         x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
         beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null, excludeSelf: others,
       });
-      for (let i = 0; i < n; i++) {
-        const z = lse[i] === -Infinity ? 0 : 2 * beta * Math.exp(lse[i]);
-        for (let c = 0; c < d; c++) out[i * d + c] = z === 0 ? 0 : out[i * d + c] * z;
-      }
+      const logFactor = scratch.get('lf', n);
+      for (let i = 0; i < n; i++) logFactor[i] = Math.log(2 * beta) + lse[i];
+      scaleRows(out, logFactor, n, d, opts);
       if (space === 'sphere') sphere.project(x, out, n, d);
     },
     energy(x, weights, d, opts: EvalOptions = {}) {

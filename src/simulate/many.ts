@@ -47,7 +47,7 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
 
   const B = starts.length;
   if (lockstep(spec) && starts.every((s) => s instanceof Measure)) return simulateLockstep(flow, starts as Measure[], spec);
-  const reqs: Request[] = starts.map(() => ({ x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0) }));
+  const reqs: Request[] = starts.map(() => ({ x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 }));
   const runs = starts.map((s, b) => runSystem(flow, s, spec, reqs[b]));
   const results: Trajectory[] = new Array(B);
   let active: number[] = [];
@@ -57,7 +57,9 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
   }
   let xAll = new Float64Array(0), wAll = new Float64Array(0), outAll = new Float64Array(0);
   const segAll = new Int32Array(B + 1);
-  const evalOpts: VelocityOptions = { ...spec.evalOpts, segments: null };
+  const arc = spec.clock === 'arclength';
+  const scales = new Float64Array(B);
+  const evalOpts: VelocityOptions = { ...spec.evalOpts, segments: null, logScale: null };
   while (active.length > 0) {
     // Stack the pending requests; one flow call answers them all.
     let rows = 0;
@@ -74,15 +76,19 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
       r0 += n;
     }
     segAll[S] = rows;
+    evalOpts.logScale = arc ? scales.subarray(0, S) : null;
     if (S === 1) {
       const q = reqs[active[0]];
-      flow.velocity(q.x, q.weights, d, q.out, spec.evalOpts);
+      evalOpts.segments = null;
+      flow.velocity(q.x, q.weights, d, q.out, evalOpts);
+      q.logScale = arc ? scales[0] : 0;
     } else {
       evalOpts.segments = segAll.subarray(0, S + 1);
       flow.velocity(xAll.subarray(0, rows * d), wAll.subarray(0, rows), d, outAll.subarray(0, rows * d), evalOpts);
       for (let s = 0; s < S; s++) {
         const q = reqs[active[s]];
         q.out.set(outAll.subarray(segAll[s] * d, segAll[s + 1] * d));
+        q.logScale = arc ? scales[s] : 0;
       }
     }
     const still: number[] = [];
@@ -131,7 +137,7 @@ function simulateLockstep(flow: Flow, mus: Measure[], spec: RunSpec): Trajectory
       if (spec.record.snapshots) snapshots[b].push(mus[b].withPoints(Float64Array.from(zb)));
     }
   };
-  const req: Request = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0) };
+  const req: Request = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 };
   const run = runSystem(flow, all, { ...spec, observe: {}, record: { ...spec.record, snapshots: false } }, req, onRecord);
   let big: Trajectory;
   try {

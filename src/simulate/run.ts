@@ -18,15 +18,19 @@ import {
   dormandPrince, fixedStepper, hermite, initialStepSize, nextStepSize, type Evaluation, type VelocityFn,
 } from './integrators.js';
 import { currentMeasure, makeObserver } from './observe.js';
-import { logTimeOf, type RunSpec } from './spec.js';
+import { clockOfLogTime, logTimeOf, timeOf, type RunSpec } from './spec.js';
 import { decodeFloat64, encodeFloat64, Trajectory, type EventRecord, type StopReason } from './trajectory.js';
 import { addNoise } from './noise.js';
 
-/** What a run asks its driver for: out <- V(x) for the particles carrying `weights`. */
+/**
+ * What a run asks its driver for: out <- V(x) for the particles carrying `weights`. Under the
+ * arc-length clock the driver may answer V e^{-logScale} and set logScale (else 0).
+ */
 export interface Request {
   x: Float64Array;
   weights: Float64Array;
   out: Float64Array;
+  logScale: number;
 }
 
 /** The run of one system; yields once per velocity evaluation, returns its Trajectory. */
@@ -56,14 +60,15 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
 
   let evaluations = resumed?.stats.evaluations ?? 0;
   let stationary = false;
+  let lastLogNorm = 0;
   const f: VelocityFn = function* (z, out) {
-    req.x = z; req.weights = weights; req.out = out;
+    req.x = z; req.weights = weights; req.out = out; req.logScale = 0;
     yield;
     evaluations++;
-    if (arc) arcScale(z, out);
+    if (arc) arcScale(z, out, req.logScale);
   };
-  /** dx/ds = V / ‖V‖_{L²(mu)}, du/ds = e^{-u} / ‖V‖ with u = log(1 + t). */
-  function arcScale(z: Float64Array, out: Float64Array): void {
+  /** dx/ds = V / ‖V‖_{L²(mu)}, dv/ds = e^{-v - c} / ‖V‖ with v = log(1 + t e^{-c}); out holds V e^{-logScale}. */
+  function arcScale(z: Float64Array, out: Float64Array, logScale: number): void {
     let s = 0, mass = 0;
     for (let i = 0; i < n; i++) {
       let r = 0;
@@ -72,6 +77,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       mass += weights[i];
     }
     const norm = Math.sqrt(s / mass);
+    lastLogNorm = Math.log(norm) + logScale;
     if (!(norm > 0) || !Number.isFinite(norm)) {
       // A stationary state: time runs on forever without motion. Stop at the next natural state.
       out.fill(0, 0, len + 1);
@@ -79,21 +85,29 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       return;
     }
     for (let i = 0; i < len; i++) out[i] /= norm;
-    out[len] = Math.exp(-z[len] - Math.log(norm));
+    out[len] = Math.exp(-z[len] - clockOffset - Math.log(norm) - logScale);
   }
   const retract = (y: Float64Array) => ops.retract(y, n, d);
 
-  // State: x (len points, plus u = log(1 + t) under the arc-length clock), its velocity k1.
+  // State: x (len points, plus the clock v = log(1 + t e^{-c}) under the arc-length clock), its velocity k1.
   let x = new Float64Array(len + extra);
   x.set(mu0.points);
+  // The arc-length clock's offset c (v = log(1 + t e^{-c})): fixed at the start, kept by checkpoints.
+  let clockOffset = c0?.clockOffset ?? 0;
   if (arc) x[len] = c0?.u ?? 0;
   let tau = c0?.t ?? 0; // the integration variable: time, or arc length under the arc-length clock
   let steps = c0?.steps ?? 0;
   let rejected = resumed?.stats.rejected ?? 0;
   let k1 = new Float64Array(len + extra);
   yield* f(x, k1);
-  const tOf = (z: Float64Array, at: number) => (arc ? Math.expm1(z[len]) : at);
-  const logTOf = (z: Float64Array, at: number) => (arc ? logTimeOf(z[len]) : Math.log(at));
+  if (arc && c0 === undefined && Number.isFinite(lastLogNorm) && lastLogNorm < 0) {
+    // A slow start (‖V‖ < 1): count time in units of e^c = 1 / ‖V‖, where dv/ds starts at 1.
+    clockOffset = -lastLogNorm;
+    k1[len] = 1;
+  }
+  const uEnd = clockOfLogTime(spec.logTEnd, clockOffset);
+  const tOf = (z: Float64Array, at: number) => (arc ? timeOf(z[len], clockOffset) : at);
+  const logTOf = (z: Float64Array, at: number) => (arc ? logTimeOf(z[len], clockOffset) : Math.log(at));
   let h = c0 !== undefined && c0.integrator === spec.integrator ? c0.h
     : adaptive ? Math.min(spec.dt ?? initialStepSize(x, k1, spec.rtol, spec.atol, Infinity), spec.maxStep) : spec.dt!;
   if (!adaptive) h = spec.dt!;
@@ -117,8 +131,8 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
   };
   const t0 = tOf(x, tau);
   if (resumed === null) take(x, 0, -Infinity);
-  // Pending record targets, in t (time clock) or in u = log(1 + t) (arc-length clock).
-  const targets = spec.recordTargets.filter((r) => r.u > x[len]);
+  // Pending record targets, in t (time clock) or in v (arc-length clock).
+  const targets = spec.recordTargets.map((r) => ({ ...r, u: clockOfLogTime(r.logT, clockOffset) })).filter((r) => r.u > x[len]);
   const pending = arc ? targets.map((r) => r.u) : spec.recordTimes.filter((r) => r > tau);
   let next = 0;
 
@@ -169,7 +183,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       stats: { accepted: steps, rejected, evaluations, wallTimeMs: (resumed?.stats.wallTimeMs ?? 0) + performance.now() - t0Wall, lastStepSize: h },
       checkpoint: {
         t: tau, steps, h, base: fixedBase, points: encodeFloat64(x.subarray(0, len)), weights: Array.from(weights), dim: d, space: mu0.space,
-        integrator: spec.integrator, clock: spec.clock, ...(arc ? { u: x[len] } : {}),
+        integrator: spec.integrator, clock: spec.clock, ...(arc ? { u: x[len], clockOffset } : {}),
         ...(spec.collapseTol !== null ? { particleMap: Array.from(map) } : {}),
       },
       sizes: spec.collapseTol !== null ? sizes.slice() : undefined,
@@ -208,7 +222,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
   // A stop rule met by the initial state ends the run at once.
   stopReason = checkStop();
   while (stopReason === null) {
-    if (arc ? x[len] >= spec.uEnd : tau >= spec.tEnd) { stopReason = 'tEnd'; break; }
+    if (arc ? x[len] >= uEnd : tau >= spec.tEnd) { stopReason = 'tEnd'; break; }
     if (stepsThisCall >= spec.maxSteps) { stopReason = 'maxSteps'; break; }
     if (spec.signal?.aborted) { stopReason = 'aborted'; break; }
 
@@ -272,7 +286,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
         side[len] = target;
         const r = targets[next - 1];
         take(side, r.t, r.logT);
-        if (target >= spec.uEnd) { final = Float64Array.from(side); finalTime = r.t; finalLogTime = r.logT; }
+        if (target >= uEnd) { final = Float64Array.from(side); finalTime = r.t; finalLogTime = r.logT; }
       }
     } else {
       while (next < pending.length && pending[next] <= tauNew * (1 + 1e-12)) {
@@ -316,9 +330,9 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
           take(side, r.t, r.logT);
         }
         final = Float64Array.from(x);
-        final[len] = spec.uEnd;
+        final[len] = uEnd;
         finalTime = spec.tEnd;
-        finalLogTime = targets.length ? targets[targets.length - 1].logT : logTimeOf(spec.uEnd);
+        finalLogTime = spec.logTEnd;
         stopReason = 'stationary';
         break;
       }
@@ -337,7 +351,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
 
   /** (t, log t) at integration variable value at, for the state z. */
   function clockAt(z: Float64Array, at: number): [number, number] {
-    return arc ? [Math.expm1(z[len]), logTimeOf(z[len])] : [at, Math.log(at)];
+    return arc ? [timeOf(z[len], clockOffset), logTimeOf(z[len], clockOffset)] : [at, Math.log(at)];
   }
 
   /** The theta in [0, 1] where event k changes sign, by the Illinois method on the dense output. */
@@ -384,7 +398,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     for (const [k, v] of Object.entries(observed)) if (v.length) latest[k] = v[v.length - 1];
     const t = tOf(x, tau);
     const info = {
-      t, logT: logTOf(x, tau), tEnd: spec.tEnd, fraction: arc ? Math.min(1, Math.max(0, x[len] / spec.uEnd)) : spec.tEnd > 0 ? Math.min(1, t / spec.tEnd) : 1,
+      t, logT: logTOf(x, tau), tEnd: spec.tEnd, fraction: arc ? Math.min(1, Math.max(0, logTOf(x, tau) / spec.logTEnd)) : spec.tEnd > 0 ? Math.min(1, t / spec.tEnd) : 1,
       steps, stepSize: h, elapsedMs: performance.now() - t0Wall, latest, latestTime: times[times.length - 1], particles: n,
       clusters: latest.clusters as number | undefined,
     };

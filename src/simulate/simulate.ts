@@ -20,12 +20,16 @@ export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './spec.
 export function simulate(flow: Flow, start: Measure | Trajectory | Record<string, unknown>, options: SimulateOptions): Trajectory {
   const spec = runSpec(flow, options);
   const from = startOf(flow, start, spec.clock);
-  const req = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0) } as Request;
+  const req: Request = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 };
   const run = runSystem(flow, from, spec, req);
   const d = from instanceof Measure ? from.dim : from.checkpoint.dim;
+  // The arc-length clock needs only V's direction and log-size: let the flow scale V.
+  const logScale = spec.clock === 'arclength' ? new Float64Array(1) : null;
+  const opts = { ...spec.evalOpts, logScale };
   for (let r = run.next(); ; r = run.next()) {
     if (r.done) return r.value;
-    flow.velocity(req.x, req.weights, d, req.out, spec.evalOpts);
+    flow.velocity(req.x, req.weights, d, req.out, opts);
+    req.logScale = logScale === null ? 0 : logScale[0];
   }
 }
 

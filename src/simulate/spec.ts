@@ -15,7 +15,7 @@ export interface ProgressInfo {
   logT: number;
   /** The run's end time. */
   tEnd: number;
-  /** t / tEnd (under the arc-length clock: log(1 + t) / log(1 + tEnd)). */
+  /** t / tEnd (under the arc-length clock: log t / log tEnd). */
   fraction: number;
   /** Natural steps accepted so far (counting those before a resume). */
   steps: number;
@@ -76,7 +76,7 @@ export interface SimulateOptions extends EvalOptions {
   maxSteps?: number;
   /**
    * 'time' (default) integrates dx/dt = V. 'arclength' integrates dx/ds = V / ‖V‖_{L²(mu)} and
-   * u = log(1 + t) beside it (du/ds = e^{-u} / ‖V‖), so slow phases cost few steps and times
+   * the clock v = log(1 + t e^{-c}) beside it (dv/ds = e^{-v-c} / ‖V‖), so slow phases cost few steps and times
    * beyond 1e308 stay representable as Trajectory.logTimes. Records and events are located on
    * the dense output. A stationary state (V = 0) holds to tEnd: the remaining records repeat it
    * and the run ends with stopReason 'stationary'.
@@ -122,12 +122,12 @@ export interface RunSpec {
   record: RecordOptions;
   /** Record times in (0, tEnd] (time clock). */
   recordTimes: number[];
-  /** Record times as (t, log t, u = log(1 + t)), tEnd last (arc-length clock). */
-  recordTargets: Array<{ t: number; logT: number; u: number }>;
+  /** Record times as (t, log t), tEnd last (arc-length clock). */
+  recordTargets: Array<{ t: number; logT: number }>;
   every: number;
   tEnd: number;
-  /** log(1 + tEnd): where the arc-length clock ends. */
-  uEnd: number;
+  /** log tEnd (the arc-length clock ends there). */
+  logTEnd: number;
   events: Array<{ name: string; fn: EventSpec['fn']; direction: 1 | -1 | 0; terminal: boolean }>;
   stop: { clusterTol: number | null; velocityBelow: number | null; custom: ((mu: Measure, t: number) => boolean) | null };
   collapseTol: number | null;
@@ -136,14 +136,24 @@ export interface RunSpec {
   signal: AbortSignal | null;
 }
 
-/** log t from u = log(1 + t), accurate for tiny and for huge t. */
-export function logTimeOf(u: number): number {
-  return u > 36 ? u + Math.log1p(-Math.exp(-u)) : Math.log(Math.expm1(u));
+/**
+ * The arc-length clock keeps v = log(1 + t e^{-c}) beside the points, c = max(0, -log ‖V(x_0)‖):
+ * dv/ds = e^{-v - c} / ‖V‖ starts at 1 even when V is e^{-800}, and v stays small, so the
+ * error control resolves it. These convert v to log t and back, accurately for tiny and huge t.
+ */
+export function logTimeOf(v: number, c: number): number {
+  return c + (v > 36 ? v + Math.log1p(-Math.exp(-v)) : Math.log(Math.expm1(v)));
 }
 
-/** u = log(1 + t) from log t. */
-export function uOfLogTime(logT: number): number {
-  return logT > 36 ? logT + Math.log1p(Math.exp(-logT)) : Math.log1p(Math.exp(logT));
+/** v = log(1 + t e^{-c}) from log t. */
+export function clockOfLogTime(logT: number, c: number): number {
+  const l = logT - c;
+  return l > 36 ? l + Math.log1p(Math.exp(-l)) : Math.log1p(Math.exp(l));
+}
+
+/** t from v (Infinity past the double range). */
+export function timeOf(v: number, c: number): number {
+  return Math.exp(c) * Math.expm1(v);
 }
 
 /** Checks every option of simulate() against the flow; throws InvalidArgumentError. */
@@ -210,10 +220,10 @@ export function runSpec(flow: Flow, options: SimulateOptions): RunSpec {
     noise, observe: o.observe ?? {}, record,
     recordTimes: arc ? [] : recordTimes(record, tEnd),
     recordTargets: !arc ? [] : logTEnd === null
-      ? recordTimes(record, tEnd).map((t) => ({ t, logT: Math.log(t), u: Math.log1p(t) }))
-      : recordLogTimes(record, logTEnd).map((logT) => ({ t: Math.exp(logT), logT, u: uOfLogTime(logT) })),
+      ? recordTimes(record, tEnd).map((t) => ({ t, logT: Math.log(t) }))
+      : recordLogTimes(record, logTEnd).map((logT) => ({ t: Math.exp(logT), logT })),
     every: everySteps(record),
-    tEnd, uEnd: uOfLogTime(logTEnd ?? Math.log(tEnd)),
+    tEnd, logTEnd: logTEnd ?? Math.log(tEnd),
     events,
     stop: { clusterTol: stopClusterTol(o), velocityBelow, custom },
     collapseTol,

@@ -27,8 +27,10 @@ export interface Checkpoint {
   t: number;
   /** 'time' or 'arclength' (absent in checkpoints saved before clocks existed: 'time'). */
   clock?: 'time' | 'arclength';
-  /** u = log(1 + t) under the arc-length clock. */
+  /** The clock v = log(1 + t e^{-c}) under the arc-length clock. */
   u?: number;
+  /** The arc-length clock's offset c = max(0, -log ‖V(x_0)‖). */
+  clockOffset?: number;
   /** Under collapse: the current particle of every original particle. */
   particleMap?: number[];
   /** Natural steps taken since t = 0. */
