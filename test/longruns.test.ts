@@ -199,3 +199,31 @@ describe('order parameters', () => {
     expect(frac[0]).toBe(0);
   });
 });
+
+describe('the staircase of HugoKoubbi/2024-transformers-dotm (n = 5, USA on the circle)', () => {
+  for (const beta of [500, 4000]) {
+    it(`beta = ${beta}: merges {0,1}, {0,1,2}, {3,4}, all, with plateau energies Σ_c (n_c/n)^2`, () => {
+      const unit = Math.log(beta) / Math.sqrt(beta);
+      const theta0 = Float64Array.from([0, 0.5, 2, 4, 7], (c) => 0.5 * c * unit);
+      const soft = (mu: Measure) => {
+        let e = 0;
+        for (let i = 0; i < mu.size; i++) for (let j = 0; j < mu.size; j++) e += mu.weights[i] * mu.weights[j] * Math.exp(beta * (Math.cos(mu.points[i] - mu.points[j]) - 1));
+        return e;
+      };
+      const run = simulate(circle({ beta, normalization: 'none' }), new Measure(theta0, { dim: 1, space: 'circle' }), {
+        logTEnd: 2 * beta, clock: 'arclength', collapse: { tol: 1e-7 }, rtol: 1e-10, atol: 1e-13,
+        record: { every: 1 }, observe: { custom: { soft } }, stopWhen: { custom: (mu) => mu.size === 1 },
+      });
+      expect(run.collapses.map((c) => c.particles)).toEqual([[0, 1], [0, 1, 2], [3, 4], [0, 1, 2, 3, 4]]);
+      // Times in units where the weights are e^{β(cos − 1)}: the staircase's steps grow with β.
+      const logTau = run.collapses.map((c) => c.logT + beta);
+      for (let k = 1; k < 4; k++) expect(logTau[k]).toBeGreaterThan(logTau[k - 1] + 5);
+      // Plateau energies at the log-midpoints between merges.
+      const L = run.logTimes!, E = run.observables.soft;
+      const at = (lt: number) => { let b = 1; for (let i = 1; i < L.length; i++) if (Math.abs(L[i] - lt) < Math.abs(L[b] - lt)) b = i; return E[b]; };
+      const expected = [7 / 25, 11 / 25, 13 / 25];
+      for (let k = 0; k < 3; k++) expect(Math.abs(at((run.collapses[k].logT + run.collapses[k + 1].logT) / 2) - expected[k])).toBeLessThan(1e-6);
+      expect(run.stopReason).toBe('stationary'); // one particle: V = 0 from the last merge on
+    });
+  }
+});

@@ -100,12 +100,12 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
   let rejected = resumed?.stats.rejected ?? 0;
   let k1 = new Float64Array(len + extra);
   yield* f(x, k1);
-  if (arc && c0 === undefined && Number.isFinite(lastLogNorm) && lastLogNorm < 0) {
-    // A slow start (‖V‖ < 1): count time in units of e^c = 1 / ‖V‖, where dv/ds starts at 1.
+  if (arc && c0 === undefined && Number.isFinite(lastLogNorm)) {
+    // Count time in units of e^c = 1 / ‖V(x_0)‖, where dv/ds starts at 1: e^{-800} slow and e^{+4000} fast starts alike.
     clockOffset = -lastLogNorm;
     k1[len] = 1;
   }
-  const uEnd = clockOfLogTime(spec.logTEnd, clockOffset);
+  let uEnd = clockOfLogTime(spec.logTEnd, clockOffset);
   const tOf = (z: Float64Array, at: number) => (arc ? timeOf(z[len], clockOffset) : at);
   const logTOf = (z: Float64Array, at: number) => (arc ? logTimeOf(z[len], clockOffset) : Math.log(at));
   let h = c0 !== undefined && c0.integrator === spec.integrator ? c0.h
@@ -213,8 +213,22 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     for (const m of recordMerge(map, merged.labels, t, logT, n)) collapses.push(m);
     maps.push(Int32Array.from(map));
     yield* f(x, k1);
+    if (arc && Number.isFinite(lastLogNorm)) reanchorClock();
     for (let k = 0; k < spec.events.length; k++) gPrev[k] = evalEvent(k, x, t);
     return true;
+  }
+
+  /**
+   * A merge can drop ‖V‖ by many orders at once, and dv/ds = e^{-v-c} / ‖V‖ would jump with it:
+   * measure time from the new speed (c = -log ‖V‖), keeping t itself, so dv/ds is e^{-v} <= 1 again.
+   */
+  function reanchorClock(): void {
+    const logT = logTimeOf(x[len], clockOffset);
+    clockOffset = -lastLogNorm;
+    x[len] = clockOfLogTime(logT, clockOffset);
+    k1[len] = Math.exp(-x[len]);
+    uEnd = clockOfLogTime(spec.logTEnd, clockOffset);
+    for (let i = 0; i < targets.length; i++) pending[i] = targets[i].u = clockOfLogTime(targets[i].logT, clockOffset);
   }
 
   for (let k = 0; k < spec.events.length; k++) gPrev[k] = evalEvent(k, x, t0);
@@ -313,7 +327,8 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     steps++;
     stepsThisCall++;
     gPrev.set(gNew);
-    if (spec.every > 0 && steps % spec.every === 0 && final === null && times[times.length - 1] !== tOf(x, tau)) take(x, tOf(x, tau), logTOf(x, tau));
+    if (spec.every > 0 && steps % spec.every === 0 && final === null
+      && (arc ? logTimes[logTimes.length - 1] !== logTOf(x, tau) : times[times.length - 1] !== tOf(x, tau))) take(x, tOf(x, tau), logTOf(x, tau));
     if (final !== null) { stopReason = 'tEnd'; break; }
     yield* collapse();
     if (stationary && arc) {

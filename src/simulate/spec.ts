@@ -137,7 +137,7 @@ export interface RunSpec {
 }
 
 /**
- * The arc-length clock keeps v = log(1 + t e^{-c}) beside the points, c = max(0, -log ‖V(x_0)‖):
+ * The arc-length clock keeps v = log(1 + t e^{-c}) beside the points, c = -log ‖V(x_0)‖:
  * dv/ds = e^{-v - c} / ‖V‖ starts at 1 even when V is e^{-800}, and v stays small, so the
  * error control resolves it. These convert v to log t and back, accurately for tiny and huge t.
  */

@@ -29,7 +29,7 @@ export interface Checkpoint {
   clock?: 'time' | 'arclength';
   /** The clock v = log(1 + t e^{-c}) under the arc-length clock. */
   u?: number;
-  /** The arc-length clock's offset c = max(0, -log ‖V(x_0)‖). */
+  /** The arc-length clock's offset c = -log ‖V(x_0)‖. */
   clockOffset?: number;
   /** Under collapse: the current particle of every original particle. */
   particleMap?: number[];
