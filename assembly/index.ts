@@ -1,7 +1,7 @@
 // The flat ABI: pointers into this module's memory, sizes and scalars. Nothing here knows
 // about measures or flows. The host lays its arrays out from heapBase() upward and grows
 // memory itself; the stub runtime never allocates.
-import { packKeys, reduce, paddedKeys, keySlots, workBytes, TILE } from './kernels/softmax';
+import { packKeys, packSegments, segmentSlots, reduce, paddedKeys, keySlots, workBytes, TILE } from './kernels/softmax';
 import { expF64x2, expF32x4 } from './simd/exp';
 import { paddedNeurons, packNeurons, forward, backward, backwardWorkBytes } from './kernels/twolayer';
 
@@ -27,6 +27,17 @@ export function packKeysF64(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
 }
 export function packKeysF32(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize): void {
   packKeys<f32>(y, m, d, h, v, k, soa, seg, S, poff);
+}
+
+/** Writes each segment's first key slot to poff (S + 1 i32) without packing; returns the total slots. */
+export function segmentSlotsF64(seg: usize, S: i32, poff: usize): i32 { return segmentSlots<f64>(seg, S, poff); }
+export function segmentSlotsF32(seg: usize, S: i32, poff: usize): i32 { return segmentSlots<f32>(seg, S, poff); }
+/** Packs segments [s0, s1) into the layout segmentSlots wrote (what packKeys writes for them). */
+export function packSegmentsF64(y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32): void {
+  packSegments<f64>(y, d, h, v, k, soa, seg, S, poff, s0, s1);
+}
+export function packSegmentsF32(y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32): void {
+  packSegments<f32>(y, d, h, v, k, soa, seg, S, poff, s0, s1);
 }
 
 export function reduceF64(

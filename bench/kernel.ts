@@ -135,16 +135,20 @@ export async function batchBench(rows: BatchRow[], threadsList = [1, 2], B = 204
   await init({ threads: 1 });
 }
 
+// BENCH_ONLY=calls or BENCH_ONLY=batch runs one section alone.
 async function overheadMain(): Promise<void> {
   await init({ threads: 1 });
+  const only = process.env.BENCH_ONLY;
   const calls: CallRow[] = [];
-  callOverheadBench(calls);
-  const us = (n: number, d: number, p: string) => calls.find((r) => r.n === n && r.d === d && r.precision === p)!.usPerCall;
-  const lines = ['| n | d | f64 µs/call | f32 µs/call |', '|---|---|---|---|'];
-  for (const d of [3, 8]) for (const n of [16, 32, 64, 256]) lines.push(`| ${n} | ${d} | ${us(n, d, 'f64').toFixed(2)} | ${us(n, d, 'f32').toFixed(2)} |`);
-  console.log(lines.join('\n'));
+  if (only !== 'batch') {
+    callOverheadBench(calls);
+    const us = (n: number, d: number, p: string) => calls.find((r) => r.n === n && r.d === d && r.precision === p)!.usPerCall;
+    const lines = ['| n | d | f64 µs/call | f32 µs/call |', '|---|---|---|---|'];
+    for (const d of [3, 8]) for (const n of [16, 32, 64, 256]) lines.push(`| ${n} | ${d} | ${us(n, d, 'f64').toFixed(2)} | ${us(n, d, 'f32').toFixed(2)} |`);
+    console.log(lines.join('\n'));
+  }
   const batch: BatchRow[] = [];
-  await batchBench(batch);
+  if (only !== 'calls') await batchBench(batch);
   console.log('\n| batch B=2048 n=32 d=8 k=8 | precision | threads | ns/pair |\n|---|---|---|---|');
   for (const r of batch) console.log(`| ${r.variant} | ${r.precision} | ${r.threads} | ${r.nsPerPair.toFixed(2)} |`);
   if (process.argv.includes('--json')) console.log(JSON.stringify({ calls, batch }));

@@ -88,6 +88,32 @@ export function packKeys<T>(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
   store<i32>(poff + <usize>S * 4, p);
 }
 
+/**
+ * The slot layout of a segmented call without packing anything: poff[s] (i32 x (S + 1)) gets
+ * segment s's first slot, poff[S] the total. Returns the total (keySlots).
+ */
+export function segmentSlots<T>(seg: usize, S: i32, poff: usize): i32 {
+  let p = 0;
+  for (let s = 0; s < S; s++) {
+    store<i32>(poff + <usize>s * 4, p);
+    p += paddedKeys<T>(load<i32>(seg + <usize>(s + 1) * 4) - load<i32>(seg + <usize>s * 4));
+  }
+  store<i32>(poff + <usize>S * 4, p);
+  return p;
+}
+
+/**
+ * Packs segments [s0, s1) only, into the layout segmentSlots wrote to poff: what packKeys writes
+ * for them, byte for byte. A thread packs just the segments its rows need.
+ */
+export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32): void {
+  const col = <usize>load<i32>(poff + <usize>S * 4) * <usize>sizeof<T>();
+  for (let s = s0; s < s1; s++) {
+    const a = load<i32>(seg + <usize>s * 4), b = load<i32>(seg + <usize>(s + 1) * 4);
+    packBlock<T>(y, a, b, d, h, v, k, soa, col, load<i32>(poff + <usize>s * 4));
+  }
+}
+
 /** beta * s + h for one chunk of keys at byte offset off, for D = d <= 8 (D constant after inlining) or D = 0 (any d). */
 @inline function chunkScore<T>(
   xi: usize, soa: usize, col: usize, off: usize, d: i32, D: i32, sqdist: bool, betav: v128, hcol: usize,

@@ -14,7 +14,9 @@ const F64_MAX_ARG: f64 = 709.0;
 
 @inline export function expF64x2(x: v128): v128 {
   const underflow = f64x2.lt(x, f64x2.splat(F64_MIN_ARG));
-  x = f64x2.pmin(f64x2.pmax(x, f64x2.splat(F64_MIN_ARG)), f64x2.splat(F64_MAX_ARG));
+  // No lower clamp: lanes below F64_MIN_ARG (-inf included) compute garbage, NaN at worst, and the
+  // underflow mask zeroes them at the end.
+  x = f64x2.pmin(x, f64x2.splat(F64_MAX_ARG));
   const t = f64x2.add(f64x2.mul(x, f64x2.splat(LOG2E)), f64x2.splat(ROUND_MAGIC));
   const k = f64x2.sub(t, f64x2.splat(ROUND_MAGIC));
   let r = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
@@ -49,7 +51,7 @@ const F32_ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23
 
 @inline export function expF32x4(x: v128): v128 {
   const underflow = f32x4.lt(x, f32x4.splat(F32_MIN_ARG));
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(F32_MIN_ARG)), f32x4.splat(F32_MAX_ARG));
+  x = f32x4.pmin(x, f32x4.splat(F32_MAX_ARG)); // (no lower clamp: underflow lanes are masked to 0 below)
   const t = f32x4.add(f32x4.mul(x, f32x4.splat(<f32>1.44269504088896341)), f32x4.splat(F32_ROUND_MAGIC));
   const k = f32x4.sub(t, f32x4.splat(F32_ROUND_MAGIC));
   let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(<f32>0.693359375)));
@@ -62,7 +64,7 @@ const F32_ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23
   const a45 = f32x4.add(f32x4.splat(<f32>1.3981999507e-3), f32x4.mul(r, f32x4.splat(<f32>1.9875691500e-4)));
   const inner = f32x4.add(f32x4.add(a01, f32x4.mul(a23, r2)), f32x4.mul(a45, r4));
   const p = f32x4.add(f32x4.add(f32x4.mul(inner, r2), r), f32x4.splat(<f32>1.0));
-  // t's low bits hold k + 2^22; (k + 127) << 23 keeps only k + 127 (in 1..254 after the clamp).
+  // t's low bits hold k + 2^22; (k + 127) << 23 keeps only k + 127 (in 1..254 for every lane the underflow mask keeps).
   const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(p, scale), underflow);
 }

@@ -51,9 +51,21 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     return () => (done ? null : ((done = true), [i0, i1]));
   }
 
+  /** The segments overlapping rows [i0, i1) (i0 < i1): [s0, s1), by binary search over the S + 1 offsets. */
+  function segmentsOf(seg: Int32Array, S: number, i0: number, i1: number): [number, number] {
+    let lo = 0, hi = S; // s0: the last segment starting at or before i0
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (seg[mid] <= i0) lo = mid; else hi = mid; }
+    const s0 = lo;
+    lo = s0; hi = S; // s1: the first offset at or after i1
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (seg[mid] < i1) lo = mid + 1; else hi = mid; }
+    return [s0, lo];
+  }
+
   /**
-   * Lays out and packs the keys once, then reduces each row range next() yields (until null) into
+   * Lays out and packs the keys, then reduces each row range next() yields (until null) into
    * a.lse / a.mean. Inputs that are the same array (self-attention: y = x, values = x) are copied once.
+   * Without segments every key is copied and packed once; with segments each range copies and packs
+   * only the rows of the segments it touches, so a pool thread does work in proportion to its rows.
    */
   function reduceRows(a: ReduceArgs, S: number, next: () => [number, number] | null): void {
     const f32 = a.precision === 'f32';
@@ -79,22 +91,44 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     const pseg = S === 0 ? 0 : arena.alloc((S + 1) * 4);
     const ppoff = S === 0 ? 0 : arena.alloc((S + 1) * 4);
     // The cached views only now: every alloc above may have grown (and detached) the buffer.
-    putPrefix(px, a.x, n * d, f32);
-    if (!yIsX) putPrefix(py, a.y, m * d, f32);
-    if (a.logWeights !== null) putPrefix(ph, a.logWeights, m, f32);
-    if (k !== 0 && !vIsY) putPrefix(pv, a.values!, m * k, f32);
-    if (seg !== null) arena.I32.set(seg, pseg >> 2);
     const score = a.score === 'sqdist' ? 1 : 0;
     const causal = maskBits(a);
-    if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
-    else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+    if (seg === null) {
+      putPrefix(px, a.x, n * d, f32);
+      if (!yIsX) putPrefix(py, a.y, m * d, f32);
+      if (a.logWeights !== null) putPrefix(ph, a.logWeights, m, f32);
+      if (k !== 0 && !vIsY) putPrefix(pv, a.values!, m * k, f32);
+      if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+      else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+    } else {
+      arena.I32.set(seg, pseg >> 2);
+      if (f32) core.segmentSlotsF32(pseg, S, ppoff); else core.segmentSlotsF64(pseg, S, ppoff);
+    }
     for (let r = next(); r !== null; r = next()) {
-      const [i0, i1] = r;
+      const i0 = r[0], i1 = r[1];
+      if (seg !== null && i0 < i1) {
+        // Rows [j0, j1) hold every query of the range and every key its rows see (n = m).
+        const [s0, s1] = segmentsOf(seg, S, i0, i1);
+        const j0 = seg[s0], j1 = seg[s1];
+        putRows(px, a.x, j0, j1, d, f32);
+        if (!yIsX) putRows(py, a.y, j0, j1, d, f32);
+        if (a.logWeights !== null) putRows(ph, a.logWeights, j0, j1, 1, f32);
+        if (k !== 0 && !vIsY) putRows(pv, a.values!, j0, j1, k, f32);
+        if (f32) core.packSegmentsF32(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1);
+        else core.packSegmentsF64(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1);
+      }
       if (f32) core.reduceF32(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
       else core.reduceF64(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
       takeF64(plse + i0 * 8, i1 - i0, a.lse, i0);
       if (k !== 0 && a.mean !== null) takeF64(pmean + i0 * k * 8, (i1 - i0) * k, a.mean, i0 * k);
     }
+  }
+
+  /** Writes rows [r0, r1) of a row-major array of width w into memory at ptr (its row 0) in the chosen precision. */
+  function putRows(ptr: number, a: Float64Array, r0: number, r1: number, w: number, f32: boolean): void {
+    const src = a.subarray(r0 * w, r1 * w);
+    if (f32) arena.F32.set(src, (ptr >> 2) + r0 * w);
+    else arena.F64.set(src, (ptr >> 3) + r0 * w);
   }
 
   /** Copies samples and packed neurons in; reserves the outputs of one forward or backward call. */

@@ -18,6 +18,12 @@ export interface CoreExports {
   /** seg: S + 1 i32 segment offsets (S = 0: none); poff: S + 1 i32, written: each segment's first key slot. */
   packKeysF64(y: number, m: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number): void;
   packKeysF32(y: number, m: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number): void;
+  /** Each segment's first key slot into poff (S + 1 i32), nothing packed; returns the total slots. */
+  segmentSlotsF64(seg: number, S: number, poff: number): number;
+  segmentSlotsF32(seg: number, S: number, poff: number): number;
+  /** Packs segments [s0, s1) into the layout segmentSlots wrote (byte for byte what packKeys writes for them). */
+  packSegmentsF64(y: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number, s0: number, s1: number): void;
+  packSegmentsF32(y: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number, s0: number, s1: number): void;
   reduceF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
     score: number, causal: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number): void;
   reduceF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,

@@ -59,14 +59,34 @@ listen((msg) => {
       const plse = alloc(n * 8), pmean = k ? alloc(n * k * 8) : 0;
       const pwork = alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
       const pseg = S ? alloc((S + 1) * 4) : 0, ppoff = S ? alloc((S + 1) * 4) : 0;
-      put(px, src(ctrl[C.X], n * d), f32);
-      if (!yIsX) put(py, src(ctrl[C.Y], m * d), f32);
-      if (hasH) put(ph, src(ctrl[C.H], m), f32);
-      if (k && !vIsY) put(pv, src(ctrl[C.V], m * k), f32);
-      if (S) new Int32Array(core.memory.buffer, pseg, S + 1).set(seg);
       const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
-      if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff); else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+      // Rows [r0, r1) of a row-major array of width w from shared offset off into memory at ptr (its row 0).
+      const putRows = (ptr, off, r0, r1, w) => (f32 ? new Float32Array(core.memory.buffer, ptr + r0 * w * 4, (r1 - r0) * w) : new Float64Array(core.memory.buffer, ptr + r0 * w * 8, (r1 - r0) * w)).set(src(off + r0 * w, (r1 - r0) * w));
+      if (S) {
+        // Segments: each chunk copies and packs only the segments its rows touch (as wasm.ts does).
+        new Int32Array(core.memory.buffer, pseg, S + 1).set(seg);
+        if (f32) core.segmentSlotsF32(pseg, S, ppoff); else core.segmentSlotsF64(pseg, S, ppoff);
+      } else {
+        put(px, src(ctrl[C.X], n * d), f32);
+        if (!yIsX) put(py, src(ctrl[C.Y], m * d), f32);
+        if (hasH) put(ph, src(ctrl[C.H], m), f32);
+        if (k && !vIsY) put(pv, src(ctrl[C.V], m * k), f32);
+        if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff); else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+      }
       forEachChunk((lo, hi) => {
+        if (S && lo < hi) {
+          let a = 0, b = S; // s0: the last segment starting at or before lo
+          while (b - a > 1) { const mid = (a + b) >> 1; if (seg[mid] <= lo) a = mid; else b = mid; }
+          const s0 = a;
+          b = S; // s1: the first offset at or after hi
+          while (a < b) { const mid = (a + b) >> 1; if (seg[mid] < hi) a = mid + 1; else b = mid; }
+          const s1 = a, j0 = seg[s0], j1 = seg[s1];
+          putRows(px, ctrl[C.X], j0, j1, d);
+          if (!yIsX) putRows(py, ctrl[C.Y], j0, j1, d);
+          if (hasH) putRows(ph, ctrl[C.H], j0, j1, 1);
+          if (k && !vIsY) putRows(pv, ctrl[C.V], j0, j1, k);
+          if (f32) core.packSegmentsF32(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1); else core.packSegmentsF64(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1);
+        }
         if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
         else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
         src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
