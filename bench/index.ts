@@ -10,6 +10,9 @@ import { largeSinkhornPass } from './large.js';
 import { memoryBench, memoryTable, type MemoryRow } from './memory.js';
 import { threadsBench, threadsTable, type ThreadRow } from './threads.js';
 import { potBench, sinkhornBench, type SinkhornRow } from './ot.js';
+import { longRunsBench, longRunsTable, type LongRunRow } from './longruns.js';
+import { phaseBench, phaseTable, torchPhase, type PhaseRow } from './phase.js';
+import { stepsBench, stepsTable, type StepRow } from './steps.js';
 
 const TARGETS: Record<string, number> = { 'wasm f32': 5, 'wasm f64': 10 };
 
@@ -61,6 +64,24 @@ async function main(): Promise<void> {
   for (const m of meta) flowLines.push(`| ${m.variant} | ${m.wallTimeS.toFixed(2)} s | ${m.steps} (${m.rejected}) | ${m.evaluations} | ${m.finalClusters} |`);
   console.log(`\n${flowLines.join('\n')}\n`);
 
+  const longRows: LongRunRow[] = [];
+  await longRunsBench(longRows);
+  const longTable = longRunsTable(longRows);
+  console.log(`\n${longTable}\n`);
+
+  const stepRows: StepRow[] = [];
+  await stepsBench(await import('../src/index.js'), stepRows);
+  const stepTable = stepsTable(stepRows);
+  console.log(`\n${stepTable}\n`);
+
+  // The phase-diagram batch against PyTorch CPU, same machine, same run.
+  const phaseRows: PhaseRow[] = [];
+  await phaseBench(phaseRows, { separate: false });
+  torchPhase(phaseRows);
+  const phTable = phaseTable(phaseRows);
+  console.log(`\n${phTable}\n`);
+  await init({ threads: 1 });
+
   const sinkRows: SinkhornRow[] = [];
   await sinkhornBench(sinkRows);
   const pot = potBench(); // right after, on the same machine
@@ -87,7 +108,8 @@ async function main(): Promise<void> {
   const thrTable = threadsTable(threadRows);
   console.log(`\n${thrTable}\n`);
 
-  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n'), memoryRows, memoryTable: memTable, threadRows, threadsTable: thrTable };
+  const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rows, flowRows, metastability: meta, native: nat,
+    longRows, longTable, stepRows, stepTable, phaseRows, phaseTable: phTable, table: lines.join('\n'), flowTable: flowLines.join('\n'), sinkRows, pot, large, otTable: otLines.join('\n'), memoryRows, memoryTable: memTable, threadRows, threadsTable: thrTable };
   writeFileSync('bench/results/summary.json.tmp', JSON.stringify(summary, null, 2));
   renameSync('bench/results/summary.json.tmp', 'bench/results/summary.json');
 }

@@ -321,8 +321,9 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       break;
     }
 
-    x.set(y);
-    k1.set(k7);
+    // The new state and its velocity: swap buffers rather than copy them.
+    [x, y] = [y, x];
+    [k1, k7] = [k7, k1];
     tau = tauNew;
     steps++;
     stepsThisCall++;
@@ -432,7 +433,11 @@ function solveTheta(g: (theta: number) => number): number {
   return b;
 }
 
+/** Index of the first non-finite entry, or -1; one running sum first (a NaN or Infinity poisons it). */
 function firstNonFinite(a: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i];
+  if (Number.isFinite(sum)) return -1;
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
 }
