@@ -159,11 +159,13 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
 }
 
 /**
- * Scores of keys [j0, j0 + tn) into buf; lanes past tn are -inf. Returns the tile max.
+ * Scores of keys [j0, j0 + tn) into buf; lanes past tn are -inf, and so is key j0 + self when
+ * 0 <= self < tn (the diagonal mask; self = -1 for none). Returns the tile max.
  * betav carries the sign: -beta for sqdist.
  */
 @inline function scoreTile<T>(
   buf: usize, xi: usize, soa: usize, col: usize, j0: i32, tn: i32, d: i32, D: i32, sqdist: bool, betav: v128, hcol: usize,
+  self: i32,
 ): f64 {
   const L = lanes<T>();
   const size = <usize>sizeof<T>();
@@ -181,25 +183,29 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
   const full = tn / L * L;
   let off = <usize>j0 * size;
   let b = buf;
+  // The chunk holding the excluded key, and the lane to drop in it (one compare per chunk).
+  const selfChunk = self >= 0 && self < tn ? self - self % L : -1;
+  const selfLane = laneIs<T>(self >= 0 ? self % L : 0);
   for (let j = 0; j < full; j += L) {
-    const s = chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7);
+    let s = chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7);
+    if (j == selfChunk) s = v128.bitselect(vsplat<T>(-Infinity), s, selfLane);
     vm = vmax<T>(vm, s);
     v128.store(b, s);
     off += 16; b += 16;
   }
   if (full < tn) {
-    const s = maskTail<T>(chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7), tn - full);
+    let s = maskTail<T>(chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7), tn - full);
+    if (full == selfChunk) s = v128.bitselect(vsplat<T>(-Infinity), s, selfLane);
     vm = vmax<T>(vm, s);
     v128.store(b, s);
   }
   return hmax<T>(vm);
 }
 
-/** Max over tnv entries of buf (a lane multiple). */
-@inline function tileMax<T>(buf: usize, tnv: i32): f64 {
-  let vm = vsplat<T>(-Infinity);
-  for (let b = buf; b < buf + <usize>tnv * <usize>sizeof<T>(); b += 16) vm = vmax<T>(vm, vload<T>(b));
-  return hmax<T>(vm);
+/** All ones in lane `lane` of a vector of T, zeros elsewhere. */
+@inline function laneIs<T>(lane: i32): v128 {
+  if (sizeof<T>() == 8) return i64x2.eq(i64x2(0, 1), i64x2.splat(<i64>lane));
+  return i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(lane));
 }
 
 /** buf <- exp(buf - M) over tnv entries (a lane multiple); returns the sum. */
@@ -312,13 +318,8 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
     for (let c = 0; c < k; c += 2) v128.store(acc + <usize>c * 8, f64x2.splat(0)); // (not memory.fill: a call per row)
     for (let j0 = 0; j0 < lim; j0 += TILE) {
       const tn = min(TILE, lim - j0);
-      let tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol);
-      const self = i - rowBase - j0;
-      if (noSelf && self >= 0 && self < tn) {
-        // The diagonal mask: drop key i, then the tile max over what is left.
-        store<T>(buf + <usize>self * size, <T>(-Infinity));
-        tmax = tileMax<T>(buf, roundUp(tn, L));
-      }
+      // The diagonal mask drops key i inside the score pass (before the tile max).
+      const tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol, noSelf ? i - rowBase - j0 : -1);
       if (tmax == -Infinity) continue; // every key in the tile has weight zero
       if (tmax > M) {
         // The running max grew: rescale what was summed so far (never more than a few times per row).

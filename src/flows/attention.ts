@@ -9,7 +9,7 @@ import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
 import { finiteNumber, integerAtLeast, oneOf } from '../validate.js';
 import {
-  applyMatrix, logOthersFactor, logWeightsInto, requireMatrixDim, scaleRows, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
+  applyMatrix, logWeightsInto, requireMatrixDim, scaleOthers, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
 } from './flow.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
@@ -102,13 +102,13 @@ export function attention(options: AttentionOptions = {}): Flow {
       });
       if (othersOnly) {
         // The own term V x_i = x_i projects to zero: scale the others' mean by their share of Z_i.
-        const logFactor = scratch.get('lf', n);
+        const self = scratch.get('self', n);
         for (let i = 0; i < n; i++) {
-          let self = 0;
-          for (let c = 0; c < d; c++) self += queries[i * d + c] * x[i * d + c];
-          logFactor[i] = logOthersFactor(lse[i], beta * self + h[i], normalization === 'softmax');
+          let q = 0;
+          for (let c = 0; c < d; c++) q += queries[i * d + c] * x[i * d + c];
+          self[i] = beta * q + h[i];
         }
-        scaleRows(out, logFactor, n, d, opts);
+        scaleOthers(out, lse, self, n, d, normalization === 'softmax' ? 'softmax' : 'sum', 1, opts, scratch);
       } else {
         opts.logScale?.fill(0);
       }

@@ -6,7 +6,7 @@ import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { finiteNumber, oneOf } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy, type Normalization } from './attention.js';
-import { logOthersFactor, logWeightsInto, requireSpace, scaleRows, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
+import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link circle}. */
 export interface CircleOptions {
@@ -48,12 +48,12 @@ export function circle(options: CircleOptions = {}): Flow {
         beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null, excludeSelf: true,
       });
       // sin(θ_i - θ_i) = 0: the own term adds nothing to the numerator, only to Z_i.
-      const logFactor = scratch.get('lf', n);
+      const self = scratch.get('self', n);
       for (let i = 0; i < n; i++) {
-        logFactor[i] = logOthersFactor(lse[i], beta * (e[2 * i] ** 2 + e[2 * i + 1] ** 2) + h[i], normalization === 'softmax');
+        self[i] = beta * (e[2 * i] ** 2 + e[2 * i + 1] ** 2) + h[i];
         out[i] = -e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1];
       }
-      scaleRows(out, logFactor, n, 1, opts);
+      scaleOthers(out, lse, self, n, 1, normalization === 'softmax' ? 'softmax' : 'sum', 1, opts, scratch);
     },
   };
   if (beta !== 0) {

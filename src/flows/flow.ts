@@ -131,38 +131,41 @@ export function logWeightsInto(weights: Float64Array, out: Float64Array): Float6
 }
 
 /**
- * After a kernel pass without each particle's own key (excludeSelf): the log of the factor that
- * turns the others' softmax mean into the full one's contribution, given the own score
- * selfScore = beta s(x_i, x_i) + h_i. softmax: log(Z_others / Z) = lseOthers - lse; 'none':
- * log Z_others = lseOthers. -Infinity when there are no others. Used where the own term adds
- * nothing (it projects to 0), so forces e^{-β(1 - cos D)} far below the self weight keep full
- * relative precision.
+ * After a kernel pass without each particle's own key (excludeSelf), rows of out (width w) hold the
+ * others' softmax mean. Scales row i by what the full sum makes of it, given lse_i = log Z_others and
+ * the own score self_i = beta s(x_i, x_i) + h_i:
+ *   'softmax': Z_others / Z = 1 / (1 + e^{self_i - lse_i});  'sum': pre e^{lse_i} (self unused).
+ * Used where the own term adds nothing (it projects to 0), so forces e^{-β(1 - cos D)} far below the
+ * self weight keep full relative precision. With options.logScale (the arc-length clock) each
+ * system's rows are scaled by e^{logFactor_i - L_s} instead, L_s = max over its rows, written to
+ * logScale[s]: the velocity's direction and log-size survive where the velocity underflows.
  */
-export function logOthersFactor(lseOthers: number, selfScore: number, normalized: boolean): number {
-  if (lseOthers === -Infinity || !normalized) return lseOthers;
-  const hi = Math.max(lseOthers, selfScore), lo = Math.min(lseOthers, selfScore);
-  return lseOthers - (hi + Math.log1p(Math.exp(lo - hi)));
-}
-
-/**
- * rows of out (width w) *= e^{logFactor_i}. With options.logScale (the arc-length clock asks for
- * it) each system's rows are scaled by e^{logFactor_i - L_s} instead, L_s = max over its rows,
- * and L_s is written to logScale[s]: the velocity's direction and log-size survive where the
- * velocity itself would underflow (e^{-800}).
- */
-export function scaleRows(out: Float64Array, logFactor: Float64Array, n: number, w: number, options: VelocityOptions): void {
+export function scaleOthers(out: Float64Array, lse: Float64Array, self: Float64Array | null, n: number, w: number,
+  mode: 'softmax' | 'sum', pre: number, options: VelocityOptions, scratch: Scratch): void {
   const scales = options.logScale ?? null;
+  if (scales === null) {
+    for (let i = 0; i < n; i++) {
+      const f = lse[i] === -Infinity ? 0 : mode === 'softmax' ? 1 / (1 + Math.exp(self![i] - lse[i])) : pre * Math.exp(lse[i]);
+      for (let c = 0; c < w; c++) out[i * w + c] = f === 0 ? 0 : out[i * w + c] * f;
+    }
+    return;
+  }
+  const logFactor = scratch.get('logFactor', n);
+  const logPre = Math.log(pre);
+  for (let i = 0; i < n; i++) {
+    if (lse[i] === -Infinity) { logFactor[i] = -Infinity; continue; }
+    // log(Z_others / Z) = -softplus(self - lse), computed without overflow.
+    const z = mode === 'softmax' ? self![i] - lse[i] : 0;
+    logFactor[i] = mode === 'softmax' ? -(z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) : logPre + lse[i];
+  }
   const seg = options.segments ?? null;
   const systems = seg === null ? 1 : seg.length - 1;
   for (let s = 0; s < systems; s++) {
     const r0 = seg === null ? 0 : seg[s], r1 = seg === null ? n : seg[s + 1];
-    let L = 0;
-    if (scales !== null) {
-      L = -Infinity;
-      for (let i = r0; i < r1; i++) L = Math.max(L, logFactor[i]);
-      if (L === -Infinity) L = 0;
-      scales[s] = L;
-    }
+    let L = -Infinity;
+    for (let i = r0; i < r1; i++) L = Math.max(L, logFactor[i]);
+    if (L === -Infinity) L = 0;
+    scales[s] = L;
     for (let i = r0; i < r1; i++) {
       const f = logFactor[i] === -Infinity ? 0 : Math.exp(logFactor[i] - L);
       for (let c = 0; c < w; c++) out[i * w + c] = f === 0 ? 0 : out[i * w + c] * f;

@@ -6,7 +6,7 @@ import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { oneOf, positiveNumber } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
-import { logWeightsInto, requireSpace, scaleRows, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
+import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link interaction}. */
 export interface InteractionOptions {
@@ -42,9 +42,7 @@ export function interaction(options: InteractionOptions = {}): Flow {
         x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
         beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null, excludeSelf: others,
       });
-      const logFactor = scratch.get('lf', n);
-      for (let i = 0; i < n; i++) logFactor[i] = Math.log(2 * beta) + lse[i];
-      scaleRows(out, logFactor, n, d, opts);
+      scaleOthers(out, lse, null, n, d, 'sum', 2 * beta, opts, scratch);
       if (space === 'sphere') sphere.project(x, out, n, d);
     },
     energy(x, weights, d, opts: EvalOptions = {}) {

@@ -36,18 +36,21 @@ function combine(y: Float64Array, x: Float64Array, h: number, ks: Float64Array[]
 export interface FixedStep {
   evaluationsPerStep: number;
   step(f: VelocityFn, x: Float64Array, k1: Float64Array, h: number, y: Float64Array): Evaluation;
+  /** Euler's step as a plain call (no velocity evaluation inside, so no generator). */
+  euler(x: Float64Array, k1: Float64Array, h: number, y: Float64Array): void;
 }
 
 export function fixedStepper(name: 'euler' | 'heun' | 'rk4', len: number): FixedStep {
   const k2 = new Float64Array(len), k3 = new Float64Array(len), k4 = new Float64Array(len);
   const tmp = new Float64Array(len);
+  const euler = (x: Float64Array, k1: Float64Array, h: number, y: Float64Array) => combine(y, x, h, [k1], [1]);
   if (name === 'euler') {
     // eslint-disable-next-line require-yield
-    return { evaluationsPerStep: 1, *step(_f, x, k1, h, y) { combine(y, x, h, [k1], [1]); } };
+    return { evaluationsPerStep: 1, euler, *step(_f, x, k1, h, y) { euler(x, k1, h, y); } };
   }
   if (name === 'heun') {
     return {
-      evaluationsPerStep: 2,
+      evaluationsPerStep: 2, euler,
       *step(f, x, k1, h, y) {
         combine(tmp, x, h, [k1], [1]);
         yield* f(tmp, k2);
@@ -56,7 +59,7 @@ export function fixedStepper(name: 'euler' | 'heun' | 'rk4', len: number): Fixed
     };
   }
   return {
-    evaluationsPerStep: 4,
+    evaluationsPerStep: 4, euler,
     *step(f, x, k1, h, y) {
       combine(tmp, x, h, [k1], [0.5]);
       yield* f(tmp, k2);

@@ -140,7 +140,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
   const eventsOut: Record<string, EventRecord> = {};
   if (resumed) for (const [k, v] of Object.entries(resumed.events)) eventsOut[k] = { times: [...v.times], logTimes: [...v.logTimes], measures: [...v.measures] };
   for (const e of spec.events) eventsOut[e.name] ??= { times: [], logTimes: [], measures: [] };
-  const gPrev = new Float64Array(spec.events.length);
+  const gPrev = new Float64Array(spec.events.length), gNew = new Float64Array(spec.events.length);
   const evalEvent = (k: number, z: Float64Array, at: number): number => {
     const e = spec.events[k];
     const g = e.fn(currentMeasure(mu0, z, weights), at);
@@ -255,7 +255,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       }
     } else {
       taken = h;
-      yield* fixed!.step(f, x, k1, h, y);
+      if (fixed!.evaluationsPerStep === 1) fixed!.euler(x, k1, h, y); else yield* fixed!.step(f, x, k1, h, y);
       if (spec.noise !== null) addNoise(y, spec.noise, h, steps + 1, 0);
       retract(y);
     }
@@ -265,14 +265,19 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     if (bad >= 0) {
       throw new SimulationError(`step ${steps + 1} from t = ${tOf(x, tau)} to t = ${arc ? 'its end' : tauNew} produced a non-finite value (coordinate ${bad % d} of particle ${Math.floor(bad / d)}); the trajectory up to t = ${tOf(x, tau)} is in error.trajectory`, snapshot('error'));
     }
-    if (!dopri) yield* f(y, k7); // V at the new state: the next step's k1 and the dense output's end slope
+    if (!dopri) {
+      // V at the new state: the next step's k1 and the dense output's end slope (f, inlined: one request).
+      req.x = y; req.weights = weights; req.out = k7; req.logScale = 0;
+      yield;
+      evaluations++;
+      if (arc) arcScale(y, k7, req.logScale);
+    }
     const tStart = tOf(x, tau), tNew = tOf(y, tauNew);
 
     // Events in (tau, tauNew], located on the dense output; a terminal one ends the step there.
     let stopTheta = Infinity;
-    const gNew = new Float64Array(spec.events.length);
     for (let k = 0; k < spec.events.length; k++) gNew[k] = evalEvent(k, y, tNew);
-    const found: Array<{ k: number; theta: number }> = [];
+    const found: Array<{ k: number; theta: number }> = spec.events.length === 0 ? NO_EVENTS : [];
     for (let k = 0; k < spec.events.length; k++) {
       const e = spec.events[k], a = gPrev[k], b = gNew[k];
       const up = a < 0 && b >= 0, down = a > 0 && b <= 0;
@@ -281,7 +286,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       found.push({ k, theta });
       if (e.terminal) stopTheta = Math.min(stopTheta, theta);
     }
-    found.sort((p, q) => p.theta - q.theta);
+    if (found.length > 1) found.sort((p, q) => p.theta - q.theta);
     for (const { k, theta } of found) {
       if (theta > stopTheta) continue;
       denseAt(taken, theta, side);
@@ -331,7 +336,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     if (spec.every > 0 && steps % spec.every === 0 && final === null
       && (arc ? logTimes[logTimes.length - 1] !== logTOf(x, tau) : times[times.length - 1] !== tOf(x, tau))) take(x, tOf(x, tau), logTOf(x, tau));
     if (final !== null) { stopReason = 'tEnd'; break; }
-    yield* collapse();
+    if (spec.collapseTol !== null) yield* collapse();
     if (stationary && arc) {
       stationary = false;
       // Recheck at the state itself: an intermediate stage may have been stationary alone.
@@ -434,6 +439,8 @@ function solveTheta(g: (theta: number) => number): number {
 }
 
 /** Index of the first non-finite entry, or -1; one running sum first (a NaN or Infinity poisons it). */
+const NO_EVENTS: Array<{ k: number; theta: number }> = [];
+
 function firstNonFinite(a: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i];
