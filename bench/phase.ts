@@ -54,7 +54,11 @@ export function torchPhase(rows: PhaseRow[]): void {
   if (!existsSync(script) || !existsSync('/usr/bin/python3')) return;
   for (const threads of [1, 2]) {
     try {
-      const out = execFileSync('/usr/bin/python3', [script, 'phase'], { encoding: 'utf8', env: { ...process.env, TORCH_THREADS: String(threads) } });
+      // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set on this machine for old OpenBLAS builds and slow a current one: unset for the timing.
+      const env: NodeJS.ProcessEnv = { ...process.env, TORCH_THREADS: String(threads) };
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+      const out = execFileSync('/usr/bin/python3', [script, 'phase'], { encoding: 'utf8', env });
       for (const m of out.matchAll(/phase-diagram batch (float\d+) .*?:\s+([\d.]+) ms = \s*([\d.]+) ns\/pair\/step/g)) {
         rows.push({ implementation: 'PyTorch CPU', precision: m[1] === 'float32' ? 'f32' : 'f64', threads, ms: Number(m[2]), nsPerPairStep: Number(m[3]) });
       }
