@@ -28,6 +28,64 @@ export class InvalidArgumentError extends MeanfieldError {
   }
 }
 
+/**
+ * An options object held a key the function does not know: the message names the key, the
+ * function and the nearest valid key (`unknown option 'beat' for logSumExp; did you mean 'beta'?`).
+ */
+export class UnknownOptionError extends InvalidArgumentError {
+  /** The valid option names of the function. */
+  readonly known: readonly string[];
+  constructor(key: string, where: string, known: readonly string[]) {
+    super(key, key, 'is not an option');
+    const near = nearest(key, known);
+    this.message = `unknown option '${key}' for ${where}; ${near !== null ? `did you mean '${near}'?` : `valid options: ${known.join(', ')}`}`;
+    this.known = known;
+  }
+}
+
+/** A result cannot be represented in the requested arithmetic (f64 or f32) for these inputs. */
+export class OverflowError extends MeanfieldError {}
+
+/**
+ * A size beyond the documented limits (see LIMITS), refused before anything is allocated;
+ * `bytes` is the estimated allocation.
+ */
+export class ResourceError extends MeanfieldError {
+  constructor(what: string, readonly bytes: number, readonly limit: number) {
+    super(`${what} would need about ${formatBytes(bytes)}, beyond the limit of ${formatBytes(limit)}`);
+  }
+}
+
+function formatBytes(b: number): string {
+  if (!Number.isFinite(b)) return String(b) + ' bytes';
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let u = 0;
+  while (b >= 1024 && u < units.length - 1) { b /= 1024; u++; }
+  return `${u === 0 ? b : b.toFixed(1)} ${units[u]}`;
+}
+
+/** The closest of `known` to `key` by edit distance (case-insensitive), if reasonably close. */
+function nearest(key: string, known: readonly string[]): string | null {
+  let best: string | null = null, bestD = Infinity;
+  const a = key.toLowerCase();
+  for (const k of known) {
+    const b = k.toLowerCase();
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    const d = row[b.length];
+    if (d < bestD) { bestD = d; best = k; }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 2)) ? best : null;
+}
+
 /** A Wasm kernel was called before `await init()` finished. */
 export class NotInitializedError extends MeanfieldError {
   constructor(what: string) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, ResourceError, UnknownOptionError } from './errors.js';
 
 /** Small guards shared by every entry point; each throws an InvalidArgumentError. */
 
@@ -50,4 +50,54 @@ export function toFloat64(name: string, values: unknown): Float64Array {
     return out;
   }
   throw new InvalidArgumentError(name, values, 'must be a Float64Array or an array of numbers');
+}
+
+/**
+ * Size limits, checked before anything is allocated (ResourceError beyond them): a Measure or
+ * any one array argument holds at most `maxElements` numbers (8 bytes each: 1 GiB), and the
+ * work of one call (query-key pairs x coordinates) at most `maxPairWork`.
+ */
+export const LIMITS = { maxElements: 2 ** 27, maxPairWork: 2 ** 44 } as const;
+
+/** Throws ResourceError unless `count` numbers (of `bytesEach`) fit the element limit. */
+export function checkElements(what: string, count: number, bytesEach = 8): void {
+  if (!(count <= LIMITS.maxElements)) throw new ResourceError(what, count * bytesEach, LIMITS.maxElements * bytesEach);
+}
+
+/**
+ * The option names of T, checked at compile time to be exactly the keys of T, so the
+ * TypeScript signature and the runtime check come from one declaration:
+ * `const KEYS = optionKeys<SimulateOptions>()('tEnd', 'dt', ...)` fails to compile when a key is missing or unknown.
+ */
+export function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+  ): readonly string[] => keys as unknown as readonly string[];
+}
+
+/**
+ * Reads an options bag: undefined is {}; null, arrays and non-objects are refused; every own key
+ * must be one of `keys` (UnknownOptionError names the nearest). `where` names the function.
+ */
+export function readOptions<T extends object>(where: string, value: unknown, keys: readonly string[]): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw new InvalidArgumentError(`${where} options`, value, 'must be an options object (or omitted)');
+  }
+  for (const k of Object.keys(value)) if (!keys.includes(k)) throw new UnknownOptionError(k, where, keys);
+  return value as Partial<T>;
+}
+
+/** A boolean option (undefined gives the default). */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(name, value, 'must be true or false');
+  return value;
+}
+
+/** An optional function option. */
+export function functionOption<F extends (...args: never[]) => unknown>(name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new InvalidArgumentError(name, value, 'must be a function');
+  return value as F;
 }

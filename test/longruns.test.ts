@@ -227,3 +227,15 @@ describe('the staircase of HugoKoubbi/2024-transformers-dotm (n = 5, USA on the 
     });
   }
 });
+
+describe('simulate options', () => {
+  it('unknown keys are refused with the nearest valid name; null options are a named error', () => {
+    const mu = Measure.uniformSphere(4, 3, { seed: 1 });
+    expect(() => simulate(attention(), mu, { tEnd: 1, stopWhen: { onecluster: true } } as never)).toThrow(/unknown option 'onecluster' for simulate stopWhen; did you mean 'oneCluster'\?/);
+    expect(() => simulate(attention(), mu, { tEnd: 1, rtl: 1e-3 } as never)).toThrow(/did you mean 'rtol'/);
+    expect(() => simulate(attention(), mu, null as never)).toThrow(InvalidArgumentError);
+    expect(() => simulate(attention(), mu, { tEnd: 1, precision: 'f16' } as never)).toThrow(/precision/);
+    expect(() => simulate(attention(), mu, { tEnd: 1, signal: 'x' } as never)).toThrow(/signal/);
+    expect(() => simulate(attention(), mu, { tEnd: 1, collapse: { tol: 1e-3, tolerance: 1 } } as never)).toThrow(/unknown option 'tolerance'/);
+  });
+});

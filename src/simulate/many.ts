@@ -25,7 +25,7 @@ export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progress
  * @throws InvalidArgumentError for an empty list, mixed dimensions, a flow without segment support or bad options.
  */
 export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Trajectory>, options: SimulateManyOptions): Trajectory[] {
-  const spec = runSpec(flow, options as SimulateOptions);
+  const spec = runSpec(flow, options as SimulateOptions, 'simulateMany');
   if (options !== null && typeof options === 'object' && 'onProgress' in options && (options as SimulateOptions).onProgress !== undefined) {
     throw new InvalidArgumentError('onProgress', (options as SimulateOptions).onProgress, 'is not supported by simulateMany (run simulate per system for progress, or watch the returned trajectories)');
   }

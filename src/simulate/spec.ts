@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { EvalOptions, Flow } from '../flows/flow.js';
 import type { Measure } from '../measure.js';
-import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from '../validate.js';
+import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
 import type { IntegratorName } from './integrators.js';
 import type { ObserveOptions } from './observe.js';
 import { everySteps, recordLogTimes, recordTimes, type RecordOptions } from './schedule.js';
@@ -107,6 +107,12 @@ export interface SimulateOptions extends EvalOptions {
   signal?: AbortSignal;
 }
 
+const SIMULATE_KEYS = optionKeys<SimulateOptions>()(
+  'tEnd', 'logTEnd', 'integrator', 'dt', 'rtol', 'atol', 'maxStep', 'maxSteps', 'clock', 'collapse', 'record', 'observe',
+  'events', 'stopWhen', 'onProgress', 'progressInterval', 'signal', 'backend', 'precision');
+const STOP_KEYS = optionKeys<StopWhen>()('oneCluster', 'velocityBelow', 'custom');
+const EVENT_KEYS = optionKeys<EventSpec>()('fn', 'direction', 'terminal');
+
 /** The checked options of one run. */
 export interface RunSpec {
   clock: 'time' | 'arclength';
@@ -157,12 +163,24 @@ export function timeOf(v: number, c: number): number {
 }
 
 /** Checks every option of simulate() against the flow; throws InvalidArgumentError. */
-export function runSpec(flow: Flow, options: SimulateOptions): RunSpec {
+export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'): RunSpec {
   if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function') {
     throw new InvalidArgumentError('flow', flow, 'must be a flow built by attention(), circle(), interaction(), twoLayer(), ...');
   }
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be an options object with tEnd');
-  const o = options;
+  if (options === undefined) throw new InvalidArgumentError('options', options, 'must be an options object with tEnd');
+  const o = readOptions<SimulateOptions>(where, options, SIMULATE_KEYS) as SimulateOptions;
+  if (o.collapse !== undefined) readOptions(`${where} collapse`, o.collapse, ['tol']);
+  if (o.stopWhen !== undefined) readOptions(`${where} stopWhen`, o.stopWhen, STOP_KEYS);
+  if (o.stopWhen?.oneCluster !== undefined && typeof o.stopWhen.oneCluster === 'object') readOptions(`${where} stopWhen.oneCluster`, o.stopWhen.oneCluster, ['tol']);
+  if (o.events !== undefined && o.events !== null && typeof o.events === 'object') {
+    for (const [name, e] of Object.entries(o.events)) if (e !== null && typeof e === 'object') readOptions(`${where} events.${name}`, e, EVENT_KEYS);
+  }
+  if (o.signal !== undefined && !(typeof o.signal === 'object' && o.signal !== null && typeof (o.signal as AbortSignal).aborted === 'boolean')) {
+    throw new InvalidArgumentError('signal', o.signal, 'must be an AbortSignal');
+  }
+  if (o.backend !== undefined) oneOf('backend', o.backend, ['wasm', 'js'] as const);
+  if (o.precision !== undefined) oneOf('precision', o.precision, ['f64', 'f32'] as const);
+  if (o.progressInterval !== undefined) nonNegativeNumber('progressInterval', o.progressInterval);
   const clock = oneOf('clock', o.clock ?? 'time', ['time', 'arclength'] as const);
   const arc = clock === 'arclength';
   if (o.logTEnd !== undefined && !arc) throw new InvalidArgumentError('logTEnd', o.logTEnd, "needs clock: 'arclength' (use tEnd with the time clock)");
