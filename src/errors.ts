@@ -132,3 +132,6 @@ export class InputError extends MeanfieldError {
     super(`${file}${line === null ? '' : ` line ${line}`}: ${detail}`);
   }
 }
+
+/** A call was stopped through its AbortSignal before it finished (where the function documents that it throws rather than returning a partial result). */
+export class AbortedError extends MeanfieldError {}

@@ -101,3 +101,38 @@ export function functionOption<F extends (...args: never[]) => unknown>(name: st
   if (typeof value !== 'function') throw new InvalidArgumentError(name, value, 'must be a function');
   return value as F;
 }
+
+/** An optional AbortSignal option (anything else is refused). */
+export function signalOption(name: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || typeof (value as AbortSignal).aborted !== 'boolean') throw new InvalidArgumentError(name, value, 'must be an AbortSignal');
+  return value as AbortSignal;
+}
+
+/** Checks the values of `backend` and `precision` when given (null and unknown names refused). */
+export function evalValues(o: { backend?: unknown; precision?: unknown }): void {
+  if (o.backend !== undefined) oneOf('backend', o.backend, ['wasm', 'js'] as const);
+  if (o.precision !== undefined) oneOf('precision', o.precision, ['f64', 'f32'] as const);
+}
+
+/**
+ * Refuses anything in a numeric array input that is not a number, before any coercion: in
+ * number[][] rows and flat number[] every entry must be of type number (null, '', '2', true,
+ * [0] and BigInt refused); BigInt typed arrays are refused. Sizes beyond LIMITS are a ResourceError.
+ */
+export function strictNumbers(name: string, value: unknown): void {
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array) throw new InvalidArgumentError(name, value, 'must hold numbers, not BigInt');
+  if (ArrayBuffer.isView(value)) { checkElements(name, (value as unknown as ArrayLike<number>).length); return; }
+  if (!Array.isArray(value)) return;
+  if (value.length > 0 && Array.isArray(value[0])) {
+    checkElements(name, value.length * (value[0] as unknown[]).length);
+    for (let i = 0; i < value.length; i++) {
+      const row = value[i];
+      if (!Array.isArray(row)) throw new InvalidArgumentError(`${name}[${i}]`, row, 'must be an array of numbers like every row');
+      for (let c = 0; c < row.length; c++) if (typeof row[c] !== 'number') throw new InvalidArgumentError(`${name}[${i}][${c}]`, row[c], 'must be a number');
+    }
+    return;
+  }
+  checkElements(name, value.length);
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'number') throw new InvalidArgumentError(name, value[i], 'must contain only numbers', `at index ${i}`);
+}
