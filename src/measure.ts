@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { wrapAngle } from './spaces.js';
 import { Random, requireSeed } from './random.js';
-import { finiteNumber, integerAtLeast, oneOf, positiveNumber, toFloat64 } from './validate.js';
+import { checkElements, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * Where a measure's points live: 'euclidean' (R^d), 'sphere' (unit sphere S^{d-1}, rows of norm 1)
@@ -23,6 +23,39 @@ export interface MeasureOptions {
   /** Default 'euclidean'. 'circle' is angle form: dim 1, angles wrapped into [0, 2π). */
   space?: Space;
 }
+
+const MEASURE_KEYS = optionKeys<MeasureOptions>()('dim', 'weights', 'space');
+
+/** Options of {@link Measure.uniformSphere} and {@link Measure.uniformCircle}. */
+export interface SamplerOptions {
+  /** Seed of the generator (non-negative safe integer); required. */
+  seed: number;
+  /** Weights of the points (as in the constructor); default uniform 1/n. */
+  weights?: Float64Array | number[];
+}
+/** Options of {@link Measure.gaussian}. */
+export interface GaussianOptions extends SamplerOptions {
+  /** Mean, a number or one per coordinate. Default 0. */
+  mean?: number | number[];
+  /** Standard deviation > 0, a number or one per coordinate. Default 1. */
+  std?: number | number[];
+}
+/** Options of {@link Measure.uniformBox}. */
+export interface BoxOptions extends SamplerOptions {
+  /** Lower corner, a number or one per coordinate. Default 0. */
+  low?: number | number[];
+  /** Upper corner (> low), a number or one per coordinate. Default 1. */
+  high?: number | number[];
+}
+/** Options of {@link Measure.equallySpacedCircle}. */
+export interface SpacedOptions {
+  /** Angle of the first point (radians). Default 0. */
+  offset?: number;
+}
+const SAMPLER_KEYS = optionKeys<SamplerOptions>()('seed', 'weights');
+const GAUSSIAN_KEYS = optionKeys<GaussianOptions>()('seed', 'weights', 'mean', 'std');
+const BOX_KEYS = optionKeys<BoxOptions>()('seed', 'weights', 'low', 'high');
+const SPACED_KEYS = optionKeys<SpacedOptions>()('offset');
 
 /** Plain-number form of a Measure, from {@link Measure.toJSON}. */
 export interface MeasureJSON {
@@ -55,10 +88,13 @@ export class Measure {
   /**
    * @param points number[][] (one row per point), or a flat row-major Float64Array / number[]
    *   with `options.dim` (not needed for 'circle'). Copied; circle angles are wrapped into [0, 2π).
+   * @param options an options object (or omitted); anything else, null included, is refused, and so is an unknown key.
    * @throws InvalidArgumentError for an empty or ragged input, non-finite values, 'sphere' points
-   *   off the unit sphere (beyond SPHERE_TOLERANCE) or negative, non-finite or all-zero weights.
+   *   off the unit sphere (beyond SPHERE_TOLERANCE) or negative, non-finite or all-zero weights;
+   *   UnknownOptionError for an unknown option; ResourceError beyond LIMITS.maxElements numbers.
    */
-  constructor(points: Float64Array | number[] | number[][], options: MeasureOptions = {}) {
+  constructor(points: Float64Array | number[] | number[][], options?: MeasureOptions) {
+    options = readOptions<MeasureOptions>('Measure', options, MEASURE_KEYS);
     const space = oneOf('space', options.space ?? 'euclidean', SPACES);
     let flat: Float64Array;
     let dim: number;
@@ -66,6 +102,7 @@ export class Measure {
       const rows = points as number[][];
       dim = rows[0].length;
       if (options.dim !== undefined && options.dim !== dim) throw new InvalidArgumentError('dim', options.dim, `must equal the row length ${dim} of points`);
+      checkElements('Measure points', rows.length * dim);
       flat = new Float64Array(rows.length * dim);
       rows.forEach((row, i) => {
         if (!Array.isArray(row) || row.length !== dim) throw new InvalidArgumentError(`points[${i}]`, row, `must be an array of length ${dim} like points[0]`);
@@ -76,6 +113,7 @@ export class Measure {
         }
       });
     } else {
+      strictNumbers('points', points);
       flat = Float64Array.from(toFloat64('points', points)); // always a copy: the Measure owns its arrays
       if (flat.length === 0) throw new InvalidArgumentError('points', points, 'must hold at least one point (n >= 1)');
       // A circle measure's points are angles, so its dim can only be 1.
@@ -166,8 +204,9 @@ export class Measure {
   }
 
   /** n points uniform on the unit sphere S^{d-1} (normalised standard Gaussian vectors). */
-  static uniformSphere(n: number, d: number, options: { seed: number; weights?: Float64Array | number[] }): Measure {
-    const rng = new Random(requireSeed('seed', options?.seed));
+  static uniformSphere(n: number, d: number, options: SamplerOptions): Measure {
+    options = readOptions<SamplerOptions>('Measure.uniformSphere', options, SAMPLER_KEYS) as SamplerOptions;
+    const rng = new Random(requireSeed('seed', options.seed));
     const x = sized(n, d);
     for (let i = 0; i < n; i++) {
       let r = 0;
@@ -183,8 +222,9 @@ export class Measure {
   }
 
   /** n Gaussian points with the given mean (number or per-coordinate) and std > 0. */
-  static gaussian(n: number, d: number, options: { seed: number; mean?: number | number[]; std?: number | number[]; weights?: Float64Array | number[] }): Measure {
-    const rng = new Random(requireSeed('seed', options?.seed));
+  static gaussian(n: number, d: number, options: GaussianOptions): Measure {
+    options = readOptions<GaussianOptions>('Measure.gaussian', options, GAUSSIAN_KEYS) as GaussianOptions;
+    const rng = new Random(requireSeed('seed', options.seed));
     const x = sized(n, d);
     const mean = perCoordinate('mean', options.mean ?? 0, d);
     const std = perCoordinate('std', options.std ?? 1, d);
@@ -194,8 +234,9 @@ export class Measure {
   }
 
   /** n points uniform in the box [low, high)^d (numbers or per-coordinate bounds, low < high). */
-  static uniformBox(n: number, d: number, options: { seed: number; low?: number | number[]; high?: number | number[]; weights?: Float64Array | number[] }): Measure {
-    const rng = new Random(requireSeed('seed', options?.seed));
+  static uniformBox(n: number, d: number, options: BoxOptions): Measure {
+    options = readOptions<BoxOptions>('Measure.uniformBox', options, BOX_KEYS) as BoxOptions;
+    const rng = new Random(requireSeed('seed', options.seed));
     const x = sized(n, d);
     const low = perCoordinate('low', options.low ?? 0, d);
     const high = perCoordinate('high', options.high ?? 1, d);
@@ -207,15 +248,17 @@ export class Measure {
   }
 
   /** n angles uniform on the circle. */
-  static uniformCircle(n: number, options: { seed: number; weights?: Float64Array | number[] }): Measure {
-    const rng = new Random(requireSeed('seed', options?.seed));
+  static uniformCircle(n: number, options: SamplerOptions): Measure {
+    options = readOptions<SamplerOptions>('Measure.uniformCircle', options, SAMPLER_KEYS) as SamplerOptions;
+    const rng = new Random(requireSeed('seed', options.seed));
     const x = sized(n, 1);
     for (let i = 0; i < n; i++) x[i] = TWO_PI * rng.next();
     return new Measure(x, { dim: 1, space: 'circle', weights: options.weights });
   }
 
   /** n equally spaced angles offset + 2πi/n. */
-  static equallySpacedCircle(n: number, options: { offset?: number } = {}): Measure {
+  static equallySpacedCircle(n: number, options?: SpacedOptions): Measure {
+    options = readOptions<SpacedOptions>('Measure.equallySpacedCircle', options, SPACED_KEYS);
     const x = sized(n, 1);
     const offset = finiteNumber('offset', options.offset ?? 0);
     for (let i = 0; i < n; i++) x[i] = offset + (TWO_PI * i) / n;
@@ -223,10 +266,11 @@ export class Measure {
   }
 }
 
-/** A zeroed n x d Float64Array, after checking n >= 1 and d >= 1 are integers. */
+/** A zeroed n x d Float64Array, after checking n >= 1 and d >= 1 are integers and n d within LIMITS (ResourceError, before allocating). */
 function sized(n: number, d: number): Float64Array {
   integerAtLeast('n', n, 1);
   integerAtLeast('d', d, 1);
+  checkElements(`a Measure of ${n} x ${d} points`, n * d);
   return new Float64Array(n * d);
 }
 
@@ -241,6 +285,7 @@ function perCoordinate(name: string, value: number | number[], d: number): numbe
 
 function checkWeights(weights: Float64Array | number[] | undefined, n: number): Float64Array {
   if (weights === undefined) return new Float64Array(n).fill(1 / n);
+  strictNumbers('weights', weights);
   const w = Float64Array.from(toFloat64('weights', weights));
   if (w.length !== n) throw new InvalidArgumentError('weights.length', w.length, `must equal the number of points ${n}`);
   let total = 0;

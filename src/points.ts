@@ -2,7 +2,7 @@
 // row-major Float64Array / number[] with an explicit dim.
 import { InvalidArgumentError } from './errors.js';
 import { Measure } from './measure.js';
-import { allFinite, integerAtLeast, toFloat64 } from './validate.js';
+import { allFinite, checkElements, integerAtLeast, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * A point set in any accepted form: a Measure (its points, and its weights where used),
@@ -22,7 +22,11 @@ export interface PointSet {
   weights: Float64Array | null;
 }
 
-/** Reads `value` as a {@link PointSet}, or throws InvalidArgumentError naming `name`. */
+/**
+ * Reads `value` as a {@link PointSet}, or throws InvalidArgumentError naming `name`: rows of
+ * number[][] must hold only finite numbers (null, '', '2', true, [0] or a BigInt are refused,
+ * never coerced); ResourceError beyond LIMITS.maxElements numbers, before allocating.
+ */
 export function pointSet(name: string, value: unknown, dim: number | undefined): PointSet {
   if (value instanceof Measure) {
     if (dim !== undefined && dim !== value.dim) throw new InvalidArgumentError('dim', dim, `must equal the dimension ${value.dim} of ${name}`);
@@ -33,14 +37,20 @@ export function pointSet(name: string, value: unknown, dim: number | undefined):
     const d = (rows[0] as unknown[]).length;
     if (dim !== undefined && dim !== d) throw new InvalidArgumentError('dim', dim, `must equal the row length ${d} of ${name}`);
     integerAtLeast(`${name}[0].length`, d, 1);
+    checkElements(name, rows.length * d);
     const data = new Float64Array(rows.length * d);
     rows.forEach((row, i) => {
       if (!Array.isArray(row) || row.length !== d) throw new InvalidArgumentError(`${name}[${i}]`, row, `must be an array of length ${d} like every row`);
-      for (let c = 0; c < d; c++) data[i * d + c] = row[c];
+      for (let c = 0; c < d; c++) {
+        const v: unknown = row[c];
+        // Checked one by one: a Float64Array would silently turn null into 0 and '2' into 2.
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(name, v, 'must contain only finite numbers', `at row ${i}, column ${c}`);
+        data[i * d + c] = v;
+      }
     });
-    allFinite(name, data);
     return { data, n: rows.length, d, weights: null };
   }
+  strictNumbers(name, value);
   const data = toFloat64(name, value);
   if (dim === undefined) throw new InvalidArgumentError('dim', dim, `is required when ${name} is a flat array`);
   integerAtLeast('dim', dim, 1);

@@ -1,8 +1,9 @@
 // Shared pieces of the optimal-transport code: input checks, centring, and the one kernel
 // pass every Sinkhorn half-step is made of.
 import { backendFor, type Backend, type BackendName, type Precision } from '../backend/index.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Measure } from '../measure.js';
+import { LIMITS } from '../validate.js';
 
 /** Backend options shared by the optimal-transport solvers. */
 export interface OTOptions {
@@ -41,6 +42,7 @@ export function otPair(aIn: unknown, bIn: unknown): OTPair {
   const B = requireMeasure('b', bIn);
   if (A.dim !== B.dim) throw new InvalidArgumentError('b', `a measure of dimension ${B.dim}`, `must have the dimension ${A.dim} of a`);
   const d = A.dim;
+  if (!(A.size * B.size * d <= LIMITS.maxPairWork)) throw new ResourceError(`transport between ${A.size} and ${B.size} points in dimension ${d}`, A.size * B.size * d * 8, LIMITS.maxPairWork * 8);
   const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity);
   for (const p of [A.points, B.points]) {
     for (let i = 0; i < p.length; i++) { const c = i % d; lo[c] = Math.min(lo[c], p[i]); hi[c] = Math.max(hi[c], p[i]); }
@@ -48,6 +50,9 @@ export function otPair(aIn: unknown, bIn: unknown): OTPair {
   const shift = lo.map((l, c) => (l + hi[c]) / 2);
   let diameter2 = 0;
   for (let c = 0; c < d; c++) diameter2 += (hi[c] - lo[c]) ** 2;
+  if (!Number.isFinite(diameter2)) {
+    throw new OverflowError(`the squared diameter of the two point sets overflows the double range (coordinates spanning up to ${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`);
+  }
   const centre = (p: Float64Array) => p.map((v, i) => v - shift[i % d]);
   const a = A.normalized().weights, b = B.normalized().weights;
   const same = A === B || (A.size === B.size && A.points.every((v, i) => v === B.points[i]) && a.every((v, i) => v === b[i]));
@@ -92,10 +97,30 @@ export function rowMarginalError(a: Float64Array, f: Float64Array, fNext: Float6
   return e;
 }
 
-/** eps values of the annealing schedule, GeomLoss-style: blur = sqrt(eps) shrinks by `scaling` per stage from the diameter. */
+/** Most annealing stages a schedule may hold (InvalidArgumentError beyond: scaling too close to 1 for the eps range). */
+export const MAX_STAGES = 100_000;
+
+/**
+ * eps values of the annealing schedule, GeomLoss-style: blur = sqrt(eps) shrinks by `scaling` per stage from the diameter.
+ * The loop ends when eps is reached or stops shrinking (subnormal eps: e·scaling² rounds back to e), whatever the rounding.
+ */
 export function epsSchedule(diameter2: number, eps: number, scaling: number): number[] {
   const out: number[] = [];
-  for (let e = diameter2; e > eps; e *= scaling * scaling) out.push(e);
+  const factor = scaling * scaling;
+  if (!Number.isFinite(diameter2)) throw new OverflowError(`the squared diameter ${diameter2} is not finite: eps-scaling cannot start from it`);
+  const stages = Math.ceil(Math.log(diameter2 / eps) / -Math.log(factor));
+  if (stages > MAX_STAGES) throw new InvalidArgumentError('scaling', scaling, `needs ${stages} annealing stages from the squared diameter ${diameter2} down to eps = ${eps} (at most ${MAX_STAGES}); use a smaller scaling or a larger eps`);
+  for (let e = diameter2; e > eps && out.length < MAX_STAGES; ) {
+    out.push(e);
+    const next = e * factor;
+    if (!(next < e)) break;
+    e = next;
+  }
   out.push(eps);
   return out;
+}
+
+/** True once the (optional) signal has fired. */
+export function aborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && signal.aborted;
 }

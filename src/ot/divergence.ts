@@ -25,15 +25,18 @@ export interface DivergenceResult {
   converged: boolean;
   /** Set when not converged: the three marginal errors (a-b, a-a, b-b). */
   warning?: string;
+  /** True when options.signal stopped one of the solves (value and gradients are then not to be trusted). */
+  aborted?: boolean;
 }
 
 /**
  * S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 for Measures a, b (weights
- * normalised to 1), cost |x - y|^2; options as for sinkhorn. Throws InvalidArgumentError for bad input.
+ * normalised to 1), cost |x - y|^2; options as for sinkhorn (same checks and errors). Throws
+ * InvalidArgumentError for bad input; an abort through options.signal returns with aborted: true.
  */
 export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOptions): DivergenceResult {
   const p: OTPair = otPair(a, b);
-  const o = checkOptions(options, p);
+  const o = checkOptions(options, p, 'sinkhornDivergence');
   const { n, m, d, x, y } = p;
   const cross = solve(p, o);
   const aa = selfTransport(x, p.a, p.la, n, d, o);
@@ -52,6 +55,9 @@ export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOpti
     value: cross.result.objective - (aa.objective + bb.objective) / 2,
     gradient, weightGradient, ab: cross.result, aa, bb, converged,
   };
-  if (!converged) out.warning = `not converged within maxIter = ${o.maxIter}: marginal errors ${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
+  if (cross.result.aborted || aa.aborted || bb.aborted) {
+    out.aborted = true;
+    out.warning = 'aborted through options.signal';
+  } else if (!converged) out.warning = `not converged within maxIter = ${o.maxIter}: marginal errors ${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
   return out;
 }

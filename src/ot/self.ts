@@ -1,5 +1,5 @@
 // OT_eps(a, a): self-transport by the symmetric averaged fixed point.
-import { HalfStep, rowMarginalError } from './common.js';
+import { aborted, HalfStep, rowMarginalError } from './common.js';
 import type { CheckedOptions } from './sinkhorn.js';
 
 /** The solution of OT_eps(a, a) (self-transport), as DivergenceResult.aa and .bb. */
@@ -14,6 +14,8 @@ export interface SelfTransport {
   marginalError: number;
   /** marginalError <= tol within maxIter. */
   converged: boolean;
+  /** True when options.signal stopped the iteration. */
+  aborted?: boolean;
   /** Row sums of the plan (length n), for the gradient. */
   rowSums: Float64Array;
   /** Softmax means of the points under each row of the plan (n x d, centred coordinates), for the gradient. */
@@ -28,14 +30,17 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
   const step = new HalfStep(o);
   let f = new Float64Array(n);
   const T = new Float64Array(n);
+  let stopped = false;
   for (const e of o.schedule.slice(0, -1)) {
+    if (aborted(o.signal)) { stopped = true; break; }
     step.run(x, n, x, n, d, la, f, e, T);
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
   }
   const eps = o.eps;
   let err = Infinity;
   let it = 0;
-  while (it < o.maxIter) {
+  while (it < o.maxIter && !stopped) {
+    if (aborted(o.signal)) { stopped = true; break; }
     step.run(x, n, x, n, d, la, f, eps, T);
     it++;
     err = 2 * rowMarginalError(a, f, T, eps);
@@ -52,6 +57,8 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
     objective += 2 * rowSums[i] * f[i]; // <P, f ⊕ f> for the symmetric plan
   }
   f = f.slice();
-  return { objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: err <= o.tol, rowSums, rowMeans };
+  const out: SelfTransport = { objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: !stopped && err <= o.tol, rowSums, rowMeans };
+  if (stopped) out.aborted = true;
+  return out;
 }
 

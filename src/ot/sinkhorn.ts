@@ -2,8 +2,8 @@
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError } from '../errors.js';
-import { integerAtLeast, positiveNumber, toFloat64 } from '../validate.js';
-import { epsSchedule, HalfStep, otPair, rowMarginalError, type OTOptions, type OTPair } from './common.js';
+import { allFinite, evalValues, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption, strictNumbers, toFloat64 } from '../validate.js';
+import { aborted, epsSchedule, HalfStep, otPair, rowMarginalError, type OTOptions, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 
 /** Options of sinkhorn and sinkhornDivergence; eps is required. */
@@ -21,14 +21,33 @@ export interface SinkhornOptions extends OTOptions {
    * final solution, so tiny eps/diameter² (1e-5) still converges to 1e-9 marginals in a few dozen iterations.
    */
   scaling?: number | false;
-  /** Start from these potentials (e.g. a previous result's f and g). */
-  warmStart?: {
-    /** Potential on a's points (length n); alone, g is computed from it. */
-    f?: ArrayLike<number>;
-    /** Potential on b's points (length m). */
-    g?: ArrayLike<number>;
-  };
+  /** Start from these potentials (e.g. a previous result's f and g): finite numbers, lengths n and m. */
+  warmStart?: WarmStart;
+  /**
+   * Checked before every iteration (and annealing stage). Once aborted, sinkhorn and
+   * sinkhornDivergence return what they have with `aborted: true` and `converged: false`
+   * (no throw); pointCloudMemory's energy() and step() throw AbortedError, its retrieve() returns.
+   */
+  signal?: AbortSignal;
 }
+
+/** Initial potentials of {@link SinkhornOptions.warmStart}. */
+export interface WarmStart {
+  /** Potential on a's points (length n); alone, g is computed from it. */
+  f?: ArrayLike<number>;
+  /** Potential on b's points (length m). */
+  g?: ArrayLike<number>;
+}
+
+/** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
+export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'backend', 'precision');
+const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
+
+/**
+ * Smallest eps / (squared diameter) accepted: below it the potentials' rounding error,
+ * about diameter² · 2^-52 / eps in every exponent, is beyond 1e-3 and the plan is noise.
+ */
+export const MIN_RELATIVE_EPS = 1e-13;
 
 /** The solution of OT_eps(a, b) for a and b normalised to probability measures. */
 export interface SinkhornResult {
@@ -42,12 +61,14 @@ export interface SinkhornResult {
   g: Float64Array;
   /** Sinkhorn iterations (one f- and one g-update each), annealing stages included. */
   iterations: number;
-  /** L1 error of the plan's marginals (its columns are exact). */
+  /** L1 error of both marginals of the plan as plan() returns it (rows and columns summed from its entries). */
   marginalError: number;
   /** marginalError <= tol within maxIter. */
   converged: boolean;
   /** Set when not converged: what was reached and what to change. */
   warning?: string;
+  /** True when options.signal stopped the solve (the result is the last iterate, not converged). */
+  aborted?: boolean;
   /** The regularisation solved for (options.eps). */
   eps: number;
   /** The dense plan P (n x m), refused above PLAN_LIMIT entries. */
@@ -64,7 +85,10 @@ export const PLAN_LIMIT = 1e7;
 /**
  * Entropic OT between Measures a (n points) and b (m points) of the same dimension, cost |x - y|^2,
  * weights normalised to 1; log-domain Sinkhorn with eps-scaling. Throws InvalidArgumentError for
- * bad measures or options. Non-convergence is reported (converged, warning), not thrown.
+ * bad measures or options (unknown keys, non-finite warm starts, eps below MIN_RELATIVE_EPS times
+ * the squared diameter), OverflowError when the squared diameter is beyond the double range, and
+ * ResourceError beyond LIMITS. Non-convergence is reported (converged, warning), not thrown; an
+ * abort through options.signal returns the last iterate with aborted: true.
  */
 export function sinkhorn(a: unknown, b: unknown, options: SinkhornOptions): SinkhornResult {
   const p = otPair(a, b);
@@ -77,21 +101,47 @@ export interface CheckedOptions extends OTOptions {
   tol: number;
   maxIter: number;
   schedule: number[];
-  warmStart?: SinkhornOptions['warmStart'];
+  warmStart?: { f?: Float64Array; g?: Float64Array };
+  signal?: AbortSignal;
 }
 
-export function checkOptions(options: SinkhornOptions, p: OTPair): CheckedOptions {
-  if (options === undefined || options === null) throw new InvalidArgumentError('options', options, 'must give eps');
-  const eps = positiveNumber('eps', options.eps);
-  const tol = positiveNumber('tol', options.tol ?? 1e-9);
-  const maxIter = integerAtLeast('maxIter', options.maxIter ?? 100_000, 1);
-  let scaling = options.scaling;
-  if (scaling === undefined) scaling = eps < p.diameter2 / 20 ? 0.9 : false;
-  if (scaling !== false && !(typeof scaling === 'number' && scaling > 0 && scaling < 1)) {
+/** The checks of SinkhornOptions that do not depend on the measures (used by pointCloudMemory up front too). */
+export function readSinkhornOptions(where: string, options: unknown): SinkhornOptions {
+  if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give eps');
+  const o = readOptions<SinkhornOptions>(where, options, SINKHORN_KEYS) as SinkhornOptions;
+  positiveNumber('eps', o.eps);
+  if (o.tol !== undefined) positiveNumber('tol', o.tol);
+  if (o.maxIter !== undefined) integerAtLeast('maxIter', o.maxIter, 1);
+  const scaling = o.scaling;
+  if (scaling !== undefined && scaling !== false && !(typeof scaling === 'number' && scaling > 0 && scaling < 1)) {
     throw new InvalidArgumentError('scaling', scaling, 'must be a number in (0, 1) or false');
   }
+  if (o.warmStart !== undefined) {
+    const w = readOptions<WarmStart>(`${where} warmStart`, o.warmStart, WARM_KEYS);
+    if (w.f !== undefined) potential('warmStart.f', w.f);
+    if (w.g !== undefined) potential('warmStart.g', w.g);
+  }
+  signalOption('signal', o.signal);
+  evalValues(o);
+  return o;
+}
+
+export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkhorn'): CheckedOptions {
+  const o = readSinkhornOptions(where, options);
+  const eps = o.eps;
+  if (p.diameter2 > 0 && eps < MIN_RELATIVE_EPS * p.diameter2) {
+    throw new InvalidArgumentError('eps', eps, `is too small for the scale of the cost: eps / (squared diameter ${p.diameter2}) must be >= ${MIN_RELATIVE_EPS} (below, rounding of the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`);
+  }
+  const tol = o.tol ?? 1e-9;
+  const maxIter = o.maxIter ?? 100_000;
+  let scaling = o.scaling;
+  if (scaling === undefined) scaling = eps < p.diameter2 / 20 ? 0.9 : false;
   const schedule = scaling === false ? [eps] : epsSchedule(p.diameter2, eps, scaling);
-  return { ...options, eps, tol, maxIter, schedule };
+  const warmStart = o.warmStart === undefined ? undefined : {
+    f: o.warmStart.f === undefined ? undefined : sized('warmStart.f', o.warmStart.f, p.n),
+    g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
+  };
+  return { backend: o.backend, precision: o.precision, eps, tol, maxIter, schedule, warmStart, signal: o.signal };
 }
 
 /**
@@ -102,12 +152,13 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   const { n, m, d, x, y, a, b, la, lb } = p;
   const step = new HalfStep(o);
   let f: Float64Array = new Float64Array(n), g: Float64Array = new Float64Array(m), fNext: Float64Array = new Float64Array(n);
-  if (o.warmStart?.g !== undefined) g = sized('warmStart.g', o.warmStart.g, m);
+  if (o.warmStart?.g !== undefined) g = o.warmStart.g.slice();
   if (o.warmStart?.f !== undefined) {
-    f = sized('warmStart.f', o.warmStart.f, n);
+    f = o.warmStart.f.slice();
     if (o.warmStart.g === undefined) step.run(y, m, x, n, d, la, f, o.schedule[0], g);
   }
-  const warm = o.warmStart !== undefined;
+  const warm = o.warmStart !== undefined && (o.warmStart.f !== undefined || o.warmStart.g !== undefined);
+  let stopped = false;
   const eps = o.eps;
   let err = Infinity;
   let it = 0;
@@ -119,17 +170,20 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
     g = s.f.slice();
     err = s.marginalError;
     it = s.iterations;
+    stopped = s.aborted === true;
   } else {
     // Annealing: one iteration per stage (skipped on a warm start), then iterate at eps.
     if (!warm) {
       for (const e of o.schedule.slice(0, -1)) {
+        if (aborted(o.signal)) { stopped = true; break; }
         step.run(x, n, y, m, d, lb, g, e, f);
         step.run(y, m, x, n, d, la, f, e, g);
         passes += 2;
       }
     }
     step.run(x, n, y, m, d, lb, g, eps, f);
-    while (it < o.maxIter) {
+    while (it < o.maxIter && !stopped) {
+      if (aborted(o.signal)) { stopped = true; break; }
       step.run(y, m, x, n, d, la, f, eps, g);       // columns of P(f, g) exact
       step.run(x, n, y, m, d, lb, g, eps, fNext);   // rows of P(f, g) are a_i exp((f_i - fNext_i)/eps)
       it++;
@@ -164,24 +218,50 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   // The symmetric gauge: <a, f> = <b, g> (the plan is unchanged by f + c, g - c).
   const shift = (dot(a, f) - dot(b, g)) / 2;
   const F = f.map((v) => v - shift), G = g.map((v) => v + shift);
-  const converged = err <= o.tol;
+  // Row i of the plan, row-normalised with its largest exponent subtracted: P_ij = r_i b_j e^{(g_j - C_ij)/eps} / sum_k b_k e^{(g_k - C_ik)/eps},
+  // the plan the kernel's row sums, cost and barycentric map describe (equal to a_i b_j e^{(f_i + g_j - C_ij)/eps} in exact arithmetic).
+  const expo = new Float64Array(m);
+  const rowInto = (i: number, row: Float64Array): Float64Array => {
+    if (rowSums[i] === 0) return row.fill(0);
+    let top = -Infinity;
+    for (let j = 0; j < m; j++) {
+      let c2 = 0;
+      for (let c = 0; c < d; c++) c2 += (x[i * d + c] - y[j * d + c]) ** 2;
+      expo[j] = b[j] > 0 ? lb[j] + (g[j] - c2) / eps : -Infinity;
+      if (expo[j] > top) top = expo[j];
+    }
+    let z = 0;
+    for (let j = 0; j < m; j++) { row[j] = Math.exp(expo[j] - top); z += row[j]; }
+    const scale = rowSums[i] / z;
+    for (let j = 0; j < m; j++) row[j] *= scale;
+    return row;
+  };
+  // The marginal error of that plan: summed from its entries up to PLAN_LIMIT entries, else by one more
+  // kernel pass (column j sums to b_j e^{(g_j - h_j)/eps}, h = the half-step of (log r, fNext)).
+  let rowErr = 0, colErr = 0;
+  for (let i = 0; i < n; i++) rowErr += Math.abs(rowSums[i] - a[i]);
+  if (n * m <= PLAN_LIMIT) {
+    const cols = new Float64Array(m), row = new Float64Array(m);
+    for (let i = 0; i < n; i++) { rowInto(i, row); for (let j = 0; j < m; j++) cols[j] += row[j]; }
+    for (let j = 0; j < m; j++) colErr += Math.abs(cols[j] - b[j]);
+  } else {
+    const h = new Float64Array(m);
+    step.run(y, m, x, n, d, rowSums.map(Math.log), fNext, eps, h);
+    for (let j = 0; j < m; j++) colErr += Math.abs((b[j] > 0 ? b[j] * Math.exp((g[j] - h[j]) / eps) : 0) - b[j]);
+  }
+  const marginalError = rowErr + colErr;
+  const converged = !stopped && marginalError <= o.tol;
   const result: SinkhornResult = {
-    objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError: err, converged, eps,
+    objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError, converged, eps,
     plan() {
       if (n * m > PLAN_LIMIT) throw new InvalidArgumentError('plan', `${n} x ${m} entries`, `is refused above ${PLAN_LIMIT} entries; use planRow(i) or barycentricMap()`);
       const P = new Float64Array(n * m);
-      for (let i = 0; i < n; i++) P.set(result.planRow(i), i * m);
+      for (let i = 0; i < n; i++) rowInto(i, P.subarray(i * m, (i + 1) * m));
       return P;
     },
     planRow(i: number) {
       if (!Number.isInteger(i) || i < 0 || i >= n) throw new InvalidArgumentError('i', i, `must be an integer in [0, ${n})`);
-      const row = new Float64Array(m);
-      for (let j = 0; j < m; j++) {
-        let c2 = 0;
-        for (let c = 0; c < d; c++) c2 += (x[i * d + c] - y[j * d + c]) ** 2;
-        row[j] = a[i] * b[j] * Math.exp((F[i] + G[j] - c2) / eps);
-      }
-      return row;
+      return rowInto(i, new Float64Array(m));
     },
     barycentricMap() {
       const T = new Float64Array(n * d);
@@ -193,12 +273,28 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
       return T;
     },
   };
-  if (!converged) result.warning = `Sinkhorn did not reach tol = ${o.tol} within maxIter = ${o.maxIter} iterations (marginal error ${err.toExponential(2)}); raise maxIter or eps`;
+  if (stopped) {
+    result.aborted = true;
+    result.warning = `Sinkhorn was aborted through options.signal after ${result.iterations} iterations (marginal error ${marginalError.toExponential(2)})`;
+  } else if (!converged && err <= o.tol) {
+    result.warning = `the iteration reached tol = ${o.tol} but the plan's marginal error is ${marginalError.toExponential(2)} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
+  } else if (!converged) {
+    result.warning = `Sinkhorn did not reach tol = ${o.tol} within maxIter = ${o.maxIter} iterations (marginal error ${marginalError.toExponential(2)}); raise maxIter or eps`;
+  }
   return { result, rowSums, rowMeans: mean };
 }
 
+/** A warm-start potential: an array or typed array of finite numbers. */
+function potential(name: string, v: unknown): Float64Array {
+  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
+  strictNumbers(name, v);
+  const out = Float64Array.from(toFloat64(name, v));
+  allFinite(name, out);
+  return out;
+}
+
 function sized(name: string, v: ArrayLike<number>, len: number): Float64Array {
-  const out = Float64Array.from(toFloat64(name, Array.from(v)));
+  const out = potential(name, v);
   if (out.length !== len) throw new InvalidArgumentError(`${name}.length`, out.length, `must be ${len}`);
   return out;
 }
