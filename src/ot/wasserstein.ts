@@ -1,8 +1,8 @@
 // Exact and sliced Wasserstein distances, and the Gaussian (Bures) closed form.
 // Cost |x - y|^2 (not halved): every function returns squared W2.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { integerAtLeast, toFloat64 } from '../validate.js';
+import { allFinite, checkElements, integerAtLeast, LIMITS, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 import { otPair } from './common.js';
 import { exactW2 } from './exact.js';
 
@@ -27,15 +27,21 @@ export function wasserstein2(a: unknown, b: unknown): number {
 
 /**
  * wasserstein2 plus the method used. Throws InvalidArgumentError for non-Measures, mismatched
- * dimensions, or n·m > EXACT_LIMIT when d > 1.
+ * dimensions, or n·m > EXACT_LIMIT when d > 1; OverflowError when the squared costs leave the
+ * double range. Not abortable (n·m <= EXACT_LIMIT bounds it to seconds).
  */
 export function wasserstein2Detailed(a: unknown, b: unknown): Wasserstein2Result {
   const p = otPair(a, b);
-  if (p.d === 1) return { value: sortedW2(p.x, p.a, p.y, p.b), method: 'sorted' };
+  if (p.d === 1) return { value: finiteW2(sortedW2(p.x, p.a, p.y, p.b)), method: 'sorted' };
   if (p.n * p.m > EXACT_LIMIT) {
     throw new InvalidArgumentError('a, b', `${p.n} x ${p.m} points`, `are too many for the exact solver (n·m <= ${EXACT_LIMIT}); use sinkhornDivergence or slicedWasserstein`);
   }
-  return { value: exactW2(p.x, p.a, p.y, p.b, p.d).cost, method: 'network-simplex' };
+  return { value: finiteW2(exactW2(p.x, p.a, p.y, p.b, p.d).cost), method: 'network-simplex' };
+}
+
+function finiteW2(v: number): number {
+  if (!Number.isFinite(v)) throw new OverflowError(`W2^2 = ${v} is beyond the double range for these points; rescale them`);
+  return v;
 }
 
 /**
@@ -69,11 +75,20 @@ export interface SlicedOptions {
   seed: number;
 }
 
-/** Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b) (weights normalised to 1). */
+const SLICED_KEYS = optionKeys<SlicedOptions>()('projections', 'seed');
+
+/**
+ * Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b) (weights normalised to 1).
+ * Throws InvalidArgumentError for bad measures or options, ResourceError when projections·(n + m)·d
+ * exceeds LIMITS.maxPairWork, OverflowError when a projected W2^2 leaves the double range.
+ */
 export function slicedWasserstein(a: unknown, b: unknown, options: SlicedOptions): number {
+  const o = readOptions<SlicedOptions>('slicedWasserstein', options, SLICED_KEYS);
   const p = otPair(a, b);
-  const L = integerAtLeast('projections', options?.projections ?? 100, 1);
-  const rng = new Random(requireSeed('seed', options?.seed));
+  const L = integerAtLeast('projections', o.projections ?? 100, 1);
+  const rng = new Random(requireSeed('seed', o.seed));
+  const work = L * (p.n + p.m) * p.d;
+  if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`slicedWasserstein with ${L} projections`, work * 8, LIMITS.maxPairWork * 8);
   const { n, m, d } = p;
   const px = new Float64Array(n), py = new Float64Array(m), theta = new Float64Array(d);
   let sum = 0;
@@ -85,16 +100,20 @@ export function slicedWasserstein(a: unknown, b: unknown, options: SlicedOptions
     for (let j = 0; j < m; j++) { let s = 0; for (let c = 0; c < d; c++) s += p.y[j * d + c] * theta[c]; py[j] = s / r; }
     sum += sortedW2(px, p.a, py, p.b);
   }
-  return sum / L;
+  return finiteW2(sum / L);
 }
 
 /**
  * W2^2 between N(m1, S1) and N(m2, S2) (Bures closed form):
  * |m1 - m2|^2 + tr(S1 + S2 - 2 (S1^{1/2} S2 S1^{1/2})^{1/2}).
+ * Throws InvalidArgumentError for non-numeric or non-finite entries, mismatched sizes, or covariances
+ * that are not symmetric positive semi-definite; OverflowError when the result leaves the double range.
  */
 export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number[][], m2: ArrayLike<number>, S2: ArrayLike<number> | number[][]): number {
-  const mu1 = toFloat64('m1', Array.from(m1)), mu2 = toFloat64('m2', Array.from(m2));
+  const mu1 = vector('m1', m1), mu2 = vector('m2', m2);
   const d = mu1.length;
+  if (d > GAUSSIAN_MAX_DIM) throw new InvalidArgumentError('m1.length', d, `must be at most ${GAUSSIAN_MAX_DIM} (the Jacobi eigensolver costs O(d^3) per sweep)`);
+  checkElements('gaussianW2 covariance', d * d);
   if (d < 1) throw new InvalidArgumentError('m1', m1, 'must have at least one coordinate');
   if (mu2.length !== d) throw new InvalidArgumentError('m2.length', mu2.length, `must equal m1.length ${d}`);
   const A = covariance('S1', S1, d), B = covariance('S2', S2, d);
@@ -103,11 +122,31 @@ export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number
   const rootM = symmetricFunction(M, d, (v) => Math.sqrt(Math.max(v, 0)));
   let value = 0;
   for (let c = 0; c < d; c++) value += (mu1[c] - mu2[c]) ** 2 + A[c * d + c] + B[c * d + c] - 2 * rootM[c * d + c];
+  if (!Number.isFinite(value)) throw new OverflowError(`gaussianW2: the result leaves the double range (${value}) for these means and covariances; rescale them`);
   return Math.max(value, 0);
 }
 
-function covariance(name: string, S: ArrayLike<number> | number[][], d: number): Float64Array {
-  const flat = toFloat64(name, Array.isArray(S) && Array.isArray(S[0]) ? (S as number[][]).flat() : Array.from(S as ArrayLike<number>));
+/** Largest dimension gaussianW2 accepts. */
+export const GAUSSIAN_MAX_DIM = 500;
+
+/** A mean vector: an array or typed array of finite numbers, nothing coerced. */
+function vector(name: string, v: unknown): Float64Array {
+  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
+  strictNumbers(name, v);
+  const out = Float64Array.from(toFloat64(name, v));
+  allFinite(name, out);
+  return out;
+}
+
+function covariance(name: string, S: unknown, d: number): Float64Array {
+  if (!Array.isArray(S) && !(ArrayBuffer.isView(S) && !(S instanceof DataView))) throw new InvalidArgumentError(name, S, `must be a ${d} x ${d} matrix (number[][] or flat row-major)`);
+  strictNumbers(name, S);
+  if (Array.isArray(S) && Array.isArray(S[0])) {
+    if (S.length !== d) throw new InvalidArgumentError(name, `${S.length} rows`, `must be a ${d} x ${d} matrix`);
+    S.forEach((row: unknown[], r) => { if (row.length !== d) throw new InvalidArgumentError(`${name}[${r}]`, row, `must have ${d} entries`); });
+  }
+  const flat = Float64Array.from(toFloat64(name, Array.isArray(S) && Array.isArray(S[0]) ? (S as number[][]).flat() : S));
+  allFinite(name, flat);
   if (flat.length !== d * d) throw new InvalidArgumentError(name, `${flat.length} entries`, `must be a ${d} x ${d} matrix`);
   for (let r = 0; r < d; r++) {
     for (let c = 0; c < r; c++) {
