@@ -12,6 +12,10 @@ export interface FlagSpec {
   default?: string | number | boolean;
   /** Smallest allowed value for int and number flags. */
   min?: number;
+  /** Values must be > min (not >= min). */
+  exclusiveMin?: boolean;
+  /** Largest allowed value for int and number flags (a documented limit). */
+  max?: number;
   /** An int or number flag that also takes a list a,b,c or a grid start:stop:count; its value is a number[]. */
   grid?: boolean;
 }
@@ -78,7 +82,7 @@ export function parse(c: CommandSpec, argv: string[]): { values: Values; positio
 }
 
 function convert(command: string, spec: FlagSpec, raw: string): string | number | number[] {
-  if (spec.grid) return parseGrid(command, spec.name, raw, { int: spec.kind === 'int', min: spec.min });
+  if (spec.grid) return parseGrid(command, spec.name, raw, { int: spec.kind === 'int', min: spec.min, exclusiveMin: spec.exclusiveMin, max: spec.max });
   const bad = (rule: string) => new UsageError(`meanfield ${command}: --${spec.name} ${rule}, got '${raw}'`);
   if (Array.isArray(spec.kind)) {
     if (!(spec.kind as readonly string[]).includes(raw)) throw bad(`must be one of ${(spec.kind as readonly string[]).join(', ')}`);
@@ -86,23 +90,38 @@ function convert(command: string, spec: FlagSpec, raw: string): string | number 
   }
   if (spec.kind === 'string') return raw;
   const v = raw.trim() === '' ? NaN : Number(raw);
-  if (spec.kind === 'int' && !(Number.isSafeInteger(v))) throw bad(`must be an integer${spec.min === undefined ? '' : ` >= ${spec.min}`}`);
-  if (!Number.isFinite(v)) throw bad(`must be a number${spec.min === undefined ? '' : ` >= ${spec.min}`}`);
-  if (spec.min !== undefined && v < spec.min) throw bad(`must be >= ${spec.min}`);
+  const range = spec.min === undefined ? '' : ` ${spec.exclusiveMin ? '>' : '>='} ${spec.min}`;
+  if (spec.kind === 'int' && !(Number.isSafeInteger(v))) throw bad(`must be an integer${range}`);
+  if (!Number.isFinite(v)) throw bad(`must be a finite number${range}`);
+  if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) throw bad(`must be${range}`);
+  if (spec.max !== undefined && v > spec.max) throw bad(`must be <= ${spec.max} (a limit of meanfield ${command})`);
   return v;
 }
 
-/** '1..64', '1,2,9' or '5' -> the list of seeds, in order, without repeats. */
+/** Most seeds (and most (grid point, seed) runs) one `meanfield run` takes: split bigger sweeps with --shard or several files. */
+export const MAX_RUNS = 1_000_000;
+
+/**
+ * '1..64', '1,2,9' or '5' -> the list of seeds, in order, without repeats. Linear in the seed
+ * count; sizes are checked before anything is expanded (at most MAX_RUNS seeds, each a safe integer).
+ */
 export function parseSeeds(raw: string): number[] {
-  const out: number[] = [];
+  const bad = (rule: string) => new UsageError(`meanfield run: --seeds ${rule}, got '${raw.length > 60 ? `${raw.slice(0, 60)}...` : raw}'`);
+  const ranges: Array<[number, number]> = [];
+  let total = 0;
   for (const part of raw.split(',')) {
     const m = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(part);
-    if (m === null) throw new UsageError(`meanfield run: --seeds must be a list like 1..64 or 1,2,5 of non-negative integers, got '${raw}'`);
+    if (m === null) throw bad('must be a list like 1..64 or 1,2,5 of non-negative integers');
     const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) throw new UsageError(`meanfield run: --seeds range ${part.trim()} must be increasing, got '${raw}'`);
-    if (b - a > 1e7) throw new UsageError(`meanfield run: --seeds range ${part.trim()} is too long (at most 1e7 seeds), got '${raw}'`);
-    for (let s = a; s <= b; s++) if (!out.includes(s)) out.push(s);
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) throw bad(`must be integers <= ${Number.MAX_SAFE_INTEGER}`);
+    if (b < a) throw bad(`range ${part.trim()} must be increasing`);
+    total += b - a + 1;
+    if (total > MAX_RUNS) throw bad(`holds more than ${MAX_RUNS} seeds, the limit of one run (split the sweep with --shard or over several --out files)`);
+    ranges.push([a, b]);
   }
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (const [a, b] of ranges) for (let s = a; s <= b; s++) if (!seen.has(s)) { seen.add(s); out.push(s); }
   return out;
 }
 

@@ -1,13 +1,35 @@
 // File helpers of the CLI: atomic writes (temp file + rename, so a crash or Ctrl-C never
 // leaves a truncated file) and readers that name the file and line of anything malformed.
-import { readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError, MeanfieldError } from '../errors.js';
 
+/** An output file or its directory cannot be written (missing, not writable, a directory, locked by another run). */
+export class OutputError extends MeanfieldError {}
+
+/** The temporary file writeAtomic uses for `path` in process `pid`. */
+export const tempOf = (path: string, pid = process.pid) => `${path}.${pid}.tmp`;
+
+/**
+ * Writes `text` to a temporary file next to `path`, flushes it to disk and renames it over
+ * `path`: a crash, kill -9 or Ctrl-C leaves either the old file or the new one, never a mix.
+ */
 export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempOf(path);
   try {
-    writeFileSync(tmp, text);
+    const fd = openSync(tmp, 'w');
+    try {
+      const buf = Buffer.from(text);
+      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
+    try { // the rename itself, durable
+      const dfd = openSync(dirname(path), 'r');
+      try { fsyncSync(dfd); } finally { closeSync(dfd); }
+    } catch { /* not supported here (Windows): the rename is still atomic */ }
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw new InputError(path, null, `could not be written: ${(e as Error).message}`);
@@ -61,4 +83,33 @@ export function readJsonLines(path: string, text = readText(path)): Record<strin
     out.push(value as Record<string, unknown>);
   });
   return out;
+}
+
+/**
+ * The lines of a run file for --resume. A last line cut mid-write (no newline after it, not
+ * valid JSON) is returned as `partial` instead of failing; anything malformed before it is an
+ * InputError naming the line.
+ */
+export function readRunLines(path: string, text = readText(path)): { lines: Array<{ line: number; value: Record<string, unknown> }>; partial: string | null } {
+  let partial: string | null = null;
+  const cut = text.lastIndexOf('\n');
+  const tail = text.slice(cut + 1);
+  if (tail.replace(/\0/g, '').trim() !== '') {
+    try { JSON.parse(tail); } catch { partial = tail; text = text.slice(0, cut + 1); }
+  } else if (tail !== '') {
+    text = text.slice(0, cut + 1); // trailing NUL bytes or spaces of a cut file
+  }
+  const lines: Array<{ line: number; value: Record<string, unknown> }> = [];
+  text.split('\n').forEach((raw, index) => {
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      throw new InputError(path, index + 1, `is not valid JSON (${(e as Error).message}); only a cut last line is dropped by --resume`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(path, index + 1, 'is not a JSON object');
+    lines.push({ line: index + 1, value: value as Record<string, unknown> });
+  });
+  return { lines, partial };
 }

@@ -8,7 +8,13 @@ import { UsageError } from '../errors.js';
 export interface GridRule {
   int: boolean;
   min?: number;
+  /** Values must be > min. */
+  exclusiveMin?: boolean;
+  max?: number;
 }
+
+/** Most values one grid flag takes. */
+export const MAX_GRID = 10_000;
 
 /** Values are rounded to 12 significant digits, so 0.1:9:90 gives 4.2, not 4.200000000000001. */
 const tidy = (v: number) => Number(v.toPrecision(12));
@@ -25,15 +31,22 @@ export function parseGrid(command: string, flag: string, raw: string, rule: Grid
     const [a, b, c] = parts.map(num);
     if (!Number.isFinite(a) || !Number.isFinite(b)) throw bad('grid start and stop must be numbers (start:stop:count)');
     if (!Number.isSafeInteger(c) || c < 1) throw bad('grid count must be an integer >= 1 (start:stop:count)');
+    if (c > MAX_GRID) throw bad(`grid count must be <= ${MAX_GRID} (a limit of meanfield ${command})`);
     values = c === 1 ? [a] : Array.from({ length: c }, (_, i) => (i === c - 1 ? b : tidy(a + ((b - a) * i) / (c - 1))));
   } else {
-    values = raw.split(',').map(num);
+    const parts = raw.split(',');
+    if (parts.length > MAX_GRID) throw bad(`must hold at most ${MAX_GRID} values (a limit of meanfield ${command})`);
+    values = parts.map(num);
     if (values.some((v) => !Number.isFinite(v))) throw bad(one);
   }
   const what = rule.int ? 'integers' : 'numbers';
-  const off = values.find((v) => (rule.int && !Number.isSafeInteger(v)) || (rule.min !== undefined && v < rule.min));
-  if (off !== undefined) throw bad(`values must be ${what}${rule.min === undefined ? '' : ` >= ${rule.min}`} (${off} is not)`);
-  return values.filter((v, i) => values.indexOf(v) === i);
+  const range = rule.min === undefined ? '' : ` ${rule.exclusiveMin ? '>' : '>='} ${rule.min}`;
+  const off = values.find((v) => (rule.int && !Number.isSafeInteger(v)) || (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)));
+  if (off !== undefined) throw bad(`values must be ${what}${range} (${off} is not)`);
+  const high = rule.max === undefined ? undefined : values.find((v) => v > rule.max!);
+  if (high !== undefined) throw bad(`values must be <= ${rule.max} (${high} is not; a limit of meanfield ${command})`);
+  const seen = new Set<number>();
+  return values.filter((v) => (seen.has(v) ? false : (seen.add(v), true)));
 }
 
 /** One point of a grid: the value of every grid parameter. */
@@ -75,10 +88,11 @@ export interface Chunk {
  * Splits the jobs into chunks of seeds of one grid point each, of at most `batch` seeds and
  * small enough that every thread gets work; a point's seeds are split into near-equal chunks.
  */
-export function chunkJobs(jobs: Job[], threads: number, batch: number): Chunk[] {
-  const size = Math.max(1, Math.min(batch, Math.ceil(jobs.length / threads)));
+export function chunkJobs(jobs: Job[], threads: number, batch: number | ((point: number) => number)): Chunk[] {
+  const batchOf = typeof batch === 'number' ? () => batch : batch;
   const chunks: Chunk[] = [];
   for (let i = 0; i < jobs.length;) {
+    const size = Math.max(1, Math.min(batchOf(jobs[i].point), Math.ceil(jobs.length / threads)));
     let j = i;
     while (j < jobs.length && jobs[j].point === jobs[i].point) j++;
     const seeds = jobs.slice(i, j).map((x) => x.seed);

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The `meanfield` command: run | plot | heatmap | sinkhorn | bench. Usage errors print one line and
-// exit 2; input errors (unreadable or malformed files) print the file and line and exit 1.
+// The `meanfield` command: run | plot | heatmap | sinkhorn | bench. Every failure is one line on
+// standard error, never a stack (MEANFIELD_DEBUG=1 adds it): usage errors (bad flags and values)
+// exit 2; input errors (unreadable or malformed files) name the file and line and exit 1, as do
+// the library's errors and any other error; an output that cannot be written (missing or
+// unwritable directory, locked by another run) exits 3.
 import { InputError, MeanfieldError, UsageError } from '../errors.js';
+import { OutputError } from './files.js';
 import { helpText, parse, type CommandSpec } from './args.js';
 import { benchCli, benchCommand, sinkhornCli, sinkhornCommand } from './commands.js';
 import { heatmap, heatmapCommand } from './heatmap.js';
@@ -48,12 +52,23 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** One line for any error, and its exit code. */
+function report(e: unknown): number {
+  const debug = process.env.MEANFIELD_DEBUG === '1' && e instanceof Error ? `\n${e.stack}` : '';
+  const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+  if (e instanceof UsageError) { process.stderr.write(`${oneLine(e.message)}${debug}\n`); return 2; }
+  if (e instanceof OutputError) { process.stderr.write(`meanfield: ${oneLine(e.message)}${debug}\n`); return 3; }
+  if (e instanceof InputError || e instanceof MeanfieldError) { process.stderr.write(`meanfield: ${e.name}: ${oneLine(e.message)}${debug}\n`); return 1; }
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`meanfield: internal error: ${oneLine(what)} (MEANFIELD_DEBUG=1 shows the stack)${debug}\n`);
+  return 1;
+}
+
+// Errors thrown outside the main promise (event handlers) are one line too.
+process.on('uncaughtException', (e) => { process.exitCode = report(e); process.exit(); });
+process.on('unhandledRejection', (e) => { process.exitCode = report(e); process.exit(); });
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (e: unknown) => {
-    if (e instanceof UsageError) { process.stderr.write(`${e.message}\n`); process.exitCode = 2; return; }
-    if (e instanceof InputError || e instanceof MeanfieldError) { process.stderr.write(`meanfield: ${e.name}: ${e.message}\n`); process.exitCode = 1; return; }
-    process.stderr.write(`meanfield: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
+  (e: unknown) => { process.exitCode = report(e); },
 );

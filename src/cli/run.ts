@@ -1,18 +1,29 @@
 // `meanfield run`: a sweep over a parameter grid and seeds, one JSON line per (grid point,
 // seed). The seeds of a grid point run together (simulateMany) in chunks on worker threads.
-// Finished lines are kept in memory and the output is rewritten atomically (temp file +
-// rename) at most every second and at the end, so the file is always whole lines; Ctrl-C
-// writes every finished chunk and exits.
-import { existsSync } from 'node:fs';
+// Every flag value is checked (and every grid point's simulate options validated) before any
+// file is touched. The output is locked (`<out>.lock`, one writer at a time); finished lines
+// are kept in memory and the output is rewritten atomically (temp file, fsync, rename) at most
+// every second (less often when the file is large) and at the end, so the file is always whole
+// lines, even after kill -9; Ctrl-C writes every finished chunk and exits. An existing file is
+// never replaced by fewer runs: without --resume it is refused.
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, UsageError } from '../errors.js';
-import { parseSeeds, shardOf, precisionFlag, type CommandSpec, type Values } from './args.js';
-import { readJsonLines, readText, writeAtomic } from './files.js';
+import { InputError, InvalidArgumentError, ResourceError, UsageError } from '../errors.js';
+import { runSpec } from '../simulate/spec.js';
+import { LIMITS } from '../validate.js';
+import { MAX_RUNS, parseSeeds, shardOf, precisionFlag, type CommandSpec, type Values } from './args.js';
+import { OutputError, readRunLines, readText, writeAtomic } from './files.js';
 import { chunkJobs, gridPoints, lineJob, pointKey, type Chunk, type Job } from './grid.js';
+import { acquireLock } from './lock.js';
 import { Progress } from './progress.js';
-import { initialMeasure, makeFlow, recordOptions, type SweepSpec } from './sweep.js';
-import type { SeedResult } from './worker.js';
+import { makeFlow, settingsOf, SETTING_FLAGS, simulateOptions, type SweepSettings, type SweepSpec } from './sweep.js';
+import type { ProgressMessage, SeedResult } from './worker.js';
+
+/** Most natural steps of a fixed-step run (t-end / dt) and most records of a run. */
+export const MAX_STEPS = 1e9, MAX_RECORDS = 100_000;
+/** Numbers (n x dim x seeds) one chunk of seeds simulates together at most: bigger systems get smaller chunks. */
+const CHUNK_ELEMENTS = 2 ** 22;
 
 export const runCommand: CommandSpec = {
   name: 'run',
@@ -25,22 +36,22 @@ export const runCommand: CommandSpec = {
     { name: 'beta', kind: 'number', default: 9, grid: true, help: 'inverse temperature (a grid: 0.1:9:90 is 90 values from 0.1 to 9, or 1,4,9)' },
     { name: 'normalization', kind: ['softmax', 'none', 'sinkhorn'], default: 'softmax', help: 'attention normalisation (circle: softmax or none)' },
     { name: 'mask', kind: ['none', 'causal'], default: 'none', help: 'attention mask' },
-    { name: 't-end', kind: 'number', min: 0, default: 1000, help: 'final time' },
+    { name: 't-end', kind: 'number', min: 0, default: 1000, help: 'final time (0: the initial state only)' },
     { name: 'integrator', kind: ['euler', 'heun', 'rk4', 'rk45'], default: 'rk45', help: 'time stepper' },
-    { name: 'dt', kind: 'number', min: 0, help: 'step for euler, heun, rk4' },
-    { name: 'rtol', kind: 'number', min: 0, default: 1e-6, help: 'rk45 relative tolerance' },
-    { name: 'records', kind: 'int', min: 2, default: 100, help: 'record times, t = 0 and t-end included' },
+    { name: 'dt', kind: 'number', min: 0, exclusiveMin: true, help: 'step for euler, heun, rk4' },
+    { name: 'rtol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-6, help: 'rk45 relative tolerance' },
+    { name: 'records', kind: 'int', min: 2, max: 100_000, default: 100, help: 'record times, t = 0 and t-end included' },
     { name: 'spacing', kind: ['log', 'linear'], default: 'log', help: 'record times log-spaced (from min(0.01, t-end/100)) or linear (from 0)' },
     { name: 'record-every', kind: 'int', min: 1, help: 'record after every K natural steps instead (euler --dt 0.1 --record-every 10: t = 0, 1, 2, ...)' },
-    { name: 'cluster-tol', kind: 'number', min: 0, default: 1e-2, help: 'single-linkage distance for cluster counts' },
-    { name: 'delta', kind: 'number', min: 0, default: 1e-3, help: 'clustered pairs: <x_i, x_j> > 1 - delta (the papers\' 0.999)' },
+    { name: 'cluster-tol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-2, help: 'single-linkage distance for cluster counts' },
+    { name: 'delta', kind: 'number', min: 0, exclusiveMin: true, default: 1e-3, help: 'clustered pairs: <x_i, x_j> > 1 - delta (the papers\' 0.999)' },
     precisionFlag,
     { name: 'seeds', kind: 'string', default: '1..8', help: 'seeds: 1..64 or 1,2,5' },
     { name: 'shard', kind: 'string', help: 'run the i-th of k contiguous slices of the (grid point, seed) list (i/k, 1 <= i <= k), for job arrays' },
-    { name: 'threads', kind: 'int', min: 1, help: 'worker threads (default: the cores)' },
+    { name: 'threads', kind: 'int', min: 1, help: 'worker threads (default: the cores; at most 4 per core)' },
     { name: 'batch', kind: 'int', min: 1, default: 16, help: 'most seeds of one grid point simulated together in one chunk' },
-    { name: 'out', kind: 'string', help: 'output JSON Lines file (required)' },
-    { name: 'resume', kind: 'boolean', help: 'skip (grid point, seed) pairs already in --out and keep their lines' },
+    { name: 'out', kind: 'string', help: 'output JSON Lines file (required; locked while the run writes it, via <out>.lock)' },
+    { name: 'resume', kind: 'boolean', help: 'skip (grid point, seed) pairs already in --out and keep their lines (the settings must match the file\'s)' },
   ],
 };
 
@@ -52,68 +63,169 @@ export function sweepSpecs(flow: string, v: Values): SweepSpec[] {
   if (!(delta > 0 && delta <= 2)) throw new UsageError(`meanfield run: --delta must be in (0, 2], got '${delta}'`);
   const dims = v.dim as number[];
   if (flow === 'circle' && dims.length > 1) throw new UsageError(`meanfield run: --dim does not apply to circle (always 2), got '${dims.join(',')}'`);
+  const tEnd = v['t-end'] as number, dt = v.dt as number | undefined, every = v['record-every'] as number | undefined;
+  if (v.integrator !== 'rk45' && dt !== undefined && tEnd / dt > MAX_STEPS) {
+    throw new UsageError(`meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ${MAX_STEPS.toExponential(0)} per run`);
+  }
+  if (every !== undefined && v.integrator !== 'rk45' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
+    throw new UsageError(`meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the limit of ${MAX_RECORDS} per run`);
+  }
   const base = {
-    flow: flow as SweepSpec['flow'], normalization: v.normalization as SweepSpec['normalization'], mask: v.mask as SweepSpec['mask'], tEnd: v['t-end'] as number,
-    integrator: v.integrator as SweepSpec['integrator'], dt: v.dt as number | undefined, rtol: v.rtol as number,
-    records: v.records as number, spacing: v.spacing as SweepSpec['spacing'], recordEvery: v['record-every'] as number | undefined,
+    flow: flow as SweepSpec['flow'], normalization: v.normalization as SweepSpec['normalization'], mask: v.mask as SweepSpec['mask'], tEnd,
+    integrator: v.integrator as SweepSpec['integrator'], dt, rtol: v.rtol as number,
+    records: v.records as number, spacing: v.spacing as SweepSpec['spacing'], recordEvery: every,
     clusterTol: v['cluster-tol'] as number, delta, precision: v.precision as SweepSpec['precision'],
   };
-  return gridPoints(v.beta as number[], flow === 'circle' ? [2] : dims, v.n as number[]).map((p) => ({ ...base, ...p }));
+  const specs = gridPoints(v.beta as number[], flow === 'circle' ? [2] : dims, v.n as number[]).map((p) => ({ ...base, ...p }));
+  if (specs.length > MAX_RUNS) throw new UsageError(`meanfield run: the grid has ${specs.length} points, beyond the limit of ${MAX_RUNS} runs`);
+  // Sizes, before anything is allocated: the particles' coordinates and the pair work of one velocity call.
+  for (const s of specs) {
+    const coords = flow === 'circle' ? 1 : s.dim;
+    const elements = s.n * coords, work = s.n * s.n * Math.max(coords, 2);
+    const most = Math.floor(Math.min(LIMITS.maxElements / coords, Math.sqrt(LIMITS.maxPairWork / Math.max(coords, 2))));
+    if (elements > LIMITS.maxElements || work > LIMITS.maxPairWork) {
+      throw new UsageError(`meanfield run: --n ${s.n}${flow === 'circle' ? '' : ` with --dim ${s.dim}`} is beyond the size limit (at most ${most} particles${flow === 'circle' ? '' : ` in dimension ${s.dim}`}: ${LIMITS.maxElements} numbers per measure, ${LIMITS.maxPairWork.toExponential(2)} pair terms per velocity call)`);
+    }
+  }
+  return specs;
+}
+
+/** The key of a grid point, as its lines name it (n and dim of the measure: the circle's points are angles, dim 1). */
+function keyOf(s: SweepSpec): string {
+  return pointKey({ beta: s.beta, n: s.n, dim: s.flow === 'circle' ? 1 : s.dim });
+}
+
+/** Checks every grid point's simulate options as simulate will (nothing runs); bad ones are a UsageError. */
+function checkSpecs(specs: SweepSpec[]): void {
+  for (const s of specs) {
+    try {
+      const flow = makeFlow(s);
+      runSpec(flow, simulateOptions(s, flow));
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw new UsageError(`meanfield run: ${e.message}${specs.length > 1 ? ` (at beta ${s.beta}, n ${s.n}, dim ${s.dim})` : ''}`);
+      throw e;
+    }
+  }
+}
+
+/** The first setting of a line that differs from this run's, named by its flag; null if none. */
+function settingsDiffer(line: Record<string, unknown>, flow: string, mine: SweepSettings): string | null {
+  const show = (x: unknown) => (x === null || x === undefined ? 'unset' : String(x));
+  if (line.flow !== flow) return `was run with the ${show(line.flow)} flow, this run is ${flow}`;
+  const theirs = line.settings as Record<string, unknown> | undefined;
+  if (theirs === undefined || theirs === null || typeof theirs !== 'object') {
+    // Lines written before settings were stored: compare what they hold.
+    for (const [key, flag] of [['tEnd', 't-end'], ['integrator', 'integrator'], ['delta', 'delta']] as const) {
+      if (line[key] !== undefined && line[key] !== mine[key]) return `was run with --${flag} ${show(line[key])}, this run has --${flag} ${show(mine[key])}`;
+    }
+    return null;
+  }
+  for (const key of Object.keys(SETTING_FLAGS) as Array<keyof SweepSettings>) {
+    if (theirs[key] !== mine[key]) return `was run with --${SETTING_FLAGS[key]} ${show(theirs[key])}, this run has --${SETTING_FLAGS[key]} ${show(mine[key])}`;
+  }
+  return null;
+}
+
+/** Threads for the workers: as asked (default the cores), at most 4 per core and one per chunk. */
+function threadCount(asked: number | undefined, chunks: number, log: (line: string) => void): number {
+  const cores = availableParallelism();
+  let t = asked ?? cores;
+  if (t > 4 * cores) {
+    log(`note: --threads ${t} capped at ${4 * cores} (4 per core on this machine)`);
+    t = 4 * cores;
+  }
+  return Math.max(1, Math.min(t, chunks));
 }
 
 export async function run(flow: string, v: Values, log: (line: string) => void): Promise<number> {
   const out = v.out as string | undefined;
   if (out === undefined) throw new UsageError('meanfield run: --out is required (the JSON Lines file to write)');
+  if (out.trim() === '') throw new UsageError("meanfield run: --out must name a file, got ''");
   const specs = sweepSpecs(flow, v);
-  // Each grid point as a line names it (n and dim of the measure: the circle's points are angles, dim 1).
-  const keys: string[] = [];
-  try {
-    for (const s of specs) {
-      makeFlow(s);
-      recordOptions(s);
-      const mu = initialMeasure(s, 0);
-      keys.push(pointKey({ beta: s.beta, n: mu.size, dim: mu.dim }));
-    }
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) throw new UsageError(`meanfield run: ${e.message}`);
-    throw e;
-  }
+  const keys = specs.map(keyOf);
+  checkSpecs(specs);
   const seeds = parseSeeds(v.seeds as string).sort((a, b) => a - b);
+  if (specs.length * seeds.length > MAX_RUNS) {
+    throw new UsageError(`meanfield run: ${specs.length} grid points x ${seeds.length} seeds is ${specs.length * seeds.length} runs, beyond the limit of ${MAX_RUNS} (split the sweep over several --out files)`);
+  }
   let jobs: Job[] = specs.flatMap((_, point) => seeds.map((seed) => ({ point, seed })));
   if (v.shard !== undefined) jobs = shardOf(jobs, v.shard as string);
+
+  // Every value is good: now the output. The lock also proves the directory writable.
+  const lock = acquireLock(out, log);
+  try {
+    return await runLocked(flow, v, out, specs, keys, jobs, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(flow: string, v: Values, out: string, specs: SweepSpec[], keys: string[], jobs: Job[], log: (line: string) => void): Promise<number> {
   // Lines in (grid point, seed) order: shards concatenate into the full sweep. Lines of points
   // outside this grid (kept by --resume) go last, in their order.
   const lines: Array<{ point: number; seed: number; text: string }> = [];
-  if (v.resume === true && existsSync(out)) {
+  const exists = existsSync(out);
+  if (v.resume === true && exists) {
+    const mine = settingsOf(specs[0]);
+    const flowName = makeFlow(specs[0]).name;
+    const { lines: read, partial } = readRunLines(out, readText(out));
+    if (partial !== null) log(`warning: ${out}: dropped a cut last line (${partial.length} bytes, not valid JSON: written when the run was killed); every whole line is kept`);
     const done = new Set<string>();
-    readJsonLines(out, readText(out)).forEach((line) => {
-      const job = lineJob(line);
-      if (job === null) return;
-      done.add(`${job.point}, seed ${job.seed}`);
+    let duplicates = 0;
+    for (const { line, value } of read) {
+      const job = lineJob(value);
+      if (job === null) throw new InputError(out, line, 'is not a line of meanfield run (it names no seed, beta, n and dim); --resume keeps only run files');
+      const differ = settingsDiffer(value, flowName, mine);
+      if (differ !== null) throw new UsageError(`meanfield run: --resume: ${out} line ${line} ${differ}; resume with the file's settings, or write to another --out`);
+      const id = `${job.point}, seed ${job.seed}`;
+      if (done.has(id)) { duplicates++; continue; }
+      done.add(id);
       const point = keys.indexOf(job.point);
-      lines.push({ point: point < 0 ? Infinity : point, seed: job.seed, text: JSON.stringify(line) });
-    });
+      lines.push({ point: point < 0 ? Infinity : point, seed: job.seed, text: JSON.stringify(value) });
+    }
+    if (duplicates > 0) log(`warning: ${out}: ${duplicates} repeated (grid point, seed) line${duplicates > 1 ? 's' : ''} kept once`);
     jobs = jobs.filter((j) => !done.has(`${keys[j.point]}, seed ${j.seed}`));
     log(`resuming: ${done.size} runs already in ${out}, ${jobs.length} to run`);
-  } else if (existsSync(out)) {
-    log(`overwriting ${out} (use --resume to keep its runs)`);
+  } else if (exists && statSync(out).size > 0) {
+    const count = readText(out).split('\n').filter((l) => l.trim() !== '').length;
+    throw new UsageError(`meanfield run: --out ${out} already holds ${count} line${count === 1 ? '' : 's'}: add --resume to keep its runs and add the missing ones, or remove it (a results file is never replaced)`);
   }
-  let dirty = true, lastWrite = 0;
+  let dirty = true, lastWrite = 0, writeMs = 0;
+  let writeError: Error | null = null;
+  /** Rewrites the file; at most every second, or every 10 write times for big files (writing stays under ~10% of the time). */
   const flush = (force: boolean) => {
-    if (!dirty || (!force && Date.now() - lastWrite < 1000)) return;
-    lines.sort((a, b) => a.point - b.point || a.seed - b.seed);
-    writeAtomic(out, lines.map((l) => `${l.text}\n`).join(''));
+    if (!dirty || writeError !== null || (!force && Date.now() - lastWrite < Math.max(1000, 10 * writeMs))) return;
+    const t0 = Date.now();
+    try {
+      lines.sort((a, b) => a.point - b.point || a.seed - b.seed);
+      writeAtomic(out, lines.map((l) => `${l.text}\n`).join(''));
+    } catch (e) {
+      writeError = e as Error;
+      return;
+    }
     dirty = false;
     lastWrite = Date.now();
+    writeMs = lastWrite - t0;
   };
-  if (jobs.length === 0) { flush(true); log('nothing to run'); return 0; }
+  if (jobs.length === 0) {
+    flush(true);
+    if (writeError !== null) throw writeError;
+    log('nothing to run');
+    return 0;
+  }
 
-  const chunks = chunkJobs(jobs, Math.max(1, (v.threads as number | undefined) ?? availableParallelism()), v.batch as number);
-  const threads = Math.max(1, Math.min((v.threads as number | undefined) ?? availableParallelism(), chunks.length));
+  const cores = availableParallelism();
+  const chunks = chunkJobs(jobs, Math.max(1, Math.min((v.threads as number | undefined) ?? cores, 4 * cores)), (point) => {
+    const s = specs[point];
+    return Math.max(1, Math.min(v.batch as number, Math.floor(CHUNK_ELEMENTS / (s.n * (s.flow === 'circle' ? 1 : s.dim)))));
+  });
+  const threads = threadCount(v.threads as number | undefined, chunks.length, log);
   const progress = new Progress(jobs.length, process.stderr);
   const failures: string[] = [];
   const name = (point: number, seed: number) => (specs.length > 1 ? `${keys[point]}, seed ${seed}` : `seed ${seed}`);
-  const finish = (chunk: Chunk, results: SeedResult[]) => {
+  const finish = (id: number, results: SeedResult[]) => {
+    const chunk = chunks[id];
+    progress.clear(id);
     for (const r of results) {
       if (r.line !== undefined) { lines.push({ point: chunk.point, seed: r.seed, text: JSON.stringify(r.line) }); dirty = true; }
       if (r.error !== undefined) failures.push(`${name(chunk.point, r.seed)}: ${r.error}`);
@@ -121,21 +233,22 @@ export async function run(flow: string, v: Values, log: (line: string) => void):
     }
     flush(false);
   };
+  const onProgress = (m: ProgressMessage) => progress.update(m.id, { job: name(chunks[m.id].point, m.seed), t: m.t, tEnd: m.tEnd, fraction: m.fraction, steps: m.steps });
 
   let interrupted = false;
-  const onSigint = () => { interrupted = true; };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const onSignal = () => { interrupted = true; };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of signals) process.on(sig, onSignal);
   try {
-    await runParallel(specs, chunks, threads, finish, () => interrupted);
+    await runParallel(specs, chunks, threads, finish, onProgress, () => interrupted || writeError !== null);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    for (const sig of signals) process.off(sig, onSignal);
+    progress.end();
     dirty = true;
     flush(true);
-    progress.end();
   }
   for (const f of failures) log(`failed: ${f}`);
+  if (writeError !== null) throw new OutputError(`${out} could not be written: ${(writeError as Error).message.replace(/^.*could not be written: /, '')}; the file keeps its last complete version (rerun with --resume)`);
   if (interrupted) {
     log(`interrupted: ${lines.length} runs in ${out}; rerun with --resume to finish`);
     return 130;
@@ -148,11 +261,21 @@ export async function run(flow: string, v: Values, log: (line: string) => void):
  * Chunks over worker threads (even one: the main thread stays free to answer Ctrl-C at once),
  * each worker taking the next chunk as it finishes one. A chunk cut short by Ctrl-C is dropped.
  */
-function runParallel(specs: SweepSpec[], chunks: Chunk[], threads: number, finish: (chunk: Chunk, results: SeedResult[]) => void, stop: () => boolean): Promise<void> {
+function runParallel(
+  specs: SweepSpec[], chunks: Chunk[], threads: number, finish: (id: number, results: SeedResult[]) => void,
+  onProgress: (m: ProgressMessage) => void, stop: () => boolean,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    let next = 0, active = 0;
+    let next = 0, active = 0, settled = false;
     const workers: Worker[] = [];
-    const done = () => { clearInterval(poll); for (const w of workers) void w.terminate(); resolve(); };
+    const end = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      for (const w of workers) void w.terminate();
+      if (e === undefined) resolve(); else reject(e);
+    };
+    const done = () => end();
     const feed = (w: Worker) => {
       if (stop() || next >= chunks.length) {
         if (active === 0) done();
@@ -166,13 +289,21 @@ function runParallel(specs: SweepSpec[], chunks: Chunk[], threads: number, finis
     for (let t = 0; t < threads; t++) {
       const w = new Worker(new URL('./cli-worker.js', import.meta.url));
       workers.push(w);
-      w.on('message', (m: { type: 'done'; id: number; results: SeedResult[] }) => {
+      w.on('message', (m: { type: 'done'; id: number; results: SeedResult[] } | ProgressMessage) => {
+        if (settled) return;
+        if (m.type === 'progress') { onProgress(m); return; }
         active--;
-        finish(chunks[m.id], m.results);
+        try {
+          finish(m.id, m.results);
+        } catch (e) {
+          end(e as Error);
+          return;
+        }
         if (next >= chunks.length && active === 0) { done(); return; }
         feed(w);
       });
-      w.on('error', (e) => { clearInterval(poll); for (const x of workers) void x.terminate(); reject(e); });
+      w.on('error', (e) => end(e));
+      w.on('exit', (code) => { if (!settled) end(new Error(`a worker thread stopped (exit code ${code})`)); });
       feed(w);
     }
   });

@@ -8,7 +8,8 @@ import type { Flow } from '../flows/flow.js';
 import { interaction } from '../flows/interaction.js';
 import { Measure } from '../measure.js';
 import { simulateMany } from '../simulate/many.js';
-import type { SimulateOptions } from '../simulate/simulate.js';
+import { simulate, type SimulateOptions } from '../simulate/simulate.js';
+import type { ProgressInfo } from '../simulate/spec.js';
 import type { RecordOptions } from '../simulate/schedule.js';
 import type { Trajectory } from '../simulate/trajectory.js';
 import type { IntegratorName } from '../simulate/integrators.js';
@@ -35,9 +36,43 @@ export interface SweepSpec {
   precision: 'f64' | 'f32';
 }
 
+/**
+ * The settings of a sweep that are the same for every line (all but the grid values beta, n,
+ * dim and the seed), stored in every line so that --resume can refuse a file run with others.
+ */
+export interface SweepSettings {
+  normalization: string;
+  mask: string;
+  tEnd: number;
+  integrator: string;
+  dt: number | null;
+  rtol: number;
+  records: number;
+  spacing: string;
+  recordEvery: number | null;
+  clusterTol: number;
+  delta: number;
+  precision: string;
+}
+
+/** The flag of each setting, to name a difference. */
+export const SETTING_FLAGS: Record<keyof SweepSettings, string> = {
+  normalization: 'normalization', mask: 'mask', tEnd: 't-end', integrator: 'integrator', dt: 'dt', rtol: 'rtol', records: 'records',
+  spacing: 'spacing', recordEvery: 'record-every', clusterTol: 'cluster-tol', delta: 'delta', precision: 'precision',
+};
+
+export function settingsOf(s: SweepSpec): SweepSettings {
+  return {
+    normalization: s.normalization, mask: s.mask, tEnd: s.tEnd, integrator: s.integrator, dt: s.dt ?? null, rtol: s.rtol, records: s.records,
+    spacing: s.spacing, recordEvery: s.recordEvery ?? null, clusterTol: s.clusterTol, delta: s.delta, precision: s.precision,
+  };
+}
+
 export interface SeedSummary {
   seed: number;
   flow: string;
+  /** Every setting of the sweep but the grid values (see SweepSettings). */
+  settings: SweepSettings;
   beta: number;
   params: Record<string, unknown>;
   n: number;
@@ -69,22 +104,33 @@ export function initialMeasure(s: SweepSpec, seed: number): Measure {
   return s.flow === 'circle' ? Measure.uniformCircle(s.n, { seed }) : Measure.uniformSphere(s.n, s.dim, { seed });
 }
 
-/** The record schedule of a sweep. */
+/** The record schedule of a sweep (t-end 0: the one record at t = 0). */
 export function recordOptions(s: SweepSpec): RecordOptions {
   if (s.recordEvery !== undefined) return { every: s.recordEvery };
+  if (s.tEnd === 0) return { times: [] };
   if (s.spacing === 'linear') return { times: Array.from({ length: s.records - 1 }, (_, i) => (s.tEnd * (i + 1)) / (s.records - 1)) };
   return { logSpaced: s.records };
 }
 
-/** Simulates the seeds of one grid point together; one summary line per seed, in order. */
-export function runSeeds(s: SweepSpec, seeds: number[]): SeedSummary[] {
-  const flow = makeFlow(s);
-  const measures = seeds.map((seed) => initialMeasure(s, seed));
-  const options: SimulateOptions = {
+/** The simulate options of a sweep. */
+export function simulateOptions(s: SweepSpec, flow: Flow): SimulateOptions {
+  return {
     tEnd: s.tEnd, integrator: s.integrator, dt: s.dt, rtol: s.rtol, precision: s.precision, record: recordOptions(s),
     observe: { energy: flow.energy !== undefined, clusters: { tol: s.clusterTol }, clusteredFraction: { delta: s.delta }, meanInnerProduct: true },
   };
-  const runs = simulateMany(flow, measures, options);
+}
+
+/**
+ * Simulates the seeds of one grid point together; one summary line per seed, in order. A lone
+ * seed runs through simulate (bit-identical to simulateMany) so that it can report progress.
+ */
+export function runSeeds(s: SweepSpec, seeds: number[], onProgress?: (info: ProgressInfo) => void): SeedSummary[] {
+  const flow = makeFlow(s);
+  const measures = seeds.map((seed) => initialMeasure(s, seed));
+  const options = simulateOptions(s, flow);
+  const runs = seeds.length === 1 && onProgress !== undefined
+    ? [simulate(flow, measures[0], { ...options, onProgress, progressInterval: 200 })]
+    : simulateMany(flow, measures, options);
   return runs.map((run, i) => summarize(s, flow, measures[i], seeds[i], run));
 }
 
@@ -93,7 +139,7 @@ function summarize(s: SweepSpec, flow: Flow, mu: Measure, seed: number, run: Tra
   const energy = run.energy ? Array.from(run.energy) : null;
   const p = plateaus({ times: run.times, clusterCounts: run.clusterCounts, energy: run.energy }).plateaus;
   return {
-    seed, flow: flow.name, beta: s.beta, params: flow.params, n: mu.size, dim: mu.dim, tEnd: s.tEnd, integrator: s.integrator,
+    seed, flow: flow.name, settings: settingsOf(s), beta: s.beta, params: flow.params, n: mu.size, dim: mu.dim, tEnd: s.tEnd, integrator: s.integrator,
     times: Array.from(run.times), energy, clusters, delta: s.delta,
     clusteredFraction: Array.from(run.observables.clusteredFraction ?? []), meanInnerProduct: Array.from(run.observables.meanInnerProduct ?? []),
     plateaus: p.map((q) => ({ start: q.start, end: q.end, clusters: q.clusters, energy: Number.isFinite(q.energy) ? q.energy : null, metastable: q.metastable })),
