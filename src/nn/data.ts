@@ -1,7 +1,9 @@
 // Training data for two-layer networks: samples X (N x d, row-major) and targets Y (N).
 import { InvalidArgumentError } from '../errors.js';
 import { pointSet } from '../points.js';
-import { toFloat64 } from '../validate.js';
+import { allFinite, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+
+const DATA_KEYS = optionKeys<DataInput>()('X', 'Y', 'dim');
 
 /** Training data as given by the user: N samples X (N x d) and N targets Y. */
 export interface DataInput {
@@ -25,11 +27,18 @@ export interface Dataset {
   dim: number;
 }
 
-/** Validates and flattens DataInput; throws InvalidArgumentError unless X is a valid point set and Y holds one target per sample. */
+/**
+ * Validates and flattens DataInput; throws InvalidArgumentError unless X is a valid point set and Y holds one finite target
+ * per sample (unknown keys, non-numbers and non-finite values refused, nothing coerced), ResourceError beyond LIMITS.
+ */
 export function dataset(input: DataInput, name = 'data'): Dataset {
-  if (input === null || typeof input !== 'object') throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
+  readOptions(name, input, DATA_KEYS);
+  strictNumbers(`${name}.X`, input.X);
+  strictNumbers(`${name}.Y`, input.Y);
   const { data: X, n, d: dim } = pointSet(`${name}.X`, input.X, input.dim);
   const Y = toFloat64(`${name}.Y`, input.Y);
+  allFinite(`${name}.Y`, Y);
   if (Y.length !== n) throw new InvalidArgumentError(`${name}.Y`, `${Y.length} targets`, `must have one target per sample (${n} samples in ${name}.X)`);
   return { X, Y, n, dim };
 }

@@ -1,15 +1,30 @@
 // Experiments on mean-field two-layer networks, as functions that return data.
-import { InvalidArgumentError } from '../errors.js';
+import { AbortedError, InvalidArgumentError } from '../errors.js';
 import type { Activation } from '../backend/index.js';
 import { Measure } from '../measure.js';
 import { Random, requireSeed } from '../random.js';
 import { simulate } from '../simulate/simulate.js';
-import { integerAtLeast, positiveNumber } from '../validate.js';
+import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption, strictNumbers } from '../validate.js';
+
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+
+function finishedRun(run: { stopReason: string }, where: string): void {
+  if (run.stopReason === 'aborted') throw new AbortedError(`${where} was aborted through options.signal`);
+}
 import { twoLayer } from './twolayer.js';
 
-/** Least-squares slope of log y against log x. */
+/**
+ * Least-squares slope of log y against log x. Throws InvalidArgumentError unless x and y are arrays of the same length >= 2
+ * holding finite numbers > 0, with at least two distinct x.
+ */
 export function logLogSlope(x: readonly number[], y: readonly number[]): number {
+  for (const [name, v] of [['x', x], ['y', y]] as const) {
+    if (!Array.isArray(v)) throw new InvalidArgumentError(name, v, 'must be an array of finite numbers > 0');
+    strictNumbers(name, v);
+    v.forEach((t, i) => { if (!(t > 0 && Number.isFinite(t))) throw new InvalidArgumentError(name, t, 'must be finite and > 0', `at index ${i}`); });
+  }
   if (x.length !== y.length || x.length < 2) throw new InvalidArgumentError('x, y', `${x.length} and ${y.length} values`, 'must be two series of the same length >= 2');
+  if (x.every((t) => t === x[0])) throw new InvalidArgumentError('x', x, 'must hold at least two distinct values');
   const lx = x.map(Math.log), ly = y.map(Math.log);
   const mx = lx.reduce((s, v) => s + v, 0) / lx.length, my = ly.reduce((s, v) => s + v, 0) / ly.length;
   let sxy = 0, sxx = 0;
@@ -41,7 +56,11 @@ export interface ParticleScalingOptions {
   repeats?: number;
   /** Seed of the teacher, data and initialisations (required). */
   seed: number;
+  /** Passed to every training run; once aborted the call throws AbortedError. */
+  signal?: AbortSignal;
 }
+
+const SCALING_KEYS = optionKeys<ParticleScalingOptions>()('dim', 'counts', 'samples', 'testSamples', 'teacherNeurons', 'activation', 'tEnd', 'repeats', 'seed', 'signal');
 
 /** Risks against the number of particles m, from particleScaling. */
 export interface ParticleScaling {
@@ -63,16 +82,24 @@ export interface ParticleScaling {
  * Rotskoff & Vanden-Eijnden (2018) shows as a log-log slope near -1.
  */
 export function particleScaling(options: ParticleScalingOptions): ParticleScaling {
-  const seed = requireSeed('seed', options?.seed);
+  if (options === undefined) throw new InvalidArgumentError('particleScaling options', options, 'must give seed');
+  options = readOptions<ParticleScalingOptions>('particleScaling', options, SCALING_KEYS) as ParticleScalingOptions;
+  const seed = requireSeed('seed', options.seed);
+  const signal = signalOption('signal', options.signal);
   const d = integerAtLeast('dim', options.dim ?? 10, 1);
+  if (options.counts !== undefined && !Array.isArray(options.counts)) throw new InvalidArgumentError('counts', options.counts, 'must be an array of particle counts');
   const counts = (options.counts ?? [4, 8, 16, 32]).map((m, i) => integerAtLeast(`counts[${i}]`, m, 1));
+  counts.forEach((m, i) => checkElements(`counts[${i}] particles`, m * (d + 2)));
   if (counts.length < 2) throw new InvalidArgumentError('counts', counts, 'must hold at least two particle counts to fit a slope');
   const N = integerAtLeast('samples', options.samples ?? 1000, 1);
   const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
   const M = integerAtLeast('teacherNeurons', options.teacherNeurons ?? 1000, 1);
   const tEnd = positiveNumber('tEnd', options.tEnd ?? 200);
   const repeats = integerAtLeast('repeats', options.repeats ?? 3, 1);
-  const activation = options.activation ?? 'relu';
+  const activation = oneOf('activation', options.activation ?? 'relu', ACTIVATIONS);
+  checkElements('training samples', N * d);
+  checkElements('test samples', T * d);
+  checkElements('teacher neurons', M * (d + 2));
 
   const rng = new Random(seed);
   const p = d + 2;
@@ -94,7 +121,8 @@ export function particleScaling(options: ParticleScalingOptions): ParticleScalin
     let te = 0, tr = 0;
     for (let r = 0; r < repeats; r++) {
       const mu0 = Measure.gaussian(m, p, { seed: rng.integer(2 ** 31) });
-      const run = simulate(flow, mu0, { tEnd, integrator: 'rk45', rtol: 1e-4, record: { times: [tEnd] } });
+      const run = simulate(flow, mu0, { tEnd, integrator: 'rk45', rtol: 1e-4, record: { times: [tEnd] }, ...(signal ? { signal } : {}) });
+      finishedRun(run, 'particleScaling');
       te += flow.risk(run.final, test);
       tr += flow.risk(run.final);
     }
@@ -124,7 +152,11 @@ export interface IsotropicGaussiansOptions {
   points?: number;
   /** Seed of the data and the initialisation (required). */
   seed: number;
+  /** Passed to the training run; once aborted the call throws AbortedError. */
+  signal?: AbortSignal;
 }
+
+const ISOTROPIC_KEYS = optionKeys<IsotropicGaussiansOptions>()('dim', 'delta', 'samples', 'testSamples', 'neurons', 'activation', 'tEnd', 'points', 'seed', 'signal');
 
 /** Risk curves of a training run, one entry per recorded time. */
 export interface RiskCurve {
@@ -144,7 +176,10 @@ export interface RiskCurve {
  * mean-field gradient flow (first layer and readout trained together).
  */
 export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurve {
-  const seed = requireSeed('seed', options?.seed);
+  if (options === undefined) throw new InvalidArgumentError('isotropicGaussians options', options, 'must give seed');
+  options = readOptions<IsotropicGaussiansOptions>('isotropicGaussians', options, ISOTROPIC_KEYS) as IsotropicGaussiansOptions;
+  const seed = requireSeed('seed', options.seed);
+  const signal = signalOption('signal', options.signal);
   const d = integerAtLeast('dim', options.dim ?? 20, 1);
   const delta = positiveNumber('delta', options.delta ?? 0.4);
   if (delta >= 1) throw new InvalidArgumentError('delta', delta, 'must be < 1 (the class standard deviations are 1 ± delta)');
@@ -153,6 +188,11 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
   const m = integerAtLeast('neurons', options.neurons ?? 200, 1);
   const tEnd = positiveNumber('tEnd', options.tEnd ?? 100);
   const points = integerAtLeast('points', options.points ?? 40, 2);
+  const activation = oneOf('activation', options.activation ?? 'relu', ACTIVATIONS);
+  checkElements('training samples', N * d);
+  checkElements('test samples', T * d);
+  checkElements('neurons', m * (d + 2));
+  if (points > 1e6) throw new InvalidArgumentError('points', points, 'must be at most 1e6');
   const rng = new Random(seed);
   const sample = (n: number) => {
     const X = new Float64Array(n * d), Y = new Float64Array(n);
@@ -164,7 +204,7 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
     return { X, Y, dim: d };
   };
   const train = sample(N), test = sample(T);
-  const flow = twoLayer({ data: train, activation: options.activation ?? 'relu' });
+  const flow = twoLayer({ data: train, activation });
   const mu0 = Measure.gaussian(m, d + 2, { seed: rng.integer(2 ** 31), std: [1, ...new Array(d).fill(1 / Math.sqrt(d)), 1] });
   const testError = (mu: Measure) => {
     const f = flow.predict(mu, test.X);
@@ -175,7 +215,9 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
   const run = simulate(flow, mu0, {
     tEnd, integrator: 'rk45', rtol: 1e-4, record: { logSpaced: points },
     observe: { custom: { testRisk: (mu) => flow.risk(mu, test), trainRisk: (mu) => flow.risk(mu), testError } },
+    ...(signal ? { signal } : {}),
   });
+  finishedRun(run, 'isotropicGaussians');
   const o = run.observables;
   return { times: Array.from(run.times), testRisk: Array.from(o.testRisk), trainRisk: Array.from(o.trainRisk), testError: Array.from(o.testError) };
 }

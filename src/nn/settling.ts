@@ -6,7 +6,9 @@ import { InvalidArgumentError } from '../errors.js';
 import type { EvalOptions, Flow } from '../flows/flow.js';
 import { wasserstein2 } from '../ot/wasserstein.js';
 import type { Trajectory } from '../simulate/trajectory.js';
-import { positiveNumber } from '../validate.js';
+import { evalValues, optionKeys, positiveNumber, readOptions } from '../validate.js';
+
+const SETTLING_KEYS = optionKeys<SettlingOptions>()('tol', 'backend', 'precision');
 
 /** Options of settling: the tolerance plus the flow's evaluation options (backend, precision). */
 export interface SettlingOptions extends EvalOptions {
@@ -26,13 +28,26 @@ export interface Settling {
   settledAt: number | null;
 }
 
-/** Reads a run recorded with { record: { snapshots: true } } and reports when ∂_t mu ≈ 0. */
+/**
+ * Reads a run recorded with { record: { snapshots: true } } and reports when ∂_t mu ≈ 0. Throws
+ * InvalidArgumentError for a non-flow, a run without two snapshots or with non-increasing snapshot times, or bad options.
+ */
 export function settling(flow: Flow, run: Trajectory, options: SettlingOptions): Settling {
-  const tol = positiveNumber('tol', options?.tol);
+  if (options === undefined) throw new InvalidArgumentError('settling options', options, 'must give tol');
+  const o = readOptions<SettlingOptions>('settling', options, SETTLING_KEYS);
+  const tol = positiveNumber('tol', o.tol);
+  evalValues(o);
+  const evalOpts: EvalOptions = { backend: o.backend, precision: o.precision };
+  if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function' || typeof flow.check !== 'function') throw new InvalidArgumentError('flow', flow, 'must be a Flow');
+  if (run === null || typeof run !== 'object' || !Array.isArray(run.snapshots) || !(run.times instanceof Float64Array)) throw new InvalidArgumentError('run', run, 'must be a Trajectory');
   const snaps = run.snapshots;
   if (snaps.length < 2) throw new InvalidArgumentError('run.snapshots', `${snaps.length} snapshots`, 'must hold at least two (simulate with record: { snapshots: true })');
   const times = Array.from(run.times);
-  const velocityNorm = snaps.map((mu) => stationarity(flow, mu, options));
+  if (times.length < snaps.length) throw new InvalidArgumentError('run.times', `${times.length} times`, `must hold one time per snapshot (${snaps.length})`);
+  for (let k = 0; k + 1 < snaps.length; k++) {
+    if (!(times[k + 1] > times[k]) || !Number.isFinite(times[k + 1])) throw new InvalidArgumentError('run.times', times[k + 1], 'must be finite and strictly increasing', `at index ${k + 1}`);
+  }
+  const velocityNorm = snaps.map((mu) => stationarity(flow, mu, evalOpts));
   const speed: number[] = [];
   for (let k = 0; k + 1 < snaps.length; k++) speed.push(Math.sqrt(wasserstein2(snaps[k], snaps[k + 1])) / (times[k + 1] - times[k]));
   let settledAt: number | null = null;

@@ -13,7 +13,7 @@ import { Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
 import { requireSpace } from '../flows/flow.js';
 import type { Measure } from '../measure.js';
 import { requireSeed } from '../random.js';
-import { nonNegativeNumber, oneOf } from '../validate.js';
+import { evalValues, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 
 /** The per-sample loss l(f, y): 'squared' (f - y)^2 / 2, or 'logistic' log(1 + e^{-y f}) with labels y = ±1. */
@@ -33,6 +33,16 @@ export interface TwoLayerOptions {
   temperature?: number;
   /** Seed of the diffusion's noise; required when temperature > 0. */
   seed?: number;
+}
+
+const TWO_LAYER_KEYS = optionKeys<TwoLayerOptions>()('data', 'activation', 'loss', 'l2', 'temperature', 'seed');
+const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
+
+/** EvalOptions of a method call: unknown keys and bad values refused. */
+export function readEval(where: string, value: unknown): EvalOptions {
+  const o = readOptions<EvalOptions>(where, value, EVAL_KEYS);
+  evalValues(o);
+  return o;
 }
 
 /** The training flow of a mean-field two-layer network; its measures are neurons (a, w, b), dim d + 2, in R^{d+2}. */
@@ -75,6 +85,7 @@ function fingerprint(a: Float64Array): number {
  */
 export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2?, temperature? }');
+  readOptions('twoLayer', options, TWO_LAYER_KEYS);
   const data = dataset(options.data);
   const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
   const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
@@ -139,7 +150,8 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
       return risk(theta, weights, X, Y, opts) + 0.5 * l2 * reg;
     },
 
-    predict(mu, Xnew, opts = {}) {
+    predict(mu, Xnew, optsIn) {
+      const opts = readEval('predict', optsIn);
       check(mu);
       const x = Xnew === undefined ? X : dataset({ X: Xnew, Y: new Float64Array(rowCount(Xnew, d)), dim: d }, 'X').X;
       const out = new Float64Array(x.length / d);
@@ -147,9 +159,11 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
       return out;
     },
 
-    risk(mu, other, opts = {}) {
+    risk(mu, other, optsIn) {
+      const opts = readEval('risk', optsIn);
       check(mu);
       if (other === undefined) return risk(mu.points, mu.weights, X, Y, opts);
+      if (other === null || typeof other !== 'object') throw new InvalidArgumentError('data', other, 'must be { X, Y } (or omitted)');
       const t = dataset({ dim: d, ...other }, 'data');
       if (t.dim !== d) throw new InvalidArgumentError('data.X', `samples of dimension ${t.dim}`, `must have the training dimension ${d}`);
       if (loss === 'logistic') requireLabels('data.Y', t.Y);
@@ -159,5 +173,7 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
 }
 
 function rowCount(X: DataInput['X'], d: number): number {
-  return Array.isArray(X) && Array.isArray(X[0]) ? X.length : Math.floor((X as ArrayLike<number>).length / d);
+  if (Array.isArray(X) && Array.isArray(X[0])) return X.length;
+  if (!Array.isArray(X) && !ArrayBuffer.isView(X)) throw new InvalidArgumentError('X', X, 'must be number[][] or a flat row-major array of samples');
+  return Math.floor((X as ArrayLike<number>).length / d);
 }
