@@ -10,9 +10,9 @@
 // neurons fixed, so an asynchronous update never raises the energy, for every F (convexity
 // is not needed; odd powers included), and lowers it strictly on every flip. Synchronous
 // updates carry no such guarantee and can oscillate with period 2.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OverflowError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { integerAtLeast, nonNegativeNumber, oneOf } from '../validate.js';
+import { checkElements, functionOption, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
 
 /** F(x) = x^p for an integer p >= 1 (p = 2: classical Hopfield), or F(x) = exp(x). */
 export type Separation =
@@ -115,7 +115,7 @@ export interface DenseMemory {
   readonly separation: Separation;
   /** A copy of the patterns, K x d row-major. */
   readonly patterns: Int8Array;
-  /** E(σ) = -Σ_μ F(<ξ_μ, σ>). For 'exp' this overflows to -Infinity once an overlap exceeds ~709. */
+  /** E(σ) = -Σ_μ F(<ξ_μ, σ>). OverflowError when it leaves the double range ('exp' with an overlap beyond ~709, large powers). */
   energy(state: StateInput): number;
   /** Overlaps <ξ_μ, σ> for every μ (integers in [-d, d]). */
   overlaps(state: StateInput): Float64Array;
@@ -127,22 +127,38 @@ export interface DenseMemory {
   retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult;
 }
 
+const DENSE_KEYS = optionKeys<DenseMemoryOptions>()('patterns', 'dim', 'separation');
+const ASYNC_KEYS = optionKeys<AsyncOptions>()('seed', 'sweeps', 'onFlip');
+const SYNC_KEYS = optionKeys<SyncOptions>()('steps');
+const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('mode', 'seed', 'sweeps', 'steps');
+const CAPACITY_KEYS = optionKeys<DenseCapacityOptions>()('dim', 'counts', 'separation', 'flipFraction', 'trials', 'seed', 'mode', 'queries', 'sweeps', 'steps');
+
 /**
  * A dense associative memory. Per-neuron updates use incrementally kept overlaps. For
- * powers the sign decision is exact integer arithmetic while K·d^p < 2^53; for 'exp' it
- * compares Σ_μ ±exp(h_μ - max h), treating relative differences below 1e-12 as ties.
+ * powers the sign decision is exact integer arithmetic while K·d^p < 2^52; beyond (any
+ * integer p, 2^32 + 3 included) the integer coefficients of every power base k^p are
+ * gathered exactly and compared scaled by the largest base, Σ_k c_k (k / k_max)^p, so the
+ * largest bases decide without overflow; for 'exp' it compares Σ_μ ±exp(h_μ - max h);
+ * both treat relative differences below 1e-12 as ties.
  * Throws InvalidArgumentError for entries other than ±1, a missing or inconsistent `dim`,
- * or an invalid separation.
+ * unknown option keys or an invalid separation; ResourceError when K·d exceeds LIMITS.
  */
 export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
+  readOptions('denseMemory', options, DENSE_KEYS);
   const { data: xi, n: K, d } = readPatterns(options.patterns, options.dim);
   const separation = readSeparation(options.separation ?? { kind: 'power', p: 2 });
   const xiT = new Int8Array(K * d); // d x K, so a neuron's column is contiguous
   for (let m = 0; m < K; m++) for (let i = 0; i < d; i++) xiT[i * K + m] = xi[m * d + i];
   const F = separation.kind === 'exp' ? Math.exp : (x: number) => ipow(x, separation.p);
-  // For powers, F(h+1) - F(h-1) as a table over h in [-d, d] (offset d).
-  const gain = separation.kind === 'power' ? Float64Array.from({ length: 2 * d + 1 }, (_, k) => F(k - d + 1) - F(k - d - 1)) : null;
+  const p = separation.kind === 'power' ? separation.p : 0;
+  // Exact integer sums while K·d^p < 2^52: F(h+1) - F(h-1) as a table over h in [-d, d] (offset d).
+  const exact = separation.kind === 'power' && Math.log(K) + p * Math.log(d) < 52 * Math.LN2;
+  const gain = exact ? Float64Array.from({ length: 2 * d + 1 }, (_, k) => F(k - d + 1) - F(k - d - 1)) : null;
+  // Beyond: integer coefficients per base |h ± 1| in [0, d], and ln k for the scaled comparison.
+  const coef = new Float64Array(d + 1);
+  const logBase = Float64Array.from({ length: d + 1 }, (_, k) => Math.log(k));
+  const odd = p % 2 === 1;
   const h = new Float64Array(K);
 
   /** The preferred value of neuron i (+1, -1, or 0 for a tie) given overlaps m and state s. */
@@ -156,6 +172,29 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
         total += x * gain[m[mu] - x * si + d];
       }
       return total > 0 ? 1 : total < 0 ? -1 : 0;
+    }
+    if (separation.kind === 'power') {
+      // Σ_μ x_μ ((h_μ + 1)^p - (h_μ - 1)^p) = Σ_k c_k k^p with integer c_k (exact: |c_k| <= 2K).
+      coef.fill(0);
+      for (let mu = 0; mu < K; mu++) {
+        const x = xiT[col + mu];
+        const hm = m[mu] - x * si;
+        const up = hm + 1, down = hm - 1;
+        coef[Math.abs(up)] += odd && up < 0 ? -x : x;
+        coef[Math.abs(down)] -= odd && down < 0 ? -x : x;
+      }
+      let kTop = 0;
+      for (let k = d; k >= 1; k--) if (coef[k] !== 0) { kTop = k; break; }
+      if (kTop === 0) return 0; // 0^p = 0: only the base 0 is left
+      let total = 0, size = 0;
+      for (let k = kTop; k >= 1; k--) {
+        if (coef[k] === 0) continue;
+        const w = k === kTop ? 1 : Math.exp(p * (logBase[k] - logBase[kTop]));
+        if (w === 0) break; // smaller bases underflow further
+        total += coef[k] * w;
+        size += Math.abs(coef[k]) * w;
+      }
+      return Math.abs(total) <= 1e-12 * size ? 0 : total > 0 ? 1 : -1;
     }
     let top = -Infinity;
     for (let mu = 0; mu < K; mu++) {
@@ -183,11 +222,12 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
     return m;
   }
 
-  function updateAsync(state: StateInput, o: AsyncOptions): AsyncResult {
-    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options', o, 'must be { seed, sweeps?, onFlip? }');
+  function updateAsync(state: StateInput, options: AsyncOptions): AsyncResult {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { seed, sweeps?, onFlip? }');
+    const o = readOptions<AsyncOptions>('updateAsync', options, ASYNC_KEYS) as AsyncOptions;
     const rng = new Random(requireSeed('seed', o.seed));
     const maxSweeps = integerAtLeast('sweeps', o.sweeps ?? 100, 1);
-    if (o.onFlip !== undefined && typeof o.onFlip !== 'function') throw new InvalidArgumentError('onFlip', o.onFlip, 'must be a function');
+    functionOption('onFlip', o.onFlip);
     const s = readState('state', state, d);
     const m = overlapsOf(s);
     const order = Int32Array.from({ length: d }, (_, i) => i);
@@ -209,7 +249,8 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
     return { state: s, sweeps: maxSweeps, changed, converged: false };
   }
 
-  function updateSync(state: StateInput, o: SyncOptions = {}): SyncResult {
+  function updateSync(state: StateInput, options?: SyncOptions): SyncResult {
+    const o = readOptions<SyncOptions>('updateSync', options, SYNC_KEYS);
     const maxSteps = integerAtLeast('steps', o.steps ?? 100, 1);
     let s = readState('state', state, d);
     for (let step = 1; step <= maxSteps; step++) {
@@ -229,7 +270,8 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
     return { state: s, steps: maxSteps, converged: false };
   }
 
-  function retrieve(query: StateInput, o: RetrieveOptions = {}): RetrieveResult {
+  function retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult {
+    const o = readOptions<RetrieveOptions>('retrieve', options, RETRIEVE_KEYS);
     const mode = oneOf('mode', o.mode ?? 'async', ['async', 'sync'] as const);
     const run = mode === 'async' ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps }) : updateSync(query, { steps: o.steps });
     const passes = 'sweeps' in run ? run.sweeps : run.steps;
@@ -245,6 +287,7 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
       const m = overlapsOf(readState('state', state, d));
       let e = 0;
       for (let mu = 0; mu < K; mu++) e -= F(m[mu]);
+      if (!Number.isFinite(e)) throw new OverflowError(`denseMemory energy: -Σ F(overlap) leaves the double range (largest |overlap| ${Math.max(...Array.from(m, Math.abs))}, separation ${separation.kind === 'exp' ? 'exp' : `x^${p}`}); compare overlaps() instead`);
       return e;
     },
     overlaps: (state) => overlapsOf(readState('state', state, d)),
@@ -312,9 +355,10 @@ export interface DenseCapacityResult {
  */
 export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResult {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, counts, seed, ... }');
+  readOptions('denseCapacity', options, CAPACITY_KEYS);
   const d = integerAtLeast('dim', options.dim, 1);
   if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of integers >= 1');
-  options.counts.forEach((k, i) => integerAtLeast(`counts[${i}]`, k, 1));
+  options.counts.forEach((k, i) => { integerAtLeast(`counts[${i}]`, k, 1); checkElements(`counts[${i}] patterns`, k * d, 1); });
   const separation = readSeparation(options.separation ?? { kind: 'power', p: 2 });
   const flipFraction = nonNegativeNumber('flipFraction', options.flipFraction ?? 0.1);
   if (flipFraction > 1) throw new InvalidArgumentError('flipFraction', flipFraction, 'must be in [0, 1]');
@@ -368,6 +412,7 @@ function readSeparation(value: unknown): Separation {
   if (value === null || typeof value !== 'object') throw new InvalidArgumentError('separation', value, "must be { kind: 'power', p } or { kind: 'exp' }");
   const s = value as { kind?: unknown; p?: unknown };
   const kind = oneOf('separation.kind', s.kind, ['power', 'exp'] as const);
+  readOptions(`${kind} separation`, value, kind === 'exp' ? ['kind'] : ['kind', 'p']);
   if (kind === 'exp') return { kind };
   return { kind, p: integerAtLeast('separation.p', s.p, 1) };
 }
@@ -376,6 +421,7 @@ function readPatterns(value: unknown, dim: unknown): { data: Int8Array; n: numbe
   if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
     const rows = value as unknown[];
     const d = integerAtLeast('patterns[0].length', (rows[0] as unknown[]).length, 1);
+    checkElements('patterns', rows.length * d, 1);
     if (dim !== undefined && dim !== d) throw new InvalidArgumentError('dim', dim, `must equal the row length ${d} of patterns`);
     const data = new Int8Array(rows.length * d);
     rows.forEach((row, r) => {
@@ -388,6 +434,7 @@ function readPatterns(value: unknown, dim: unknown): { data: Int8Array; n: numbe
   if (flat.length === 0) throw new InvalidArgumentError('patterns', value, 'must hold at least one pattern');
   if (dim === undefined) throw new InvalidArgumentError('dim', dim, 'is required when patterns is a flat array');
   const d = integerAtLeast('dim', dim, 1);
+  checkElements('patterns', flat.length, 1);
   if (flat.length % d !== 0) throw new InvalidArgumentError('patterns.length', flat.length, `must be a multiple of dim = ${d}`);
   const data = new Int8Array(flat.length);
   for (let k = 0; k < flat.length; k++) data[k] = spin('patterns', flat[k], k, ` (pattern ${Math.floor(k / d)}, entry ${k % d})`);
@@ -420,12 +467,15 @@ function findPattern(xi: Int8Array, K: number, d: number, s: Int8Array): number 
   return -1;
 }
 
-/** x^p by repeated squaring: exact while every intermediate stays below 2^53. */
-function ipow(x: number, p: number): number {
+/**
+ * x^p by repeated squaring for any integer p >= 0 (no 32-bit shifts: p = 2^32 + 3 is not p = 3):
+ * exact while every intermediate stays below 2^53, ±Infinity beyond the double range.
+ */
+export function ipow(x: number, p: number): number {
   let result = 1;
   let base = x;
-  for (let e = p; e > 0; e >>= 1) {
-    if (e & 1) result *= base;
+  for (let e = p; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) result *= base;
     base *= base;
   }
   return result;

@@ -6,12 +6,13 @@
 // a concave-convex step that never increases E. Both are the one streaming kernel with
 // score 'dot', keys = values = patterns: batches of queries in one call, no K x q matrix.
 import { backendFor } from '../backend/index.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OverflowError } from '../errors.js';
 import type { EvalOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { pointSet, type PointsInput } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { integerAtLeast, positiveNumber } from '../validate.js';
+import { readEval } from '../nn/twolayer.js';
+import { checkElements, evalValues, integerAtLeast, optionKeys, positiveNumber, readOptions, strictNumbers } from '../validate.js';
 
 /** Options of {@link hopfield}. */
 export interface HopfieldOptions {
@@ -30,6 +31,9 @@ export interface RetrieveOptions extends EvalOptions {
   /** Stop when no coordinate of any query moves by more than tol (max-norm). Default 1e-12. */
   tol?: number;
 }
+
+const HOPFIELD_KEYS = optionKeys<HopfieldOptions>()('patterns', 'dim', 'beta');
+const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxSteps', 'tol', 'backend', 'precision');
 
 /** Result of {@link Hopfield.retrieve}. */
 export interface Retrieval {
@@ -70,6 +74,8 @@ export interface Hopfield {
  */
 export function hopfield(options: HopfieldOptions): Hopfield {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta }');
+  readOptions('hopfield', options, HOPFIELD_KEYS);
+  strictNumbers('patterns', options.patterns);
   if (Array.isArray(options.patterns) && options.patterns.length === 0) throw new InvalidArgumentError('patterns', options.patterns, 'must hold at least one pattern');
   const { data: X, n: K, d } = pointSet('patterns', options.patterns, options.dim);
   const beta = positiveNumber('beta', options.beta);
@@ -80,8 +86,10 @@ export function hopfield(options: HopfieldOptions): Hopfield {
     M2 = Math.max(M2, r);
   }
   const constant = Math.log(K) / beta + M2 / 2;
+  if (!Number.isFinite(constant)) throw new OverflowError(`hopfield: the squared pattern norm ${M2} leaves the double range; rescale the patterns`);
 
   const queriesOf = (q: PointsInput) => {
+    strictNumbers('queries', q);
     const p = pointSet('queries', q, Array.isArray(q) && Array.isArray(q[0]) ? undefined : d);
     if (p.d !== d) throw new InvalidArgumentError('queries', `states of dimension ${p.d}`, `must have the patterns' dimension ${d}`);
     return p;
@@ -99,23 +107,28 @@ export function hopfield(options: HopfieldOptions): Hopfield {
       let r = 0;
       for (let c = 0; c < d; c++) r += x[i * d + c] ** 2;
       e[i] = -lse[i] / beta + r / 2 + constant;
+      if (!Number.isFinite(e[i])) throw new OverflowError(`hopfield energy: not representable for query ${i} (|xi|^2 = ${r}, lse = ${lse[i]}); rescale the queries or beta`);
     }
     return e;
   };
 
   return {
     patterns: X, size: K, dim: d, beta,
-    energy(queries, opts = {}) {
+    energy(queries, optsIn) {
+      const opts = readEval('energy', optsIn);
       const q = queriesOf(queries);
       return energyOf(q.data, q.n, opts);
     },
-    update(queries, opts = {}) {
+    update(queries, optsIn) {
+      const opts = readEval('update', optsIn);
       const q = queriesOf(queries);
       const out = new Float64Array(q.n * d);
       reduce(q.data, q.n, out, new Float64Array(q.n), opts);
       return out;
     },
-    retrieve(queries, opts = {}) {
+    retrieve(queries, optsIn) {
+      const opts = readOptions<RetrieveOptions>('retrieve', optsIn, RETRIEVE_KEYS);
+      evalValues(opts);
       const q = queriesOf(queries);
       const maxSteps = integerAtLeast('maxSteps', opts.maxSteps ?? 1, 1);
       const tol = opts.tol === undefined ? 1e-12 : positiveNumber('tol', opts.tol);
@@ -193,17 +206,27 @@ export interface HopfieldCapacity {
   fraction: number[];
 }
 
-/** Fraction of patterns retrieved against the number stored, random patterns on S^{d-1}. */
+const CAPACITY_KEYS = optionKeys<HopfieldCapacityOptions>()('dim', 'counts', 'beta', 'noise', 'queries', 'steps', 'tolerance', 'seed', 'backend', 'precision');
+
+/**
+ * Fraction of patterns retrieved against the number stored, random patterns on S^{d-1}.
+ * Throws InvalidArgumentError for bad options (unknown keys included), ResourceError when K·d exceeds LIMITS.
+ */
 export function hopfieldCapacity(options: HopfieldCapacityOptions): HopfieldCapacity {
-  const seed = requireSeed('seed', options?.seed);
+  if (options === undefined) throw new InvalidArgumentError('hopfieldCapacity options', options, 'must give dim, counts, beta and seed');
+  options = readOptions<HopfieldCapacityOptions>('hopfieldCapacity', options, CAPACITY_KEYS) as HopfieldCapacityOptions;
+  evalValues(options);
+  const seed = requireSeed('seed', options.seed);
   const d = integerAtLeast('dim', options.dim, 1);
   if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of pattern counts');
   const counts = options.counts.map((k, i) => integerAtLeast(`counts[${i}]`, k, 1));
+  counts.forEach((k, i) => checkElements(`counts[${i}] patterns`, k * d));
   const beta = positiveNumber('beta', options.beta);
   const noise = options.noise === undefined ? 0.2 : positiveNumber('noise', options.noise);
   const queries = integerAtLeast('queries', options.queries ?? 100, 1);
   const tolerance = positiveNumber('tolerance', options.tolerance ?? 0.1);
   const steps = integerAtLeast('steps', options.steps ?? 1, 1);
+  if (steps > 1e6) throw new InvalidArgumentError('steps', steps, 'must be at most 1e6');
   const rng = new Random(seed);
   const fraction = counts.map((K) => {
     const X = Measure.uniformSphere(K, d, { seed: rng.integer(2 ** 31) }).points;
