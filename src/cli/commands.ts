@@ -4,9 +4,13 @@ import { attention } from '../flows/attention.js';
 import { Measure } from '../measure.js';
 import { sinkhornDivergence } from '../ot/divergence.js';
 import { precisionFlag, type CommandSpec, type Values } from './args.js';
-import { readPointsCsv, writeAtomic } from './files.js';
-import { availableParallelism } from 'node:os';
-import { InputError } from '../errors.js';
+import { OutputError, readPointsCsv, writeAtomic } from './files.js';
+import { availableParallelism, totalmem } from 'node:os';
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InputError, MeanfieldError, ResourceError } from '../errors.js';
+import type { WorkerFailure } from './worker.js';
 
 export const sinkhornCommand: CommandSpec = {
   name: 'sinkhorn',
@@ -14,8 +18,8 @@ export const sinkhornCommand: CommandSpec = {
   summary: 'Entropic OT between two point clouds (CSV, one point per line, uniform weights): OT_eps objective, Sinkhorn divergence S_eps, iterations. Cost |x - y|^2.',
   positionals: { min: 2, max: 2, names: 'two CSV files of points' },
   flags: [
-    { name: 'eps', kind: 'number', min: 0, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
-    { name: 'tol', kind: 'number', min: 0, default: 1e-9, help: 'L1 marginal error to stop at' },
+    { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
+    { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-9, help: 'L1 marginal error to stop at' },
     { name: 'max-iter', kind: 'int', min: 1, default: 100000, help: 'iterations at the final eps' },
     precisionFlag,
     { name: 'threads', kind: 'int', min: 1, help: 'kernel threads (default: the cores)' },
@@ -23,21 +27,96 @@ export const sinkhornCommand: CommandSpec = {
   ],
 };
 
-export async function sinkhornCli(files: string[], v: Values): Promise<string> {
-  await init({ threads: v.threads as number | undefined });
-  const [a, b] = files.map(readPointsCsv);
-  if (a.dim !== b.dim) throw new InputError(files[1], null, `has points of dimension ${b.dim}, ${files[0]} has ${a.dim}`);
-  const mu = new Measure(a.points, { dim: a.dim }), nu = new Measure(b.points, { dim: b.dim });
+/** A sinkhorn computation as sent to the worker thread. */
+export interface SinkhornJob {
+  type: 'sinkhorn';
+  files: string[];
+  a: { points: Float64Array; dim: number; size: number };
+  b: { points: Float64Array; dim: number; size: number };
+  eps: number; tol: number; maxIter: number; precision: 'f64' | 'f32'; threads: number | undefined;
+}
+
+/** Runs in the worker: the divergence and its summary (init done by the caller). */
+export function sinkhornResult(j: SinkhornJob): Record<string, unknown> {
+  const mu = new Measure(j.a.points, { dim: j.a.dim }), nu = new Measure(j.b.points, { dim: j.b.dim });
   const t0 = performance.now();
-  const s = sinkhornDivergence(mu, nu, { eps: v.eps as number, tol: v.tol as number, maxIter: v['max-iter'] as number, precision: v.precision as 'f64' | 'f32' });
-  const result = {
-    a: files[0], b: files[1], n: a.size, m: b.size, dim: a.dim, eps: v.eps,
+  const s = sinkhornDivergence(mu, nu, { eps: j.eps, tol: j.tol, maxIter: j.maxIter, precision: j.precision });
+  return {
+    a: j.files[0], b: j.files[1], n: j.a.size, m: j.b.size, dim: j.a.dim, eps: j.eps,
     objective: s.ab.objective, cost: s.ab.cost, divergence: s.value, iterations: s.ab.iterations,
     marginalError: s.ab.marginalError, converged: s.converged, wallTimeMs: Math.round(performance.now() - t0),
   };
+}
+
+/**
+ * The computation runs on a worker thread with a heap limit: whatever goes wrong inside the
+ * library (even running out of memory, which would abort the process) comes back as one error.
+ */
+export async function sinkhornCli(files: string[], v: Values): Promise<string> {
+  const [a, b] = files.map(readPointsCsv);
+  if (a.dim !== b.dim) throw new InputError(files[1], null, `has points of dimension ${b.dim}, ${files[0]} has ${a.dim}`);
+  checkCostRange(files, [a, b]);
+  if (v.out !== undefined) checkWritable(v.out as string);
+  const job: SinkhornJob = {
+    type: 'sinkhorn', files, a, b, eps: v.eps as number, tol: v.tol as number, maxIter: v['max-iter'] as number,
+    precision: v.precision as 'f64' | 'f32', threads: v.threads as number | undefined,
+  };
+  const result = await inWorker<Record<string, unknown>>(job, 'sinkhorn');
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (v.out !== undefined) writeAtomic(v.out as string, text);
   return text;
+}
+
+/** Throws OutputError unless a file can be created next to `path` (before any work). */
+function checkWritable(path: string): void {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OutputError(`cannot write --out ${path}: ${code === 'ENOENT' ? `the directory ${dirname(path)} does not exist` : `the directory ${dirname(path)} is not writable (${code})`}`);
+  }
+}
+
+/** Posts `job` to a fresh worker (heap-limited) and resolves with its answer of type `answer`. */
+function inWorker<T>(job: SinkhornJob, answer: string): Promise<T> {
+  const heapMb = Math.max(512, Math.min(8192, Math.floor(totalmem() / 2 ** 20 / 2)));
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./cli-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    let settled = false;
+    const end = (f: () => void) => { if (!settled) { settled = true; void w.terminate(); f(); } };
+    w.on('message', (m: { type: string; result?: T } & Partial<WorkerFailure>) => {
+      if (m.type === answer) end(() => resolve(m.result as T));
+      else if (m.type === 'failed') {
+        const e = m.library ? new MeanfieldError(m.message!) : new Error(m.message);
+        e.name = m.name!;
+        end(() => reject(e));
+      }
+    });
+    w.on('error', (e) => end(() => reject((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+      ? new ResourceError(`the ${answer} computation ran out of memory (heap limit ${heapMb} MiB); it`, heapMb * 2 ** 20, heapMb * 2 ** 20)
+      : e)));
+    w.on('exit', (code) => end(() => reject(new Error(`the ${answer} worker stopped (exit code ${code})`))));
+    w.postMessage(job);
+  });
+}
+
+/**
+ * The squared distances |x - y|^2 between the two clouds must be finite doubles (below 1.8e308):
+ * refuses, naming the file and line of the largest coordinate, a pair of clouds whose bounding
+ * box is too wide (coordinates ~1e155).
+ */
+function checkCostRange(files: string[], clouds: Array<{ points: Float64Array; dim: number; size: number }>): void {
+  const d = clouds[0].dim;
+  let diam2 = 0;
+  for (let k = 0; k < d; k++) {
+    let lo = Infinity, hi = -Infinity;
+    for (const c of clouds) for (let i = k; i < c.points.length; i += d) { const v = c.points[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+    diam2 += (hi - lo) * (hi - lo);
+  }
+  if (Number.isFinite(diam2)) return;
+  let file = 0, index = 0, big = 0;
+  clouds.forEach((c, f) => c.points.forEach((v, i) => { if (Math.abs(v) > big) { big = Math.abs(v); file = f; index = i; } }));
+  throw new InputError(files[file], null, `point ${Math.floor(index / d) + 1} has the coordinate ${clouds[file].points[index]}: the squared distances |x - y|^2 between the clouds overflow double precision (keep the spread of the points below about 1e150, or rescale them)`);
 }
 
 export const benchCommand: CommandSpec = {

@@ -4,7 +4,7 @@
 import { InputError, UsageError } from '../errors.js';
 import type { CommandSpec, Values } from './args.js';
 import { readJsonLines, writeAtomic } from './files.js';
-import { escape, format } from './plot.js';
+import { escape, extent, format } from './plot.js';
 
 type Param = 'beta' | 'n' | 'dim';
 const PARAMS: readonly Param[] = ['beta', 'n', 'dim'];
@@ -44,19 +44,29 @@ export function heatmap(files: string[], v: Values): HeatmapResult {
   }
   const log = v['time-scale'] === 'log';
   const rows = distinct(runs.map((r) => r.params[y]!));
-  const cols = x === 't' ? runs[0].times.filter((t) => !log || t > 0) : distinct(runs.map((r) => r.params[x]!));
+  const cols = x === 't' ? distinct(runs[0].times.filter((t) => Number.isFinite(t) && (!log || t > 0))) : distinct(runs.map((r) => r.params[x]!));
+  if (cols.length === 0) throw new UsageError(`meanfield heatmap: the runs have no record time > 0 to show on a log axis (use --time-scale linear)`);
   const at = (v.at as number | undefined) ?? Infinity;
   const sum = rows.map(() => cols.map(() => 0)), count = rows.map(() => cols.map(() => 0));
+  const rowOf = new Map(rows.map((r, i) => [r, i])), colOf = new Map(cols.map((c, j) => [c, j]));
   for (const r of runs) {
-    const i = rows.indexOf(r.params[y]!);
-    cols.forEach((c, j) => {
-      if (x !== 't' && r.params[x] !== c) return;
-      const w = valueAt(r, x === 't' ? c : at);
+    const i = rowOf.get(r.params[y]!)!;
+    if (x === 't') {
+      // The columns are increasing times: one merge pass over the run's records.
+      let k = -1;
+      cols.forEach((c, j) => {
+        while (k + 1 < r.times.length && r.times[k + 1] <= c * (1 + 1e-12)) k++;
+        const w = k < 0 ? null : r.values[k];
+        if (typeof w === 'number' && Number.isFinite(w)) { sum[i][j] += w; count[i][j]++; }
+      });
+    } else {
+      const j = colOf.get(r.params[x]!)!;
+      const w = valueAt(r, at);
       if (w !== null) { sum[i][j] += w; count[i][j]++; }
-    });
+    }
   }
   const mean = sum.map((row, i) => row.map((s, j) => (count[i][j] > 0 ? s / count[i][j] : NaN)));
-  const seeds = Math.max(...count.flat());
+  const seeds = extent(count, () => true)?.[1] ?? 0;
   const title = (v.title as string | undefined) ?? `${value}, mean over ${seeds} seed${seeds === 1 ? '' : 's'} per cell${x === 't' ? '' : v.at === undefined ? ', at the last record' : `, at t = ${format(at)}`}`;
   const svg = render({ x, y, value, log, rows, cols, mean, title });
   writeAtomic(v.out as string, svg);
@@ -121,10 +131,13 @@ interface Figure { x: string; y: string; value: string; log: boolean; rows: numb
 
 function render(f: Figure): string {
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom, bottom = M.top + ph;
-  const finite = f.mean.flat().filter(Number.isFinite);
-  let lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
+  let [lo, hi] = extent(f.mean, Number.isFinite) ?? [0, 1];
   if (lo >= 0 && hi <= 1) { lo = 0; hi = 1; } // fractions: the full [0, 1] scale, comparable between figures
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  if (!(hi - lo > 0) || !Number.isFinite(hi - lo)) {
+    const mid = Number.isFinite((lo + hi) / 2) ? (lo + hi) / 2 : lo;
+    const half = Math.max(0.5, Math.abs(mid) * 1e-6);
+    lo = mid - half; hi = mid + half;
+  }
   // Columns: cells centred on the times (edges halfway between), or one per grid value.
   const u = f.x === 't' ? f.cols.map((t) => (f.log ? Math.log10(t) : t)) : f.cols.map((_, j) => j);
   const edges = u.length === 1 ? [u[0] - 0.5, u[0] + 0.5] : [u[0] - (u[1] - u[0]) / 2, ...u.slice(1).map((q, j) => (q + u[j]) / 2), u[u.length - 1] + (u[u.length - 1] - u[u.length - 2]) / 2];
@@ -182,7 +195,15 @@ function niceTicks(a: number, b: number, count: number): number[] {
   const raw = (b - a) / count, p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
   const out: number[] = [];
-  for (let t = Math.ceil(a / step - 1e-9) * step; t <= b + 1e-9 * step; t += step) out.push(Number(t.toPrecision(12)));
+  if (!(raw > 0) || !Number.isFinite(raw)) return [a];
+  const first = Math.ceil(a / step - 1e-9);
+  // By index (not t += step, which may not advance far from 0): at most a few dozen ticks.
+  for (let k = 0; k < 4 * count + 4; k++) {
+    const t = (first + k) * step;
+    if (t > b + 1e-9 * step) break;
+    const v = Number(t.toPrecision(12));
+    if (out[out.length - 1] !== v) out.push(v);
+  }
   return out;
 }
 

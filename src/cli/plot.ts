@@ -48,19 +48,39 @@ export function plot(files: string[], out: string, title?: string): { seeds: num
   return { seeds: clusters.length, svg };
 }
 
+/** Smallest and largest of the values passing `keep` (loops: no argument spreads, any count). */
+export function extent(series: Iterable<ArrayLike<number | null>>, keep: (v: number) => boolean): [number, number] | null {
+  let lo = Infinity, hi = -Infinity;
+  for (const a of series) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (typeof v === 'number' && keep(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
 function panel(name: string, label: string, series: Series[], y0: number): string {
-  const all = series.flatMap((s) => s.times.filter((t) => t > 0));
-  const t0 = Math.min(...all), t1 = Math.max(...all);
-  const lx0 = Math.floor(Math.log10(t0)), lx1 = Math.max(lx0 + 1, Math.ceil(Math.log10(t1)));
-  const vals = series.flatMap((s) => s.values.filter(Number.isFinite));
-  let v0 = Math.min(...vals), v1 = Math.max(...vals);
-  if (v1 === v0) { v0 -= 0.5; v1 += 0.5; }
+  // Positive finite times on the log axis; none (every run at t-end 0): an empty decade and a note.
+  const tr = extent(series.map((s) => s.times), (t) => t > 0 && Number.isFinite(t));
+  const lx0 = tr === null ? -2 : Math.floor(Math.log10(tr[0])), lx1 = tr === null ? 0 : Math.max(lx0 + 1, Math.ceil(Math.log10(tr[1])));
+  const vr = extent(series.map((s) => s.values), Number.isFinite) ?? [0, 1];
+  let [v0, v1] = vr;
+  if (!(v1 - v0 > 0) || !Number.isFinite(v1 - v0)) {
+    const mid = Number.isFinite((v0 + v1) / 2) ? (v0 + v1) / 2 : v0;
+    const half = Math.max(0.5, Math.abs(mid) * 1e-6);
+    v0 = mid - half; v1 = mid + half;
+  }
   const pad = 0.05 * (v1 - v0);
   v0 -= pad; v1 += pad;
   const top = y0 + M.top, pw = W - M.left - M.right;
   const X = (t: number) => M.left + ((Math.log10(t) - lx0) / (lx1 - lx0)) * pw;
   const Y = (v: number) => top + PANEL_H - ((v - v0) / (v1 - v0)) * PANEL_H;
-  const path = (s: Series) => s.times.map((t, i) => (t > 0 && Number.isFinite(s.values[i]) ? `${X(t).toFixed(1)},${Y(s.values[i]).toFixed(1)}` : null)).filter((p) => p !== null).join(' ');
+  const path = (s: Series) => s.times.map((t, i) => {
+    if (!(t > 0) || !Number.isFinite(s.values[i])) return null;
+    const x = X(t), y = Y(s.values[i]);
+    return Number.isFinite(x) && Number.isFinite(y) ? `${x.toFixed(1)},${y.toFixed(1)}` : null;
+  }).filter((p) => p !== null).join(' ');
   const out = [`<g class="panel" data-series="${name}">`];
   out.push(`<rect x="${M.left}" y="${top}" width="${pw}" height="${PANEL_H}" fill="none" stroke="#444"/>`);
   for (let e = lx0; e <= lx1; e++) {
@@ -72,6 +92,7 @@ function panel(name: string, label: string, series: Series[], y0: number): strin
     out.push(`<text x="${M.left - 6}" y="${Y(v) + 4}" text-anchor="end">${format(v)}</text>`);
   }
   out.push(`<text x="${M.left + pw / 2}" y="${top + PANEL_H + 36}" text-anchor="middle">time t (log scale)</text>`);
+  if (tr === null) out.push(`<text class="note" x="${M.left + pw / 2}" y="${top + PANEL_H / 2}" text-anchor="middle">no record at t &gt; 0 (the runs end at t = 0)</text>`);
   out.push(`<text transform="translate(16 ${top + PANEL_H / 2}) rotate(-90)" text-anchor="middle">${label}</text>`);
   for (const s of series) out.push(`<polyline class="seed" data-seed="${s.seed}" fill="none" stroke="#1f77b4" stroke-opacity="0.25" stroke-width="1" points="${path(s)}"/>`);
   const med = median(series);
@@ -83,14 +104,20 @@ function panel(name: string, label: string, series: Series[], y0: number): strin
 /** Pointwise median over seeds at the first seed's times (each seed read as a step function). */
 function median(series: Series[]): Series {
   const times = series[0].times;
-  const values = times.map((t) => {
-    const at = series.map((s) => {
-      let i = 0;
+  const at: number[][] = times.map(() => []);
+  for (const s of series) {
+    let i = 0;
+    times.forEach((t, k) => {
       while (i + 1 < s.times.length && s.times[i + 1] <= t) i++;
-      return s.values[i];
-    }).filter(Number.isFinite).sort((a, b) => a - b);
-    const h = at.length >> 1;
-    return at.length % 2 ? at[h] : (at[h - 1] + at[h]) / 2;
+      const v = s.values[i];
+      if (Number.isFinite(v)) at[k].push(v);
+    });
+  }
+  const values = at.map((a) => {
+    if (a.length === 0) return NaN;
+    a.sort((x, y) => x - y);
+    const h = a.length >> 1;
+    return a.length % 2 ? a[h] : (a[h - 1] + a[h]) / 2;
   });
   return { seed: -1, times, values };
 }

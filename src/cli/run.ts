@@ -7,7 +7,7 @@
 // lines, even after kill -9; Ctrl-C writes every finished chunk and exits. An existing file is
 // never replaced by fewer runs: without --resume it is refused.
 import { existsSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, InvalidArgumentError, ResourceError, UsageError } from '../errors.js';
 import { runSpec } from '../simulate/spec.js';
@@ -287,7 +287,8 @@ function runParallel(
     };
     const poll = setInterval(() => { if (stop()) done(); }, 100);
     for (let t = 0; t < threads; t++) {
-      const w = new Worker(new URL('./cli-worker.js', import.meta.url));
+      // A heap limit: a worker running out of memory ends the run with one error (finished lines kept), not a process abort.
+      const w = new Worker(new URL('./cli-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: Math.max(512, Math.min(8192, Math.floor(totalmem() / 2 ** 20 / 2 / threads))) } });
       workers.push(w);
       w.on('message', (m: { type: 'done'; id: number; results: SeedResult[] } | ProgressMessage) => {
         if (settled) return;

@@ -5,8 +5,10 @@
 // the run ({ type: 'progress' } messages, at most every 200 ms).
 import { parentPort } from 'node:worker_threads';
 import { init } from '../backend/index.js';
+import { MeanfieldError } from '../errors.js';
 import type { ProgressInfo } from '../simulate/spec.js';
 import { runSeeds, type SeedSummary, type SweepSpec } from './sweep.js';
+import { sinkhornResult, type SinkhornJob } from './commands.js';
 
 export interface ChunkMessage { type: 'chunk'; id: number; spec: SweepSpec; seeds: number[] }
 export interface SeedResult { seed: number; line?: SeedSummary; error?: string }
@@ -27,8 +29,22 @@ function runChunk(id: number, spec: SweepSpec, seeds: number[]): SeedResult[] {
   }
 }
 
-const ready = init({ threads: 1 });
-parentPort!.on('message', async (msg: ChunkMessage) => {
+/** A library error crosses the thread boundary as its name and message. */
+export interface WorkerFailure { type: 'failed'; name: string; message: string; library: boolean }
+
+let ready: Promise<unknown> | null = null;
+parentPort!.on('message', async (msg: ChunkMessage | SinkhornJob) => {
+  if (msg.type === 'sinkhorn') {
+    try {
+      await init({ threads: msg.threads });
+      parentPort!.postMessage({ type: 'sinkhorn', result: sinkhornResult(msg) });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      parentPort!.postMessage({ type: 'failed', name: err.name, message: err.message, library: e instanceof MeanfieldError } satisfies WorkerFailure);
+    }
+    return;
+  }
+  ready ??= init({ threads: 1 });
   await ready;
   parentPort!.postMessage({ type: 'done', id: msg.id, results: runChunk(msg.id, msg.spec, msg.seeds) });
 });
