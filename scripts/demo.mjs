@@ -10,6 +10,10 @@ console.log(`meanfield (${info.backend} backend): circle attention, n = ${n}, be
 console.log('plateaus (cluster count constant at tol 1e-2) as they happen:');
 
 const tty = process.stdout.isTTY;
+// The progress line: redrawn at most 10 times a second on a terminal; when piped, a plain line
+// every 2 seconds, so the output never stops for long while the run goes on.
+const REDRAW_MS = tty ? 100 : Number(process.env.MEANFIELD_PROGRESS_MS ?? 2000);
+let lastDraw = tty ? 0 : Date.now();
 let current = null; // { clusters, start, energy }
 const fmt = (t) => (t < 1e3 ? t.toFixed(2) : t.toExponential(2));
 function onProgress(p) {
@@ -24,8 +28,12 @@ function onProgress(p) {
     current.end = p.latestTime;
     current.energy = p.latest.energy;
   }
+  const now = Date.now();
+  if (now - lastDraw < REDRAW_MS) return;
+  lastDraw = now;
   const line = `  t = ${fmt(p.t)}, ${p.particles} particles, ${p.steps} steps, ${(p.elapsedMs / 1000).toFixed(1)} s`;
   if (tty) process.stdout.write(`\r\x1b[K${line}`);
+  else console.log(`${line} (running)`);
 }
 
 const mu = Measure.uniformCircle(n, { seed });
