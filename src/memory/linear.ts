@@ -3,10 +3,10 @@
 // Conventions. Keys x_k (n x dim) and values y_k (n x valueDim) are row-major; W is
 // valueDim x dim, row-major Float64Array. Recall is W x; decoding is top-1 among the stored
 // values: argmax_j <y_j, W x>, the lowest index winning a tie.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ResourceError } from '../errors.js';
 import { pointSet } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { allFinite, integerAtLeast, nonNegativeNumber, toFloat64 } from '../validate.js';
+import { allFinite, checkElements, integerAtLeast, LIMITS, nonNegativeNumber, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 
 /** Rows as number[][], or a flat row-major Float64Array / number[] with the dimension given. */
 export type RowsInput = Float64Array | number[] | number[][];
@@ -22,6 +22,8 @@ export interface LinearMemoryOptions {
   /** Value dimension; required when values is flat. */
   valueDim?: number;
 }
+
+const LINEAR_KEYS = optionKeys<LinearMemoryOptions>()('keys', 'values', 'dim', 'valueDim');
 
 /** A linear associative memory, built by {@link linearMemory}. Queries x have length dim. */
 export interface LinearMemory {
@@ -41,19 +43,28 @@ export interface LinearMemory {
   retrieveTop1(x: Float64Array | number[]): number;
 }
 
-/** Builds the correlation matrix of the pairs (x_k, y_k); O(n · dim · valueDim). */
+/**
+ * Builds the correlation matrix of the pairs (x_k, y_k); O(n · dim · valueDim). Throws InvalidArgumentError for unknown keys,
+ * non-numeric or non-finite entries, mismatched rows; ResourceError when W (valueDim x dim) exceeds LIMITS.
+ */
 export function linearMemory(options: LinearMemoryOptions): LinearMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { keys, values, dim?, valueDim? }');
+  readOptions('linearMemory', options, LINEAR_KEYS);
+  strictNumbers('keys', options.keys);
+  strictNumbers('values', options.values);
   const keys = pointSet('keys', options.keys, options.dim);
   const values = pointSet('values', options.values, options.valueDim);
   if (values.n !== keys.n) throw new InvalidArgumentError('values', `${values.n} rows`, `must have one row per key (${keys.n} keys)`);
   const { n, d } = keys;
   const v = values.d;
+  checkElements('linearMemory weights (valueDim x dim)', v * d);
   const X = keys.data;
   const Y = values.data.slice();
   const W = correlation(X, Y, n, d, v);
 
   const recall = (x: Float64Array | number[]): Float64Array => {
+    if (!Array.isArray(x) && !(x instanceof Float64Array)) throw new InvalidArgumentError('x', x, 'must be a Float64Array or an array of numbers');
+    strictNumbers('x', x);
     const q = toFloat64('x', x);
     if (q.length !== d) throw new InvalidArgumentError('x.length', q.length, `must equal the key dimension ${d}`);
     allFinite('x', q);
@@ -77,6 +88,8 @@ export interface LinearCapacityOptions {
   seed: number;
 }
 
+const CAPACITY_KEYS = optionKeys<LinearCapacityOptions>()('dim', 'loads', 'counts', 'trials', 'seed');
+
 /** Result of {@link linearCapacity}; the arrays are indexed alike. */
 export interface LinearCapacityResult {
   /** Dimension d of keys and values. */
@@ -95,10 +108,12 @@ export interface LinearCapacityResult {
  * Top-1 recall experiment: n pairs with keys and values i.i.d. N(0, I/d) in dimension d
  * (seeded), W = Σ y xᵀ, and every stored key decoded by argmax_j <y_j, W x_k>. Theory
  * (Cabannes, Dohmatob & Bietti 2024, "Scaling laws for associative memories"): recall is
- * near perfect while n ln n ≲ d² and degrades beyond. Cost O(n d² + n² d) per trial.
+ * near perfect while n ln n ≲ d² and degrades beyond. Cost O(n d² + n² d) per trial; ResourceError when n·d or
+ * trials·(n d² + n² d) exceeds LIMITS.
  */
 export function linearCapacity(options: LinearCapacityOptions): LinearCapacityResult {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, loads | counts, trials?, seed }');
+  readOptions('linearCapacity', options, CAPACITY_KEYS);
   const d = integerAtLeast('dim', options.dim, 1);
   const trials = integerAtLeast('trials', options.trials ?? 1, 1);
   const rng = new Random(requireSeed('seed', options.seed));
@@ -110,6 +125,12 @@ export function linearCapacity(options: LinearCapacityOptions): LinearCapacityRe
   const ns = list.map((x, i) =>
     loads !== undefined ? Math.max(1, Math.round(nonNegativeNumber(`loads[${i}]`, x) * d * d)) : integerAtLeast(`counts[${i}]`, x, 1),
   );
+  checkElements('linearCapacity weights (d x d)', d * d);
+  for (const n of ns) {
+    checkElements(`linearCapacity with n = ${n} pairs`, n * d);
+    const work = trials * (n * d * d + n * n * d);
+    if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`linearCapacity with n = ${n} pairs in dimension ${d}`, work * 8, LIMITS.maxPairWork * 8);
+  }
   const scale = 1 / Math.sqrt(d);
   const accuracy = ns.map((n) => {
     let hits = 0;

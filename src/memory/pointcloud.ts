@@ -7,11 +7,11 @@
 // multiplicatively on the simplex, a_i <- a_i exp(-eta dE/da_i) / Z. Because
 // dE = sum_k p_k dS_eps(q, P_k) with p = softmax(-beta S), a retrieval step is a
 // posterior-weighted pull towards the stored clouds, the sharpest for the nearest one.
-import { InvalidArgumentError } from '../errors.js';
+import { AbortedError, InvalidArgumentError } from '../errors.js';
 import { Measure } from '../measure.js';
 import { sinkhornDivergence } from '../ot/divergence.js';
-import type { SinkhornOptions } from '../ot/sinkhorn.js';
-import { integerAtLeast, nonNegativeNumber, positiveNumber } from '../validate.js';
+import { readSinkhornOptions, type SinkhornOptions } from '../ot/sinkhorn.js';
+import { integerAtLeast, nonNegativeNumber, optionKeys, positiveNumber, readOptions } from '../validate.js';
 
 /** Options of {@link pointCloudMemory}. */
 export interface PointCloudMemoryOptions {
@@ -57,6 +57,8 @@ export interface PointCloudRetrieval {
   energy: number[];
   /** Steps accepted (energy.length - 1). */
   steps: number;
+  /** True when sinkhorn.signal stopped the retrieval (measure is the last accepted state). */
+  aborted?: boolean;
   /** Index of the pattern with the smallest divergence to the result. */
   nearest: number;
 }
@@ -78,13 +80,19 @@ export interface PointCloudMemory {
   retrieve(q: Measure, options?: PointCloudRetrieveOptions): PointCloudRetrieval;
 }
 
+const MEMORY_KEYS = optionKeys<PointCloudMemoryOptions>()('patterns', 'beta', 'sinkhorn');
+const STEP_KEYS = optionKeys<PointCloudStepOptions>()('stepSize', 'massStep');
+const RETRIEVE_KEYS = optionKeys<PointCloudRetrieveOptions>()('stepSize', 'massStep', 'steps', 'tol');
+
 /**
  * A memory storing measures, with energy E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k)).
- * Throws InvalidArgumentError for empty or non-Measure patterns, mixed dimensions, beta <= 0
- * or a missing or non-positive `sinkhorn.eps`.
+ * Throws InvalidArgumentError for empty or non-Measure patterns, mixed dimensions, beta <= 0,
+ * unknown keys, or bad Sinkhorn options (checked as sinkhorn checks them). With `sinkhorn.signal`:
+ * energy() and step() throw AbortedError once it fires; retrieve() returns its last accepted state with aborted: true.
  */
 export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta, sinkhorn: { eps } }');
+  readOptions('pointCloudMemory', options, MEMORY_KEYS);
   const patterns = options.patterns;
   if (!Array.isArray(patterns) || patterns.length === 0) throw new InvalidArgumentError('patterns', patterns, 'must be a non-empty array of Measures');
   patterns.forEach((p, k) => {
@@ -94,7 +102,7 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
   const beta = positiveNumber('beta', options.beta);
   const ot = options.sinkhorn;
   if (ot === null || typeof ot !== 'object') throw new InvalidArgumentError('sinkhorn', ot, 'must be Sinkhorn options with eps');
-  positiveNumber('sinkhorn.eps', ot.eps);
+  readSinkhornOptions('pointCloudMemory sinkhorn', ot);
   const d = patterns[0].dim;
 
   const checkQuery = (q: Measure) => {
@@ -104,7 +112,11 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
 
   /** E, its posterior and the divergences with their gradients. */
   const evaluate = (q: Measure) => {
-    const results = patterns.map((p) => sinkhornDivergence(q, p, ot));
+    const results = patterns.map((p) => {
+      const r = sinkhornDivergence(q, p, ot);
+      if (r.aborted) throw new AbortedError('pointCloudMemory: a Sinkhorn divergence was aborted through sinkhorn.signal');
+      return r;
+    });
     const divergences = results.map((r) => r.value);
     const logits = divergences.map((s) => -beta * s);
     const max = Math.max(...logits);
@@ -145,29 +157,43 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
       const { value, divergences, posterior } = evaluate(q);
       return { value, divergences, posterior };
     },
-    step(q, o = {}) {
+    step(q, options) {
+      const o = readOptions<PointCloudStepOptions>('step', options, STEP_KEYS);
       checkQuery(q);
       return stepFrom(q, evaluate(q), o);
     },
-    retrieve(q, o = {}) {
+    retrieve(q, options) {
+      const o = readOptions<PointCloudRetrieveOptions>('retrieve', options, RETRIEVE_KEYS);
       checkQuery(q);
       const steps = integerAtLeast('steps', o.steps ?? 30, 0);
       const tol = o.tol === undefined ? 1e-10 : positiveNumber('tol', o.tol);
+      positiveNumber('stepSize', o.stepSize ?? 0.5);
+      nonNegativeNumber('massStep', o.massStep ?? 0.3);
       let current = q;
       let e = evaluate(current);
+      let stopped = false;
       const energy = [e.value];
       let taken = 0;
       // Backtracking: a step that would raise E is retried with both step sizes halved (and
       // the smaller sizes kept), so the recorded energies never increase.
       let sizes = { stepSize: o.stepSize ?? 0.5, massStep: o.massStep ?? 0.3 };
+      const tryEvaluate = (m: Measure) => {
+        try {
+          return evaluate(m);
+        } catch (err) {
+          if (err instanceof AbortedError) { stopped = true; return null; }
+          throw err;
+        }
+      };
       while (taken < steps) {
         let trial = stepFrom(current, e, sizes);
-        let te = evaluate(trial);
-        for (let halvings = 0; te.value > e.value && halvings < 30; halvings++) {
+        let te = tryEvaluate(trial);
+        for (let halvings = 0; te !== null && te.value > e.value && halvings < 30; halvings++) {
           sizes = { stepSize: sizes.stepSize / 2, massStep: sizes.massStep / 2 };
           trial = stepFrom(current, e, sizes);
-          te = evaluate(trial);
+          te = tryEvaluate(trial);
         }
+        if (te === null) break;
         if (te.value > e.value) break;
         current = trial;
         e = te;
@@ -175,8 +201,9 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
         taken++;
         if (energy[taken - 1] - energy[taken] < tol) break;
       }
-      const nearest = e.divergences.indexOf(Math.min(...e.divergences));
-      return { measure: current, energy, steps: taken, nearest };
+      let nearest = 0;
+      e.divergences.forEach((v, k) => { if (v < e.divergences[nearest]) nearest = k; });
+      return { measure: current, energy, steps: taken, nearest, ...(stopped ? { aborted: true } : {}) };
     },
   };
 }

@@ -5,12 +5,17 @@
 import { Measure } from '../measure.js';
 import { wasserstein2 } from '../ot/wasserstein.js';
 import { Random, requireSeed } from '../random.js';
-import { integerAtLeast, positiveNumber } from '../validate.js';
+import { InvalidArgumentError } from '../errors.js';
+import { checkElements, integerAtLeast, optionKeys, positiveNumber, readOptions } from '../validate.js';
+
+const RECOVERY_KEYS = optionKeys<RecoveryOptions>()('points', 'jitter', 'beta', 'eps', 'steps', 'seed');
 import { hopfield } from './hopfield.js';
 import { pointCloudMemory, type Recovery, type RecoveryOptions } from './pointcloud.js';
 
-/** A circle, a segment and a pair of small rings, each n uniform-weight points in the plane. */
+/** A circle, a segment and a pair of small rings, each n uniform-weight points in the plane (n an integer >= 2). */
 export function planarShapes(n: number): Measure[] {
+  integerAtLeast('n', n, 2);
+  checkElements('planarShapes', 2 * n);
   const circle = new Float64Array(2 * n), segment = new Float64Array(2 * n), rings = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
     const t = (2 * Math.PI * i) / n;
@@ -28,8 +33,11 @@ export function planarShapes(n: number): Measure[] {
  * network on the flattened coordinates. Throws InvalidArgumentError for a missing seed or bad option.
  */
 export function pointCloudRecovery(options: RecoveryOptions): Recovery {
-  const seed = requireSeed('seed', options?.seed);
+  if (options === undefined) throw new InvalidArgumentError('pointCloudRecovery options', options, 'must give seed');
+  options = readOptions<RecoveryOptions>('pointCloudRecovery', options, RECOVERY_KEYS) as RecoveryOptions;
+  const seed = requireSeed('seed', options.seed);
   const n = integerAtLeast('points', options.points ?? 24, 3);
+  if (n > 2000) throw new InvalidArgumentError('points', n, 'must be at most 2000 (the experiment runs exact W2 and Sinkhorn on n points)');
   const jitter = positiveNumber('jitter', options.jitter ?? 0.15);
   const beta = positiveNumber('beta', options.beta ?? 20);
   const eps = positiveNumber('eps', options.eps ?? 0.01);
