@@ -102,7 +102,7 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
   const beta = positiveNumber('beta', options.beta);
   const ot = options.sinkhorn;
   if (ot === null || typeof ot !== 'object') throw new InvalidArgumentError('sinkhorn', ot, 'must be Sinkhorn options with eps');
-  readSinkhornOptions('pointCloudMemory sinkhorn', ot);
+  readSinkhornOptions('pointCloudMemory sinkhorn', ot, 'sinkhorn.');
   const d = patterns[0].dim;
 
   const checkQuery = (q: Measure) => {

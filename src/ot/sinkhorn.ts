@@ -106,22 +106,22 @@ export interface CheckedOptions extends OTOptions {
 }
 
 /** The checks of SinkhornOptions that do not depend on the measures (used by pointCloudMemory up front too). */
-export function readSinkhornOptions(where: string, options: unknown): SinkhornOptions {
+export function readSinkhornOptions(where: string, options: unknown, prefix = ''): SinkhornOptions {
   if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give eps');
   const o = readOptions<SinkhornOptions>(where, options, SINKHORN_KEYS) as SinkhornOptions;
-  positiveNumber('eps', o.eps);
-  if (o.tol !== undefined) positiveNumber('tol', o.tol);
-  if (o.maxIter !== undefined) integerAtLeast('maxIter', o.maxIter, 1);
+  positiveNumber(`${prefix}eps`, o.eps);
+  if (o.tol !== undefined) positiveNumber(`${prefix}tol`, o.tol);
+  if (o.maxIter !== undefined) integerAtLeast(`${prefix}maxIter`, o.maxIter, 1);
   const scaling = o.scaling;
   if (scaling !== undefined && scaling !== false && !(typeof scaling === 'number' && scaling > 0 && scaling < 1)) {
-    throw new InvalidArgumentError('scaling', scaling, 'must be a number in (0, 1) or false');
+    throw new InvalidArgumentError(`${prefix}scaling`, scaling, 'must be a number in (0, 1) or false');
   }
   if (o.warmStart !== undefined) {
     const w = readOptions<WarmStart>(`${where} warmStart`, o.warmStart, WARM_KEYS);
-    if (w.f !== undefined) potential('warmStart.f', w.f);
-    if (w.g !== undefined) potential('warmStart.g', w.g);
+    if (w.f !== undefined) potential(`${prefix}warmStart.f`, w.f);
+    if (w.g !== undefined) potential(`${prefix}warmStart.g`, w.g);
   }
-  signalOption('signal', o.signal);
+  signalOption(`${prefix}signal`, o.signal);
   evalValues(o);
   return o;
 }
