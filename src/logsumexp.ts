@@ -1,10 +1,10 @@
 // The public face of the one kernel: log-sum-exp, softmax-weighted means and the
 // interaction energy. Conventions are stated once here and in DESIGN.md.
 import { backendFor, type BackendName, type Precision, type Score } from './backend/index.js';
-import { InvalidArgumentError, NonFiniteError } from './errors.js';
+import { InvalidArgumentError, NonFiniteError, OverflowError, ResourceError } from './errors.js';
 import { Measure } from './measure.js';
 import { pointSet, type PointsInput, type PointSet } from './points.js';
-import { finiteNumber, integerAtLeast, oneOf, toFloat64 } from './validate.js';
+import { booleanOption, evalValues, finiteNumber, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * Options of logSumExp (and softmaxMean). x (n queries) and y (m keys) are Measures, number[][]
@@ -33,6 +33,10 @@ export interface MeanOptions extends KernelOptions {
   valueDim?: number;
 }
 
+const KERNEL_KEYS = optionKeys<KernelOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision');
+const MEAN_KEYS = optionKeys<MeanOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'valueDim');
+const ENERGY_KEYS = optionKeys<EnergyOptions>()('backend', 'precision');
+
 interface Prepared {
   x: PointSet;
   y: PointSet;
@@ -50,9 +54,12 @@ function prepare(x: PointsInput, y: PointsInput, o: KernelOptions): Prepared {
   const beta = finiteNumber('beta', o.beta ?? 1);
   const score = oneOf('score', o.score ?? 'dot', ['dot', 'sqdist'] as const);
   const precision = oneOf('precision', o.precision ?? 'f64', ['f64', 'f32'] as const);
-  if (o.causal !== undefined && typeof o.causal !== 'boolean') throw new InvalidArgumentError('causal', o.causal, 'must be a boolean');
+  booleanOption('causal', o.causal, false);
+  const work = xs.n * ys.n * (xs.d + 1);
+  if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`${xs.n} x ${ys.n} query-key pairs in dimension ${xs.d}`, work * 8, LIMITS.maxPairWork * 8);
   let h: Float64Array | null = null;
   if (o.logWeights !== undefined) {
+    strictNumbers('logWeights', o.logWeights);
     h = toFloat64('logWeights', o.logWeights);
     if (h.length !== ys.n) throw new InvalidArgumentError('logWeights.length', h.length, `must equal the number of keys ${ys.n}`);
     for (let j = 0; j < h.length; j++) {
@@ -64,6 +71,47 @@ function prepare(x: PointsInput, y: PointsInput, o: KernelOptions): Prepared {
   return { x: xs, y: ys, h, beta, score, causal: o.causal ?? false, precision };
 }
 
+/**
+ * Refuses a result the double range cannot hold, instead of returning NaN: lse_i is NaN or
+ * +Infinity when beta * s + h overflows (then lse_i itself exceeds ~1.8e308, or an intermediate
+ * beta * s does), and -Infinity while some key the row sees has a finite weight when every
+ * term underflows past -1.8e308.
+ */
+function requireRepresentable(p: Prepared, lse: Float64Array, where: string): void {
+  for (let i = 0; i < lse.length; i++) {
+    const v = lse[i];
+    if (Number.isNaN(v) || v === Infinity) {
+      throw new OverflowError(`${where}: beta * s(x_${i}, y_j) + h_j exceeds the double range (about 1.8e308) for query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented; scale beta, the points or logWeights down`);
+    }
+    if (v === -Infinity) {
+      const lim = p.causal ? Math.min(i + 1, p.y.n) : p.y.n;
+      let seen = false;
+      for (let j = 0; j < lim && !seen; j++) seen = p.h === null || p.h[j] > -Infinity;
+      if (seen) throw new OverflowError(`${where}: beta * s(x_${i}, y_j) + h_j falls below -1.8e308 for every key of query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented`);
+    }
+  }
+}
+
+/**
+ * Columns of values whose weighted sums could overflow (m |v| beyond the range of the
+ * precision) are scaled by a power of two before the kernel and back after it: exact, and the
+ * mean (a convex combination) is finite whenever the values are.
+ */
+function valueScales(v: PointSet, precision: 'f64' | 'f32'): Float64Array | null {
+  const limit = precision === 'f32' ? 2 ** 120 : 2 ** 1016;
+  const { n: m, d: k, data } = v;
+  let scales: Float64Array | null = null;
+  for (let c = 0; c < k; c++) {
+    let big = 0;
+    for (let j = 0; j < m; j++) big = Math.max(big, Math.abs(data[j * k + c]));
+    if (big * m > limit) {
+      scales ??= new Float64Array(k).fill(1);
+      scales[c] = 2 ** Math.ceil(Math.log2((big * m) / limit));
+    }
+  }
+  return scales;
+}
+
 /** Throws when a row's sum is empty (every key it sees has weight zero): its mean does not exist. */
 function requireNonEmpty(lse: Float64Array): void {
   const i = lse.indexOf(-Infinity);
@@ -73,8 +121,18 @@ function requireNonEmpty(lse: Float64Array): void {
 /**
  * lse_i = log sum_j exp(beta * s(x_i, y_j) + h_j) for every query x_i.
  * Returns a Float64Array of length n; rows with only zero-weight keys give -Infinity.
+ *
+ * Never NaN: where lse_i lies beyond the double range (beta * s + h past about 1.8e308) it throws
+ * OverflowError. With precision 'f32' the inputs must fit float32: |x|, |y|, |beta|, |h| and the
+ * scores |beta s| + |h| must stay below about 1e38, and the score's rounding error (about
+ * 2^-24 (d + 3) |beta| max|x| max|y|, or (max|x| + max|y|)^2 for 'sqdist') must stay below
+ * 1/64; otherwise OverflowError names the argument (use precision 'f64' there).
+ * @throws InvalidArgumentError for bad inputs or options (UnknownOptionError for an unknown key);
+ *   ResourceError beyond LIMITS; OverflowError as above.
  */
-export function logSumExp(x: PointsInput, y: PointsInput, options: KernelOptions = {}): Float64Array {
+export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOptions): Float64Array {
+  options = readOptions<KernelOptions>('logSumExp', options, KERNEL_KEYS);
+  evalValues(options);
   const backend = backendFor(options.backend, 'logSumExp');
   const p = prepare(x, y, options);
   const lse = new Float64Array(p.x.n);
@@ -82,34 +140,51 @@ export function logSumExp(x: PointsInput, y: PointsInput, options: KernelOptions
     x: p.x.data, n: p.x.n, y: p.y.data, m: p.y.n, d: p.x.d, logWeights: p.h, values: null, k: 0,
     beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse, mean: null,
   });
+  requireRepresentable(p, lse, 'logSumExp');
   return lse;
 }
 
 /**
  * The softmax-weighted mean of values: mean_i = sum_j exp(beta * s(x_i, y_j) + h_j - lse_i) v_j,
  * with lse as in logSumExp. values is m x k (a Measure's points, number[][] or flat with valueDim).
- * Throws NonFiniteError when a query sees only keys of weight zero (its mean is undefined).
+ * Throws NonFiniteError when a query sees only keys of weight zero (its mean is undefined), and
+ * OverflowError, InvalidArgumentError, ResourceError as logSumExp does. Values of any finite size
+ * (up to 1.8e308, or the float32 range with precision 'f32') give a finite mean: columns whose
+ * sums would overflow are scaled by a power of two inside the call.
  */
 export function softmaxMean(
-  x: PointsInput, y: PointsInput, values: PointsInput, options: MeanOptions = {},
+  x: PointsInput, y: PointsInput, values: PointsInput, options?: MeanOptions,
 ): {
   /** lse_i = log sum_j exp(beta * s(x_i, y_j) + h_j), length n (log domain). */
   lse: Float64Array;
   /** The softmax means, row-major n x k. */
   mean: Float64Array;
 } {
-  const backend = backendFor(options.backend, 'softmaxMean');
-  const p = prepare(x, y, options);
-  const v = pointSet('values', values, options.valueDim);
-  if (options.valueDim !== undefined) integerAtLeast('valueDim', options.valueDim, 1);
+  const o = readOptions<MeanOptions>('softmaxMean', options, MEAN_KEYS);
+  evalValues(o);
+  const backend = backendFor(o.backend, 'softmaxMean');
+  const p = prepare(x, y, o);
+  if (o.valueDim !== undefined) integerAtLeast('valueDim', o.valueDim, 1);
+  const v = pointSet('values', values, o.valueDim);
   if (v.n !== p.y.n) throw new InvalidArgumentError('values', `${v.n} rows`, `must have one row per key (${p.y.n})`);
   const lse = new Float64Array(p.x.n);
   const mean = new Float64Array(p.x.n * v.d);
+  const scales = valueScales(v, p.precision);
+  let vals = v.data;
+  if (scales !== null) {
+    vals = Float64Array.from(v.data);
+    for (let j = 0; j < v.n; j++) for (let c = 0; c < v.d; c++) vals[j * v.d + c] /= scales[c];
+  }
   backend.softmaxReduce({
-    x: p.x.data, n: p.x.n, y: p.y.data, m: p.y.n, d: p.x.d, logWeights: p.h, values: v.data, k: v.d,
+    x: p.x.data, n: p.x.n, y: p.y.data, m: p.y.n, d: p.x.d, logWeights: p.h, values: vals, k: v.d,
     beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse, mean,
   });
+  requireRepresentable(p, lse, 'softmaxMean');
   requireNonEmpty(lse);
+  if (scales !== null) for (let i = 0; i < p.x.n; i++) for (let c = 0; c < v.d; c++) mean[i * v.d + c] *= scales[c];
+  for (let i = 0; i < mean.length; i++) {
+    if (!Number.isFinite(mean[i])) throw new OverflowError(`softmaxMean: the mean of query ${Math.floor(i / v.d)}, column ${i % v.d} is not representable (${mean[i]})`);
+  }
   return { lse, mean };
 }
 
@@ -124,23 +199,28 @@ export interface EnergyOptions {
 /**
  * E_beta(mu) = (1 / (2 beta)) sum_ij a_i a_j exp(beta <x_i, x_j>), and its logarithm computed
  * without forming E (finite and exact where E itself overflows, e.g. beta = 1000 on the sphere).
- * The weights a_i are mu's own (not renormalised). Throws InvalidArgumentError unless mu is a
- * Measure and beta is a finite number > 0.
+ * The weights a_i are mu's own (not renormalised). logEnergy is finite for every finite beta > 0
+ * whose scores beta <x_i, x_j> stay in the double range (e.g. beta = 1e308 on the sphere); beyond it
+ * OverflowError. Throws InvalidArgumentError unless mu is a Measure and beta is a finite number > 0,
+ * UnknownOptionError for an unknown option.
  */
-export function interactionEnergy(mu: Measure, beta: number, options: EnergyOptions = {}): {
+export function interactionEnergy(mu: Measure, beta: number, options?: EnergyOptions): {
   /** E_beta(mu); Infinity where it overflows (use logEnergy). */
   energy: number;
   /** log E_beta(mu), finite even where energy overflows. */
   logEnergy: number;
 } {
+  const o = readOptions<EnergyOptions>('interactionEnergy', options, ENERGY_KEYS);
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new InvalidArgumentError('beta', beta, 'must be a finite number > 0');
-  const lse = logSumExp(mu, mu, { beta, backend: options.backend, precision: options.precision });
-  const logEnergy = logWeightedSumExp(lse, mu.weights) - Math.log(2 * beta);
+  const lse = logSumExp(mu, mu, { beta, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.precision !== undefined ? { precision: o.precision } : {}) });
+  // log(2 beta) as log 2 + log beta: 2 beta overflows for beta > 9e307.
+  const logEnergy = logWeightedSumExp(lse, mu.weights) - (Math.LN2 + Math.log(beta));
+  if (!Number.isFinite(logEnergy)) throw new OverflowError(`interactionEnergy: log E_beta is ${logEnergy} for beta = ${beta}: beyond the double range`);
   return { energy: Math.exp(logEnergy), logEnergy };
 }
 
-/** log sum_i w_i exp(v_i), max-shifted; entries with w_i = 0 are skipped. */
+/** log sum_i w_i exp(v_i), max-shifted; entries with w_i = 0 are skipped. Internal helper of the energies. */
 export function logWeightedSumExp(v: Float64Array, w: Float64Array): number {
   let max = -Infinity;
   for (let i = 0; i < v.length; i++) if (w[i] > 0 && v[i] > max) max = v[i];

@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Measure } from '../measure.js';
 import { spaceOps } from '../spaces.js';
-import { positiveNumber } from '../validate.js';
+import { positiveNumber, readOptions } from '../validate.js';
 
 /** Single-linkage clusters of a measure's points. */
 export interface Clusters {
@@ -19,12 +19,14 @@ export interface Clusters {
 
 /**
  * Connected components of the graph linking points at distance <= tol (geodesic on the sphere and
- * circle, Euclidean in R^d). O(n²). Throws InvalidArgumentError unless mu is a Measure and tol > 0.
+ * circle, Euclidean in R^d). O(n²). Throws InvalidArgumentError unless mu is a Measure and tol > 0
+ * (UnknownOptionError for an unknown option, InvalidArgumentError for null options).
  */
 export function clusters(mu: Measure, options: {
   /** Linking distance (> 0), in the space's own distance. Default 1e-3. */
   tol?: number;
 } = {}): Clusters {
+  options = readOptions<{ tol?: number }>('clusters', options, ['tol']);
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   const labels = clusterLabels(mu.points, mu.size, mu.dim, mu.space, positiveNumber('tol', options.tol ?? 1e-3));
   const { centers, masses } = clusterCenters(mu.points, mu.weights, mu.dim, mu.space, labels);

@@ -2,8 +2,8 @@
 // rho'(θ) = beta rho(θ) <mean(θ), t(θ)> with mean the kernel's softmax mean of the embedded
 // particles and t(θ) = (-sin θ, cos θ): one kernel pass over a grid gives the sign of rho'.
 import { backendFor, type BackendName } from '../backend/index.js';
-import { InvalidArgumentError } from '../errors.js';
-import { allFinite, integerAtLeast, positiveNumber, toFloat64 } from '../validate.js';
+import { InvalidArgumentError, ResourceError } from '../errors.js';
+import { allFinite, evalValues, integerAtLeast, LIMITS, optionKeys, positiveNumber, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 
 /** Options of kdeModes. */
 export interface KdeOptions {
@@ -17,27 +17,50 @@ export interface KdeOptions {
   backend?: BackendName;
 }
 
+const KDE_KEYS = optionKeys<KdeOptions>()('beta', 'weights', 'grid', 'backend');
+
 /**
  * Number of local maxima of rho(θ) = sum_j a_j e^{beta cos(θ - θ_j)} on the circle, for angles
- * θ_j in radians, counted on a uniform grid. Throws InvalidArgumentError for empty or non-finite input.
+ * θ_j in radians, counted on a uniform grid. Throws InvalidArgumentError for empty or non-finite
+ * input, weights that are negative, non-finite or sum to zero, options that are missing, null or
+ * hold an unknown key; ResourceError when the grid (default ceil(256 sqrt(beta)) points, so beta
+ * beyond about 2e9) would exceed LIMITS.maxElements.
  */
 export function kdeModes(angles: Float64Array | number[], options: KdeOptions): number {
+  if (options === undefined) throw new InvalidArgumentError('kdeModes options', options, 'must be { beta, weights?, grid?, backend? } (beta is required)');
+  const o = readOptions<KdeOptions>('kdeModes', options, KDE_KEYS);
+  evalValues(o);
+  strictNumbers('angles', angles);
   const theta = toFloat64('angles', angles);
   if (theta.length === 0) throw new InvalidArgumentError('angles', angles, 'must hold at least one angle');
   allFinite('angles', theta);
-  const beta = positiveNumber('beta', options?.beta);
+  const beta = positiveNumber('beta', o.beta);
   const n = theta.length;
-  const w = options.weights === undefined ? new Float64Array(n).fill(1 / n) : toFloat64('weights', options.weights);
+  if (o.weights !== undefined) strictNumbers('weights', o.weights);
+  const w = o.weights === undefined ? new Float64Array(n).fill(1 / n) : toFloat64('weights', o.weights);
   if (w.length !== n) throw new InvalidArgumentError('weights.length', w.length, `must equal the number of angles ${n}`);
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    if (!Number.isFinite(w[j]) || w[j] < 0) throw new InvalidArgumentError('weights', w[j], 'must be finite and >= 0', `at index ${j}`);
+    total += w[j];
+  }
+  if (!(total > 0) || !Number.isFinite(total)) throw new InvalidArgumentError('weights', total, 'must have a finite, positive sum', 'as their sum');
   // The kernel's bandwidth is about 1/sqrt(beta); sample each bandwidth many times.
-  const g = integerAtLeast('grid', options.grid ?? Math.max(4096, Math.ceil(256 * Math.sqrt(beta))), 8);
+  const grid = o.grid ?? Math.max(4096, Math.ceil(256 * Math.sqrt(beta)));
+  if (o.grid === undefined && !(2 * grid <= LIMITS.maxElements)) {
+    throw new ResourceError(`kdeModes at beta = ${beta} (a grid of ${grid.toPrecision(3)} points, ceil(256 sqrt(beta)))`, grid * 16 * 3, LIMITS.maxElements * 8);
+  }
+  const g = integerAtLeast('grid', grid, 8);
+  if (!(2 * g <= LIMITS.maxElements)) throw new ResourceError(`kdeModes grid of ${g} points`, g * 16 * 3, LIMITS.maxElements * 8);
+  const work = g * n * 5;
+  if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`kdeModes: ${g} grid points x ${n} angles`, work * 8, LIMITS.maxPairWork * 8);
   const keys = new Float64Array(2 * n);
   for (let j = 0; j < n; j++) { keys[2 * j] = Math.cos(theta[j]); keys[2 * j + 1] = Math.sin(theta[j]); }
   const queries = new Float64Array(2 * g);
   for (let i = 0; i < g; i++) { const t = (2 * Math.PI * i) / g; queries[2 * i] = Math.cos(t); queries[2 * i + 1] = Math.sin(t); }
   const lse = new Float64Array(g);
   const mean = new Float64Array(2 * g);
-  backendFor(options.backend, 'kdeModes').softmaxReduce({
+  backendFor(o.backend, 'kdeModes').softmaxReduce({
     x: queries, n: g, y: keys, m: n, d: 2, logWeights: w.map(Math.log), values: keys, k: 2,
     beta, score: 'dot', causal: false, precision: 'f64', lse, mean,
   });

@@ -1,6 +1,7 @@
 // Metastable plateaus: maximal runs of recorded times with the same cluster count, and the
 // merge events between them.
 import { InvalidArgumentError } from '../errors.js';
+import { readOptions } from '../validate.js';
 
 /** A maximal run of recorded times with the same cluster count. */
 export interface Plateau {
@@ -45,6 +46,8 @@ export interface PlateauInput {
 /**
  * Splits a recorded run into maximal intervals of constant cluster count, flags the metastable
  * ones (end >= minRatio * start, default 2: at least a doubling of time), and lists the merges.
+ * Throws InvalidArgumentError unless times are finite, >= 0 and non-decreasing, cluster counts
+ * are integers >= 0 and energies numbers (NaN allowed: not observed), and for null options or an unknown key.
  */
 export function plateaus(trajectory: PlateauInput, options: {
   /** A plateau is metastable when end >= minRatio * start; a number >= 1, default 2. */
@@ -55,11 +58,27 @@ export function plateaus(trajectory: PlateauInput, options: {
   /** The count changes between consecutive plateaus, in time order. */
   merges: Merge[];
 } {
-  const { times, clusterCounts: counts, energy } = trajectory ?? {};
+  options = readOptions<{ minRatio?: number }>('plateaus', options, ['minRatio']);
+  if (trajectory === null || typeof trajectory !== 'object') throw new InvalidArgumentError('trajectory', trajectory, 'must be a Trajectory or { times, clusterCounts, energy? }');
+  const { times, clusterCounts: counts, energy } = trajectory;
   const minRatio = options.minRatio ?? 2;
-  if (!(typeof minRatio === 'number' && minRatio >= 1)) throw new InvalidArgumentError('minRatio', minRatio, 'must be a number >= 1');
+  if (!(typeof minRatio === 'number' && minRatio >= 1 && minRatio < Infinity)) throw new InvalidArgumentError('minRatio', minRatio, 'must be a finite number >= 1');
+  const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+  if (!isList(times)) throw new InvalidArgumentError('trajectory.times', times, 'must be an array of times');
   if (!counts) throw new InvalidArgumentError('trajectory.clusterCounts', counts, 'must be recorded: simulate with observe: { clusters: { tol } }');
+  if (!isList(counts)) throw new InvalidArgumentError('trajectory.clusterCounts', counts, 'must be an array of cluster counts');
   if (counts.length !== times.length) throw new InvalidArgumentError('trajectory.clusterCounts.length', counts.length, `must equal times.length ${times.length}`);
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i];
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new InvalidArgumentError('trajectory.times', t, 'must be finite numbers >= 0', `at index ${i}`);
+    if (i > 0 && t < times[i - 1]) throw new InvalidArgumentError('trajectory.times', t, `must be non-decreasing (times[${i - 1}] = ${times[i - 1]})`, `at index ${i}`);
+    const c = counts[i];
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw new InvalidArgumentError('trajectory.clusterCounts', c, 'must be integers >= 0', `at index ${i}`);
+  }
+  if (energy !== undefined) {
+    if (!isList(energy) || energy.length !== times.length) throw new InvalidArgumentError('trajectory.energy', energy, `must be an array of times.length = ${times.length} numbers`);
+    for (let i = 0; i < energy.length; i++) if (typeof energy[i] !== 'number') throw new InvalidArgumentError('trajectory.energy', energy[i], 'must be numbers', `at index ${i}`);
+  }
   const E = (i: number) => (energy ? energy[i] : NaN);
   const out: Plateau[] = [];
   const merges: Merge[] = [];

@@ -1,7 +1,8 @@
 // Backend selection, the one-time initialisation of the Wasm core and its worker pool.
 import { NotInitializedError, InvalidArgumentError } from '../errors.js';
+import { optionKeys, readOptions } from '../validate.js';
 import { instantiateCore } from '../wasm/core.js';
-import { defaultThreads, Pool, threadsUnavailable } from '../wasm/pool.js';
+import { defaultThreads, MAX_THREADS, Pool, threadsUnavailable } from '../wasm/pool.js';
 import { jsBackend } from './js.js';
 import { createWasmBackend, type WasmBackend } from './wasm.js';
 import type { Backend, BackendName } from './types.js';
@@ -14,6 +15,11 @@ let module: WebAssembly.Module | null = null;
 let loading: Promise<void> | null = null;
 let preferred: BackendName = 'wasm';
 let note: string | undefined;
+/** Pool (re)sizing runs one call at a time: concurrent init calls queue here, so none leaks a pool. */
+let resizing: Promise<unknown> = Promise.resolve();
+
+/** `threads` above this multiple of the cores is capped (InitInfo.note says so). */
+export const THREADS_PER_CORE = 4;
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -22,10 +28,13 @@ export interface InitOptions {
   /**
    * Threads for the Wasm kernels, the calling thread included. Default: the cores available
    * in Node; in browsers 1, or the cores when the page is cross-origin isolated and meanfield
-   * runs in a Web Worker. Results are bit-identical for every thread count.
+   * runs in a Web Worker. Results are bit-identical for every thread count. At most
+   * THREADS_PER_CORE (4) x the cores (and 64) run; a larger count is capped, and InitInfo.note says so.
    */
   threads?: number;
 }
+
+const INIT_KEYS = optionKeys<InitOptions>()('backend', 'threads');
 
 /** What {@link init} set up. */
 export interface InitInfo {
@@ -43,10 +52,15 @@ export interface InitInfo {
 
 /**
  * Loads the Wasm core once and (re)sizes the worker pool. Idempotent: later and concurrent
- * calls share the first instantiation; a call with a different `threads` restarts the pool.
+ * calls share the first instantiation; a call with a different `threads` restarts the pool
+ * (concurrent calls run one after another, the last one's count wins, and no pool leaks).
+ * `threads` beyond THREADS_PER_CORE x the cores is capped, and a worker that cannot start
+ * never makes init fail: it runs on one thread and `note` says why.
+ * @throws InvalidArgumentError for bad options (UnknownOptionError for an unknown key); WasmError
+ *   when the Wasm core itself cannot be loaded.
  */
-export async function init(options: InitOptions = {}): Promise<InitInfo> {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { backend?, threads? }');
+export async function init(options?: InitOptions): Promise<InitInfo> {
+  options = readOptions<InitOptions>('init', options, INIT_KEYS);
   if (options.backend !== undefined && options.backend !== 'wasm' && options.backend !== 'js') {
     throw new InvalidArgumentError('backend', options.backend, "must be 'wasm' or 'js'");
   }
@@ -62,24 +76,42 @@ export async function init(options: InitOptions = {}): Promise<InitInfo> {
     await loading;
   }
   const w = wasm!;
-  const current = w.pool?.threads ?? 1;
-  let wanted = options.threads ?? (w.pool === null ? await defaultThreads() : current);
-  const why = wanted > 1 ? threadsUnavailable() : null;
-  if (why !== null) {
-    note = `running on 1 thread instead of ${wanted}: ${why}`;
-    wanted = 1;
-  } else if (options.threads !== undefined) {
-    note = undefined;
-  }
-  if (wanted !== current) {
-    w.pool?.close();
-    w.pool = null;
-    if (wanted > 1) w.pool = await Pool.start(module!, wanted);
-  }
+  const asked = options.threads;
+  const job = resizing.then(() => resize(w, asked));
+  resizing = job.catch(() => undefined);
+  await job;
   const threads = w.pool?.threads ?? 1;
   const info: InitInfo = { backend: preferred, threads, simd: true, parallelism: threads > 1 ? 'shared-memory' : 'none' };
   if (note !== undefined) info.note = note;
   return info;
+}
+
+/** Sizes the pool for `asked` threads (undefined: the cores on first use, else unchanged); one call at a time. */
+async function resize(w: WasmBackend, asked: number | undefined): Promise<void> {
+  const current = w.pool?.threads ?? 1;
+  const cores = await defaultThreads();
+  let wanted = asked ?? (w.pool === null ? cores : current);
+  note = asked !== undefined ? undefined : note;
+  const cap = Math.min(MAX_THREADS, Math.max(1, cores) * THREADS_PER_CORE);
+  const why = wanted > 1 ? threadsUnavailable() : null;
+  if (why !== null) {
+    note = `running on 1 thread instead of ${wanted}: ${why}`;
+    wanted = 1;
+  } else if (wanted > cap) {
+    note = `running on ${cap} threads instead of ${wanted}: capped at ${THREADS_PER_CORE} x the ${cores} cores (and at most ${MAX_THREADS})`;
+    wanted = cap;
+  }
+  if (wanted === current) return;
+  w.pool?.close();
+  w.pool = null;
+  if (wanted <= 1) return;
+  try {
+    w.pool = await Pool.start(module!, wanted);
+  } catch (e) {
+    // A worker that cannot start costs the threads, never the library: run on this thread.
+    w.pool = null;
+    note = `running on 1 thread instead of ${wanted}: a worker could not start (${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 /** The backend a call should use: the one it names, else the one init() chose. */

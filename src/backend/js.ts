@@ -1,7 +1,7 @@
 // The pure-JS twin of the Wasm kernel: the same mathematics in plain TypeScript, the
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
 // O(m) score buffer: scores and their max, then exp(s - max) sums.
-import { atPrecision } from './precision.js';
+import { atPrecision, checkF32 } from './precision.js';
 import { maskSelf, segmentCount } from './segments.js';
 import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
 import type { Backend, Precision, ReduceArgs } from './types.js';
@@ -15,6 +15,7 @@ export const jsBackend: Backend = {
   twoLayerBackward: twoLayerBackwardJs,
 
   softmaxReduce(args: ReduceArgs): void {
+    checkF32(args);
     const { n, m, d, k, beta, causal, lse, mean } = args;
     const noSelf = maskSelf(args);
     const x = atPrecision(args.x, args.precision)!;

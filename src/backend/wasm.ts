@@ -3,6 +3,7 @@
 // large calls split their rows (queries, samples or neurons) across the pool's threads.
 import { Arena, type CoreExports } from '../wasm/core.js';
 import { C, OP, type Pool } from '../wasm/pool.js';
+import { checkF32 } from './precision.js';
 import { maskBits, pairCount, segmentCount } from './segments.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
@@ -197,6 +198,7 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     },
 
     softmaxReduce(a: ReduceArgs): void {
+      checkF32(a);
       const S = segmentCount(a);
       const k = a.values === null ? 0 : a.k;
       const pool = poolFor(a.n, pairCount(a, S) * (a.d + k + 1));

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
-import { finiteNumber, integerAtLeast, oneOf } from '../validate.js';
+import { booleanOption, finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
 import {
   applyMatrix, logWeightsInto, requireMatrixDim, scaleOthers, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
 } from './flow.js';
@@ -45,22 +45,24 @@ export interface AttentionOptions {
   tangentProjection?: boolean;
 }
 
+const ATTENTION_KEYS = optionKeys<AttentionOptions>()('beta', 'Q', 'K', 'V', 'normalization', 'sinkhornIterations', 'mask', 'space', 'tangentProjection');
+
 /**
  * Self-attention dynamics dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i )
  * (see {@link AttentionOptions}), with a_j the measure's weights as stored. When Q = K = I, beta != 0
  * and normalization is not 'sinkhorn' it reports the energy E_beta = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>};
  * it is non-decreasing along the flow (energyDirection = 1) only for V = I and no mask.
- * Throws InvalidArgumentError for bad options.
+ * Throws InvalidArgumentError for bad options (null, or an unknown key: UnknownOptionError).
  */
-export function attention(options: AttentionOptions = {}): Flow {
+export function attention(options?: AttentionOptions): Flow {
+  options = readOptions<AttentionOptions>('attention', options, ATTENTION_KEYS);
   const beta = finiteNumber('beta', options.beta ?? 1);
   const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none', 'sinkhorn'] as const);
   const sinkhornIterations = integerAtLeast('sinkhornIterations', options.sinkhornIterations ?? 5, 1);
   const mask = oneOf('mask', options.mask ?? 'none', ['none', 'causal'] as const);
   const space = oneOf('space', options.space ?? 'sphere', ['sphere', 'euclidean'] as const);
   if (normalization === 'sinkhorn' && mask === 'causal') throw new InvalidArgumentError('mask', mask, "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)");
-  const tangentProjection = options.tangentProjection ?? true;
-  if (typeof tangentProjection !== 'boolean') throw new InvalidArgumentError('tangentProjection', tangentProjection, 'must be a boolean');
+  const tangentProjection = booleanOption('tangentProjection', options.tangentProjection, true);
   const Q = squareMatrix('Q', options.Q);
   const K = squareMatrix('K', options.K);
   const V = squareMatrix('V', options.V);
@@ -127,10 +129,10 @@ export function attention(options: AttentionOptions = {}): Flow {
     Object.assign(flow, {
       energyDirection: V === null && mask === 'none' ? (1 as const) : undefined,
       energy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
-        quadraticEnergy(x, weights, d, beta, scratch, opts) / (2 * beta),
+        energyOf(logQuadraticEnergy(x, weights, d, beta, scratch, opts), beta),
       ...(beta > 0 ? {
         logEnergy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
-          logQuadraticEnergy(x, weights, d, beta, scratch, opts) - Math.log(2 * beta),
+          logQuadraticEnergy(x, weights, d, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
       } : {}),
     });
   }
@@ -180,6 +182,12 @@ export function logQuadraticEnergy(x: Float64Array, weights: Float64Array, d: nu
     beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
   });
   return logWeightedSumExp(lse, weights);
+}
+
+/** (1 / (2 beta)) e^{logSum} without forming 2 beta (which overflows past 9e307); any sign of beta. */
+export function energyOf(logSum: number, beta: number): number {
+  if (Math.abs(beta) < 1e300) return Math.exp(logSum) / (2 * beta);
+  return Math.sign(beta) * Math.exp(logSum - Math.LN2 - Math.log(Math.abs(beta)));
 }
 
 /** K^T Q with identity for a missing factor. */

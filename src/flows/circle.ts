@@ -4,8 +4,8 @@
 // sin(θ_j - θ_i) = <x_j, t_i> with t_i = (-sin θ_i, cos θ_i), so dθ_i/dt = Z-weighted <mean_i, t_i>.
 import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
-import { finiteNumber, oneOf } from '../validate.js';
-import { logQuadraticEnergy, quadraticEnergy, type Normalization } from './attention.js';
+import { finiteNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { energyOf, logQuadraticEnergy, type Normalization } from './attention.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link circle}. */
@@ -16,12 +16,15 @@ export interface CircleOptions {
   normalization?: Normalization;
 }
 
+const CIRCLE_KEYS = optionKeys<CircleOptions>()('beta', 'normalization');
+
 /**
  * Attention dynamics on the circle in angle form (radians), for a 'circle' measure:
  * dθ_i/dt = sum_j a_j e^{beta cos(θ_j - θ_i)} sin(θ_j - θ_i) / Z_i.
  * For beta != 0 it has the energy (1/(2 beta)) sum_ij a_i a_j e^{beta cos(θ_i - θ_j)}, non-decreasing.
  */
-export function circle(options: CircleOptions = {}): Flow {
+export function circle(options?: CircleOptions): Flow {
+  options = readOptions<CircleOptions>('circle', options, CIRCLE_KEYS);
   const beta = finiteNumber('beta', options.beta ?? 1);
   const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none'] as const);
   const scratch = new Scratch();
@@ -61,10 +64,10 @@ export function circle(options: CircleOptions = {}): Flow {
     Object.assign(flow, {
       energyDirection: 1 as const,
       energy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
-        quadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) / (2 * beta),
+        energyOf(logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts), beta),
       ...(beta > 0 ? {
         logEnergy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
-          logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) - Math.log(2 * beta),
+          logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
       } : {}),
     });
   }

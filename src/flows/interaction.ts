@@ -4,7 +4,7 @@
 import { backendFor } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
-import { oneOf, positiveNumber } from '../validate.js';
+import { oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
 import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
@@ -16,12 +16,15 @@ export interface InteractionOptions {
   space?: 'sphere' | 'euclidean';
 }
 
+const INTERACTION_KEYS = optionKeys<InteractionOptions>()('beta', 'space');
+
 /**
  * Wasserstein gradient flow of F(mu) = -∫∫ e^{beta <x, y>} dmu dmu:
  * `V[mu](x) = 2 beta sum_j a_j e^{beta <x, x_j>} x_j` (tangent-projected on the sphere).
  * Its energy is F (no 1/(2 beta) factor), non-increasing along the flow.
  */
-export function interaction(options: InteractionOptions = {}): Flow {
+export function interaction(options?: InteractionOptions): Flow {
+  options = readOptions<InteractionOptions>('interaction', options, INTERACTION_KEYS);
   const beta = positiveNumber('beta', options.beta ?? 1);
   const space = oneOf('space', options.space ?? 'euclidean', ['sphere', 'euclidean'] as const);
   const scratch = new Scratch();

@@ -261,6 +261,9 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     }
     // Fixed steps count tau as base + k dt (no drift from repeated addition).
     const tauNew = dopri ? tau + taken : fixedBase.t + (steps + 1 - fixedBase.steps) * h;
+    if (!(tauNew > tau)) {
+      throw new SimulationError(`step ${steps + 1} of size ${taken} does not advance ${arc ? 'the arc length' : 't'} from ${tau} (t + dt rounds back to t): raise ${dopri ? 'maxStep or the tolerances' : 'dt'}; the trajectory up to t = ${tOf(x, tau)} is in error.trajectory`, snapshot('error'));
+    }
     const bad = firstNonFinite(y);
     if (bad >= 0) {
       throw new SimulationError(`step ${steps + 1} from t = ${tOf(x, tau)} to t = ${arc ? 'its end' : tauNew} produced a non-finite value (coordinate ${bad % d} of particle ${Math.floor(bad / d)}); the trajectory up to t = ${tOf(x, tau)} is in error.trajectory`, snapshot('error'));

@@ -32,8 +32,10 @@ export function recordTimes(record: RecordOptions, tEnd: number): number[] {
   }
   if (record.logSpaced !== undefined) {
     const spec = typeof record.logSpaced === 'number' ? { count: record.logSpaced } : record.logSpaced;
+    if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('record.logSpaced', spec, 'must be a count (integer >= 2) or { count, from? }');
     const count = integerAtLeast('record.logSpaced', spec.count, 2);
-    const from = positiveNumber('record.logSpaced.from', spec.from ?? Math.min(0.01, tEnd / 100));
+    // tEnd = 0 has no log-spaced times (and no default first time).
+    const from = spec.from === undefined && tEnd <= 0 ? 0 : positiveNumber('record.logSpaced.from', spec.from ?? Math.min(0.01, tEnd / 100));
     if (tEnd > 0 && from < tEnd) {
       const ratio = Math.log(tEnd / from) / (count - 1);
       for (let i = 0; i < count; i++) times.push(from * Math.exp(ratio * i));
@@ -62,6 +64,7 @@ export function recordLogTimes(record: RecordOptions, logTEnd: number): number[]
   }
   if (record.logSpaced !== undefined) {
     const spec = typeof record.logSpaced === 'number' ? { count: record.logSpaced } : record.logSpaced;
+    if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('record.logSpaced', spec, 'must be a count (integer >= 2) or { count, from? }');
     const count = integerAtLeast('record.logSpaced', spec.count, 2);
     const logFrom = Math.log(positiveNumber('record.logSpaced.from', spec.from ?? Math.min(0.01, Math.exp(logTEnd) / 100)));
     if (logFrom < logTEnd) for (let i = 0; i < count; i++) logs.push(logFrom + ((logTEnd - logFrom) * i) / (count - 1));

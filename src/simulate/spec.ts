@@ -72,7 +72,11 @@ export interface SimulateOptions extends EvalOptions {
   atol?: number;
   /** rk45's largest step. Default Infinity. */
   maxStep?: number;
-  /** Natural steps allowed in this call. Default Infinity. */
+  /**
+   * Natural steps allowed in this call (stopReason 'maxSteps' when they run out). Default
+   * DEFAULT_MAX_STEPS (1e9): a fixed-step run needing more (tEnd / dt beyond it) is refused up front,
+   * and so is one whose step cannot advance the time (t + dt === t); Infinity lifts the cap.
+   */
   maxSteps?: number;
   /**
    * 'time' (default) integrates dx/dt = V. 'arclength' integrates dx/ds = V / ‖V‖_{L²(mu)} and
@@ -111,6 +115,11 @@ const SIMULATE_KEYS = optionKeys<SimulateOptions>()(
   'tEnd', 'logTEnd', 'integrator', 'dt', 'rtol', 'atol', 'maxStep', 'maxSteps', 'clock', 'collapse', 'record', 'observe',
   'events', 'stopWhen', 'onProgress', 'progressInterval', 'signal', 'backend', 'precision');
 const STOP_KEYS = optionKeys<StopWhen>()('oneCluster', 'velocityBelow', 'custom');
+const RECORD_KEYS = optionKeys<RecordOptions>()('every', 'times', 'logSpaced', 'snapshots');
+const OBSERVE_KEYS = optionKeys<ObserveOptions>()('energy', 'logEnergy', 'clusters', 'minDistance', 'velocityNorm', 'meanInnerProduct', 'clusteredFraction', 'custom');
+
+/** The default cap on natural steps per simulate() call (SimulateOptions.maxSteps). */
+export const DEFAULT_MAX_STEPS = 1e9;
 const EVENT_KEYS = optionKeys<EventSpec>()('fn', 'direction', 'terminal');
 
 /** The checked options of one run. */
@@ -170,6 +179,22 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   if (options === undefined) throw new InvalidArgumentError('options', options, 'must be an options object with tEnd');
   const o = readOptions<SimulateOptions>(where, options, SIMULATE_KEYS) as SimulateOptions;
   if (o.collapse !== undefined) readOptions(`${where} collapse`, o.collapse, ['tol']);
+  if (o.record !== undefined) {
+    const r = readOptions<RecordOptions>(`${where} record`, o.record, RECORD_KEYS);
+    if (r.logSpaced !== undefined && typeof r.logSpaced !== 'number') readOptions(`${where} record.logSpaced`, r.logSpaced, ['count', 'from']);
+    if (r.snapshots !== undefined && typeof r.snapshots !== 'boolean') throw new InvalidArgumentError('record.snapshots', r.snapshots, 'must be true or false');
+  }
+  if (o.observe !== undefined) {
+    const ob = readOptions<ObserveOptions>(`${where} observe`, o.observe, OBSERVE_KEYS);
+    for (const key of ['energy', 'logEnergy', 'minDistance', 'velocityNorm', 'meanInnerProduct'] as const) {
+      if (ob[key] !== undefined && typeof ob[key] !== 'boolean') throw new InvalidArgumentError(`observe.${key}`, ob[key], 'must be true or false');
+    }
+    if (ob.clusters !== undefined) readOptions(`${where} observe.clusters`, ob.clusters, ['tol']);
+    if (ob.clusteredFraction !== undefined) readOptions(`${where} observe.clusteredFraction`, ob.clusteredFraction, ['delta']);
+    if (ob.custom !== undefined && (ob.custom === null || typeof ob.custom !== 'object' || Array.isArray(ob.custom))) {
+      throw new InvalidArgumentError('observe.custom', ob.custom, 'must be an object { name: (mu, t) => number }');
+    }
+  }
   if (o.stopWhen !== undefined) readOptions(`${where} stopWhen`, o.stopWhen, STOP_KEYS);
   if (o.stopWhen?.oneCluster !== undefined && typeof o.stopWhen.oneCluster === 'object') readOptions(`${where} stopWhen.oneCluster`, o.stopWhen.oneCluster, ['tol']);
   if (o.events !== undefined && o.events !== null && typeof o.events === 'object') {
@@ -192,9 +217,15 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   const rtol = positiveNumber('rtol', o.rtol ?? 1e-6);
   const atol = positiveNumber('atol', o.atol ?? 1e-9);
   const maxStep = o.maxStep === undefined ? Infinity : positiveNumber('maxStep', o.maxStep);
-  const maxSteps = o.maxSteps === undefined ? Infinity : integerAtLeast('maxSteps', o.maxSteps, 0);
+  const maxSteps = o.maxSteps === undefined ? DEFAULT_MAX_STEPS : o.maxSteps === Infinity ? Infinity : integerAtLeast('maxSteps', o.maxSteps, 0);
   if (o.dt !== undefined) positiveNumber('dt', o.dt);
   if (!adaptive && o.dt === undefined) throw new InvalidArgumentError('dt', undefined, `is required for the fixed-step integrator '${integrator}'`);
+  if (!adaptive && !arc && o.maxSteps === undefined && tEnd / o.dt! > maxSteps) {
+    throw new InvalidArgumentError('dt', o.dt, `is too small: tEnd / dt = ${(tEnd / o.dt!).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise dt, or pass maxSteps (Infinity for no cap) to run part of the way`);
+  }
+  if (adaptive && !arc && o.maxSteps === undefined && tEnd / maxStep > maxSteps) {
+    throw new InvalidArgumentError('maxStep', maxStep, `is too small: tEnd / maxStep = ${(tEnd / maxStep).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise maxStep, or pass maxSteps (Infinity for no cap)`);
+  }
   const noise = flow.noise !== undefined && flow.noise.temperature > 0 ? flow.noise : null;
   if (noise !== null && integrator !== 'euler') {
     throw new InvalidArgumentError('integrator', integrator, `must be 'euler' (Euler–Maruyama) for the ${flow.name} flow with temperature ${noise.temperature} > 0`);
@@ -231,7 +262,7 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   if (velocityBelow !== null && arc) throw new InvalidArgumentError('stopWhen.velocityBelow', velocityBelow, "needs the time clock (under clock 'arclength' use events or stopWhen.custom)");
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('onProgress', o.onProgress, 'must be a function');
 
-  const record = o.record ?? { logSpaced: 100 };
+  const record = o.record ?? (tEnd > 0 ? { logSpaced: 100 } : {});
   return {
     clock, integrator, dt: o.dt, rtol, atol, maxStep, maxSteps,
     evalOpts: { backend: o.backend, precision: o.precision },

@@ -1,6 +1,6 @@
 // A Trajectory: recorded times and observables, optional snapshots, the final measure,
 // step statistics, and the integrator state that lets a run continue bit-identically.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, MeanfieldError } from '../errors.js';
 import { Measure, type Space } from '../measure.js';
 import type { Collapse } from './collapse.js';
 
@@ -219,18 +219,64 @@ export class Trajectory {
 
   /**
    * Inverse of toJSON(), from its object or its JSON string.
-   * @throws InvalidArgumentError unless the format is 'meanfield-trajectory@1'.
+   * @throws InvalidArgumentError for anything else: text that is not JSON, another format than
+   *   'meanfield-trajectory@1', a missing or mistyped field, checkpoint points that are not the
+   *   base64 of n x dim float64 numbers (never a SyntaxError or TypeError).
    */
   static fromJSON(json: unknown): Trajectory {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, any>;
-    if (j === null || typeof j !== 'object' || j.format !== 'meanfield-trajectory@1') {
+    let j: any;
+    if (typeof json === 'string') {
+      try {
+        j = JSON.parse(json) as Record<string, any>;
+      } catch {
+        throw new InvalidArgumentError('json', json.length > 40 ? `${json.slice(0, 40)}...` : json, 'must be valid JSON from Trajectory.toJSON()');
+      }
+    } else {
+      j = json;
+    }
+    if (j === null || typeof j !== 'object' || Array.isArray(j) || j.format !== 'meanfield-trajectory@1') {
       throw new InvalidArgumentError('json', j?.format ?? j, "must be a trajectory saved by Trajectory.toJSON() (format 'meanfield-trajectory@1')");
     }
-    const num = (v: unknown) => (typeof v === 'string' ? Number(v) : v as number);
+    try {
+      return Trajectory.build(j);
+    } catch (e) {
+      if (e instanceof MeanfieldError) throw e;
+      throw new InvalidArgumentError('json', 'a malformed trajectory', `must be a trajectory saved by Trajectory.toJSON() (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+
+  private static build(j: Record<string, any>): Trajectory {
+    const bad = (field: string, rule: string): never => { throw new InvalidArgumentError(`json.${field}`, j[field.split('.')[0]] === undefined ? undefined : field.includes('.') ? 'its value' : j[field], rule); };
+    const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+    const num = (v: unknown) => {
+      const x = typeof v === 'string' && ['Infinity', '-Infinity', 'NaN'].includes(v) ? Number(v) : v;
+      if (typeof x !== 'number') throw new InvalidArgumentError('json', v, 'must hold numbers (or the strings Infinity, -Infinity) for times');
+      return x;
+    };
+    const numbers = (field: string, v: unknown) => {
+      if (!Array.isArray(v)) bad(field, 'must be an array of numbers');
+      return (v as unknown[]).map(num);
+    };
+    if (!isObj(j.flow) || typeof j.flow.name !== 'string' || !isObj(j.flow.params)) bad('flow', 'must be { name, params }');
+    if (!isObj(j.observables)) bad('observables', 'must be an object of number arrays');
+    for (const [k, v] of Object.entries(j.observables as object)) numbers(`observables.${k}`, v);
+    if (!Array.isArray(j.snapshots)) bad('snapshots', 'must be an array of Measure.toJSON() objects');
+    if (!isObj(j.final)) bad('final', 'must be a Measure.toJSON() object');
+    if (typeof j.stopReason !== 'string') bad('stopReason', 'must be a string');
+    if (!isObj(j.stats)) bad('stats', 'must be an object');
+    const c = j.checkpoint;
+    if (!isObj(c)) bad('checkpoint', 'must be an object');
+    if (typeof c.points !== 'string') bad('checkpoint.points', 'must be a base64 string');
+    if (!Array.isArray(c.weights) || !c.weights.every((w: unknown) => typeof w === 'number')) bad('checkpoint.weights', 'must be an array of numbers');
+    if (!Number.isInteger(c.dim) || c.dim < 1) bad('checkpoint.dim', 'must be an integer >= 1');
+    for (const k of ['t', 'steps', 'h']) if (typeof c[k] !== 'number') bad(`checkpoint.${k}`, 'must be a number');
+    if (typeof c.integrator !== 'string') bad('checkpoint.integrator', 'must be a string');
+    const points = decodeFloat64(c.points, 'json.checkpoint.points');
+    if (points.length !== c.weights.length * c.dim) bad('checkpoint.points', `must hold weights.length x dim = ${c.weights.length * c.dim} numbers, got ${points.length}`);
     return new Trajectory({
       flow: j.flow,
-      times: (j.times as unknown[]).map(num),
-      logTimes: j.logTimes ? (j.logTimes as unknown[]).map(num) : undefined,
+      times: numbers('times', j.times),
+      logTimes: j.logTimes ? numbers('logTimes', j.logTimes) : undefined,
       sizes: j.sizes,
       collapses: (j.collapses ?? []).map((c: Collapse) => ({ ...c, t: num(c.t), logT: num(c.logT) })),
       collapseMaps: (j.collapseMaps ?? []).map((m: number[]) => Int32Array.from(m)),
@@ -242,7 +288,7 @@ export class Trajectory {
       observables: j.observables,
       snapshots: (j.snapshots as unknown[]).map((s) => Measure.fromJSON(s as never)),
       final: Measure.fromJSON(j.final),
-      finalTime: num(j.finalTime),
+      finalTime: num(j.finalTime ?? bad('finalTime', 'must be a number')),
       stopReason: j.stopReason,
       stats: j.stats,
       checkpoint: j.checkpoint,
@@ -278,9 +324,15 @@ export function encodeFloat64(a: Float64Array): string {
   return new TextDecoder('latin1').decode(out);
 }
 
-/** Inverse of encodeFloat64. */
-export function decodeFloat64(text: string): Float64Array {
-  const bin = atob(text);
+/** Inverse of encodeFloat64; InvalidArgumentError (naming `name`) unless text is base64 of whole float64s. */
+export function decodeFloat64(text: string, name = 'points'): Float64Array {
+  let bin: string;
+  try {
+    bin = atob(text);
+  } catch {
+    throw new InvalidArgumentError(name, text.length > 40 ? `${text.slice(0, 40)}...` : text, 'must be base64 (from encodeFloat64 / Trajectory.toJSON())');
+  }
+  if (bin.length % 8 !== 0) throw new InvalidArgumentError(name, `${bin.length} bytes`, 'must decode to whole float64 numbers (a multiple of 8 bytes)');
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return new Float64Array(bytes.buffer);

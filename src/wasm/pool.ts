@@ -18,8 +18,11 @@ export const C = {
 } as const;
 export const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 } as const;
 
-const MAX_THREADS = 64;
+/** The most threads a pool runs. */
+export const MAX_THREADS = 64;
 const MAX_DATA_BYTES = 2 ** 31;
+/** How long a starting worker may take to report ready. */
+const START_TIMEOUT_MS = 30_000;
 
 /** A growable SharedArrayBuffer (ES2024; Node >= 20, Chrome >= 111, Firefox >= 128, Safari >= 16.4). */
 type GrowableShared = SharedArrayBuffer & { grow(bytes: number): void };
@@ -67,13 +70,26 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node !== undefined) {
     const { Worker } = (await import(/* @vite-ignore */ nodeModule('worker_threads'))) as typeof import('node:worker_threads');
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // The worker's source is a script: drop the flags that would evaluate it as the parent's
+    // -e / -p code or as a module (node -e, node --input-type=module).
+    const execArgv: string[] = [];
+    const parent = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+    for (let i = 0; i < parent.length; i++) {
+      const a = parent[i];
+      if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') { i++; continue; }
+      if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+      execArgv.push(a);
+    }
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv });
     worker.unref(); // an idle pool never keeps the process alive
     return {
       worker,
-      ready: (index) => new Promise((resolve, reject) => {
-        worker.once('message', (m: { type: string; index: number }) => (m.type === 'ready' && m.index === index ? resolve() : reject(new WasmError(`worker ${index} sent ${JSON.stringify(m)}`))));
-        worker.once('error', (e) => reject(new WasmError(`worker ${index} failed to start: ${e.message}`)));
+      ready: (index) => new Promise<void>((resolve, reject) => {
+        // A worker that never answers must not hang init: give up after START_TIMEOUT_MS.
+        const timer = setTimeout(() => reject(new WasmError(`worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        (timer as { unref?: () => void }).unref?.();
+        worker.once('message', (m: { type: string; index: number }) => { clearTimeout(timer); if (m.type === 'ready' && m.index === index) resolve(); else reject(new WasmError(`worker ${index} sent ${JSON.stringify(m)}`)); });
+        worker.once('error', (e) => { clearTimeout(timer); reject(new WasmError(`worker ${index} failed to start: ${e.message}`)); });
       }),
     };
   }

@@ -9,7 +9,12 @@ export const WORKER_SOURCE = String.raw`
 const C = { SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
   NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26, SEG: 27, NSEG: 28 };
 const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 };
-const port = typeof require === 'function' ? require('worker_threads').parentPort : self;
+// The port: require in a CommonJS worker, self in a browser, import() where the worker's code is
+// evaluated as a module (node --input-type=module passes that flag on to eval workers).
+const portReady = typeof require === 'function' ? Promise.resolve(require('worker_threads').parentPort)
+  : typeof self !== 'undefined' ? Promise.resolve(self)
+  : import('node:worker_threads').then((m) => m.parentPort);
+portReady.then((port) => {
 const listen = (fn) => port.on ? port.on('message', fn) : port.addEventListener('message', (e) => fn(e.data));
 listen((msg) => {
   if (msg.type !== 'start') return;
@@ -128,5 +133,6 @@ listen((msg) => {
     try { run(); } catch (e) { Atomics.store(ctrl, C.ERROR, 1); }
     if (Atomics.sub(ctrl, C.PENDING, 1) === 1) Atomics.notify(ctrl, C.PENDING);
   }
+});
 });
 `;
