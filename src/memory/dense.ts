@@ -147,7 +147,7 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
   readOptions('denseMemory', options, DENSE_KEYS);
   const { data: xi, n: K, d } = readPatterns(options.patterns, options.dim);
-  const separation = readSeparation(options.separation ?? { kind: 'power', p: 2 });
+  const separation = readSeparation(options.separation === undefined ? { kind: 'power', p: 2 } : options.separation);
   const xiT = new Int8Array(K * d); // d x K, so a neuron's column is contiguous
   for (let m = 0; m < K; m++) for (let i = 0; i < d; i++) xiT[i * K + m] = xi[m * d + i];
   const F = separation.kind === 'exp' ? Math.exp : (x: number) => ipow(x, separation.p);
@@ -359,7 +359,7 @@ export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResul
   const d = integerAtLeast('dim', options.dim, 1);
   if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of integers >= 1');
   options.counts.forEach((k, i) => { integerAtLeast(`counts[${i}]`, k, 1); checkElements(`counts[${i}] patterns`, k * d, 1); });
-  const separation = readSeparation(options.separation ?? { kind: 'power', p: 2 });
+  const separation = readSeparation(options.separation === undefined ? { kind: 'power', p: 2 } : options.separation);
   const flipFraction = nonNegativeNumber('flipFraction', options.flipFraction ?? 0.1);
   if (flipFraction > 1) throw new InvalidArgumentError('flipFraction', flipFraction, 'must be in [0, 1]');
   const trials = integerAtLeast('trials', options.trials ?? 1, 1);

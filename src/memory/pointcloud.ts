@@ -88,7 +88,8 @@ const RETRIEVE_KEYS = optionKeys<PointCloudRetrieveOptions>()('stepSize', 'massS
  * A memory storing measures, with energy E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k)).
  * Throws InvalidArgumentError for empty or non-Measure patterns, mixed dimensions, beta <= 0,
  * unknown keys, or bad Sinkhorn options (checked as sinkhorn checks them). With `sinkhorn.signal`:
- * energy() and step() throw AbortedError once it fires; retrieve() returns its last accepted state with aborted: true.
+ * energy() and step() throw AbortedError once it fires; retrieve() returns its last accepted state with aborted: true
+ * (it throws AbortedError when the signal fired before the query's own energy was evaluated).
  */
 export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta, sinkhorn: { eps } }');

@@ -1,5 +1,6 @@
 // Debiased Sinkhorn divergence S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2,
 // with its gradients from the potentials in closed form.
+import { NonFiniteError } from '../errors.js';
 import { otPair, type OTPair } from './common.js';
 import { selfTransport, type SelfTransport } from './self.js';
 import { checkOptions, solve, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
@@ -51,8 +52,12 @@ export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOpti
   }
   const weightGradient = cross.result.f.map((v, i) => v - aa.f[i]);
   const converged = cross.result.converged && aa.converged && bb.converged;
+  const value = cross.result.objective - (aa.objective + bb.objective) / 2;
+  if (!Number.isFinite(value) || !gradient.every(Number.isFinite)) {
+    throw new NonFiniteError(`sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
+  }
   const out: DivergenceResult = {
-    value: cross.result.objective - (aa.objective + bb.objective) / 2,
+    value,
     gradient, weightGradient, ab: cross.result, aa, bb, converged,
   };
   if (cross.result.aborted || aa.aborted || bb.aborted) {

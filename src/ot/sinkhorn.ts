@@ -1,7 +1,7 @@
 // Log-domain Sinkhorn for OT_eps(a, b) = min_P <P, C> + eps KL(P | a ⊗ b), C = |x - y|^2.
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NonFiniteError } from '../errors.js';
 import { allFinite, evalValues, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption, strictNumbers, toFloat64 } from '../validate.js';
 import { aborted, epsSchedule, HalfStep, otPair, rowMarginalError, type OTOptions, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
@@ -48,6 +48,9 @@ const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
  * about diameter² · 2^-52 / eps in every exponent, is beyond 1e-3 and the plan is noise.
  */
 export const MIN_RELATIVE_EPS = 1e-13;
+
+/** The smallest normal double, 2^-1022: the smallest eps accepted. */
+const MIN_NORMAL = 2 ** -1022;
 
 /** The solution of OT_eps(a, b) for a and b normalised to probability measures. */
 export interface SinkhornResult {
@@ -110,6 +113,7 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give eps');
   const o = readOptions<SinkhornOptions>(where, options, SINKHORN_KEYS) as SinkhornOptions;
   positiveNumber(`${prefix}eps`, o.eps);
+  if (o.eps < MIN_NORMAL) throw new InvalidArgumentError(`${prefix}eps`, o.eps, `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`);
   if (o.tol !== undefined) positiveNumber(`${prefix}tol`, o.tol);
   if (o.maxIter !== undefined) integerAtLeast(`${prefix}maxIter`, o.maxIter, 1);
   const scaling = o.scaling;
@@ -250,6 +254,9 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
     for (let j = 0; j < m; j++) colErr += Math.abs((b[j] > 0 ? b[j] * Math.exp((g[j] - h[j]) / eps) : 0) - b[j]);
   }
   const marginalError = rowErr + colErr;
+  if (!Number.isFinite(objective) || !Number.isFinite(cost) || !Number.isFinite(marginalError)) {
+    throw new NonFiniteError(`sinkhorn: non-finite result (objective ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
+  }
   const converged = !stopped && marginalError <= o.tol;
   const result: SinkhornResult = {
     objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError, converged, eps,
