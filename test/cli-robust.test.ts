@@ -205,6 +205,22 @@ describe('meanfield run: the output', () => {
     expect(existsSync(at('killed.jsonl.lock'))).toBe(false);
   }, 90_000);
 
+  it('a write that fails mid-run (disk full, directory gone read-only) stops the run with one line; the file keeps its last version', async () => {
+    const b = background([...SLOW, '--seeds', '1..40', '--out', 'wfail.jsonl'], 'wfail.jsonl');
+    await b.first;
+    // The next rewrite's temporary file cannot be created: a directory stands in its way.
+    mkdirSync(at(`wfail.jsonl.${b.child.pid}.tmp`));
+    const code = await b.exit;
+    expect(code).toBe(3);
+    const err = b.err().trim().split('\n').filter((l) => !l.startsWith('progress:'));
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^meanfield: wfail\.jsonl could not be written: .*; the file keeps its last complete version \(rerun with --resume\)/);
+    const seeds = readFileSync(at('wfail.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seed);
+    expect(seeds.length).toBeGreaterThan(0);
+    expect(seeds).toEqual(seeds.map((_, i) => i + 1));
+    expect(existsSync(at('wfail.jsonl.lock'))).toBe(false);
+  }, 60_000);
+
   it('--resume refuses a file run with other settings, naming the difference', () => {
     expect(cli([...SMALL, '--seeds', '1..2', '--out', 'settings.jsonl']).code).toBe(0);
     const before = readFileSync(at('settings.jsonl'));
