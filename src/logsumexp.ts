@@ -4,7 +4,7 @@ import { backendFor, type BackendName, type Precision, type Score } from './back
 import { InvalidArgumentError, NonFiniteError, OverflowError, ResourceError } from './errors.js';
 import { Measure } from './measure.js';
 import { pointSet, type PointsInput, type PointSet } from './points.js';
-import { booleanOption, evalValues, finiteNumber, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, strictNumbers, toFloat64 } from './validate.js';
+import { booleanOption, finiteNumber, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * Options of logSumExp (and softmaxMean). x (n queries) and y (m keys) are Measures, number[][]
@@ -132,7 +132,6 @@ function requireNonEmpty(lse: Float64Array): void {
  */
 export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOptions): Float64Array {
   options = readOptions<KernelOptions>('logSumExp', options, KERNEL_KEYS);
-  evalValues(options);
   const backend = backendFor(options.backend, 'logSumExp');
   const p = prepare(x, y, options);
   const lse = new Float64Array(p.x.n);
@@ -161,7 +160,6 @@ export function softmaxMean(
   mean: Float64Array;
 } {
   const o = readOptions<MeanOptions>('softmaxMean', options, MEAN_KEYS);
-  evalValues(o);
   const backend = backendFor(o.backend, 'softmaxMean');
   const p = prepare(x, y, o);
   if (o.valueDim !== undefined) integerAtLeast('valueDim', o.valueDim, 1);

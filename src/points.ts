@@ -44,7 +44,8 @@ export function pointSet(name: string, value: unknown, dim: number | undefined):
       for (let c = 0; c < d; c++) {
         const v: unknown = row[c];
         // Checked one by one: a Float64Array would silently turn null into 0 and '2' into 2.
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(name, v, 'must contain only finite numbers', `at row ${i}, column ${c}`);
+        if (typeof v !== 'number') throw new InvalidArgumentError(name, v, 'must contain only numbers', `at row ${i}, column ${c}`);
+        if (!Number.isFinite(v)) throw new InvalidArgumentError(name, v, 'must be finite', `at index ${i * d + c} (row ${i}, column ${c})`);
         data[i * d + c] = v;
       }
     });

@@ -116,6 +116,8 @@ async function resize(w: WasmBackend, asked: number | undefined): Promise<void> 
 
 /** The backend a call should use: the one it names, else the one init() chose. */
 export function backendFor(name: BackendName | undefined, what: string): Backend {
+  // null is refused like any other non-name (it never means "the default").
+  if (name !== undefined && name !== 'wasm' && name !== 'js') throw new InvalidArgumentError('backend', name, "must be 'wasm' or 'js'");
   const chosen = name ?? preferred;
   if (chosen === 'js') return jsBackend;
   if (chosen !== 'wasm') throw new InvalidArgumentError('backend', chosen, "must be 'wasm' or 'js'");
