@@ -51,7 +51,13 @@ export class OverflowError extends MeanfieldError {}
  * `bytes` is the estimated allocation.
  */
 export class ResourceError extends MeanfieldError {
-  constructor(what: string, readonly bytes: number, readonly limit: number) {
+  constructor(
+    what: string,
+    /** The estimated allocation, in bytes. */
+    readonly bytes: number,
+    /** The limit it broke, in bytes. */
+    readonly limit: number,
+  ) {
     super(`${what} would need about ${formatBytes(bytes)}, beyond the limit of ${formatBytes(limit)}`);
   }
 }
@@ -128,7 +134,13 @@ export class UsageError extends MeanfieldError {}
 
 /** An input file could not be read or parsed; names the file and, where known, the line. */
 export class InputError extends MeanfieldError {
-  constructor(readonly file: string, readonly line: number | null, detail: string) {
+  constructor(
+    /** The file that could not be read or parsed. */
+    readonly file: string,
+    /** The 1-based line, where known. */
+    readonly line: number | null,
+    detail: string,
+  ) {
     super(`${file}${line === null ? '' : ` line ${line}`}: ${detail}`);
   }
 }

@@ -57,7 +57,12 @@ export function toFloat64(name: string, values: unknown): Float64Array {
  * any one array argument holds at most `maxElements` numbers (8 bytes each: 1 GiB), and the
  * work of one call (query-key pairs x coordinates) at most `maxPairWork`.
  */
-export const LIMITS = { maxElements: 2 ** 27, maxPairWork: 2 ** 44 } as const;
+export const LIMITS = {
+  /** Numbers one Measure or one array argument may hold (8 bytes each: 1 GiB). */
+  maxElements: 2 ** 27,
+  /** Query-key pairs x coordinates of one call (about 4.4 hours at 1 ns each). */
+  maxPairWork: 2 ** 44,
+} as const;
 
 /** Throws ResourceError unless `count` numbers (of `bytesEach`) fit the element limit. */
 export function checkElements(what: string, count: number, bytesEach = 8): void {
