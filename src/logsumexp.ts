@@ -104,9 +104,11 @@ function valueScales(v: PointSet, precision: 'f64' | 'f32'): Float64Array | null
   for (let c = 0; c < k; c++) {
     let big = 0;
     for (let j = 0; j < m; j++) big = Math.max(big, Math.abs(data[j * k + c]));
-    if (big * m > limit) {
+    // In logs: big * m itself may overflow.
+    const excess = Math.log2(big) + Math.log2(m) - Math.log2(limit);
+    if (excess > 0) {
       scales ??= new Float64Array(k).fill(1);
-      scales[c] = 2 ** Math.ceil(Math.log2((big * m) / limit));
+      scales[c] = 2 ** Math.ceil(excess);
     }
   }
   return scales;
