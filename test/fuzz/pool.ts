@@ -72,7 +72,8 @@ class Child {
     });
   }
 
-  get alive(): boolean { return !this.exited; }
+  private killed = false;
+  get alive(): boolean { return !this.exited && !this.killed; }
 
   run(id: string, timeoutMs: number): Promise<Verdict> {
     return new Promise((res) => {
@@ -89,7 +90,7 @@ class Child {
     });
   }
 
-  kill(): void { if (!this.exited) this.proc.kill('SIGKILL'); }
+  kill(): void { this.killed = true; if (!this.exited) this.proc.kill('SIGKILL'); }
 }
 
 /** Runs the cases (by id) in `workers` parallel children; returns the verdict of each. */
