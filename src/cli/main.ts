@@ -20,6 +20,9 @@ Usage: meanfield <command> [options]     (meanfield <command> --help for its opt
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+
+Exit codes: 0 done; 1 input, library or other error (or some runs failed); 2 bad flags or values;
+3 the output cannot be written (missing or read-only directory, locked by another run); 130 interrupted.
 `;
 
 export async function main(argv: string[]): Promise<number> {
