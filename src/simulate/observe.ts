@@ -8,7 +8,11 @@ import { positiveNumber } from '../validate.js';
 
 /** Scalars recorded at every record time; each lands in `Trajectory.observables` under its name. */
 export interface ObserveOptions {
-  /** The flow's energy (E_beta for attention); InvalidArgumentError if the flow has none. */
+  /**
+   * The flow's energy (E_beta for attention); InvalidArgumentError if the flow has none. E_beta grows
+   * like e^beta / (2 beta) and is Infinity past beta ≈ 709: it is recorded as computed, so that the
+   * column means the same at every beta; ask for `logEnergy` too, which stays finite.
+   */
   energy?: boolean;
   /**
    * log |E|, finite where E itself overflows (E_beta grows like e^beta / (2 beta)); for attention
