@@ -1,10 +1,10 @@
 // The public face of the one kernel: log-sum-exp, softmax-weighted means and the
 // interaction energy. Conventions are stated once here and in DESIGN.md.
 import { backendFor, type BackendName, type Precision, type Score } from './backend/index.js';
-import { InvalidArgumentError, NonFiniteError, OverflowError, ResourceError } from './errors.js';
+import { AbortedError, InvalidArgumentError, NonFiniteError, OverflowError, ResourceError } from './errors.js';
 import { Measure } from './measure.js';
 import { pointSet, type PointsInput, type PointSet } from './points.js';
-import { booleanOption, finiteNumber, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, strictNumbers, toFloat64 } from './validate.js';
+import { booleanOption, finiteNumber, functionOption, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, signalOption, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * Options of logSumExp (and softmaxMean). x (n queries) and y (m keys) are Measures, number[][]
@@ -25,6 +25,14 @@ export interface KernelOptions {
   backend?: BackendName;
   /** Kernel arithmetic: 'f64' (default) or 'f32'. Results are always Float64Array. */
   precision?: Precision;
+  /**
+   * Checked between blocks of query rows (each about 2^26 pair-coordinates, a fraction of a second):
+   * once aborted the call throws AbortedError. Causal calls run as one block. Results do not depend on
+   * the blocking (rows are independent).
+   */
+  signal?: AbortSignal;
+  /** Called after every block of rows with the rows done so far and the total (abort from here). */
+  onProgress?: (info: { rows: number; total: number }) => void;
 }
 
 /** Options of softmaxMean: the kernel options plus the shape of the values. */
@@ -33,8 +41,26 @@ export interface MeanOptions extends KernelOptions {
   valueDim?: number;
 }
 
-const KERNEL_KEYS = optionKeys<KernelOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision');
-const MEAN_KEYS = optionKeys<MeanOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'valueDim');
+const KERNEL_KEYS = optionKeys<KernelOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'signal', 'onProgress');
+const MEAN_KEYS = optionKeys<MeanOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'valueDim', 'signal', 'onProgress');
+
+/**
+ * Runs reduce over query rows [r0, r1) in blocks when the caller can stop or watch the call,
+ * else in one call. Rows are independent, so the blocking never changes a result.
+ */
+function inRowBlocks(where: string, n: number, m: number, width: number, causal: boolean, o: KernelOptions, reduce: (r0: number, r1: number) => void): void {
+  const signal = signalOption('signal', o.signal);
+  const onProgress = functionOption<(info: { rows: number; total: number }) => void>('onProgress', o.onProgress);
+  if ((signal === undefined && onProgress === undefined) || causal) { reduce(0, n); onProgress?.({ rows: n, total: n }); return; }
+  const rows = Math.max(1, Math.floor(2 ** 26 / Math.max(1, m * width)));
+  for (let r0 = 0; r0 < n; r0 += rows) {
+    if (signal?.aborted) throw new AbortedError(`${where} was aborted after ${r0} of ${n} query rows`);
+    const r1 = Math.min(n, r0 + rows);
+    reduce(r0, r1);
+    onProgress?.({ rows: r1, total: n });
+  }
+  if (signal?.aborted) throw new AbortedError(`${where} was aborted after the last block (all ${n} rows computed but the call was stopped)`);
+}
 const ENERGY_KEYS = optionKeys<EnergyOptions>()('backend', 'precision');
 
 interface Prepared {
@@ -137,10 +163,11 @@ export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOption
   const backend = backendFor(options.backend, 'logSumExp');
   const p = prepare(x, y, options);
   const lse = new Float64Array(p.x.n);
-  backend.softmaxReduce({
-    x: p.x.data, n: p.x.n, y: p.y.data, m: p.y.n, d: p.x.d, logWeights: p.h, values: null, k: 0,
-    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse, mean: null,
-  });
+  const d = p.x.d;
+  inRowBlocks('logSumExp', p.x.n, p.y.n, d + 1, p.causal, options, (r0, r1) => backend.softmaxReduce({
+    x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: null, k: 0,
+    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse: lse.subarray(r0, r1), mean: null,
+  }));
   requireRepresentable(p, lse, 'logSumExp');
   return lse;
 }
@@ -175,10 +202,11 @@ export function softmaxMean(
     vals = Float64Array.from(v.data);
     for (let j = 0; j < v.n; j++) for (let c = 0; c < v.d; c++) vals[j * v.d + c] /= scales[c];
   }
-  backend.softmaxReduce({
-    x: p.x.data, n: p.x.n, y: p.y.data, m: p.y.n, d: p.x.d, logWeights: p.h, values: vals, k: v.d,
-    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse, mean,
-  });
+  const d = p.x.d, k = v.d;
+  inRowBlocks('softmaxMean', p.x.n, p.y.n, d + k + 1, p.causal, o, (r0, r1) => backend.softmaxReduce({
+    x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: vals, k,
+    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse: lse.subarray(r0, r1), mean: mean.subarray(r0 * k, r1 * k),
+  }));
   requireRepresentable(p, lse, 'softmaxMean');
   requireNonEmpty(lse);
   if (scales !== null) for (let i = 0; i < p.x.n; i++) for (let c = 0; c < v.d; c++) mean[i * v.d + c] *= scales[c];

@@ -289,3 +289,21 @@ describe('init', () => {
     expect(JSON.parse(out3).threads).toBe(2);
   });
 });
+
+describe('long kernel calls can be watched and stopped', () => {
+  it('logSumExp and softmaxMean report progress by row blocks, stop on an aborted signal, and give the same bits', async () => {
+    const { logSumExp: lse, softmaxMean: sm, AbortedError: Aborted, Measure: M } = await import('../src/index.js');
+    const mu = M.uniformSphere(5000, 3, { seed: 3 });
+    const plain = lse(mu, mu, { beta: 2 });
+    const seen: number[] = [];
+    const watched = lse(mu, mu, { beta: 2, onProgress: (p) => seen.push(p.rows) });
+    expect(Buffer.from(watched.buffer)).toEqual(Buffer.from(plain.buffer));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen[seen.length - 1]).toBe(5000);
+    const ctrl = new AbortController();
+    expect(() => lse(mu, mu, { beta: 2, signal: ctrl.signal, onProgress: () => ctrl.abort() })).toThrow(Aborted);
+    const a = sm(mu, mu, mu, { beta: 2 }), b = sm(mu, mu, mu, { beta: 2, onProgress: () => {} });
+    expect(Buffer.from(b.mean.buffer)).toEqual(Buffer.from(a.mean.buffer));
+    expect(() => lse(mu, mu, { signal: 'x' as never })).toThrow(/signal/);
+  });
+});
