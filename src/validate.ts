@@ -82,14 +82,19 @@ export function optionKeys<T>() {
 
 /**
  * Reads an options bag: undefined is {}; null, arrays and non-objects are refused; every own key
- * must be one of `keys` (UnknownOptionError names the nearest). `where` names the function.
+ * must be one of `keys` (UnknownOptionError names the nearest) and no value may be null (omit a key
+ * for its default). `where` names the function.
  */
 export function readOptions<T extends object>(where: string, value: unknown, keys: readonly string[]): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
     throw new InvalidArgumentError(`${where} options`, value, 'must be an options object (or omitted)');
   }
-  for (const k of Object.keys(value)) if (!keys.includes(k)) throw new UnknownOptionError(k, where, keys);
+  for (const k of Object.keys(value)) {
+    if (!keys.includes(k)) throw new UnknownOptionError(k, where, keys);
+    // null is never an option's value: an omitted key takes the default, a null one is refused (it is usually a bug upstream).
+    if ((value as Record<string, unknown>)[k] === null) throw new InvalidArgumentError(k, null, `is not a value for this option of ${where} (omit the key for the default)`);
+  }
   return value as Partial<T>;
 }
 
