@@ -169,6 +169,7 @@ export class Measure {
 
   /** The same weights and space on new points of the same shape. */
   withPoints(points: Float64Array): Measure {
+    if (!(points instanceof Float64Array)) throw new InvalidArgumentError('points', points, 'must be a Float64Array');
     if (points.length !== this.points.length) throw new InvalidArgumentError('points.length', points.length, `must equal ${this.points.length} (n x dim of this measure)`);
     return new Measure(points, { dim: this.dim, space: this.space, weights: this.weights });
   }

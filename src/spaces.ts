@@ -1,5 +1,6 @@
 // The spaces particles live on. Each supplies the tangent projection used by flows, the
 // retraction used by integrators after every step, and the distance used by analysis.
+import { InvalidArgumentError } from './errors.js';
 import type { Space } from './measure.js';
 
 /** The operations of one {@link Space}; point arrays are row-major n x d Float64Arrays. */
@@ -61,7 +62,7 @@ export const circle: SpaceOps = {
   name: 'circle',
   project() {},
   retract(x, n) {
-    for (let i = 0; i < n; i++) x[i] = wrapAngle(x[i]);
+    for (let i = 0; i < n; i++) x[i] = wrap(x[i]);
   },
   distance(a, i, b, j) {
     const t = Math.abs(a[i] - b[j]) % TWO_PI;
@@ -69,14 +70,29 @@ export const circle: SpaceOps = {
   },
 };
 
-/** t mod 2π in [0, 2π): `%` is exact, where t - 2π floor(t / 2π) goes negative for huge |t|. */
+/**
+ * t mod 2π in [0, 2π): `%` is exact, where t - 2π floor(t / 2π) goes negative for huge |t|.
+ * @throws InvalidArgumentError unless t is a finite number.
+ */
 export function wrapAngle(t: number): number {
+  if (typeof t !== 'number' || !Number.isFinite(t)) throw new InvalidArgumentError('t', t, 'must be a finite number (an angle in radians)');
+  return wrap(t);
+}
+
+/** wrapAngle without the check, for the retraction's inner loop (its inputs are checked finite per step). */
+function wrap(t: number): number {
   let w = t % TWO_PI;
   if (w < 0) w += TWO_PI;
   return w >= TWO_PI ? 0 : w + 0; // + 0 turns -0 into 0
 }
 
-/** The {@link SpaceOps} of a space name. */
+/**
+ * The {@link SpaceOps} of a space name.
+ * @throws InvalidArgumentError unless name is 'euclidean', 'sphere' or 'circle'.
+ */
 export function spaceOps(name: Space): SpaceOps {
-  return name === 'sphere' ? sphere : name === 'circle' ? circle : euclidean;
+  if (name === 'sphere') return sphere;
+  if (name === 'circle') return circle;
+  if (name === 'euclidean') return euclidean;
+  throw new InvalidArgumentError('space', name, "must be 'euclidean', 'sphere' or 'circle'");
 }

@@ -77,7 +77,8 @@ export function plateaus(trajectory: PlateauInput, options: {
   }
   if (energy !== undefined) {
     if (!isList(energy) || energy.length !== times.length) throw new InvalidArgumentError('trajectory.energy', energy, `must be an array of times.length = ${times.length} numbers`);
-    for (let i = 0; i < energy.length; i++) if (typeof energy[i] !== 'number') throw new InvalidArgumentError('trajectory.energy', energy[i], 'must be numbers', `at index ${i}`);
+    // Infinity is a recorded energy past the double range (its plateau is then flat by definition); NaN is never one.
+    for (let i = 0; i < energy.length; i++) if (typeof energy[i] !== 'number' || Number.isNaN(energy[i])) throw new InvalidArgumentError('trajectory.energy', energy[i], 'must be numbers (not NaN)', `at index ${i}`);
   }
   const E = (i: number) => (energy ? energy[i] : NaN);
   const out: Plateau[] = [];
@@ -88,7 +89,7 @@ export function plateaus(trajectory: PlateauInput, options: {
     const last = i - 1;
     out.push({
       start: times[first], end: times[last], clusters: counts[first], energy: E(last),
-      energyChange: energy ? Math.abs(E(last) - E(first)) / Math.abs(E(last)) : 0,
+      energyChange: energy ? (E(last) === E(first) ? 0 : Math.abs(E(last) - E(first)) / Math.abs(E(last))) : 0,
       metastable: times[last] > times[first] && times[last] >= minRatio * times[first],
     });
     if (i < times.length) {

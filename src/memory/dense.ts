@@ -273,6 +273,9 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   function retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult {
     const o = readOptions<RetrieveOptions>('retrieve', options, RETRIEVE_KEYS);
     const mode = oneOf('mode', o.mode ?? 'async', ['async', 'sync'] as const);
+    // Each mode uses one of sweeps / steps; the other is still checked, so a bad value never passes silently.
+    if (o.sweeps !== undefined) integerAtLeast('sweeps', o.sweeps, 1);
+    if (o.steps !== undefined) integerAtLeast('steps', o.steps, 1);
     const run = mode === 'async' ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps }) : updateSync(query, { steps: o.steps });
     const passes = 'sweeps' in run ? run.sweeps : run.steps;
     return { state: run.state, match: findPattern(xi, K, d, run.state), converged: run.converged, passes };

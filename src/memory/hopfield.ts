@@ -87,6 +87,22 @@ export function hopfield(options: HopfieldOptions): Hopfield {
   }
   const constant = Math.log(K) / beta + M2 / 2;
   if (!Number.isFinite(constant)) throw new OverflowError(`hopfield: the squared pattern norm ${M2} leaves the double range; rescale the patterns`);
+  const logK = Math.log(K), halfM2 = M2 / 2;
+  /**
+   * (1/beta) log mean_k e^{beta <x_k, xi>} where beta |x_k| |xi| <= 1e-4: its expansion mean + beta var / 2
+   * (relative error below 2e-9). Through lse the difference lse - log K would be rounding noise of
+   * size 1e-16 log K, divided by a tiny beta.
+   */
+  const smallBetaLogMean = (x: Float64Array, i: number): number => {
+    let mean = 0, sq = 0;
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += X[k * d + c] * x[i * d + c];
+      mean += s; sq += s * s;
+    }
+    mean /= K;
+    return mean + (beta / 2) * Math.max(0, sq / K - mean * mean);
+  };
 
   const queriesOf = (q: PointsInput) => {
     strictNumbers('queries', q);
@@ -106,7 +122,8 @@ export function hopfield(options: HopfieldOptions): Hopfield {
     for (let i = 0; i < n; i++) {
       let r = 0;
       for (let c = 0; c < d; c++) r += x[i * d + c] ** 2;
-      e[i] = -lse[i] / beta + r / 2 + constant;
+      const logMean = beta * Math.sqrt(M2 * r) <= 1e-4 ? smallBetaLogMean(x, i) : (lse[i] - logK) / beta;
+      e[i] = -logMean + r / 2 + halfM2;
       if (!Number.isFinite(e[i])) throw new OverflowError(`hopfield energy: not representable for query ${i} (|xi|^2 = ${r}, lse = ${lse[i]}); rescale the queries or beta`);
     }
     return e;

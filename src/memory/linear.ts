@@ -3,7 +3,7 @@
 // Conventions. Keys x_k (n x dim) and values y_k (n x valueDim) are row-major; W is
 // valueDim x dim, row-major Float64Array. Recall is W x; decoding is top-1 among the stored
 // values: argmax_j <y_j, W x>, the lowest index winning a tie.
-import { InvalidArgumentError, ResourceError } from '../errors.js';
+import { InvalidArgumentError, ResourceError, OverflowError } from '../errors.js';
 import { pointSet } from '../points.js';
 import { Random, requireSeed } from '../random.js';
 import { allFinite, checkElements, integerAtLeast, LIMITS, nonNegativeNumber, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
@@ -68,7 +68,11 @@ export function linearMemory(options: LinearMemoryOptions): LinearMemory {
     const q = toFloat64('x', x);
     if (q.length !== d) throw new InvalidArgumentError('x.length', q.length, `must equal the key dimension ${d}`);
     allFinite('x', q);
-    return matVec(W, q, v, d);
+    const out = matVec(W, q, v, d);
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i])) throw new OverflowError(`linearMemory recall: component ${i} of W x is beyond the double range (${out[i]}); rescale x`);
+    }
+    return out;
   };
   const scores = (x: Float64Array | number[]): Float64Array => matVec(Y, recall(x), n, v);
   return { dim: d, valueDim: v, size: n, weights: W, recall, scores, retrieveTop1: (x) => argmax(scores(x)) };

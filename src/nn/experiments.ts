@@ -50,7 +50,7 @@ export interface ParticleScalingOptions {
   teacherNeurons?: number;
   /** Default 'relu'. */
   activation?: Activation;
-  /** Training time ("long times"). Default 200. */
+  /** Training time ("long times"), at most EXPERIMENT_T_MAX = 1e6. Default 200. */
   tEnd?: number;
   /** Independent student initialisations averaged per m. Default 3. */
   repeats?: number;
@@ -94,7 +94,7 @@ export function particleScaling(options: ParticleScalingOptions): ParticleScalin
   const N = integerAtLeast('samples', options.samples ?? 1000, 1);
   const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
   const M = integerAtLeast('teacherNeurons', options.teacherNeurons ?? 1000, 1);
-  const tEnd = positiveNumber('tEnd', options.tEnd ?? 200);
+  const tEnd = experimentHorizon(options.tEnd ?? 200);
   const repeats = integerAtLeast('repeats', options.repeats ?? 3, 1);
   const activation = oneOf('activation', options.activation ?? 'relu', ACTIVATIONS);
   checkElements('training samples', N * d);
@@ -146,7 +146,7 @@ export interface IsotropicGaussiansOptions {
   neurons?: number;
   /** Default 'relu'. */
   activation?: Activation;
-  /** Default 100. */
+  /** Training time, at most EXPERIMENT_T_MAX = 1e6. Default 100. */
   tEnd?: number;
   /** Points of the risk curve (log-spaced). Default 40. */
   points?: number;
@@ -186,7 +186,7 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
   const N = integerAtLeast('samples', options.samples ?? 1000, 1);
   const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
   const m = integerAtLeast('neurons', options.neurons ?? 200, 1);
-  const tEnd = positiveNumber('tEnd', options.tEnd ?? 100);
+  const tEnd = experimentHorizon(options.tEnd ?? 100);
   const points = integerAtLeast('points', options.points ?? 40, 2);
   const activation = oneOf('activation', options.activation ?? 'relu', ACTIVATIONS);
   checkElements('training samples', N * d);
@@ -220,4 +220,13 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
   finishedRun(run, 'isotropicGaussians');
   const o = run.observables;
   return { times: Array.from(run.times), testRisk: Array.from(o.testRisk), trainRisk: Array.from(o.trainRisk), testError: Array.from(o.testError) };
+}
+
+/** The experiments' horizon: training converges long before t = 1e6, and rk45 takes steps of O(1) until then. */
+export const EXPERIMENT_T_MAX = 1e6;
+
+function experimentHorizon(tEnd: unknown): number {
+  const t = positiveNumber('tEnd', tEnd);
+  if (t > EXPERIMENT_T_MAX) throw new InvalidArgumentError('tEnd', t, `must be <= ${EXPERIMENT_T_MAX} for these experiments (their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) rk45 steps)`);
+  return t;
 }

@@ -92,6 +92,8 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
   if (loss === 'logistic') requireLabels('data.Y', data.Y);
   const l2 = nonNegativeNumber('l2', options.l2 ?? 0);
   const temperature = nonNegativeNumber('temperature', options.temperature ?? 0);
+  // The seed matters only with noise; a given one is checked either way, so a bad value never passes silently.
+  if (options.seed !== undefined) requireSeed('seed', options.seed);
   const seed = temperature > 0 ? requireSeed('seed', options.seed) : undefined;
   const { value: lossValue, slope: lossSlope } = lossFunctions(loss);
   const { X, Y, n, dim: d } = data;

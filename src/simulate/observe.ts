@@ -11,7 +11,8 @@ export interface ObserveOptions {
   /**
    * The flow's energy (E_beta for attention); InvalidArgumentError if the flow has none. E_beta grows
    * like e^beta / (2 beta) and is Infinity past beta ≈ 709: it is recorded as computed, so that the
-   * column means the same at every beta; ask for `logEnergy` too, which stays finite.
+   * column means the same at every beta, and `logEnergy` is recorded beside it (where the flow has
+   * one), which stays finite.
    */
   energy?: boolean;
   /**
@@ -60,7 +61,8 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
     if (energy === undefined) throw new InvalidArgumentError('observe.energy', true, `is not available: this ${flow.name} flow has no energy (attention has one only for Q = K = I and beta != 0)`);
     parts.push(['energy', (x, w) => energy(x, w, d, evalOpts)]);
   }
-  if (observe.logEnergy) {
+  // With the energy comes its log, finite where E overflows (E_beta ~ e^beta / (2 beta) past beta ≈ 709).
+  if (observe.logEnergy || (observe.energy && flow.logEnergy !== undefined)) {
     const logEnergy = flow.logEnergy;
     if (logEnergy === undefined) throw new InvalidArgumentError('observe.logEnergy', true, `is not available: this ${flow.name} flow has no log-energy (attention and circle have one for Q = K = I and beta > 0)`);
     parts.push(['logEnergy', (x, w) => logEnergy(x, w, d, evalOpts)]);

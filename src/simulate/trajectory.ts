@@ -249,8 +249,8 @@ export class Trajectory {
     const bad = (field: string, rule: string): never => { throw new InvalidArgumentError(`json.${field}`, j[field.split('.')[0]] === undefined ? undefined : field.includes('.') ? 'its value' : j[field], rule); };
     const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
     const num = (v: unknown) => {
-      const x = typeof v === 'string' && ['Infinity', '-Infinity', 'NaN'].includes(v) ? Number(v) : v;
-      if (typeof x !== 'number') throw new InvalidArgumentError('json', v, 'must hold numbers (or the strings Infinity, -Infinity) for times');
+      const x = typeof v === 'string' && ['Infinity', '-Infinity'].includes(v) ? Number(v) : v;
+      if (typeof x !== 'number' || Number.isNaN(x)) throw new InvalidArgumentError('json', v, 'must hold numbers, not NaN (or the strings Infinity, -Infinity) for times');
       return x;
     };
     const numbers = (field: string, v: unknown) => {

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verdict, type Case, type Klass, oneLine } from './harness.ts';
+import { verdict, type Case, type Klass, oneLine } from './harness.js';
 
 interface Ran { code: number | null; signal: string | null; out: string; err: string; ms: number; timedOut: boolean }
 

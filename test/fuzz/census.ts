@@ -5,9 +5,9 @@
 //   node --import tsx test/fuzz/census.ts [--out file.json] [--only substring]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CASES } from './cases.ts';
-import { KLASS_NAMES, passes, type Klass, type Verdict } from './harness.ts';
-import { FUZZ_DIR, ROOT, runCases } from './pool.ts';
+import { CASES } from './cases.js';
+import { KLASS_NAMES, passes, type Klass, type Verdict } from './harness.js';
+import { FUZZ_DIR, ROOT, runCases } from './pool.js';
 
 const argv = process.argv.slice(2);
 const outArg = argv.indexOf('--out');

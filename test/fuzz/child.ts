@@ -1,8 +1,8 @@
 // A fuzz child: loads the case list, then runs the cases the parent names, one at a time,
 // answering each with its verdict. The parent kills it on a timeout or a memory runaway.
-import { init } from '../../src/index.ts';
-import { CASES } from './cases.ts';
-import { classify, type Verdict } from './harness.ts';
+import { init } from '../../src/index.js';
+import { CASES } from './cases.js';
+import { classify, type Verdict } from './harness.js';
 
 const byId = new Map(CASES.map((c) => [c.id, c]));
 let initialized = false;

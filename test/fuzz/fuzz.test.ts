@@ -4,9 +4,9 @@
 // error type, never NaN/Infinity without an error, never a hang or a dead process.
 // The census (census.ts) runs the same list and counts the classes.
 import { describe, expect, it } from 'vitest';
-import { CASES } from './cases.ts';
-import { passes, type Verdict } from './harness.ts';
-import { runCases } from './pool.ts';
+import { CASES } from './cases.js';
+import { passes, type Verdict } from './harness.js';
+import { runCases } from './pool.js';
 
 let results: Promise<Map<string, Verdict>> | null = null;
 const all = () => (results ??= runCases(CASES));

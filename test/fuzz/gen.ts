@@ -2,8 +2,8 @@
 // values drawn by fast-check with fixed seeds (deterministic: the parent process, the
 // children and the census all build the same list).
 import fc from 'fast-check';
-import type { Case } from './harness.ts';
-import { show } from './harness.ts';
+import type { Case } from './harness.js';
+import { show } from './harness.js';
 
 /** What an argument or option must be. */
 export type Kind =

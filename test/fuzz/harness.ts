@@ -1,6 +1,6 @@
 // Shared vocabulary of the fuzz suite and the census: what a case is, how one call is
 // classified, and the small reference helpers the cases compare against.
-import { MeanfieldError } from '../../src/index.ts';
+import { MeanfieldError } from '../../src/index.js';
 
 /** The five classes of the census. */
 export type Klass = 'named' | 'correct' | 'wrong' | 'nonlib' | 'hang';

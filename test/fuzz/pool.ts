@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Verdict } from './harness.ts';
+import type { Verdict } from './harness.js';
 
 export const FUZZ_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(FUZZ_DIR, '..', '..');
