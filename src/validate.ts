@@ -146,3 +146,12 @@ export function strictNumbers(name: string, value: unknown): void {
   checkElements(name, value.length);
   for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'number') throw new InvalidArgumentError(name, value[i], 'must contain only numbers', `at index ${i}`);
 }
+
+/** A vector argument: an array or typed array of finite numbers, nothing coerced, copied. */
+export function finiteVector(name: string, v: unknown): Float64Array {
+  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
+  strictNumbers(name, v);
+  const out = Float64Array.from(toFloat64(name, v));
+  allFinite(name, out);
+  return out;
+}

@@ -2,7 +2,7 @@
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError, NonFiniteError } from '../errors.js';
-import { allFinite, evalValues, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption, strictNumbers, toFloat64 } from '../validate.js';
+import { evalValues, finiteVector, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
 import { aborted, epsSchedule, HalfStep, otPair, rowMarginalError, type OTOptions, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 
@@ -122,8 +122,8 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   }
   if (o.warmStart !== undefined) {
     const w = readOptions<WarmStart>(`${where} warmStart`, o.warmStart, WARM_KEYS);
-    if (w.f !== undefined) potential(`${prefix}warmStart.f`, w.f);
-    if (w.g !== undefined) potential(`${prefix}warmStart.g`, w.g);
+    if (w.f !== undefined) finiteVector(`${prefix}warmStart.f`, w.f);
+    if (w.g !== undefined) finiteVector(`${prefix}warmStart.g`, w.g);
   }
   signalOption(`${prefix}signal`, o.signal);
   evalValues(o);
@@ -291,17 +291,9 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   return { result, rowSums, rowMeans: mean };
 }
 
-/** A warm-start potential: an array or typed array of finite numbers. */
-function potential(name: string, v: unknown): Float64Array {
-  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
-  strictNumbers(name, v);
-  const out = Float64Array.from(toFloat64(name, v));
-  allFinite(name, out);
-  return out;
-}
 
 function sized(name: string, v: ArrayLike<number>, len: number): Float64Array {
-  const out = potential(name, v);
+  const out = finiteVector(name, v);
   if (out.length !== len) throw new InvalidArgumentError(`${name}.length`, out.length, `must be ${len}`);
   return out;
 }

@@ -2,7 +2,7 @@
 // Cost |x - y|^2 (not halved): every function returns squared W2.
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { allFinite, checkElements, integerAtLeast, LIMITS, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import { allFinite, checkElements, finiteVector, integerAtLeast, LIMITS, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 import { otPair } from './common.js';
 import { exactW2 } from './exact.js';
 
@@ -110,7 +110,7 @@ export function slicedWasserstein(a: unknown, b: unknown, options: SlicedOptions
  * that are not symmetric positive semi-definite; OverflowError when the result leaves the double range.
  */
 export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number[][], m2: ArrayLike<number>, S2: ArrayLike<number> | number[][]): number {
-  const mu1 = vector('m1', m1), mu2 = vector('m2', m2);
+  const mu1 = finiteVector('m1', m1), mu2 = finiteVector('m2', m2);
   const d = mu1.length;
   if (d > GAUSSIAN_MAX_DIM) throw new InvalidArgumentError('m1.length', d, `must be at most ${GAUSSIAN_MAX_DIM} (the Jacobi eigensolver costs O(d^3) per sweep)`);
   checkElements('gaussianW2 covariance', d * d);
@@ -129,14 +129,6 @@ export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number
 /** Largest dimension gaussianW2 accepts. */
 export const GAUSSIAN_MAX_DIM = 500;
 
-/** A mean vector: an array or typed array of finite numbers, nothing coerced. */
-function vector(name: string, v: unknown): Float64Array {
-  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
-  strictNumbers(name, v);
-  const out = Float64Array.from(toFloat64(name, v));
-  allFinite(name, out);
-  return out;
-}
 
 function covariance(name: string, S: unknown, d: number): Float64Array {
   if (!Array.isArray(S) && !(ArrayBuffer.isView(S) && !(S instanceof DataView))) throw new InvalidArgumentError(name, S, `must be a ${d} x ${d} matrix (number[][] or flat row-major)`);
