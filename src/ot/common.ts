@@ -13,7 +13,7 @@ export interface OTOptions {
   precision?: Precision;
 }
 
-/** A pair of probability measures (weights normalised) in shared, centred coordinates. */
+/** A pair of measures in shared, centred coordinates: weights normalised (balanced), or as given (unbalanced). */
 export interface OTPair {
   n: number;
   m: number;
@@ -37,7 +37,8 @@ export function requireMeasure(name: string, mu: unknown): Measure {
   return mu;
 }
 
-export function otPair(aIn: unknown, bIn: unknown): OTPair {
+/** normalize = false keeps the weights as stored (unbalanced OT, where the masses matter). */
+export function otPair(aIn: unknown, bIn: unknown, normalize = true): OTPair {
   const A = requireMeasure('a', aIn);
   const B = requireMeasure('b', bIn);
   if (A.dim !== B.dim) throw new InvalidArgumentError('b', `a measure of dimension ${B.dim}`, `must have the dimension ${A.dim} of a`);
@@ -54,7 +55,7 @@ export function otPair(aIn: unknown, bIn: unknown): OTPair {
     throw new OverflowError(`the squared diameter of the two point sets overflows the double range (coordinates spanning up to ${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`);
   }
   const centre = (p: Float64Array) => p.map((v, i) => v - shift[i % d]);
-  const a = A.normalized().weights, b = B.normalized().weights;
+  const a = normalize ? A.normalized().weights : A.weights.slice(), b = normalize ? B.normalized().weights : B.weights.slice();
   const same = A === B || (A.size === B.size && A.points.every((v, i) => v === B.points[i]) && a.every((v, i) => v === b[i]));
   return {
     n: A.size, m: B.size, d, x: centre(A.points), y: centre(B.points), a, b,
@@ -90,11 +91,50 @@ export class HalfStep {
   }
 }
 
-/** sum_i a_i |exp((f_i - fNext_i)/eps) - 1|: the L1 row-marginal error of the plan P(f, g) whose next f-update is fNext. */
-export function rowMarginalError(a: Float64Array, f: Float64Array, fNext: Float64Array, eps: number): number {
+/**
+ * sum_i a_i |exp((f_i - fNext_i)/eps) - 1|: the L1 row-marginal error of the plan P(f, g) whose next f-update is fNext.
+ * Unbalanced (reach rho, fNext the damped update kappa T, kappa = rho / (rho + eps)): the L1 distance of the rows
+ * r_i = a_i e^{(f_i - T_i)/eps} to their optimality targets a_i e^{-f_i/rho}, which is
+ * sum_i a_i e^{-f_i/rho} |exp((f_i - fNext_i) / (kappa eps)) - 1|.
+ */
+export function rowMarginalError(a: Float64Array, f: Float64Array, fNext: Float64Array, eps: number, reach?: number): number {
   let e = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > 0) e += a[i] * Math.abs(Math.expm1((f[i] - fNext[i]) / eps));
+  if (reach === undefined) {
+    for (let i = 0; i < a.length; i++) if (a[i] > 0) e += a[i] * Math.abs(Math.expm1((f[i] - fNext[i]) / eps));
+    return e;
+  }
+  const ke = damping(eps, reach) * eps;
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) e += a[i] * Math.exp(-f[i] / reach) * Math.abs(Math.expm1((f[i] - fNext[i]) / ke));
   return e;
+}
+
+/** The unbalanced damping kappa = rho / (rho + eps) of a half-step (1 when balanced, reach undefined). */
+export function damping(eps: number, reach: number | undefined): number {
+  return reach === undefined ? 1 : reach / (reach + eps);
+}
+
+/** v *= kappa in place (nothing when kappa = 1, so balanced results stay bit-identical). */
+export function damp(v: Float64Array, kappa: number): Float64Array {
+  if (kappa !== 1) for (let i = 0; i < v.length; i++) v[i] *= kappa;
+  return v;
+}
+
+/** Total mass: the sum of the weights. */
+export function massOf(w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i];
+  return s;
+}
+
+/**
+ * The unbalanced dual value at potentials (f, g) whose plan P = a ⊗ b e^{(f ⊕ g - C)/eps} has total mass planMass:
+ * <a, rho (1 - e^{-f/rho})> + <b, rho (1 - e^{-g/rho})> - eps (mass(P) - m(a) m(b)).
+ */
+export function unbalancedDual(a: Float64Array, f: Float64Array, b: Float64Array, g: Float64Array, planMass: number, eps: number, reach: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) s -= a[i] * reach * Math.expm1(-f[i] / reach);
+  for (let j = 0; j < b.length; j++) if (b[j] > 0) s -= b[j] * reach * Math.expm1(-g[j] / reach);
+  return s - eps * (planMass - massOf(a) * massOf(b));
 }
 
 /** Most annealing stages a schedule may hold (InvalidArgumentError beyond: scaling too close to 1 for the eps range). */

@@ -1,19 +1,22 @@
 // Debiased Sinkhorn divergence S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2,
-// with its gradients from the potentials in closed form.
+// with its gradients from the potentials in closed form; unbalanced (reach) with the mass correction
+// (eps/2)(m(a) - m(b))^2 of Séjourné et al. 2019 (as GeomLoss computes it).
 import { NonFiniteError } from '../errors.js';
-import { otPair, type OTPair } from './common.js';
+import { massOf, otPair, type OTPair } from './common.js';
 import { selfTransport, type SelfTransport } from './self.js';
-import { checkOptions, solve, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
+import { checkOptions, isUnbalanced, solve, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
 
 /** The debiased Sinkhorn divergence S_eps(a, b) with its gradients and the three solves behind it. */
 export interface DivergenceResult {
-  /** S_eps(a, b). */
+  /** S_eps(a, b); unbalanced (reach): OT(a, b) - (OT(a, a) + OT(b, b))/2 + (eps/2)(m(a) - m(b))^2. */
   value: number;
   /** dS/dx_i for a's points (n x d): a_i (∇f_ab(x_i) - ∇f_aa(x_i)), exact at convergence. */
   gradient: Float64Array;
   /**
    * dS/da_i on the probability simplex: f_ab(x_i) - f_aa(x_i). Defined up to an additive
    * constant: a perturbation δa with sum δa_i = 0 changes S by <weightGradient, δa>.
+   * Unbalanced (reach = rho): the full partial derivative in the weights as given (any δa),
+   * (rho + eps)(e^{-f_aa(x_i)/rho} - e^{-f_ab(x_i)/rho}), which tends to f_ab - f_aa as rho → ∞.
    */
   weightGradient: Float64Array;
   /** The solve of OT_eps(a, b). */
@@ -34,9 +37,18 @@ export interface DivergenceResult {
  * S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 for Measures a, b (weights
  * normalised to 1), cost |x - y|^2; options as for sinkhorn (same checks and errors). Throws
  * InvalidArgumentError for bad input; an abort through options.signal returns with aborted: true.
+ *
+ * Unbalanced (options.reach = rho, weights as given, masses m(a), m(b) may differ; see
+ * {@link SinkhornOptions.reach}): S = OT_{eps,rho}(a, b) - (OT_{eps,rho}(a, a) + OT_{eps,rho}(b, b)) / 2
+ * + (eps/2)(m(a) - m(b))^2, the debiased divergence of Séjourné, Feydy, Vialard, Trouvé and Peyré
+ * ("Sinkhorn divergences for unbalanced optimal transport", 2019, Def. 6): the correction is added, so that
+ * S >= 0 with S(a, a) = 0. It is what GeomLoss's SamplesLoss('sinkhorn', p=2, reach, debias=True) returns,
+ * <a, (rho + eps/2)(e^{-f_aa/rho} - e^{-f_ab/rho})> + <b, (rho + eps/2)(e^{-g_bb/rho} - e^{-g_ab/rho})>, up to
+ * its halved cost (GeomLoss's value is half of ours with eps = 2 blur^2, reach = 2 reach_GL^2). The point
+ * gradient has the balanced formula (the correction does not depend on the points).
  */
 export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOptions): DivergenceResult {
-  const p: OTPair = otPair(a, b);
+  const p: OTPair = otPair(a, b, !isUnbalanced(options));
   const o = checkOptions(options, p, 'sinkhornDivergence');
   const { n, m, d, x, y } = p;
   const cross = solve(p, o);
@@ -50,9 +62,13 @@ export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOpti
       gradient[i * d + c] = 2 * cross.rowSums[i] * (xi - cross.rowMeans[i * (d + 1) + c]) - 2 * aa.rowSums[i] * (xi - aa.rowMeans[i * d + c]);
     }
   }
-  const weightGradient = cross.result.f.map((v, i) => v - aa.f[i]);
+  const rho = o.reach;
+  const weightGradient = rho === undefined
+    ? cross.result.f.map((v, i) => v - aa.f[i])
+    : cross.result.f.map((v, i) => (rho + o.eps) * (Math.exp(-aa.f[i] / rho) - Math.exp(-v / rho)));
   const converged = cross.result.converged && aa.converged && bb.converged;
-  const value = cross.result.objective - (aa.objective + bb.objective) / 2;
+  let value = cross.result.objective - (aa.objective + bb.objective) / 2;
+  if (rho !== undefined) value += (o.eps / 2) * (massOf(p.a) - massOf(p.b)) ** 2;
   if (!Number.isFinite(value) || !gradient.every(Number.isFinite)) {
     throw new NonFiniteError(`sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
   }

@@ -1,10 +1,10 @@
 // OT_eps(a, a): self-transport by the symmetric averaged fixed point.
-import { aborted, HalfStep, rowMarginalError } from './common.js';
+import { aborted, damping, HalfStep, massOf, rowMarginalError, unbalancedDual } from './common.js';
 import type { CheckedOptions } from './sinkhorn.js';
 
 /** The solution of OT_eps(a, a) (self-transport), as DivergenceResult.aa and .bb. */
 export interface SelfTransport {
-  /** OT_eps(a, a) for the plan of the symmetric potential f. */
+  /** OT_eps(a, a) for the plan of the symmetric potential f; unbalanced (reach): the dual value at (f, f). */
   objective: number;
   /** The symmetric potential: P_ij = a_i a_j exp((f_i + f_j - C_ij)/eps). */
   f: Float64Array;
@@ -25,17 +25,22 @@ export interface SelfTransport {
 /**
  * OT_eps(a, a) by the symmetric averaged fixed point f <- (f + T(f)) / 2, which converges far
  * faster on self-transport than alternating updates (they oscillate between f and g).
+ * Unbalanced (o.reach = rho): f <- (f + kappa T(f)) / 2 with kappa = rho / (rho + eps), as GeomLoss does.
  */
 export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions): SelfTransport {
   const step = new HalfStep(o);
   let f = new Float64Array(n);
   const T = new Float64Array(n);
   let stopped = false;
+  const rho = o.reach;
   for (const e of o.schedule.slice(0, -1)) {
     if (aborted(o.signal)) { stopped = true; break; }
     step.run(x, n, x, n, d, la, f, e, T);
-    for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
+    const k = damping(e, rho);
+    if (k === 1) for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
+    else for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + k * T[i]);
   }
+  const k = damping(o.eps, rho);
   const eps = o.eps;
   let err = Infinity;
   let it = 0;
@@ -43,7 +48,11 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
     if (aborted(o.signal)) { stopped = true; break; }
     step.run(x, n, x, n, d, la, f, eps, T);
     it++;
-    err = 2 * rowMarginalError(a, f, T, eps);
+    if (k === 1) err = 2 * rowMarginalError(a, f, T, eps);
+    else {
+      for (let i = 0; i < n; i++) T[i] *= k;
+      err = 2 * rowMarginalError(a, f, T, eps, rho);
+    }
     if (err <= o.tol) break;
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
   }
@@ -56,6 +65,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
     rowSums[i] = a[i] * Math.exp((f[i] - T[i]) / eps);
     objective += 2 * rowSums[i] * f[i]; // <P, f ⊕ f> for the symmetric plan
   }
+  if (rho !== undefined) objective = unbalancedDual(a, f, a, f, massOf(rowSums), eps, rho);
   f = f.slice();
   const out: SelfTransport = { objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: !stopped && err <= o.tol, rowSums, rowMeans };
   if (stopped) out.aborted = true;

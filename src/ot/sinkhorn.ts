@@ -3,7 +3,7 @@
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError, NonFiniteError } from '../errors.js';
 import { evalValues, finiteVector, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
-import { aborted, epsSchedule, HalfStep, otPair, rowMarginalError, type OTOptions, type OTPair } from './common.js';
+import { aborted, damp, damping, epsSchedule, HalfStep, otPair, rowMarginalError, unbalancedDual, type OTOptions, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 
 /** Options of sinkhorn and sinkhornDivergence; eps is required. */
@@ -24,6 +24,27 @@ export interface SinkhornOptions extends OTOptions {
   /** Start from these potentials (e.g. a previous result's f and g): finite numbers, lengths n and m. */
   warmStart?: WarmStart;
   /**
+   * Unbalanced OT: the marginal penalty rho (a finite number > 0, in units of the cost |x - y|^2, as eps is).
+   * Omitted (the default): balanced OT, weights normalised to probability measures.
+   *
+   * With reach = rho the weights are taken as given (not normalised: total masses may differ) and the problem is
+   * OT_{eps,rho}(a, b) = min_P <P, C> + eps KL(P | a ⊗ b) + rho KL(P 1 | a) + rho KL(P^T 1 | b), with the
+   * generalised KL(p | q) = sum p log(p / q) - p + q. Each log-domain half-step is the balanced one damped by
+   * kappa = rho / (rho + eps): f = -kappa eps log sum_j b_j e^{(g_j - C_ij)/eps}. At the optimum the plan's
+   * marginals are a e^{-f/rho} and b e^{-g/rho}, and OT_{eps,rho} equals the dual value
+   * <a, rho (1 - e^{-f/rho})> + <b, rho (1 - e^{-g/rho})> - eps <a ⊗ b, e^{(f ⊕ g - C)/eps} - 1>.
+   * As rho → ∞ the value increases to the balanced OT_eps (for probability measures).
+   *
+   * Other libraries' conventions for the same problem:
+   * - POT (`ot.unbalanced.sinkhorn_unbalanced(a, b, M, reg, reg_m)`): reg = eps, reg_m = rho, with
+   *   M_ij = |x_i - y_j|^2 - eps log(a_i b_j), because POT 0.8's entropy is sum P log P, not KL(P | a ⊗ b);
+   *   `sinkhorn_unbalanced2` returns <P, M> for that M, not this objective nor <P, C>.
+   * - GeomLoss (`SamplesLoss('sinkhorn', p=2, blur, reach)`): its cost is |x - y|^2 / 2, eps = blur^2 and
+   *   rho = reach_GL^2, so its loss is half of ours with eps = 2 blur^2 and reach = 2 reach_GL^2 (a length
+   *   reach_GL in GeomLoss is this option's rho = 2 reach_GL^2, in cost units).
+   */
+  reach?: number;
+  /**
    * Checked before every iteration (and annealing stage). Once aborted, sinkhorn and
    * sinkhornDivergence return what they have with `aborted: true` and `converged: false`
    * (no throw); pointCloudMemory's energy() and step() throw AbortedError, its retrieve() returns.
@@ -40,7 +61,7 @@ export interface WarmStart {
 }
 
 /** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
-export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'backend', 'precision');
+export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'backend', 'precision', 'reach');
 const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
 
 /**
@@ -52,19 +73,32 @@ export const MIN_RELATIVE_EPS = 1e-13;
 /** The smallest normal double, 2^-1022: the smallest eps accepted. */
 const MIN_NORMAL = 2 ** -1022;
 
-/** The solution of OT_eps(a, b) for a and b normalised to probability measures. */
+/**
+ * The solution of OT_eps(a, b) for a and b normalised to probability measures, or (with options.reach) of the
+ * unbalanced OT_{eps,rho}(a, b) for the weights as given.
+ */
 export interface SinkhornResult {
-  /** OT_eps(a, b) = <P, C> + eps KL(P | a ⊗ b) for the returned plan. */
+  /**
+   * OT_eps(a, b) = <P, C> + eps KL(P | a ⊗ b) for the returned plan. Unbalanced (reach): the dual value
+   * <a, rho (1 - e^{-f/rho})> + <b, rho (1 - e^{-g/rho})> - eps (mass(P) - m(a) m(b)), equal at convergence to the
+   * primal <P, C> + eps KL(P | a ⊗ b) + rho KL(P 1 | a) + rho KL(P^T 1 | b).
+   */
   objective: number;
   /** <P, C>. */
   cost: number;
-  /** Dual potentials, shifted so that <a, f> = <b, g>; OT_eps = <a, f> + <b, g> at convergence. */
+  /**
+   * Dual potentials, shifted so that <a, f> = <b, g>; OT_eps = <a, f> + <b, g> at convergence. Unbalanced
+   * (reach): the unique potentials (no shift), P = a ⊗ b e^{(f ⊕ g - C)/eps}, rows of P tending to a e^{-f/rho}.
+   */
   f: Float64Array;
   /** Dual potential on b's points (length m); see f. */
   g: Float64Array;
   /** Sinkhorn iterations (one f- and one g-update each), annealing stages included. */
   iterations: number;
-  /** L1 error of both marginals of the plan as plan() returns it (rows and columns summed from its entries). */
+  /**
+   * L1 error of both marginals of the plan as plan() returns it (rows and columns summed from its entries).
+   * Unbalanced (reach): their L1 distance to the optimality targets a e^{-f/rho} and b e^{-g/rho}.
+   */
   marginalError: number;
   /** marginalError <= tol within maxIter. */
   converged: boolean;
@@ -78,7 +112,7 @@ export interface SinkhornResult {
   plan(): Float64Array;
   /** Row i of the plan (length m). */
   planRow(i: number): Float64Array;
-  /** T(x_i) = sum_j P_ij y_j / a_i (n x d), in the measures' coordinates. */
+  /** T(x_i) = sum_j P_ij y_j / a_i (n x d), in the measures' coordinates (a_i as normalised, or as given with reach). */
   barycentricMap(): Float64Array;
 }
 
@@ -87,20 +121,28 @@ export const PLAN_LIMIT = 1e7;
 
 /**
  * Entropic OT between Measures a (n points) and b (m points) of the same dimension, cost |x - y|^2,
- * weights normalised to 1; log-domain Sinkhorn with eps-scaling. Throws InvalidArgumentError for
+ * weights normalised to 1; log-domain Sinkhorn with eps-scaling. With options.reach: unbalanced OT
+ * (KL-penalised marginals, weights as given; see {@link SinkhornOptions.reach}). Throws InvalidArgumentError for
  * bad measures or options (unknown keys, non-finite warm starts, eps below MIN_RELATIVE_EPS times
  * the squared diameter), OverflowError when the squared diameter is beyond the double range, and
  * ResourceError beyond LIMITS. Non-convergence is reported (converged, warning), not thrown; an
  * abort through options.signal returns the last iterate with aborted: true.
  */
 export function sinkhorn(a: unknown, b: unknown, options: SinkhornOptions): SinkhornResult {
-  const p = otPair(a, b);
+  const p = otPair(a, b, !isUnbalanced(options));
   const o = checkOptions(options, p);
   return solve(p, o).result;
 }
 
+/** True when options (of any shape: they are checked later) ask for unbalanced OT: the weights are then kept as given. */
+export function isUnbalanced(options: unknown): boolean {
+  return typeof options === 'object' && options !== null && (options as { reach?: unknown }).reach !== undefined;
+}
+
 export interface CheckedOptions extends OTOptions {
   eps: number;
+  /** rho of unbalanced OT; undefined: balanced. */
+  reach?: number;
   tol: number;
   maxIter: number;
   schedule: number[];
@@ -115,6 +157,7 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   positiveNumber(`${prefix}eps`, o.eps);
   if (o.eps < MIN_NORMAL) throw new InvalidArgumentError(`${prefix}eps`, o.eps, `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`);
   if (o.tol !== undefined) positiveNumber(`${prefix}tol`, o.tol);
+  if (o.reach !== undefined) positiveNumber(`${prefix}reach`, o.reach);
   if (o.maxIter !== undefined) integerAtLeast(`${prefix}maxIter`, o.maxIter, 1);
   const scaling = o.scaling;
   if (scaling !== undefined && scaling !== false && !(typeof scaling === 'number' && scaling > 0 && scaling < 1)) {
@@ -145,7 +188,9 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     f: o.warmStart.f === undefined ? undefined : sized('warmStart.f', o.warmStart.f, p.n),
     g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
   };
-  return { backend: o.backend, precision: o.precision, eps, tol, maxIter, schedule, warmStart, signal: o.signal };
+  const out: CheckedOptions = { backend: o.backend, precision: o.precision, eps, tol, maxIter, schedule, warmStart, signal: o.signal };
+  if (o.reach !== undefined) out.reach = o.reach;
+  return out;
 }
 
 /**
@@ -155,11 +200,13 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
 export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array } {
   const { n, m, d, x, y, a, b, la, lb } = p;
   const step = new HalfStep(o);
+  const rho = o.reach;
+  const kappa = (e: number) => damping(e, rho);
   let f: Float64Array = new Float64Array(n), g: Float64Array = new Float64Array(m), fNext: Float64Array = new Float64Array(n);
   if (o.warmStart?.g !== undefined) g = o.warmStart.g.slice();
   if (o.warmStart?.f !== undefined) {
     f = o.warmStart.f.slice();
-    if (o.warmStart.g === undefined) step.run(y, m, x, n, d, la, f, o.schedule[0], g);
+    if (o.warmStart.g === undefined) { step.run(y, m, x, n, d, la, f, o.schedule[0], g); damp(g, kappa(o.schedule[0])); }
   }
   const warm = o.warmStart !== undefined && (o.warmStart.f !== undefined || o.warmStart.g !== undefined);
   let stopped = false;
@@ -181,17 +228,23 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
       for (const e of o.schedule.slice(0, -1)) {
         if (aborted(o.signal)) { stopped = true; break; }
         step.run(x, n, y, m, d, lb, g, e, f);
+        damp(f, kappa(e));
         step.run(y, m, x, n, d, la, f, e, g);
+        damp(g, kappa(e));
         passes += 2;
       }
     }
+    const k = kappa(eps);
     step.run(x, n, y, m, d, lb, g, eps, f);
+    damp(f, k);
     while (it < o.maxIter && !stopped) {
       if (aborted(o.signal)) { stopped = true; break; }
-      step.run(y, m, x, n, d, la, f, eps, g);       // columns of P(f, g) exact
-      step.run(x, n, y, m, d, lb, g, eps, fNext);   // rows of P(f, g) are a_i exp((f_i - fNext_i)/eps)
+      step.run(y, m, x, n, d, la, f, eps, g);       // columns of P(f, g) exact (unbalanced: at their target b e^{-g/rho})
+      if (rho !== undefined) { damp(g, k); translate(a, f, b, g, eps, rho); }
+      step.run(x, n, y, m, d, lb, g, eps, fNext);   // rows of P(f, g) are a_i exp((f_i - fNext_i)/eps) (before damping)
+      damp(fNext, k);
       it++;
-      err = rowMarginalError(a, f, fNext, eps);
+      err = rowMarginalError(a, f, fNext, eps, rho);
       if (err <= o.tol) break;
       [f, fNext] = [fNext, f];
     }
@@ -219,9 +272,14 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   // The plan's columns are exact (alternating), or equal to its rows (symmetric).
   if (p.same) objective *= 2;
   else for (let j = 0; j < m; j++) if (b[j] > 0) objective += b[j] * g[j];
-  // The symmetric gauge: <a, f> = <b, g> (the plan is unchanged by f + c, g - c).
-  const shift = (dot(a, f) - dot(b, g)) / 2;
-  const F = f.map((v) => v - shift), G = g.map((v) => v + shift);
+  if (rho !== undefined) {
+    let mass = 0;
+    for (let i = 0; i < n; i++) mass += rowSums[i];
+    objective = unbalancedDual(a, f, b, g, mass, eps, rho);
+  }
+  // The symmetric gauge: <a, f> = <b, g> (the plan is unchanged by f + c, g - c); unbalanced potentials are unique.
+  const shift = rho === undefined ? (dot(a, f) - dot(b, g)) / 2 : 0;
+  const F = rho === undefined ? f.map((v) => v - shift) : f.slice(), G = rho === undefined ? g.map((v) => v + shift) : g.slice();
   // Row i of the plan, row-normalised with its largest exponent subtracted: P_ij = r_i b_j e^{(g_j - C_ij)/eps} / sum_k b_k e^{(g_k - C_ik)/eps},
   // the plan the kernel's row sums, cost and barycentric map describe (equal to a_i b_j e^{(f_i + g_j - C_ij)/eps} in exact arithmetic).
   const expo = new Float64Array(m);
@@ -242,16 +300,19 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   };
   // The marginal error of that plan: summed from its entries up to PLAN_LIMIT entries, else by one more
   // kernel pass (column j sums to b_j e^{(g_j - h_j)/eps}, h = the half-step of (log r, fNext)).
+  // Unbalanced: the targets are a e^{-f/rho} and b e^{-g/rho}, the marginals of the optimal plan.
+  const rowTarget = rho === undefined ? a : a.map((v, i) => (v > 0 ? v * Math.exp(-f[i] / rho) : 0));
+  const colTarget = rho === undefined ? b : b.map((v, j) => (v > 0 ? v * Math.exp(-g[j] / rho) : 0));
   let rowErr = 0, colErr = 0;
-  for (let i = 0; i < n; i++) rowErr += Math.abs(rowSums[i] - a[i]);
+  for (let i = 0; i < n; i++) rowErr += Math.abs(rowSums[i] - rowTarget[i]);
   if (n * m <= PLAN_LIMIT) {
     const cols = new Float64Array(m), row = new Float64Array(m);
     for (let i = 0; i < n; i++) { rowInto(i, row); for (let j = 0; j < m; j++) cols[j] += row[j]; }
-    for (let j = 0; j < m; j++) colErr += Math.abs(cols[j] - b[j]);
+    for (let j = 0; j < m; j++) colErr += Math.abs(cols[j] - colTarget[j]);
   } else {
     const h = new Float64Array(m);
     step.run(y, m, x, n, d, rowSums.map(Math.log), fNext, eps, h);
-    for (let j = 0; j < m; j++) colErr += Math.abs((b[j] > 0 ? b[j] * Math.exp((g[j] - h[j]) / eps) : 0) - b[j]);
+    for (let j = 0; j < m; j++) colErr += Math.abs((b[j] > 0 ? b[j] * Math.exp((g[j] - h[j]) / eps) : 0) - colTarget[j]);
   }
   const marginalError = rowErr + colErr;
   if (!Number.isFinite(objective) || !Number.isFinite(cost) || !Number.isFinite(marginalError)) {
@@ -291,6 +352,24 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   return { result, rowSums, rowMeans: mean };
 }
 
+
+/**
+ * Unbalanced only: the exact maximisation of the dual along (f + c, g - kappa c), which keeps g = kappa T(f)
+ * (T(f + c) = T(f) - c) and so the columns at their targets. Without it the near-gauge mode (f + c, g - c)
+ * contracts only by kappa^2 per iteration, hopeless for rho >> eps with unequal masses (the translation-invariant
+ * Sinkhorn of Séjourné, Vialard and Peyré 2022). With A = <a, e^{-f/rho}>, B = <b, e^{-g/rho}> (the plan's mass):
+ * A e^{-c/rho} = B e^{c/(rho + eps)}, c = log(A / B) rho (rho + eps) / (2 rho + eps). Zero at the fixed point.
+ */
+function translate(a: Float64Array, f: Float64Array, b: Float64Array, g: Float64Array, eps: number, rho: number): void {
+  let ma = 0, mb = 0, da = 0, db = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) { ma += a[i]; da += a[i] * Math.expm1(-f[i] / rho); }
+  for (let j = 0; j < b.length; j++) if (b[j] > 0) { mb += b[j]; db += b[j] * Math.expm1(-g[j] / rho); }
+  const c = Math.log1p((ma - mb + da - db) / (mb + db)) * (rho * (rho + eps)) / (2 * rho + eps);
+  if (!Number.isFinite(c) || c === 0) return;
+  const kc = (rho / (rho + eps)) * c;
+  for (let i = 0; i < f.length; i++) f[i] += c;
+  for (let j = 0; j < g.length; j++) g[j] -= kc;
+}
 
 function sized(name: string, v: ArrayLike<number>, len: number): Float64Array {
   const out = finiteVector(name, v);
