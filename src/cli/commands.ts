@@ -19,7 +19,7 @@ export const sinkhornCommand: CommandSpec = {
   positionals: { min: 2, max: 2, names: 'two CSV files of points' },
   flags: [
     { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
-    { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-9, help: 'L1 marginal error to stop at' },
+    { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, help: "L1 marginal error to stop at (default 1e-9; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a tol below f32's reach stops with a warning)" },
     { name: 'max-iter', kind: 'int', min: 1, default: 100000, help: 'iterations at the final eps' },
     precisionFlag,
     { name: 'threads', kind: 'int', min: 1, help: 'kernel threads (default: the cores)' },
@@ -33,19 +33,22 @@ export interface SinkhornJob {
   files: string[];
   a: { points: Float64Array; dim: number; size: number };
   b: { points: Float64Array; dim: number; size: number };
-  eps: number; tol: number; maxIter: number; precision: 'f64' | 'f32'; threads: number | undefined;
+  eps: number; tol: number | undefined; maxIter: number; precision: 'f64' | 'f32'; threads: number | undefined;
 }
 
 /** Runs in the worker: the divergence and its summary (init done by the caller). */
 export function sinkhornResult(j: SinkhornJob): Record<string, unknown> {
   const mu = new Measure(j.a.points, { dim: j.a.dim }), nu = new Measure(j.b.points, { dim: j.b.dim });
   const t0 = performance.now();
-  const s = sinkhornDivergence(mu, nu, { eps: j.eps, tol: j.tol, maxIter: j.maxIter, precision: j.precision });
-  return {
+  // No --tol: the precision's default (sinkhornDivergence picks it).
+  const s = sinkhornDivergence(mu, nu, { eps: j.eps, ...(j.tol === undefined ? {} : { tol: j.tol }), maxIter: j.maxIter, precision: j.precision });
+  const out: Record<string, unknown> = {
     a: j.files[0], b: j.files[1], n: j.a.size, m: j.b.size, dim: j.a.dim, eps: j.eps,
     objective: s.ab.objective, cost: s.ab.cost, divergence: s.value, iterations: s.ab.iterations,
     marginalError: s.ab.marginalError, converged: s.converged, wallTimeMs: Math.round(performance.now() - t0),
   };
+  if (s.warning !== undefined) out.warning = s.warning;
+  return out;
 }
 
 /**
@@ -58,10 +61,12 @@ export async function sinkhornCli(files: string[], v: Values): Promise<string> {
   checkCostRange(files, [a, b]);
   if (v.out !== undefined) checkWritable(v.out as string);
   const job: SinkhornJob = {
-    type: 'sinkhorn', files, a, b, eps: v.eps as number, tol: v.tol as number, maxIter: v['max-iter'] as number,
+    type: 'sinkhorn', files, a, b, eps: v.eps as number, tol: v.tol as number | undefined, maxIter: v['max-iter'] as number,
     precision: v.precision as 'f64' | 'f32', threads: v.threads as number | undefined,
   };
   const result = await inWorker<Record<string, unknown>>(job, 'sinkhorn');
+  // Not converged (e.g. --tol below what --precision f32 reaches): one line on stderr, the result still on stdout.
+  if (typeof result.warning === 'string') process.stderr.write(`meanfield sinkhorn: warning: ${result.warning.replace(/\s+/g, ' ')}\n`);
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (v.out !== undefined) writeAtomic(v.out as string, text);
   return text;

@@ -2,7 +2,7 @@
 // with its gradients from the potentials in closed form; unbalanced (reach) with the mass correction
 // (eps/2)(m(a) - m(b))^2 of Séjourné et al. 2019 (as GeomLoss computes it).
 import { NonFiniteError } from '../errors.js';
-import { massOf, otPair, type OTPair } from './common.js';
+import { f32ReachWarning, massOf, otPair, type OTPair } from './common.js';
 import { selfTransport, type SelfTransport } from './self.js';
 import { checkOptions, isUnbalanced, solve, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
 
@@ -27,7 +27,10 @@ export interface DivergenceResult {
   bb: SelfTransport;
   /** All three solves reached tol within maxIter. */
   converged: boolean;
-  /** Set when not converged: the three marginal errors (a-b, a-a, b-b). */
+  /**
+   * Set when not converged: the three marginal errors (a-b, a-a, b-b). With precision 'f32' and a tol below
+   * what f32 reaches, says so (the solves stopped on stagnation, not at maxIter; see SinkhornOptions.tol).
+   */
   warning?: string;
   /** True when options.signal stopped one of the solves (value and gradients are then not to be trusted). */
   aborted?: boolean;
@@ -79,6 +82,9 @@ export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOpti
   if (cross.result.aborted || aa.aborted || bb.aborted) {
     out.aborted = true;
     out.warning = 'aborted through options.signal';
+  } else if (!converged && (cross.belowReach || aa.stagnated || bb.stagnated)) {
+    const errors = [cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ');
+    out.warning = f32ReachWarning(o.tol, `${errors} (a-b, a-a, b-b)`, Math.max(cross.result.iterations, aa.iterations, bb.iterations), o.defaultTol);
   } else if (!converged) out.warning = `not converged within maxIter = ${o.maxIter}: marginal errors ${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
   return out;
 }

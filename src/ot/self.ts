@@ -1,5 +1,5 @@
 // OT_eps(a, a): self-transport by the symmetric averaged fixed point.
-import { aborted, damping, HalfStep, massOf, rowMarginalError, unbalancedDual } from './common.js';
+import { aborted, damping, f32ReachWarning, HalfStep, massOf, rowMarginalError, Stagnation, unbalancedDual } from './common.js';
 import type { CheckedOptions } from './sinkhorn.js';
 
 /** The solution of OT_eps(a, a) (self-transport), as DivergenceResult.aa and .bb. */
@@ -16,6 +16,10 @@ export interface SelfTransport {
   converged: boolean;
   /** True when options.signal stopped the iteration. */
   aborted?: boolean;
+  /** Precision 'f32' only: the error stopped decreasing above tol (tol below f32's reach; see SinkhornOptions.tol). */
+  stagnated: boolean;
+  /** Set when stagnated: what was reached and what to change. */
+  warning?: string;
   /** Row sums of the plan (length n), for the gradient. */
   rowSums: Float64Array;
   /** Softmax means of the points under each row of the plan (n x d, centred coordinates), for the gradient. */
@@ -44,6 +48,8 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
   const eps = o.eps;
   let err = Infinity;
   let it = 0;
+  const stagnation = new Stagnation(o.precision === 'f32');
+  let stagnated = false;
   while (it < o.maxIter && !stopped) {
     if (aborted(o.signal)) { stopped = true; break; }
     step.run(x, n, x, n, d, la, f, eps, T);
@@ -54,6 +60,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
       err = 2 * rowMarginalError(a, f, T, eps, rho);
     }
     if (err <= o.tol) break;
+    if (stagnation.update(err, it)) { stagnated = true; break; }
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
   }
   const rowMeans = new Float64Array(n * d);
@@ -67,8 +74,9 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
   }
   if (rho !== undefined) objective = unbalancedDual(a, f, a, f, massOf(rowSums), eps, rho);
   f = f.slice();
-  const out: SelfTransport = { objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: !stopped && err <= o.tol, rowSums, rowMeans };
+  const out: SelfTransport = { objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: !stopped && err <= o.tol, stagnated, rowSums, rowMeans };
   if (stopped) out.aborted = true;
+  if (stagnated) out.warning = f32ReachWarning(o.tol, err.toExponential(2), out.iterations, o.defaultTol);
   return out;
 }
 

@@ -3,14 +3,25 @@
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError, NonFiniteError } from '../errors.js';
 import { evalValues, finiteVector, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
-import { aborted, damp, damping, epsSchedule, HalfStep, otPair, rowMarginalError, unbalancedDual, type OTOptions, type OTPair } from './common.js';
+import { aborted, damp, damping, defaultTol, epsSchedule, f32ReachWarning, HalfStep, otPair, rowMarginalError, Stagnation, unbalancedDual, type OTOptions, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 
 /** Options of sinkhorn and sinkhornDivergence; eps is required. */
 export interface SinkhornOptions extends OTOptions {
   /** Entropic regularisation (> 0), in units of the cost |x - y|^2. */
   eps: number;
-  /** Stop when the L1 marginal error of the plan is <= tol. Default 1e-9. */
+  /**
+   * Stop when the L1 marginal error of the plan is <= tol. Default: 1e-9 with precision 'f64'; with 'f32',
+   * max(1e-5, 2^-26 · diameter² / eps) (diameter² the squared diameter of both point sets), a margin of 5x
+   * or more above what f32 arithmetic reaches (its floor grows like 2^-31 · diameter² / eps: about 2e-7 at
+   * diameter²/eps = 700, 4e-6 at 7000), so that f32 converges with its default.
+   *
+   * With precision 'f32' a tol below f32's reach never spins to maxIter: the iteration stops once its marginal
+   * error stagnates (its smallest value has fallen by less than 10% over the last max(64, it/8) iterations; a
+   * deterministic rule) and returns converged: false with a `warning` that tol is below f32's reach and to use
+   * precision 'f64'. f32 iterates to tol/2, so that the plan's error measured in f64 ends below tol. With 'f64'
+   * the iteration is unchanged (no stagnation test).
+   */
   tol?: number;
   /** Iterations at the final eps. Default 100 000. */
   maxIter?: number;
@@ -144,6 +155,8 @@ export interface CheckedOptions extends OTOptions {
   /** rho of unbalanced OT; undefined: balanced. */
   reach?: number;
   tol: number;
+  /** The precision's default tol for this problem (what `tol` is when not given). */
+  defaultTol: number;
   maxIter: number;
   schedule: number[];
   warmStart?: { f?: Float64Array; g?: Float64Array };
@@ -179,7 +192,8 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
   if (p.diameter2 > 0 && eps < MIN_RELATIVE_EPS * p.diameter2) {
     throw new InvalidArgumentError('eps', eps, `is too small for the scale of the cost: eps / (squared diameter ${p.diameter2}) must be >= ${MIN_RELATIVE_EPS} (below, rounding of the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`);
   }
-  const tol = o.tol ?? 1e-9;
+  const tolDefault = defaultTol(o.precision, p.diameter2, eps);
+  const tol = o.tol ?? tolDefault;
   const maxIter = o.maxIter ?? 100_000;
   let scaling = o.scaling;
   if (scaling === undefined) scaling = eps < p.diameter2 / 20 ? 0.9 : false;
@@ -188,7 +202,7 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     f: o.warmStart.f === undefined ? undefined : sized('warmStart.f', o.warmStart.f, p.n),
     g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
   };
-  const out: CheckedOptions = { backend: o.backend, precision: o.precision, eps, tol, maxIter, schedule, warmStart, signal: o.signal };
+  const out: CheckedOptions = { backend: o.backend, precision: o.precision, eps, tol, defaultTol: tolDefault, maxIter, schedule, warmStart, signal: o.signal };
   if (o.reach !== undefined) out.reach = o.reach;
   return out;
 }
@@ -197,7 +211,7 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
  * The solve, plus what the divergence's gradient needs: the plan's row sums r_i and the row
  * means of (y, |y|^2) in centred coordinates ((d + 1) per row).
  */
-export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array } {
+export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array; belowReach: boolean } {
   const { n, m, d, x, y, a, b, la, lb } = p;
   const step = new HalfStep(o);
   const rho = o.reach;
@@ -214,6 +228,12 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   let err = Infinity;
   let it = 0;
   let passes = 0;
+  const f32 = o.precision === 'f32';
+  // f32: iterate to tol/2 (the f64-measured plan error differs from the f32 iterate's by f32 rounding) and stop
+  // on stagnation (tol below f32's reach); f64 is untouched.
+  const target = f32 ? o.tol / 2 : o.tol;
+  const stagnation = new Stagnation(f32);
+  let stagnated = false;
   if (p.same) {
     // Alternating updates crawl on self-transport; the symmetric averaged iteration does not.
     const s = selfTransport(x, a, la, n, d, o);
@@ -222,6 +242,7 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
     err = s.marginalError;
     it = s.iterations;
     stopped = s.aborted === true;
+    stagnated = s.stagnated;
   } else {
     // Annealing: one iteration per stage (skipped on a warm start), then iterate at eps.
     if (!warm) {
@@ -245,7 +266,8 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
       damp(fNext, k);
       it++;
       err = rowMarginalError(a, f, fNext, eps, rho);
-      if (err <= o.tol) break;
+      if (err <= target) break;
+      if (stagnation.update(err, it)) { stagnated = true; break; }
       [f, fNext] = [fNext, f];
     }
   }
@@ -344,12 +366,14 @@ export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; r
   if (stopped) {
     result.aborted = true;
     result.warning = `Sinkhorn was aborted through options.signal after ${result.iterations} iterations (marginal error ${marginalError.toExponential(2)})`;
+  } else if (!converged && f32 && (stagnated || err <= target)) {
+    result.warning = f32ReachWarning(o.tol, marginalError.toExponential(2), result.iterations, o.defaultTol);
   } else if (!converged && err <= o.tol) {
     result.warning = `the iteration reached tol = ${o.tol} but the plan's marginal error is ${marginalError.toExponential(2)} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
   } else if (!converged) {
     result.warning = `Sinkhorn did not reach tol = ${o.tol} within maxIter = ${o.maxIter} iterations (marginal error ${marginalError.toExponential(2)}); raise maxIter or eps`;
   }
-  return { result, rowSums, rowMeans: mean };
+  return { result, rowSums, rowMeans: mean, belowReach: !converged && !stopped && f32 && (stagnated || err <= target) };
 }
 
 
