@@ -434,7 +434,9 @@ function sinkhornCheck(r: any, a: M, b: M, o: any): string | null {
   for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < m; j++) s += P[i * m + j]; err += Math.abs(s - A[i]); }
   for (let j = 0; j < m; j++) { let s = 0; for (let i = 0; i < n; i++) s += P[i * m + j]; err += Math.abs(s - B[j]); }
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) { let c = 0; for (let k = 0; k < d; k++) c += (a.points[i * d + k] - b.points[j * d + k]) ** 2; cost += P[i * m + j] * c; }
-  if (r.converged && err > Math.max(1e-6, 10 * (o?.tol ?? 1e-9))) return `reports converged (marginalError ${r.marginalError}) but the plan's marginals are off by ${err.toExponential(2)} (L1)`;
+  // The tol in force: the caller's, else the precision's default (f64 1e-9; f32 max(1e-5, 2^-26 diam²/eps), at most about 1e-4 where f32 is accepted).
+  const tol = o?.tol ?? (o?.precision === 'f32' ? 1e-4 : 1e-9);
+  if (r.converged && err > Math.max(1e-6, 10 * tol)) return `reports converged (marginalError ${r.marginalError}) but the plan's marginals are off by ${err.toExponential(2)} (L1)`;
   if (!r.converged && typeof r.warning !== 'string') return 'not converged and no warning';
   if (r.converged && Math.abs(cost - r.cost) > 1e-6 * Math.max(1, Math.abs(cost))) return `cost ${r.cost}, <P, C> = ${cost}`;
   if (r.eps !== (o?.eps)) return `eps ${r.eps}, asked ${o?.eps}`;
