@@ -70,19 +70,24 @@ export function readPointsCsv(path: string): { points: Float64Array; dim: number
 
 /** JSON Lines: one object per line; names the line of anything that does not parse. */
 export function readJsonLines(path: string, text = readText(path)): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
+  return parseLines(path, text, '').map((l) => l.value);
+}
+
+/** Every non-empty line as a JSON object with its 1-based number; InputError (with `hint`) names a bad line. */
+function parseLines(path: string, text: string, hint: string): Array<{ line: number; value: Record<string, unknown> }> {
+  const lines: Array<{ line: number; value: Record<string, unknown> }> = [];
+  text.split('\n').forEach((raw, index) => {
+    if (raw.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(raw);
     } catch (e) {
-      throw new InputError(path, index + 1, `is not valid JSON (${(e as Error).message})`);
+      throw new InputError(path, index + 1, `is not valid JSON (${(e as Error).message})${hint}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(path, index + 1, 'is not a JSON object');
-    out.push(value as Record<string, unknown>);
+    lines.push({ line: index + 1, value: value as Record<string, unknown> });
   });
-  return out;
+  return lines;
 }
 
 /**
@@ -99,17 +104,6 @@ export function readRunLines(path: string, text = readText(path)): { lines: Arra
   } else if (tail !== '') {
     text = text.slice(0, cut + 1); // trailing NUL bytes or spaces of a cut file
   }
-  const lines: Array<{ line: number; value: Record<string, unknown> }> = [];
-  text.split('\n').forEach((raw, index) => {
-    if (raw.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      throw new InputError(path, index + 1, `is not valid JSON (${(e as Error).message}); only a cut last line is dropped by --resume`);
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(path, index + 1, 'is not a JSON object');
-    lines.push({ line: index + 1, value: value as Record<string, unknown> });
-  });
+  const lines = parseLines(path, text, '; only a cut last line is dropped by --resume');
   return { lines, partial };
 }

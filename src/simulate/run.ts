@@ -69,14 +69,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
   };
   /** dx/ds = V / ‖V‖_{L²(mu)}, dv/ds = e^{-v - c} / ‖V‖ with v = log(1 + t e^{-c}); out holds V e^{-logScale}. */
   function arcScale(z: Float64Array, out: Float64Array, logScale: number): void {
-    let s = 0, mass = 0;
-    for (let i = 0; i < n; i++) {
-      let r = 0;
-      for (let c = 0; c < d; c++) r += out[i * d + c] ** 2;
-      s += weights[i] * r;
-      mass += weights[i];
-    }
-    const norm = Math.sqrt(s / mass);
+    const norm = velocityNorm(out, weights, d); // the first n·d entries: V itself, not the clock
     lastLogNorm = Math.log(norm) + logScale;
     if (!(norm > 0) || !Number.isFinite(norm)) {
       // A stationary state: time runs on forever without motion. Stop at the next natural state.
