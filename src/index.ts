@@ -39,6 +39,7 @@ export type { SinkhornOptions, SinkhornResult } from './ot/sinkhorn.js';
 export { sinkhornDivergence } from './ot/divergence.js';
 export type { DivergenceResult } from './ot/divergence.js';
 export type { SelfTransport } from './ot/self.js';
+export type { Acceleration } from './ot/accelerate.js';
 export { wasserstein2, wasserstein2Detailed, slicedWasserstein, gaussianW2, EXACT_LIMIT } from './ot/wasserstein.js';
 export type { SlicedOptions, Wasserstein2Result } from './ot/wasserstein.js';
 export { twoLayer } from './nn/twolayer.js';
