@@ -40,17 +40,24 @@ export function packSegmentsF32(y: usize, d: i32, h: usize, v: usize, k: i32, so
   packSegments<f32>(y, d, h, v, k, soa, seg, S, poff, s0, s1);
 }
 
+/**
+ * Rows [i0, i1) of the reduction (kernels/softmax.ts reduce). Segments: S > 0 offsets at seg,
+ * slots at poff. Block mask: Q > 0 blocks, row offsets at brows (Q + 1 i32), range offsets at
+ * bptr (Q + 1 i32), ranges at branges (i32 pairs); keys packed with S = 0. Q = S = 0: dense.
+ */
 export function reduceF64(
   x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, mask: i32,
   lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
+  brows: usize, Q: i32, bptr: usize, branges: usize,
 ): void {
-  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, mask, lse, mean, work, seg, S, poff);
+  reduce<f64>(x, i0, i1, soa, m, d, k, beta, score, mask, lse, mean, work, seg, S, poff, brows, Q, bptr, branges);
 }
 export function reduceF32(
   x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, mask: i32,
   lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
+  brows: usize, Q: i32, bptr: usize, branges: usize,
 ): void {
-  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, mask, lse, mean, work, seg, S, poff);
+  reduce<f32>(x, i0, i1, soa, m, d, k, beta, score, mask, lse, mean, work, seg, S, poff, brows, Q, bptr, branges);
 }
 
 /** out[i] = exp(x[i]) through the kernel's vector exp; n must be a multiple of 2 (the host pads). */

@@ -1,6 +1,6 @@
 // meanfield: mean-field particle dynamics on a WebAssembly SIMD core.
 export { init, wasmMemoryBytes } from './backend/index.js';
-export type { InitOptions, InitInfo, BackendName, Precision, Score, Activation } from './backend/index.js';
+export type { InitOptions, InitInfo, BackendName, Precision, Score, Activation, BlockMask } from './backend/index.js';
 export { MeanfieldError, InvalidArgumentError, UnknownOptionError, OverflowError, ResourceError, AbortedError, NotInitializedError, WasmError, NonFiniteError, SimulationError, InputError, UsageError } from './errors.js';
 export { LIMITS } from './validate.js';
 export { Measure } from './measure.js';

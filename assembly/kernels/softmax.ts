@@ -13,6 +13,14 @@
 // keys from its own lane-aligned offset in the SoA, so a row of system s streams exactly the
 // vectors, tiles and summation order it would stream in a call on system s alone: the results
 // are bit-identical to separate calls.
+//
+// A block-sparse mask (blocks: query blocks, each seeing a list of key ranges) uses the keys
+// packed once, unsegmented. A row streams its block's ranges in list order, each in tiles of
+// TILE from the range start, exactly as the dense loop streams [0, m): one range [0, m) is the
+// dense call, bit for bit. A range may start anywhere (v128 loads need no alignment); the lanes
+// past a range's end in its last vector are masked to -inf like the tail of a tile, so their
+// weights are exactly 0 (finite values, and the zero vector the host puts after the SoA, keep
+// their products 0).
 import {
   lanes, vsplat, vload, vloadSplat, vadd, vsub, vmul, vmax, vexp, hsum, hmax, maskTail,
 } from '../simd/vec';
@@ -295,11 +303,12 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
 /**
  * The per-query loop for one score shape (D, sqdist constant after inlining): rows [i0, i1)
  * against the mk keys packed from soa (column stride col bytes); row i sees key j < mk, or
- * only j <= i - rowBase when causal.
+ * only j <= i - rowBase when causal. With a range list (rng != 0: nr pairs of i32 [start, end))
+ * every row sees the keys of those ranges instead, streamed in list order.
  */
 @inline function reduceRows<T>(
   x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, D: i32, sqdist: bool, beta: f64,
-  mask: i32, lse: usize, mean: usize, work: usize,
+  mask: i32, lse: usize, mean: usize, work: usize, rng: usize, nr: i32,
 ): void {
   const causal = (mask & MASK_CAUSAL) != 0;
   const noSelf = (mask & MASK_NO_SELF) != 0;
@@ -316,23 +325,29 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
     let M = -Infinity;
     let S = 0.0;
     for (let c = 0; c < k; c += 2) v128.store(acc + <usize>c * 8, f64x2.splat(0)); // (not memory.fill: a call per row)
-    for (let j0 = 0; j0 < lim; j0 += TILE) {
-      const tn = min(TILE, lim - j0);
-      // The diagonal mask drops key i inside the score pass (before the tile max).
-      const tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol, noSelf ? i - rowBase - j0 : -1);
-      if (tmax == -Infinity) continue; // every key in the tile has weight zero
-      if (tmax > M) {
-        // The running max grew: rescale what was summed so far (never more than a few times per row).
-        if (S != 0) {
-          const r = Math.exp(M - tmax);
-          S *= r;
-          for (let c = 0; c < k; c++) store<f64>(acc + <usize>c * 8, load<f64>(acc + <usize>c * 8) * r);
+    // The row's key ranges: [0, lim) alone without a range list. M, S and acc carry across ranges.
+    const ranges = rng == 0 ? 1 : nr;
+    for (let ri = 0; ri < ranges; ri++) {
+      let a = 0, e = lim;
+      if (rng != 0) { a = load<i32>(rng + <usize>ri * 8); e = load<i32>(rng + <usize>ri * 8 + 4); }
+      for (let j0 = a; j0 < e; j0 += TILE) {
+        const tn = min(TILE, e - j0);
+        // The diagonal mask drops key i inside the score pass (before the tile max).
+        const tmax = scoreTile<T>(buf, xi, soa, col, j0, tn, d, D, sqdist, betav, hcol, noSelf ? i - rowBase - j0 : -1);
+        if (tmax == -Infinity) continue; // every key in the tile has weight zero
+        if (tmax > M) {
+          // The running max grew: rescale what was summed so far (never more than a few times per row).
+          if (S != 0) {
+            const r = Math.exp(M - tmax);
+            S *= r;
+            for (let c = 0; c < k; c++) store<f64>(acc + <usize>c * 8, load<f64>(acc + <usize>c * 8) * r);
+          }
+          M = tmax;
         }
-        M = tmax;
+        const tnv = roundUp(tn, L);
+        S += expTile<T>(buf, tnv, M);
+        if (k > 0) valueTile<T>(buf, tnv, vcol, col, j0, k, acc);
       }
-      const tnv = roundUp(tn, L);
-      S += expTile<T>(buf, tnv, M);
-      if (k > 0) valueTile<T>(buf, tnv, vcol, col, j0, k, acc);
     }
     store<f64>(lse + <usize>i * 8, M + Math.log(S));
     if (k > 0) {
@@ -346,36 +361,36 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
 /** One block of rows against one block of keys, dispatched to the body specialised for d. */
 function reduceBlock<T>(
   x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, beta: f64, sq: bool,
-  mask: i32, lse: usize, mean: usize, work: usize,
+  mask: i32, lse: usize, mean: usize, work: usize, rng: usize, nr: i32,
 ): void {
   if (i0 >= i1) return;
   if (d == 3) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 2) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 8) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 1) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 4) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 5) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 6) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, false, beta, mask, lse, mean, work, rng, nr);
   } else if (d == 7) {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, false, beta, mask, lse, mean, work, rng, nr);
   } else {
-    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, true, beta, mask, lse, mean, work);
-    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, false, beta, mask, lse, mean, work);
+    if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, true, beta, mask, lse, mean, work, rng, nr);
+    else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 0, false, beta, mask, lse, mean, work, rng, nr);
   }
 }
 
@@ -385,34 +400,59 @@ function reduceBlock<T>(
  * sees the m keys; with S segments (seg: i32 offsets, S + 1 of them, n = m; poff: the slots
  * packKeys wrote) row i of segment s sees the keys of segment s only. [i0, i1) may span or cut
  * segments anywhere.
+ *
+ * With a block mask (Q > 0 query blocks; keys packed without segments, S = 0, and the host puts
+ * one zero vector after the SoA): brows (i32 x (Q + 1)) are the blocks' row offsets, bptr
+ * (i32 x (Q + 1)) their offsets into branges, i32 pairs [start, end) of key indices; row i of
+ * block q sees the keys of ranges bptr[q] .. bptr[q + 1] - 1, in that order. [i0, i1) may cut
+ * blocks anywhere. Q = 0: no block mask.
  */
 export function reduce<T>(
   x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, k: i32, beta: f64, score: i32, mask: i32,
   lse: usize, mean: usize, work: usize, seg: usize, S: i32, poff: usize,
+  brows: usize, Q: i32, bptr: usize, branges: usize,
 ): void {
   const sq = score == SCORE_SQDIST;
   const size = <usize>sizeof<T>();
-  if (S == 0) {
-    reduceBlock<T>(x, i0, i1, 0, soa, m, <usize>paddedKeys<T>(m) * size, d, k, beta, sq, mask, lse, mean, work);
+  if (S == 0 && Q == 0) {
+    reduceBlock<T>(x, i0, i1, 0, soa, m, <usize>paddedKeys<T>(m) * size, d, k, beta, sq, mask, lse, mean, work, 0, 0);
     return;
   }
   if (i0 >= i1) return;
-  const col = <usize>load<i32>(poff + <usize>S * 4) * size;
-  // The last segment starting at or before i0 (so it ends after i0, skipping empty ones).
-  let lo = 0, hi = S;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (load<i32>(seg + <usize>mid * 4) <= i0) lo = mid; else hi = mid;
+  if (Q != 0) {
+    const col = <usize>paddedKeys<T>(m) * size;
+    let q = lastAtOrBefore(brows, Q, i0);
+    let i = i0;
+    for (; q < Q && i < i1; q++) {
+      const b = load<i32>(brows + <usize>(q + 1) * 4);
+      if (b <= i) continue;
+      const r1 = min(b, i1);
+      const p0 = load<i32>(bptr + <usize>q * 4), p1 = load<i32>(bptr + <usize>(q + 1) * 4);
+      reduceBlock<T>(x, i, r1, 0, soa, m, col, d, k, beta, sq, mask, lse, mean, work, branges + <usize>p0 * 8, p1 - p0);
+      i = r1;
+    }
+    return;
   }
+  const col = <usize>load<i32>(poff + <usize>S * 4) * size;
   let i = i0;
-  for (let s = lo; s < S && i < i1; s++) {
+  for (let s = lastAtOrBefore(seg, S, i0); s < S && i < i1; s++) {
     const a = load<i32>(seg + <usize>s * 4), b = load<i32>(seg + <usize>(s + 1) * 4);
     if (b <= i) continue;
     const r1 = min(b, i1);
     const keys = soa + <usize>load<i32>(poff + <usize>s * 4) * size;
-    reduceBlock<T>(x, i, r1, a, keys, b - a, col, d, k, beta, sq, mask, lse, mean, work);
+    reduceBlock<T>(x, i, r1, a, keys, b - a, col, d, k, beta, sq, mask, lse, mean, work, 0, 0);
     i = r1;
   }
+}
+
+/** The last of S + 1 nondecreasing i32 offsets at off, among the first S, that is <= i (so its part ends after i, empty parts skipped). */
+@inline function lastAtOrBefore(off: usize, S: i32, i: i32): i32 {
+  let lo = 0, hi = S;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (load<i32>(off + <usize>mid * 4) <= i) lo = mid; else hi = mid;
+  }
+  return lo;
 }
 
 /** Bytes of work space reduce needs for k value columns. */

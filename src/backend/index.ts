@@ -7,7 +7,7 @@ import { jsBackend } from './js.js';
 import { createWasmBackend, type WasmBackend } from './wasm.js';
 import type { Backend, BackendName } from './types.js';
 
-export type { Backend, BackendName, Precision, Score, ReduceArgs, Activation, TwoLayerArgs } from './types.js';
+export type { Backend, BackendName, Precision, Score, ReduceArgs, BlockMask, Activation, TwoLayerArgs } from './types.js';
 export { jsBackend } from './js.js';
 
 let wasm: WasmBackend | null = null;

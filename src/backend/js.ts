@@ -1,6 +1,8 @@
 // The pure-JS twin of the Wasm kernel: the same mathematics in plain TypeScript, the
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
-// O(m) score buffer: scores and their max, then exp(s - max) sums.
+// O(m) score buffer: scores and their max, then exp(s - max) sums. A row sees a list of key
+// ranges: one ([its segment's start, end), cut after i when causal) or its query block's.
+import { blockCount } from './blocks.js';
 import { atPrecision, checkF32 } from './precision.js';
 import { maskSelf, segmentCount } from './segments.js';
 import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
@@ -25,20 +27,30 @@ export const jsBackend: Backend = {
     const sqdist = args.score === 'sqdist';
     const S = segmentCount(args);
     const seg = args.segments;
+    const Q = blockCount(args);
+    const blk = Q === 0 ? null : args.blocks!;
     if (scratch.length < m) scratch = new Float64Array(m);
     const s = scratch;
-    // Row i sees keys [j0, lim): its segment's (or all of them), cut after i when causal.
-    let segment = 0, j0 = 0, end = m;
+    // Row i sees the key ranges rng[2r] .. rng[2r + 1] for r0 <= r < r1: without blocks the one
+    // range [j0, lim) of its segment (or all keys), cut after i when causal.
+    const one = new Int32Array(2);
+    let rng: Int32Array = one, r0 = 0, r1 = 1;
+    let segment = 0, block = 0, j0 = 0, end = m;
     for (let i = 0; i < n; i++) {
-      if (S > 0) {
-        while (seg![segment + 1] <= i) segment++;
-        j0 = seg![segment];
-        end = seg![segment + 1];
+      if (blk !== null) {
+        while (blk.rows[block + 1] <= i) block++;
+        rng = blk.ranges; r0 = blk.ptr[block]; r1 = blk.ptr[block + 1];
+      } else {
+        if (S > 0) {
+          while (seg![segment + 1] <= i) segment++;
+          j0 = seg![segment];
+          end = seg![segment + 1];
+        }
+        one[0] = j0; one[1] = causal ? Math.min(i + 1, end) : end;
       }
-      const lim = causal ? Math.min(i + 1, end) : end;
       const xi = i * d;
       let max = -Infinity;
-      for (let j = j0; j < lim; j++) {
+      for (let r = r0; r < r1; r++) for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) {
         if (noSelf && j === i) { s[j] = -Infinity; continue; }
         const yj = j * d;
         let acc = 0;
@@ -62,7 +74,7 @@ export const jsBackend: Backend = {
       if (mean !== null && v !== null) {
         const out = i * k;
         for (let c = 0; c < k; c++) mean[out + c] = 0;
-        for (let j = j0; j < lim; j++) {
+        for (let r = r0; r < r1; r++) for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) {
           const w = Math.exp(s[j] - max);
           sum += w;
           const vj = j * k;
@@ -70,7 +82,7 @@ export const jsBackend: Backend = {
         }
         for (let c = 0; c < k; c++) mean[out + c] /= sum;
       } else {
-        for (let j = j0; j < lim; j++) sum += Math.exp(s[j] - max);
+        for (let r = r0; r < r1; r++) for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) sum += Math.exp(s[j] - max);
       }
       lse[i] = max + Math.log(sum);
     }

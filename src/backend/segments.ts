@@ -1,6 +1,7 @@
 // The segment (block-diagonal) mask of the reduction: validation and the pair count that
 // decides whether a call is worth the thread pool.
 import { InvalidArgumentError } from '../errors.js';
+import { blockPairs } from './blocks.js';
 import type { ReduceArgs } from './types.js';
 
 /**
@@ -23,8 +24,12 @@ export function segmentCount(a: ReduceArgs): number {
   return S;
 }
 
-/** Query-key pairs a call evaluates: n·m, or the sum over segments of n_s² with segments. */
-export function pairCount(a: ReduceArgs, S: number): number {
+/**
+ * Query-key pairs a call evaluates: n·m, or the sum over segments of n_s² with S > 0 segments,
+ * or with Q > 0 query blocks (ReduceArgs.blocks, validated) the pairs the block mask keeps.
+ */
+export function pairCount(a: ReduceArgs, S: number, Q = 0): number {
+  if (Q > 0) return blockPairs(a.blocks!);
   if (S === 0) return a.n * a.m;
   const seg = a.segments!;
   let p = 0;

@@ -8,11 +8,28 @@ export type Precision = 'f64' | 'f32';
 export type Score = 'dot' | 'sqdist';
 
 /**
+ * A block-sparse mask: query blocks, each seeing a list of key ranges. Row i of block q
+ * (rows[q] <= i < rows[q + 1]) sees exactly the keys j of the ranges ptr[q] .. ptr[q + 1] - 1,
+ * which the kernel streams in list order (each range in tiles from its start, as the dense call
+ * streams [0, m)): the mask { rows: [0, n], ptr: [0, 1], ranges: [0, m] } is the unmasked call,
+ * bit for bit. All three arrays are Int32Array. Work is proportional to the pairs kept.
+ */
+export interface BlockMask {
+  /** Q + 1 nondecreasing row offsets, rows[0] = 0, rows[Q] = n: query block q is rows [rows[q], rows[q+1]). */
+  rows: Int32Array;
+  /** Q + 1 nondecreasing offsets into the range list, ptr[0] = 0: block q sees ranges r for ptr[q] <= r < ptr[q+1]. */
+  ptr: Int32Array;
+  /** Key ranges as pairs [start, end) (length 2 * ptr[Q]), 0 <= start <= end <= m; within one block increasing and disjoint. */
+  ranges: Int32Array;
+}
+
+/**
  * One call of the reduction. For every query row i < n:
  *   lse[i]  = log sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j)
  *   mean[i] = sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j - lse[i]) * v_j
  * with s = <x, y> ('dot') or -|x - y|^2 ('sqdist'), J(i) = {j <= i} when causal, all j otherwise.
- * With segments, J(i) is further restricted to the keys of row i's segment (a block-diagonal mask).
+ * With segments, J(i) is further restricted to the keys of row i's segment (a block-diagonal mask);
+ * with blocks, J(i) is the union of the key ranges of row i's query block (a block-sparse mask).
  * Arrays are row-major; outputs are written in place (no allocation in hot loops).
  */
 export interface ReduceArgs {
@@ -49,6 +66,15 @@ export interface ReduceArgs {
    * interaction e^{-β(1 - cos D)} far below the self weight is not lost to rounding.
    */
   excludeSelf?: boolean;
+  /**
+   * A block-sparse mask (see {@link BlockMask}): row i sees only the keys of its query block's
+   * ranges. A row that sees no key (its block has no range, or only empty ones), or only keys of
+   * weight zero, gets lse = -Infinity and a NaN mean, exactly like a row of an unmasked call
+   * whose log-weights are all -Infinity. Values must be finite (as everywhere): a key just past a
+   * range's end may share a SIMD vector with the range, at weight exactly 0. Cannot be combined
+   * with segments, causal or excludeSelf. Omitted or null: no block mask.
+   */
+  blocks?: BlockMask | null;
 }
 
 /** Activation sigma of a two-layer network: relu(z) = max(z, 0), tanh, sigmoid(z) = 1 / (1 + e^-z). */

@@ -4,6 +4,7 @@
 import { Arena, type CoreExports } from '../wasm/core.js';
 import { C, OP, type Pool } from '../wasm/pool.js';
 import { checkF32 } from './precision.js';
+import { blockCount } from './blocks.js';
 import { maskBits, pairCount, segmentCount } from './segments.js';
 import type { Activation, Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
@@ -11,7 +12,7 @@ const ACTIVATION: Record<Activation, number> = { relu: 0, tanh: 1, sigmoid: 2 };
 
 /**
  * Calls below threadCutoff pair-coordinates (query-key pairs x (d + k + 1); with segments the
- * pairs are the sum over segments of n_s^2) stay on the calling thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
+ * pairs are the sum over segments of n_s^2, with blocks the pairs the block mask keeps) stay on the calling thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
  * d = 3): 2 threads break even near N = 128 (1.1e5: f32 0.82x, f64 1.07x) and win 1.2-1.45x at
  * N = 256 (4.6e5).
  */
@@ -67,8 +68,10 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
    * a.lse / a.mean. Inputs that are the same array (self-attention: y = x, values = x) are copied once.
    * Without segments every key is copied and packed once; with segments each range copies and packs
    * only the rows of the segments it touches, so a pool thread does work in proportion to its rows.
+   * With Q > 0 query blocks (a.blocks) the keys are packed once, unsegmented, followed by one zero
+   * vector (a range's last vector may read a lane past the SoA), and the kernel finds each row's block.
    */
-  function reduceRows(a: ReduceArgs, S: number, next: () => [number, number] | null): void {
+  function reduceRows(a: ReduceArgs, S: number, Q: number, next: () => [number, number] | null): void {
     const f32 = a.precision === 'f32';
     const size = f32 ? 4 : 8;
     const lanes = 16 / size;
@@ -85,12 +88,15 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     const py = yIsX ? px : arena.alloc(m * d * size);
     const ph = a.logWeights === null ? 0 : arena.alloc(m * size);
     const pv = k === 0 ? 0 : vIsY ? py : arena.alloc(m * k * size);
-    const psoa = arena.alloc((d + 1 + k) * slots * size);
+    const soaBytes = (d + 1 + k) * slots * size;
+    const psoa = arena.alloc(soaBytes + (Q === 0 ? 0 : 16));
     const plse = arena.alloc(n * 8);
     const pmean = k === 0 ? 0 : arena.alloc(n * k * 8);
     const pwork = arena.alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
     const pseg = S === 0 ? 0 : arena.alloc((S + 1) * 4);
     const ppoff = S === 0 ? 0 : arena.alloc((S + 1) * 4);
+    const blk = Q === 0 ? null : a.blocks!;
+    const pblk = blk === null ? 0 : arena.alloc((2 * (Q + 1) + blk.ranges.length) * 4);
     // The cached views only now: every alloc above may have grown (and detached) the buffer.
     const score = a.score === 'sqdist' ? 1 : 0;
     const causal = maskBits(a);
@@ -101,6 +107,13 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       if (k !== 0 && !vIsY) putPrefix(pv, a.values!, m * k, f32);
       if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
       else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+      if (blk !== null) {
+        const I = arena.I32, p = pblk >> 2;
+        I.fill(0, (psoa + soaBytes) >> 2, ((psoa + soaBytes) >> 2) + 4);
+        I.set(blk.rows, p);
+        I.set(blk.ptr, p + Q + 1);
+        I.set(blk.ranges, p + 2 * (Q + 1));
+      }
     } else {
       arena.I32.set(seg, pseg >> 2);
       if (f32) core.segmentSlotsF32(pseg, S, ppoff); else core.segmentSlotsF64(pseg, S, ppoff);
@@ -118,8 +131,9 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
         if (f32) core.packSegmentsF32(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1);
         else core.packSegmentsF64(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1);
       }
-      if (f32) core.reduceF32(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
-      else core.reduceF64(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
+      const bptr = pblk + (Q + 1) * 4, branges = pblk + 2 * (Q + 1) * 4;
+      if (f32) core.reduceF32(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff, pblk, Q, bptr, branges);
+      else core.reduceF64(px, i0, i1, psoa, m, d, k, a.beta, score, causal, plse, pmean, pwork, pseg, S, ppoff, pblk, Q, bptr, branges);
       takeF64(plse + i0 * 8, i1 - i0, a.lse, i0);
       if (k !== 0 && a.mean !== null) takeF64(pmean + i0 * k * 8, (i1 - i0) * k, a.mean, i0 * k);
     }
@@ -200,9 +214,10 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     softmaxReduce(a: ReduceArgs): void {
       checkF32(a);
       const S = segmentCount(a);
+      const Q = blockCount(a);
       const k = a.values === null ? 0 : a.k;
-      const pool = poolFor(a.n, pairCount(a, S) * (a.d + k + 1));
-      if (pool === null) return reduceRows(a, S, once(0, a.n));
+      const pool = poolFor(a.n, pairCount(a, S, Q) * (a.d + k + 1));
+      if (pool === null) return reduceRows(a, S, Q, once(0, a.n));
       pool.reset();
       const c = pool.ctrl;
       describe(pool, OP.REDUCE, a.n, a.m, a.d, k, a.precision === 'f32');
@@ -219,10 +234,12 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       c[C.CAUSAL] = maskBits(a);
       c[C.NSEG] = S;
       c[C.SEG] = S === 0 ? 0 : pool.put(a.segments!);
+      c[C.NBLK] = Q;
+      c[C.BLK] = Q === 0 ? 0 : pool.put(concatBlocks(a.blocks!));
       pool.param[0] = a.beta;
       // This thread computes straight into the caller's arrays, the workers into shared memory.
-      // Row chunks need not align with segments: the kernel finds each row's segment.
-      for (const [i0, i1] of pool.run(a.n, 1, (next) => reduceRows(a, S, next))) {
+      // Row chunks need not align with segments or blocks: the kernel finds each row's segment or block.
+      for (const [i0, i1] of pool.run(a.n, 1, (next) => reduceRows(a, S, Q, next))) {
         a.lse.set(pool.view(c[C.LSE] + i0, i1 - i0), i0);
         if (k !== 0 && a.mean !== null) a.mean.set(pool.view(c[C.MEAN] + i0 * k, (i1 - i0) * k), i0 * k);
       }
@@ -261,6 +278,16 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       return Float64Array.from(f32 ? arena.f32(pout, x.length) : arena.f64(pout, x.length));
     },
   };
+
+  /** rows, ptr and ranges of a block mask in one array (the layout the kernel and the workers read). */
+  function concatBlocks(b: NonNullable<ReduceArgs['blocks']>): Int32Array {
+    const Q1 = b.rows.length;
+    const all = new Int32Array(2 * Q1 + b.ranges.length);
+    all.set(b.rows, 0);
+    all.set(b.ptr, Q1);
+    all.set(b.ranges, 2 * Q1);
+    return all;
+  }
 
   function twoLayerJob(pool: Pool, a: TwoLayerArgs, op: number): Int32Array {
     pool.reset();

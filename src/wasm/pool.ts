@@ -15,6 +15,7 @@ export const C = {
   SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
   NEXT: 13, CHUNK: 14, CHUNKS: 15,
   X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26, SEG: 27, NSEG: 28,
+  BLK: 29, NBLK: 30,
 } as const;
 export const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 } as const;
 

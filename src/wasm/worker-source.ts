@@ -7,7 +7,8 @@
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const C = { SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
-  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26, SEG: 27, NSEG: 28 };
+  NEXT: 13, CHUNK: 14, CHUNKS: 15, X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26, SEG: 27, NSEG: 28,
+  BLK: 29, NBLK: 30 };
 const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 };
 // The port: require in a CommonJS worker, self in a browser, import() where the worker's code is
 // evaluated as a module (node --input-type=module passes that flag on to eval workers).
@@ -60,10 +61,15 @@ listen((msg) => {
       const px = alloc(n * d * size), py = yIsX ? px : alloc(m * d * size);
       const ph = hasH ? alloc(m * size) : 0;
       const pv = !k ? 0 : vIsY ? py : alloc(m * k * size);
-      const psoa = alloc((d + 1 + k) * slots * size);
+      // A block mask (Q > 0): rows, ptr (Q + 1 each) and ranges in one array; one zero vector after the SoA.
+      const Q = ctrl[C.NBLK];
+      const blkLen = Q ? 2 * (Q + 1) + 2 * src(ctrl[C.BLK] + 2 * Q + 1, 1)[0] : 0;
+      const soaBytes = (d + 1 + k) * slots * size;
+      const psoa = alloc(soaBytes + (Q ? 16 : 0));
       const plse = alloc(n * 8), pmean = k ? alloc(n * k * 8) : 0;
       const pwork = alloc(f32 ? core.workBytesF32(k) : core.workBytesF64(k));
       const pseg = S ? alloc((S + 1) * 4) : 0, ppoff = S ? alloc((S + 1) * 4) : 0;
+      const pblk = Q ? alloc(blkLen * 4) : 0, bptr = pblk + (Q + 1) * 4, branges = pblk + 2 * (Q + 1) * 4;
       const beta = params[0], score = ctrl[C.SCORE], causal = ctrl[C.CAUSAL];
       // Rows [r0, r1) of a row-major array of width w from shared offset off into memory at ptr (its row 0).
       const putRows = (ptr, off, r0, r1, w) => (f32 ? new Float32Array(core.memory.buffer, ptr + r0 * w * 4, (r1 - r0) * w) : new Float64Array(core.memory.buffer, ptr + r0 * w * 8, (r1 - r0) * w)).set(src(off + r0 * w, (r1 - r0) * w));
@@ -77,6 +83,10 @@ listen((msg) => {
         if (hasH) put(ph, src(ctrl[C.H], m), f32);
         if (k && !vIsY) put(pv, src(ctrl[C.V], m * k), f32);
         if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff); else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
+        if (Q) {
+          new Int32Array(core.memory.buffer, psoa + soaBytes, 4).fill(0);
+          new Int32Array(core.memory.buffer, pblk, blkLen).set(src(ctrl[C.BLK], blkLen));
+        }
       }
       forEachChunk((lo, hi) => {
         if (S && lo < hi) {
@@ -92,8 +102,8 @@ listen((msg) => {
           if (k && !vIsY) putRows(pv, ctrl[C.V], j0, j1, k);
           if (f32) core.packSegmentsF32(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1); else core.packSegmentsF64(py, d, ph, pv, k, psoa, pseg, S, ppoff, s0, s1);
         }
-        if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
-        else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff);
+        if (f32) core.reduceF32(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff, pblk, Q, bptr, branges);
+        else core.reduceF64(px, lo, hi, psoa, m, d, k, beta, score, causal, plse, pmean, pwork, pseg, S, ppoff, pblk, Q, bptr, branges);
         src(ctrl[C.LSE] + lo, hi - lo).set(new Float64Array(core.memory.buffer, plse + lo * 8, hi - lo));
         if (k) src(ctrl[C.MEAN] + lo * k, (hi - lo) * k).set(new Float64Array(core.memory.buffer, pmean + lo * k * 8, (hi - lo) * k));
       });
