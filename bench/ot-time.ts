@@ -12,8 +12,9 @@
 //
 // Usage: node --import tsx bench/ot-time.ts [--sizes 1000,4000] [--eps 0.05,0.01,0.001] [--threads 1,2]
 //   [--variants f64,f32,...] [--pot-stop 1e-7] [--skip-pot] [--reps N] [--data DIR] [--fresh]
-// (npm run bench:ot-time -- --sizes 1000 --eps 0.05,0.01). POT at n = 1000, eps = 0.001 takes about a minute;
-// n = 4000, eps = 0.001 many minutes.
+// (npm run bench:ot-time -- --sizes 1000 --eps 0.05,0.01). POT's sinkhorn_log has no eps-scaling: at n = 1000,
+// eps = 0.001 it takes about 20 000 iterations (over 20 minutes here), n = 4000 far longer. --skip-pot times
+// meanfield alone, next to POT's rows of an earlier run kept in the JSON (data from --data, written once if missing).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 /** Variants: name -> options merged over { eps, tol: TOL }. Variants whose options sinkhorn refuses are skipped. */
 export const VARIANTS: Record<string, Record<string, unknown>> = {
   f64: { precision: 'f64' },
-  'f64-plain': { precision: 'f64', overrelaxation: false },
+  'f64-plain': { precision: 'f64', acceleration: false }, // plain alternating Sinkhorn (no Anderson, no over-relaxation)
   f32: { precision: 'f32' }, // tol 1e-6 may be below f32's reach on small eps: converged false with a warning
   mixed: { precision: 'mixed' },
   truncated: { precision: 'f64', truncate: 5 },
@@ -44,7 +45,7 @@ const POT_SCRIPT = path.resolve(HERE, '../../shared/bench/pot/time_to_solution.p
 const JSON_OUT = path.resolve(HERE, 'results/ot-time.json');
 const PYTHON = '/usr/bin/python3';
 
-export interface PotRow { n: number; eps: number; seconds: number; iterations: number; l1: number; cost: number; stopThr: number }
+export interface PotRow { n: number; eps: number; seconds: number; iterations: number; l1: number; cost: number; stopThr: number; measuredAt: string }
 
 interface ChildJob { dataDir: string; n: number; eps: number; threads: number; tol: number; reps: number; variants: [string, Record<string, unknown>][] }
 
@@ -210,17 +211,21 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, onLine: (line:
 
 const POT_LINE = /POT sinkhorn_log n=m=(\d+) eps=(\S+):\s+([\d.]+) s, (\d+) iterations, L1 marginal error (\S+), <P,C> (\S+)/;
 
-/** POT's script at one size (writes x{n}.csv, y{n}.csv to dataDir); with skip, only the data (one trivial solve). */
+/**
+ * POT's script at one size (writes x{n}.csv, y{n}.csv to dataDir); with --skip-pot only the data (one trivial solve),
+ * and nothing when the data is there already.
+ */
 async function runPot(n: number, args: Args): Promise<PotRow[]> {
-  if (!existsSync(POT_SCRIPT)) throw new Error(`${POT_SCRIPT} not found`);
   const rows: PotRow[] = [];
+  if (args.skipPot && existsSync(path.join(args.data, `x${n}.csv`)) && existsSync(path.join(args.data, `y${n}.csv`))) return rows;
+  if (!existsSync(POT_SCRIPT)) throw new Error(`${POT_SCRIPT} not found`);
   const eps = args.skipPot ? '1000' : args.eps.join(',');
   const stop = args.skipPot ? '1' : args.potStop;
   await run(PYTHON, [POT_SCRIPT, '--sizes', String(n), '--eps', eps, '--stop', stop, '--out', args.data], pythonEnv(), (line) => {
     if (args.skipPot) return;
     process.stderr.write(`  ${line}\n`);
     const m = POT_LINE.exec(line);
-    if (m) rows.push({ n: Number(m[1]), eps: Number(m[2]), seconds: Number(m[3]), iterations: Number(m[4]), l1: Number(m[5]), cost: Number(m[6]), stopThr: Number(stop) });
+    if (m) rows.push({ n: Number(m[1]), eps: Number(m[2]), seconds: Number(m[3]), iterations: Number(m[4]), l1: Number(m[5]), cost: Number(m[6]), stopThr: Number(stop), measuredAt: new Date().toISOString() });
   });
   return rows;
 }
@@ -253,19 +258,24 @@ function tableRow(r: TimeRow): string {
 
 interface Saved { meta: Record<string, unknown>; pot: PotRow[]; rows: TimeRow[] }
 
-function save(rows: TimeRow[], pot: PotRow[], meta: Record<string, unknown>, fresh: boolean): void {
+function loadSaved(fresh: boolean): Saved {
   let old: Saved = { meta: {}, pot: [], rows: [] };
   if (!fresh && existsSync(JSON_OUT)) {
     try { old = JSON.parse(readFileSync(JSON_OUT, 'utf8')) as Saved; } catch { /* unreadable: start over */ }
   }
+  return { meta: old.meta ?? {}, pot: old.pot ?? [], rows: old.rows ?? [] };
+}
+
+function save(rows: TimeRow[], pot: PotRow[], meta: Record<string, unknown>, fresh: boolean): void {
+  const old = loadSaved(fresh);
   const rowKey = (r: TimeRow) => `${r.n}|${r.eps}|${r.variant}|${r.threads}`;
   const potKey = (r: PotRow) => `${r.n}|${r.eps}`;
   const newRows = new Set(rows.map(rowKey)), newPot = new Set(pot.map(potKey));
   const order = Object.keys(VARIANTS);
   const out: Saved = {
     meta,
-    pot: [...(old.pot ?? []).filter((r) => !newPot.has(potKey(r))), ...pot].sort((u, v) => u.n - v.n || v.eps - u.eps),
-    rows: [...(old.rows ?? []).filter((r) => !newRows.has(rowKey(r))), ...rows]
+    pot: [...old.pot.filter((r) => !newPot.has(potKey(r))), ...pot].sort((u, v) => u.n - v.n || v.eps - u.eps),
+    rows: [...old.rows.filter((r) => !newRows.has(rowKey(r))), ...rows]
       .sort((u, v) => u.n - v.n || v.eps - u.eps || order.indexOf(u.variant) - order.indexOf(v.variant) || u.threads - v.threads),
   };
   mkdirSync(path.dirname(JSON_OUT), { recursive: true });
@@ -294,17 +304,22 @@ async function main(): Promise<void> {
     maxRss: 'process.resourceUsage().maxRSS of the child (KB), one child per (n, eps, threads); includes plan() for the L1 check at n m <= 1e7',
   };
   const rows: TimeRow[] = [], pots: PotRow[] = [];
+  const savedPot = args.skipPot ? loadSaved(args.fresh).pot : []; // --skip-pot: POT's rows of an earlier run, if any
   const full: string[] = [...HEADER];
   console.log(HEADER.join('\n'));
   const skippedSeen = new Set<string>();
   for (const n of args.sizes) {
-    process.stderr.write(args.skipPot ? `n = ${n}: writing the data to ${args.data}\n` : `n = ${n}: POT sinkhorn_log (stopThr ${args.potStop}), eps ${args.eps.join(', ')}\n`);
+    process.stderr.write(args.skipPot ? `n = ${n}: meanfield only, data in ${args.data}\n` : `n = ${n}: POT sinkhorn_log (stopThr ${args.potStop}), eps ${args.eps.join(', ')}\n`);
     const pot = await runPot(n, args);
     pots.push(...pot);
     for (const epsText of args.eps) {
       const eps = Number(epsText);
-      const potRow = pot.find((r) => r.eps === eps);
+      let potRow = pot.find((r) => r.eps === eps);
       if (!args.skipPot && potRow === undefined) process.stderr.write(`  no POT line for n = ${n}, eps = ${eps}\n`);
+      if (args.skipPot) {
+        potRow = savedPot.find((r) => r.n === n && r.eps === eps);
+        if (potRow !== undefined) process.stderr.write(`  POT row of an earlier run (${path.relative(process.cwd(), JSON_OUT)}, ${potRow.measuredAt ?? 'undated'}, stopThr ${potRow.stopThr}): ${potRow.seconds} s, ${potRow.iterations} iterations\n`);
+      }
       for (const threads of args.threads) {
         const reps = args.reps ?? (n >= 4000 && eps <= 0.001 ? 1 : 3);
         const job: ChildJob = { dataDir: args.data, n, eps, threads, tol: TOL, reps, variants: args.variants.map((v) => [v, VARIANTS[v]]) };
