@@ -10,8 +10,35 @@
 /** How Sinkhorn's balanced iteration is accelerated: see SinkhornOptions.acceleration. */
 export type Acceleration = 'anderson' | 'overrelaxation' | false;
 
-/** Anderson's safeguard: an error above this multiple of the best so far resets the history. */
-export const ANDERSON_GUARD = 100;
+/** Anderson's safeguard: an error above this multiple of the best so far restarts Anderson from a plain step. */
+export const ANDERSON_GUARD = 10;
+/** Iterations without a new best error before Anderson restarts (it can stall away from the fixed point). */
+export const ANDERSON_PATIENCE = 25;
+/** Restarts after which the solve finishes with plain Sinkhorn (globally convergent). */
+export const ANDERSON_RESTARTS = 8;
+
+/**
+ * The safeguard of Anderson-accelerated Sinkhorn, deterministic in the sequence of errors: 'accelerate' while the
+ * error keeps making progress; 'restart' (forget the history, take the plain step) when the error exceeds
+ * ANDERSON_GUARD times the best so far or has made no new best for ANDERSON_PATIENCE iterations; 'plain' (for
+ * good) after ANDERSON_RESTARTS restarts.
+ */
+export class AndersonGuard {
+  private best = Infinity;
+  private since = 0;
+  private restarts = 0;
+
+  update(err: number): 'accelerate' | 'restart' | 'plain' {
+    if (err < this.best) { this.best = err; this.since = 0; } else this.since++;
+    if (!(err <= ANDERSON_GUARD * this.best) || this.since >= ANDERSON_PATIENCE) {
+      this.restarts++;
+      this.since = 0;
+      this.best = err;
+      return this.restarts > ANDERSON_RESTARTS ? 'plain' : 'restart';
+    }
+    return 'accelerate';
+  }
+}
 
 /** Plain iterations at the final eps before the first estimate of theta. */
 export const OVERRELAX_START = 16;

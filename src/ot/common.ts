@@ -1,6 +1,6 @@
 // Shared pieces of the optimal-transport code: input checks, centring, and the one kernel
 // pass every Sinkhorn half-step is made of.
-import { backendFor, type Backend, type BackendName, type Precision } from '../backend/index.js';
+import { backendFor, type Backend, type BackendName, type BlockMask, type Precision } from '../backend/index.js';
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Measure } from '../measure.js';
 import { LIMITS } from '../validate.js';
@@ -83,13 +83,13 @@ export class HalfStep {
   }
 
   run(q: Float64Array, n: number, k: Float64Array, m: number, d: number, lw: Float64Array, pot: Float64Array, eps: number,
-    out: Float64Array, values: Float64Array | null = null, mean: Float64Array | null = null, valueDim = 0): void {
+    out: Float64Array, values: Float64Array | null = null, mean: Float64Array | null = null, valueDim = 0, blocks: BlockMask | null = null): void {
     if (this.h.length !== m) this.h = new Float64Array(m);
     if (this.lse.length !== n) this.lse = new Float64Array(n);
     for (let j = 0; j < m; j++) this.h[j] = lw[j] + pot[j] / eps;
     this.backend.softmaxReduce({
       x: q, n, y: k, m, d, logWeights: this.h, values, k: valueDim, beta: 1 / eps, score: 'sqdist', causal: false,
-      precision: this.precision, lse: this.lse, mean,
+      precision: this.precision, lse: this.lse, mean, blocks,
     });
     for (let i = 0; i < n; i++) out[i] = -eps * this.lse[i];
   }

@@ -3,8 +3,9 @@
 // (eps/2)(m(a) - m(b))^2 of Séjourné et al. 2019 (as GeomLoss computes it).
 import { NonFiniteError } from '../errors.js';
 import { f32ReachWarning, massOf, otPair, type OTPair } from './common.js';
-import { selfTransport, type SelfTransport } from './self.js';
-import { checkOptions, isUnbalanced, solve, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
+import type { SelfTransport } from './self.js';
+import { checkOptions, isUnbalanced, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
+import { selfAny, solveAny } from './multiscale.js';
 
 /** The debiased Sinkhorn divergence S_eps(a, b) with its gradients and the three solves behind it. */
 export interface DivergenceResult {
@@ -54,9 +55,9 @@ export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOpti
   const p: OTPair = otPair(a, b, !isUnbalanced(options));
   const o = checkOptions(options, p, 'sinkhornDivergence');
   const { n, m, d, x, y } = p;
-  const cross = solve(p, o);
-  const aa = selfTransport(x, p.a, p.la, n, d, o);
-  const bb = selfTransport(y, p.b, p.lb, m, d, o);
+  const cross = solveAny(p, o);
+  const aa = selfAny(x, p.a, p.la, n, d, o);
+  const bb = selfAny(y, p.b, p.lb, m, d, o);
   const gradient = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < d; c++) {

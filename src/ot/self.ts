@@ -1,6 +1,15 @@
 // OT_eps(a, a): self-transport by the symmetric averaged fixed point.
+import type { BlockMask } from '../backend/index.js';
 import { aborted, damping, f32ReachWarning, HalfStep, massOf, rowMarginalError, Stagnation, unbalancedDual } from './common.js';
 import type { CheckedOptions } from './sinkhorn.js';
+import type { Clusters, Truncation } from './truncate.js';
+
+/** Truncated self-transport: x in cluster order, its clusters, the solve's Truncation and a start at schedule[0]. */
+export interface SelfTruncation {
+  clusters: Clusters;
+  trunc: Truncation;
+  init?: Float64Array;
+}
 
 /** The solution of OT_eps(a, a) (self-transport), as DivergenceResult.aa and .bb. */
 export interface SelfTransport {
@@ -31,15 +40,22 @@ export interface SelfTransport {
  * faster on self-transport than alternating updates (they oscillate between f and g).
  * Unbalanced (o.reach = rho): f <- (f + kappa T(f)) / 2 with kappa = rho / (rho + eps), as GeomLoss does.
  */
-export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions): SelfTransport {
+export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions, t?: SelfTruncation): SelfTransport {
   const step = new HalfStep(o);
-  let f = new Float64Array(n);
+  let f = t?.init !== undefined ? t.init.slice() : new Float64Array(n);
   const T = new Float64Array(n);
   let stopped = false;
   const rho = o.reach;
+  // T = the half-step of f (truncated: only the blocks the bound keeps, f the rows' proxy; T never aliases f).
+  const half = (pot: Float64Array, e: number, values: Float64Array | null = null, mean: Float64Array | null = null): void => {
+    const run = (mask: BlockMask | null) => step.run(x, n, x, n, d, la, pot, e, T, values, mean, values === null ? 0 : d, mask);
+    if (t === undefined) return run(null);
+    const side = { x, clusters: t.clusters, pot, logWeight: la, weight: a };
+    t.trunc.halfStep('self', side, side, e, T, run);
+  };
   for (const e of o.schedule.slice(0, -1)) {
     if (aborted(o.signal)) { stopped = true; break; }
-    step.run(x, n, x, n, d, la, f, e, T);
+    half(f, e);
     const k = damping(e, rho);
     if (k === 1) for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
     else for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + k * T[i]);
@@ -52,7 +68,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
   let stagnated = false;
   while (it < o.maxIter && !stopped) {
     if (aborted(o.signal)) { stopped = true; break; }
-    step.run(x, n, x, n, d, la, f, eps, T);
+    half(f, eps);
     it++;
     if (k === 1) err = 2 * rowMarginalError(a, f, T, eps);
     else {
@@ -64,7 +80,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
   }
   const rowMeans = new Float64Array(n * d);
-  step.run(x, n, x, n, d, la, f, eps, T, x, rowMeans, d);
+  half(f, eps, x, rowMeans);
   const rowSums = new Float64Array(n);
   let objective = 0;
   for (let i = 0; i < n; i++) {

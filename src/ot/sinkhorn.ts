@@ -1,12 +1,13 @@
 // Log-domain Sinkhorn for OT_eps(a, b) = min_P <P, C> + eps KL(P | a ⊗ b), C = |x - y|^2.
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
-import { InvalidArgumentError, NonFiniteError, OverflowError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { evalValues, finiteVector, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
-import { aborted, damp, damping, defaultTol, epsSchedule, f32ReachWarning, HalfStep, otPair, rowMarginalError, Stagnation, unbalancedDual, type OTOptions, type OTPair } from './common.js';
-import { selfTransport } from './self.js';
-import { Anderson, Relaxation, ANDERSON_GUARD, type Acceleration } from './accelerate.js';
+import { defaultTol, epsSchedule, otPair, type OTOptions, type OTPair } from './common.js';
+import type { Acceleration } from './accelerate.js';
 import type { Precision } from '../backend/index.js';
+import { solveAny } from './multiscale.js';
+export { PLAN_LIMIT } from './solve.js';
 
 /** Options of sinkhorn and sinkhornDivergence; eps is required. */
 export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
@@ -22,7 +23,9 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
    * - 'anderson' (the default): Anderson acceleration of the Sinkhorn map f -> T_f(T_g(f)) with memory 5 (type II,
    *   regularised least squares in the a-weighted norm; Walker and Ni 2011, as OTT-JAX offers). At small eps it cuts
    *   the iterations to a given tol by 5-20x, where plain Sinkhorn's error decays only polynomially. A safeguard
-   *   forgets the history and takes a plain step whenever the error exceeds 100 times the best seen.
+   *   restarts it from a plain step when the error exceeds 10 times the best seen or makes no progress for 25
+   *   iterations, and finishes with plain Sinkhorn after 8 restarts, so the solve always converges as plain
+   *   Sinkhorn does.
    * - 'overrelaxation': f <- f + omega (T(g) - f), likewise g, with omega = 2 / (1 + sqrt(1 - theta)) (Young's optimal
    *   SOR parameter for the plain rate theta, measured and refined during the run; Thibault et al. 2017, Lehmann
    *   et al. 2021).
@@ -30,6 +33,18 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
    * Unbalanced solves (reach) and self-transport (a = b) run plain.
    */
   acceleration?: Acceleration;
+  /**
+   * Multiscale kernel truncation (false, the default: every pass is exact). A number tau > 0: each cloud is sorted
+   * into k-d tree clusters of at most 32 points; the problem between the clusters' weighted centroids is solved
+   * first, its potentials carried to the points, and every later half-step streams only the (query cluster, key
+   * cluster) blocks that its bound cannot exclude. The bound is provable for the potentials returned: it uses a
+   * linear model of each cluster's Brenier potential |x|² - f, its misfit and the cluster radii, and a margin that
+   * is checked after each half-step (and the half-step redone if the rows moved more than assumed). The blocks
+   * skipped from each row (and, in the g-update, each column) carry together at most a fraction e^{-tau²} of its
+   * mass. GeomLoss's `truncate` (default 5) plays the same role in units of its blur; tau = 5 loses at most
+   * e^{-25} ≈ 1.4e-11 of each row. Pays at small eps and large n, where the plan lives near the transport map.
+   */
+  truncate?: number | false;
   /** Entropic regularisation (> 0), in units of the cost |x - y|^2. */
   eps: number;
   /**
@@ -94,7 +109,7 @@ export interface WarmStart {
 }
 
 /** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
-export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'backend', 'precision', 'reach', 'acceleration');
+export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'backend', 'precision', 'reach', 'acceleration', 'truncate');
 const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
 
 /**
@@ -141,6 +156,8 @@ export interface SinkhornResult {
   aborted?: boolean;
   /** The regularisation solved for (options.eps). */
   eps: number;
+  /** With options.truncate: the fraction of query-key pairs the solve's passes streamed (1 = no saving). */
+  keptFraction?: number;
   /** The dense plan P (n x m), refused above PLAN_LIMIT entries. */
   plan(): Float64Array;
   /** Row i of the plan (length m). */
@@ -149,8 +166,6 @@ export interface SinkhornResult {
   barycentricMap(): Float64Array;
 }
 
-/** Largest n * m that plan() materialises. */
-export const PLAN_LIMIT = 1e7;
 
 /**
  * Entropic OT between Measures a (n points) and b (m points) of the same dimension, cost |x - y|^2,
@@ -164,7 +179,7 @@ export const PLAN_LIMIT = 1e7;
 export function sinkhorn(a: unknown, b: unknown, options: SinkhornOptions): SinkhornResult {
   const p = otPair(a, b, !isUnbalanced(options));
   const o = checkOptions(options, p);
-  return solve(p, o).result;
+  return solveAny(p, o).result;
 }
 
 /** True when options (of any shape: they are checked later) ask for unbalanced OT: the weights are then kept as given. */
@@ -176,6 +191,9 @@ export interface CheckedOptions extends OTOptions {
   /** Precision of the f32 phase of 'mixed' (precision is then 'f64', the polish). */
   mixed: boolean;
   acceleration: Acceleration;
+  truncate: number | false;
+  /** Anneal through schedule even from a warm start (the multiscale start hands over mid-schedule). */
+  annealWarm?: boolean;
   eps: number;
   /** rho of unbalanced OT; undefined: balanced. */
   reach?: number;
@@ -210,6 +228,10 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   if (r !== undefined && r !== false && r !== 'anderson' && r !== 'overrelaxation') {
     throw new InvalidArgumentError(`${prefix}acceleration`, r, "must be 'anderson', 'overrelaxation' or false");
   }
+  const tr = o.truncate;
+  if (tr !== undefined && tr !== false && !(typeof tr === 'number' && tr > 0 && tr <= 1000)) {
+    throw new InvalidArgumentError(`${prefix}truncate`, tr, 'must be a number in (0, 1000] (the bound e^{-truncate²} on each row\'s skipped share) or false');
+  }
   signalOption(`${prefix}signal`, o.signal);
   evalValues({ backend: o.backend, precision: o.precision === 'mixed' ? undefined : o.precision });
   return o;
@@ -234,255 +256,10 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
   };
   const out: CheckedOptions = {
-    backend: o.backend, precision, mixed, acceleration: o.acceleration ?? 'anderson', eps, tol, defaultTol: tolDefault, maxIter, schedule, warmStart, signal: o.signal,
+    backend: o.backend, precision, mixed, acceleration: o.acceleration ?? 'anderson', truncate: o.truncate ?? false, eps, tol, defaultTol: tolDefault, maxIter, schedule, warmStart, signal: o.signal,
   };
   if (o.reach !== undefined) out.reach = o.reach;
   return out;
-}
-
-/**
- * The solve, plus what the divergence's gradient needs: the plan's row sums r_i and the row
- * means of (y, |y|^2) in centred coordinates ((d + 1) per row).
- */
-export function solve(p: OTPair, o: CheckedOptions): { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array; belowReach: boolean } {
-  const { n, m, d, x, y, a, b, la, lb } = p;
-  const step = new HalfStep(o);
-  // 'mixed': the f32 phase runs through its own HalfStep; `run` is whichever phase is current.
-  const low = o.mixed ? new HalfStep(o, 'f32') : null;
-  let run: HalfStep = low ?? step;
-  // One half-step in the current phase; an f32 pass refused as unresolvable (OverflowError: potentials grown
-  // beyond what f32 exponents resolve) ends the f32 phase and is redone in f64.
-  const pass = (q: Float64Array, nq: number, k: Float64Array, nk: number, lw: Float64Array, pot: Float64Array, e: number, out: Float64Array): void => {
-    if (run === low) {
-      try {
-        low.run(q, nq, k, nk, d, lw, pot, e, out);
-        return;
-      } catch (err) {
-        if (!(err instanceof OverflowError)) throw err;
-        run = step;
-      }
-    }
-    step.run(q, nq, k, nk, d, lw, pot, e, out);
-  };
-  const switchTol = Math.max(o.tol, mixedSwitchTol(p.diameter2, o.eps));
-  const rho = o.reach;
-  const kappa = (e: number) => damping(e, rho);
-  let f: Float64Array = new Float64Array(n), g: Float64Array = new Float64Array(m), fNext: Float64Array = new Float64Array(n);
-  let gNext: Float64Array = new Float64Array(m);
-  if (o.warmStart?.g !== undefined) g = o.warmStart.g.slice();
-  if (o.warmStart?.f !== undefined) {
-    f = o.warmStart.f.slice();
-    if (o.warmStart.g === undefined) { pass(y, m, x, n, la, f, o.schedule[0], g); damp(g, kappa(o.schedule[0])); }
-  }
-  const warm = o.warmStart !== undefined && (o.warmStart.f !== undefined || o.warmStart.g !== undefined);
-  let stopped = false;
-  const eps = o.eps;
-  let err = Infinity;
-  let it = 0;
-  let passes = 0;
-  const f32 = o.precision === 'f32';
-  // f32: iterate to tol/2 (the f64-measured plan error differs from the f32 iterate's by f32 rounding) and stop
-  // on stagnation (tol below f32's reach); f64 is untouched.
-  const target = f32 ? o.tol / 2 : o.tol;
-  const stagnation = new Stagnation(f32);
-  const lowStagnation = new Stagnation(low !== null);
-  let stagnated = false;
-  if (p.same) {
-    // Alternating updates crawl on self-transport; the symmetric averaged iteration does not.
-    const s = selfTransport(x, a, la, n, d, o);
-    f = s.f;
-    g = s.f.slice();
-    err = s.marginalError;
-    it = s.iterations;
-    stopped = s.aborted === true;
-    stagnated = s.stagnated;
-  } else {
-    // Annealing: one iteration per stage (skipped on a warm start), then iterate at eps.
-    if (!warm) {
-      for (const e of o.schedule.slice(0, -1)) {
-        if (aborted(o.signal)) { stopped = true; break; }
-        pass(x, n, y, m, lb, g, e, f);
-        damp(f, kappa(e));
-        pass(y, m, x, n, la, f, e, g);
-        damp(g, kappa(e));
-        passes += 2;
-      }
-    }
-    const k = kappa(eps);
-    pass(x, n, y, m, lb, g, eps, f);
-    damp(f, k);
-    const balanced = rho === undefined;
-    const relax = new Relaxation(balanced && o.acceleration === 'overrelaxation');
-    const anderson = balanced && o.acceleration === 'anderson' ? new Anderson(n) : null;
-    let best = Infinity;
-    while (it < o.maxIter && !stopped) {
-      if (aborted(o.signal)) { stopped = true; break; }
-      pass(y, m, x, n, la, f, eps, gNext);      // gNext = T(f): the columns of P(f, gNext) are exact
-      const w = relax.omega;
-      let colErr = 0;
-      if (rho !== undefined) { damp(gNext, k); [g, gNext] = [gNext, g]; translate(a, f, b, g, eps, rho); }
-      else if (w === 1) [g, gNext] = [gNext, g];
-      else colErr = relaxInto(g, gNext, w, b, eps);   // g += w (T(f) - g); colErr: the columns of P(f, g)
-      pass(x, n, y, m, lb, g, eps, fNext);      // rows of P(f, g) are a_i exp((f_i - fNext_i)/eps) (before damping)
-      damp(fNext, k);
-      it++;
-      err = rowMarginalError(a, f, fNext, eps, rho) + colErr;
-      if (run === low) {
-        // The f32 phase ends near f32's floor (or on stagnation); the f64 polish continues from here.
-        if (err <= switchTol || lowStagnation.update(err, it)) run = step;
-      } else if (err <= target) break;
-      if (stagnation.update(err, it)) { stagnated = true; break; }
-      relax.update(err, it);
-      if (anderson !== null) {
-        // Safeguard: far above the best error, forget the history and take the plain step.
-        if (err > ANDERSON_GUARD * best) { anderson.reset(); [f, fNext] = [fNext, f]; }
-        else anderson.step(f, fNext, a);
-        if (err < best) best = err;
-      } else if (w === 1) [f, fNext] = [fNext, f];
-      else relaxInto(f, fNext, w, null, eps);
-    }
-  }
-  // One more pass with values (y, |y|^2): row means give the cost and the barycentric map.
-  const values = new Float64Array(m * (d + 1));
-  for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) { values[j * (d + 1) + c] = y[j * d + c]; s += y[j * d + c] ** 2; }
-    values[j * (d + 1) + d] = s;
-  }
-  const mean = new Float64Array(n * (d + 1));
-  step.run(x, n, y, m, d, lb, g, eps, fNext, values, mean, d + 1);
-  let cost = 0, objective = 0;
-  const rowSums = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (a[i] === 0) continue;
-    const r = a[i] * Math.exp((f[i] - fNext[i]) / eps); // row sum of P(f, g)
-    rowSums[i] = r;
-    let xx = 0, xm = 0;
-    for (let c = 0; c < d; c++) { xx += x[i * d + c] ** 2; xm += x[i * d + c] * mean[i * (d + 1) + c]; }
-    cost += r * (xx - 2 * xm + mean[i * (d + 1) + d]);
-    objective += r * f[i];
-  }
-  // The plan's columns are exact (alternating), or equal to its rows (symmetric).
-  if (p.same) objective *= 2;
-  else for (let j = 0; j < m; j++) if (b[j] > 0) objective += b[j] * g[j];
-  if (rho !== undefined) {
-    let mass = 0;
-    for (let i = 0; i < n; i++) mass += rowSums[i];
-    objective = unbalancedDual(a, f, b, g, mass, eps, rho);
-  }
-  // The symmetric gauge: <a, f> = <b, g> (the plan is unchanged by f + c, g - c); unbalanced potentials are unique.
-  const shift = rho === undefined ? (dot(a, f) - dot(b, g)) / 2 : 0;
-  const F = rho === undefined ? f.map((v) => v - shift) : f.slice(), G = rho === undefined ? g.map((v) => v + shift) : g.slice();
-  // Row i of the plan, row-normalised with its largest exponent subtracted: P_ij = r_i b_j e^{(g_j - C_ij)/eps} / sum_k b_k e^{(g_k - C_ik)/eps},
-  // the plan the kernel's row sums, cost and barycentric map describe (equal to a_i b_j e^{(f_i + g_j - C_ij)/eps} in exact arithmetic).
-  const expo = new Float64Array(m);
-  const rowInto = (i: number, row: Float64Array): Float64Array => {
-    if (rowSums[i] === 0) return row.fill(0);
-    let top = -Infinity;
-    for (let j = 0; j < m; j++) {
-      let c2 = 0;
-      for (let c = 0; c < d; c++) c2 += (x[i * d + c] - y[j * d + c]) ** 2;
-      expo[j] = b[j] > 0 ? lb[j] + (g[j] - c2) / eps : -Infinity;
-      if (expo[j] > top) top = expo[j];
-    }
-    let z = 0;
-    for (let j = 0; j < m; j++) { row[j] = Math.exp(expo[j] - top); z += row[j]; }
-    const scale = rowSums[i] / z;
-    for (let j = 0; j < m; j++) row[j] *= scale;
-    return row;
-  };
-  // The marginal error of that plan: summed from its entries up to PLAN_LIMIT entries, else by one more
-  // kernel pass (column j sums to b_j e^{(g_j - h_j)/eps}, h = the half-step of (log r, fNext)).
-  // Unbalanced: the targets are a e^{-f/rho} and b e^{-g/rho}, the marginals of the optimal plan.
-  const rowTarget = rho === undefined ? a : a.map((v, i) => (v > 0 ? v * Math.exp(-f[i] / rho) : 0));
-  const colTarget = rho === undefined ? b : b.map((v, j) => (v > 0 ? v * Math.exp(-g[j] / rho) : 0));
-  let rowErr = 0, colErr = 0;
-  for (let i = 0; i < n; i++) rowErr += Math.abs(rowSums[i] - rowTarget[i]);
-  if (n * m <= PLAN_LIMIT) {
-    const cols = new Float64Array(m), row = new Float64Array(m);
-    for (let i = 0; i < n; i++) { rowInto(i, row); for (let j = 0; j < m; j++) cols[j] += row[j]; }
-    for (let j = 0; j < m; j++) colErr += Math.abs(cols[j] - colTarget[j]);
-  } else {
-    const h = new Float64Array(m);
-    step.run(y, m, x, n, d, rowSums.map(Math.log), fNext, eps, h);
-    for (let j = 0; j < m; j++) colErr += Math.abs((b[j] > 0 ? b[j] * Math.exp((g[j] - h[j]) / eps) : 0) - colTarget[j]);
-  }
-  const marginalError = rowErr + colErr;
-  if (!Number.isFinite(objective) || !Number.isFinite(cost) || !Number.isFinite(marginalError)) {
-    throw new NonFiniteError(`sinkhorn: non-finite result (objective ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
-  }
-  const converged = !stopped && marginalError <= o.tol;
-  const result: SinkhornResult = {
-    objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError, converged, eps,
-    plan() {
-      if (n * m > PLAN_LIMIT) throw new InvalidArgumentError('plan', `${n} x ${m} entries`, `is refused above ${PLAN_LIMIT} entries; use planRow(i) or barycentricMap()`);
-      const P = new Float64Array(n * m);
-      for (let i = 0; i < n; i++) rowInto(i, P.subarray(i * m, (i + 1) * m));
-      return P;
-    },
-    planRow(i: number) {
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new InvalidArgumentError('i', i, `must be an integer in [0, ${n})`);
-      return rowInto(i, new Float64Array(m));
-    },
-    barycentricMap() {
-      const T = new Float64Array(n * d);
-      for (let i = 0; i < n; i++) {
-        // Sum_j P_ij y_j / a_i = (r_i / a_i) * (softmax mean of y); a zero-weight row keeps the conditional mean.
-        const ratio = a[i] > 0 ? Math.exp((f[i] - fNext[i]) / eps) : 1;
-        for (let c = 0; c < d; c++) T[i * d + c] = ratio * (mean[i * (d + 1) + c] + p.shift[c]);
-      }
-      return T;
-    },
-  };
-  if (stopped) {
-    result.aborted = true;
-    result.warning = `Sinkhorn was aborted through options.signal after ${result.iterations} iterations (marginal error ${marginalError.toExponential(2)})`;
-  } else if (!converged && f32 && (stagnated || err <= target)) {
-    result.warning = f32ReachWarning(o.tol, marginalError.toExponential(2), result.iterations, o.defaultTol);
-  } else if (!converged && err <= o.tol) {
-    result.warning = `the iteration reached tol = ${o.tol} but the plan's marginal error is ${marginalError.toExponential(2)} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
-  } else if (!converged) {
-    result.warning = `Sinkhorn did not reach tol = ${o.tol} within maxIter = ${o.maxIter} iterations (marginal error ${marginalError.toExponential(2)}); raise maxIter or eps`;
-  }
-  return { result, rowSums, rowMeans: mean, belowReach: !converged && !stopped && f32 && (stagnated || err <= target) };
-}
-
-
-/**
- * Unbalanced only: the exact maximisation of the dual along (f + c, g - kappa c), which keeps g = kappa T(f)
- * (T(f + c) = T(f) - c) and so the columns at their targets. Without it the near-gauge mode (f + c, g - c)
- * contracts only by kappa^2 per iteration, hopeless for rho >> eps with unequal masses (the translation-invariant
- * Sinkhorn of Séjourné, Vialard and Peyré 2022). With A = <a, e^{-f/rho}>, B = <b, e^{-g/rho}> (the plan's mass):
- * A e^{-c/rho} = B e^{c/(rho + eps)}, c = log(A / B) rho (rho + eps) / (2 rho + eps). Zero at the fixed point.
- */
-function translate(a: Float64Array, f: Float64Array, b: Float64Array, g: Float64Array, eps: number, rho: number): void {
-  let ma = 0, mb = 0, da = 0, db = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > 0) { ma += a[i]; da += a[i] * Math.expm1(-f[i] / rho); }
-  for (let j = 0; j < b.length; j++) if (b[j] > 0) { mb += b[j]; db += b[j] * Math.expm1(-g[j] / rho); }
-  const c = Math.log1p((ma - mb + da - db) / (mb + db)) * (rho * (rho + eps)) / (2 * rho + eps);
-  if (!Number.isFinite(c) || c === 0) return;
-  const kc = (rho / (rho + eps)) * c;
-  for (let i = 0; i < f.length; i++) f[i] += c;
-  for (let j = 0; j < g.length; j++) g[j] -= kc;
-}
-
-/**
- * v += w (t - v) in place (the over-relaxed update). With weights b, returns the L1 error of the marginal the new
- * v gives against b: sum_j b_j |exp((v_j - t_j)/eps) - 1| (t the exact update, whose marginal is b).
- */
-function relaxInto(v: Float64Array, t: Float64Array, w: number, b: Float64Array | null, eps: number): number {
-  let e = 0;
-  for (let j = 0; j < v.length; j++) {
-    const next = v[j] + w * (t[j] - v[j]);
-    if (b !== null && b[j] > 0) e += b[j] * Math.abs(Math.expm1((next - t[j]) / eps));
-    v[j] = next;
-  }
-  return e;
-}
-
-/** Where 'mixed' leaves f32 for the f64 polish: 8x f32's marginal floor 2^-31 diameter²/eps. */
-export function mixedSwitchTol(diameter2: number, eps: number): number {
-  return 2 ** -28 * (diameter2 / eps);
 }
 
 /**
@@ -501,8 +278,3 @@ function sized(name: string, v: ArrayLike<number>, len: number): Float64Array {
   return out;
 }
 
-export function dot(u: Float64Array, v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < u.length; i++) if (u[i] !== 0) s += u[i] * v[i];
-  return s;
-}
