@@ -218,3 +218,46 @@ export class Stagnation {
 export function f32ReachWarning(tol: number, reached: string, iterations: number, f32Tol: number): string {
   return `tol = ${tol} is below what precision 'f32' can reach on this problem: the marginal error stopped decreasing at ${reached} after ${iterations} iterations (f32's default tol here is ${f32Tol.toExponential(1)}); use precision 'f64' for this tol, or a tol above the error reached`;
 }
+
+/**
+ * The half-steps of one solve with precision 'mixed' (mixed = true): f32 passes until endLow() (or until f32 refuses
+ * the scores, OverflowError), then the f64 passes of `step`. Without mixed, just `step` in options.precision.
+ */
+export class PhasedStep {
+  readonly step: HalfStep;
+  private low: HalfStep | null;
+
+  constructor(options: OTOptions, mixed: boolean) {
+    this.step = new HalfStep(options);
+    this.low = mixed ? new HalfStep(options, 'f32') : null;
+  }
+
+  /** True while the f32 phase of 'mixed' runs. */
+  get inLow(): boolean {
+    return this.low !== null;
+  }
+
+  /** Ends the f32 phase: later passes run in f64. */
+  endLow(): void {
+    this.low = null;
+  }
+
+  run(q: Float64Array, n: number, k: Float64Array, m: number, d: number, lw: Float64Array, pot: Float64Array, eps: number,
+    out: Float64Array, values: Float64Array | null = null, mean: Float64Array | null = null, valueDim = 0, blocks: BlockMask | null = null): void {
+    if (this.low !== null) {
+      try {
+        this.low.run(q, n, k, m, d, lw, pot, eps, out, values, mean, valueDim, blocks);
+        return;
+      } catch (err) {
+        if (!(err instanceof OverflowError)) throw err;
+        this.low = null;
+      }
+    }
+    this.step.run(q, n, k, m, d, lw, pot, eps, out, values, mean, valueDim, blocks);
+  }
+}
+
+/** Where 'mixed' leaves f32 for the f64 polish: 8x f32's marginal floor 2^-31 diameter²/eps. */
+export function mixedSwitchTol(diameter2: number, eps: number): number {
+  return 2 ** -28 * (diameter2 / eps);
+}

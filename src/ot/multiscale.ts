@@ -30,14 +30,14 @@ export function selfAny(x: Float64Array, a: Float64Array, la: Float64Array, n: n
 }
 
 /**
- * Where the coarse problem hands over to the points: the first eps of the schedule below (2 r)², r the largest
+ * Where the coarse problem hands over to the points: the first eps of the schedule below (2 r)², r the median
  * cluster radius (below it the clusters are no longer points at the kernel's scale; GeomLoss switches where the
  * blur reaches its cluster scale), but not below the target eps. head: the coarse solve's eps, schedule and tol;
  * tail: the schedule the points continue with (from the hand-over eps down).
  */
 function splitSchedule(schedule: number[], ...clusters: Clusters[]): { head: { eps: number; schedule: number[]; tol: number }; tail: number[] } {
-  let r = 0;
-  for (const cl of clusters) for (let c = 0; c < cl.K; c++) r = Math.max(r, cl.radius[c]);
+  const radii = clusters.flatMap((cl) => Array.from(cl.radius)).sort((p, q) => p - q);
+  const r = radii[radii.length >> 1];
   const scale = 4 * r * r;
   let k = schedule.findIndex((e) => e <= scale);
   if (k < 0) k = schedule.length - 1;

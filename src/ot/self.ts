@@ -1,6 +1,6 @@
 // OT_eps(a, a): self-transport by the symmetric averaged fixed point.
 import type { BlockMask } from '../backend/index.js';
-import { aborted, damping, f32ReachWarning, HalfStep, massOf, rowMarginalError, Stagnation, unbalancedDual } from './common.js';
+import { aborted, damping, f32ReachWarning, massOf, mixedSwitchTol, PhasedStep, rowMarginalError, Stagnation, unbalancedDual } from './common.js';
 import type { CheckedOptions } from './sinkhorn.js';
 import type { Clusters, Truncation } from './truncate.js';
 
@@ -41,7 +41,9 @@ export interface SelfTransport {
  * Unbalanced (o.reach = rho): f <- (f + kappa T(f)) / 2 with kappa = rho / (rho + eps), as GeomLoss does.
  */
 export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions, t?: SelfTruncation): SelfTransport {
-  const step = new HalfStep(o);
+  const step = new PhasedStep(o, o.mixed);
+  const switchTol = Math.max(o.tol, mixedSwitchTol(o.diameter2, o.eps));
+  const lowStagnation = new Stagnation(o.mixed);
   let f = t?.init !== undefined ? t.init.slice() : new Float64Array(n);
   const T = new Float64Array(n);
   let stopped = false;
@@ -75,7 +77,9 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
       for (let i = 0; i < n; i++) T[i] *= k;
       err = 2 * rowMarginalError(a, f, T, eps, rho);
     }
-    if (err <= o.tol) break;
+    if (step.inLow) {
+      if (err <= switchTol || lowStagnation.update(err, it)) step.endLow();
+    } else if (err <= o.tol) break;
     if (stagnation.update(err, it)) { stagnated = true; break; }
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
   }

@@ -192,6 +192,8 @@ export interface CheckedOptions extends OTOptions {
   mixed: boolean;
   acceleration: Acceleration;
   truncate: number | false;
+  /** Squared diameter of the pair (the scale f32's rounding floor is measured in). */
+  diameter2: number;
   /** Anneal through schedule even from a warm start (the multiscale start hands over mid-schedule). */
   annealWarm?: boolean;
   eps: number;
@@ -256,7 +258,7 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
   };
   const out: CheckedOptions = {
-    backend: o.backend, precision, mixed, acceleration: o.acceleration ?? 'anderson', truncate: o.truncate ?? false, eps, tol, defaultTol: tolDefault, maxIter, schedule, warmStart, signal: o.signal,
+    backend: o.backend, precision, mixed, diameter2: p.diameter2, acceleration: o.acceleration ?? 'anderson', truncate: o.truncate ?? false, eps, tol, defaultTol: tolDefault, maxIter, schedule, warmStart, signal: o.signal,
   };
   if (o.reach !== undefined) out.reach = o.reach;
   return out;

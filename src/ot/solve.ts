@@ -1,8 +1,8 @@
 // The Sinkhorn iteration itself: eps-scaling, the accelerated loop at eps (Anderson or over-relaxation), the
 // f32 phase of 'mixed', optional truncated (block-sparse) passes, and the result with its plan.
 import type { BlockMask } from '../backend/index.js';
-import { InvalidArgumentError, NonFiniteError, OverflowError } from '../errors.js';
-import { aborted, damp, damping, f32ReachWarning, HalfStep, rowMarginalError, Stagnation, unbalancedDual, type OTPair } from './common.js';
+import { InvalidArgumentError, NonFiniteError } from '../errors.js';
+import { aborted, damp, damping, f32ReachWarning, mixedSwitchTol, PhasedStep, rowMarginalError, Stagnation, unbalancedDual, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 import { Anderson, AndersonGuard, Relaxation } from './accelerate.js';
 import type { CheckedOptions, SinkhornResult } from './sinkhorn.js';
@@ -25,24 +25,10 @@ export interface TruncationContext {
  */
 export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array; belowReach: boolean } {
   const { n, m, d, x, y, a, b, la, lb } = p;
-  const step = new HalfStep(o);
-  // 'mixed': the f32 phase runs through its own HalfStep; `run` is whichever phase is current.
-  const low = o.mixed ? new HalfStep(o, 'f32') : null;
-  let run: HalfStep = low ?? step;
-  // One half-step in the current phase; an f32 pass refused as unresolvable (OverflowError: potentials grown
-  // beyond what f32 exponents resolve) ends the f32 phase and is redone in f64.
-  const phase = (q: Float64Array, nq: number, k: Float64Array, nk: number, lw: Float64Array, pot: Float64Array, e: number, out: Float64Array, mask: BlockMask | null): void => {
-    if (run === low) {
-      try {
-        low.run(q, nq, k, nk, d, lw, pot, e, out, null, null, 0, mask);
-        return;
-      } catch (err) {
-        if (!(err instanceof OverflowError)) throw err;
-        run = step;
-      }
-    }
-    step.run(q, nq, k, nk, d, lw, pot, e, out, null, null, 0, mask);
-  };
+  const phased = new PhasedStep(o, o.mixed);
+  const step = phased.step;
+  const phase = (q: Float64Array, nq: number, k: Float64Array, nk: number, lw: Float64Array, pot: Float64Array, e: number, out: Float64Array, mask: BlockMask | null): void =>
+    phased.run(q, nq, k, nk, d, lw, pot, e, out, null, null, 0, mask);
   // With truncation, each half-step streams only the blocks its bound keeps; rowPot is the queries' current
   // potential (the bound's proxy for out), copied when out overwrites it.
   const rowCopy = { x: new Float64Array(t === undefined ? 0 : n), y: new Float64Array(t === undefined ? 0 : m) };
@@ -75,7 +61,7 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
   // on stagnation (tol below f32's reach); f64 is untouched.
   const target = f32 ? o.tol / 2 : o.tol;
   const stagnation = new Stagnation(f32);
-  const lowStagnation = new Stagnation(low !== null);
+  const lowStagnation = new Stagnation(o.mixed);
   let stagnated = false;
   if (p.same) {
     // Alternating updates crawl on self-transport; the symmetric averaged iteration does not.
@@ -117,9 +103,9 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
       damp(fNext, k);
       it++;
       err = rowMarginalError(a, f, fNext, eps, rho) + colErr;
-      if (run === low) {
+      if (phased.inLow) {
         // The f32 phase ends near f32's floor (or on stagnation); the f64 polish continues from here.
-        if (err <= switchTol || lowStagnation.update(err, it)) run = step;
+        if (err <= switchTol || lowStagnation.update(err, it)) phased.endLow();
       } else if (err <= target) break;
       if (stagnation.update(err, it)) { stagnated = true; break; }
       relax.update(err, it);
@@ -275,10 +261,6 @@ function relaxInto(v: Float64Array, t: Float64Array, w: number, b: Float64Array 
   return e;
 }
 
-/** Where 'mixed' leaves f32 for the f64 polish: 8x f32's marginal floor 2^-31 diameter²/eps. */
-export function mixedSwitchTol(diameter2: number, eps: number): number {
-  return 2 ** -28 * (diameter2 / eps);
-}
 
 export function dot(u: Float64Array, v: Float64Array): number {
   let s = 0;

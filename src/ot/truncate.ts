@@ -161,7 +161,9 @@ export interface Side {
  * e^{-threshold - margin}, and at least one block per query cluster. With
  * u~ = |x|² - pot >= alpha + 2<x - centre, slope> - misfit per cluster, for i in I and j in J:
  * q.pot_i + k.pot_j - C_ij = 2<x_i, y_j> - u~_i - v~_j <= 2<cI, cJ> - alphaI - alphaJ + misfitI + misfitJ
- * + 2 rI |cJ - slopeI| + 2 rJ |cI - slopeJ| + 2 rI rJ. The rows' mass at the new potential is that sum times
+ * + 2 rI |cJ - slopeI| + 2 rJ |cI - slopeJ| + 2 rI rJ, and, for the blocks this keeps, row by row
+ * <= 2<x_i, cJ> - u~_i - alphaJ + misfitJ + 2 rJ |x_i - slopeJ| (exact on the query side, so only the key
+ * cluster's radius enters, times the distance to where its keys come from). The rows' mass at the new potential is that sum times
  * e^{(out_i - q.pot_i)/eps}; `margin` (log units) must cover max (out_i - q.pot_i)/eps, which the caller checks.
  */
 export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: number, margin: number): { mask: BlockMask; kept: number } {
@@ -174,6 +176,14 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: n
     let s = 0;
     for (let j = k.clusters.offsets[c]; j < k.clusters.offsets[c + 1]; j++) s += k.weight[j];
     logMass[c] = Math.log(s);
+  }
+  // u~_i = |x_i|² - pot_i of the queries.
+  const nq = q.pot.length;
+  const brenierQ = new Float64Array(nq);
+  for (let i = 0; i < nq; i++) {
+    let s = -q.pot[i];
+    for (let c = 0; c < d; c++) s += q.x[i * d + c] ** 2;
+    brenierQ[i] = s;
   }
   const rows = new Int32Array(KQ + 1), ptr = new Int32Array(KQ + 1);
   const ranges: number[] = [];
@@ -194,7 +204,23 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: n
         dI += (cJ - mq.slope[I * d + c]) ** 2;
         dJ += (cI - mk.slope[J * d + c]) ** 2;
       }
-      const u = 2 * dot - mq.alpha[I] - mk.alpha[J] + mq.misfit[I] + mk.misfit[J] + 2 * rI * Math.sqrt(dI) + 2 * rJ * Math.sqrt(dJ) + 2 * rI * rJ;
+      let u = 2 * dot - mq.alpha[I] - mk.alpha[J] + mq.misfit[I] + mk.misfit[J] + 2 * rI * Math.sqrt(dI) + 2 * rJ * Math.sqrt(dJ) + 2 * rI * rJ;
+      if (logMass[J] + u / eps >= cut) {
+        // Refined row by row for the blocks the cluster bound keeps (cost |I| d each): with y_j = cJ + v,
+        // 2<x_i, y_j> - u~_i - v~_j <= 2<x_i, cJ> - u~_i - alphaJ + misfitJ + 2 rJ |x_i - slopeJ|.
+        let top = -Infinity;
+        for (let i = q.clusters.offsets[I]; i < q.clusters.offsets[I + 1]; i++) {
+          let xc = 0, dq = 0;
+          for (let c = 0; c < d; c++) {
+            const v = q.x[i * d + c];
+            xc += v * k.clusters.centre[J * d + c];
+            dq += (v - mk.slope[J * d + c]) ** 2;
+          }
+          const t = 2 * xc - brenierQ[i] + 2 * rJ * Math.sqrt(dq);
+          if (t > top) top = t;
+        }
+        u = Math.min(u, top - mk.alpha[J] + mk.misfit[J]);
+      }
       bound[J] = logMass[J] + u / eps;
       if (bound[J] > best) { best = bound[J]; bestJ = J; }
     }
@@ -217,17 +243,24 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: n
 
 /** Margin (log units) assumed for max (out_i - pot_i)/eps before a half-step has been checked. */
 const INITIAL_MARGIN = 20;
-/** Smallest margin carried to the next half-step. */
-const MIN_MARGIN = 1;
-/** Retries of one half-step with a raised margin before it runs unmasked. */
+/** Smallest margin a mask is built with: room for the potentials to drift while the mask is reused. */
+const MIN_MARGIN = 3;
+/** Retries of one half-step with a rebuilt mask before it runs unmasked. */
 const MAX_RETRIES = 3;
 
+/** A mask with the potentials and eps it was built for. */
+interface CachedMask { mask: BlockMask; kept: number; eps: number; margin: number; qPot: Float64Array; kPot: Float64Array }
+
 /**
- * The truncation of one solve: block masks per half-step kind, with the margin each kind needs. A half-step runs
- * through `run(mask)`; if its result shows the margin was too small (the rows gained more than e^margin), the
- * margin is raised and the half-step redone, so that the bound holds for the potentials it returns.
+ * The truncation of one solve: block masks per half-step kind, reused while they stay valid. A mask built at
+ * potentials (p0 on the queries, k0 on the keys) with margin M skips blocks with
+ * log sum_{j in J} w_j e^{(p0_i + k0_j - C_ij)/eps} < -threshold - M; for later key potentials k and the rows'
+ * result out, the skipped share of row i is below e^{-threshold} as long as
+ * max_i (out_i - p0_i)/eps + max_j (k_j - k0_j)/eps <= M (shifts of the gauge cancel). That is checked after
+ * every half-step; when it fails, the mask is rebuilt from the current potentials and the half-step redone.
  */
 export class Truncation {
+  private readonly cache = new Map<string, CachedMask>();
   private readonly margins = new Map<string, number>();
   /** Pairs streamed and pairs in full, over the solve (for reporting). */
   kept = 0;
@@ -238,23 +271,34 @@ export class Truncation {
 
   /**
    * Runs one half-step out = T(k.pot) for queries q through run(mask) (mask null: unmasked), with q.pot the rows'
-   * current potential (not aliased with out), and checks the margin afterwards.
+   * current potential (not aliased with out).
    */
   halfStep(kind: string, q: Side, k: Side, eps: number, out: Float64Array, run: (mask: BlockMask | null) => void): void {
-    const n = q.x.length / this.d, m = k.x.length / this.d;
+    const n = q.pot.length, m = k.pot.length;
+    let c = this.cache.get(kind);
     for (let attempt = 0; ; attempt++) {
-      const margin = this.margins.get(kind) ?? INITIAL_MARGIN;
       if (attempt > MAX_RETRIES) { run(null); this.kept += n * m; this.total += n * m; return; }
-      const { mask, kept } = blockMask(q, k, this.d, eps, this.truncate ** 2 + Math.log(k.clusters.K), margin);
-      run(mask);
+      if (c === undefined || c.eps !== eps || attempt > 0) {
+        const margin = Math.max(MIN_MARGIN, this.margins.get(kind) ?? INITIAL_MARGIN);
+        const { mask, kept } = blockMask(q, k, this.d, eps, this.truncate ** 2 + Math.log(k.clusters.K), margin);
+        c = { mask, kept, eps, margin, qPot: q.pot.slice(), kPot: k.pot.slice() };
+        this.cache.set(kind, c);
+      }
+      let drift = -Infinity;
+      for (let j = 0; j < m; j++) { const v = (k.pot[j] - c.kPot[j]) / eps; if (v > drift) drift = v; }
+      run(c.mask);
       let worst = -Infinity;
-      for (let i = 0; i < n; i++) { const v = (out[i] - q.pot[i]) / eps; if (v > worst) worst = v; }
-      if (worst <= margin) {
-        this.kept += kept; this.total += n * m;
-        this.margins.set(kind, Math.max(MIN_MARGIN, 1.5 * worst + 0.5));
+      for (let i = 0; i < n; i++) { const v = (out[i] - c.qPot[i]) / eps; if (v > worst) worst = v; }
+      const need = worst + drift;
+      if (need <= c.margin) {
+        this.kept += c.kept; this.total += n * m;
+        const next = 1.5 * (worst + Math.max(drift, 0)) + 0.5;
+        this.margins.set(kind, next);
+        // A mask much wider than the potentials now need is rebuilt tighter at the next half-step.
+        if (c.margin > Math.max(MIN_MARGIN, 2 * next)) this.cache.delete(kind);
         return;
       }
-      this.margins.set(kind, worst + 1);
+      this.margins.set(kind, need + 1);
     }
   }
 }
