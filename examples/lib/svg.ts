@@ -18,6 +18,10 @@ export interface Series {
   dashed?: boolean;
   /** Draw markers at the points as well as the line (default: only when the series has ≤ 40 points). */
   markers?: boolean;
+  /** Line colour (default: the palette colour of the series' index). */
+  color?: string;
+  /** Line width in pixels (default 2). */
+  width?: number;
 }
 
 export interface LineChartOptions {
@@ -40,6 +44,8 @@ export interface ScatterGroup {
   y: ArrayLike<number>;
   /** Marker radius in pixels (default 2.5). */
   radius?: number;
+  /** Fill colour (default: the palette colour of the group's index). */
+  color?: string;
 }
 
 export interface ScatterChartOptions {
@@ -69,6 +75,11 @@ export interface HeatmapChartOptions {
   range?: [number, number];
   /** Label of the colour bar. */
   valueLabel?: string;
+  /**
+   * Curves drawn over the cells, in data coordinates: positions are interpolated between the cell
+   * centres xs / ys (linearly, or in log when every centre is > 0 and they span more than a decade).
+   */
+  curves?: { label: string; x: ArrayLike<number>; y: ArrayLike<number>; dashed?: boolean; color?: string }[];
 }
 
 /** Readable, colour-blind-friendly categorical palette (Okabe–Ito, then Tableau extras). */
@@ -211,7 +222,7 @@ function axesSvg(f: Frame, xa: Axis, ya: Axis, xLabel: string, yLabel: string, s
 function legendSvg(f: Frame, entries: { label: string; color: string; dashed?: boolean; dot?: boolean }[]): string[] {
   const out: string[] = [];
   const x = f.right + 14;
-  entries.forEach((e, i) => {
+  entries.filter((e) => e.label !== '').forEach((e, i) => {
     const y = f.top + 8 + i * 20;
     if (e.dot) out.push(`<circle cx="${x + 10}" cy="${y}" r="4" fill="${e.color}"/>`);
     else out.push(`<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
@@ -228,7 +239,14 @@ function scaler(a: Axis, p0: number, p1: number): (v: number) => number {
   return (v) => p0 + ((v - a.lo) / (a.hi - a.lo)) * (p1 - p0);
 }
 
-const legendWidth = (labels: string[]): number => (labels.length ? Math.min(260, 50 + 6.6 * Math.max(...labels.map((l) => l.length))) : 20);
+const legendWidth = (labels: string[]): number => {
+  const shown = labels.filter((l) => l !== '');
+  return shown.length ? Math.min(260, 50 + 6.6 * Math.max(...shown.map((l) => l.length))) : 24;
+};
+
+/** Unique clip-path ids, so that charts stacked into one document do not share one. */
+let clipCounter = 0;
+const clipId = (): string => `plot${++clipCounter}`;
 
 /** Line chart: one polyline per series (broken at non-finite points, and at non-positive ones on a log axis). */
 export function lineChart(o: LineChartOptions): string {
@@ -239,15 +257,16 @@ export function lineChart(o: LineChartOptions): string {
   const sx = scaler(xa, f.left, f.right), sy = scaler(ya, f.bottom, f.top);
   const out = header(o.title, o.note);
   out.push(...axesSvg(f, xa, ya, o.xLabel, o.yLabel, sx, sy));
-  out.push(`<clipPath id="plot"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
-  out.push('<g clip-path="url(#plot)">');
+  const clip = clipId();
+  out.push(`<clipPath id="${clip}"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
+  out.push(`<g clip-path="url(#${clip})">`);
   o.series.forEach((s, k) => {
-    const color = PALETTE[k % PALETTE.length];
+    const color = s.color ?? PALETTE[k % PALETTE.length];
     const n = Math.min(s.x.length, s.y.length);
     const ok = (i: number) => Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]) && (!logX || s.x[i] > 0) && (!logY || s.y[i] > 0);
     let seg: string[] = [];
     const flush = () => {
-      if (seg.length >= 2) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${seg.join(' ')}"/>`);
+      if (seg.length >= 2) out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${seg.join(' ')}"/>`);
       seg = [];
     };
     for (let i = 0; i < n; i++) {
@@ -260,7 +279,7 @@ export function lineChart(o: LineChartOptions): string {
     }
   });
   out.push('</g>');
-  out.push(...legendSvg(f, o.series.map((s, k) => ({ label: s.label, color: PALETTE[k % PALETTE.length], dashed: s.dashed }))));
+  out.push(...legendSvg(f, o.series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed }))));
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -282,10 +301,11 @@ export function scatterChart(o: ScatterChartOptions): string {
   const sx = scaler(xa, f.left, f.right), sy = scaler(ya, f.bottom, f.top);
   const out = header(o.title, o.note);
   out.push(...axesSvg(f, xa, ya, o.xLabel, o.yLabel, sx, sy));
-  out.push(`<clipPath id="plot"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
-  out.push('<g clip-path="url(#plot)">');
+  const clip = clipId();
+  out.push(`<clipPath id="${clip}"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
+  out.push(`<g clip-path="url(#${clip})">`);
   o.groups.forEach((g, k) => {
-    const color = PALETTE[k % PALETTE.length];
+    const color = g.color ?? PALETTE[k % PALETTE.length];
     const r = g.radius ?? 2.5;
     const n = Math.min(g.x.length, g.y.length);
     const dots: string[] = [];
@@ -296,7 +316,7 @@ export function scatterChart(o: ScatterChartOptions): string {
     out.push(`<g fill="${color}" fill-opacity="0.8">${dots.join('')}</g>`);
   });
   out.push('</g>');
-  out.push(...legendSvg(f, o.groups.map((g, k) => ({ label: g.label, color: PALETTE[k % PALETTE.length], dot: true }))));
+  out.push(...legendSvg(f, o.groups.map((g, k) => ({ label: g.label, color: g.color ?? PALETTE[k % PALETTE.length], dot: true }))));
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -364,12 +384,86 @@ export function heatmapChart(o: HeatmapChartOptions): string {
     out.push(`<line x1="${bx + bw}" y1="${y.toFixed(1)}" x2="${bx + bw + 4}" y2="${y.toFixed(1)}" stroke="#333"/>`);
     out.push(`<text x="${bx + bw + 7}" y="${(y + 4).toFixed(1)}" font-size="11" fill="#333">${esc(tickLabel(t, false))}</text>`);
   }
+  if (o.curves?.length) {
+    const clip = clipId();
+    out.push(`<clipPath id="${clip}"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
+    out.push(`<g clip-path="url(#${clip})">`);
+    const px = cellPosition(o.xs), py = cellPosition(o.ys);
+    o.curves.forEach((c, k) => {
+      const color = c.color ?? ['#ffffff', '#ff4040', '#000000'][k % 3];
+      let seg: string[] = [];
+      const flush = () => {
+        if (seg.length >= 2) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} points="${seg.join(' ')}"/>`);
+        seg = [];
+      };
+      for (let i = 0; i < Math.min(c.x.length, c.y.length); i++) {
+        const a = px(c.x[i]), b = py(c.y[i]);
+        if (!Number.isFinite(a) || !Number.isFinite(b)) { flush(); continue; }
+        seg.push(`${(f.left + (a + 0.5) * cw).toFixed(2)},${(f.bottom - (b + 0.5) * chh).toFixed(2)}`);
+      }
+      flush();
+    });
+    out.push('</g>');
+    // Legend of the curves: a white box in the top-left corner of the plot.
+    const labels = o.curves.map((c, k) => ({ label: c.label, color: c.color ?? ['#ffffff', '#ff4040', '#000000'][k % 3], dashed: c.dashed })).filter((e) => e.label !== '');
+    if (labels.length) {
+      const w = 40 + 6.4 * Math.max(...labels.map((e) => e.label.length));
+      out.push(`<rect x="${f.left + 6}" y="${f.top + 6}" width="${w.toFixed(0)}" height="${labels.length * 18 + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#999"/>`);
+      labels.forEach((e, i) => {
+        const y = f.top + 19 + i * 18;
+        const stroke = e.color === '#ffffff' ? '#555' : e.color;
+        out.push(`<line x1="${f.left + 12}" y1="${y}" x2="${f.left + 32}" y2="${y}" stroke="${stroke}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="7 4"' : ''}/>`);
+        out.push(`<text x="${f.left + 38}" y="${y + 4}" font-size="11.5" fill="#222">${esc(e.label)}</text>`);
+      });
+    }
+  }
   if (o.valueLabel) {
     const lx = bx + bw + 62;
     out.push(`<text x="${lx}" y="${cy}" text-anchor="middle" font-size="12" fill="#222" transform="rotate(-90 ${lx} ${cy})">${esc(o.valueLabel)}</text>`);
   }
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/**
+ * Maps a data value to a fractional cell index over the (monotone) cell centres c[0..n-1], in log
+ * when every centre is > 0 and they span more than a decade; NaN more than half a cell outside.
+ */
+function cellPosition(c: ArrayLike<number>): (v: number) => number {
+  const n = c.length;
+  const vals = Array.from(c);
+  const log = vals.every((v) => v > 0) && Math.max(...vals) / Math.min(...vals) > 10;
+  const tr = (v: number) => (log ? Math.log(v) : v);
+  const t = vals.map(tr);
+  return (v: number) => {
+    if (!Number.isFinite(v) || (log && !(v > 0))) return NaN;
+    const u = tr(v);
+    if (n === 1) return u === t[0] ? 0 : NaN;
+    // Extend the centres by half a step at both ends, then interpolate.
+    const ext = [t[0] - (t[1] - t[0]) / 2, ...t, t[n - 1] + (t[n - 1] - t[n - 2]) / 2];
+    const idx = (i: number) => (i === 0 ? -0.5 : i === n + 1 ? n - 0.5 : i - 1);
+    for (let i = 0; i + 1 < ext.length; i++) {
+      const a = ext[i], b = ext[i + 1];
+      if ((u - a) * (u - b) <= 0 && a !== b) return idx(i) + ((u - a) / (b - a)) * (idx(i + 1) - idx(i));
+    }
+    return NaN;
+  };
+}
+
+/**
+ * Stacks charts (SVG strings from this module) vertically into one SVG document.
+ */
+export function stack(svgs: string[]): string {
+  let y = 0;
+  let width = 0;
+  const parts: string[] = [];
+  for (const svg of svgs) {
+    const w = Number(/width="([\d.]+)"/.exec(svg)?.[1] ?? W), h = Number(/height="([\d.]+)"/.exec(svg)?.[1] ?? H);
+    parts.push(svg.trim().replace(/^<svg /, `<svg x="0" y="${y}" `));
+    y += h;
+    width = Math.max(width, w);
+  }
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" ${FONT}>`, ...parts, '</svg>'].join('\n') + '\n';
 }
 
 /** True when the script was started with --tiny (the smoke test's small size). */
