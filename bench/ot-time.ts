@@ -26,6 +26,8 @@ import { fileURLToPath } from 'node:url';
 export const VARIANTS: Record<string, Record<string, unknown>> = {
   f64: { precision: 'f64' },
   'f64-plain': { precision: 'f64', acceleration: false }, // plain alternating Sinkhorn (no Anderson, no over-relaxation)
+  'f64-sor': { precision: 'f64', acceleration: 'overrelaxation' }, // adaptive over-relaxation instead of Anderson
+  'f64-noscale': { precision: 'f64', scaling: false }, // Anderson without eps-scaling: what the schedule saves
   f32: { precision: 'f32' }, // tol 1e-6 may be below f32's reach on small eps: converged false with a warning
   mixed: { precision: 'mixed' },
   truncated: { precision: 'f64', truncate: 5 },

@@ -244,6 +244,23 @@ describe('meanfield CLI', () => {
     expect(o.converged).toBe(true);
   });
 
+  it('sinkhorn --precision mixed, --acceleration and --truncate reach the default answer to tol', () => {
+    const pts = (seed: number, n: number) => Array.from({ length: n }, (_, i) => `${((seed * 7919 + i * 104729) % 1000) / 1000},${((seed * 31 + i * 7877) % 997) / 997}`).join('\n') + '\n';
+    writeFileSync(join(dir, 'c.csv'), pts(1, 60));
+    writeFileSync(join(dir, 'd.csv'), pts(2, 50));
+    const base = JSON.parse(cli('sinkhorn', 'c.csv', 'd.csv', '--eps', '0.02').out);
+    for (const extra of [['--precision', 'mixed'], ['--acceleration', 'none'], ['--acceleration', 'overrelaxation'], ['--truncate', '5']]) {
+      const r = cli('sinkhorn', 'c.csv', 'd.csv', '--eps', '0.02', ...extra);
+      expect(r.code, extra.join(' ')).toBe(0);
+      const o = JSON.parse(r.out);
+      expect(o.converged).toBe(true);
+      expect(Math.abs(o.objective - base.objective)).toBeLessThan(1e-8);
+    }
+    const bad = cli('sinkhorn', 'c.csv', 'd.csv', '--acceleration', 'fast');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--acceleration must be one of anderson, overrelaxation, none/);
+  });
+
   it('bad flags and values: one line naming them, exit 2; --help on every command', () => {
     for (const [args, pattern] of [
       [['run', 'circle', '--nn', '3', '--out', 'x'], /unknown flag --nn/],

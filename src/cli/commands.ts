@@ -21,7 +21,9 @@ export const sinkhornCommand: CommandSpec = {
     { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
     { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, help: "L1 marginal error to stop at (default 1e-9; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a tol below f32's reach stops with a warning)" },
     { name: 'max-iter', kind: 'int', min: 1, default: 100000, help: 'iterations at the final eps' },
-    precisionFlag,
+    { ...precisionFlag, kind: ['f64', 'f32', 'mixed'], help: "kernel precision; 'mixed': f32 iterations, then an f64 polish to --tol" },
+    { name: 'acceleration', kind: ['anderson', 'overrelaxation', 'none'], default: 'anderson', help: 'how the iteration at eps is accelerated (none: plain Sinkhorn)' },
+    { name: 'truncate', kind: 'number', min: 0, exclusiveMin: true, help: 'multiscale kernel truncation: skip blocks carrying less than e^-(truncate^2) of their rows (default: exact)' },
     { name: 'threads', kind: 'int', min: 1, help: 'kernel threads (default: the cores)' },
     { name: 'out', kind: 'string', help: 'write the JSON result here instead of standard output' },
   ],
@@ -33,7 +35,8 @@ export interface SinkhornJob {
   files: string[];
   a: { points: Float64Array; dim: number; size: number };
   b: { points: Float64Array; dim: number; size: number };
-  eps: number; tol: number | undefined; maxIter: number; precision: 'f64' | 'f32'; threads: number | undefined;
+  eps: number; tol: number | undefined; maxIter: number; precision: 'f64' | 'f32' | 'mixed'; threads: number | undefined;
+  acceleration: 'anderson' | 'overrelaxation' | 'none'; truncate: number | undefined;
 }
 
 /** Runs in the worker: the divergence and its summary (init done by the caller). */
@@ -41,7 +44,10 @@ export function sinkhornResult(j: SinkhornJob): Record<string, unknown> {
   const mu = new Measure(j.a.points, { dim: j.a.dim }), nu = new Measure(j.b.points, { dim: j.b.dim });
   const t0 = performance.now();
   // No --tol: the precision's default (sinkhornDivergence picks it).
-  const s = sinkhornDivergence(mu, nu, { eps: j.eps, ...(j.tol === undefined ? {} : { tol: j.tol }), maxIter: j.maxIter, precision: j.precision });
+  const s = sinkhornDivergence(mu, nu, {
+    eps: j.eps, ...(j.tol === undefined ? {} : { tol: j.tol }), maxIter: j.maxIter, precision: j.precision,
+    acceleration: j.acceleration === 'none' ? false : j.acceleration, truncate: j.truncate ?? false,
+  });
   const out: Record<string, unknown> = {
     a: j.files[0], b: j.files[1], n: j.a.size, m: j.b.size, dim: j.a.dim, eps: j.eps,
     objective: s.ab.objective, cost: s.ab.cost, divergence: s.value, iterations: s.ab.iterations,
@@ -62,7 +68,8 @@ export async function sinkhornCli(files: string[], v: Values): Promise<string> {
   if (v.out !== undefined) checkWritable(v.out as string);
   const job: SinkhornJob = {
     type: 'sinkhorn', files, a, b, eps: v.eps as number, tol: v.tol as number | undefined, maxIter: v['max-iter'] as number,
-    precision: v.precision as 'f64' | 'f32', threads: v.threads as number | undefined,
+    precision: v.precision as 'f64' | 'f32' | 'mixed', threads: v.threads as number | undefined,
+    acceleration: v.acceleration as 'anderson' | 'overrelaxation' | 'none', truncate: v.truncate as number | undefined,
   };
   const result = await inWorker<Record<string, unknown>>(job, 'sinkhorn');
   // Not converged (e.g. --tol below what --precision f32 reaches): one line on stderr, the result still on stdout.

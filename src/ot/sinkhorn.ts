@@ -64,9 +64,11 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
   maxIter?: number;
   /**
    * eps-scaling: anneal from the squared diameter down to eps, the blur sqrt(eps) shrinking by
-   * this factor per stage (as GeomLoss does, one iteration per stage). Default: off for eps >= diameter²/20,
-   * GeomLoss's 0.5 down to eps = 1e-3 diameter², and 0.9 below; false turns it off. The slower 0.9 keeps the
-   * potentials in the basin of the final solution, so tiny eps/diameter² (1e-5) still converges to 1e-9 marginals.
+   * this factor per stage (as GeomLoss does, one iteration per stage). Default with the default Anderson
+   * acceleration: off down to eps = 1e-4 diameter², 0.9 below; for plain or over-relaxed Sinkhorn and unbalanced
+   * solves: off for eps >= diameter²/20, GeomLoss's 0.5 down to eps = 1e-3 diameter², and 0.9 below. false turns
+   * it off. The slower 0.9 keeps the potentials in the basin of the final solution, so tiny eps/diameter² (1e-5)
+   * still converges to 1e-9 marginals.
    */
   scaling?: number | false;
   /** Start from these potentials (e.g. a previous result's f and g): finite numbers, lengths n and m. */
@@ -251,7 +253,7 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
   const tol = o.tol ?? tolDefault;
   const maxIter = o.maxIter ?? 100_000;
   let scaling = o.scaling;
-  if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2);
+  if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2, o.acceleration ?? 'anderson', o.reach !== undefined);
   const schedule = scaling === false ? [eps] : epsSchedule(p.diameter2, eps, scaling);
   const warmStart = o.warmStart === undefined ? undefined : {
     f: o.warmStart.f === undefined ? undefined : sized('warmStart.f', o.warmStart.f, p.n),
@@ -265,11 +267,16 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
 }
 
 /**
- * The default eps-scaling: none for eps >= diameter²/20 (a cold start converges as fast), GeomLoss's 0.5 down to
- * eps = 1e-3 diameter², and the slower 0.9 below, where the potentials must be carried stage by stage into the
- * basin of the solution (with 0.5 or none, eps = 1e-5 diameter² does not reach 1e-9 in 20 000 iterations).
+ * The default eps-scaling. Anderson-accelerated balanced solves start cold down to eps = 1e-4 diameter² (each
+ * annealing stage costs a full iteration, and from a cold start Anderson converges in fewer: 11 against 15
+ * iterations at eps = 0.05, 32 against 59 at eps = 0.01 on 4 000 points), and anneal by 0.9 below. Plain and
+ * over-relaxed Sinkhorn (and unbalanced solves, which run plain) need annealing earlier to stay in the basin of
+ * the solution: none for eps >= diameter²/20, GeomLoss's 0.5 down to eps = 1e-3 diameter², and the slower 0.9
+ * below (with 0.5 or none, plain Sinkhorn at eps = 3e-4 diameter² stalls at a marginal error of 7e-6, and at
+ * 1e-5 diameter² nothing reaches 1e-9 in 20 000 iterations).
  */
-export function defaultScaling(eps: number, diameter2: number): number | false {
+export function defaultScaling(eps: number, diameter2: number, acceleration: Acceleration = 'anderson', unbalanced = false): number | false {
+  if (acceleration === 'anderson' && !unbalanced) return eps < 1e-4 * diameter2 ? 0.9 : false;
   if (!(eps < diameter2 / 20)) return false;
   return eps < 1e-3 * diameter2 ? 0.9 : 0.5;
 }
