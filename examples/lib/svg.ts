@@ -157,9 +157,9 @@ function makeAxis(values: number[], log: boolean, fixed?: [number, number], pad 
   let lo: number, hi: number;
   if (fixed) [lo, hi] = fixed;
   else {
-    const ok = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
-    lo = ok.length ? Math.min(...ok) : log ? 1 : 0;
-    hi = ok.length ? Math.max(...ok) : log ? 10 : 1;
+    lo = Infinity; hi = -Infinity;
+    for (const v of values) if (Number.isFinite(v) && (!log || v > 0)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    if (lo > hi) { lo = log ? 1 : 0; hi = log ? 10 : 1; }
     if (log) {
       if (hi <= lo) { lo /= 2; hi *= 2; }
       const r = Math.log10(hi / lo) * pad;
@@ -186,13 +186,29 @@ interface Frame {
   bottom: number;
 }
 
+/** Splits a note into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width = 112): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Top of the plot frame below the title and the note's lines. */
+const topOf = (note: string | undefined): number => (note ? 50 + 16 * wrap(note).length : 44);
+
 function header(title: string, note: string | undefined, width = W, height = H): string[] {
+  // Bold 17 px text is about 9.4 px per character: shrink long titles to fit.
+  const size = Math.max(11, Math.min(17, (width - 30) / (0.56 * title.length)));
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="17" font-weight="bold" fill="#222">${esc(title)}</text>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="${size.toFixed(1)}" font-weight="bold" fill="#222">${esc(title)}</text>`,
   ];
-  if (note) out.push(`<text x="${width / 2}" y="44" text-anchor="middle" font-size="12.5" fill="#444">${esc(note)}</text>`);
+  if (note) wrap(note).forEach((l, k) => out.push(`<text x="${width / 2}" y="${44 + 16 * k}" text-anchor="middle" font-size="12.5" fill="#444">${esc(l)}</text>`));
   return out;
 }
 
@@ -241,7 +257,7 @@ function scaler(a: Axis, p0: number, p1: number): (v: number) => number {
 
 const legendWidth = (labels: string[]): number => {
   const shown = labels.filter((l) => l !== '');
-  return shown.length ? Math.min(260, 50 + 6.6 * Math.max(...shown.map((l) => l.length))) : 24;
+  return shown.length ? Math.min(260, Math.max(150, 50 + 6.6 * Math.max(...shown.map((l) => l.length)))) : 24;
 };
 
 /** Unique clip-path ids, so that charts stacked into one document do not share one. */
@@ -253,7 +269,7 @@ export function lineChart(o: LineChartOptions): string {
   const logX = !!o.logX, logY = !!o.logY;
   const xa = makeAxis(minMax(o.series.map((s) => s.x)), logX, o.xRange, 0.02);
   const ya = makeAxis(minMax(o.series.map((s) => s.y)), logY, o.yRange);
-  const f: Frame = { left: 78, right: W - legendWidth(o.series.map((s) => s.label)), top: o.note ? 60 : 44, bottom: H - 56 };
+  const f: Frame = { left: 78, right: W - legendWidth(o.series.map((s) => s.label)), top: topOf(o.note), bottom: H - 56 };
   const sx = scaler(xa, f.left, f.right), sy = scaler(ya, f.bottom, f.top);
   const out = header(o.title, o.note);
   out.push(...axesSvg(f, xa, ya, o.xLabel, o.yLabel, sx, sy));
@@ -288,7 +304,7 @@ export function lineChart(o: LineChartOptions): string {
 export function scatterChart(o: ScatterChartOptions): string {
   let xa = makeAxis(minMax(o.groups.map((g) => g.x)), false, o.xRange);
   let ya = makeAxis(minMax(o.groups.map((g) => g.y)), false, o.yRange);
-  const f: Frame = { left: 78, right: W - legendWidth(o.groups.map((g) => g.label)), top: o.note ? 60 : 44, bottom: H - 56 };
+  const f: Frame = { left: 78, right: W - legendWidth(o.groups.map((g) => g.label)), top: topOf(o.note), bottom: H - 56 };
   if (o.equalAxes) {
     // Widen the range that is short for its side so both axes have the same units per pixel.
     const pw = f.right - f.left, ph = f.bottom - f.top;
@@ -335,10 +351,12 @@ export function viridis(t: number): string {
 /** Heatmap: values[row][col] as cells (rows bottom to top), viridis, with a colour bar. */
 export function heatmapChart(o: HeatmapChartOptions): string {
   const nx = o.xs.length, ny = o.ys.length;
-  const finite = o.values.flat().filter((v) => Number.isFinite(v));
-  let [vlo, vhi] = o.range ?? [finite.length ? Math.min(...finite) : 0, finite.length ? Math.max(...finite) : 1];
+  let vlo = Infinity, vhi = -Infinity;
+  for (const row of o.values) for (const v of row) if (Number.isFinite(v)) { vlo = Math.min(vlo, v); vhi = Math.max(vhi, v); }
+  if (vlo > vhi) { vlo = 0; vhi = 1; }
+  if (o.range) [vlo, vhi] = o.range;
   if (!(vhi > vlo)) vhi = vlo + 1;
-  const f: Frame = { left: 78, right: W - 120, top: o.note ? 60 : 44, bottom: H - 56 };
+  const f: Frame = { left: 78, right: W - 120, top: topOf(o.note), bottom: H - 56 };
   const cw = (f.right - f.left) / Math.max(1, nx), chh = (f.bottom - f.top) / Math.max(1, ny);
   const out = header(o.title, o.note);
   for (let r = 0; r < ny; r++) {
