@@ -49,6 +49,13 @@ export { settling } from './nn/settling.js';
 export type { Settling, SettlingOptions } from './nn/settling.js';
 export { particleScaling, isotropicGaussians, logLogSlope } from './nn/experiments.js';
 export type { ParticleScalingOptions, ParticleScaling, IsotropicGaussiansOptions, RiskCurve } from './nn/experiments.js';
+// Gaussian-mixture layers (Chewi, Rigollet & Yan): the Wasserstein–Fisher–Rao flow over mixtures of neurons.
+export { gmLayer, gaussianQuadrature, GAUSS_HERMITE_LIMIT } from './nn/gm.js';
+export type { GmLayerOptions, GmLayerFlow, QuadratureRule, QuadratureOptions, GaussianQuadrature, MixtureInput, Mixture, GmExpectations, FirstVariation, SigmaNetwork } from './nn/gm.js';
+export { gmExperiment } from './nn/gm-experiment.js';
+export type { GmExperimentOptions, GmExperiment, GmTask, ModelCurve } from './nn/gm-experiment.js';
+export { twoMoons, gaussianXor, concentricCircles } from './nn/data.js';
+export type { SyntheticOptions, CirclesOptions, LabelledData } from './nn/data.js';
 export { hopfield, hopfieldCapacity } from './memory/hopfield.js';
 export type { Hopfield, HopfieldOptions, RetrieveOptions as HopfieldRetrieveOptions, Retrieval, HopfieldCapacityOptions, HopfieldCapacity } from './memory/hopfield.js';
 export { denseMemory, denseCapacity } from './memory/dense.js';

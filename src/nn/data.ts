@@ -1,7 +1,8 @@
 // Training data for two-layer networks: samples X (N x d, row-major) and targets Y (N).
 import { InvalidArgumentError } from '../errors.js';
 import { pointSet } from '../points.js';
-import { allFinite, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import { Random, requireSeed } from '../random.js';
+import { allFinite, checkElements, integerAtLeast, nonNegativeNumber, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 
 const DATA_KEYS = optionKeys<DataInput>()('X', 'Y', 'dim');
 
@@ -47,4 +48,90 @@ export function dataset(input: DataInput, name = 'data'): Dataset {
 export function requireLabels(name: string, Y: Float64Array): void {
   const i = Y.findIndex((y) => y !== 1 && y !== -1);
   if (i >= 0) throw new InvalidArgumentError(name, Y[i], 'must hold labels -1 or +1 for the logistic loss', `at index ${i}`);
+}
+
+/** Options of the synthetic two-class datasets (twoMoons, gaussianXor, concentricCircles). */
+export interface SyntheticOptions {
+  /** Number of samples N (half of each class: labels alternate +1, -1). Default 200. */
+  samples?: number;
+  /** Standard deviation of the Gaussian noise added to each coordinate. Default: per dataset. */
+  noise?: number;
+  /** Seed of the samples (required). */
+  seed: number;
+}
+
+/** Options of concentricCircles. */
+export interface CirclesOptions extends SyntheticOptions {
+  /** Radius of the inner circle (label +1) relative to the outer one (radius 1, label -1), in (0, 1). Default 0.5. */
+  factor?: number;
+}
+
+/** A labelled two-class dataset in the plane: X (N x 2, row-major), labels Y = ±1, dim 2. */
+export interface LabelledData {
+  /** Samples, row-major N x 2. */
+  X: Float64Array;
+  /** Labels ±1 (alternating, starting with +1). */
+  Y: Float64Array;
+  /** Sample dimension (2). */
+  dim: number;
+}
+
+const SYNTHETIC_KEYS = optionKeys<SyntheticOptions>()('samples', 'noise', 'seed');
+const CIRCLES_KEYS = optionKeys<CirclesOptions>()('samples', 'noise', 'seed', 'factor');
+
+function synthetic(where: string, options: unknown, keys: readonly string[], noise: number) {
+  if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give seed');
+  const o = readOptions<CirclesOptions>(where, options, keys);
+  const seed = requireSeed('seed', o.seed);
+  const n = integerAtLeast('samples', o.samples ?? 200, 1);
+  checkElements('samples', 2 * n);
+  const sd = nonNegativeNumber('noise', o.noise ?? noise);
+  return { o, rng: new Random(seed), n, sd, X: new Float64Array(2 * n), Y: Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : -1)) };
+}
+
+/**
+ * Two interleaving half circles (scikit-learn's make_moons, angles drawn uniformly): label +1 on
+ * (cos t, sin t), label -1 on (1 - cos t, 1/2 - sin t), t ~ U(0, π), plus N(0, noise²) per
+ * coordinate (default noise 0.1), shifted by (-1/2, -1/4) so the set is centred.
+ */
+export function twoMoons(options: SyntheticOptions): LabelledData {
+  const { rng, n, sd, X, Y } = synthetic('twoMoons', options, SYNTHETIC_KEYS, 0.1);
+  for (let i = 0; i < n; i++) {
+    const t = Math.PI * rng.next();
+    const [u, v] = Y[i] > 0 ? [Math.cos(t), Math.sin(t)] : [1 - Math.cos(t), 0.5 - Math.sin(t)];
+    X[2 * i] = u - 0.5 + sd * rng.normal();
+    X[2 * i + 1] = v - 0.25 + sd * rng.normal();
+  }
+  return { X, Y, dim: 2 };
+}
+
+/**
+ * Gaussian XOR: four Gaussian clusters N((±1, ±1), noise² I) (default noise 0.35), the label the
+ * product of the centre's signs (+1 on (1, 1) and (-1, -1), -1 on the other diagonal).
+ */
+export function gaussianXor(options: SyntheticOptions): LabelledData {
+  const { rng, n, sd, X, Y } = synthetic('gaussianXor', options, SYNTHETIC_KEYS, 0.35);
+  for (let i = 0; i < n; i++) {
+    const sx = rng.next() < 0.5 ? -1 : 1, sy = Y[i] * sx;
+    X[2 * i] = sx + sd * rng.normal();
+    X[2 * i + 1] = sy + sd * rng.normal();
+  }
+  return { X, Y, dim: 2 };
+}
+
+/**
+ * Two concentric circles (scikit-learn's make_circles, angles drawn uniformly): label -1 on the
+ * unit circle, label +1 on the circle of radius `factor` (default 0.5), plus N(0, noise²) per
+ * coordinate (default noise 0.08).
+ */
+export function concentricCircles(options: CirclesOptions): LabelledData {
+  const { o, rng, n, sd, X, Y } = synthetic('concentricCircles', options, CIRCLES_KEYS, 0.08);
+  const factor = o.factor ?? 0.5;
+  if (typeof factor !== 'number' || !(factor > 0 && factor < 1)) throw new InvalidArgumentError('factor', factor, 'must be a number in (0, 1)');
+  for (let i = 0; i < n; i++) {
+    const t = 2 * Math.PI * rng.next(), r = Y[i] > 0 ? factor : 1;
+    X[2 * i] = r * Math.cos(t) + sd * rng.normal();
+    X[2 * i + 1] = r * Math.sin(t) + sd * rng.normal();
+  }
+  return { X, Y, dim: 2 };
 }
