@@ -15,6 +15,12 @@ export { interaction } from './flows/interaction.js';
 export type { InteractionOptions } from './flows/interaction.js';
 export { circle } from './flows/circle.js';
 export type { CircleOptions } from './flows/circle.js';
+// General circle interactions: ‖h‴‖_{L1} and a synchronisation criterion for dθ_i/dt = sum_j a_j h(θ_j - θ_i).
+export { hTripleDerivativeL1, circleSyncCriterion } from './flows/circle.js';
+export type { CircleSyncCriterion, FourierOptions } from './flows/circle.js';
+// Normalisation layers as dynamics (attention({ layerNorm })) and their equiangular reduction.
+export { equiangularMeasure, equiangularODE, equiangularClosedForm, collapseExponent, meanPairwiseCosine, cosineGap } from './flows/layernorm.js';
+export type { LayerNorm, LayerNormScheme, EquiangularMeasureOptions, EquiangularOptions, EquiangularSolution } from './flows/layernorm.js';
 export type { Flow, EvalOptions } from './flows/flow.js';
 export { euclidean, sphere, circle as circleSpace, spaceOps, wrapAngle } from './spaces.js';
 export type { SpaceOps } from './spaces.js';
@@ -34,6 +40,9 @@ export type { Plateau, Merge } from './analysis/plateaus.js';
 export { kdeModes } from './analysis/kde.js';
 export type { KdeOptions } from './analysis/kde.js';
 export { stationarity } from './analysis/stationarity.js';
+// The attention specific heat C = β² Var(E_i) (also simulate's observe.specificHeat).
+export { specificHeat, ensembleSpecificHeat, specificHeatSweep } from './analysis/specific-heat.js';
+export type { SpecificHeatSweepOptions, SpecificHeatSweep } from './analysis/specific-heat.js';
 export { sinkhorn, PLAN_LIMIT } from './ot/sinkhorn.js';
 export type { SinkhornOptions, SinkhornResult } from './ot/sinkhorn.js';
 export { sinkhornDivergence } from './ot/divergence.js';

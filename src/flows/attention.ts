@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
+import { layerNormOption, layerNormVelocity, requireNonZeroRows, unitRows, type LayerNorm } from './layernorm.js';
 import { booleanOption, finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
 import {
   applyMatrix, logWeightsInto, requireMatrixDim, scaleOthers, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
@@ -43,9 +44,16 @@ export interface AttentionOptions {
    * public NumPy code of the papers: an unprojected Euler step, then renormalisation.
    */
   tangentProjection?: boolean;
+  /**
+   * A normalisation layer read as dynamics (Karagodin, Ge, Polyanskiy & Rigollet 2025), space
+   * 'euclidean' only: with θ_i = x_i/|x_i| and A_i the attention of the θ's (values V θ_j),
+   * 'post' dθ_i/dt = P_θi A_i (norms kept), 'pre' dx_i/dt = A_i, 'peri' dx_i/dt = A_i/|A_i|,
+   * 'ngpt' dθ_i/dt = P_θi A_i/|A_i| (norms kept). Default 'none'. See docs/normalization.md.
+   */
+  layerNorm?: LayerNorm;
 }
 
-const ATTENTION_KEYS = optionKeys<AttentionOptions>()('beta', 'Q', 'K', 'V', 'normalization', 'sinkhornIterations', 'mask', 'space', 'tangentProjection');
+const ATTENTION_KEYS = optionKeys<AttentionOptions>()('beta', 'Q', 'K', 'V', 'normalization', 'sinkhornIterations', 'mask', 'space', 'tangentProjection', 'layerNorm');
 
 /**
  * Self-attention dynamics dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i )
@@ -61,6 +69,7 @@ export function attention(options?: AttentionOptions): Flow {
   const sinkhornIterations = integerAtLeast('sinkhornIterations', options.sinkhornIterations ?? 5, 1);
   const mask = oneOf('mask', options.mask ?? 'none', ['none', 'causal'] as const);
   const space = oneOf('space', options.space ?? 'sphere', ['sphere', 'euclidean'] as const);
+  const layerNorm = layerNormOption(options.layerNorm, space);
   if (normalization === 'sinkhorn' && mask === 'causal') throw new InvalidArgumentError('mask', mask, "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)");
   const tangentProjection = booleanOption('tangentProjection', options.tangentProjection, true);
   const Q = squareMatrix('Q', options.Q);
@@ -78,6 +87,7 @@ export function attention(options?: AttentionOptions): Flow {
     params: {
       beta, normalization, mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V),
       ...(normalization === 'sinkhorn' ? { sinkhornIterations } : {}),
+      ...(layerNorm !== 'none' ? { layerNorm } : {}),
     },
 
     check(mu: Measure) {
@@ -85,10 +95,14 @@ export function attention(options?: AttentionOptions): Flow {
       requireMatrixDim('Q', Q, mu.dim);
       requireMatrixDim('K', K, mu.dim);
       requireMatrixDim('V', V, mu.dim);
+      requireNonZeroRows(mu, layerNorm);
     },
 
     velocity(x, weights, d, out, opts: VelocityOptions = {}) {
       const n = weights.length;
+      // layerNorm: the attention of the normalised tokens θ = x/|x|, made the scheme's velocity at the end.
+      const tokens = x;
+      if (layerNorm !== 'none') x = unitRows(tokens, n, d, scratch.get('ln', n * d));
       const queries = A === null ? x : scratch.get('q', n * d);
       if (A !== null) applyMatrix(A, x, n, d, queries);
       const values = V === null ? x : scratch.get('v', n * d);
@@ -120,19 +134,22 @@ export function attention(options?: AttentionOptions): Flow {
           for (let c = 0; c < d; c++) out[i * d + c] *= z;
         }
       }
+      if (layerNorm !== 'none') layerNormVelocity(layerNorm, tokens, x, out, n, d);
       if (space === 'sphere' && tangentProjection) sphere.project(x, out, n, d);
     },
   };
   if (A === null && normalization !== 'sinkhorn' && beta !== 0) {
     // E_beta(mu) = (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}, defined for Q = K = I.
-    // It is a Lyapunov function (never decreases) only for V = I without a mask.
+    // It is a Lyapunov function (never decreases) only for V = I without a mask. With a layerNorm it is
+    // E_beta of the normalised tokens θ = x/|x| (each scheme moves θ_i at a positive speed along P_θi A_i).
+    const normed = (x: Float64Array, n: number, d: number) => (layerNorm === 'none' ? x : unitRows(x, n, d, scratch.get('lnE', n * d)));
     Object.assign(flow, {
       energyDirection: V === null && mask === 'none' ? (1 as const) : undefined,
       energy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
-        energyOf(logQuadraticEnergy(x, weights, d, beta, scratch, opts), beta),
+        energyOf(logQuadraticEnergy(normed(x, weights.length, d), weights, d, beta, scratch, opts), beta),
       ...(beta > 0 ? {
         logEnergy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
-          logQuadraticEnergy(x, weights, d, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
+          logQuadraticEnergy(normed(x, weights.length, d), weights, d, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
       } : {}),
     });
   }

@@ -1,10 +1,11 @@
 // Observables recorded along a run.
 import { clusterCount, minPairwiseDistance } from '../analysis/clusters.js';
+import { specificHeatOf } from '../analysis/specific-heat.js';
 import { velocityNorm } from '../analysis/stationarity.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { EvalOptions, Flow } from '../flows/flow.js';
+import { Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
 import { Measure } from '../measure.js';
-import { positiveNumber } from '../validate.js';
+import { finiteNumber, positiveNumber } from '../validate.js';
 
 /** Scalars recorded at every record time; each lands in `Trajectory.observables` under its name. */
 export interface ObserveOptions {
@@ -41,6 +42,16 @@ export interface ObserveOptions {
   clusteredFraction?: {
     /** Threshold delta in (0, 2]. */
     delta: number;
+  };
+  /**
+   * The attention specific heat C = β² Var_a(E_i), E_i = -(1/β) log sum_j a_j e^{β <x_i, x_j>} the per-token
+   * free energy (a-weighted variance across tokens; one kernel pass, see specificHeat). true takes β from
+   * the flow (attention, circle, interaction); `{ beta }` sets it (needed for flows without one). Recorded
+   * as 'specificHeat'.
+   */
+  specificHeat?: boolean | {
+    /** Inverse temperature of the free energies (finite). */
+    beta: number;
   };
   /** Any scalar of the measure, by name. */
   custom?: Record<string, (mu: Measure, t: number) => number>;
@@ -85,6 +96,15 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
     const delta = positiveNumber('observe.clusteredFraction.delta', observe.clusteredFraction?.delta);
     if (delta > 2) throw new InvalidArgumentError('observe.clusteredFraction.delta', delta, 'must be in (0, 2]');
     parts.push(['clusteredFraction', (x, w) => clusteredFraction(x, w, d, space, delta)]);
+  }
+  if (observe.specificHeat !== undefined && observe.specificHeat !== false) {
+    const own = flow.params.beta;
+    if (observe.specificHeat === true && typeof own !== 'number') {
+      throw new InvalidArgumentError('observe.specificHeat', true, `needs { beta }: this ${flow.name} flow has no beta of its own`);
+    }
+    const beta = observe.specificHeat === true ? (own as number) : finiteNumber('observe.specificHeat.beta', observe.specificHeat.beta);
+    const scratch = new Scratch();
+    parts.push(['specificHeat', (x, w) => specificHeatOf(x, w, d, space, beta, evalOpts, scratch)]);
   }
   for (const [name, fn] of Object.entries(observe.custom ?? {})) {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`observe.custom.${name}`, fn, 'must be a function (mu, t) => number');

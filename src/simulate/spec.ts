@@ -116,7 +116,7 @@ const SIMULATE_KEYS = optionKeys<SimulateOptions>()(
   'events', 'stopWhen', 'onProgress', 'progressInterval', 'signal', 'backend', 'precision');
 const STOP_KEYS = optionKeys<StopWhen>()('oneCluster', 'velocityBelow', 'custom');
 const RECORD_KEYS = optionKeys<RecordOptions>()('every', 'times', 'logSpaced', 'snapshots');
-const OBSERVE_KEYS = optionKeys<ObserveOptions>()('energy', 'logEnergy', 'clusters', 'minDistance', 'velocityNorm', 'meanInnerProduct', 'clusteredFraction', 'custom');
+const OBSERVE_KEYS = optionKeys<ObserveOptions>()('energy', 'logEnergy', 'clusters', 'minDistance', 'velocityNorm', 'meanInnerProduct', 'clusteredFraction', 'specificHeat', 'custom');
 
 /** The default cap on natural steps per simulate() call (SimulateOptions.maxSteps). */
 export const DEFAULT_MAX_STEPS = 1e9;
@@ -191,6 +191,7 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
     }
     if (ob.clusters !== undefined) readOptions(`${where} observe.clusters`, ob.clusters, ['tol']);
     if (ob.clusteredFraction !== undefined) readOptions(`${where} observe.clusteredFraction`, ob.clusteredFraction, ['delta']);
+    if (ob.specificHeat !== undefined && typeof ob.specificHeat !== 'boolean') readOptions(`${where} observe.specificHeat`, ob.specificHeat, ['beta']);
     if (ob.custom !== undefined && (ob.custom === null || typeof ob.custom !== 'object' || Array.isArray(ob.custom))) {
       throw new InvalidArgumentError('observe.custom', ob.custom, 'must be an object { name: (mu, t) => number }');
     }
