@@ -11,6 +11,7 @@ export type { KernelOptions, MeanOptions, EnergyOptions } from './logsumexp.js';
 export type { PointsInput } from './points.js';
 export { attention, quadraticEnergy } from './flows/attention.js';
 export type { AttentionOptions, Normalization, AttentionNormalization } from './flows/attention.js';
+export type { CsrGraph, GraphMask } from './flows/graph.js';
 export { interaction } from './flows/interaction.js';
 export type { InteractionOptions } from './flows/interaction.js';
 export { circle } from './flows/circle.js';
@@ -43,6 +44,8 @@ export { stationarity } from './analysis/stationarity.js';
 // The attention specific heat C = β² Var(E_i) (also simulate's observe.specificHeat).
 export { specificHeat, ensembleSpecificHeat, specificHeatSweep } from './analysis/specific-heat.js';
 export type { SpecificHeatSweepOptions, SpecificHeatSweep } from './analysis/specific-heat.js';
+export { oversmoothing } from './analysis/oversmoothing.js';
+export type { OversmoothingOptions, Oversmoothing, WeightLaw, LayerActivation } from './analysis/oversmoothing.js';
 export { sinkhorn, PLAN_LIMIT } from './ot/sinkhorn.js';
 export type { SinkhornOptions, SinkhornResult } from './ot/sinkhorn.js';
 export { sinkhornDivergence } from './ot/divergence.js';

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
+import { GraphMaskPlan, readGraphMask, type GraphMask } from './graph.js';
 import { layerNormOption, layerNormVelocity, requireNonZeroRows, unitRows, type LayerNorm } from './layernorm.js';
 import { booleanOption, finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
 import {
@@ -35,8 +36,12 @@ export interface AttentionOptions {
   normalization?: AttentionNormalization;
   /** Sinkhorn iterations for normalization 'sinkhorn' (column then row scalings). Default 5. */
   sinkhornIterations?: number;
-  /** 'causal' lets particle i see only j <= i. Default 'none'. */
-  mask?: 'none' | 'causal';
+  /**
+   * 'causal' lets particle i see only j <= i. Default 'none'. `{ graph, self }` lets particle i
+   * see only its neighbours in a graph given in SciPy's CSR form (and itself unless self is false;
+   * see GraphMask): the causal mask is the lower triangle. A particle that sees nobody does not move.
+   */
+  mask?: 'none' | 'causal' | GraphMask;
   /** Default 'sphere'. */
   space?: 'sphere' | 'euclidean';
   /**
@@ -67,10 +72,13 @@ export function attention(options?: AttentionOptions): Flow {
   const beta = finiteNumber('beta', options.beta ?? 1);
   const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none', 'sinkhorn'] as const);
   const sinkhornIterations = integerAtLeast('sinkhornIterations', options.sinkhornIterations ?? 5, 1);
-  const mask = oneOf('mask', options.mask ?? 'none', ['none', 'causal'] as const);
+  const maskOption: unknown = options.mask ?? 'none';
+  // A graph mask is an object { graph, self } (read below); the strings are 'none' and 'causal'.
+  const mask = typeof maskOption === 'object' ? 'graph' : oneOf('mask', maskOption, ['none', 'causal'] as const);
   const space = oneOf('space', options.space ?? 'sphere', ['sphere', 'euclidean'] as const);
   const layerNorm = layerNormOption(options.layerNorm, space);
   if (normalization === 'sinkhorn' && mask === 'causal') throw new InvalidArgumentError('mask', mask, "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)");
+  if (normalization === 'sinkhorn' && mask === 'graph') throw new InvalidArgumentError('mask', maskOption, "must be 'none' with normalization 'sinkhorn' (a graph-masked matrix cannot be doubly stochastic in general)");
   const tangentProjection = booleanOption('tangentProjection', options.tangentProjection, true);
   const Q = squareMatrix('Q', options.Q);
   const K = squareMatrix('K', options.K);
@@ -80,12 +88,14 @@ export function attention(options?: AttentionOptions): Flow {
   const scratch = new Scratch();
   // Where the own term vanishes (V = I, tangent-projected on the sphere), sum the others alone.
   const othersOnly = V === null && space === 'sphere' && tangentProjection && normalization !== 'sinkhorn';
+  // The graph's block mask; without each particle's own key when the own term is added apart (othersOnly).
+  const graph = mask === 'graph' ? graphPlan(maskOption, othersOnly) : null;
 
   const flow: Flow = {
     name: 'attention',
     space,
     params: {
-      beta, normalization, mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V),
+      beta, normalization, mask: graph !== null ? graph.describe() : mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V),
       ...(normalization === 'sinkhorn' ? { sinkhornIterations } : {}),
       ...(layerNorm !== 'none' ? { layerNorm } : {}),
     },
@@ -112,17 +122,28 @@ export function attention(options?: AttentionOptions): Flow {
       const h = logWeightsInto(weights, scratch.get('h', n));
       const segments = opts.segments ?? null;
       if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
-      backend.softmaxReduce({
-        x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-        beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments, excludeSelf: othersOnly,
-      });
+      if (graph !== null) {
+        // The graph's block mask (one copy per system of an ensemble); it replaces segments and excludeSelf.
+        backend.softmaxReduce({
+          x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
+          beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, blocks: graph.blocksFor(n, segments),
+        });
+        // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
+        if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
+      } else {
+        backend.softmaxReduce({
+          x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
+          beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments, excludeSelf: othersOnly,
+        });
+      }
       if (othersOnly) {
         // The own term V x_i = x_i projects to zero: scale the others' mean by their share of Z_i.
         const self = scratch.get('self', n);
         for (let i = 0; i < n; i++) {
           let q = 0;
           for (let c = 0; c < d; c++) q += queries[i * d + c] * x[i * d + c];
-          self[i] = beta * q + h[i];
+          // Under a graph mask without i -> i, the own key is not in Z_i at all.
+          self[i] = graph !== null && graph.loop[i % graph.n] === 0 ? -Infinity : beta * q + h[i];
         }
         scaleOthers(out, lse, self, n, d, normalization === 'softmax' ? 'softmax' : 'sum', 1, opts, scratch);
       } else {
@@ -154,6 +175,12 @@ export function attention(options?: AttentionOptions): Flow {
     });
   }
   return flow;
+}
+
+/** Reads attention's graph mask option into its block-mask plan (dropping each row's own key when `dropSelf`). */
+function graphPlan(value: unknown, dropSelf: boolean): GraphMaskPlan {
+  const { graph, self } = readGraphMask('mask', value);
+  return new GraphMaskPlan('mask.graph', graph, self, dropSelf);
 }
 
 /**
