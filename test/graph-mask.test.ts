@@ -266,3 +266,12 @@ describe('graph-restricted attention dynamics on the sphere: cluster counts', ()
     expect(maxDiff(c0, alone.final.points.subarray(0, 3))).toBeLessThan(1e-6);
   });
 });
+
+describe('collapse with a graph mask', () => {
+  it('is refused up front with a named error (merging particles would change the graph)', () => {
+    const n = 6;
+    const mu = Measure.uniformSphere(n, 3, { seed: 4 });
+    expect(() => simulate(attention({ beta: 2, mask: { graph: complete(n) } }), mu, { tEnd: 1, collapse: { tol: 1e-3 } })).toThrow(InvalidArgumentError);
+    expect(() => simulate(attention({ beta: 2, mask: { graph: complete(n) } }), mu, { tEnd: 1, collapse: { tol: 1e-3 } })).toThrow(/graph mask/);
+  });
+});

@@ -239,6 +239,7 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
       throw new InvalidArgumentError('collapse', `the ${flow.name} flow`, 'is supported for the attention, circle and interaction flows only (their particles interact only through the weighted measure)');
     }
     if (flow.params.mask === 'causal') throw new InvalidArgumentError('collapse', 'a causal mask', 'is not supported: merging particles changes who sees whom under a causal mask');
+    if (typeof flow.params.mask === 'object' && flow.params.mask !== null) throw new InvalidArgumentError('collapse', 'a graph mask', 'is not supported: merging particles changes the graph (who sees whom)');
     if (noise !== null) throw new InvalidArgumentError('collapse', `temperature ${noise.temperature}`, 'is not supported with Langevin noise (merged particles would receive one noise instead of several)');
   }
 
