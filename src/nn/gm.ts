@@ -36,7 +36,8 @@ import { Measure } from '../measure.js';
 import { pointSet } from '../points.js';
 import { checkElements, finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
-import { readEval, type Loss } from './twolayer.js';
+import { fingerprint, lossFunctions, readEval, type Loss } from './twolayer.js';
+import { jacobiEigen } from '../ot/wasserstein.js';
 
 /** A Gaussian quadrature rule: 'unscented' (2p + 1 sigma points) or 'gauss-hermite' (tensor product). */
 export type QuadratureRule = 'unscented' | 'gauss-hermite';
@@ -130,7 +131,7 @@ export function gaussianQuadrature(dim: number, options: QuadratureRule | Quadra
 function hermiteRule(n: number): { nodes: Float64Array; weights: Float64Array } {
   const J = new Float64Array(n * n);
   for (let k = 1; k < n; k++) J[(k - 1) * n + k] = J[k * n + k - 1] = Math.sqrt(k);
-  const { values, vectors } = symmetricEigen(J, n);
+  const { values, vectors } = jacobiEigen(J, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
   const nodes = new Float64Array(n), weights = new Float64Array(n);
   order.forEach((j, i) => {
@@ -149,46 +150,6 @@ function hermiteRule(n: number): { nodes: Float64Array; weights: Float64Array } 
   return { nodes, weights };
 }
 
-/**
- * Eigen-decomposition of a symmetric n x n matrix (row-major, not modified) by cyclic Jacobi rotations:
- * values (n) and vectors (row-major n x n, column j the eigenvector of values[j]).
- */
-export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix), v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0, total = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { const x = a[i * n + j] ** 2; total += x; if (i !== j) off += x; }
-    if (off <= 1e-32 * total || off === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < n; k++) {
-          const kp = a[k * n + p], kq = a[k * n + q];
-          a[k * n + p] = c * kp - s * kq;
-          a[k * n + q] = s * kp + c * kq;
-        }
-        for (let k = 0; k < n; k++) {
-          const pk = a[p * n + k], qk = a[q * n + k];
-          a[p * n + k] = c * pk - s * qk;
-          a[q * n + k] = s * pk + c * qk;
-        }
-        for (let k = 0; k < n; k++) {
-          const kp = v[k * n + p], kq = v[k * n + q];
-          v[k * n + p] = c * kp - s * kq;
-          v[k * n + q] = s * kp + c * kq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i];
-  return { values, vectors: v };
-}
 
 /**
  * One-sided Jacobi SVD of the p x p row-major matrix a, in place: afterwards column i of a is
@@ -438,21 +399,6 @@ export interface GmLayerFlow extends Flow {
   network(mu: Measure): SigmaNetwork;
 }
 
-/** l(f, y) and l'(f, y) = dl/df (the same as twoLayer's). */
-function lossFunctions(loss: Loss): { value: (f: number, y: number) => number; slope: (f: number, y: number) => number } {
-  if (loss === 'squared') return { value: (f, y) => 0.5 * (f - y) ** 2, slope: (f, y) => f - y };
-  return {
-    value: (f, y) => { const t = y * f; return t > 0 ? Math.log1p(Math.exp(-t)) : -t + Math.log1p(Math.exp(t)); },
-    slope: (f, y) => { const t = y * f; return t > 0 ? -y * Math.exp(-t) / (1 + Math.exp(-t)) : -y / (1 + Math.exp(t)); },
-  };
-}
-
-function fingerprint(a: Float64Array): number {
-  let h = 0x811c9dc5;
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return h >>> 0;
-}
 
 /** Lower Cholesky factor of a symmetric positive definite p x p matrix (row-major); null unless SPD. */
 function cholesky(S: Float64Array, p: number): Float64Array | null {

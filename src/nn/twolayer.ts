@@ -59,8 +59,8 @@ export interface TwoLayerFlow extends Flow {
   risk(mu: Measure, data?: DataInput, options?: EvalOptions): number;
 }
 
-/** l(f, y) and l'(f, y) = dl/df. */
-function lossFunctions(loss: Loss): { value: (f: number, y: number) => number; slope: (f: number, y: number) => number } {
+/** l(f, y) and l'(f, y) = dl/df (shared with gmLayer). */
+export function lossFunctions(loss: Loss): { value: (f: number, y: number) => number; slope: (f: number, y: number) => number } {
   if (loss === 'squared') return { value: (f, y) => 0.5 * (f - y) ** 2, slope: (f, y) => f - y };
   // log(1 + e^{-t}) and its derivative -1/(1 + e^{t}), both stable for either sign of t.
   return {
@@ -69,8 +69,8 @@ function lossFunctions(loss: Loss): { value: (f: number, y: number) => number; s
   };
 }
 
-/** A cheap fingerprint of the data so a checkpoint resumes only on the same data. */
-function fingerprint(a: Float64Array): number {
+/** A cheap fingerprint of the data so a checkpoint resumes only on the same data (shared with gmLayer). */
+export function fingerprint(a: Float64Array): number {
   let h = 0x811c9dc5;
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
