@@ -8,6 +8,7 @@
 // √ε = 0.1 in W2, whatever the order (the README's pointCloudRecovery numbers, seeds 1–3).
 // Run: npm run example pointcloud-recovery [-- --tiny]
 import { hopfield, init, Measure, planarShapes, pointCloudMemory, pointCloudRecovery, Random, wasserstein2 } from '../src/index.js';
+import { recoveryQuery } from '../src/memory/recovery.js';
 import { report, scatterChart, tiny, writeSvg } from './lib/svg.js';
 
 await init({ threads: 1 });
@@ -16,18 +17,9 @@ const n = small ? 16 : 24, jitter = 0.15, beta = 20, eps = 0.01, steps = small ?
 const seeds = small ? [1] : [1, 2, 3];
 
 // The picture: seed 1's query, built as pointCloudRecovery builds it.
-const rng = new Random(seeds[0]);
 const shapes = planarShapes(n);
 const target = shapes[0];
-const order = Array.from({ length: n }, (_, i) => i);
-for (let i = n - 1; i > 0; i--) { const j = rng.integer(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
-const x = new Float64Array(2 * n), w = new Float64Array(n);
-order.forEach((src, i) => {
-  x[2 * i] = target.points[2 * src] + jitter * rng.normal();
-  x[2 * i + 1] = target.points[2 * src + 1] + jitter * rng.normal();
-  w[i] = 0.5 + rng.next();
-});
-const query = new Measure(x, { dim: 2, weights: w }).normalized();
+const query = recoveryQuery(target, jitter, new Random(seeds[0]));
 const memory = pointCloudMemory({ patterns: shapes, beta, sinkhorn: { eps, tol: 1e-6 } });
 const retrieved = memory.retrieve(query, { steps });
 const flat = hopfield({ patterns: shapes.map((s) => Array.from(s.points)), beta });

@@ -28,6 +28,23 @@ export function planarShapes(n: number): Measure[] {
 }
 
 /**
+ * The recovery experiment's query: the planar target's points jittered by N(0, jitter²) per coordinate, listed in
+ * a shuffled order, with masses uniform in [0.5, 1.5) (normalised), all drawn from rng.
+ */
+export function recoveryQuery(target: Measure, jitter: number, rng: Random): Measure {
+  const n = target.size;
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) { const j = rng.integer(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+  const x = new Float64Array(2 * n), w = new Float64Array(n);
+  order.forEach((src, i) => {
+    x[2 * i] = target.points[2 * src] + jitter * rng.normal();
+    x[2 * i + 1] = target.points[2 * src + 1] + jitter * rng.normal();
+    w[i] = 0.5 + rng.next();
+  });
+  return new Measure(x, { dim: 2, weights: w }).normalized();
+}
+
+/**
  * Recovery experiment: stores {@link planarShapes}, queries with a jittered, shuffled and
  * reweighted circle, and compares point-cloud retrieval with a one-step modern Hopfield
  * network on the flattened coordinates. Throws InvalidArgumentError for a missing seed or bad option.
@@ -42,18 +59,9 @@ export function pointCloudRecovery(options: RecoveryOptions): Recovery {
   const beta = positiveNumber('beta', options.beta ?? 20);
   const eps = positiveNumber('eps', options.eps ?? 0.01);
   const steps = integerAtLeast('steps', options.steps ?? 40, 1);
-  const rng = new Random(seed);
   const shapes = planarShapes(n);
   const target = shapes[0];
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) { const j = rng.integer(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
-  const x = new Float64Array(2 * n), w = new Float64Array(n);
-  order.forEach((src, i) => {
-    x[2 * i] = target.points[2 * src] + jitter * rng.normal();
-    x[2 * i + 1] = target.points[2 * src + 1] + jitter * rng.normal();
-    w[i] = 0.5 + rng.next();
-  });
-  const query = new Measure(x, { dim: 2, weights: w }).normalized();
+  const query = recoveryQuery(target, jitter, new Random(seed));
 
   const memory = pointCloudMemory({ patterns: shapes, beta, sinkhorn: { eps, tol: 1e-6 } });
   const result = memory.retrieve(query, { steps });

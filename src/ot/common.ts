@@ -220,26 +220,29 @@ export function f32ReachWarning(tol: number, reached: string, iterations: number
 }
 
 /**
- * The half-steps of one solve with precision 'mixed' (mixed = true): f32 passes until endLow() (or until f32 refuses
+ * The half-steps of one solve with precision 'mixed' (mixed = true): f32 passes until converging() ends that phase (or until f32 refuses
  * the scores, OverflowError), then the f64 passes of `step`. Without mixed, just `step` in options.precision.
  */
 export class PhasedStep {
   readonly step: HalfStep;
   private low: HalfStep | null;
+  private readonly lowStagnation: Stagnation;
 
-  constructor(options: OTOptions, mixed: boolean) {
+  /** switchTol: the marginal error at which the f32 phase ends (see mixedSwitchTol). */
+  constructor(options: OTOptions, mixed: boolean, private readonly switchTol = 0) {
     this.step = new HalfStep(options);
     this.low = mixed ? new HalfStep(options, 'f32') : null;
+    this.lowStagnation = new Stagnation(mixed);
   }
 
-  /** True while the f32 phase of 'mixed' runs. */
-  get inLow(): boolean {
-    return this.low !== null;
-  }
-
-  /** Ends the f32 phase: later passes run in f64. */
-  endLow(): void {
-    this.low = null;
+  /**
+   * Records iteration it's marginal error: ends the f32 phase near f32's floor (err <= switchTol) or when it
+   * stagnates. True when the error is an f64 one, against which the solve's tol applies.
+   */
+  converging(err: number, it: number): boolean {
+    if (this.low === null) return true;
+    if (err <= this.switchTol || this.lowStagnation.update(err, it)) this.low = null;
+    return false;
   }
 
   run(q: Float64Array, n: number, k: Float64Array, m: number, d: number, lw: Float64Array, pot: Float64Array, eps: number,

@@ -41,9 +41,7 @@ export interface SelfTransport {
  * Unbalanced (o.reach = rho): f <- (f + kappa T(f)) / 2 with kappa = rho / (rho + eps), as GeomLoss does.
  */
 export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions, t?: SelfTruncation): SelfTransport {
-  const step = new PhasedStep(o, o.mixed);
-  const switchTol = Math.max(o.tol, mixedSwitchTol(o.diameter2, o.eps));
-  const lowStagnation = new Stagnation(o.mixed);
+  const step = new PhasedStep(o, o.mixed, Math.max(o.tol, mixedSwitchTol(o.diameter2, o.eps)));
   let f = t?.init !== undefined ? t.init.slice() : new Float64Array(n);
   const T = new Float64Array(n);
   let stopped = false;
@@ -77,9 +75,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
       for (let i = 0; i < n; i++) T[i] *= k;
       err = 2 * rowMarginalError(a, f, T, eps, rho);
     }
-    if (step.inLow) {
-      if (err <= switchTol || lowStagnation.update(err, it)) step.endLow();
-    } else if (err <= o.tol) break;
+    if (step.converging(err, it) && err <= o.tol) break;
     if (stagnation.update(err, it)) { stagnated = true; break; }
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
   }

@@ -25,7 +25,7 @@ export interface TruncationContext {
  */
 export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array; belowReach: boolean } {
   const { n, m, d, x, y, a, b, la, lb } = p;
-  const phased = new PhasedStep(o, o.mixed);
+  const phased = new PhasedStep(o, o.mixed, Math.max(o.tol, mixedSwitchTol(o.diameter2, o.eps)));
   const step = phased.step;
   const phase = (q: Float64Array, nq: number, k: Float64Array, nk: number, lw: Float64Array, pot: Float64Array, e: number, out: Float64Array, mask: BlockMask | null): void =>
     phased.run(q, nq, k, nk, d, lw, pot, e, out, null, null, 0, mask);
@@ -40,7 +40,6 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
     const qs = t.side(qx ? 'x' : 'y', own), ks = t.side(qx ? 'y' : 'x', pot);
     t.trunc.halfStep(qx ? 'f' : 'g', qs, ks, e, out, (mask) => phase(q, nq, k, nk, lw, pot, e, out, mask));
   };
-  const switchTol = Math.max(o.tol, mixedSwitchTol(p.diameter2, o.eps));
   const rho = o.reach;
   const kappa = (e: number) => damping(e, rho);
   let f: Float64Array = new Float64Array(n), g: Float64Array = new Float64Array(m), fNext: Float64Array = new Float64Array(n);
@@ -61,7 +60,6 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
   // on stagnation (tol below f32's reach); f64 is untouched.
   const target = f32 ? o.tol / 2 : o.tol;
   const stagnation = new Stagnation(f32);
-  const lowStagnation = new Stagnation(o.mixed);
   let stagnated = false;
   if (p.same) {
     // Alternating updates crawl on self-transport; the symmetric averaged iteration does not.
@@ -103,10 +101,8 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
       damp(fNext, k);
       it++;
       err = rowMarginalError(a, f, fNext, eps, rho) + colErr;
-      if (phased.inLow) {
-        // The f32 phase ends near f32's floor (or on stagnation); the f64 polish continues from here.
-        if (err <= switchTol || lowStagnation.update(err, it)) phased.endLow();
-      } else if (err <= target) break;
+      // 'mixed': the f32 phase ends near f32's floor (or on stagnation); the f64 polish continues from here.
+      if (phased.converging(err, it) && err <= target) break;
       if (stagnation.update(err, it)) { stagnated = true; break; }
       relax.update(err, it);
       if (anderson !== null) {
