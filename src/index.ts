@@ -47,7 +47,7 @@ export type { SpecificHeatSweepOptions, SpecificHeatSweep } from './analysis/spe
 export { oversmoothing } from './analysis/oversmoothing.js';
 export type { OversmoothingOptions, Oversmoothing, WeightLaw, LayerActivation } from './analysis/oversmoothing.js';
 export { sinkhorn, PLAN_LIMIT } from './ot/sinkhorn.js';
-export type { SinkhornOptions, SinkhornResult } from './ot/sinkhorn.js';
+export type { SinkhornOptions, SinkhornResult, SinkhornProgress } from './ot/sinkhorn.js';
 export { sinkhornDivergence } from './ot/divergence.js';
 export type { DivergenceResult } from './ot/divergence.js';
 export type { SelfTransport } from './ot/self.js';

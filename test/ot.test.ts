@@ -94,8 +94,8 @@ describe('Sinkhorn', () => {
 
   it('a warm start from converged potentials needs almost no iterations', () => {
     const a = cloud(3, 60, 3), b = cloud(4, 50, 3);
-    const cold = sinkhorn(a, b, { eps: 0.01 });
-    const warm = sinkhorn(a, b, { eps: 0.01, warmStart: { f: cold.f, g: cold.g } });
+    const cold = sinkhorn(a, b, { eps: 0.01, tol: 1e-9 });
+    const warm = sinkhorn(a, b, { eps: 0.01, tol: 1e-9, warmStart: { f: cold.f, g: cold.g } });
     expect(warm.iterations).toBeLessThanOrEqual(2);
     expect(Math.abs(warm.objective - cold.objective)).toBeLessThan(1e-9);
   });
@@ -114,8 +114,8 @@ describe('Sinkhorn', () => {
     const a = cloud(7, 30, 2), b = cloud(8, 30, 2);
     const r = sinkhorn(a, b, { eps: 0.001, maxIter: 3, scaling: false });
     expect(r.converged).toBe(false);
-    expect(r.marginalError).toBeGreaterThan(1e-9);
-    expect(r.warning).toMatch(/did not reach tol = 1e-9 within maxIter = 3/);
+    expect(r.marginalError).toBeGreaterThan(1e-6);
+    expect(r.warning).toMatch(/did not reach tol = 1e-6 within maxIter = 3/);
   });
 });
 

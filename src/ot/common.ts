@@ -170,10 +170,10 @@ export function aborted(signal: AbortSignal | undefined): boolean {
 }
 
 /** The default L1 marginal tolerance with precision 'f64'. */
-export const F64_TOL = 1e-9;
+export const F64_TOL = 1e-6;
 
 /**
- * The default tol of a precision: 1e-9 in f64; in f32 max(1e-5, 2^-26 diameter2 / eps), a margin of 5x to 30x
+ * The default tol of a precision: 1e-6 in f64 (and 'mixed'); in f32 max(1e-5, 2^-26 diameter2 / eps), a margin of 5x to 30x
  * above the marginal error f32 reaches (measured on the POT reference cases and uniform/Gaussian clouds:
  * 1e-9 to 2e-7 at diameter²/eps <= 700, 3e-6 to 5e-6 at diameter²/eps = 7000).
  */
@@ -216,7 +216,7 @@ export class Stagnation {
 
 /** The warning of a solve stopped because tol is below what f32 reaches. */
 export function f32ReachWarning(tol: number, reached: string, iterations: number, f32Tol: number): string {
-  return `tol = ${tol} is below what precision 'f32' can reach on this problem: the marginal error stopped decreasing at ${reached} after ${iterations} iterations (f32's default tol here is ${f32Tol.toExponential(1)}); use precision 'f64' for this tol, or a tol above the error reached`;
+  return `tol = ${tol.toExponential()} is below what precision 'f32' can reach on this problem: the marginal error stopped decreasing at ${reached} after ${iterations} iterations (f32's default tol here is ${f32Tol.toExponential(1)}); use precision 'f64' for this tol, or a tol above the error reached`;
 }
 
 /**
@@ -233,6 +233,11 @@ export class PhasedStep {
     this.step = new HalfStep(options);
     this.low = mixed ? new HalfStep(options, 'f32') : null;
     this.lowStagnation = new Stagnation(mixed);
+  }
+
+  /** True once the passes are f64 (always, without 'mixed'). */
+  get f64(): boolean {
+    return this.low === null;
   }
 
   /**

@@ -4,7 +4,7 @@
 import { NonFiniteError } from '../errors.js';
 import { f32ReachWarning, massOf, otPair, type OTPair } from './common.js';
 import type { SelfTransport } from './self.js';
-import { checkOptions, isUnbalanced, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
+import { checkOptions, isUnbalanced, problemProgress, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
 import { selfAny, solveAny } from './multiscale.js';
 
 /** The debiased Sinkhorn divergence S_eps(a, b) with its gradients and the three solves behind it. */
@@ -52,12 +52,13 @@ export interface DivergenceResult {
  * gradient has the balanced formula (the correction does not depend on the points).
  */
 export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOptions): DivergenceResult {
+  const t0 = performance.now();
   const p: OTPair = otPair(a, b, !isUnbalanced(options));
   const o = checkOptions(options, p, 'sinkhornDivergence');
   const { n, m, d, x, y } = p;
-  const cross = solveAny(p, o);
-  const aa = selfAny(x, p.a, p.la, n, d, o);
-  const bb = selfAny(y, p.b, p.lb, m, d, o);
+  const cross = solveAny(p, problemProgress(o, options.onProgress, 'ab', t0));
+  const aa = selfAny(x, p.a, p.la, n, d, problemProgress(o, options.onProgress, 'aa', t0));
+  const bb = selfAny(y, p.b, p.lb, m, d, problemProgress(o, options.onProgress, 'bb', t0));
   const gradient = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < d; c++) {

@@ -23,7 +23,7 @@ export function selfAny(x: Float64Array, a: Float64Array, la: Float64Array, n: n
   const xs = permuteRows(x, cl.order, d), as = permuteRows(a, cl.order, 1), las = permuteRows(la, cl.order, 1);
   const coarse = coarseCloud(xs, as, cl, d);
   const { head, tail } = splitSchedule(o.schedule, cl);
-  const c = selfTransport(coarse.points, coarse.weights, coarse.weights.map(Math.log), cl.K, d, { ...o, ...head });
+  const c = selfTransport(coarse.points, coarse.weights, coarse.weights.map(Math.log), cl.K, d, { ...o, ...head, progress: coarseProgress(o) });
   const init = extrapolate(xs, n, coarse, c.f, d, o, head.eps);
   const s = selfTransport(xs, as, las, n, d, { ...o, schedule: tail }, { clusters: cl, trunc: new Truncation(o.truncate as number, d), init });
   return { ...s, f: unpermuteRows(s.f, cl.order, 1), rowSums: unpermuteRows(s.rowSums, cl.order, 1), rowMeans: unpermuteRows(s.rowMeans, cl.order, d) };
@@ -42,6 +42,12 @@ function splitSchedule(schedule: number[], ...clusters: Clusters[]): { head: { e
   let k = schedule.findIndex((e) => e <= scale);
   if (k < 0) k = schedule.length - 1;
   return { head: { eps: schedule[k], schedule: schedule.slice(0, k + 1), tol: COARSE_TOL }, tail: schedule.slice(k) };
+}
+
+/** The coarse solves report as stage 'coarse', without an error (it is the centroids', not the points'). */
+function coarseProgress(o: CheckedOptions): CheckedOptions['progress'] {
+  const progress = o.progress;
+  return progress && ((_stage, iteration, eps) => progress('coarse', iteration, eps, NaN));
 }
 
 /** The coarse problems are solved to this marginal error: they only place the start. */
@@ -95,14 +101,14 @@ function solveTruncated(p: OTPair, o: CheckedOptions, truncate: number): Solved 
     schedule = tail;
     annealWarm = true;
     if (p.same) {
-      const c = selfTransport(X.points, X.weights, X.weights.map(Math.log), cx.K, d, { ...o, ...head });
+      const c = selfTransport(X.points, X.weights, X.weights.map(Math.log), cx.K, d, { ...o, ...head, progress: coarseProgress(o) });
       warmStart = { f: extrapolate(ps.x, p.n, X, c.f, d, o, head.eps) };
     } else {
       const pair: OTPair = {
         n: cx.K, m: cy.K, d, x: X.points, y: Y.points, a: X.weights, b: Y.weights, la: X.weights.map(Math.log), lb: Y.weights.map(Math.log),
         shift: p.shift, diameter2: p.diameter2, same: false,
       };
-      const c = solve(pair, { ...o, ...head, warmStart: undefined });
+      const c = solve(pair, { ...o, ...head, warmStart: undefined, progress: coarseProgress(o) });
       // g on the points from the coarse f; the first half-step then computes f on the points from it.
       warmStart = { g: extrapolate(ps.y, p.m, X, c.result.f, d, o, head.eps) };
     }

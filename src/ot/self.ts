@@ -53,12 +53,14 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
     const side = { x, clusters: t.clusters, pot, logWeight: la, weight: a };
     t.trunc.halfStep('self', side, side, e, T, run);
   };
+  let stages = 0;
   for (const e of o.schedule.slice(0, -1)) {
     if (aborted(o.signal)) { stopped = true; break; }
     half(f, e);
     const k = damping(e, rho);
     if (k === 1) for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);
     else for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + k * T[i]);
+    o.progress?.('annealing', ++stages, e, NaN);
   }
   const k = damping(o.eps, rho);
   const eps = o.eps;
@@ -75,6 +77,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
       for (let i = 0; i < n; i++) T[i] *= k;
       err = 2 * rowMarginalError(a, f, T, eps, rho);
     }
+    o.progress?.('iterating', it + o.schedule.length - 1, eps, err);
     if (step.converging(err, it) && err <= o.tol) break;
     if (stagnation.update(err, it)) { stagnated = true; break; }
     for (let i = 0; i < n; i++) f[i] = 0.5 * (f[i] + T[i]);

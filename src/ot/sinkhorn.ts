@@ -2,7 +2,7 @@
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError } from '../errors.js';
-import { evalValues, finiteVector, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
+import { evalValues, finiteVector, functionOption, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
 import { defaultTol, epsSchedule, otPair, type OTOptions, type OTPair } from './common.js';
 import type { Acceleration } from './accelerate.js';
 import type { Precision } from '../backend/index.js';
@@ -14,7 +14,7 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
   /**
    * Kernel arithmetic: 'f64' (default), 'f32', or 'mixed': iterate in f32 until the marginal error nears what
    * f32 can reach (8x its rounding floor 2^-31 diameter²/eps, or stagnation), then polish in f64 to tol. 'mixed'
-   * returns f64 answers (tol as for 'f64', default 1e-9) at close to f32's speed per iteration. Potentials and
+   * returns f64 answers (tol as for 'f64', default 1e-6) at close to f32's speed per iteration. Potentials and
    * results are always Float64Array.
    */
   precision?: Precision | 'mixed';
@@ -25,7 +25,9 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
    *   the iterations to a given tol by 5-20x, where plain Sinkhorn's error decays only polynomially. A safeguard
    *   restarts it from a plain step when the error exceeds 10 times the best seen or makes no progress for 25
    *   iterations, and finishes with plain Sinkhorn after 8 restarts, so the solve always converges as plain
-   *   Sinkhorn does.
+   *   Sinkhorn does. Small problems (n m <= 250 000, min(n, m) <= 400) still iterating after 100 iterations are
+   *   finished by Newton's method on the dual (see SinkhornResult.newtonSteps), which reaches 1e-9 and below where
+   *   every first-order scheme crawls.
    * - 'overrelaxation': f <- f + omega (T(g) - f), likewise g, with omega = 2 / (1 + sqrt(1 - theta)) (Young's optimal
    *   SOR parameter for the plain rate theta, measured and refined during the run; Thibault et al. 2017, Lehmann
    *   et al. 2021).
@@ -48,7 +50,12 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
   /** Entropic regularisation (> 0), in units of the cost |x - y|^2. */
   eps: number;
   /**
-   * Stop when the L1 marginal error of the plan is <= tol. Default: 1e-9 with precision 'f64'; with 'f32',
+   * Stop when the L1 marginal error of the plan (both marginals: the total mass the plan misplaces) is <= tol.
+   * Default: 1e-6 with precision 'f64' and 'mixed' (measured: the value OT_eps, and S_eps, then carry a relative
+   * error of at most about 2 tol; six digits, far below any sampling error of a point cloud). POT's `stopThr`
+   * (default 1e-9, within numItermax = 1000 iterations) bounds the L2 norm of one marginal's error instead: for an
+   * error spread over n points that is about tol / sqrt(n) in this unit. GeomLoss has no tol (a fixed
+   * eps-schedule). With 'f32',
    * max(1e-5, 2^-26 · diameter² / eps) (diameter² the squared diameter of both point sets), a margin of 5x
    * or more above what f32 arithmetic reaches (its floor grows like 2^-31 · diameter² / eps: about 2e-7 at
    * diameter²/eps = 700, 4e-6 at 7000), so that f32 converges with its default.
@@ -62,6 +69,11 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
   tol?: number;
   /** Iterations at the final eps. Default 100 000. */
   maxIter?: number;
+  /**
+   * Called after every iteration (and annealing stage) of every solve the call makes, with where it stands: a
+   * long solve can be watched, and stopped through `signal`. Exceptions it throws propagate.
+   */
+  onProgress?: (info: SinkhornProgress) => void;
   /**
    * eps-scaling: anneal from the squared diameter down to eps, the blur sqrt(eps) shrinking by
    * this factor per stage (as GeomLoss does, one iteration per stage). Default with the default Anderson
@@ -102,6 +114,25 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
   signal?: AbortSignal;
 }
 
+/** What {@link SinkhornOptions.onProgress} receives. */
+export interface SinkhornProgress {
+  /** The problem being solved: 'ab' (OT_eps(a, b)), or the self-transport terms 'aa' and 'bb' of sinkhornDivergence. */
+  problem: 'ab' | 'aa' | 'bb';
+  /**
+   * 'coarse': the multiscale start between cluster centroids (truncate); 'annealing': an eps-scaling stage; 'iterating':
+   * an iteration at the final eps; 'newton': a Newton step of the polish of a small problem.
+   */
+  stage: 'coarse' | 'annealing' | 'iterating' | 'newton';
+  /** Iterations (or stages, or Newton steps) of this problem so far, counted as SinkhornResult.iterations counts them. */
+  iteration: number;
+  /** The eps of this iteration (above the target while annealing). */
+  eps: number;
+  /** The L1 marginal error after this iteration; NaN while annealing and in the coarse start (not measured there). */
+  marginalError: number;
+  /** Milliseconds since the call began. */
+  elapsedMs: number;
+}
+
 /** Initial potentials of {@link SinkhornOptions.warmStart}. */
 export interface WarmStart {
   /** Potential on a's points (length n); alone, g is computed from it. */
@@ -111,7 +142,7 @@ export interface WarmStart {
 }
 
 /** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
-export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'backend', 'precision', 'reach', 'acceleration', 'truncate');
+export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'onProgress', 'backend', 'precision', 'reach', 'acceleration', 'truncate');
 const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
 
 /**
@@ -146,6 +177,13 @@ export interface SinkhornResult {
   /** Sinkhorn iterations (one f- and one g-update each), annealing stages included. */
   iterations: number;
   /**
+   * Newton steps of the polish, when it ran: a small balanced f64 problem (n m <= 250 000 and min(n, m) <= 400)
+   * still iterating after 100 iterations at eps is finished by Newton's method on the dual (a Levenberg–Marquardt
+   * safeguarded step on the plan's graph Laplacian), where the alternating iteration crawls because the plan
+   * nearly splits into blocks.
+   */
+  newtonSteps?: number;
+  /**
    * L1 error of both marginals of the plan as plan() returns it (rows and columns summed from its entries).
    * Unbalanced (reach): their L1 distance to the optimality targets a e^{-f/rho} and b e^{-g/rho}.
    */
@@ -179,9 +217,10 @@ export interface SinkhornResult {
  * abort through options.signal returns the last iterate with aborted: true.
  */
 export function sinkhorn(a: unknown, b: unknown, options: SinkhornOptions): SinkhornResult {
+  const t0 = performance.now();
   const p = otPair(a, b, !isUnbalanced(options));
   const o = checkOptions(options, p);
-  return solveAny(p, o).result;
+  return solveAny(p, problemProgress(o, options.onProgress, 'ab', t0)).result;
 }
 
 /** True when options (of any shape: they are checked later) ask for unbalanced OT: the weights are then kept as given. */
@@ -208,6 +247,18 @@ export interface CheckedOptions extends OTOptions {
   schedule: number[];
   warmStart?: { f?: Float64Array; g?: Float64Array };
   signal?: AbortSignal;
+  /** Reports one iteration of the problem being solved (see problemProgress); undefined without onProgress. */
+  progress?: Progress;
+}
+
+/** The solvers' view of onProgress: the problem and the clock are bound by problemProgress. */
+export type Progress = (stage: SinkhornProgress['stage'], iteration: number, eps: number, marginalError: number) => void;
+
+/** Binds options.onProgress to one problem of a call that started at t0 (performance.now()). */
+export function problemProgress(o: CheckedOptions, onProgress: SinkhornOptions['onProgress'], problem: SinkhornProgress['problem'], t0: number): CheckedOptions {
+  if (onProgress === undefined) return o;
+  const progress: Progress = (stage, iteration, eps, marginalError) => onProgress({ problem, stage, iteration, eps, marginalError, elapsedMs: performance.now() - t0 });
+  return { ...o, progress };
 }
 
 /** The checks of SinkhornOptions that do not depend on the measures (used by pointCloudMemory up front too). */
@@ -237,6 +288,7 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
     throw new InvalidArgumentError(`${prefix}truncate`, tr, 'must be a number in (0, 1000] (the bound e^{-truncate²} on each row\'s skipped share) or false');
   }
   signalOption(`${prefix}signal`, o.signal);
+  functionOption(`${prefix}onProgress`, o.onProgress);
   evalValues({ backend: o.backend, precision: o.precision === 'mixed' ? undefined : o.precision });
   return o;
 }

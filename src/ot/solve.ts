@@ -5,6 +5,7 @@ import { InvalidArgumentError, NonFiniteError } from '../errors.js';
 import { aborted, damp, damping, f32ReachWarning, mixedSwitchTol, PhasedStep, rowMarginalError, Stagnation, unbalancedDual, type OTPair } from './common.js';
 import { selfTransport } from './self.js';
 import { Anderson, AndersonGuard, Relaxation } from './accelerate.js';
+import { NEWTON_AFTER, NEWTON_START, newtonFits, newtonPolish } from './newton.js';
 import type { CheckedOptions, SinkhornResult } from './sinkhorn.js';
 import type { Clusters, Side, Truncation } from './truncate.js';
 
@@ -61,6 +62,7 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
   const target = f32 ? o.tol / 2 : o.tol;
   const stagnation = new Stagnation(f32);
   let stagnated = false;
+  let newtonSteps = 0;
   if (p.same) {
     // Alternating updates crawl on self-transport; the symmetric averaged iteration does not.
     const s = selfTransport(x, a, la, n, d, o, t === undefined ? undefined : { clusters: t.cx, trunc: t.trunc, init: o.warmStart?.f });
@@ -80,6 +82,7 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
         pass(y, m, x, n, la, f, e, g, g);
         damp(g, kappa(e));
         passes += 2;
+        o.progress?.('annealing', passes / 2, e, NaN);
       }
     }
     const k = kappa(eps);
@@ -89,8 +92,15 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
     const relax = new Relaxation(balanced && o.acceleration === 'overrelaxation');
     let anderson = balanced && o.acceleration === 'anderson' ? new Anderson(n) : null;
     const guard = new AndersonGuard();
-    while (it < o.maxIter && !stopped) {
-      if (aborted(o.signal)) { stopped = true; break; }
+    // With the default acceleration, small balanced f64 problems still iterating after NEWTON_AFTER iterations are
+    // polished by Newton's method (once; on failure the iteration goes on from where it was).
+    let newton = anderson !== null && !f32 && t === undefined && newtonFits(p);
+    // The best iterate so far: Anderson's path is not monotone, and Newton needs a start near the solution.
+    const best = { err: Infinity, f: new Float64Array(newton ? n : 0) };
+    // Every exit is taken after the error check and before the update, so that (f, g, fNext) is always one
+    // consistent iterate: the one the error was measured on and the result is assembled from.
+    stopped = aborted(o.signal);
+    while (!stopped) {
       pass(y, m, x, n, la, f, eps, gNext, g);   // gNext = T(f): the columns of P(f, gNext) are exact
       const w = relax.omega;
       let colErr = 0;
@@ -101,9 +111,24 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
       damp(fNext, k);
       it++;
       err = rowMarginalError(a, f, fNext, eps, rho) + colErr;
+      o.progress?.('iterating', it + passes / 2, eps, err);
       // 'mixed': the f32 phase ends near f32's floor (or on stagnation); the f64 polish continues from here.
       if (phased.converging(err, it) && err <= target) break;
       if (stagnation.update(err, it)) { stagnated = true; break; }
+      if (it >= o.maxIter) break;
+      if (aborted(o.signal)) { stopped = true; break; }
+      if (newton && phased.f64 && err < best.err) { best.err = err; best.f.set(f); }
+      if (newton && it >= NEWTON_AFTER && best.err <= NEWTON_START) {
+        newton = false;
+        const progress = o.progress;
+        const report = progress && ((k: number, e: number) => progress('newton', k, eps, e));
+        f.set(best.f);
+        newtonSteps = newtonPolish(p, eps, f, g, target, report)?.steps ?? 0;
+        // The next iteration measures the polished potentials (or the best iterate, if no Newton step was
+        // accepted) as every other iterate; Anderson's history belongs to the path left behind.
+        anderson?.reset();
+        continue;
+      }
       relax.update(err, it);
       if (anderson !== null) {
         const verdict = guard.update(err);
@@ -191,6 +216,7 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
   const converged = !stopped && marginalError <= o.tol;
   const result: SinkhornResult = {
     objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError, converged, eps,
+    ...(newtonSteps > 0 ? { newtonSteps } : {}),
     plan() {
       if (n * m > PLAN_LIMIT) throw new InvalidArgumentError('plan', `${n} x ${m} entries`, `is refused above ${PLAN_LIMIT} entries; use planRow(i) or barycentricMap()`);
       const P = new Float64Array(n * m);
@@ -217,9 +243,9 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
   } else if (!converged && f32 && (stagnated || err <= target)) {
     result.warning = f32ReachWarning(o.tol, marginalError.toExponential(2), result.iterations, o.defaultTol);
   } else if (!converged && err <= o.tol) {
-    result.warning = `the iteration reached tol = ${o.tol} but the plan's marginal error is ${marginalError.toExponential(2)} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
+    result.warning = `the iteration reached tol = ${o.tol.toExponential()} but the plan's marginal error is ${marginalError.toExponential(2)} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
   } else if (!converged) {
-    result.warning = `Sinkhorn did not reach tol = ${o.tol} within maxIter = ${o.maxIter} iterations (marginal error ${marginalError.toExponential(2)}); raise maxIter or eps`;
+    result.warning = `Sinkhorn did not reach tol = ${o.tol.toExponential()} within maxIter = ${o.maxIter} iterations (marginal error ${marginalError.toExponential(2)}); raise maxIter or eps`;
   }
   return { result, rowSums, rowMeans: mean, belowReach: !converged && !stopped && f32 && (stagnated || err <= target) };
 }
