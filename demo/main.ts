@@ -50,6 +50,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     setText('status', m.ended === 'merged' ? `done: all ${params.n} tokens in one particle at t = ${m.t < 1e4 ? m.t.toPrecision(5) : m.t.toExponential(4)}`
       : m.ended === 'tEnd' ? 'done: reached t end' : 'running');
     document.body.dataset.clusters = String(m.clusters);
+    // The exact numbers of the latest frame, for scripts (and the e2e test) to read.
+    document.body.dataset.frame = JSON.stringify({ t: m.t, clusters: m.clusters, particles: m.tokens.length, energy: m.energy, steps: m.steps, ended: m.ended });
     dirty = true;
   } else {
     setText('error', m.message);
@@ -88,6 +90,7 @@ function start(): void {
   series = { t: [], energy: [], clusters: [] };
   latest = null;
   delete document.body.dataset.clusters;
+  delete document.body.dataset.frame;
   setText('caption', params.space === 'circle'
     ? `${params.n} tokens on the circle S¹. A larger dot is several tokens merged into one particle; the number is their count.`
     : `${params.n} tokens on the sphere S², seen from outside (drag to rotate; the far side is paler). A number counts merged tokens.`);

@@ -1,14 +1,13 @@
 // The simulation runs here, on the Wasm core, off the page's thread. One run is one rk45
 // integration with cluster collapse (the settings of `npm start`), cut into pieces that end at
-// log-spaced times: each piece resumes the last one's checkpoint, which is bit-identical to an
-// uninterrupted run, and its end state becomes a frame. A fixed number of pieces per decade of
-// time, at a fixed frame rate, plays the fast early clustering and the exponentially long
-// plateaus at the same watchable pace.
-import { attention, circle, clusters, init, Measure, simulate, type Flow, type SimulateOptions, type Trajectory } from '../src/index.js';
-import { FIRST_FRAME_T, type EndReason, type FromWorker, type RunParams, type ToWorker } from './protocol.js';
+// log-spaced frame times (pieces.ts). A fixed number of frames per decade of time, at a fixed
+// frame rate, plays the fast early clustering and the exponentially long plateaus at the same
+// watchable pace.
+import { attention, circle, clusters, init, Measure, type Flow } from '../src/index.js';
+import { pieces, runOptions } from './pieces.js';
+import type { EndReason, FromWorker, RunParams, ToWorker } from './protocol.js';
 
-/** Frames per decade of time, and the wall-clock time per frame. */
-const FRAMES_PER_DECADE = 24;
+/** Wall-clock time per frame (about 30 frames a second). */
 const FRAME_MS = 33;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -54,31 +53,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function loop(p: RunParams, run: number, id: number): Promise<void> {
   await ready;
   const { flow, mu } = setup(p);
-  // Tokens that meet (within 1e-6) collapse into one weighted particle: the formed clusters'
-  // stiff contraction is gone and steps lengthen through the plateaus, so even the last merge
-  // (t ≈ 1.57e7 for the metastability preset) comes after a few hundred steps. Merging is refused under a causal mask.
-  const merging = p.mask === 'none';
-  const options: SimulateOptions = {
-    integrator: 'rk45', rtol: 1e-9, atol: 1e-12, record: { times: [] },
-    ...(merging ? { collapse: { tol: 1e-6 }, stopWhen: { custom: (m: Measure) => m.size === 1 } } : {}),
-  };
   postFrame(run, p, flow, mu, 0, 0, p.tEnd === 0 ? 'tEnd' : null);
-  // `latest` is the last piece; `from` is what it resumed (mu, or the piece before).
-  let from: Measure | Trajectory = mu;
-  let latest: Trajectory | null = null;
-  for (let k = 0; id === current && p.tEnd > 0; k++) {
-    const started = performance.now();
-    const target = Math.min(p.tEnd, FIRST_FRAME_T * 10 ** (k / FRAMES_PER_DECADE));
-    // On a plateau one natural step can pass several frame times. Its start is not a
-    // checkpoint, so the piece is run again from the same place, to this frame's time: the
-    // same steps (bit-identical), and the state at `target` from a side step.
-    if (latest !== null && target > latest.checkpoint.t) from = latest;
-    latest = simulate(flow, from, { ...options, tEnd: target });
-    const ended: EndReason | null = latest.stopReason === 'custom' ? 'merged' : target >= p.tEnd ? 'tEnd' : null;
-    postFrame(run, p, flow, latest.final, latest.finalTime, latest.steps, ended);
-    if (ended !== null) return;
+  let started = performance.now();
+  for (const piece of pieces(flow, mu, runOptions(p.mask === 'none'), p.tEnd)) {
+    if (id !== current) return;
+    postFrame(run, p, flow, piece.run.final, piece.run.finalTime, piece.run.steps, piece.ended);
     // Yield to the event loop (a new start or a stop is seen here) and hold the frame rate.
     await sleep(Math.max(0, FRAME_MS - (performance.now() - started)));
+    started = performance.now();
   }
 }
 
