@@ -33,8 +33,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   if (m.type !== 'ready' && m.run !== run) return; // a late message of a replaced run
   if (m.type === 'ready') {
-    const threads = m.threads > 1 ? `${m.threads} threads (shared memory)` : `1 thread${m.note === null ? '' : `: ${m.note}`}`;
-    setText('backend', `core: ${m.backend}${m.simd ? ' (SIMD)' : ''}, ${threads}, in a Web Worker`);
+    const threads = m.threads > 1 ? `on ${m.threads} threads (shared memory)` : `on 1 thread${m.note === null ? '' : `: ${m.note}`}`;
+    setText('backend', `core: ${m.backend}${m.simd ? ' (SIMD)' : ''} in a Web Worker, ${threads}`);
     document.body.dataset.ready = 'true';
     document.body.dataset.threads = String(m.threads);
   } else if (m.type === 'frame') {

@@ -16,7 +16,7 @@ let current = 0; // bumps on every start/stop, so a stale loop ends itself
 // Default threads: the cores when the page is cross-origin isolated (SharedArrayBuffer), else 1.
 const ready = init().then((info) => {
   const isolated = (self as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const note = info.note ?? (isolated ? null : 'the page is not cross-origin isolated (served without the COOP/COEP headers)');
+  const note = info.note ?? (isolated ? null : 'the page is not cross-origin isolated (no COOP/COEP headers; see Threads below)');
   post({ type: 'ready', backend: info.backend, simd: info.simd, threads: info.threads, note });
 });
 

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attention, circle, clusters, init, Measure, simulate, type Flow } from '../src/index.js';
 import { runOptions } from '../demo/pieces.js';
-import { canvasInk, chromiumAvailable, launchChromium, layoutBoxes } from './browser/harness.js';
+import { canvasInk, chromiumAvailable, launchChromium, layoutBoxes, serveDir } from './browser/harness.js';
 
 const root = resolve(__dirname, '..');
 const configFile = join(root, 'demo', 'vite.config.ts');
@@ -120,7 +120,7 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     const threads = Number(await page.getAttribute('body', 'data-threads'));
     // init()'s default in an isolated worker: one thread per core (capped at 64).
     expect(threads).toBe(Math.min(64, cores));
-    expect(await page.textContent('#backend')).toBe(`core: wasm (SIMD), ${threads > 1 ? `${threads} threads (shared memory)` : '1 thread'}, in a Web Worker`);
+    expect(await page.textContent('#backend')).toBe(`core: wasm (SIMD) in a Web Worker, ${threads > 1 ? `on ${threads} threads (shared memory)` : 'on 1 thread'}`);
     // The pool: threads - 1 workers (from Blob URLs) beside the demo's own worker.
     const pool = page.workers().filter((w) => w.url().startsWith('blob:'));
     expect(pool.length).toBe(threads - 1);
@@ -209,6 +209,22 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     await tab.goto(responses[0].href);
     expect(await tab.evaluate(() => document.documentElement.tagName)).toBe('svg');
     await tab.close();
+  });
+
+  it('served without the two headers (a plain static host), it runs on one thread and says why', async () => {
+    const plain = await serveDir(out);
+    const tab = await chrome.newPage();
+    try {
+      await tab.goto(plain.url);
+      await tab.waitForSelector('body[data-drawn="true"]', { timeout: 30_000 });
+      expect(await tab.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await tab.getAttribute('body', 'data-threads')).toBe('1');
+      expect(await tab.textContent('#backend')).toContain('on 1 thread: the page is not cross-origin isolated');
+      expect((await canvasInk(tab, 'particles')).red).toBeGreaterThan(64 * 20);
+    } finally {
+      await tab.close();
+      await plain.close();
+    }
   });
 
   it('under the dev server (`npm run demo`): isolated, drawn at load, gallery links are SVG', async () => {
