@@ -1,5 +1,5 @@
 // `npm run demo` serves this folder; `npm run build:demo` writes a static site to build/demo
-// (served by `vite preview`, or by any static host that sends the two headers below).
+// (`npm run preview:demo` serves it, as does any static host that sends the two headers below).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
