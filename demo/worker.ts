@@ -1,48 +1,66 @@
-// The simulation runs here, on the Wasm core, off the page's thread. Time advances in
-// chunks that grow with t (a fixed fraction of log-time per frame), so fast early
-// clustering and exponentially long plateaus both play at a watchable pace.
-import { attention, clusters, init, Measure, simulate, type Flow } from '../src/index.js';
-import type { FromWorker, RunParams, ToWorker } from './protocol.js';
+// The simulation runs here, on the Wasm core, off the page's thread. One run is one rk45
+// integration with cluster collapse (the settings of `npm start`), cut into pieces that end at
+// log-spaced frame times (pieces.ts). A fixed number of frames per decade of time, at a fixed
+// frame rate, plays the fast early clustering and the exponentially long plateaus at the same
+// watchable pace.
+import { attention, circle, clusters, init, Measure, type Flow } from '../src/index.js';
+import { pieces, runOptions } from './pieces.js';
+import type { EndReason, FromWorker, RunParams, ToWorker } from './protocol.js';
+
+/** Wall-clock time per frame (about 30 frames a second). */
+const FRAME_MS = 33;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let current = 0; // bumps on every start/stop, so a stale loop ends itself
-const ready = init({ threads: 1 }).then((info) => post({ type: 'ready', backend: info.backend, simd: info.simd }));
+// Default threads: the cores when the page is cross-origin isolated (SharedArrayBuffer), else 1.
+const ready = init().then((info) => {
+  const isolated = (self as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const note = info.note ?? (isolated ? null : 'the page is not cross-origin isolated (no COOP/COEP headers; see Threads below)');
+  post({ type: 'ready', backend: info.backend, simd: info.simd, threads: info.threads, note });
+});
 
-function startMeasure(p: RunParams): Measure {
-  if (p.space === 'sphere') return Measure.uniformSphere(p.n, 3, { seed: p.seed });
-  // The circle as S¹ ⊂ R²: same angles as Measure.uniformCircle, embedded as unit vectors.
+/** The flow and the start: softmax or unnormalised attention on the circle runs on angles, exactly as `npm start`. */
+function setup(p: RunParams): { flow: Flow; mu: Measure } {
+  if (p.space === 'circle' && p.mask === 'none' && p.normalization !== 'sinkhorn') {
+    return { flow: circle({ beta: p.beta, normalization: p.normalization }), mu: Measure.uniformCircle(p.n, { seed: p.seed }) };
+  }
+  const flow = attention({ beta: p.beta, normalization: p.normalization, mask: p.mask });
+  if (p.space === 'sphere') return { flow, mu: Measure.uniformSphere(p.n, 3, { seed: p.seed }) };
+  // Sinkhorn or causal attention on S¹ ⊂ R²: the same angles as Measure.uniformCircle, as unit vectors.
   const theta = Measure.uniformCircle(p.n, { seed: p.seed }).points;
   const x = new Float64Array(2 * p.n);
   for (let i = 0; i < p.n; i++) { x[2 * i] = Math.cos(theta[i]); x[2 * i + 1] = Math.sin(theta[i]); }
-  return new Measure(x, { dim: 2, space: 'sphere' }).normalized();
+  return { flow, mu: new Measure(x, { dim: 2, space: 'sphere' }) };
 }
+
+function postFrame(run: number, p: RunParams, flow: Flow, mu: Measure, t: number, steps: number, ended: EndReason | null): void {
+  const n = mu.size;
+  const dim = mu.space === 'circle' ? 2 : (mu.dim as 2 | 3);
+  const points = new Float64Array(n * dim);
+  if (mu.space === 'circle') {
+    for (let i = 0; i < n; i++) { points[2 * i] = Math.cos(mu.points[i]); points[2 * i + 1] = Math.sin(mu.points[i]); }
+  } else points.set(mu.points);
+  const mass = mu.mass;
+  const tokens = mu.weights.map((w) => Math.round((w / mass) * p.n));
+  const energy = flow.energy ? flow.energy(mu.points, mu.weights, mu.dim) : NaN;
+  const count = clusters(mu, { tol: p.clusterTol }).count;
+  post({ type: 'frame', run, t, points, dim, tokens, energy, clusters: count, steps, ended }, [points.buffer, tokens.buffer]);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function loop(p: RunParams, run: number, id: number): Promise<void> {
   await ready;
-  const flow: Flow = attention({ beta: p.beta, normalization: p.normalization, mask: p.mask });
-  let mu = startMeasure(p);
-  let t = 0, steps = 0;
-  const frame = (done: boolean) => {
-    const points = Float64Array.from(mu.points);
-    const energy = flow.energy ? flow.energy(mu.points, mu.weights, mu.dim) : NaN;
-    post({ type: 'frame', run, t, points, dim: mu.dim, energy, clusters: clusters(mu, { tol: p.clusterTol }).count, steps, done }, [points.buffer]);
-  };
-  frame(false);
-  while (id === current && t < p.tEnd) {
-    const dt = Math.min(p.tEnd - t, Math.max(0.02, 0.03 * t));
-    // Tokens that meet (within 1e-6) collapse into one weighted particle: the formed clusters'
-    // stiff contraction is gone and steps lengthen through the plateaus, so even the last merge
-    // (t ≈ 1.6e7 for the metastability preset) arrives in seconds. Merging is refused under a causal mask.
-    const chunk = simulate(flow, mu, {
-      tEnd: dt, integrator: 'rk45', rtol: 1e-7, atol: 1e-9, ...(p.mask === 'none' ? { collapse: { tol: 1e-6 } } : { maxStep: 0.5 }),
-    });
-    mu = chunk.final;
-    t += dt;
-    steps += chunk.steps;
-    frame(t >= p.tEnd);
-    // Yield to the event loop so a new start or a stop is seen between chunks.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+  const { flow, mu } = setup(p);
+  postFrame(run, p, flow, mu, 0, 0, p.tEnd === 0 ? 'tEnd' : null);
+  let started = performance.now();
+  for (const piece of pieces(flow, mu, runOptions(p.mask === 'none'), p.tEnd)) {
+    if (id !== current) return;
+    postFrame(run, p, flow, piece.run.final, piece.run.finalTime, piece.run.steps, piece.ended);
+    // Yield to the event loop (a new start or a stop is seen here) and hold the frame rate.
+    await sleep(Math.max(0, FRAME_MS - (performance.now() - started)));
+    started = performance.now();
   }
 }
 

@@ -75,3 +75,28 @@ export async function serveDir(root: string, options: { crossOriginIsolated?: bo
     close: () => new Promise((ok) => { server.close(() => ok()); server.closeAllConnections(); }),
   };
 }
+
+/** Pixels of a canvas by colour: painted (any ink), red-ish and blue-ish (opaque enough to see). */
+export async function canvasInk(page: Page, id: string): Promise<{ painted: number; red: number; blue: number }> {
+  return page.evaluate((cid) => {
+    const c = document.getElementById(cid) as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const ink = { painted: 0, red: 0, blue: 0 };
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      if (a === 0) continue;
+      ink.painted++;
+      if (a > 128 && r > 150 && g < 120 && b < 110) ink.red++;
+      if (a > 128 && b > 150 && r < 100) ink.blue++;
+    }
+    return ink;
+  }, id);
+}
+
+/** Page-space boxes of the elements matching each selector (all matches, in document order). */
+export async function layoutBoxes(page: Page, selectors: string[]): Promise<Record<string, number[][]>> {
+  return page.evaluate((sels) => Object.fromEntries(sels.map((s) => [s, Array.from(document.querySelectorAll(s), (e) => {
+    const r = e.getBoundingClientRect();
+    return [r.x + scrollX, r.y + scrollY, r.width, r.height];
+  })])), selectors);
+}
