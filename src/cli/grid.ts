@@ -105,3 +105,24 @@ export function chunkJobs(jobs: Job[], threads: number, batch: number | ((point:
   }
   return chunks;
 }
+
+/**
+ * The canonical text of a grid flag, stored in every line (SweepGrid): a start:stop:count grid
+ * as its three numbers, a list as its (deduplicated) values. Its size is that of the flag typed.
+ */
+export function gridText(raw: string | undefined, values: number[]): string {
+  if (raw !== undefined && raw.includes(':')) return raw.split(':').map((p) => String(Number(p))).join(':');
+  return values.join(',');
+}
+
+/** Sorted distinct seeds as ranges: [1, 2, 3, 5] -> '1..3,5' (parseSeeds reads it back). */
+export function seedsText(sorted: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}..${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

@@ -19,7 +19,7 @@ export const heatmapCommand: CommandSpec = {
     { name: 'out', kind: 'string', default: 'phase.svg', help: 'SVG file to write' },
     { name: 'x', kind: ['t', 'dim', 'n', 'beta'], default: 't', help: 'columns: record times, or a grid parameter' },
     { name: 'y', kind: ['beta', 'dim', 'n'], default: 'beta', help: 'rows: a grid parameter' },
-    { name: 'value', kind: 'string', default: 'clusteredFraction', help: 'an array of the lines aligned with times: clusteredFraction, meanInnerProduct, clusters, energy' },
+    { name: 'value', kind: 'string', default: 'clusteredFraction', help: 'an array of the lines aligned with times: clusteredFraction, meanInnerProduct, clusterCounts, energy' },
     { name: 'time-scale', kind: ['linear', 'log'], default: 'linear', help: 'the t axis (log drops t = 0)' },
     { name: 'at', kind: 'number', min: 0, help: 'with --x other than t: the time whose value is shown (default: the last record)' },
     { name: 'where', kind: 'string', help: 'keep only runs with these grid values, e.g. dim=3,n=32' },
@@ -90,9 +90,10 @@ function readRuns(files: string[], value: string, needed: Param[]): Run[] {
   const runs: Run[] = [];
   for (const file of files) {
     readJsonLines(file).forEach((line, i) => {
-      const times = line.times, values = line[value];
+      // Files written before clusterCounts was named so hold 'clusters'.
+      const times = line.times, values = line[value] ?? (value === 'clusterCounts' ? line.clusters : undefined);
       if (!isNumbers(times)) throw new InputError(file, i + 1, 'needs a "times" array (a line of meanfield run)');
-      if (!isNumbers(values) || values.length !== times.length) throw new InputError(file, i + 1, `has no "${value}" array aligned with "times" (--value: clusteredFraction, meanInnerProduct, clusters, energy)`);
+      if (!isNumbers(values) || values.length !== times.length) throw new InputError(file, i + 1, `has no "${value}" array aligned with "times" (--value: clusteredFraction, meanInnerProduct, clusterCounts, energy)`);
       const beta = typeof line.beta === 'number' ? line.beta : (line.params as Record<string, unknown> | undefined)?.beta;
       const params: Partial<Record<Param, number>> = {};
       if (typeof beta === 'number') params.beta = beta;

@@ -23,8 +23,9 @@ export function plot(files: string[], out: string, title?: string): { seeds: num
   const energy: Series[] = [], clusters: Series[] = [];
   for (const file of files) {
     readJsonLines(file).forEach((line, i) => {
-      const times = line.times, c = line.clusters, e = line.energy;
-      if (!isNumbers(times) || !isNumbers(c) || c.length !== times.length) throw new InputError(file, i + 1, 'needs "times" and "clusters" arrays of the same length (a line of meanfield run)');
+      // Files written before clusterCounts was named so hold 'clusters'.
+      const times = line.times, c = line.clusterCounts ?? line.clusters, e = line.energy;
+      if (!isNumbers(times) || !isNumbers(c) || c.length !== times.length) throw new InputError(file, i + 1, 'needs "times" and "clusterCounts" arrays of the same length (a line of meanfield run)');
       const seed = typeof line.seed === 'number' ? line.seed : i;
       clusters.push({ seed, times, values: c });
       if (isNumbers(e) && e.length === times.length) energy.push({ seed, times, values: e });
