@@ -209,7 +209,8 @@ describe('run follows the library', () => {
       [['run', 'circle', '--shard', 'auto', '--out', 'x-{shard}.jsonl'], /no job array found/],
       [['run', 'circle', '--out', 'x-{shard}.jsonl'], /holds \{shard\} but no --shard is given/],
     ] as const) {
-      const r = cli([...args, ...(args.includes('--out') || args[0] !== 'run' ? [] : ['--out', 'refused.jsonl'])]);
+      const given: readonly string[] = args;
+      const r = cli([...given, ...(given.includes('--out') || given[0] !== 'run' ? [] : ['--out', 'refused.jsonl'])]);
       expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).toMatch(pattern);
@@ -228,5 +229,48 @@ describe('run follows the library', () => {
     expect(readFileSync(at('old.jsonl'), 'utf8')).toBe(`${JSON.stringify(old)}\n`);
     expect(cli(['plot', 'old.jsonl', '--out', 'old.svg']).code).toBe(0);
     expect(cli(['merge', '--out', 'oldm.jsonl', 'old.jsonl']).err).toMatch(/old\.jsonl line 1: was written by an earlier version/);
+  });
+});
+
+describe('plot and heatmap read the grid', () => {
+  const synthetic = (beta: number, seed: number, counts: number[]) =>
+    JSON.stringify({ flow: 'circle', seed, beta, n: 8, dim: 1, times: [0, 1, 10, 100], clusterCounts: counts, energy: null });
+
+  it('plot: one colour per grid value, its median bold, a title naming the grid, --where', () => {
+    // beta 4: the median is seed 1 at every time (6 of 5, 6, 7; 4 of 3, 4, 5; 2 of 1, 2, 3).
+    writeFileSync(at('syn.jsonl'), `${[synthetic(4, 1, [8, 6, 4, 2]), synthetic(4, 2, [8, 5, 3, 1]), synthetic(4, 3, [8, 7, 5, 3]), synthetic(1, 1, [8, 8, 8, 8]), synthetic(1, 2, [8, 8, 1, 1])].join('\n')}\n`);
+    const r = cli(['plot', 'syn.jsonl', '--out', 'syn.svg']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/5 seeds plotted to syn\.svg \(2 grid values\)/);
+    const svg = readFileSync(at('syn.svg'), 'utf8');
+    expect(svg).toMatch(/<text class="title"[^>]*>circle, n = 8 by β = 1, 4: 5 runs, median bold</);
+    const medians = [...svg.matchAll(/<polyline class="median" data-group="([^"]*)" fill="none" stroke="(#[0-9a-f]{6})"[^>]*points="([^"]*)"/g)];
+    expect(medians.map((m) => m[1])).toEqual(['β = 1', 'β = 4']);
+    expect(medians[0][2]).not.toBe(medians[1][2]);
+    const seeds = [...svg.matchAll(/<polyline class="seed" data-seed="(\d+)" fill="none" stroke="(#[0-9a-f]{6})"[^>]*points="([^"]*)"/g)];
+    // Seeds in their group's colour: beta 1 first (seeds 1, 2), then beta 4 (seeds 1, 2, 3).
+    expect(seeds.map((s) => [s[1], s[2]])).toEqual([['1', medians[0][2]], ['2', medians[0][2]], ['1', medians[1][2]], ['2', medians[1][2]], ['3', medians[1][2]]]);
+    expect(medians[1][3]).toBe(seeds[2][3]);
+    expect(svg).toMatch(/<g class="legend">[\s\S]*>β = 1<[\s\S]*>β = 4</);
+    expect(svg).not.toMatch(/NaN|Infinity|1e0</);
+    // Round decade ticks: 1, 10, 100.
+    expect([...svg.matchAll(/<text class="tick" [^>]*text-anchor="middle">([^<]*)</g)].map((m) => m[1]).slice(0, 3)).toEqual(['1', '10', '100']);
+    const four = cli(['plot', 'syn.jsonl', '--where', 'beta=4', '--out', 'syn4.svg']);
+    expect(four.err).toMatch(/3 seeds plotted to syn4\.svg$/m);
+    expect(readFileSync(at('syn4.svg'), 'utf8')).toMatch(/>circle, β = 4, n = 8: 3 seeds, median bold</);
+    const none = cli(['plot', 'syn.jsonl', '--where', 'beta=7', '--out', 'syn7.svg']);
+    expect([none.code, none.err]).toEqual([1, expect.stringMatching(/syn\.jsonl: hold no runs with beta=7/)]);
+    expect(cli(['plot', 'syn.jsonl', '--where', 'beat=4', '--out', 'syn7.svg']).err).toMatch(/--where must be like beta=4/);
+  });
+
+  it('heatmap: a log time axis for log-spaced records (run\'s default), linear when asked', () => {
+    let r = cli(['heatmap', 'one.jsonl', '--out', 'auto.svg']);
+    expect(r.code, r.err).toBe(0);
+    // t = 0 and 8 log-spaced records; t = 0 dropped on the log axis.
+    expect(r.err).toMatch(/10 runs in 2 x 8 cells/);
+    expect(readFileSync(at('auto.svg'), 'utf8')).toMatch(/time t \(log scale\)/);
+    r = cli(['heatmap', 'one.jsonl', '--time-scale', 'linear', '--out', 'lin.svg']);
+    expect(r.err).toMatch(/10 runs in 2 x 9 cells/);
+    expect(readFileSync(at('lin.svg'), 'utf8')).not.toMatch(/log scale/);
   });
 });

@@ -126,3 +126,36 @@ export function seedsText(sorted: number[]): string {
   }
   return parts.join(',');
 }
+
+/** The grid parameters a run line names. */
+export type GridParam = 'beta' | 'n' | 'dim';
+export const GRID_PARAMS: readonly GridParam[] = ['beta', 'n', 'dim'];
+
+/** The grid values of a run line (beta from params in older lines); absent ones are left out. */
+export function gridValuesOf(line: Record<string, unknown>): Partial<Record<GridParam, number>> {
+  const beta = typeof line.beta === 'number' ? line.beta : (line.params as Record<string, unknown> | undefined)?.beta;
+  const out: Partial<Record<GridParam, number>> = {};
+  if (typeof beta === 'number') out.beta = beta;
+  if (typeof line.n === 'number') out.n = line.n;
+  if (typeof line.dim === 'number') out.dim = line.dim;
+  return out;
+}
+
+/** --where 'beta=4,n=32' -> the grid values a run must have to be kept. */
+export function parseWhere(command: string, raw: string | undefined): Partial<Record<GridParam, number>> {
+  const out: Partial<Record<GridParam, number>> = {};
+  if (raw === undefined) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*([^\s,]+)\s*$/.exec(part);
+    if (m === null || !GRID_PARAMS.includes(m[1] as GridParam) || !Number.isFinite(Number(m[2]))) {
+      throw new UsageError(`meanfield ${command}: --where must be like beta=4 or dim=3,n=32 (keys beta, n, dim), got '${raw}'`);
+    }
+    out[m[1] as GridParam] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Whether a run's grid values match every --where value. */
+export function matchesWhere(values: Partial<Record<GridParam, number>>, where: Partial<Record<GridParam, number>>): boolean {
+  return Object.entries(where).every(([k, w]) => values[k as GridParam] === w);
+}

@@ -43,8 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'plot': {
-      const r = plot(positionals, values.out as string, values.title as string | undefined);
-      log(`${r.seeds} seeds plotted to ${values.out}`);
+      const r = plot(positionals, values);
+      log(`${r.seeds} seeds plotted to ${values.out}${r.groups > 1 ? ` (${r.groups} grid values)` : ''}`);
       return 0;
     }
     case 'heatmap': {
