@@ -274,3 +274,22 @@ describe('plot and heatmap read the grid', () => {
     expect(readFileSync(at('lin.svg'), 'utf8')).not.toMatch(/log scale/);
   });
 });
+
+describe('locks of requeued Slurm jobs', () => {
+  it('a lock left on another node by an earlier run of the same Slurm job is taken over; any other is refused', () => {
+    const args = ['run', 'circle', '--n', '8', '--seeds', '1', '--t-end', '1', '--records', '3', '--threads', '1'];
+    // A live pid on another host: without the Slurm job's own tag it cannot be judged stale.
+    writeFileSync(at('req.jsonl.lock'), `${process.pid}\nothernode\nslurm 77 0\n`);
+    let r = cli([...args, '--out', 'req.jsonl']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/locked by process \d+ on othernode/);
+    r = cli([...args, '--out', 'req.jsonl'], { SLURM_JOB_ID: '78', SLURM_RESTART_COUNT: '1' });
+    expect(r.code).toBe(3);
+    r = cli([...args, '--out', 'req.jsonl'], { SLURM_JOB_ID: '77', SLURM_RESTART_COUNT: '0' });
+    expect(r.code).toBe(3);
+    r = cli([...args, '--out', 'req.jsonl'], { SLURM_JOB_ID: '77', SLURM_RESTART_COUNT: '1' });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/took over the stale lock .*an earlier run of this Slurm job, now requeued/);
+    expect(existsSync(at('req.jsonl.lock'))).toBe(false);
+  });
+});

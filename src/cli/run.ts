@@ -77,7 +77,7 @@ export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> 
   const collapse = (v.collapse as number | undefined) ?? null, stopOneCluster = (v['stop-one-cluster'] as number | undefined) ?? null;
   if (collapse !== null && v.mask === 'causal') throw new UsageError(`meanfield run: --collapse cannot be used with --mask causal: merging particles changes who sees whom under a causal mask`);
   if (v.atol !== undefined && v.integrator !== 'rk45') throw new UsageError(`meanfield run: --atol applies to --integrator rk45 only, got --integrator ${v.integrator}`);
-  if (every !== undefined && v.integrator !== 'rk45' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
+  if (every !== undefined && v.integrator !== 'rk45' && v.clock === 'time' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
     throw new UsageError(`meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the limit of ${MAX_RECORDS} per run`);
   }
   const base = {
