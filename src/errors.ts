@@ -70,8 +70,8 @@ function formatBytes(b: number): string {
   return `${u === 0 ? b : b.toFixed(1)} ${units[u]}`;
 }
 
-/** The closest of `known` to `key` by edit distance (case-insensitive), if reasonably close. */
-function nearest(key: string, known: readonly string[]): string | null {
+/** The closest of `known` to `key` by edit distance (case-insensitive), if reasonably close (the CLI's flags use it too). */
+export function nearest(key: string, known: readonly string[]): string | null {
   let best: string | null = null, bestD = Infinity;
   const a = key.toLowerCase();
   for (const k of known) {

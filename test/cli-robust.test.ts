@@ -107,7 +107,7 @@ describe('meanfield run: values are checked before the output is touched', () =>
     for (const l of lines) {
       expect(l.times).toEqual([0]);
       expect(l.steps).toBe(0);
-      expect(l.clusters).toHaveLength(1);
+      expect(l.clusterCounts).toHaveLength(1);
     }
     // plot and heatmap of runs that never leave t = 0: no NaN coordinates.
     expect(cli(['plot', 'zero.jsonl', '--out', 'zero.svg']).code).toBe(0);
@@ -233,8 +233,10 @@ describe('meanfield run: the output', () => {
     const line = JSON.parse(stripped('settings.jsonl')[0]);
     expect(line.settings).toEqual({
       normalization: 'softmax', mask: 'none', tEnd: 50, integrator: 'rk45', dt: null, rtol: 1e-6, records: 12,
-      spacing: 'log', recordEvery: null, clusterTol: 1e-2, delta: 1e-3, precision: 'f64',
+      spacing: 'log', recordEvery: null, clusterTol: 1e-2, delta: 1e-3, precision: 'f64', atol: 1e-9, clock: 'time', collapse: null, stopOneCluster: null,
     });
+    oneLine(cli([...SMALL, '--seeds', '1..3', '--collapse', '1e-6', '--resume', '--out', 'settings.jsonl']), 2, /--collapse unset, this run has --collapse 0\.000001/);
+    oneLine(cli([...SMALL, '--seeds', '1..3', '--clock', 'arclength', '--resume', '--out', 'settings.jsonl']), 2, /--clock time, this run has --clock arclength/);
   });
 
   it('a cut last line is dropped with a warning; a corrupt line before it is an InputError', () => {

@@ -1,6 +1,6 @@
 // A small flag parser: each command declares its flags once (name, kind, default, help),
 // which gives both the parsing and the --help text. Bad input is one UsageError line.
-import { UsageError } from '../errors.js';
+import { nearest, UsageError } from '../errors.js';
 import { parseGrid } from './grid.js';
 
 export type Kind = 'int' | 'number' | 'string' | 'boolean' | readonly string[];
@@ -49,9 +49,19 @@ function flagLabel(f: FlagSpec): string {
   return `--${f.name} ${v}`;
 }
 
-/** Parses argv (after the command name); throws UsageError naming the flag and the value. */
-export function parse(c: CommandSpec, argv: string[]): { values: Values; positionals: string[]; help: boolean } {
+/** ' (did you mean X?)' when one of `known` is close to `key` (the library's nearest-name rule), else ''. */
+export function didYouMean(key: string, known: readonly string[], prefix = ''): string {
+  const near = nearest(key, known);
+  return near === null ? '' : `; did you mean ${prefix}${near}?`;
+}
+
+/**
+ * Parses argv (after the command name); throws UsageError naming the flag and the value. `raw`
+ * holds the text of every flag given (grid flags keep it: a sweep records its grids as typed).
+ */
+export function parse(c: CommandSpec, argv: string[]): { values: Values; raw: Record<string, string>; positionals: string[]; help: boolean } {
   const values: Values = {};
+  const rawValues: Record<string, string> = {};
   const positionals: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -61,7 +71,7 @@ export function parse(c: CommandSpec, argv: string[]): { values: Values; positio
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = c.flags.find((f) => f.name === name);
-    if (spec === undefined) throw new UsageError(`meanfield ${c.name}: unknown flag --${name} (see meanfield ${c.name} --help)`);
+    if (spec === undefined) throw new UsageError(`meanfield ${c.name}: unknown flag --${name}${didYouMean(name, c.flags.map((f) => f.name), '--')} (see meanfield ${c.name} --help)`);
     if (spec.kind === 'boolean') {
       if (eq >= 0) throw new UsageError(`meanfield ${c.name}: --${name} takes no value, got '${arg.slice(eq + 1)}'`);
       values[name] = true;
@@ -70,6 +80,7 @@ export function parse(c: CommandSpec, argv: string[]): { values: Values; positio
     const raw = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (raw === undefined) throw new UsageError(`meanfield ${c.name}: --${name} needs a value`);
     values[name] = convert(c.name, spec, raw);
+    rawValues[name] = raw;
   }
   if (!help) {
     const { min, max, names } = c.positionals;
@@ -78,14 +89,15 @@ export function parse(c: CommandSpec, argv: string[]): { values: Values; positio
     }
   }
   for (const f of c.flags) if (values[f.name] === undefined && f.default !== undefined) values[f.name] = f.grid ? [f.default as number] : f.default;
-  return { values, positionals, help };
+  return { values, raw: rawValues, positionals, help };
 }
 
 function convert(command: string, spec: FlagSpec, raw: string): string | number | number[] {
   if (spec.grid) return parseGrid(command, spec.name, raw, { int: spec.kind === 'int', min: spec.min, exclusiveMin: spec.exclusiveMin, max: spec.max });
   const bad = (rule: string) => new UsageError(`meanfield ${command}: --${spec.name} ${rule}, got '${raw}'`);
   if (Array.isArray(spec.kind)) {
-    if (!(spec.kind as readonly string[]).includes(raw)) throw bad(`must be one of ${(spec.kind as readonly string[]).join(', ')}`);
+    const allowed = spec.kind as readonly string[];
+    if (!allowed.includes(raw)) throw new UsageError(`meanfield ${command}: --${spec.name} must be one of ${allowed.join(', ')}, got '${raw}'${didYouMean(raw, allowed)}`);
     return raw;
   }
   if (spec.kind === 'string') return raw;
@@ -123,13 +135,4 @@ export function parseSeeds(raw: string): number[] {
   const out: number[] = [];
   for (const [a, b] of ranges) for (let s = a; s <= b; s++) if (!seen.has(s)) { seen.add(s); out.push(s); }
   return out;
-}
-
-/** 'i/k' (1 <= i <= k) -> the i-th of k contiguous slices of the list. */
-export function shardOf<T>(list: T[], raw: string): T[] {
-  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
-  const i = m ? Number(m[1]) : NaN, k = m ? Number(m[2]) : NaN;
-  if (!m || k < 1 || i < 1 || i > k) throw new UsageError(`meanfield run: --shard must be i/k with 1 <= i <= k (e.g. 2/8), got '${raw}'`);
-  const lo = Math.floor(((i - 1) * list.length) / k), hi = Math.floor((i * list.length) / k);
-  return list.slice(lo, hi);
 }

@@ -105,3 +105,57 @@ export function chunkJobs(jobs: Job[], threads: number, batch: number | ((point:
   }
   return chunks;
 }
+
+/**
+ * The canonical text of a grid flag, stored in every line (SweepGrid): a start:stop:count grid
+ * as its three numbers, a list as its (deduplicated) values. Its size is that of the flag typed.
+ */
+export function gridText(raw: string | undefined, values: number[]): string {
+  if (raw !== undefined && raw.includes(':')) return raw.split(':').map((p) => String(Number(p))).join(':');
+  return values.join(',');
+}
+
+/** Sorted distinct seeds as ranges: [1, 2, 3, 5] -> '1..3,5' (parseSeeds reads it back). */
+export function seedsText(sorted: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}..${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** The grid parameters a run line names. */
+export type GridParam = 'beta' | 'n' | 'dim';
+export const GRID_PARAMS: readonly GridParam[] = ['beta', 'n', 'dim'];
+
+/** The grid values of a run line (beta from params in older lines); absent ones are left out. */
+export function gridValuesOf(line: Record<string, unknown>): Partial<Record<GridParam, number>> {
+  const beta = typeof line.beta === 'number' ? line.beta : (line.params as Record<string, unknown> | undefined)?.beta;
+  const out: Partial<Record<GridParam, number>> = {};
+  if (typeof beta === 'number') out.beta = beta;
+  if (typeof line.n === 'number') out.n = line.n;
+  if (typeof line.dim === 'number') out.dim = line.dim;
+  return out;
+}
+
+/** --where 'beta=4,n=32' -> the grid values a run must have to be kept. */
+export function parseWhere(command: string, raw: string | undefined): Partial<Record<GridParam, number>> {
+  const out: Partial<Record<GridParam, number>> = {};
+  if (raw === undefined) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*([^\s,]+)\s*$/.exec(part);
+    if (m === null || !GRID_PARAMS.includes(m[1] as GridParam) || !Number.isFinite(Number(m[2]))) {
+      throw new UsageError(`meanfield ${command}: --where must be like beta=4 or dim=3,n=32 (keys beta, n, dim), got '${raw}'`);
+    }
+    out[m[1] as GridParam] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Whether a run's grid values match every --where value. */
+export function matchesWhere(values: Partial<Record<GridParam, number>>, where: Partial<Record<GridParam, number>>): boolean {
+  return Object.entries(where).every(([k, w]) => values[k as GridParam] === w);
+}

@@ -4,10 +4,11 @@
 import { InputError, UsageError } from '../errors.js';
 import type { CommandSpec, Values } from './args.js';
 import { readJsonLines, writeAtomic } from './files.js';
-import { escape, extent, format } from './plot.js';
+import { colour, escape, extent, format, logTicks, niceTicks, RAMP } from './svg.js';
+import { GRID_PARAMS, gridValuesOf, matchesWhere, parseWhere, type GridParam } from './grid.js';
 
-type Param = 'beta' | 'n' | 'dim';
-const PARAMS: readonly Param[] = ['beta', 'n', 'dim'];
+type Param = GridParam;
+const PARAMS = GRID_PARAMS;
 const LABELS: Record<string, string> = { beta: 'β (inverse temperature)', n: 'n (particles)', dim: 'd (dimension)', t: 'time t' };
 
 export const heatmapCommand: CommandSpec = {
@@ -19,32 +20,34 @@ export const heatmapCommand: CommandSpec = {
     { name: 'out', kind: 'string', default: 'phase.svg', help: 'SVG file to write' },
     { name: 'x', kind: ['t', 'dim', 'n', 'beta'], default: 't', help: 'columns: record times, or a grid parameter' },
     { name: 'y', kind: ['beta', 'dim', 'n'], default: 'beta', help: 'rows: a grid parameter' },
-    { name: 'value', kind: 'string', default: 'clusteredFraction', help: 'an array of the lines aligned with times: clusteredFraction, meanInnerProduct, clusters, energy' },
-    { name: 'time-scale', kind: ['linear', 'log'], default: 'linear', help: 'the t axis (log drops t = 0)' },
+    { name: 'value', kind: 'string', default: 'clusteredFraction', help: 'an array of the lines aligned with times: clusteredFraction, meanInnerProduct, clusterCounts, energy' },
+    { name: 'time-scale', kind: ['auto', 'linear', 'log'], default: 'auto', help: "the t axis: auto is log when the runs' records are log-spaced (run's default), else linear; log drops t = 0" },
     { name: 'at', kind: 'number', min: 0, help: 'with --x other than t: the time whose value is shown (default: the last record)' },
     { name: 'where', kind: 'string', help: 'keep only runs with these grid values, e.g. dim=3,n=32' },
     { name: 'title', kind: 'string', help: 'figure title' },
   ],
 };
 
-interface Run { params: Partial<Record<Param, number>>; times: number[]; values: Array<number | null> }
+interface Run { params: Partial<Record<Param, number>>; times: number[]; values: Array<number | null>; logSpaced: boolean }
 
 export interface HeatmapResult { runs: number; rows: number; cols: number; svg: string }
 
 export function heatmap(files: string[], v: Values): HeatmapResult {
   const x = v.x as 't' | Param, y = v.y as Param, value = v.value as string;
   if (x === y) throw new UsageError(`meanfield heatmap: --x and --y must differ, got '${x}' for both`);
-  const where = parseWhere(v.where as string | undefined);
-  const runs = readRuns(files, value, [y, ...(x === 't' ? [] : [x])]).filter((r) => Object.entries(where).every(([k, w]) => r.params[k as Param] === w));
+  const where = parseWhere('heatmap', v.where as string | undefined);
+  const runs = readRuns(files, value, [y, ...(x === 't' ? [] : [x])]).filter((r) => matchesWhere(r.params, where));
   if (runs.length === 0) throw new InputError(files.join(', '), null, `holds no runs${v.where === undefined ? '' : ` with ${v.where}`}`);
   for (const p of PARAMS) {
     if (p === x || p === y) continue;
     const seen = distinct(runs.map((r) => r.params[p]).filter((q): q is number => q !== undefined));
     if (seen.length > 1) throw new UsageError(`meanfield heatmap: the runs have several ${p} values (${seen.join(', ')}); keep one with --where ${p}=${seen[0]}`);
   }
-  const log = v['time-scale'] === 'log';
+  // The record times of the longest run (runs that stopped early hold a prefix of them).
+  const longest = runs.reduce((a, b) => (b.times.length > a.times.length ? b : a));
+  const log = v['time-scale'] === 'log' || (v['time-scale'] === 'auto' && longest.logSpaced && longest.times.some((t) => t > 0 && Number.isFinite(t)));
   const rows = distinct(runs.map((r) => r.params[y]!));
-  const cols = x === 't' ? distinct(runs[0].times.filter((t) => Number.isFinite(t) && (!log || t > 0))) : distinct(runs.map((r) => r.params[x]!));
+  const cols = x === 't' ? distinct(longest.times.filter((t) => Number.isFinite(t) && (!log || t > 0))) : distinct(runs.map((r) => r.params[x]!));
   if (cols.length === 0) throw new UsageError(`meanfield heatmap: the runs have no record time > 0 to show on a log axis (use --time-scale linear)`);
   const at = (v.at as number | undefined) ?? Infinity;
   const sum = rows.map(() => cols.map(() => 0)), count = rows.map(() => cols.map(() => 0));
@@ -73,37 +76,35 @@ export function heatmap(files: string[], v: Values): HeatmapResult {
   return { runs: runs.length, rows: rows.length, cols: cols.length, svg };
 }
 
-function parseWhere(raw: string | undefined): Partial<Record<Param, number>> {
-  const out: Partial<Record<Param, number>> = {};
-  if (raw === undefined) return out;
-  for (const part of raw.split(',')) {
-    const m = /^\s*(\w+)\s*=\s*([^\s,]+)\s*$/.exec(part);
-    if (m === null || !PARAMS.includes(m[1] as Param) || !Number.isFinite(Number(m[2]))) {
-      throw new UsageError(`meanfield heatmap: --where must be like dim=3,n=32 (keys beta, n, dim), got '${raw}'`);
-    }
-    out[m[1] as Param] = Number(m[2]);
-  }
-  return out;
-}
-
 function readRuns(files: string[], value: string, needed: Param[]): Run[] {
   const runs: Run[] = [];
   for (const file of files) {
     readJsonLines(file).forEach((line, i) => {
-      const times = line.times, values = line[value];
+      // Files written before clusterCounts was named so hold 'clusters'.
+      const times = line.times, values = line[value] ?? (value === 'clusterCounts' ? line.clusters : undefined);
       if (!isNumbers(times)) throw new InputError(file, i + 1, 'needs a "times" array (a line of meanfield run)');
-      if (!isNumbers(values) || values.length !== times.length) throw new InputError(file, i + 1, `has no "${value}" array aligned with "times" (--value: clusteredFraction, meanInnerProduct, clusters, energy)`);
-      const beta = typeof line.beta === 'number' ? line.beta : (line.params as Record<string, unknown> | undefined)?.beta;
-      const params: Partial<Record<Param, number>> = {};
-      if (typeof beta === 'number') params.beta = beta;
-      if (typeof line.n === 'number') params.n = line.n;
-      if (typeof line.dim === 'number') params.dim = line.dim;
+      if (!isNumbers(values) || values.length !== times.length) throw new InputError(file, i + 1, `has no "${value}" array aligned with "times" (--value: clusteredFraction, meanInnerProduct, clusterCounts, energy)`);
+      const params = gridValuesOf(line);
       const missing = needed.find((p) => params[p] === undefined);
       if (missing !== undefined) throw new InputError(file, i + 1, `does not name its ${missing} (a line of meanfield run)`);
-      runs.push({ params, times: times as number[], values });
+      runs.push({ params, times: times as number[], values, logSpaced: logSpacedRecords(line, times as number[]) });
     });
   }
   return runs;
+}
+
+/**
+ * Whether a run's records are log-spaced: its settings say so (run's --spacing log without
+ * --record-every), or, in lines without settings, its positive record times grow by a steady
+ * factor (the median ratio of neighbours above 1.2).
+ */
+function logSpacedRecords(line: Record<string, unknown>, times: number[]): boolean {
+  const settings = line.settings as Record<string, unknown> | undefined;
+  if (settings !== null && typeof settings === 'object' && typeof settings.spacing === 'string') return settings.spacing === 'log' && (settings.recordEvery ?? null) === null;
+  const positive = times.filter((t) => t > 0 && Number.isFinite(t));
+  if (positive.length < 3) return false;
+  const ratios = positive.slice(1).map((t, i) => t / positive[i]).sort((a, b) => a - b);
+  return ratios[ratios.length >> 1] > 1.2;
 }
 
 /** The run's value at time t, read as a step function of its records (null before the first or if not finite). */
@@ -115,17 +116,6 @@ function valueAt(r: Run, t: number): number | null {
 }
 
 const W = 900, H = 560, M = { left: 80, right: 140, top: 50, bottom: 55 };
-
-/** Viridis, sampled at ten points: perceptually uniform, and its luminance grows with the value. */
-const RAMP = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
-
-export function colour(f: number): string {
-  const u = Math.min(1, Math.max(0, f)) * (RAMP.length - 1);
-  const k = Math.min(RAMP.length - 2, Math.floor(u)), s = u - k;
-  const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const a = rgb(RAMP[k]), b = rgb(RAMP[k + 1]);
-  return `#${a.map((c, i) => Math.round(c + (b[i] - c) * s).toString(16).padStart(2, '0')).join('')}`;
-}
 
 interface Figure { x: string; y: string; value: string; log: boolean; rows: number[]; cols: number[]; mean: number[][]; title: string }
 
@@ -188,35 +178,6 @@ function colourBar(lo: number, hi: number, label: string, x: number, top: number
   }
   out.push(`<text transform="translate(${x + 80} ${top + h / 2}) rotate(-90)" text-anchor="middle">${escape(label)}</text>`, '</g>');
   return out.join('\n');
-}
-
-/** Round numbers (1, 2 or 5 times a power of ten apart) inside [a, b], about `count` of them. */
-function niceTicks(a: number, b: number, count: number): number[] {
-  const raw = (b - a) / count, p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
-  const out: number[] = [];
-  if (!(raw > 0) || !Number.isFinite(raw)) return [a];
-  const first = Math.ceil(a / step - 1e-9);
-  // By index (not t += step, which may not advance far from 0): at most a few dozen ticks.
-  for (let k = 0; k < 4 * count + 4; k++) {
-    const t = (first + k) * step;
-    if (t > b + 1e-9 * step) break;
-    const v = Number(t.toPrecision(12));
-    if (out[out.length - 1] !== v) out.push(v);
-  }
-  return out;
-}
-
-/** Decades inside [a, b] (in log10 units); 1-2-5 within a decade when the axis spans less than two decades. */
-function logTicks(a: number, b: number): Array<[number, string]> {
-  const out: Array<[number, string]> = [];
-  for (let e = Math.floor(a); e <= Math.ceil(b); e++) {
-    for (const m of b - a < 2 ? [1, 2, 5] : [1]) {
-      const q = e + Math.log10(m);
-      if (q >= a && q <= b) out.push([q, b - a < 2 ? format(m * 10 ** e) : `1e${e}`]);
-    }
-  }
-  return out;
 }
 
 function distinct(a: number[]): number[] {

@@ -1,6 +1,8 @@
 // An exclusive lock on an output file: `<out>.lock`, created with O_EXCL and holding the pid
-// and host of its owner. A second writer is refused (OutputError, exit 3); a lock whose
-// process is gone (kill -9, a crash) is stale and taken over with a warning. The lock is
+// and host of its owner (and, in a Slurm job, its job id and restart count). A second writer is
+// refused (OutputError, exit 3); a lock whose process is gone (kill -9, a crash) is stale and
+// taken over with a warning, and so is one left by an earlier run of the same Slurm job (a
+// requeued task may start on another node, where the old pid cannot be checked). The lock is
 // removed when the run ends, on Ctrl-C and on errors (and, as a last resort, on process exit).
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -21,13 +23,39 @@ function alive(pid: number): boolean {
   }
 }
 
-function owner(path: string): { pid: number; host: string } | null {
+interface Owner { pid: number; host: string; slurm: string }
+
+function owner(path: string): Owner | null {
   try {
-    const [pid, host] = readFileSync(path, 'utf8').split('\n');
-    return { pid: Number(pid), host: host ?? '' };
+    const [pid, host, slurm] = readFileSync(path, 'utf8').split('\n');
+    return { pid: Number(pid), host: host ?? '', slurm: slurm ?? '' };
   } catch {
     return null;
   }
+}
+
+/** 'slurm JOBID RESTARTS' inside a Slurm job (a requeued job keeps its id and counts its restarts), else ''. */
+function slurmTag(env: NodeJS.ProcessEnv = process.env): string {
+  const id = env.SLURM_JOB_ID, restarts = env.SLURM_RESTART_COUNT ?? '0';
+  return id !== undefined && /^\d+$/.test(id) && /^\d+$/.test(restarts) ? `slurm ${id} ${restarts}` : '';
+}
+
+/** Whether `o` was left by an earlier run of this very Slurm job (same job id, fewer restarts): Slurm never runs a job twice at once. */
+function earlierRunOfThisJob(o: Owner): boolean {
+  const [, id, restarts] = o.slurm.split(' ');
+  const [, myId, myRestarts] = slurmTag().split(' ');
+  return myId !== undefined && id === myId && Number(restarts) < Number(myRestarts);
+}
+
+/**
+ * The process writing `file` (its lock is held by a live process, or by one on another host,
+ * which cannot be checked), or null when no run writes it.
+ */
+export function writerOf(file: string): { pid: number; host: string } | null {
+  const o = owner(lockOf(file));
+  if (o === null || !Number.isSafeInteger(o.pid) || o.pid <= 0) return null;
+  if (o.host !== '' && o.host !== hostname()) return o;
+  return alive(o.pid) ? o : null;
 }
 
 /** Why `out` cannot be written, from the error of creating its lock. */
@@ -65,6 +93,8 @@ export function acquireLock(out: string, warn: (line: string) => void): Lock {
       if (o === null) continue; // released meanwhile
       if (!Number.isSafeInteger(o.pid) || o.pid <= 0) {
         if (Date.now() - safeMtime(path) < 2000) continue; // being written right now
+      } else if (earlierRunOfThisJob(o)) {
+        // Stale whatever its host: taken over below.
       } else if (o.host !== '' && o.host !== me) {
         throw new OutputError(`--out ${out} is locked by process ${o.pid} on ${o.host} (${path}); if no run writes it any more, delete the lock`);
       } else if (alive(o.pid)) {
@@ -80,11 +110,11 @@ export function acquireLock(out: string, warn: (line: string) => void): Lock {
       }
       try { unlinkSync(aside); } catch { /* gone */ }
       try { unlinkSync(tempOf(out, o.pid)); } catch { /* no temp file left */ }
-      warn(`warning: took over the stale lock ${path} of process ${Number.isSafeInteger(o.pid) ? o.pid : '?'} (no longer running)`);
+      warn(`warning: took over the stale lock ${path} of process ${Number.isSafeInteger(o.pid) ? o.pid : '?'} (${earlierRunOfThisJob(o) ? `an earlier run of this Slurm job, now requeued` : 'no longer running'})`);
       continue;
     }
     try {
-      writeSync(fd, `${process.pid}\n${me}\n`);
+      writeSync(fd, `${process.pid}\n${me}\n${slurmTag()}\n`);
     } finally {
       closeSync(fd);
     }

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// The `meanfield` command: run | plot | heatmap | sinkhorn | bench. Every failure is one line on
+// The `meanfield` command: run | merge | plot | heatmap | sinkhorn | bench. Every failure is one line on
 // standard error, never a stack (MEANFIELD_DEBUG=1 adds it): usage errors (bad flags and values)
 // exit 2; input errors (unreadable or malformed files) name the file and line and exit 1, as do
 // the library's errors and any other error; an output that cannot be written (missing or
 // unwritable directory, locked by another run) exits 3.
 import { InputError, MeanfieldError, UsageError } from '../errors.js';
 import { OutputError } from './files.js';
-import { helpText, parse, type CommandSpec } from './args.js';
+import { didYouMean, helpText, parse, type CommandSpec } from './args.js';
 import { benchCli, benchCommand, sinkhornCli, sinkhornCommand } from './commands.js';
 import { heatmap, heatmapCommand } from './heatmap.js';
+import { merge, mergeCommand } from './merge.js';
 import { plot, plotCommand } from './plot.js';
 import { run, runCommand } from './run.js';
 
-const COMMANDS: CommandSpec[] = [runCommand, plotCommand, heatmapCommand, sinkhornCommand, benchCommand];
+const COMMANDS: CommandSpec[] = [runCommand, mergeCommand, plotCommand, heatmapCommand, sinkhornCommand, benchCommand];
 
 const TOP = `meanfield: mean-field particle dynamics on a WebAssembly SIMD core
 
@@ -29,16 +30,21 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(TOP); return 0; }
   const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) throw new UsageError(`meanfield: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
-  const { values, positionals, help } = parse(command, rest);
+  if (command === undefined) throw new UsageError(`meanfield: unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  const { values, raw, positionals, help } = parse(command, rest);
   if (help) { process.stdout.write(helpText(command)); return 0; }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   switch (command.name) {
     case 'run':
-      return run(positionals[0], values, log);
+      return run(positionals[0], values, log, raw);
+    case 'merge': {
+      const r = merge(positionals, values.out as string | undefined, log);
+      log(`${r.runs} runs merged into ${values.out}`);
+      return 0;
+    }
     case 'plot': {
-      const r = plot(positionals, values.out as string, values.title as string | undefined);
-      log(`${r.seeds} seeds plotted to ${values.out}`);
+      const r = plot(positionals, values);
+      log(`${r.seeds} seeds plotted to ${values.out}${r.groups > 1 ? ` (${r.groups} grid values)` : ''}`);
       return 0;
     }
     case 'heatmap': {

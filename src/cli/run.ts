@@ -9,19 +9,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InputError, InvalidArgumentError, ResourceError, UsageError } from '../errors.js';
-import { runSpec } from '../simulate/spec.js';
+import { THREADS_PER_CORE } from '../backend/index.js';
+import { InvalidArgumentError, UsageError } from '../errors.js';
+import { DEFAULT_MAX_STEPS, runSpec } from '../simulate/spec.js';
 import { LIMITS } from '../validate.js';
-import { MAX_RUNS, parseSeeds, shardOf, precisionFlag, type CommandSpec, type Values } from './args.js';
-import { OutputError, readRunLines, readText, writeAtomic } from './files.js';
-import { chunkJobs, gridPoints, lineJob, pointKey, type Chunk, type Job } from './grid.js';
+import { MAX_RUNS, parseSeeds, precisionFlag, type CommandSpec, type Values } from './args.js';
+import { OutputError, readText, writeAtomic } from './files.js';
+import { chunkJobs, gridPoints, gridText, pointKey, seedsText, type Chunk, type Job } from './grid.js';
 import { acquireLock } from './lock.js';
 import { Progress } from './progress.js';
-import { makeFlow, settingsOf, SETTING_FLAGS, simulateOptions, type SweepSettings, type SweepSpec } from './sweep.js';
+import { readResume } from './resume.js';
+import { parseShard, shardOut, shardSlice, type Shard } from './shard.js';
+import { makeFlow, simulateOptions, type SweepSpec } from './sweep.js';
 import type { ProgressMessage, SeedResult } from './worker.js';
 
-/** Most natural steps of a fixed-step run (t-end / dt) and most records of a run. */
-export const MAX_STEPS = 1e9, MAX_RECORDS = 100_000;
+/** Most records of a run. */
+export const MAX_RECORDS = 100_000;
 /** Numbers (n x dim x seeds) one chunk of seeds simulates together at most: bigger systems get smaller chunks. */
 const CHUNK_ELEMENTS = 2 ** 22;
 
@@ -40,6 +43,10 @@ export const runCommand: CommandSpec = {
     { name: 'integrator', kind: ['euler', 'heun', 'rk4', 'rk45'], default: 'rk45', help: 'time stepper' },
     { name: 'dt', kind: 'number', min: 0, exclusiveMin: true, help: 'step for euler, heun, rk4' },
     { name: 'rtol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-6, help: 'rk45 relative tolerance' },
+    { name: 'atol', kind: 'number', min: 0, exclusiveMin: true, help: "rk45 absolute tolerance (default: simulate's, 1e-9)" },
+    { name: 'clock', kind: ['time', 'arclength'], default: 'time', help: 'arclength: step in arc length (slow phases cost few steps; --dt is then an arc length)' },
+    { name: 'collapse', kind: 'number', min: 0, exclusiveMin: true, help: 'merge particles closer than TOL (radians) into one weighted particle: long runs reach the last merge in few steps (not with --mask causal)' },
+    { name: 'stop-one-cluster', kind: 'number', min: 0, exclusiveMin: true, help: 'stop a run once its particles form one cluster at single-linkage distance TOL (radians)' },
     { name: 'records', kind: 'int', min: 2, max: 100_000, default: 100, help: 'record times, t = 0 and t-end included' },
     { name: 'spacing', kind: ['log', 'linear'], default: 'log', help: 'record times log-spaced (from min(0.01, t-end/100)) or linear (from 0)' },
     { name: 'record-every', kind: 'int', min: 1, help: 'record after every K natural steps instead (euler --dt 0.1 --record-every 10: t = 0, 1, 2, ...)' },
@@ -47,16 +54,16 @@ export const runCommand: CommandSpec = {
     { name: 'delta', kind: 'number', min: 0, exclusiveMin: true, default: 1e-3, help: 'clustered pairs: <x_i, x_j> > 1 - delta (the papers\' 0.999)' },
     precisionFlag,
     { name: 'seeds', kind: 'string', default: '1..8', help: 'seeds: 1..64 or 1,2,5' },
-    { name: 'shard', kind: 'string', help: 'run the i-th of k contiguous slices of the (grid point, seed) list (i/k, 1 <= i <= k), for job arrays' },
+    { name: 'shard', kind: 'string', help: 'run the i-th of k contiguous slices of the (grid point, seed) list: i/k (1 <= i <= k); auto in a Slurm job array (sbatch --array=0-7); auto/K in a Kubernetes Indexed Job of K completions' },
     { name: 'threads', kind: 'int', min: 1, help: 'worker threads (default: the cores; at most 4 per core)' },
     { name: 'batch', kind: 'int', min: 1, default: 16, help: 'most seeds of one grid point simulated together in one chunk' },
-    { name: 'out', kind: 'string', help: 'output JSON Lines file (required; locked while the run writes it, via <out>.lock)' },
+    { name: 'out', kind: 'string', help: "output JSON Lines file (required; locked while the run writes it, via <out>.lock); {shard} in it is the shard number: --out 'runs/part-{shard}.jsonl'" },
     { name: 'resume', kind: 'boolean', help: 'skip (grid point, seed) pairs already in --out and keep their lines (the settings must match the file\'s)' },
   ],
 };
 
 /** One SweepSpec per grid point, in grid order (beta outermost, then dim, then n). */
-export function sweepSpecs(flow: string, v: Values): SweepSpec[] {
+export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> = {}): SweepSpec[] {
   if (!['attention', 'circle', 'interaction'].includes(flow)) throw new UsageError(`meanfield run: the flow must be attention, circle or interaction, got '${flow}'`);
   if (v.integrator !== 'rk45' && v.dt === undefined) throw new UsageError(`meanfield run: --dt is required with --integrator ${v.integrator}`);
   const delta = v.delta as number;
@@ -64,10 +71,13 @@ export function sweepSpecs(flow: string, v: Values): SweepSpec[] {
   const dims = v.dim as number[];
   if (flow === 'circle' && dims.length > 1) throw new UsageError(`meanfield run: --dim does not apply to circle (always 2), got '${dims.join(',')}'`);
   const tEnd = v['t-end'] as number, dt = v.dt as number | undefined, every = v['record-every'] as number | undefined;
-  if (v.integrator !== 'rk45' && dt !== undefined && tEnd / dt > MAX_STEPS) {
-    throw new UsageError(`meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ${MAX_STEPS.toExponential(0)} per run`);
+  if (v.integrator !== 'rk45' && v.clock === 'time' && dt !== undefined && tEnd / dt > DEFAULT_MAX_STEPS) {
+    throw new UsageError(`meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ${DEFAULT_MAX_STEPS.toExponential(0)} per run`);
   }
-  if (every !== undefined && v.integrator !== 'rk45' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
+  const collapse = (v.collapse as number | undefined) ?? null, stopOneCluster = (v['stop-one-cluster'] as number | undefined) ?? null;
+  if (collapse !== null && v.mask === 'causal') throw new UsageError(`meanfield run: --collapse cannot be used with --mask causal: merging particles changes who sees whom under a causal mask`);
+  if (v.atol !== undefined && v.integrator !== 'rk45') throw new UsageError(`meanfield run: --atol applies to --integrator rk45 only, got --integrator ${v.integrator}`);
+  if (every !== undefined && v.integrator !== 'rk45' && v.clock === 'time' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
     throw new UsageError(`meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the limit of ${MAX_RECORDS} per run`);
   }
   const base = {
@@ -75,6 +85,11 @@ export function sweepSpecs(flow: string, v: Values): SweepSpec[] {
     integrator: v.integrator as SweepSpec['integrator'], dt, rtol: v.rtol as number,
     records: v.records as number, spacing: v.spacing as SweepSpec['spacing'], recordEvery: every,
     clusterTol: v['cluster-tol'] as number, delta, precision: v.precision as SweepSpec['precision'],
+    atol: v.atol as number | undefined, clock: v.clock as SweepSpec['clock'], collapse, stopOneCluster,
+    sweep: {
+      beta: gridText(raw.beta, v.beta as number[]), n: gridText(raw.n, v.n as number[]),
+      dim: flow === 'circle' ? null : gridText(raw.dim, dims), seeds: seedsText(parseSeeds(v.seeds as string).sort((a, b) => a - b)),
+    },
   };
   const specs = gridPoints(v.beta as number[], flow === 'circle' ? [2] : dims, v.n as number[]).map((p) => ({ ...base, ...p }));
   if (specs.length > MAX_RUNS) throw new UsageError(`meanfield run: the grid has ${specs.length} points, beyond the limit of ${MAX_RUNS} runs`);
@@ -108,40 +123,24 @@ function checkSpecs(specs: SweepSpec[]): void {
   }
 }
 
-/** The first setting of a line that differs from this run's, named by its flag; null if none. */
-function settingsDiffer(line: Record<string, unknown>, flow: string, mine: SweepSettings): string | null {
-  const show = (x: unknown) => (x === null || x === undefined ? 'unset' : String(x));
-  if (line.flow !== flow) return `was run with the ${show(line.flow)} flow, this run is ${flow}`;
-  const theirs = line.settings as Record<string, unknown> | undefined;
-  if (theirs === undefined || theirs === null || typeof theirs !== 'object') {
-    // Lines written before settings were stored: compare what they hold.
-    for (const [key, flag] of [['tEnd', 't-end'], ['integrator', 'integrator'], ['delta', 'delta']] as const) {
-      if (line[key] !== undefined && line[key] !== mine[key]) return `was run with --${flag} ${show(line[key])}, this run has --${flag} ${show(mine[key])}`;
-    }
-    return null;
-  }
-  for (const key of Object.keys(SETTING_FLAGS) as Array<keyof SweepSettings>) {
-    if (theirs[key] !== mine[key]) return `was run with --${SETTING_FLAGS[key]} ${show(theirs[key])}, this run has --${SETTING_FLAGS[key]} ${show(mine[key])}`;
-  }
-  return null;
-}
-
-/** Threads for the workers: as asked (default the cores), at most 4 per core and one per chunk. */
+/** Threads for the workers: as asked (default the cores), at most THREADS_PER_CORE per core and one per chunk. */
 function threadCount(asked: number | undefined, chunks: number, log: (line: string) => void): number {
   const cores = availableParallelism();
   let t = asked ?? cores;
-  if (t > 4 * cores) {
-    log(`note: --threads ${t} capped at ${4 * cores} (4 per core on this machine)`);
-    t = 4 * cores;
+  if (t > THREADS_PER_CORE * cores) {
+    log(`note: --threads ${t} capped at ${THREADS_PER_CORE * cores} (${THREADS_PER_CORE} per core on this machine)`);
+    t = THREADS_PER_CORE * cores;
   }
   return Math.max(1, Math.min(t, chunks));
 }
 
-export async function run(flow: string, v: Values, log: (line: string) => void): Promise<number> {
-  const out = v.out as string | undefined;
-  if (out === undefined) throw new UsageError('meanfield run: --out is required (the JSON Lines file to write)');
-  if (out.trim() === '') throw new UsageError("meanfield run: --out must name a file, got ''");
-  const specs = sweepSpecs(flow, v);
+export async function run(flow: string, v: Values, log: (line: string) => void, raw: Record<string, string> = {}): Promise<number> {
+  const outFlag = v.out as string | undefined;
+  if (outFlag === undefined) throw new UsageError('meanfield run: --out is required (the JSON Lines file to write)');
+  if (outFlag.trim() === '') throw new UsageError("meanfield run: --out must name a file, got ''");
+  const shard: Shard | null = v.shard === undefined ? null : parseShard(v.shard as string);
+  const out = shardOut(outFlag, shard);
+  const specs = sweepSpecs(flow, v, raw);
   const keys = specs.map(keyOf);
   checkSpecs(specs);
   const seeds = parseSeeds(v.seeds as string).sort((a, b) => a - b);
@@ -149,43 +148,30 @@ export async function run(flow: string, v: Values, log: (line: string) => void):
     throw new UsageError(`meanfield run: ${specs.length} grid points x ${seeds.length} seeds is ${specs.length * seeds.length} runs, beyond the limit of ${MAX_RUNS} (split the sweep over several --out files)`);
   }
   let jobs: Job[] = specs.flatMap((_, point) => seeds.map((seed) => ({ point, seed })));
-  if (v.shard !== undefined) jobs = shardOf(jobs, v.shard as string);
+  if (shard !== null) {
+    jobs = shardSlice(jobs, shard);
+    if (!shard.source.startsWith('--shard')) log(`shard ${shard.index} of ${shard.count} (${shard.source}): ${jobs.length} runs to ${out}`);
+  }
 
   // Every value is good: now the output. The lock also proves the directory writable.
   const lock = acquireLock(out, log);
   try {
-    return await runLocked(flow, v, out, specs, keys, jobs, log);
+    return await runLocked(v, out, specs, keys, seeds, jobs, log);
   } finally {
     lock.release();
   }
 }
 
-async function runLocked(flow: string, v: Values, out: string, specs: SweepSpec[], keys: string[], jobs: Job[], log: (line: string) => void): Promise<number> {
+async function runLocked(v: Values, out: string, specs: SweepSpec[], keys: string[], seeds: number[], jobs: Job[], log: (line: string) => void): Promise<number> {
   // Lines in (grid point, seed) order: shards concatenate into the full sweep. Lines of points
   // outside this grid (kept by --resume) go last, in their order.
   const lines: Array<{ point: number; seed: number; text: string }> = [];
   const exists = existsSync(out);
   if (v.resume === true && exists) {
-    const mine = settingsOf(specs[0]);
-    const flowName = makeFlow(specs[0]).name;
-    const { lines: read, partial } = readRunLines(out, readText(out));
-    if (partial !== null) log(`warning: ${out}: dropped a cut last line (${partial.length} bytes, not valid JSON: written when the run was killed); every whole line is kept`);
-    const done = new Set<string>();
-    let duplicates = 0;
-    for (const { line, value } of read) {
-      const job = lineJob(value);
-      if (job === null) throw new InputError(out, line, 'is not a line of meanfield run (it names no seed, beta, n and dim); --resume keeps only run files');
-      const differ = settingsDiffer(value, flowName, mine);
-      if (differ !== null) throw new UsageError(`meanfield run: --resume: ${out} line ${line} ${differ}; resume with the file's settings, or write to another --out`);
-      const id = `${job.point}, seed ${job.seed}`;
-      if (done.has(id)) { duplicates++; continue; }
-      done.add(id);
-      const point = keys.indexOf(job.point);
-      lines.push({ point: point < 0 ? Infinity : point, seed: job.seed, text: JSON.stringify(value) });
-    }
-    if (duplicates > 0) log(`warning: ${out}: ${duplicates} repeated (grid point, seed) line${duplicates > 1 ? 's' : ''} kept once`);
-    jobs = jobs.filter((j) => !done.has(`${keys[j.point]}, seed ${j.seed}`));
-    log(`resuming: ${done.size} runs already in ${out}, ${jobs.length} to run`);
+    const kept = readResume(out, specs, keys, seeds, log);
+    lines.push(...kept.lines);
+    jobs = jobs.filter((j) => !kept.done.has(`${keys[j.point]}, seed ${j.seed}`));
+    log(`resuming: ${kept.done.size} runs already in ${out}, ${jobs.length} to run`);
   } else if (exists && statSync(out).size > 0) {
     const count = readText(out).split('\n').filter((l) => l.trim() !== '').length;
     throw new UsageError(`meanfield run: --out ${out} already holds ${count} line${count === 1 ? '' : 's'}: add --resume to keep its runs and add the missing ones, or remove it (a results file is never replaced)`);
@@ -215,7 +201,7 @@ async function runLocked(flow: string, v: Values, out: string, specs: SweepSpec[
   }
 
   const cores = availableParallelism();
-  const chunks = chunkJobs(jobs, Math.max(1, Math.min((v.threads as number | undefined) ?? cores, 4 * cores)), (point) => {
+  const chunks = chunkJobs(jobs, Math.max(1, Math.min((v.threads as number | undefined) ?? cores, THREADS_PER_CORE * cores)), (point) => {
     const s = specs[point];
     return Math.max(1, Math.min(v.batch as number, Math.floor(CHUNK_ELEMENTS / (s.n * (s.flow === 'circle' ? 1 : s.dim)))));
   });

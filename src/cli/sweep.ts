@@ -13,6 +13,7 @@ import type { ProgressInfo } from '../simulate/spec.js';
 import type { RecordOptions } from '../simulate/schedule.js';
 import type { Trajectory } from '../simulate/trajectory.js';
 import type { IntegratorName } from '../simulate/integrators.js';
+import { runSpec } from '../simulate/spec.js';
 
 export interface SweepSpec {
   flow: 'attention' | 'circle' | 'interaction';
@@ -34,6 +35,27 @@ export interface SweepSpec {
   /** Threshold of the clustered-pairs fraction: pairs with <x_i, x_j> > 1 - delta. */
   delta: number;
   precision: 'f64' | 'f32';
+  /** rk45 absolute tolerance (the library's default when not given). */
+  atol?: number;
+  clock: 'time' | 'arclength';
+  /** Merge particles closer than this (simulate's collapse.tol); null: no merging. */
+  collapse: number | null;
+  /** Stop once the particles form one cluster at this single-linkage distance; null: run to t-end. */
+  stopOneCluster: number | null;
+  /** The whole sweep this run belongs to (the same in every line and every shard). */
+  sweep: SweepGrid;
+}
+
+/**
+ * The grids and seeds of a sweep, as canonical text (a start:stop:count grid as such, a list as
+ * its values, the seeds as ranges 1..8,10): what `meanfield merge` needs to know every
+ * (grid point, seed) of the sweep and to name a missing one. dim is null for the circle flow.
+ */
+export interface SweepGrid {
+  beta: string;
+  n: string;
+  dim: string | null;
+  seeds: string;
 }
 
 /**
@@ -53,18 +75,26 @@ export interface SweepSettings {
   clusterTol: number;
   delta: number;
   precision: string;
+  atol: number;
+  clock: string;
+  collapse: number | null;
+  stopOneCluster: number | null;
 }
 
 /** The flag of each setting, to name a difference. */
 export const SETTING_FLAGS: Record<keyof SweepSettings, string> = {
   normalization: 'normalization', mask: 'mask', tEnd: 't-end', integrator: 'integrator', dt: 'dt', rtol: 'rtol', records: 'records',
   spacing: 'spacing', recordEvery: 'record-every', clusterTol: 'cluster-tol', delta: 'delta', precision: 'precision',
+  atol: 'atol', clock: 'clock', collapse: 'collapse', stopOneCluster: 'stop-one-cluster',
 };
 
+/** The settings of a sweep; atol as simulate resolves it (its default when --atol is not given). */
 export function settingsOf(s: SweepSpec): SweepSettings {
+  const flow = makeFlow(s);
   return {
     normalization: s.normalization, mask: s.mask, tEnd: s.tEnd, integrator: s.integrator, dt: s.dt ?? null, rtol: s.rtol, records: s.records,
     spacing: s.spacing, recordEvery: s.recordEvery ?? null, clusterTol: s.clusterTol, delta: s.delta, precision: s.precision,
+    atol: runSpec(flow, simulateOptions(s, flow)).atol, clock: s.clock, collapse: s.collapse, stopOneCluster: s.stopOneCluster,
   };
 }
 
@@ -73,6 +103,8 @@ export interface SeedSummary {
   flow: string;
   /** Every setting of the sweep but the grid values (see SweepSettings). */
   settings: SweepSettings;
+  /** The sweep's grids and seeds (see SweepGrid). */
+  sweep: SweepGrid;
   beta: number;
   params: Record<string, unknown>;
   n: number;
@@ -81,12 +113,19 @@ export interface SeedSummary {
   integrator: string;
   times: number[];
   energy: number[] | null;
-  clusters: number[];
+  /** Cluster count at every record time (single linkage at --cluster-tol). */
+  clusterCounts: number[];
   delta: number;
   clusteredFraction: number[];
   meanInnerProduct: number[];
   plateaus: Array<{ start: number; end: number; clusters: number; energy: number | null; metastable: boolean }>;
   finalClusters: number;
+  /** When the run ended: t-end, or the time a stop rule fired (the last record may be earlier). */
+  finalTime: number;
+  /** Particles left at the end (fewer than n once --collapse merged some). */
+  finalParticles: number;
+  /** Time of the last merge under --collapse; null without merges. */
+  lastMerge: number | null;
   steps: number;
   rejected: number;
   evaluations: number;
@@ -115,7 +154,10 @@ export function recordOptions(s: SweepSpec): RecordOptions {
 /** The simulate options of a sweep. */
 export function simulateOptions(s: SweepSpec, flow: Flow): SimulateOptions {
   return {
-    tEnd: s.tEnd, integrator: s.integrator, dt: s.dt, rtol: s.rtol, precision: s.precision, record: recordOptions(s),
+    tEnd: s.tEnd, integrator: s.integrator, dt: s.dt, rtol: s.rtol, ...(s.atol === undefined ? {} : { atol: s.atol }), precision: s.precision,
+    record: recordOptions(s), clock: s.clock,
+    ...(s.collapse === null ? {} : { collapse: { tol: s.collapse } }),
+    ...(s.stopOneCluster === null ? {} : { stopWhen: { oneCluster: { tol: s.stopOneCluster } } }),
     observe: { energy: flow.energy !== undefined, clusters: { tol: s.clusterTol }, clusteredFraction: { delta: s.delta }, meanInnerProduct: true },
   };
 }
@@ -135,15 +177,16 @@ export function runSeeds(s: SweepSpec, seeds: number[], onProgress?: (info: Prog
 }
 
 function summarize(s: SweepSpec, flow: Flow, mu: Measure, seed: number, run: Trajectory): SeedSummary {
-  const clusters = Array.from(run.clusterCounts ?? []);
+  const clusterCounts = Array.from(run.clusterCounts ?? []);
   const energy = run.energy ? Array.from(run.energy) : null;
   const p = plateaus({ times: run.times, clusterCounts: run.clusterCounts, energy: run.energy }).plateaus;
   return {
-    seed, flow: flow.name, settings: settingsOf(s), beta: s.beta, params: flow.params, n: mu.size, dim: mu.dim, tEnd: s.tEnd, integrator: s.integrator,
-    times: Array.from(run.times), energy, clusters, delta: s.delta,
+    seed, flow: flow.name, settings: settingsOf(s), sweep: s.sweep, beta: s.beta, params: flow.params, n: mu.size, dim: mu.dim, tEnd: s.tEnd, integrator: s.integrator,
+    times: Array.from(run.times), energy, clusterCounts, delta: s.delta,
     clusteredFraction: Array.from(run.observables.clusteredFraction ?? []), meanInnerProduct: Array.from(run.observables.meanInnerProduct ?? []),
     plateaus: p.map((q) => ({ start: q.start, end: q.end, clusters: q.clusters, energy: Number.isFinite(q.energy) ? q.energy : null, metastable: q.metastable })),
-    finalClusters: clusters[clusters.length - 1], steps: run.steps, rejected: run.stats.rejected,
+    finalClusters: clusterCounts[clusterCounts.length - 1], finalTime: run.finalTime, finalParticles: run.final.size,
+    lastMerge: run.collapses.length === 0 ? null : run.collapses[run.collapses.length - 1].t, steps: run.steps, rejected: run.stats.rejected,
     evaluations: run.stats.evaluations, stopReason: run.stopReason, wallTimeMs: Math.round(run.stats.wallTimeMs),
   };
 }

@@ -109,6 +109,8 @@ export function cliCases(): Case[] {
     ['--t-end', '-1'], ['--t-end', 'Infinity'], ['--beta', 'NaN'], ['--beta', '1e400'], ['--records', '1'], ['--records', '2.5'], ['--seeds', '99999999999999999999'], ['--seeds', '5..1'], ['--seeds', 'x'],
     ['--shard', '0/2'], ['--shard', '3/2'], ['--batch', '0'], ['--threads', '0'], ['--dim', '1'], ['--delta', '0'], ['--precision', 'f16'], ['--normalization', 'x'], ['--bogus'], ['--resume=yes'],
     ['--dt', '-1', '--integrator', 'rk4'], ['--integrator', 'rk4', '--dt', '1e-300'],
+    ['--collapse', '0'], ['--collapse', 'x'], ['--stop-one-cluster', '-1'], ['--clock', 'arclen'], ['--atol', '0'], ['--mask', 'causal', '--collapse', '1e-6'],
+    ['--shard', 'auto/0'], ['--shard', 'auto/x'], ['--colapse', '1e-6'],
   ];
   for (const flags of badRun) {
     add(`run ${flags.join(' ')} (refused, --out kept)`, () => {
@@ -123,6 +125,28 @@ export function cliCases(): Case[] {
     return either(r, () => exactly(seedsOf(out), [1, 2]));
   });
   add('run without --out', () => mustRefuse(cli([...RUN, '--seeds', '1'])));
+  add('run --out {shard} without --shard', () => mustRefuse(cli([...RUN, '--seeds', '1', '--out', join(dir(), `${fresh('ns')}-{shard}.jsonl`)])));
+
+  // merge: the shards of one sweep, every run once.
+  add('merge: two shards of a sweep (every run once, in sweep order)', () => {
+    const [a, b, out] = [fresh('ma'), fresh('mb'), fresh('mall')].map((n) => join(dir(), `${n}.jsonl`));
+    for (const [shard, f] of [['1/2', a], ['2/2', b]]) {
+      const r = cli([...RUN, '--seeds', '1..4', '--shard', shard, '--out', f]);
+      if (r.code !== 0) return verdict('wrong', `the setup shard failed: ${oneLine(r.err).slice(0, 120)}`);
+    }
+    return mustSucceed(cli(['merge', '--out', out, b, a]), () => {
+      const l = runLines(out);
+      return l !== null && JSON.stringify(l.map((x) => x.seed)) === '[1,2,3,4]' ? null : `merged seeds ${JSON.stringify(l?.map((x) => x.seed))}, expected [1,2,3,4]`;
+    });
+  }, 60_000);
+  add('merge: a shard missing (refused, no output)', () => {
+    const a = join(dir(), `${fresh('mm')}.jsonl`), out = join(dir(), `${fresh('mmall')}.jsonl`);
+    const r0 = cli([...RUN, '--seeds', '1..4', '--shard', '1/2', '--out', a]);
+    if (r0.code !== 0) return verdict('wrong', `the setup shard failed: ${oneLine(r0.err).slice(0, 120)}`);
+    return mustRefuse(cli(['merge', '--out', out, a]), () => (existsSync(out) ? 'an output was written' : null));
+  }, 60_000, 'error');
+  add('merge: garbage and non-run files', () => mustRefuse(cli(['merge', '--out', join(dir(), `${fresh('mg')}.jsonl`), file(`${fresh('g')}.jsonl`, 'garbage\n'), file(`${fresh('o')}.jsonl`, '{"a":1}\n')])), 30_000, 'error');
+  add('merge without --out, or without files', () => mustRefuse(cli(['merge', file(`${fresh('g')}.jsonl`, '{"a":1}\n')])), 30_000, 'error');
   add('run --out (no value)', () => mustRefuse(cli([...RUN, '--seeds', '1', '--out'])));
   add('run --seeds 1..1000000 --shard 1/1000000 parses fast', () => {
     const out = file(`${fresh('big')}.jsonl`);
