@@ -13,7 +13,11 @@ CLI="$REPO/dist/cli.js"
 say() { echo "slurm-array: $*"; }
 fail() { echo "slurm-array: FAILED: $*" >&2; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || fail "needs root (it starts munged, slurmctld and slurmd)"
+if [ "$(id -u)" -ne 0 ]; then
+  # The daemons need root: as .ci/run does for apt-get, go through sudo when CI runs as another user.
+  command -v sudo >/dev/null && sudo -n true 2>/dev/null || fail "needs root or password-less sudo (it starts munged, slurmctld and slurmd)"
+  exec sudo -n -E bash "$0" "$@"
+fi
 [ -f "$CLI" ] || fail "$CLI is missing: run npm run build:lib first"
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
