@@ -43,7 +43,7 @@ export type { KdeOptions } from './analysis/kde.js';
 export { stationarity } from './analysis/stationarity.js';
 // The attention specific heat C = β² Var(E_i) (also simulate's observe.specificHeat).
 export { specificHeat, ensembleSpecificHeat, specificHeatSweep } from './analysis/specific-heat.js';
-export type { SpecificHeatSweepOptions, SpecificHeatSweep } from './analysis/specific-heat.js';
+export type { SpecificHeatOptions, SpecificHeatSweepOptions, SpecificHeatSweep } from './analysis/specific-heat.js';
 export { oversmoothing } from './analysis/oversmoothing.js';
 export type { OversmoothingOptions, Oversmoothing, WeightLaw, LayerActivation } from './analysis/oversmoothing.js';
 export { sinkhorn, PLAN_LIMIT } from './ot/sinkhorn.js';
@@ -53,7 +53,7 @@ export type { DivergenceResult } from './ot/divergence.js';
 export type { SelfTransport } from './ot/self.js';
 export type { Acceleration } from './ot/accelerate.js';
 export { wasserstein2, wasserstein2Detailed, slicedWasserstein, gaussianW2, EXACT_LIMIT } from './ot/wasserstein.js';
-export type { SlicedOptions, Wasserstein2Result } from './ot/wasserstein.js';
+export type { SlicedOptions, Wasserstein2Options, Wasserstein2Result } from './ot/wasserstein.js';
 export { twoLayer } from './nn/twolayer.js';
 export type { TwoLayerOptions, TwoLayerFlow, Loss } from './nn/twolayer.js';
 export type { DataInput, Dataset } from './nn/data.js';
