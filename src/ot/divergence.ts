@@ -77,7 +77,7 @@ export function sinkhornDivergence(a: PointsInput, b: PointsInput, options: Sink
     ? cross.result.f.map((v, i) => v - aa.f[i])
     : cross.result.f.map((v, i) => (rho + o.eps) * (Math.exp(-aa.f[i] / rho) - Math.exp(-v / rho)));
   const converged = cross.result.converged && aa.converged && bb.converged;
-  let value = cross.result.objective - (aa.objective + bb.objective) / 2;
+  let value = cross.result.value - (aa.value + bb.value) / 2;
   if (rho !== undefined) value += (o.eps / 2) * (massOf(p.a) - massOf(p.b)) ** 2;
   if (!Number.isFinite(value) || !gradient.every(Number.isFinite)) {
     throw new NonFiniteError(`sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);

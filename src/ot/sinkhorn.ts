@@ -137,7 +137,7 @@ export interface SinkhornResult {
    * <a, rho (1 - e^{-f/rho})> + <b, rho (1 - e^{-g/rho})> - eps (mass(P) - m(a) m(b)), equal at convergence to the
    * primal <P, C> + eps KL(P | a ⊗ b) + rho KL(P 1 | a) + rho KL(P^T 1 | b).
    */
-  objective: number;
+  value: number;
   /** <P, C>. */
   cost: number;
   /**
