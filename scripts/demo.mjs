@@ -45,10 +45,12 @@ const run = simulate(circle({ beta }), mu, {
 if (tty) process.stdout.write('\r\x1b[K');
 if (current) console.log(`  ${String(current.clusters).padStart(3)} clusters  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`);
 
-const meta = plateaus(run).plateaus.filter((p) => p.metastable && p.clusters <= 10);
-console.log(`\nmetastable plateaus (spanning at least a doubling of time):`);
-for (const p of meta) {
-  console.log(`  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}], energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`);
+const all = plateaus(run).plateaus;
+console.log(`\nmetastable plateaus (after the initial clustering, each spanning at least a doubling of time):`);
+for (const [k, p] of all.entries()) {
+  if (!p.metastable) continue;
+  const next = all[k + 1]; // the first record after the merge that ends the plateau
+  console.log(`  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}]${next ? ` (merged by t = ${fmt(next.start)})` : ''}, energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`);
 }
 const late = run.collapses.filter((c) => c.size <= 4);
 console.log(`\nlast merges (particles within 1e-6 collapse into one):`);
