@@ -239,3 +239,65 @@ describe('simulate options', () => {
     expect(() => simulate(attention(), mu, { tEnd: 1, collapse: { tol: 1e-3, tolerance: 1 } } as never)).toThrow(/unknown option 'tolerance'/);
   });
 });
+
+describe('the last record is the stopping state', () => {
+  /** times end at finalTime, once (no record repeated), and every observable's last entry is of the final measure. */
+  const endsAtStop = (run: ReturnType<typeof simulate>) => {
+    expect(run.times.at(-1)).toBe(run.finalTime);
+    for (let k = 1; k < run.times.length; k++) expect(run.times[k]).toBeGreaterThan(run.times[k - 1]);
+    for (const v of Object.values(run.observables)) expect(v.length).toBe(run.times.length);
+  };
+
+  it('npm start\'s run (circle n = 64, beta = 9, seed 2, collapse, stopWhen at one particle) records its last merge', () => {
+    const mu = Measure.uniformCircle(64, { seed: 2 });
+    const run = simulate(circle({ beta: 9 }), mu, {
+      tEnd: 1e12, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 },
+      record: { logSpaced: { count: 400, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } },
+      stopWhen: { custom: (m) => m.size === 1 },
+    });
+    expect(run.stopReason).toBe('custom');
+    endsAtStop(run);
+    expect(run.finalTime).toBe(run.collapses.at(-1)!.t); // the merge to one particle ends the run
+    expect(run.sizes!.at(-1)).toBe(1);
+    expect(run.clusterCounts!.at(-1)).toBe(1);
+    // The energy of one particle carrying all the mass: (1 / 2β) e^β.
+    expect(Math.abs(run.energy!.at(-1)! - Math.exp(9) / 18) / (Math.exp(9) / 18)).toBeLessThan(1e-12);
+  });
+
+  it('for stopWhen rules, terminal events, maxSteps, an abort and a stationary state', () => {
+    const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
+    const observe = { minDistance: true };
+    const runs = {
+      custom: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { custom: (m) => gap(m) < 0.1 } }),
+      oneCluster: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { oneCluster: { tol: 0.05 } } }),
+      velocityBelow: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { velocityBelow: 0.01 } }),
+      event: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } }),
+      maxSteps: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, maxSteps: 123 }),
+      aborted: (() => {
+        const ctl = new AbortController();
+        return simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, signal: ctl.signal, stopWhen: { custom: (_m, t) => { if (t >= 0.5) ctl.abort(); return false; } } });
+      })(),
+    };
+    for (const [reason, run] of Object.entries(runs)) {
+      expect(run.stopReason, reason).toBe(reason);
+      endsAtStop(run);
+      expect(run.observables.minDistance.at(-1), reason).toBe(gap(run.final));
+    }
+    expect(runs.custom.finalTime).toBeLessThan(20);
+    expect(runs.event.finalTime).toBe(runs.event.events.half.times[0]);
+    expect(runs.maxSteps.finalTime).toBeCloseTo(1.23, 12);
+    expect(runs.aborted.finalTime).toBeGreaterThanOrEqual(0.5);
+    expect(runs.aborted.finalTime).toBeLessThan(0.6);
+    // A stationary state under the arc-length clock (one particle left after a merge) holds through tEnd, the last record.
+    const still = simulate(circle({ beta: 1 }), new Measure([1, 1.5], { space: 'circle' }), { tEnd: 100, clock: 'arclength', collapse: { tol: 1e-6 }, observe: { energy: true } });
+    expect(still.stopReason).toBe('stationary');
+    endsAtStop(still);
+    expect(still.finalTime).toBeCloseTo(100, 9);
+  });
+
+  it('a stop on a step that is already recorded (record.every) is recorded once', () => {
+    const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, record: { every: 1 }, maxSteps: 50 });
+    endsAtStop(run);
+    expect(run.times.length).toBe(51);
+  });
+});

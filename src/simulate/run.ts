@@ -362,6 +362,9 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     }
   }
   if (final === null && stopReason !== 'tEnd') { finalTime = tOf(x, tau); finalLogTime = logTOf(x, tau); }
+  // The stopping state is the last record whatever ended the run (as solve_ivp ends on the final t), unless a
+  // record is already at its time.
+  if (arc ? logTimes[logTimes.length - 1] !== finalLogTime : times[times.length - 1] !== finalTime) take(final ?? x, finalTime, finalLogTime);
   const result = snapshot(stopReason ?? 'tEnd');
   spec.onProgress?.(progressInfo());
   return result;

@@ -95,7 +95,11 @@ export interface TrajectoryData {
  * optional snapshots, the final measure, step statistics and a checkpoint to resume from.
  */
 export class Trajectory {
-  /** Recorded times (t = 0 first); Infinity where a time lies beyond the double range (see logTimes). */
+  /**
+   * Recorded times (t = 0 first); Infinity where a time lies beyond the double range (see logTimes). The last
+   * record is the final state at finalTime, whatever ended the run (tEnd, a stop rule, a terminal event,
+   * maxSteps, an abort, a stationary state).
+   */
   readonly times: Float64Array;
   /** Natural log of every recorded time (arc-length clock only; -Infinity for t = 0). */
   readonly logTimes?: Float64Array;
@@ -125,7 +129,7 @@ export class Trajectory {
   readonly snapshots: readonly Measure[];
   /** The measure at the time the run ended (tEnd unless it stopped early). */
   readonly final: Measure;
-  /** The time of `final`: tEnd, or the time of the last natural step when the run stopped early. */
+  /** The time of `final` and of the last record: tEnd, or the time the run stopped early (its last natural step, or a terminal event's crossing). */
   readonly finalTime: number;
   /** Natural steps taken since t = 0 (across resumes). */
   readonly steps: number;
