@@ -6,7 +6,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, serveDir } from './browser/harness.js';
 
@@ -52,6 +55,22 @@ function runNode(file: string): ConsumerResult {
   const out = execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 30_000 });
   const line = out.trim().split('\n').at(-1) ?? '';
   return JSON.parse(line) as ConsumerResult;
+}
+
+/** The names a declaration file exports as values (functions, classes, constants), read by the TypeScript checker. */
+function declaredValueExports(file: string): string[] {
+  const program = ts.createProgram([file], { strict: true, noEmit: true, types: [] });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  return checker.getExportsOfModule(module)
+    .filter((s) => {
+      const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+      // `export { type X }` of a class is a type-only export: it has no runtime binding.
+      const typeOnly = s.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)) ?? false;
+      return !typeOnly && (target.flags & ts.SymbolFlags.Value) !== 0;
+    })
+    .map((s) => s.name)
+    .sort();
 }
 
 function tsc(config: string): { status: number | null; output: string } {
@@ -118,6 +137,21 @@ describe('the packed library', () => {
     const kb = (b: number) => (b / 1024).toFixed(1);
     console.log(`package sizes: wasm ${kb(wasmBytes)} KB, tarball ${kb(tarBytes)} KB`);
     expect(tarBytes).toBeLessThan(1 * MB);
+  });
+
+  it('exports at runtime (ESM and CJS) exactly the values its declarations declare', async () => {
+    const dist = join(project, 'node_modules', 'meanfield', 'dist');
+    const esm = Object.keys(await import(pathToFileURL(join(dist, 'index.js')).href)).sort();
+    const cjs = Object.keys(createRequire(join(project, 'package.json'))('meanfield') as object).filter((k) => k !== '__esModule').sort();
+    for (const file of ['index.d.ts', 'index.d.cts']) {
+      const declared = declaredValueExports(join(dist, file));
+      expect(declared.length).toBeGreaterThan(50);
+      expect(esm, `dist/index.js against dist/${file}`).toEqual(declared);
+      expect(cjs, `dist/index.cjs against dist/${file}`).toEqual(declared);
+    }
+    // Internals that once leaked: ipow was declared but not exported; quadraticEnergy needed an internal Scratch.
+    expect(esm).not.toContain('ipow');
+    expect(esm).not.toContain('quadraticEnergy');
   });
 
   it('imports from Node ESM', () => {
