@@ -52,9 +52,9 @@ for (const [k, p] of all.entries()) {
   const next = all[k + 1]; // the first record after the merge that ends the plateau
   console.log(`  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}]${next ? ` (merged by t = ${fmt(next.start)})` : ''}, energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`);
 }
-const late = run.collapses.filter((c) => c.size <= 4);
+const late = run.collapses.filter((c) => c.remaining <= 4);
 console.log(`\nlast merges (particles within 1e-6 collapse into one):`);
-for (const c of late) console.log(`  t = ${fmt(c.t)}: ${c.particles.length} tokens now move as one; ${c.size} particle${c.size > 1 ? 's' : ''} left`);
+for (const c of late) console.log(`  t = ${fmt(c.t)}: ${c.particles.length} tokens now move as one; ${c.remaining} particle${c.remaining > 1 ? 's' : ''} left`);
 const last = run.collapses[run.collapses.length - 1];
 console.log(`\nlast merge at t = ${last.t.toExponential(4)}: all ${n} tokens form one cluster (stop: ${run.stopReason})`);
 console.log(`${run.steps} rk45 steps (${run.stats.rejected} rejected, ${run.stats.evaluations} velocity evaluations) in ${(run.stats.wallTimeMs / 1000).toFixed(2)} s`);

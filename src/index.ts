@@ -4,7 +4,7 @@ export type { InitOptions, InitInfo, BackendName, Precision, Score, Activation, 
 export { MeanfieldError, InvalidArgumentError, UnknownOptionError, OverflowError, ResourceError, AbortedError, NotInitializedError, WasmError, NonFiniteError, SimulationError, InputError, UsageError } from './errors.js';
 export { LIMITS } from './validate.js';
 export { Measure } from './measure.js';
-export type { Space } from './measure.js';
+export type { Space, MeasureJSON, MeasureOptions, SamplerOptions, GaussianOptions, BoxOptions, SpacedOptions } from './measure.js';
 export { Random } from './random.js';
 export { logSumExp, softmaxMean, interactionEnergy } from './logsumexp.js';
 export type { KernelOptions, MeanOptions, EnergyOptions } from './logsumexp.js';
@@ -33,7 +33,7 @@ export type { Collapse } from './simulate/collapse.js';
 export type { RecordOptions } from './simulate/schedule.js';
 export type { ObserveOptions } from './simulate/observe.js';
 export { Trajectory } from './simulate/trajectory.js';
-export type { StopReason, Checkpoint, StepStats } from './simulate/trajectory.js';
+export type { StopReason, Checkpoint, StepStats, TrajectoryJSON, JsonNumber } from './simulate/trajectory.js';
 export { clusters } from './analysis/clusters.js';
 export type { Clusters } from './analysis/clusters.js';
 export { plateaus } from './analysis/plateaus.js';

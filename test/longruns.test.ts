@@ -1,7 +1,7 @@
 // Long runs: cluster collapse, the arc-length clock, events located on the dense output.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters,
+  circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters, Trajectory,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -259,6 +259,13 @@ describe('the last record is the stopping state', () => {
     endsAtStop(run);
     expect(run.finalTime).toBe(run.collapses.at(-1)!.t); // the merge to one particle ends the run
     expect(run.sizes!.at(-1)).toBe(1);
+    // Collapse.remaining: the particles left after each merge, down to the one that ends the run.
+    expect(run.collapses.at(-1)!.remaining).toBe(1);
+    for (const c of run.collapses) expect(run.sizes![run.times.findIndex((t) => t >= c.t)]).toBeLessThanOrEqual(c.remaining);
+    // A file saved before the rename (Collapse.size) loads with remaining.
+    const old = run.toJSON() as unknown as { collapses: Array<Record<string, unknown>> };
+    old.collapses = old.collapses.map(({ remaining, ...c }) => ({ ...c, size: remaining }));
+    expect(Trajectory.fromJSON(JSON.stringify(old)).collapses.map((c) => c.remaining)).toEqual(run.collapses.map((c) => c.remaining));
     expect(run.clusterCounts!.at(-1)).toBe(1);
     // The energy of one particle carrying all the mass: (1 / 2β) e^β.
     expect(Math.abs(run.energy!.at(-1)! - Math.exp(9) / 18) / (Math.exp(9) / 18)).toBeLessThan(1e-12);

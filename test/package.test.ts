@@ -192,6 +192,29 @@ describe('the packed library', () => {
     expect(bad.output).toMatch(/type-error\.mts\(7,\d+\): error TS2322/);
   });
 
+  it('the type tests (test/types/api.ts) hold against the shipped declarations, and each @ts-expect-error hides a real error', () => {
+    const source = readFileSync(join(ROOT, 'test', 'types', 'api.ts'), 'utf8').replaceAll("'../../src/index.js'", "'meanfield'");
+    const config = (file: string) => JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], noEmit: true, skipLibCheck: false },
+      files: [file],
+    });
+    writeFileSync(join(project, 'api-types.mts'), source);
+    writeFileSync(join(project, 'tsconfig.api.json'), config('api-types.mts'));
+    const good = tsc('tsconfig.api.json');
+    expect(good.output).not.toMatch(/error TS/);
+    expect(good.status).toBe(0);
+    // Without the directives, tsc must report an error on exactly the line under each of them.
+    const lines = source.split('\n');
+    const expected = lines.flatMap((l, i) => (l.trim().startsWith('// @ts-expect-error') ? [i + 1] : []));
+    expect(expected.length).toBeGreaterThanOrEqual(10);
+    writeFileSync(join(project, 'api-bare.mts'), lines.map((l) => (l.trim().startsWith('// @ts-expect-error') ? '' : l)).join('\n'));
+    writeFileSync(join(project, 'tsconfig.bare.json'), config('api-bare.mts'));
+    const bare = tsc('tsconfig.bare.json');
+    expect(bare.status).not.toBe(0);
+    const failing = [...new Set([...bare.output.matchAll(/api-bare\.mts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1]) - 1))].sort((p, q) => p - q);
+    expect(failing).toEqual(expected);
+  });
+
   it.skipIf(!chromiumAvailable())('bundles for the browser with esbuild and runs in Chromium', async () => {
     const esbuild = await import('esbuild');
     const www = join(project, 'www');

@@ -254,7 +254,7 @@ describe('Trajectory.fromJSON: every bad input is an InvalidArgumentError', () =
     ['bad snapshots', { ...good, snapshots: [{}] }],
     ['bad events', { ...good, events: { e: 3 } }],
   ];
-  for (const [name, v] of bad) it(name, () => named(() => Trajectory.fromJSON(v), InvalidArgumentError));
+  for (const [name, v] of bad) it(name, () => named(() => Trajectory.fromJSON(v as never), InvalidArgumentError));
   it('round-trips a good one', () => {
     const back = Trajectory.fromJSON(JSON.stringify(good));
     expect(Array.from(back.final.points)).toEqual(Array.from(run.final.points));

@@ -1,7 +1,7 @@
 // A Trajectory: recorded times and observables, optional snapshots, the final measure,
 // step statistics, and the integrator state that lets a run continue bit-identically.
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
-import { Measure, type Space } from '../measure.js';
+import { Measure, type MeasureJSON, type Space } from '../measure.js';
 import type { Collapse } from './collapse.js';
 
 /**
@@ -70,6 +70,31 @@ export interface StepStats {
   lastStepSize: number;
 }
 
+/** A number in JSON: non-finite times are stored as the strings 'Infinity' and '-Infinity'. */
+export type JsonNumber = number | 'Infinity' | '-Infinity';
+
+/** The JSON-safe form of a Trajectory, from {@link Trajectory.toJSON} (see {@link Trajectory} for each field). */
+export interface TrajectoryJSON {
+  /** Always 'meanfield-trajectory@1'. */
+  format: 'meanfield-trajectory@1';
+  flow: { name: string; params: Record<string, unknown> };
+  times: JsonNumber[];
+  logTimes?: JsonNumber[];
+  sizes?: number[];
+  collapses: Array<Omit<Collapse, 't' | 'logT'> & { t: JsonNumber; logT: JsonNumber }>;
+  collapseMaps: number[][];
+  originalWeights: number[];
+  events: Record<string, { times: JsonNumber[]; logTimes: JsonNumber[]; measures: MeasureJSON[] }>;
+  finalLogTime: JsonNumber;
+  observables: Record<string, number[]>;
+  snapshots: MeasureJSON[];
+  final: MeasureJSON;
+  finalTime: JsonNumber;
+  stopReason: StopReason;
+  stats: StepStats;
+  checkpoint: Checkpoint;
+}
+
 /** Everything a Trajectory is built from (see {@link Trajectory} for each field). */
 export interface TrajectoryData {
   flow: { name: string; params: Record<string, unknown> };
@@ -107,7 +132,7 @@ export class Trajectory {
   readonly sizes?: Int32Array;
   /** Every merge, in order (empty without collapse). */
   readonly collapses: readonly Collapse[];
-  /** The original-to-current particle map right after each merge (aligned with collapses' distinct sizes). */
+  /** The original-to-current particle map right after each merge (aligned with the distinct `remaining` counts of collapses). */
   readonly collapseMaps: readonly Int32Array[];
   /** The weights of the original particles (before any collapse). */
   readonly originalWeights: Float64Array;
@@ -180,7 +205,7 @@ export class Trajectory {
   particleMap(k: number = this.times.length - 1): Int32Array {
     if (!Number.isInteger(k) || k < 0 || k >= this.times.length) throw new InvalidArgumentError('k', k, `must be a record index in [0, ${this.times.length})`);
     const size = this.sizes ? this.sizes[k] : this.originalWeights.length;
-    const sizeAfter = [...new Set(this.collapses.map((c) => c.size))];
+    const sizeAfter = [...new Set(this.collapses.map((c) => c.remaining))];
     const at = sizeAfter.indexOf(size);
     return at < 0 ? Int32Array.from({ length: this.originalWeights.length }, (_, i) => i) : this.collapseMaps[at].slice();
   }
@@ -197,7 +222,7 @@ export class Trajectory {
   }
 
   /** A JSON-safe object (format 'meanfield-trajectory@1'); the checkpoint points are bit-exact. */
-  toJSON(): Record<string, unknown> {
+  toJSON(): TrajectoryJSON {
     return {
       format: 'meanfield-trajectory@1',
       flow: this.flow,
@@ -227,7 +252,7 @@ export class Trajectory {
    *   'meanfield-trajectory@1', a missing or mistyped field, checkpoint points that are not the
    *   base64 of n x dim float64 numbers (never a SyntaxError or TypeError).
    */
-  static fromJSON(json: unknown): Trajectory {
+  static fromJSON(json: TrajectoryJSON | string): Trajectory {
     let j: any;
     if (typeof json === 'string') {
       try {
@@ -282,7 +307,8 @@ export class Trajectory {
       times: numbers('times', j.times),
       logTimes: j.logTimes ? numbers('logTimes', j.logTimes) : undefined,
       sizes: j.sizes,
-      collapses: (j.collapses ?? []).map((c: Collapse) => ({ ...c, t: num(c.t), logT: num(c.logT) })),
+      // Files saved before 0.2 call `remaining` `size`.
+      collapses: (j.collapses ?? []).map(({ size, ...c }: Collapse & { size?: number }) => ({ ...c, remaining: c.remaining ?? size, t: num(c.t), logT: num(c.logT) })),
       collapseMaps: (j.collapseMaps ?? []).map((m: number[]) => Int32Array.from(m)),
       originalWeights: j.originalWeights ? Float64Array.from(j.originalWeights) : undefined,
       events: Object.fromEntries(Object.entries((j.events ?? {}) as Record<string, any>).map(([k, v]) => [k, {
@@ -301,8 +327,8 @@ export class Trajectory {
 }
 
 /** Non-finite numbers as strings ('Infinity', '-Infinity'), which JSON cannot hold. */
-function jsonNumber(v: number): number | string {
-  return Number.isFinite(v) ? v : String(v);
+function jsonNumber(v: number): JsonNumber {
+  return Number.isFinite(v) ? v : (String(v) as 'Infinity' | '-Infinity');
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
