@@ -91,6 +91,11 @@ export class Measure {
   /** The space the points live on. */
   readonly space: Space;
 
+  /** 'Measure': how error messages and Object.prototype.toString name it (a bundler may rename the class itself). */
+  get [Symbol.toStringTag](): string {
+    return 'Measure';
+  }
+
   /**
    * @param points number[][] (one row per point), or a flat row-major Float64Array / number[]
    *   with `options.dim` (not needed for 'circle'). Copied; circle angles are wrapped into [0, 2π).

@@ -154,6 +154,21 @@ describe('the packed library', () => {
     expect(esm).not.toContain('quadraticEnergy');
   });
 
+  it('names its classes in error messages as the API does (the bundle renames Measure to _Measure)', async () => {
+    const mf = await import(pathToFileURL(join(project, 'node_modules', 'meanfield', 'dist', 'index.js')).href) as typeof import('../src/index.js');
+    await mf.init({ backend: 'js' });
+    const mu = new mf.Measure([[1, 0]]);
+    const run = mf.simulate(mf.attention(), mf.Measure.uniformSphere(3, 2, { seed: 1 }), { tEnd: 0 });
+    const messages: string[] = [];
+    for (const call of [() => mf.interactionEnergy(mu, { beta: mu as never }), () => mf.clusters(mu, { tol: new mf.Random(1) as never }), () => mf.logSumExp(mu, mu, { beta: run as never })]) {
+      try { call(); } catch (e) { messages.push((e as Error).message); }
+    }
+    expect(messages).toEqual([
+      'beta must be a finite number > 0, got a Measure', 'tol must be a finite number > 0, got a Random', 'beta must be a finite number, got a Trajectory',
+    ]);
+    expect(Object.prototype.toString.call(mu)).toBe('[object Measure]');
+  });
+
   it('imports from Node ESM', () => {
     const r = runNode('consumer.mjs');
     expect(r.format).toBe('esm');

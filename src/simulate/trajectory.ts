@@ -172,6 +172,11 @@ export class Trajectory {
   /** Integrator state after the last natural step: pass the Trajectory back to simulate() to continue. */
   readonly checkpoint: Checkpoint;
 
+  /** 'Trajectory': how error messages and Object.prototype.toString name it (a bundler may rename the class itself). */
+  get [Symbol.toStringTag](): string {
+    return 'Trajectory';
+  }
+
   constructor(data: TrajectoryData) {
     this.times = Float64Array.from(data.times);
     if (data.logTimes) this.logTimes = Float64Array.from(data.logTimes);
