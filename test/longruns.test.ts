@@ -308,3 +308,41 @@ describe('the last record is the stopping state', () => {
     expect(run.times.length).toBe(51);
   });
 });
+
+describe('runs without tEnd', () => {
+  const mu = Measure.uniformCircle(64, { seed: 2 });
+  const opts = { integrator: 'rk45' as const, rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 }, observe: { clusters: { tol: 1e-2 } } };
+
+  it('collapse to one particle ends the run (time and arc-length clocks): the same run as tEnd = 1e12 with a stop at one particle', () => {
+    const bounded = simulate(circle({ beta: 9 }), mu, { ...opts, tEnd: 1e12, stopWhen: { custom: (m) => m.size === 1 } });
+    for (const tEnd of [undefined, Infinity]) {
+      const open = simulate(circle({ beta: 9 }), mu, { ...opts, tEnd });
+      expect(open.stopReason).toBe('oneCluster');
+      expect(open.finalTime).toBe(bounded.finalTime); // the natural steps never depend on tEnd
+      expect(Array.from(open.final.points)).toEqual(Array.from(bounded.final.points));
+      expect(Array.from(open.times)).toEqual([0, open.finalTime]); // default records: the start and the stop
+    }
+    const arc = simulate(circle({ beta: 9 }), mu, { ...opts, clock: 'arclength', record: { logSpaced: { count: 50, from: 0.05, to: 1e12 } } });
+    expect(arc.stopReason).toBe('oneCluster');
+    expect(Math.abs(arc.finalTime / bounded.finalTime - 1)).toBeLessThan(1e-3);
+    expect(arc.times.at(-1)).toBe(arc.finalTime);
+    expect(arc.clusterCounts!.at(-1)).toBe(1);
+  });
+
+  it('stopWhen rules and terminal events end it; maxSteps still guards it', () => {
+    const pairRun = (o: Parameters<typeof simulate>[2]) => simulate(circle({ beta: 0 }), pair(), o);
+    expect(pairRun({ tEnd: Infinity, stopWhen: { oneCluster: { tol: 0.05 } } }).stopReason).toBe('oneCluster');
+    expect(pairRun({ integrator: 'rk4', dt: 0.01, events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 0.5, terminal: true } } }).stopReason).toBe('event');
+    const capped = pairRun({ integrator: 'rk4', dt: 0.01, stopWhen: { custom: () => false }, maxSteps: 50 });
+    expect(capped.stopReason).toBe('maxSteps');
+    expect(capped.steps).toBe(50);
+    expect(capped.finalTime).toBeCloseTo(0.5, 12);
+  });
+
+  it('is refused by name when nothing could end the run, and log-spaced records then need their end', () => {
+    expect(() => simulate(circle({ beta: 9 }), mu, {})).toThrow(InvalidArgumentError);
+    expect(() => simulate(circle({ beta: 9 }), mu, { tEnd: Infinity, events: { e: { fn: () => 1 } } })).toThrow(/tEnd is required .* unless stopWhen, a terminal event or collapse/);
+    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: 10 } })).toThrow(/record\.logSpaced\.to is required when the run has no finite tEnd/);
+    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: { count: 10, to: -1 } } })).toThrow(/record\.logSpaced\.to must be a finite number > 0/);
+  });
+});

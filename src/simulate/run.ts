@@ -339,6 +339,8 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       const v = new Float64Array(len + 1);
       yield* f(x, v);
       if (stationary) {
+        // Without a finite tEnd there is nothing to hold to: the run ends on this state (a stop rule met here names it).
+        if (!Number.isFinite(spec.logTEnd)) { stopReason = checkStop() ?? 'stationary'; break; }
         // The state is an equilibrium: it holds at every remaining record time, through tEnd.
         while (next < pending.length) {
           const r = targets[next++];
@@ -361,7 +363,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       spec.onProgress(progressInfo());
     }
   }
-  if (final === null && stopReason !== 'tEnd') { finalTime = tOf(x, tau); finalLogTime = logTOf(x, tau); }
+  if (final === null) { finalTime = tOf(x, tau); finalLogTime = logTOf(x, tau); }
   // The stopping state is the last record whatever ended the run (as solve_ivp ends on the final t), unless a
   // record is already at its time.
   if (arc ? logTimes[logTimes.length - 1] !== finalLogTime : times[times.length - 1] !== finalTime) take(final ?? x, finalTime, finalLogTime);
@@ -399,6 +401,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
 
   function checkStop(): StopReason | null {
     const s = spec.stop;
+    if (s.oneParticle && n === 1) return 'oneCluster';
     if (s.clusterTol !== null && clusterCount(x, n, d, mu0.space, s.clusterTol) === 1) return 'oneCluster';
     if (s.velocityBelow !== null) {
       // Under the arc-length clock k1 is normalised; the rule is about the real velocity.

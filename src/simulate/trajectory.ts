@@ -6,7 +6,7 @@ import type { Collapse } from './collapse.js';
 
 /**
  * Why a run ended: it reached tEnd, a stopWhen rule fired ('oneCluster', 'velocityBelow',
- * 'custom'), a terminal event fired ('event'), the arc-length clock met a stationary state
+ * 'custom'; 'oneCluster' also when a collapse left one particle in a run without a finite tEnd), a terminal event fired ('event'), the arc-length clock met a stationary state
  * ('stationary'), options.signal was aborted, or this call's maxSteps ran out.
  */
 export type StopReason = 'tEnd' | 'oneCluster' | 'velocityBelow' | 'custom' | 'event' | 'stationary' | 'aborted' | 'maxSteps';
