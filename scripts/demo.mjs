@@ -17,7 +17,7 @@ let lastDraw = tty ? 0 : Date.now();
 let current = null; // { clusters, start, energy }
 const fmt = (t) => (t < 1e3 ? t.toFixed(2) : t.toExponential(2));
 function onProgress(p) {
-  const c = p.latest.clusters > 12 ? undefined : p.latest.clusters; // the first merges of single particles are not news
+  const c = p.clusters > 12 ? undefined : p.clusters; // the first merges of single particles are not news
   if (c !== undefined && (current === null || c !== current.clusters)) {
     if (current !== null) {
       if (tty) process.stdout.write('\r\x1b[K');

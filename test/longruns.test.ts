@@ -262,10 +262,16 @@ describe('the last record is the stopping state', () => {
     // Collapse.remaining: the particles left after each merge, down to the one that ends the run.
     expect(run.collapses.at(-1)!.remaining).toBe(1);
     for (const c of run.collapses) expect(run.sizes![run.times.findIndex((t) => t >= c.t)]).toBeLessThanOrEqual(c.remaining);
-    // A file saved before the rename (Collapse.size) loads with remaining.
-    const old = run.toJSON() as unknown as { collapses: Array<Record<string, unknown>> };
+    // One name for the cluster counts: the observable is recorded as clusterCounts, as Trajectory.clusterCounts.
+    expect(Object.keys(run.observables).sort()).toEqual(['clusterCounts', 'energy', 'logEnergy']);
+    expect(Array.from(run.observables.clusterCounts)).toEqual(Array.from(run.clusterCounts!));
+    // A file saved before the renames (Collapse.size, observables.clusters) loads with remaining and clusterCounts.
+    const old = run.toJSON() as unknown as { collapses: Array<Record<string, unknown>>; observables: Record<string, number[]> };
     old.collapses = old.collapses.map(({ remaining, ...c }) => ({ ...c, size: remaining }));
-    expect(Trajectory.fromJSON(JSON.stringify(old)).collapses.map((c) => c.remaining)).toEqual(run.collapses.map((c) => c.remaining));
+    old.observables = { clusters: old.observables.clusterCounts, energy: old.observables.energy };
+    const back = Trajectory.fromJSON(JSON.stringify(old));
+    expect(back.collapses.map((c) => c.remaining)).toEqual(run.collapses.map((c) => c.remaining));
+    expect(Array.from(back.clusterCounts!)).toEqual(Array.from(run.clusterCounts!));
     expect(run.clusterCounts!.at(-1)).toBe(1);
     // The energy of one particle carrying all the mass: (1 / 2β) e^β.
     expect(Math.abs(run.energy!.at(-1)! - Math.exp(9) / 18) / (Math.exp(9) / 18)).toBeLessThan(1e-12);

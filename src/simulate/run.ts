@@ -423,7 +423,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     const info = {
       t, logT: logTOf(x, tau), tEnd: spec.tEnd, fraction: arc ? Math.min(1, Math.max(0, logTOf(x, tau) / spec.logTEnd)) : spec.tEnd > 0 ? Math.min(1, t / spec.tEnd) : 1,
       steps, stepSize: h, elapsedMs: performance.now() - t0Wall, latest, latestTime: times[times.length - 1], particles: n,
-      clusters: latest.clusters as number | undefined,
+      clusters: latest.clusterCounts as number | undefined,
     };
     if (info.clusters === undefined) delete info.clusters;
     return info;

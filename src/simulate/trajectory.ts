@@ -190,7 +190,7 @@ export class Trajectory {
     for (const [k, v] of Object.entries(data.observables)) obs[k] = Float64Array.from(v);
     this.observables = obs;
     if (obs.energy) this.energy = obs.energy;
-    if (obs.clusters) this.clusterCounts = Int32Array.from(obs.clusters);
+    if (obs.clusterCounts) this.clusterCounts = Int32Array.from(obs.clusterCounts);
     if (obs.minDistance) this.minDistance = obs.minDistance;
     if (obs.velocityNorm) this.velocityNorm = obs.velocityNorm;
     this.snapshots = data.snapshots;
@@ -320,7 +320,10 @@ export class Trajectory {
         times: v.times.map(num), logTimes: v.logTimes.map(num), measures: v.measures.map((m: unknown) => Measure.fromJSON(m as never)),
       }])),
       finalLogTime: j.finalLogTime === undefined ? undefined : num(j.finalLogTime),
-      observables: j.observables,
+      // Files saved before 0.2 call the cluster counts 'clusters'.
+      observables: 'clusters' in j.observables && !('clusterCounts' in j.observables)
+        ? Object.fromEntries(Object.entries(j.observables as Record<string, number[]>).map(([k, v]) => [k === 'clusters' ? 'clusterCounts' : k, v]))
+        : j.observables,
       snapshots: (j.snapshots as unknown[]).map((s) => Measure.fromJSON(s as never)),
       final: Measure.fromJSON(j.final),
       finalTime: num(j.finalTime ?? bad('finalTime', 'must be a number')),
