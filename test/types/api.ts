@@ -27,6 +27,7 @@ export function accepted(): number[] {
     simulate(flow, mu, { tEnd: 1 }).finalTime,
     simulate(flow, run, { tEnd: 2 }).finalTime,
     simulate(flow, run.toJSON(), { tEnd: 2 }).finalTime,
+    simulate(flow, mu, { collapse: { tol: 1e-6 }, record: { logSpaced: { count: 10, to: 1e6 } } }).finalTime,
     simulateMany(flow, [mu, run, run.toJSON()], { tEnd: 1 }).length,
     interactionEnergy(mu, { beta: 9 }).energy,
     specificHeat(mu, { beta: 2, precision: 'f32' }),
@@ -60,6 +61,8 @@ export function refused(): unknown[] {
     sinkhorn(mu, mu, { eps: 1 }).objective,
     // @ts-expect-error renamed: Collapse.remaining
     run.collapses[0].size,
+    // @ts-expect-error the option is named clusters (what to observe); the record is clusterCounts
+    simulate(flow, mu, { tEnd: 1, observe: { clusterCounts: { tol: 1 } } }),
     // @ts-expect-error simulateMany takes no onProgress
     simulateMany(flow, [mu], { tEnd: 1, onProgress: () => {} }),
     // @ts-expect-error not exported: interactionEnergy computes it
