@@ -33,7 +33,7 @@ export type { Collapse } from './simulate/collapse.js';
 export type { RecordOptions } from './simulate/schedule.js';
 export type { ObserveOptions } from './simulate/observe.js';
 export { Trajectory } from './simulate/trajectory.js';
-export type { StopReason, Checkpoint, StepStats, TrajectoryJSON, JsonNumber } from './simulate/trajectory.js';
+export type { StopReason, Checkpoint, StepStats, TrajectoryJSON, CollapseJSON, JsonNumber } from './simulate/trajectory.js';
 export { clusters } from './analysis/clusters.js';
 export type { Clusters } from './analysis/clusters.js';
 export { plateaus } from './analysis/plateaus.js';

@@ -73,25 +73,61 @@ export interface StepStats {
 /** A number in JSON: non-finite times are stored as the strings 'Infinity' and '-Infinity'. */
 export type JsonNumber = number | 'Infinity' | '-Infinity';
 
-/** The JSON-safe form of a Trajectory, from {@link Trajectory.toJSON} (see {@link Trajectory} for each field). */
+/** A {@link Collapse} in JSON (non-finite times as strings). */
+export type CollapseJSON = Omit<Collapse, 't' | 'logT'> & {
+  /** Time of the merge. */
+  t: JsonNumber;
+  /** Natural log of the merge time. */
+  logT: JsonNumber;
+};
+
+/** The JSON-safe form of a Trajectory, from {@link Trajectory.toJSON}; each field is the Trajectory's of the same name. */
 export interface TrajectoryJSON {
   /** Always 'meanfield-trajectory@1'. */
   format: 'meanfield-trajectory@1';
-  flow: { name: string; params: Record<string, unknown> };
+  /** The flow's name and params. */
+  flow: {
+    /** The flow's name. */
+    name: string;
+    /** The flow's defining parameters. */
+    params: Record<string, unknown>;
+  };
+  /** Recorded times. */
   times: JsonNumber[];
+  /** Natural log of every recorded time (arc-length clock only). */
   logTimes?: JsonNumber[];
+  /** Particle count at every record (with collapse only). */
   sizes?: number[];
-  collapses: Array<Omit<Collapse, 't' | 'logT'> & { t: JsonNumber; logT: JsonNumber }>;
+  /** Every merge, in order. */
+  collapses: CollapseJSON[];
+  /** The original-to-current particle map after each merge. */
   collapseMaps: number[][];
+  /** The weights of the original particles. */
   originalWeights: number[];
-  events: Record<string, { times: JsonNumber[]; logTimes: JsonNumber[]; measures: MeasureJSON[] }>;
+  /** Event crossings by event name. */
+  events: Record<string, {
+    /** Crossing times. */
+    times: JsonNumber[];
+    /** Their natural logs. */
+    logTimes: JsonNumber[];
+    /** The measure at each crossing. */
+    measures: MeasureJSON[];
+  }>;
+  /** Natural log of finalTime. */
   finalLogTime: JsonNumber;
+  /** Every recorded observable by name. */
   observables: Record<string, number[]>;
+  /** The measures at the records, when recorded. */
   snapshots: MeasureJSON[];
+  /** The final measure. */
   final: MeasureJSON;
+  /** The time of the final measure and of the last record. */
   finalTime: JsonNumber;
+  /** Why the run ended. */
   stopReason: StopReason;
+  /** Step statistics. */
   stats: StepStats;
+  /** The integrator state a resumed run starts from. */
   checkpoint: Checkpoint;
 }
 
