@@ -12,7 +12,8 @@ import { runSystem, type Request } from './run.js';
 import { startOf } from './simulate.js';
 import { makeObserver } from './observe.js';
 import { runSpec, type RunSpec, type SimulateOptions } from './spec.js';
-import { decodeFloat64, encodeFloat64, Trajectory, type TrajectoryJSON } from './trajectory.js';
+import { decodeFloat64, encodeFloat64 } from './float64.js';
+import { Trajectory, type TrajectoryJSON } from './trajectory.js';
 
 /** Options of {@link simulateMany}: those of simulate, without onProgress (per-system progress would interleave). */
 export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progressInterval'>;

@@ -19,7 +19,8 @@ import {
 } from './integrators.js';
 import { currentMeasure, makeObserver } from './observe.js';
 import { clockOfLogTime, logTimeOf, timeOf, type RunSpec } from './spec.js';
-import { decodeFloat64, encodeFloat64, Trajectory, type EventRecord, type StopReason } from './trajectory.js';
+import { decodeFloat64, encodeFloat64 } from './float64.js';
+import { Trajectory, type EventRecord, type StopReason } from './trajectory.js';
 import { addNoise } from './noise.js';
 
 /**
