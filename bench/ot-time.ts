@@ -56,7 +56,7 @@ type ChildMessage =
   | { type: 'skipped'; variant: string; error: string }
   | {
     type: 'result'; variant: string; seconds: number; runs: number[]; iterations: number; l1: number; l1Source: 'plan' | 'marginalError';
-    marginalError: number; converged: boolean; warning?: string; cost: number; objective: number; maxRssKB: number;
+    marginalError: number; converged: boolean; warning?: string; cost: number; value: number; maxRssKB: number;
   }
   | { type: 'done'; maxRssKB: number };
 
@@ -68,7 +68,7 @@ export interface TimeRow {
   seconds?: number; runs?: number[]; iterations?: number;
   /** L1 error of both marginals of the returned plan, summed from result.plan() (l1Source 'plan') or result.marginalError. */
   l1?: number; l1Source?: 'plan' | 'marginalError'; marginalError?: number;
-  converged?: boolean; warning?: string; cost?: number; objective?: number;
+  converged?: boolean; warning?: string; cost?: number; value?: number;
   pot?: PotRow;
   /** (cost - POT's <P,C>) / POT's <P,C>. */
   costRelDiff?: number;
@@ -110,7 +110,7 @@ async function child(job: ChildJob): Promise<void> {
       send({
         type: 'result', variant, seconds: Math.min(...runs), runs, iterations: res.iterations, l1, l1Source,
         marginalError: res.marginalError, converged: res.converged, ...(res.warning === undefined ? {} : { warning: res.warning }),
-        cost: res.cost, objective: res.objective, maxRssKB: process.resourceUsage().maxRSS,
+        cost: res.cost, value: res.value, maxRssKB: process.resourceUsage().maxRSS,
       });
     } catch (e) {
       const why = skip(e);

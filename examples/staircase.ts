@@ -45,9 +45,9 @@ for (const beta of betas) {
   // The staircase on the papers' axis log(e^β t) (time in units where the weights are e^{β(cos − 1)}):
   // each plateau's measured energy and particle count, with the jumps at the measured merge times.
   const merges = run.collapses.map((m) => m.logT + beta);
-  const before = (k: number) => (k === 0 ? n : run.collapses[k - 1].size); // particles before merge k
+  const before = (k: number) => (k === 0 ? n : run.collapses[k - 1].remaining); // particles before merge k
   const x: number[] = [L[1] + beta], y: number[] = [plateaus[0]], c: number[] = [n];
-  merges.forEach((m, k) => { x.push(m, m); y.push(plateaus[k], plateaus[k + 1]); c.push(before(k), run.collapses[k].size); });
+  merges.forEach((m, k) => { x.push(m, m); y.push(plateaus[k], plateaus[k + 1]); c.push(before(k), run.collapses[k].remaining); });
   x.push(merges[merges.length - 1] * 1.12); y.push(plateaus[plateaus.length - 1]); c.push(1);
   energySeries.push({ label: `β = ${beta}`, x, y, markers: false });
   countSeries.push({ label: `β = ${beta}`, x, y: c, markers: false });

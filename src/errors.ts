@@ -111,7 +111,10 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
-  const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  // The library's classes say their public name through Symbol.toStringTag: bundlers rename classes (Measure
+  // becomes _Measure in dist), so constructor.name is only a fallback, without a bundler's leading underscores.
+  const tag: unknown = typeof value === 'object' ? (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] : undefined;
+  const kind = typeof tag === 'string' ? tag : typeof value === 'object' ? (value.constructor?.name ?? 'object').replace(/^_+(?=[A-Za-z])/, '') : typeof value;
   return `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 

@@ -4,11 +4,13 @@ import { backendFor, type BackendName, type Precision, type Score } from './back
 import { AbortedError, InvalidArgumentError, NonFiniteError, OverflowError, ResourceError } from './errors.js';
 import { Measure } from './measure.js';
 import { pointSet, type PointsInput, type PointSet } from './points.js';
-import { booleanOption, finiteNumber, functionOption, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, signalOption, strictNumbers, toFloat64 } from './validate.js';
+import { booleanOption, finiteNumber, functionOption, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, requireBetaOptions, signalOption, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * Options of logSumExp (and softmaxMean). x (n queries) and y (m keys) are Measures, number[][]
- * or row-major flat arrays (n x d, then give dim).
+ * or row-major flat arrays (n x d, then give dim). A circle measure's angles θ enter as the points
+ * (cos θ, sin θ) of R² (d = 2), a sphere measure's as its points of R^d: <x, y> = cos(θ - φ) and
+ * |x - y|² = 2 - 2 cos(θ - φ) on the circle.
  */
 export interface KernelOptions {
   /** Point dimension; required when x or y is a flat array. */
@@ -61,7 +63,7 @@ function inRowBlocks(where: string, n: number, m: number, width: number, causal:
   }
   if (signal?.aborted) throw new AbortedError(`${where} was aborted after the last block (all ${n} rows computed but the call was stopped)`);
 }
-const ENERGY_KEYS = optionKeys<EnergyOptions>()('backend', 'precision');
+const ENERGY_KEYS = optionKeys<EnergyOptions>()('beta', 'backend', 'precision');
 
 interface Prepared {
   x: PointSet;
@@ -74,8 +76,8 @@ interface Prepared {
 }
 
 function prepare(x: PointsInput, y: PointsInput, o: KernelOptions): Prepared {
-  const xs = pointSet('x', x, o.dim);
-  const ys = pointSet('y', y, o.dim ?? xs.d);
+  const xs = pointSet('x', x, o.dim, 'embedded');
+  const ys = pointSet('y', y, o.dim ?? xs.d, 'embedded');
   if (ys.d !== xs.d) throw new InvalidArgumentError('y', `points of dimension ${ys.d}`, `must have the dimension ${xs.d} of x`);
   const beta = finiteNumber('beta', o.beta ?? 1);
   const score = oneOf('score', o.score ?? 'dot', ['dot', 'sqdist'] as const);
@@ -174,7 +176,9 @@ export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOption
 
 /**
  * The softmax-weighted mean of values: mean_i = sum_j exp(beta * s(x_i, y_j) + h_j - lse_i) v_j,
- * with lse as in logSumExp. values is m x k (a Measure's points, number[][] or flat with valueDim).
+ * with lse as in logSumExp. values is m x k (a Measure's points, number[][] or flat with valueDim); a
+ * circle measure is refused as values (InvalidArgumentError naming values.space: an average of angles is
+ * not an angle; pass the rows (cos θ, sin θ) to average the embedded points).
  * Throws NonFiniteError when a query sees only keys of weight zero (its mean is undefined), and
  * OverflowError, InvalidArgumentError, ResourceError as logSumExp does. Values of any finite size
  * (up to 1.8e308, or the float32 range with precision 'f32') give a finite mean: columns whose
@@ -218,6 +222,8 @@ export function softmaxMean(
 
 /** Options of interactionEnergy. */
 export interface EnergyOptions {
+  /** Inverse temperature beta, a finite number > 0. Required. */
+  beta: number;
   /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
   backend?: BackendName;
   /** Kernel arithmetic: 'f64' (default) or 'f32'. The result is always a float64 number. */
@@ -225,21 +231,23 @@ export interface EnergyOptions {
 }
 
 /**
- * E_beta(mu) = (1 / (2 beta)) sum_ij a_i a_j exp(beta <x_i, x_j>), and its logarithm computed
+ * E_beta(mu) = (1 / (2 beta)) sum_ij a_i a_j exp(beta <x_i, x_j>) (on the circle <x_i, x_j> = cos(θ_i - θ_j),
+ * the energy the circle flow records), and its logarithm computed
  * without forming E (finite and exact where E itself overflows, e.g. beta = 1000 on the sphere).
  * The weights a_i are mu's own (not renormalised). logEnergy is finite for every finite beta > 0
  * whose scores beta <x_i, x_j> stay in the double range (e.g. beta = 1e308 on the sphere); beyond it
- * OverflowError. Throws InvalidArgumentError unless mu is a Measure and beta is a finite number > 0,
+ * OverflowError. Throws InvalidArgumentError unless mu is a Measure and options.beta is a finite number > 0,
  * UnknownOptionError for an unknown option.
  */
-export function interactionEnergy(mu: Measure, beta: number, options?: EnergyOptions): {
+export function interactionEnergy(mu: Measure, options: EnergyOptions): {
   /** E_beta(mu); Infinity where it overflows (use logEnergy). */
   energy: number;
   /** log E_beta(mu), finite even where energy overflows. */
   logEnergy: number;
 } {
-  const o = readOptions<EnergyOptions>('interactionEnergy', options, ENERGY_KEYS);
+  const o = readOptions<EnergyOptions>('interactionEnergy', requireBetaOptions('interactionEnergy', options), ENERGY_KEYS);
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
+  const beta = o.beta;
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new InvalidArgumentError('beta', beta, 'must be a finite number > 0');
   const lse = logSumExp(mu, mu, { beta, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.precision !== undefined ? { precision: o.precision } : {}) });
   // log(2 beta) as log 2 + log beta: 2 beta overflows for beta > 9e307.

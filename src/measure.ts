@@ -7,6 +7,12 @@ import { checkElements, finiteNumber, integerAtLeast, oneOf, optionKeys, positiv
 /**
  * Where a measure's points live: 'euclidean' (R^d), 'sphere' (unit sphere S^{d-1}, rows of norm 1)
  * or 'circle' (angle form: dim 1, angles in radians wrapped into [0, 2π)).
+ *
+ * One convention for every function that reads a Measure (docs/spaces.md): a sphere measure's points are
+ * points of S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel
+ * scores and transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ),
+ * the chordal cost, as on the sphere). Results in point coordinates come back in the measure's own
+ * coordinates (an angle derivative for a gradient, an angle for a map) or the space is refused by name.
  */
 export type Space = 'euclidean' | 'sphere' | 'circle';
 const SPACES = ['euclidean', 'sphere', 'circle'] as const;
@@ -84,6 +90,11 @@ export class Measure {
   readonly size: number;
   /** The space the points live on. */
   readonly space: Space;
+
+  /** 'Measure': how error messages and Object.prototype.toString name it (a bundler may rename the class itself). */
+  get [Symbol.toStringTag](): string {
+    return 'Measure';
+  }
 
   /**
    * @param points number[][] (one row per point), or a flat row-major Float64Array / number[]

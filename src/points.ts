@@ -1,7 +1,14 @@
 // Accepting point sets in the forms users have them: a Measure, number[][] or a flat
 // row-major Float64Array / number[] with an explicit dim.
-import { InvalidArgumentError } from './errors.js';
-import { Measure } from './measure.js';
+//
+// The one convention for points of a space (DESIGN.md, docs): a sphere measure's points are points of
+// S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel scores and
+// transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ)), and
+// results that live in point coordinates come back in the measure's own coordinates (an angle derivative
+// for a gradient, an angle for a map) or are refused.
+import { InvalidArgumentError, NonFiniteError } from './errors.js';
+import { Measure, type Space } from './measure.js';
+import { wrapAngle } from './spaces.js';
 import { allFinite, checkElements, integerAtLeast, strictNumbers, toFloat64 } from './validate.js';
 
 /**
@@ -23,14 +30,69 @@ export interface PointSet {
 }
 
 /**
+ * How {@link pointSet} reads a Measure: 'embedded' gives the points of the space in R^d (a circle measure's
+ * angles as (cos θ, sin θ), d = 2), for kernel scores and costs; 'coordinates' uses the points as vectors
+ * whose results come back in the same coordinates, so a circle measure (angles are not coordinates of a
+ * vector space) is refused.
+ */
+export type PointReading = 'embedded' | 'coordinates';
+
+/** A measure's points in R^d: a circle measure's angles as the rows (cos θ, sin θ) (d = 2), any other measure's points as they are. */
+export function embeddedPoints(mu: Measure): { data: Float64Array; d: number } {
+  if (mu.space !== 'circle') return { data: mu.points, d: mu.dim };
+  const data = new Float64Array(2 * mu.size);
+  for (let i = 0; i < mu.size; i++) { data[2 * i] = Math.cos(mu.points[i]); data[2 * i + 1] = Math.sin(mu.points[i]); }
+  return { data, d: 2 };
+}
+
+/**
+ * A gradient with respect to embedded points (n x 2 for a circle measure) as one in the measure's own
+ * coordinates: on the circle the angle derivative dθ_i = -sin θ_i g_x + cos θ_i g_y (the chain rule through
+ * θ -> (cos θ, sin θ), which is also the gradient along the unit circle); unchanged elsewhere (the
+ * gradient in R^d of a sphere measure's points; project it onto the tangent space for the sphere's own).
+ */
+export function gradientInSpace(space: Space, points: Float64Array, g: Float64Array): Float64Array {
+  if (space !== 'circle') return g;
+  const n = points.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = -Math.sin(points[i]) * g[2 * i] + Math.cos(points[i]) * g[2 * i + 1];
+  return out;
+}
+
+/**
+ * Rows of embedded points (barycentres, means) in the coordinates of a measure on `space`: for a circle,
+ * the angle atan2(y, x) in [0, 2π) of each row (the circular mean of what was averaged); NonFiniteError when
+ * a row is the origin (its targets balance out: no direction). Unchanged elsewhere (a sphere measure's
+ * barycentre stays in R^d, inside the ball).
+ */
+export function rowsInSpace(space: Space, rows: Float64Array, where: string): Float64Array {
+  if (space !== 'circle') return rows;
+  const n = rows.length / 2;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = rows[2 * i], y = rows[2 * i + 1];
+    if (x === 0 && y === 0) throw new NonFiniteError(`${where}: row ${i} averages to the centre of the circle (its targets balance out), so it has no angle`);
+    out[i] = wrapAngle(Math.atan2(y, x));
+  }
+  return out;
+}
+
+/**
  * Reads `value` as a {@link PointSet}, or throws InvalidArgumentError naming `name`: rows of
  * number[][] must hold only finite numbers (null, '', '2', true, [0] or a BigInt are refused,
- * never coerced); ResourceError beyond LIMITS.maxElements numbers, before allocating.
+ * never coerced); ResourceError beyond LIMITS.maxElements numbers, before allocating. A Measure is
+ * read as `reading` says (see {@link PointReading}); its weights come along.
  */
-export function pointSet(name: string, value: unknown, dim: number | undefined): PointSet {
+export function pointSet(name: string, value: unknown, dim: number | undefined, reading: PointReading = 'coordinates'): PointSet {
   if (value instanceof Measure) {
-    if (dim !== undefined && dim !== value.dim) throw new InvalidArgumentError('dim', dim, `must equal the dimension ${value.dim} of ${name}`);
-    return { data: value.points, n: value.size, d: value.dim, weights: value.weights };
+    if (value.space === 'circle' && reading === 'coordinates') {
+      throw new InvalidArgumentError(`${name}.space`, value.space, "must be 'euclidean' or 'sphere' here: a circle measure's angles are not vector coordinates (pass the embedded points [cos θ, sin θ] as number[][] if that is what you mean)");
+    }
+    const { data, d } = reading === 'embedded' ? embeddedPoints(value) : { data: value.points, d: value.dim };
+    if (dim !== undefined && dim !== d) {
+      throw new InvalidArgumentError('dim', dim, `must equal the dimension ${d} of ${name}${value.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`);
+    }
+    return { data, n: value.size, d, weights: value.weights };
   }
   if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
     const rows = value as unknown[];
@@ -50,6 +112,9 @@ export function pointSet(name: string, value: unknown, dim: number | undefined):
       }
     });
     return { data, n: rows.length, d, weights: null };
+  }
+  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    throw new InvalidArgumentError(name, value, 'must be a Measure, number[][] (one row per point) or a flat Float64Array / number[] with dim');
   }
   strictNumbers(name, value);
   const data = toFloat64(name, value);

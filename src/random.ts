@@ -42,6 +42,11 @@ export class Random {
   /** Box–Muller makes normals in pairs; the second waits here. */
   private spare: number | null = null;
 
+  /** 'Random': how error messages and Object.prototype.toString name it (a bundler may rename the class itself). */
+  get [Symbol.toStringTag](): string {
+    return 'Random';
+  }
+
   /** @throws InvalidArgumentError unless seed is a non-negative safe integer. */
   constructor(seed: number) {
     requireSeed('seed', seed);

@@ -155,3 +155,13 @@ export function finiteVector(name: string, v: unknown): Float64Array {
   allFinite(name, out);
   return out;
 }
+
+/**
+ * The options bag of a function whose beta is an option: refuses a missing bag and a bare number with a
+ * message that says where beta went (`fn(mu, { beta: 9 })`), before readOptions checks the keys.
+ */
+export function requireBetaOptions(where: string, options: unknown): unknown {
+  if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, `must give beta: ${where}(mu, { beta })`);
+  if (typeof options === 'number') throw new InvalidArgumentError(`${where} options`, options, `must be an options object: beta is an option, ${where}(mu, { beta: ${options} })`);
+  return options;
+}

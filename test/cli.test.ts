@@ -235,13 +235,15 @@ describe('meanfield CLI', () => {
     for (const f of ['mixed', 'missing', 'novalue', 'bogus']) expect(existsSync(join(dir, `${f}.svg`))).toBe(false);
   });
 
-  it('sinkhorn reads CSV point clouds and reports objective, divergence and iterations', () => {
+  it('sinkhorn reads CSV point clouds and reports value, divergence and iterations', () => {
     writeFileSync(join(dir, 'a.csv'), 'x,y\n0,0\n1,0\n0,1\n');
     writeFileSync(join(dir, 'b.csv'), '0,0\n1,0\n0,1\n');
     const r = cli('sinkhorn', 'a.csv', 'b.csv', '--eps', '0.01');
     expect(r.code).toBe(0);
     const o = JSON.parse(r.out);
     expect(o.divergence).toBe(0); // S_eps(a, a) = 0
+    expect(o.value).toBeGreaterThan(0); // OT_eps(a, a) > 0: the field is the result's value (no 'objective' any more)
+    expect(o).not.toHaveProperty('objective');
     expect(o.iterations).toBeGreaterThan(0);
     expect(o.converged).toBe(true);
   });
@@ -256,7 +258,7 @@ describe('meanfield CLI', () => {
       expect(r.code, extra.join(' ')).toBe(0);
       const o = JSON.parse(r.out);
       expect(o.converged).toBe(true);
-      expect(Math.abs(o.objective - base.objective)).toBeLessThan(1e-8);
+      expect(Math.abs(o.value - base.value)).toBeLessThan(1e-8);
     }
     const bad = cli('sinkhorn', 'c.csv', 'd.csv', '--acceleration', 'fast');
     expect(bad.code).toBe(2);

@@ -35,6 +35,10 @@ describe('simulateMany', () => {
         tEnd: 300, collapse: { tol: 1e-6 }, record: { logSpaced: 20, snapshots: true }, observe: { energy: true },
         events: { two: { fn: (m) => m.size - 2.5, direction: -1 } },
       });
+      // Systems that stop at different times (stop rules, terminal events, maxSteps; lockstep too) each end on their stopping state.
+      expectAlone(circle({ beta: 6 }), circles, { tEnd: 300, record: { logSpaced: 10 }, observe: { energy: true, clusters: { tol: 1e-2 } }, stopWhen: { oneCluster: { tol: 0.05 } } });
+      expectAlone(circle({ beta: 6 }), circles, { tEnd: 300, record: { logSpaced: 10 }, observe: { energy: true }, events: { stop: { fn: (m, t) => t - 0.7 * m.size, terminal: true } } });
+      expectAlone(circle({ beta: 6 }), circles, { tEnd: 30, integrator: 'rk4', dt: 0.01, maxSteps: 77, record: { logSpaced: 10 }, observe: { energy: true } });
     });
   }
 

@@ -251,7 +251,7 @@ describe('public kernel functions', () => {
       }
       const logRef = beta + Math.log(s) - Math.log(2 * beta);
       for (const backend of ['wasm', 'js'] as const) {
-        const { energy, logEnergy } = interactionEnergy(mu, beta, { backend });
+        const { energy, logEnergy } = interactionEnergy(mu, { beta, backend });
         expect(Math.abs(logEnergy - logRef)).toBeLessThan(1e-12 * Math.max(1, Math.abs(logRef)));
         if (beta < 100) expect(Math.abs(energy - Math.exp(logRef)) / Math.exp(logRef)).toBeLessThan(1e-12);
         else expect(energy).toBe(Infinity);
@@ -277,7 +277,7 @@ describe('public kernel functions', () => {
       [() => softmaxMean(x, x, [1, 2, 3, 4, 5, 6], { valueDim: 2 }), /values must have one row per key \(2\), got "3 rows"/],
       [() => softmaxMean(x, x, [1, 2, 3, 4, 5], { valueDim: 2 }), /values\.length must be a multiple of dim = 2, got 5/],
       [() => softmaxMean(x, x, [1, 2, 3, 4], {}), /dim is required when values is a flat array/],
-      [() => interactionEnergy(new Measure(x), 0), /beta must be a finite number > 0, got 0/],
+      [() => interactionEnergy(new Measure(x), { beta: 0 }), /beta must be a finite number > 0, got 0/],
     ];
     for (const [call, message] of bad) {
       expect(call).toThrow(InvalidArgumentError);

@@ -1,7 +1,7 @@
 // Long runs: cluster collapse, the arc-length clock, events located on the dense output.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters,
+  circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters, Trajectory,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -237,5 +237,118 @@ describe('simulate options', () => {
     expect(() => simulate(attention(), mu, { tEnd: 1, precision: 'f16' } as never)).toThrow(/precision/);
     expect(() => simulate(attention(), mu, { tEnd: 1, signal: 'x' } as never)).toThrow(/signal/);
     expect(() => simulate(attention(), mu, { tEnd: 1, collapse: { tol: 1e-3, tolerance: 1 } } as never)).toThrow(/unknown option 'tolerance'/);
+  });
+});
+
+describe('the last record is the stopping state', () => {
+  /** times end at finalTime, once (no record repeated), and every observable's last entry is of the final measure. */
+  const endsAtStop = (run: ReturnType<typeof simulate>) => {
+    expect(run.times.at(-1)).toBe(run.finalTime);
+    for (let k = 1; k < run.times.length; k++) expect(run.times[k]).toBeGreaterThan(run.times[k - 1]);
+    for (const v of Object.values(run.observables)) expect(v.length).toBe(run.times.length);
+  };
+
+  it('npm start\'s run (circle n = 64, beta = 9, seed 2, collapse, stopWhen at one particle) records its last merge', () => {
+    const mu = Measure.uniformCircle(64, { seed: 2 });
+    const run = simulate(circle({ beta: 9 }), mu, {
+      tEnd: 1e12, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 },
+      record: { logSpaced: { count: 400, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } },
+      stopWhen: { custom: (m) => m.size === 1 },
+    });
+    expect(run.stopReason).toBe('custom');
+    endsAtStop(run);
+    expect(run.finalTime).toBe(run.collapses.at(-1)!.t); // the merge to one particle ends the run
+    expect(run.sizes!.at(-1)).toBe(1);
+    // Collapse.remaining: the particles left after each merge, down to the one that ends the run.
+    expect(run.collapses.at(-1)!.remaining).toBe(1);
+    for (const c of run.collapses) expect(run.sizes![run.times.findIndex((t) => t >= c.t)]).toBeLessThanOrEqual(c.remaining);
+    // One name for the cluster counts: the observable is recorded as clusterCounts, as Trajectory.clusterCounts.
+    expect(Object.keys(run.observables).sort()).toEqual(['clusterCounts', 'energy', 'logEnergy']);
+    expect(Array.from(run.observables.clusterCounts)).toEqual(Array.from(run.clusterCounts!));
+    // A file saved before the renames (Collapse.size, observables.clusters) loads with remaining and clusterCounts.
+    const old = run.toJSON() as unknown as { collapses: Array<Record<string, unknown>>; observables: Record<string, number[]> };
+    old.collapses = old.collapses.map(({ remaining, ...c }) => ({ ...c, size: remaining }));
+    old.observables = { clusters: old.observables.clusterCounts, energy: old.observables.energy };
+    const back = Trajectory.fromJSON(JSON.stringify(old));
+    expect(back.collapses.map((c) => c.remaining)).toEqual(run.collapses.map((c) => c.remaining));
+    expect(Array.from(back.clusterCounts!)).toEqual(Array.from(run.clusterCounts!));
+    expect(run.clusterCounts!.at(-1)).toBe(1);
+    // The energy of one particle carrying all the mass: (1 / 2β) e^β.
+    expect(Math.abs(run.energy!.at(-1)! - Math.exp(9) / 18) / (Math.exp(9) / 18)).toBeLessThan(1e-12);
+  });
+
+  it('for stopWhen rules, terminal events, maxSteps, an abort and a stationary state', () => {
+    const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
+    const observe = { minDistance: true };
+    const runs = {
+      custom: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { custom: (m) => gap(m) < 0.1 } }),
+      oneCluster: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { oneCluster: { tol: 0.05 } } }),
+      velocityBelow: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { velocityBelow: 0.01 } }),
+      event: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } }),
+      maxSteps: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, maxSteps: 123 }),
+      aborted: (() => {
+        const ctl = new AbortController();
+        return simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, signal: ctl.signal, stopWhen: { custom: (_m, t) => { if (t >= 0.5) ctl.abort(); return false; } } });
+      })(),
+    };
+    for (const [reason, run] of Object.entries(runs)) {
+      expect(run.stopReason, reason).toBe(reason);
+      endsAtStop(run);
+      expect(run.observables.minDistance.at(-1), reason).toBe(gap(run.final));
+    }
+    expect(runs.custom.finalTime).toBeLessThan(20);
+    expect(runs.event.finalTime).toBe(runs.event.events.half.times[0]);
+    expect(runs.maxSteps.finalTime).toBeCloseTo(1.23, 12);
+    expect(runs.aborted.finalTime).toBeGreaterThanOrEqual(0.5);
+    expect(runs.aborted.finalTime).toBeLessThan(0.6);
+    // A stationary state under the arc-length clock (one particle left after a merge) holds through tEnd, the last record.
+    const still = simulate(circle({ beta: 1 }), new Measure([1, 1.5], { space: 'circle' }), { tEnd: 100, clock: 'arclength', collapse: { tol: 1e-6 }, observe: { energy: true } });
+    expect(still.stopReason).toBe('stationary');
+    endsAtStop(still);
+    expect(still.finalTime).toBeCloseTo(100, 9);
+  });
+
+  it('a stop on a step that is already recorded (record.every) is recorded once', () => {
+    const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, record: { every: 1 }, maxSteps: 50 });
+    endsAtStop(run);
+    expect(run.times.length).toBe(51);
+  });
+});
+
+describe('runs without tEnd', () => {
+  const mu = Measure.uniformCircle(64, { seed: 2 });
+  const opts = { integrator: 'rk45' as const, rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 }, observe: { clusters: { tol: 1e-2 } } };
+
+  it('collapse to one particle ends the run (time and arc-length clocks): the same run as tEnd = 1e12 with a stop at one particle', () => {
+    const bounded = simulate(circle({ beta: 9 }), mu, { ...opts, tEnd: 1e12, stopWhen: { custom: (m) => m.size === 1 } });
+    for (const tEnd of [undefined, Infinity]) {
+      const open = simulate(circle({ beta: 9 }), mu, { ...opts, tEnd });
+      expect(open.stopReason).toBe('oneCluster');
+      expect(open.finalTime).toBe(bounded.finalTime); // the natural steps never depend on tEnd
+      expect(Array.from(open.final.points)).toEqual(Array.from(bounded.final.points));
+      expect(Array.from(open.times)).toEqual([0, open.finalTime]); // default records: the start and the stop
+    }
+    const arc = simulate(circle({ beta: 9 }), mu, { ...opts, clock: 'arclength', record: { logSpaced: { count: 50, from: 0.05, to: 1e12 } } });
+    expect(arc.stopReason).toBe('oneCluster');
+    expect(Math.abs(arc.finalTime / bounded.finalTime - 1)).toBeLessThan(1e-3);
+    expect(arc.times.at(-1)).toBe(arc.finalTime);
+    expect(arc.clusterCounts!.at(-1)).toBe(1);
+  });
+
+  it('stopWhen rules and terminal events end it; maxSteps still guards it', () => {
+    const pairRun = (o: Parameters<typeof simulate>[2]) => simulate(circle({ beta: 0 }), pair(), o);
+    expect(pairRun({ tEnd: Infinity, stopWhen: { oneCluster: { tol: 0.05 } } }).stopReason).toBe('oneCluster');
+    expect(pairRun({ integrator: 'rk4', dt: 0.01, events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 0.5, terminal: true } } }).stopReason).toBe('event');
+    const capped = pairRun({ integrator: 'rk4', dt: 0.01, stopWhen: { custom: () => false }, maxSteps: 50 });
+    expect(capped.stopReason).toBe('maxSteps');
+    expect(capped.steps).toBe(50);
+    expect(capped.finalTime).toBeCloseTo(0.5, 12);
+  });
+
+  it('is refused by name when nothing could end the run, and log-spaced records then need their end', () => {
+    expect(() => simulate(circle({ beta: 9 }), mu, {})).toThrow(InvalidArgumentError);
+    expect(() => simulate(circle({ beta: 9 }), mu, { tEnd: Infinity, events: { e: { fn: () => 1 } } })).toThrow(/tEnd is required .* unless stopWhen, a terminal event or collapse/);
+    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: 10 } })).toThrow(/record\.logSpaced\.to is required when the run has no finite tEnd/);
+    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: { count: 10, to: -1 } } })).toThrow(/record\.logSpaced\.to must be a finite number > 0/);
   });
 });

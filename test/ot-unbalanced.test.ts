@@ -60,7 +60,7 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/reference/ot-unbalanced-po
     const r = sinkhorn(A, B, { eps: c.eps, reach: c.reach, tol: 1e-11 });
     expect(r.converged).toBe(true);
     const scale = Math.max(1, Math.abs(c.objective));
-    expect(Math.abs(r.objective - c.objective)).toBeLessThan(1e-10 * scale);
+    expect(Math.abs(r.value - c.objective)).toBeLessThan(1e-10 * scale);
     expect(Math.abs(r.cost - c.cost)).toBeLessThan(1e-9 * Math.max(1, c.cost));
     expect(maxAbsDiff(r.f, c.f)).toBeLessThan(1e-8);
     expect(maxAbsDiff(r.g, c.g)).toBeLessThan(1e-8);
@@ -74,14 +74,14 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/reference/ot-unbalanced-po
     const ab = new Float64Array(c.n * c.m);
     for (let i = 0; i < c.n; i++) for (let j = 0; j < c.m; j++) ab[i * c.m + j] = c.a[i] * c.b[j];
     const primal = r.cost + c.eps * gkl(P, ab) + c.reach * gkl(rows, c.a) + c.reach * gkl(cols, c.b);
-    expect(Math.abs(primal - r.objective)).toBeLessThan(1e-10 * scale);
+    expect(Math.abs(primal - r.value)).toBeLessThan(1e-10 * scale);
   });
 
   it('the default tol (1e-9) already matches POT to 1e-8 relative, on every case', () => {
     for (const c of cases) {
       const r = sinkhorn(new Measure(c.x, { dim: c.d, weights: c.a }), new Measure(c.y, { dim: c.d, weights: c.b }), { eps: c.eps, reach: c.reach });
       expect(r.converged).toBe(true);
-      expect(Math.abs(r.objective - c.objective)).toBeLessThan(1e-8 * Math.max(1, Math.abs(c.objective)));
+      expect(Math.abs(r.value - c.objective)).toBeLessThan(1e-8 * Math.max(1, Math.abs(c.objective)));
     }
   });
 
@@ -92,7 +92,7 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/reference/ot-unbalanced-po
     for (const extra of [{ backend: 'js' as const }, { scaling: false as const }, { warmStart: { f: base.f } }, { warmStart: { f: base.f, g: base.g } }]) {
       const r = sinkhorn(A, B, { eps: c.eps, reach: c.reach, tol: 1e-12, ...extra });
       expect(r.converged).toBe(true);
-      expect(Math.abs(r.objective - c.objective)).toBeLessThan(1e-10 * Math.max(1, Math.abs(c.objective)));
+      expect(Math.abs(r.value - c.objective)).toBeLessThan(1e-10 * Math.max(1, Math.abs(c.objective)));
     }
   });
 });
@@ -102,12 +102,12 @@ describe('reach → ∞ tends to balanced OT', () => {
     const A = cloud(3, 9, 2, 1), B = cloud(4, 11, 2, 1, 0.3);
     for (const eps of [0.05, 0.5]) {
       const balanced = sinkhorn(A, B, { eps });
-      const values = [0.01, 0.1, 1, 10, 100, 1e3, 1e4, 1e6].map((reach) => sinkhorn(A, B, { eps, reach }).objective);
+      const values = [0.01, 0.1, 1, 10, 100, 1e3, 1e4, 1e6].map((reach) => sinkhorn(A, B, { eps, reach }).value);
       for (let k = 1; k < values.length; k++) expect(values[k]).toBeGreaterThan(values[k - 1]);
-      expect(values[values.length - 1]).toBeLessThanOrEqual(balanced.objective + 1e-12);
+      expect(values[values.length - 1]).toBeLessThanOrEqual(balanced.value + 1e-12);
       // The gap closes like 1/rho.
-      expect(balanced.objective - values[values.length - 1]).toBeLessThan(1e-5);
-      expect(balanced.objective - values[values.length - 2]).toBeLessThan(1e-3);
+      expect(balanced.value - values[values.length - 1]).toBeLessThan(1e-5);
+      expect(balanced.value - values[values.length - 2]).toBeLessThan(1e-3);
       const sb = sinkhornDivergence(A, B, { eps });
       const su = sinkhornDivergence(A, B, { eps, reach: 1e6 });
       expect(Math.abs(su.value - sb.value)).toBeLessThan(1e-5);
@@ -125,10 +125,10 @@ describe('reach → ∞ tends to balanced OT', () => {
     const A = cloud(5, 6, 1, 3), B = cloud(6, 7, 1, 0.5);
     const bal = sinkhorn(A, B, { eps: 0.1 });
     const balN = sinkhorn(A.normalized(), B.normalized(), { eps: 0.1 });
-    expect(Math.abs(bal.objective - balN.objective)).toBeLessThan(1e-15);
+    expect(Math.abs(bal.value - balN.value)).toBeLessThan(1e-15);
     const u = sinkhorn(A, B, { eps: 0.1, reach: 1 });
     const uN = sinkhorn(A.normalized(), B.normalized(), { eps: 0.1, reach: 1 });
-    expect(Math.abs(u.objective - uN.objective)).toBeGreaterThan(1e-3);
+    expect(Math.abs(u.value - uN.value)).toBeGreaterThan(1e-3);
   });
 });
 
@@ -165,7 +165,7 @@ describe('unbalanced Sinkhorn divergence', () => {
     const eps = 0.1, reach = 0.7;
     const s = sinkhornDivergence(A, A2, { eps, reach });
     expect(s.value).toBeGreaterThan(0);
-    const raw = s.ab.objective - (s.aa.objective + s.bb.objective) / 2;
+    const raw = s.ab.value - (s.aa.value + s.bb.value) / 2;
     expect(s.value - raw).toBeCloseTo((eps / 2) * (1 - 2) ** 2, 14);
     // For a pure mass change the value is GeomLoss's closed form
     // <a, (rho + eps/2)(e^{-f_aa/rho} - e^{-f_ab/rho})> + <b, (rho + eps/2)(e^{-g_bb/rho} - e^{-g_ab/rho})>.
@@ -213,8 +213,8 @@ describe('unbalanced Sinkhorn divergence', () => {
     for (let i = 0; i < A.size; i++) {
       const wp = A.weights.slice(), wm = A.weights.slice();
       wp[i] += h; wm[i] -= h;
-      const fd = (sinkhorn(new Measure(A.points, { dim: d, weights: wp }), B, opts).objective
-        - sinkhorn(new Measure(A.points, { dim: d, weights: wm }), B, opts).objective) / (2 * h);
+      const fd = (sinkhorn(new Measure(A.points, { dim: d, weights: wp }), B, opts).value
+        - sinkhorn(new Measure(A.points, { dim: d, weights: wm }), B, opts).value) / (2 * h);
       expect(Math.abs(fd - (reach - (reach + eps) * Math.exp(-r.f[i] / reach) + eps * mb))).toBeLessThan(1e-7);
     }
   });

@@ -6,7 +6,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, serveDir } from './browser/harness.js';
 
@@ -52,6 +55,22 @@ function runNode(file: string): ConsumerResult {
   const out = execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 30_000 });
   const line = out.trim().split('\n').at(-1) ?? '';
   return JSON.parse(line) as ConsumerResult;
+}
+
+/** The names a declaration file exports as values (functions, classes, constants), read by the TypeScript checker. */
+function declaredValueExports(file: string): string[] {
+  const program = ts.createProgram([file], { strict: true, noEmit: true, types: [] });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  return checker.getExportsOfModule(module)
+    .filter((s) => {
+      const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+      // `export { type X }` of a class is a type-only export: it has no runtime binding.
+      const typeOnly = s.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)) ?? false;
+      return !typeOnly && (target.flags & ts.SymbolFlags.Value) !== 0;
+    })
+    .map((s) => s.name)
+    .sort();
 }
 
 function tsc(config: string): { status: number | null; output: string } {
@@ -120,6 +139,36 @@ describe('the packed library', () => {
     expect(tarBytes).toBeLessThan(1 * MB);
   });
 
+  it('exports at runtime (ESM and CJS) exactly the values its declarations declare', async () => {
+    const dist = join(project, 'node_modules', 'meanfield', 'dist');
+    const esm = Object.keys(await import(pathToFileURL(join(dist, 'index.js')).href)).sort();
+    const cjs = Object.keys(createRequire(join(project, 'package.json'))('meanfield') as object).filter((k) => k !== '__esModule').sort();
+    for (const file of ['index.d.ts', 'index.d.cts']) {
+      const declared = declaredValueExports(join(dist, file));
+      expect(declared.length).toBeGreaterThan(50);
+      expect(esm, `dist/index.js against dist/${file}`).toEqual(declared);
+      expect(cjs, `dist/index.cjs against dist/${file}`).toEqual(declared);
+    }
+    // Internals that once leaked: ipow was declared but not exported; quadraticEnergy needed an internal Scratch.
+    expect(esm).not.toContain('ipow');
+    expect(esm).not.toContain('quadraticEnergy');
+  });
+
+  it('names its classes in error messages as the API does (the bundle renames Measure to _Measure)', async () => {
+    const mf = await import(pathToFileURL(join(project, 'node_modules', 'meanfield', 'dist', 'index.js')).href) as typeof import('../src/index.js');
+    await mf.init({ backend: 'js' });
+    const mu = new mf.Measure([[1, 0]]);
+    const run = mf.simulate(mf.attention(), mf.Measure.uniformSphere(3, 2, { seed: 1 }), { tEnd: 0 });
+    const messages: string[] = [];
+    for (const call of [() => mf.interactionEnergy(mu, { beta: mu as never }), () => mf.clusters(mu, { tol: new mf.Random(1) as never }), () => mf.logSumExp(mu, mu, { beta: run as never })]) {
+      try { call(); } catch (e) { messages.push((e as Error).message); }
+    }
+    expect(messages).toEqual([
+      'beta must be a finite number > 0, got a Measure', 'tol must be a finite number > 0, got a Random', 'beta must be a finite number, got a Trajectory',
+    ]);
+    expect(Object.prototype.toString.call(mu)).toBe('[object Measure]');
+  });
+
   it('imports from Node ESM', () => {
     const r = runNode('consumer.mjs');
     expect(r.format).toBe('esm');
@@ -156,6 +205,29 @@ describe('the packed library', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.output).toMatch(/type-error\.mts\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
     expect(bad.output).toMatch(/type-error\.mts\(7,\d+\): error TS2322/);
+  });
+
+  it('the type tests (test/types/api.ts) hold against the shipped declarations, and each @ts-expect-error hides a real error', () => {
+    const source = readFileSync(join(ROOT, 'test', 'types', 'api.ts'), 'utf8').replaceAll("'../../src/index.js'", "'meanfield'");
+    const config = (file: string) => JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], noEmit: true, skipLibCheck: false },
+      files: [file],
+    });
+    writeFileSync(join(project, 'api-types.mts'), source);
+    writeFileSync(join(project, 'tsconfig.api.json'), config('api-types.mts'));
+    const good = tsc('tsconfig.api.json');
+    expect(good.output).not.toMatch(/error TS/);
+    expect(good.status).toBe(0);
+    // Without the directives, tsc must report an error on exactly the line under each of them.
+    const lines = source.split('\n');
+    const expected = lines.flatMap((l, i) => (l.trim().startsWith('// @ts-expect-error') ? [i + 1] : []));
+    expect(expected.length).toBeGreaterThanOrEqual(10);
+    writeFileSync(join(project, 'api-bare.mts'), lines.map((l) => (l.trim().startsWith('// @ts-expect-error') ? '' : l)).join('\n'));
+    writeFileSync(join(project, 'tsconfig.bare.json'), config('api-bare.mts'));
+    const bare = tsc('tsconfig.bare.json');
+    expect(bare.status).not.toBe(0);
+    const failing = [...new Set([...bare.output.matchAll(/api-bare\.mts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1]) - 1))].sort((p, q) => p - q);
+    expect(failing).toEqual(expected);
   });
 
   it.skipIf(!chromiumAvailable())('bundles for the browser with esbuild and runs in Chromium', async () => {

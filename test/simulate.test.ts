@@ -123,13 +123,12 @@ describe('metastability', () => {
       tEnd: 3e4, integrator: 'rk45', rtol: 1e-9, atol: 1e-12,
       record: { logSpaced: { count: 300, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } },
     });
-    // Before clustering, the count of not-yet-merged particles also sits still on a log axis;
-    // the staircase starts once a few clusters (2..10) have formed.
-    const all = plateaus(run).plateaus.filter((p) => p.metastable);
-    const first = all.findIndex((p) => p.clusters >= 2 && p.clusters <= 10);
-    expect(first).toBeGreaterThanOrEqual(0);
-    const metastable = all.slice(first);
+    // Only the staircase is metastable: not the initial clustering, whose not-yet-merged counts also sit
+    // still for a while near t = 0 on a log axis.
+    const metastable = plateaus(run).plateaus.filter((p) => p.metastable);
     const formed = metastable[0];
+    expect(formed.clusters).toBeGreaterThanOrEqual(2);
+    expect(formed.clusters).toBeLessThanOrEqual(10);
     expect(formed.start).toBeLessThan(15);
     // It, or a later multi-cluster plateau, lasts at least 10x the time it took to form.
     expect(metastable.some((p) => p.clusters >= 2 && p.end - p.start >= 10 * formed.start)).toBe(true);
@@ -159,6 +158,25 @@ describe('analysis', () => {
     expect(r.merges.map((m) => [m.after, m.before, m.from, m.to])).toEqual([[0, 1, 5, 3], [3, 4, 3, 1]]);
     expect(r.plateaus[1].energyChange).toBeCloseTo(0.0001 / 2.0001, 12);
     expect(() => plateaus({ times: [0] })).toThrow(/clusterCounts must be recorded/);
+  });
+
+  it('plateaus never flags the unclustered start (start = 0), the initial clustering or a rising count', () => {
+    // The unclustered start held for a long time: log time from t = 0 is not defined, so never metastable.
+    const still = plateaus({ times: [0, 1, 2, 4, 8], clusterCounts: [10, 10, 10, 10, 10] });
+    expect(still.plateaus.map((p) => p.metastable)).toEqual([false]);
+    expect(still.clusteredAt).toBeNull();
+    // A run like circle n = 64: a few close pairs at t = 0 (58 clusters), one merge before the first record at
+    // 0.05 (57 until 1.3: long on a log axis, but part of the initial clustering), then 20, then 3 and 2 for long.
+    const times = [0, 0.05, 0.3, 1.25, 2, 4, 15, 100, 5000, 6000, 1e5, 1e7, 1.5e7];
+    const counts = [58, 57, 57, 57, 20, 5, 3, 3, 3, 2, 2, 2, 1];
+    const r = plateaus({ times, clusterCounts: counts });
+    expect(r.clusteredAt).toBe(2); // the first record with at most 58 / 2 clusters
+    expect(r.plateaus.filter((p) => p.metastable).map((p) => [p.clusters, p.start, p.end])).toEqual([[3, 15, 5000], [2, 6000, 1e7]]);
+    // A count that rises (a cluster splitting past tol) is not metastable, however long; the fall after it can be.
+    const rising = plateaus({ times: [0, 1, 2, 10, 100, 1000, 1e4], clusterCounts: [8, 4, 3, 4, 4, 3, 3] });
+    expect(rising.plateaus.map((p) => [p.clusters, p.metastable])).toEqual([[8, false], [4, false], [3, false], [4, false], [3, true]]);
+    // minRatio applies after the first clustered state.
+    expect(plateaus({ times, clusterCounts: counts }, { minRatio: 1000 }).plateaus.filter((p) => p.metastable).map((p) => p.clusters)).toEqual([2]);
   });
 });
 

@@ -46,7 +46,7 @@ describe('the specific heat observable', () => {
     const angles = Measure.uniformCircle(30, { seed: 2, weights: randomWeights(30, 2) });
     for (const beta of [-2, 0.5, 7]) {
       const want = direct(angles, beta);
-      expect(Math.abs(specificHeat(angles, beta) - want)).toBeLessThan(1e-12 * Math.max(1, want));
+      expect(Math.abs(specificHeat(angles, { beta }) - want)).toBeLessThan(1e-12 * Math.max(1, want));
     }
     // { beta } overrides the flow's beta, and the ensemble driver records the same numbers.
     const run = simulate(circle({ beta: 2 }), angles, { tEnd: 5, record: { times: [5], snapshots: true }, observe: { specificHeat: { beta: 4 } } });
@@ -58,12 +58,12 @@ describe('the specific heat observable', () => {
   it('is 0 for a single cluster (all tokens equal, any weights), exactly', () => {
     const p = [0.6, -0.8, 0];
     const one = new Measure(Array.from({ length: 9 }, () => p), { weights: randomWeights(9, 3), space: 'sphere' });
-    for (const beta of [0.1, 3, 50, -4]) expect(specificHeat(one, beta)).toBe(0);
+    for (const beta of [0.1, 3, 50, -4]) expect(specificHeat(one, { beta })).toBe(0);
     const angles = new Measure(Array.from({ length: 7 }, () => 1.3), { dim: 1, space: 'circle', weights: randomWeights(7, 4) });
-    expect(specificHeat(angles, 9)).toBe(0);
+    expect(specificHeat(angles, { beta: 9 })).toBe(0);
     // A single system, or identical systems, have no ensemble spread either.
-    expect(ensembleSpecificHeat([Measure.uniformSphere(10, 3, { seed: 1 })], 2)).toBe(0);
-    expect(ensembleSpecificHeat([one, one, one], 2)).toBe(0);
+    expect(ensembleSpecificHeat([Measure.uniformSphere(10, 3, { seed: 1 })], { beta: 2 })).toBe(0);
+    expect(ensembleSpecificHeat([one, one, one], { beta: 2 })).toBe(0);
   });
 
   it('vanishes like β² Var_a(<x_i, m>) as β -> 0 (m the weighted mean), and is 0 at β = 0', () => {
@@ -74,8 +74,8 @@ describe('the specific heat observable', () => {
     const proj = Array.from({ length: mu.size }, (_, i) => m.reduce((s, mc, c) => s + mc * mu.points[i * d + c], 0));
     const pm = proj.reduce((s, p, i) => s + w[i] * p, 0);
     const limit = proj.reduce((s, p, i) => s + w[i] * (p - pm) ** 2, 0);
-    expect(specificHeat(mu, 0)).toBe(0);
-    const errs = [1e-2, 1e-3, 1e-4].map((beta) => Math.abs(specificHeat(mu, beta) / beta ** 2 - limit) / limit);
+    expect(specificHeat(mu, { beta: 0 })).toBe(0);
+    const errs = [1e-2, 1e-3, 1e-4].map((beta) => Math.abs(specificHeat(mu, { beta }) / beta ** 2 - limit) / limit);
     // The correction is O(β): each tenfold smaller β gives a tenfold smaller relative error.
     expect(errs[0]).toBeLessThan(0.05);
     expect(errs[1]).toBeLessThan(errs[0] / 5);
@@ -101,7 +101,7 @@ describe('the specific heat observable', () => {
     });
     const mean = means.reduce((s, v) => s + v, 0) / means.length;
     const want = (beta * beta * means.reduce((s, v) => s + (v - mean) ** 2, 0)) / means.length;
-    expect(Math.abs(ensembleSpecificHeat(systems, beta) - want)).toBeLessThan(1e-12 * Math.max(1, want));
+    expect(Math.abs(ensembleSpecificHeat(systems, { beta }) - want)).toBeLessThan(1e-12 * Math.max(1, want));
   });
 
   it('refuses what it cannot compute', () => {
@@ -110,8 +110,8 @@ describe('the specific heat observable', () => {
     expect(() => simulate(flow, mu, { tEnd: 1, integrator: 'euler', dt: 0.5, observe: { specificHeat: true } })).toThrow(/needs \{ beta \}/);
     expect(() => simulate(attention(), Measure.uniformSphere(4, 3, { seed: 1 }), { tEnd: 1, observe: { specificHeat: { beta: Number.NaN } } })).toThrow(InvalidArgumentError);
     expect(() => simulate(attention(), Measure.uniformSphere(4, 3, { seed: 1 }), { tEnd: 1, observe: { specificHeat: { beta: 1, tol: 2 } as never } })).toThrow(UnknownOptionError);
-    expect(() => specificHeat([[1, 0]] as never, 1)).toThrow(InvalidArgumentError);
-    expect(() => ensembleSpecificHeat([], 1)).toThrow(InvalidArgumentError);
+    expect(() => specificHeat([[1, 0]] as never, { beta: 1 })).toThrow(InvalidArgumentError);
+    expect(() => ensembleSpecificHeat([], { beta: 1 })).toThrow(InvalidArgumentError);
   });
 });
 

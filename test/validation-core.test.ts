@@ -43,7 +43,7 @@ describe('unknown option keys are refused, naming the nearest valid key', () => 
   const cases: Array<[string, () => unknown, string]> = [
     ['logSumExp', () => logSumExp(P, P, { beat: 9 } as never), 'beta'],
     ['softmaxMean', () => softmaxMean(P, P, P, { valuedim: 2 } as never), 'valueDim'],
-    ['interactionEnergy', () => interactionEnergy(mu, 1, { precison: 'f32' } as never), 'precision'],
+    ['interactionEnergy', () => interactionEnergy(mu, { beta: 1, precison: 'f32' } as never), 'precision'],
     ['Measure', () => new Measure(P, { spaec: 'sphere' } as never), 'space'],
     ['Measure.uniformSphere', () => Measure.uniformSphere(3, 2, { seed: 1, weight: [1, 1, 1] } as never), 'weights'],
     ['Measure.gaussian', () => Measure.gaussian(10, 2, { seed: 1, sd: 5 } as never), 'std'],
@@ -83,7 +83,7 @@ describe('null and non-object options are refused (no TypeError)', () => {
     ['uniformCircle "x"', () => Measure.uniformCircle(3, 'x' as never)],
     ['logSumExp null', () => logSumExp(P, P, null as never)],
     ['softmaxMean null', () => softmaxMean(P, P, P, null as never)],
-    ['interactionEnergy null', () => interactionEnergy(mu, 1, null as never)],
+    ['interactionEnergy null', () => interactionEnergy(mu, null as never)],
     ['attention null', () => attention(null as never)],
     ['circle null', () => circle(null as never)],
     ['interaction null', () => interaction(null as never)],
@@ -148,7 +148,7 @@ describe('overflow-safe numerics (f64)', () => {
   it('interactionEnergy(mu, 1e308) has a finite logEnergy', () => {
     const mu = Measure.uniformSphere(4, 3, { seed: 1 });
     for (const backend of ['wasm', 'js'] as const) {
-      const { logEnergy, energy } = interactionEnergy(mu, 1e308, { backend });
+      const { logEnergy, energy } = interactionEnergy(mu, { beta: 1e308, backend });
       expect(Number.isFinite(logEnergy)).toBe(true);
       expect(energy).toBe(Infinity);
       // log E = log sum_ij a_i a_j e^{beta <x_i, x_j>} - log(2 beta); the diagonal terms dominate.
@@ -169,7 +169,7 @@ describe('overflow-safe numerics (f64)', () => {
     const mu = Measure.uniformSphere(6, 3, { seed: 2 });
     const run = simulate(attention({ beta: 1e3 }), mu, { tEnd: 0.01, observe: { energy: true, logEnergy: true }, record: { times: [0.01] } });
     expect(Array.from(run.observables.logEnergy).every(Number.isFinite)).toBe(true);
-    const ref = interactionEnergy(mu, 1e3).logEnergy;
+    const ref = interactionEnergy(mu, { beta: 1e3 }).logEnergy;
     expect(Math.abs(run.observables.logEnergy[0] - ref)).toBeLessThan(1e-12 * Math.abs(ref));
   });
 });
@@ -254,7 +254,7 @@ describe('Trajectory.fromJSON: every bad input is an InvalidArgumentError', () =
     ['bad snapshots', { ...good, snapshots: [{}] }],
     ['bad events', { ...good, events: { e: 3 } }],
   ];
-  for (const [name, v] of bad) it(name, () => named(() => Trajectory.fromJSON(v), InvalidArgumentError));
+  for (const [name, v] of bad) it(name, () => named(() => Trajectory.fromJSON(v as never), InvalidArgumentError));
   it('round-trips a good one', () => {
     const back = Trajectory.fromJSON(JSON.stringify(good));
     expect(Array.from(back.final.points)).toEqual(Array.from(run.final.points));

@@ -15,7 +15,11 @@ export interface Plateau {
   energy: number;
   /** |E(end) - E(start)| / |E(end)|: how flat the energy is on the plateau (0 if not observed). */
   energyChange: number;
-  /** Long on a log-time axis: end >= minRatio * start (a transient count during a merge is not). */
+  /**
+   * Long on a log-time axis, counted from the first clustered state (see {@link plateaus}): start >= clusteredAt > 0,
+   * the count fell into it (a merge, not a rise), and end >= minRatio * start. The unclustered start, the initial
+   * clustering and a transient count during a merge never are.
+   */
   metastable: boolean;
 }
 
@@ -44,19 +48,31 @@ export interface PlateauInput {
 }
 
 /**
- * Splits a recorded run into maximal intervals of constant cluster count, flags the metastable
- * ones (end >= minRatio * start, default 2: at least a doubling of time), and lists the merges.
+ * Splits a recorded run into maximal intervals of constant cluster count, flags the metastable ones and
+ * lists the merges.
+ *
+ * Metastability is measured in log time from the first clustered state. The first clustered state is the
+ * first record whose cluster count is at most half the initial count (counts[0]): by then more than half of
+ * the initial particles share a cluster, so the initial clustering is over; its time is `clusteredAt`
+ * (null if the run never gets there). A plateau [start, end] is metastable when start >= clusteredAt and
+ * start > 0, its count is lower than the previous plateau's (it began with a merge, not a rise), and it spans
+ * a factor minRatio of time: end >= minRatio * start, i.e. log end - log start >= log minRatio (default 2, a
+ * doubling). So the unclustered start, the plateaus of the initial clustering (however long they look near
+ * t = 0 on a log axis) and rising counts are never flagged.
+ *
  * Throws InvalidArgumentError unless times are finite, >= 0 and non-decreasing, cluster counts
  * are integers >= 0 and energies numbers (NaN allowed: not observed), and for null options or an unknown key.
  */
 export function plateaus(trajectory: PlateauInput, options: {
-  /** A plateau is metastable when end >= minRatio * start; a number >= 1, default 2. */
+  /** A plateau after the first clustered state is metastable when end >= minRatio * start; a number >= 1, default 2. */
   minRatio?: number;
 } = {}): {
   /** The plateaus in time order. */
   plateaus: Plateau[];
   /** The count changes between consecutive plateaus, in time order. */
   merges: Merge[];
+  /** Time of the first clustered state (the first record with at most half the initial cluster count), or null. */
+  clusteredAt: number | null;
 } {
   options = readOptions<{ minRatio?: number }>('plateaus', options, ['minRatio']);
   if (trajectory === null || typeof trajectory !== 'object') throw new InvalidArgumentError('trajectory', trajectory, 'must be a Trajectory or { times, clusterCounts, energy? }');
@@ -83,19 +99,23 @@ export function plateaus(trajectory: PlateauInput, options: {
   const E = (i: number) => (energy ? energy[i] : NaN);
   const out: Plateau[] = [];
   const merges: Merge[] = [];
+  let clusteredAt: number | null = null;
+  for (let i = 0; i < times.length && clusteredAt === null; i++) if (counts[i] <= counts[0] / 2) clusteredAt = times[i];
   let first = 0;
   for (let i = 1; i <= times.length; i++) {
     if (i < times.length && counts[i] === counts[first]) continue;
     const last = i - 1;
+    const start = times[first], end = times[last];
+    const fell = first > 0 && counts[first] < counts[first - 1];
     out.push({
-      start: times[first], end: times[last], clusters: counts[first], energy: E(last),
+      start, end, clusters: counts[first], energy: E(last),
       energyChange: energy ? (E(last) === E(first) ? 0 : Math.abs(E(last) - E(first)) / Math.abs(E(last))) : 0,
-      metastable: times[last] > times[first] && times[last] >= minRatio * times[first],
+      metastable: clusteredAt !== null && start >= clusteredAt && start > 0 && fell && end > start && end >= minRatio * start,
     });
     if (i < times.length) {
       merges.push({ after: times[last], before: times[i], from: counts[last], to: counts[i], energyJump: energy ? E(i) - E(last) : NaN });
     }
     first = i;
   }
-  return { plateaus: out, merges };
+  return { plateaus: out, merges, clusteredAt };
 }

@@ -14,9 +14,7 @@ import { logWeightsInto, Scratch, type EvalOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { simulateMany } from '../simulate/many.js';
 import type { IntegratorName } from '../simulate/integrators.js';
-import { evalValues, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
-
-const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
+import { evalValues, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, requireBetaOptions } from '../validate.js';
 
 /** lse_i = log sum_j a_j e^{β <x_i, x_j>} (circle: angles embedded as (cos θ, sin θ)) into `lse`. */
 function logPartitions(x: Float64Array, weights: Float64Array, d: number, space: string, beta: number, opts: EvalOptions, scratch: Scratch): Float64Array {
@@ -65,18 +63,25 @@ function readMeasure(name: string, mu: unknown): Measure {
   return mu;
 }
 
+/** Options of {@link specificHeat} and {@link ensembleSpecificHeat}. */
+export interface SpecificHeatOptions extends EvalOptions {
+  /** Inverse temperature β of the free energies (any finite number; C = 0 at β = 0). Required. */
+  beta: number;
+}
+const HEAT_KEYS = optionKeys<SpecificHeatOptions>()('beta', 'backend', 'precision');
+
 /**
  * The attention specific heat C = β² Var_a(E_i) of a measure, E_i = -(1/β) log sum_j a_j e^{β <x_i, x_j>}
  * the per-token free energy (the variance a-weighted across tokens, weights normalised; on the circle
  * <x_i, x_j> = cos(θ_i - θ_j)). Equals Var_a(log sum_j a_j e^{β <x_i, x_j>}): one kernel pass, O(n) memory.
  * 0 when all points coincide and at β = 0; C / β² -> Var_a(<x_i, m>) as β -> 0, m the weighted mean.
- * @throws InvalidArgumentError for a non-Measure, a non-finite beta or bad options.
+ * @throws InvalidArgumentError for a non-Measure, a missing or non-finite options.beta or bad options.
  */
-export function specificHeat(mu: Measure, beta: number, options?: EvalOptions): number {
-  const o = readOptions<EvalOptions>('specificHeat', options, EVAL_KEYS);
+export function specificHeat(mu: Measure, options: SpecificHeatOptions): number {
+  const o = readOptions<SpecificHeatOptions>('specificHeat', requireBetaOptions('specificHeat', options), HEAT_KEYS);
   evalValues(o);
   const m = readMeasure('mu', mu);
-  const b = finiteNumber('beta', beta);
+  const b = finiteNumber('beta', o.beta);
   return specificHeatOf(m.points, m.weights, m.dim, m.space, b, o, new Scratch());
 }
 
@@ -84,13 +89,13 @@ export function specificHeat(mu: Measure, beta: number, options?: EvalOptions): 
  * The ensemble specific heat β² Var_s(Ē_s) across systems s (e.g. the final states of simulateMany over
  * seeds), Ē_s = sum_i a_i E_i the weight-averaged per-token free energy of system s (weights normalised
  * per system), each system counting once. 0 for a single system.
- * @throws InvalidArgumentError for an empty list, a non-Measure, a non-finite beta or bad options.
+ * @throws InvalidArgumentError for an empty list, a non-Measure, a missing or non-finite options.beta or bad options.
  */
-export function ensembleSpecificHeat(measures: readonly Measure[], beta: number, options?: EvalOptions): number {
-  const o = readOptions<EvalOptions>('ensembleSpecificHeat', options, EVAL_KEYS);
+export function ensembleSpecificHeat(measures: readonly Measure[], options: SpecificHeatOptions): number {
+  const o = readOptions<SpecificHeatOptions>('ensembleSpecificHeat', requireBetaOptions('ensembleSpecificHeat', options), HEAT_KEYS);
   evalValues(o);
   if (!Array.isArray(measures) || measures.length === 0) throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures');
-  const b = finiteNumber('beta', beta);
+  const b = finiteNumber('beta', o.beta);
   if (b === 0) return 0;
   const scratch = new Scratch();
   // β Ē_s = -sum_i ã_i lse_i, so β² Var(Ē) = Var_s(sum_i ã_i lse_i).

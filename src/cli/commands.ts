@@ -15,7 +15,7 @@ import type { WorkerFailure } from './worker.js';
 export const sinkhornCommand: CommandSpec = {
   name: 'sinkhorn',
   usage: 'meanfield sinkhorn a.csv b.csv --eps 0.01 [--out result.json]',
-  summary: 'Entropic OT between two point clouds (CSV, one point per line, uniform weights): OT_eps objective, Sinkhorn divergence S_eps, iterations. Cost |x - y|^2.',
+  summary: 'Entropic OT between two point clouds (CSV, one point per line, uniform weights): OT_eps value, Sinkhorn divergence S_eps, iterations. Cost |x - y|^2.',
   positionals: { min: 2, max: 2, names: 'two CSV files of points' },
   flags: [
     { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
@@ -50,7 +50,7 @@ export function sinkhornResult(j: SinkhornJob): Record<string, unknown> {
   });
   const out: Record<string, unknown> = {
     a: j.files[0], b: j.files[1], n: j.a.size, m: j.b.size, dim: j.a.dim, eps: j.eps,
-    objective: s.ab.objective, cost: s.ab.cost, divergence: s.value, iterations: s.ab.iterations,
+    value: s.ab.value, cost: s.ab.cost, divergence: s.value, iterations: s.ab.iterations,
     marginalError: s.ab.marginalError, converged: s.converged, wallTimeMs: Math.round(performance.now() - t0),
   };
   if (s.warning !== undefined) out.warning = s.warning;

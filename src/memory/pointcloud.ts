@@ -9,13 +9,17 @@
 // posterior-weighted pull towards the stored clouds, the sharpest for the nearest one.
 import { AbortedError, InvalidArgumentError } from '../errors.js';
 import { Measure } from '../measure.js';
+import { spaceOps } from '../spaces.js';
 import { sinkhornDivergence } from '../ot/divergence.js';
 import { readSinkhornOptions, type SinkhornOptions } from '../ot/sinkhorn.js';
 import { integerAtLeast, nonNegativeNumber, optionKeys, positiveNumber, readOptions } from '../validate.js';
 
 /** Options of {@link pointCloudMemory}. */
 export interface PointCloudMemoryOptions {
-  /** The stored measures P_1..P_K: a non-empty array of Measures of one dimension (held, not copied). */
+  /**
+   * The stored measures P_1..P_K: a non-empty array of Measures of one dimension and space (held, not copied).
+   * On the sphere and the circle the costs are chordal (see sinkhorn) and retrieval steps move along the space.
+   */
   patterns: Measure[];
   /** Inverse temperature over patterns (> 0), in units of 1 / cost. */
   beta: number;
@@ -99,16 +103,19 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
   patterns.forEach((p, k) => {
     if (!(p instanceof Measure)) throw new InvalidArgumentError(`patterns[${k}]`, p, 'must be a Measure');
     if (p.dim !== patterns[0].dim) throw new InvalidArgumentError(`patterns[${k}].dim`, p.dim, `must equal patterns[0].dim = ${patterns[0].dim} (all patterns live in one space)`);
+    if (p.space !== patterns[0].space) throw new InvalidArgumentError(`patterns[${k}].space`, p.space, `must equal patterns[0].space = '${patterns[0].space}' (all patterns live in one space)`);
   });
   const beta = positiveNumber('beta', options.beta);
   const ot = options.sinkhorn;
   if (ot === null || typeof ot !== 'object') throw new InvalidArgumentError('sinkhorn', ot, 'must be Sinkhorn options with eps');
   readSinkhornOptions('pointCloudMemory sinkhorn', ot, 'sinkhorn.');
   const d = patterns[0].dim;
+  const space = spaceOps(patterns[0].space);
 
   const checkQuery = (q: Measure) => {
     if (!(q instanceof Measure)) throw new InvalidArgumentError('q', q, 'must be a Measure');
     if (q.dim !== d) throw new InvalidArgumentError('q.dim', q.dim, `must equal the patterns' dimension ${d}`);
+    if (q.space !== space.name) throw new InvalidArgumentError('q.space', q.space, `must equal the patterns' space '${space.name}'`);
   };
 
   /** E, its posterior and the divergences with their gradients. */
@@ -132,15 +139,21 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
     const n = q.size;
     const a = q.normalized().weights;
     const x = Float64Array.from(q.points);
+    const g = new Float64Array(n * d);
     const w = new Float64Array(n);
     e.results.forEach((r, k) => {
       const pk = e.posterior[k];
       if (pk === 0) return;
       for (let i = 0; i < n; i++) {
-        if (a[i] > 0) for (let c = 0; c < d; c++) x[i * d + c] -= (tau * pk * r.gradient[i * d + c]) / a[i];
+        if (a[i] > 0) for (let c = 0; c < d; c++) g[i * d + c] += (pk * r.gradient[i * d + c]) / a[i];
         w[i] += pk * r.weightGradient[i];
       }
     });
+    // A step along the space: on the sphere the tangent part of the gradient, then back onto the sphere;
+    // on the circle the gradient is the angle derivative and the step an angle (wrapped by the Measure).
+    space.project(x, g, n, d);
+    for (let i = 0; i < n * d; i++) x[i] -= tau * g[i];
+    space.retract(x, n, d);
     // Multiplicative (Fisher–Rao) update, shifted by the max for stability; renormalised to mass 1.
     let wmin = Infinity;
     for (let i = 0; i < n; i++) wmin = Math.min(wmin, w[i]);

@@ -2,7 +2,8 @@
 // pass every Sinkhorn half-step is made of.
 import { backendFor, type Backend, type BackendName, type BlockMask, type Precision } from '../backend/index.js';
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
-import { Measure } from '../measure.js';
+import { Measure, type Space } from '../measure.js';
+import { pointSet, type PointSet, type PointsInput } from '../points.js';
 import { LIMITS } from '../validate.js';
 
 /** Backend options shared by the optimal-transport solvers. */
@@ -36,20 +37,29 @@ export interface OTPair {
   same: boolean;
 }
 
-export function requireMeasure(name: string, mu: unknown): Measure {
-  if (!(mu instanceof Measure)) throw new InvalidArgumentError(name, mu, 'must be a Measure');
-  return mu;
+/** One side of a transport problem as given: its space and its points in the measure's own coordinates (angles for a circle). */
+export interface OTSide {
+  space: Space;
+  points: Float64Array;
 }
 
-/** normalize = false keeps the weights as stored (unbalanced OT, where the masses matter). */
-export function otPair(aIn: unknown, bIn: unknown, normalize = true): OTPair {
-  const A = requireMeasure('a', aIn);
-  const B = requireMeasure('b', bIn);
-  if (A.dim !== B.dim) throw new InvalidArgumentError('b', `a measure of dimension ${B.dim}`, `must have the dimension ${A.dim} of a`);
-  const d = A.dim;
-  if (!(A.size * B.size * d <= LIMITS.maxPairWork)) throw new ResourceError(`transport between ${A.size} and ${B.size} points in dimension ${d}`, A.size * B.size * d * 8, LIMITS.maxPairWork * 8);
+/**
+ * The pair a, b in shared, centred coordinates. a and b are Measures or the point forms logSumExp takes
+ * (number[][], or flat arrays with `dim`; uniform weights, space 'euclidean'); a circle measure's angles enter
+ * as their points (cos θ, sin θ) of R², so the cost is the chordal |x - y|² = 2 - 2 cos(θ - φ), as on the sphere.
+ * `sides` keeps what outputs in point coordinates are converted back to. normalize = false keeps the weights as
+ * stored (unbalanced OT, where the masses matter).
+ */
+export function otPair(aIn: PointsInput, bIn: PointsInput, normalize = true, dim?: number): OTPair & { sides: [OTSide, OTSide] } {
+  const A = pointSet('a', aIn, dim, 'embedded');
+  // A flat b takes a's dimension; a Measure or rows carry their own (compared below, naming b).
+  const flat = !(bIn instanceof Measure) && !(Array.isArray(bIn) && Array.isArray(bIn[0]));
+  const B = pointSet('b', bIn, flat ? dim ?? A.d : dim, 'embedded');
+  if (A.d !== B.d) throw new InvalidArgumentError('b', `points of dimension ${B.d}`, `must have the dimension ${A.d} of a${aIn instanceof Measure && aIn.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`);
+  const d = A.d;
+  if (!(A.n * B.n * d <= LIMITS.maxPairWork)) throw new ResourceError(`transport between ${A.n} and ${B.n} points in dimension ${d}`, A.n * B.n * d * 8, LIMITS.maxPairWork * 8);
   const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity);
-  for (const p of [A.points, B.points]) {
+  for (const p of [A.data, B.data]) {
     for (let i = 0; i < p.length; i++) { const c = i % d; lo[c] = Math.min(lo[c], p[i]); hi[c] = Math.max(hi[c], p[i]); }
   }
   const shift = lo.map((l, c) => (l + hi[c]) / 2);
@@ -59,11 +69,19 @@ export function otPair(aIn: unknown, bIn: unknown, normalize = true): OTPair {
     throw new OverflowError(`the squared diameter of the two point sets overflows the double range (coordinates spanning up to ${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`);
   }
   const centre = (p: Float64Array) => p.map((v, i) => v - shift[i % d]);
-  const a = normalize ? A.normalized().weights : A.weights.slice(), b = normalize ? B.normalized().weights : B.weights.slice();
-  const same = A === B || (A.size === B.size && A.points.every((v, i) => v === B.points[i]) && a.every((v, i) => v === b[i]));
+  const weightsOf = (p: PointSet) => {
+    const w = p.weights ?? new Float64Array(p.n).fill(1 / p.n);
+    if (!normalize) return w.slice();
+    let m = 0;
+    for (let i = 0; i < w.length; i++) m += w[i];
+    return w.map((v) => v / m);
+  };
+  const a = weightsOf(A), b = weightsOf(B);
+  const same = aIn === bIn || (A.n === B.n && A.data.every((v, i) => v === B.data[i]) && a.every((v, i) => v === b[i]));
+  const side = (input: PointsInput, p: PointSet): OTSide => (input instanceof Measure ? { space: input.space, points: input.points } : { space: 'euclidean', points: p.data });
   return {
-    n: A.size, m: B.size, d, x: centre(A.points), y: centre(B.points), a, b,
-    la: a.map(Math.log), lb: b.map(Math.log), shift, diameter2, same,
+    n: A.n, m: B.n, d, x: centre(A.data), y: centre(B.data), a, b,
+    la: a.map(Math.log), lb: b.map(Math.log), shift, diameter2, same, sides: [side(aIn, A), side(bIn, B)],
   };
 }
 

@@ -2,16 +2,21 @@
 // with its gradients from the potentials in closed form; unbalanced (reach) with the mass correction
 // (eps/2)(m(a) - m(b))^2 of Séjourné et al. 2019 (as GeomLoss computes it).
 import { NonFiniteError } from '../errors.js';
-import { f32ReachWarning, massOf, otPair, type OTPair } from './common.js';
+import { gradientInSpace, type PointsInput } from '../points.js';
+import { f32ReachWarning, massOf, otPair } from './common.js';
 import type { SelfTransport } from './self.js';
-import { checkOptions, isUnbalanced, problemProgress, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
+import { checkOptions, dimOption, inSpaces, isUnbalanced, problemProgress, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
 import { selfAny, solveAny } from './multiscale.js';
 
 /** The debiased Sinkhorn divergence S_eps(a, b) with its gradients and the three solves behind it. */
 export interface DivergenceResult {
   /** S_eps(a, b); unbalanced (reach): OT(a, b) - (OT(a, a) + OT(b, b))/2 + (eps/2)(m(a) - m(b))^2. */
   value: number;
-  /** dS/dx_i for a's points (n x d): a_i (∇f_ab(x_i) - ∇f_aa(x_i)), exact at convergence. */
+  /**
+   * dS/dx_i for a's points (n x d): a_i (∇f_ab(x_i) - ∇f_aa(x_i)), exact at convergence, in a's coordinates:
+   * for a circle measure the angle derivatives dS/dθ_i (n numbers); for a sphere measure the gradient in R^d
+   * (project it onto the tangent space at x_i for the gradient along the sphere).
+   */
   gradient: Float64Array;
   /**
    * dS/da_i on the probability simplex: f_ab(x_i) - f_aa(x_i). Defined up to an additive
@@ -39,7 +44,8 @@ export interface DivergenceResult {
 
 /**
  * S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 for Measures a, b (weights
- * normalised to 1), cost |x - y|^2; options as for sinkhorn (same checks and errors). Throws
+ * normalised to 1) or the point forms sinkhorn takes, cost |x - y|^2 (chordal on the circle: see
+ * {@link sinkhorn}); options as for sinkhorn (same checks and errors). Throws
  * InvalidArgumentError for bad input; an abort through options.signal returns with aborted: true.
  *
  * Unbalanced (options.reach = rho, weights as given, masses m(a), m(b) may differ; see
@@ -51,9 +57,9 @@ export interface DivergenceResult {
  * its halved cost (GeomLoss's value is half of ours with eps = 2 blur^2, reach = 2 reach_GL^2). The point
  * gradient has the balanced formula (the correction does not depend on the points).
  */
-export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOptions): DivergenceResult {
+export function sinkhornDivergence(a: PointsInput, b: PointsInput, options: SinkhornOptions): DivergenceResult {
   const t0 = performance.now();
-  const p: OTPair = otPair(a, b, !isUnbalanced(options));
+  const p = otPair(a, b, !isUnbalanced(options), dimOption(options));
   const o = checkOptions(options, p, 'sinkhornDivergence');
   const { n, m, d, x, y } = p;
   const cross = solveAny(p, problemProgress(o, options.onProgress, 'ab', t0));
@@ -72,14 +78,14 @@ export function sinkhornDivergence(a: unknown, b: unknown, options: SinkhornOpti
     ? cross.result.f.map((v, i) => v - aa.f[i])
     : cross.result.f.map((v, i) => (rho + o.eps) * (Math.exp(-aa.f[i] / rho) - Math.exp(-v / rho)));
   const converged = cross.result.converged && aa.converged && bb.converged;
-  let value = cross.result.objective - (aa.objective + bb.objective) / 2;
+  let value = cross.result.value - (aa.value + bb.value) / 2;
   if (rho !== undefined) value += (o.eps / 2) * (massOf(p.a) - massOf(p.b)) ** 2;
   if (!Number.isFinite(value) || !gradient.every(Number.isFinite)) {
     throw new NonFiniteError(`sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
   }
   const out: DivergenceResult = {
     value,
-    gradient, weightGradient, ab: cross.result, aa, bb, converged,
+    gradient: gradientInSpace(p.sides[0].space, p.sides[0].points, gradient), weightGradient, ab: inSpaces(cross.result, p.sides[1].space), aa, bb, converged,
   };
   if (cross.result.aborted || aa.aborted || bb.aborted) {
     out.aborted = true;

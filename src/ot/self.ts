@@ -14,7 +14,7 @@ export interface SelfTruncation {
 /** The solution of OT_eps(a, a) (self-transport), as DivergenceResult.aa and .bb. */
 export interface SelfTransport {
   /** OT_eps(a, a) for the plan of the symmetric potential f; unbalanced (reach): the dual value at (f, f). */
-  objective: number;
+  value: number;
   /** The symmetric potential: P_ij = a_i a_j exp((f_i + f_j - C_ij)/eps). */
   f: Float64Array;
   /** Fixed-point iterations, annealing stages included. */
@@ -93,7 +93,7 @@ export function selfTransport(x: Float64Array, a: Float64Array, la: Float64Array
   }
   if (rho !== undefined) objective = unbalancedDual(a, f, a, f, massOf(rowSums), eps, rho);
   f = f.slice();
-  const out: SelfTransport = { objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: !stopped && err <= o.tol, stagnated, rowSums, rowMeans };
+  const out: SelfTransport = { value: objective, f, iterations: it + o.schedule.length - 1, marginalError: err, converged: !stopped && err <= o.tol, stagnated, rowSums, rowMeans };
   if (stopped) out.aborted = true;
   if (stagnated) out.warning = f32ReachWarning(o.tol, err.toExponential(2), out.iterations, o.defaultTol);
   return out;

@@ -7,6 +7,8 @@ import { defaultTol, epsSchedule, otPair, type OTOptions, type OTPair } from './
 import type { Acceleration } from './accelerate.js';
 import type { Precision } from '../backend/index.js';
 import { solveAny } from './multiscale.js';
+import type { Space } from '../measure.js';
+import { rowsInSpace, type PointsInput } from '../points.js';
 export { PLAN_LIMIT } from './solve.js';
 
 /** Options of sinkhorn and sinkhornDivergence; eps is required. */
@@ -49,6 +51,8 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
   truncate?: number | false;
   /** Entropic regularisation (> 0), in units of the cost |x - y|^2. */
   eps: number;
+  /** Point dimension; required when a or b is a flat array (as for logSumExp). */
+  dim?: number;
   /**
    * Stop when the L1 marginal error of the plan (both marginals: the total mass the plan misplaces) is <= tol.
    * Default: 1e-6 with precision 'f64' and 'mixed' (measured: the value OT_eps, and S_eps, then carry a relative
@@ -142,7 +146,7 @@ export interface WarmStart {
 }
 
 /** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
-export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'onProgress', 'backend', 'precision', 'reach', 'acceleration', 'truncate');
+export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'dim', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'onProgress', 'backend', 'precision', 'reach', 'acceleration', 'truncate');
 const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
 
 /**
@@ -164,7 +168,7 @@ export interface SinkhornResult {
    * <a, rho (1 - e^{-f/rho})> + <b, rho (1 - e^{-g/rho})> - eps (mass(P) - m(a) m(b)), equal at convergence to the
    * primal <P, C> + eps KL(P | a ⊗ b) + rho KL(P 1 | a) + rho KL(P^T 1 | b).
    */
-  objective: number;
+  value: number;
   /** <P, C>. */
   cost: number;
   /**
@@ -202,25 +206,44 @@ export interface SinkhornResult {
   plan(): Float64Array;
   /** Row i of the plan (length m). */
   planRow(i: number): Float64Array;
-  /** T(x_i) = sum_j P_ij y_j / a_i (n x d), in the measures' coordinates (a_i as normalised, or as given with reach). */
+  /**
+   * T(x_i) = sum_j P_ij y_j / a_i (n x d), in b's coordinates (a_i as normalised, or as given with reach). For a
+   * circle measure b: the angle in [0, 2π) of that barycentre of the embedded points (n angles; NonFiniteError
+   * for a row whose barycentre is the origin); for a sphere measure b: the barycentre in R^d (inside the ball).
+   */
   barycentricMap(): Float64Array;
 }
 
 
 /**
- * Entropic OT between Measures a (n points) and b (m points) of the same dimension, cost |x - y|^2,
- * weights normalised to 1; log-domain Sinkhorn with eps-scaling. With options.reach: unbalanced OT
+ * Entropic OT between a (n points) and b (m points) of the same dimension, cost |x - y|^2, weights normalised
+ * to 1; log-domain Sinkhorn with eps-scaling. a and b are Measures or the point forms logSumExp takes
+ * (number[][], or a flat array with options.dim; uniform weights). A circle measure's angles θ are the points
+ * (cos θ, sin θ) of R², so its cost is the chordal 2 - 2 cos(θ - φ), as on the sphere; the barycentric map
+ * comes back in b's coordinates (see {@link SinkhornResult.barycentricMap}). With options.reach: unbalanced OT
  * (KL-penalised marginals, weights as given; see {@link SinkhornOptions.reach}). Throws InvalidArgumentError for
  * bad measures or options (unknown keys, non-finite warm starts, eps below MIN_RELATIVE_EPS times
  * the squared diameter), OverflowError when the squared diameter is beyond the double range, and
  * ResourceError beyond LIMITS. Non-convergence is reported (converged, warning), not thrown; an
  * abort through options.signal returns the last iterate with aborted: true.
  */
-export function sinkhorn(a: unknown, b: unknown, options: SinkhornOptions): SinkhornResult {
+export function sinkhorn(a: PointsInput, b: PointsInput, options: SinkhornOptions): SinkhornResult {
   const t0 = performance.now();
-  const p = otPair(a, b, !isUnbalanced(options));
+  const p = otPair(a, b, !isUnbalanced(options), dimOption(options));
   const o = checkOptions(options, p);
-  return solveAny(p, problemProgress(o, options.onProgress, 'ab', t0)).result;
+  return inSpaces(solveAny(p, problemProgress(o, options.onProgress, 'ab', t0)).result, p.sides[1].space);
+}
+
+/** options.dim when options is an object (it is checked with the other options later). */
+export function dimOption(options: unknown): number | undefined {
+  const dim = typeof options === 'object' && options !== null ? (options as { dim?: unknown }).dim : undefined;
+  return dim === undefined ? undefined : integerAtLeast('dim', dim, 1);
+}
+
+/** The result with its barycentric map in the coordinates of b's space (an angle for a circle). */
+export function inSpaces(r: SinkhornResult, bSpace: Space): SinkhornResult {
+  if (bSpace !== 'circle') return r;
+  return { ...r, barycentricMap: () => rowsInSpace(bSpace, r.barycentricMap(), 'barycentricMap') };
 }
 
 /** True when options (of any shape: they are checked later) ask for unbalanced OT: the weights are then kept as given. */
@@ -267,6 +290,7 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   const o = readOptions<SinkhornOptions>(where, options, SINKHORN_KEYS) as SinkhornOptions;
   positiveNumber(`${prefix}eps`, o.eps);
   if (o.eps < MIN_NORMAL) throw new InvalidArgumentError(`${prefix}eps`, o.eps, `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`);
+  if (o.dim !== undefined) integerAtLeast(`${prefix}dim`, o.dim, 1);
   if (o.tol !== undefined) positiveNumber(`${prefix}tol`, o.tol);
   if (o.reach !== undefined) positiveNumber(`${prefix}reach`, o.reach);
   if (o.maxIter !== undefined) integerAtLeast(`${prefix}maxIter`, o.maxIter, 1);

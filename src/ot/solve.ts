@@ -211,11 +211,11 @@ export function solve(p: OTPair, o: CheckedOptions, t?: TruncationContext): { re
   }
   const marginalError = rowErr + colErr;
   if (!Number.isFinite(objective) || !Number.isFinite(cost) || !Number.isFinite(marginalError)) {
-    throw new NonFiniteError(`sinkhorn: non-finite result (objective ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
+    throw new NonFiniteError(`sinkhorn: non-finite result (value ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
   }
   const converged = !stopped && marginalError <= o.tol;
   const result: SinkhornResult = {
-    objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError, converged, eps,
+    value: objective, cost, f: F, g: G, iterations: it + passes / 2, marginalError, converged, eps,
     ...(newtonSteps > 0 ? { newtonSteps } : {}),
     plan() {
       if (n * m > PLAN_LIMIT) throw new InvalidArgumentError('plan', `${n} x ${m} entries`, `is refused above ${PLAN_LIMIT} entries; use planRow(i) or barycentricMap()`);

@@ -3,6 +3,7 @@
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
 import { allFinite, checkElements, finiteVector, integerAtLeast, LIMITS, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import type { PointsInput } from '../points.js';
 import { otPair } from './common.js';
 import { exactW2 } from './exact.js';
 
@@ -17,21 +18,31 @@ export interface Wasserstein2Result {
   method: 'sorted' | 'network-simplex';
 }
 
+/** Options of {@link wasserstein2} and {@link wasserstein2Detailed}. */
+export interface Wasserstein2Options {
+  /** Point dimension; required when a or b is a flat array (as for logSumExp). */
+  dim?: number;
+}
+const W2_KEYS = optionKeys<Wasserstein2Options>()('dim');
+
 /**
  * Exact squared W2 between two measures (weights normalised to 1): the sorting formula in
- * d = 1 at any size, the network simplex otherwise (up to EXACT_LIMIT = n·m arcs).
+ * d = 1 at any size, the network simplex otherwise (up to EXACT_LIMIT = n·m arcs). a and b are
+ * Measures or the point forms logSumExp takes (uniform weights); a circle measure's angles are the
+ * points (cos θ, sin θ) of R² (the chordal cost 2 - 2 cos(θ - φ), as on the sphere).
  */
-export function wasserstein2(a: unknown, b: unknown): number {
-  return wasserstein2Detailed(a, b).value;
+export function wasserstein2(a: PointsInput, b: PointsInput, options?: Wasserstein2Options): number {
+  return wasserstein2Detailed(a, b, options).value;
 }
 
 /**
- * wasserstein2 plus the method used. Throws InvalidArgumentError for non-Measures, mismatched
- * dimensions, or n·m > EXACT_LIMIT when d > 1; OverflowError when the squared costs leave the
+ * wasserstein2 plus the method used. Throws InvalidArgumentError for inputs that are not point sets,
+ * mismatched dimensions, or n·m > EXACT_LIMIT when d > 1; OverflowError when the squared costs leave the
  * double range. Not abortable (n·m <= EXACT_LIMIT bounds it to seconds).
  */
-export function wasserstein2Detailed(a: unknown, b: unknown): Wasserstein2Result {
-  const p = otPair(a, b);
+export function wasserstein2Detailed(a: PointsInput, b: PointsInput, options?: Wasserstein2Options): Wasserstein2Result {
+  const o = readOptions<Wasserstein2Options>('wasserstein2', options, W2_KEYS);
+  const p = otPair(a, b, true, o.dim === undefined ? undefined : integerAtLeast('dim', o.dim, 1));
   if (p.d === 1) return { value: finiteW2(sortedW2(p.x, p.a, p.y, p.b)), method: 'sorted' };
   if (p.n * p.m > EXACT_LIMIT) {
     throw new InvalidArgumentError('a, b', `${p.n} x ${p.m} points`, `are too many for the exact solver (n·m <= ${EXACT_LIMIT}); use sinkhornDivergence or slicedWasserstein`);
@@ -69,22 +80,25 @@ export function sortedW2(x: Float64Array, a: Float64Array, y: Float64Array, b: F
 
 /** Options of slicedWasserstein. */
 export interface SlicedOptions {
+  /** Point dimension; required when a or b is a flat array (as for logSumExp). */
+  dim?: number;
   /** Number of random directions. Default 100. */
   projections?: number;
   /** Seed of the random directions (required): the same seed gives the same value. */
   seed: number;
 }
 
-const SLICED_KEYS = optionKeys<SlicedOptions>()('projections', 'seed');
+const SLICED_KEYS = optionKeys<SlicedOptions>()('dim', 'projections', 'seed');
 
 /**
- * Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b) (weights normalised to 1).
+ * Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b) (weights normalised to 1; a, b as
+ * for wasserstein2, circle measures sliced as their embedded points in R²).
  * Throws InvalidArgumentError for bad measures or options, ResourceError when projections·(n + m)·d
  * exceeds LIMITS.maxPairWork, OverflowError when a projected W2^2 leaves the double range.
  */
-export function slicedWasserstein(a: unknown, b: unknown, options: SlicedOptions): number {
+export function slicedWasserstein(a: PointsInput, b: PointsInput, options: SlicedOptions): number {
   const o = readOptions<SlicedOptions>('slicedWasserstein', options, SLICED_KEYS);
-  const p = otPair(a, b);
+  const p = otPair(a, b, true, o.dim === undefined ? undefined : integerAtLeast('dim', o.dim, 1));
   const L = integerAtLeast('projections', o.projections ?? 100, 1);
   const rng = new Random(requireSeed('seed', o.seed));
   const work = L * (p.n + p.m) * p.d;

@@ -15,8 +15,8 @@ export interface Collapse {
   particles: number[];
   /** Index of the merged particle among the current ones, right after the merge. */
   into: number;
-  /** Particle count right after the merge. */
-  size: number;
+  /** Particles left right after the merge (the current particle count). */
+  remaining: number;
 }
 
 /** The merged system when some particles lie within tol of each other, else null. */
@@ -35,16 +35,16 @@ export function collapseParticles(x: Float64Array, weights: Float64Array, d: num
  * Applies a merge to the original-to-current map and lists the merges it made: every group
  * of current particles sharing a label becomes one particle.
  */
-export function recordMerge(map: Int32Array, labels: Int32Array, t: number, logT: number, size: number): Collapse[] {
-  const groupSize = new Int32Array(size);
+export function recordMerge(map: Int32Array, labels: Int32Array, t: number, logT: number, remaining: number): Collapse[] {
+  const groupSize = new Int32Array(remaining);
   for (let i = 0; i < labels.length; i++) groupSize[labels[i]]++;
   for (let i = 0; i < map.length; i++) map[i] = labels[map[i]];
   const out: Collapse[] = [];
-  for (let l = 0; l < size; l++) {
+  for (let l = 0; l < remaining; l++) {
     if (groupSize[l] < 2) continue;
     const particles: number[] = [];
     for (let i = 0; i < map.length; i++) if (map[i] === l) particles.push(i);
-    out.push({ t, logT, particles, into: l, size });
+    out.push({ t, logT, particles, into: l, remaining });
   }
   return out;
 }

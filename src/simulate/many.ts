@@ -12,7 +12,8 @@ import { runSystem, type Request } from './run.js';
 import { startOf } from './simulate.js';
 import { makeObserver } from './observe.js';
 import { runSpec, type RunSpec, type SimulateOptions } from './spec.js';
-import { decodeFloat64, encodeFloat64, Trajectory } from './trajectory.js';
+import { decodeFloat64, encodeFloat64 } from './float64.js';
+import { Trajectory, type TrajectoryJSON } from './trajectory.js';
 
 /** Options of {@link simulateMany}: those of simulate, without onProgress (per-system progress would interleave). */
 export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progressInterval'>;
@@ -24,7 +25,7 @@ export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progress
  * split the stacked rows of every kernel call.
  * @throws InvalidArgumentError for an empty list, mixed dimensions, a flow without segment support or bad options.
  */
-export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Trajectory>, options: SimulateManyOptions): Trajectory[] {
+export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Trajectory | TrajectoryJSON>, options: SimulateManyOptions): Trajectory[] {
   const spec = runSpec(flow, options as SimulateOptions, 'simulateMany');
   if (options !== null && typeof options === 'object' && 'onProgress' in options && (options as SimulateOptions).onProgress !== undefined) {
     throw new InvalidArgumentError('onProgress', (options as SimulateOptions).onProgress, 'is not supported by simulateMany (run simulate per system for progress, or watch the returned trajectories)');

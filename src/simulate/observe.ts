@@ -21,7 +21,7 @@ export interface ObserveOptions {
    * and circle with beta > 0 and for interaction (log(-F)). Recorded as 'logEnergy'.
    */
   logEnergy?: boolean;
-  /** Single-linkage cluster count at distance tol. */
+  /** Single-linkage cluster count at distance tol. Recorded as 'clusterCounts' (also Trajectory.clusterCounts). */
   clusters?: {
     /** Linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
     tol: number;
@@ -80,7 +80,7 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
   }
   if (observe.clusters !== undefined) {
     const tol = positiveNumber('observe.clusters.tol', observe.clusters?.tol);
-    parts.push(['clusters', (x, w) => clusterCount(x, w.length, d, space, tol)]);
+    parts.push(['clusterCounts', (x, w) => clusterCount(x, w.length, d, space, tol)]);
   }
   if (observe.minDistance) parts.push(['minDistance', (x, w) => minPairwiseDistance(x, w.length, d, space)]);
   if (observe.velocityNorm) {

@@ -19,7 +19,8 @@ import {
 } from './integrators.js';
 import { currentMeasure, makeObserver } from './observe.js';
 import { clockOfLogTime, logTimeOf, timeOf, type RunSpec } from './spec.js';
-import { decodeFloat64, encodeFloat64, Trajectory, type EventRecord, type StopReason } from './trajectory.js';
+import { decodeFloat64, encodeFloat64 } from './float64.js';
+import { Trajectory, type EventRecord, type StopReason } from './trajectory.js';
 import { addNoise } from './noise.js';
 
 /**
@@ -339,6 +340,8 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       const v = new Float64Array(len + 1);
       yield* f(x, v);
       if (stationary) {
+        // Without a finite tEnd there is nothing to hold to: the run ends on this state (a stop rule met here names it).
+        if (!Number.isFinite(spec.logTEnd)) { stopReason = checkStop() ?? 'stationary'; break; }
         // The state is an equilibrium: it holds at every remaining record time, through tEnd.
         while (next < pending.length) {
           const r = targets[next++];
@@ -361,7 +364,10 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       spec.onProgress(progressInfo());
     }
   }
-  if (final === null && stopReason !== 'tEnd') { finalTime = tOf(x, tau); finalLogTime = logTOf(x, tau); }
+  if (final === null) { finalTime = tOf(x, tau); finalLogTime = logTOf(x, tau); }
+  // The stopping state is the last record whatever ended the run (as solve_ivp ends on the final t), unless a
+  // record is already at its time.
+  if (arc ? logTimes[logTimes.length - 1] !== finalLogTime : times[times.length - 1] !== finalTime) take(final ?? x, finalTime, finalLogTime);
   const result = snapshot(stopReason ?? 'tEnd');
   spec.onProgress?.(progressInfo());
   return result;
@@ -396,6 +402,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
 
   function checkStop(): StopReason | null {
     const s = spec.stop;
+    if (s.oneParticle && n === 1) return 'oneCluster';
     if (s.clusterTol !== null && clusterCount(x, n, d, mu0.space, s.clusterTol) === 1) return 'oneCluster';
     if (s.velocityBelow !== null) {
       // Under the arc-length clock k1 is normalised; the rule is about the real velocity.
@@ -417,7 +424,7 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
     const info = {
       t, logT: logTOf(x, tau), tEnd: spec.tEnd, fraction: arc ? Math.min(1, Math.max(0, logTOf(x, tau) / spec.logTEnd)) : spec.tEnd > 0 ? Math.min(1, t / spec.tEnd) : 1,
       steps, stepSize: h, elapsedMs: performance.now() - t0Wall, latest, latestTime: times[times.length - 1], particles: n,
-      clusters: latest.clusters as number | undefined,
+      clusters: latest.clusterCounts as number | undefined,
     };
     if (info.clusters === undefined) delete info.clusters;
     return info;

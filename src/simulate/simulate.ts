@@ -6,7 +6,7 @@ import { Measure } from '../measure.js';
 import { InvalidArgumentError } from '../errors.js';
 import { runSystem, type Request } from './run.js';
 import { runSpec, type SimulateOptions } from './spec.js';
-import { Trajectory } from './trajectory.js';
+import { Trajectory, type TrajectoryJSON } from './trajectory.js';
 
 export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './spec.js';
 
@@ -17,7 +17,7 @@ export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './spec.
  * @throws InvalidArgumentError for bad options or a checkpoint of another flow;
  *   SimulationError (holding the partial trajectory) when a step turns non-finite.
  */
-export function simulate(flow: Flow, start: Measure | Trajectory | Record<string, unknown>, options: SimulateOptions): Trajectory {
+export function simulate(flow: Flow, start: Measure | Trajectory | TrajectoryJSON, options: SimulateOptions): Trajectory {
   const spec = runSpec(flow, options);
   const from = startOf(flow, start, spec.clock);
   const req: Request = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 };
@@ -37,7 +37,7 @@ export function simulate(flow: Flow, start: Measure | Trajectory | Record<string
 export function startOf(flow: Flow, start: unknown, clock: string): Measure | Trajectory {
   if (start instanceof Measure) return start;
   if (start === null || typeof start !== 'object') throw new InvalidArgumentError('start', start, 'must be a Measure, a Trajectory or its toJSON() object');
-  const resumed = start instanceof Trajectory ? start : Trajectory.fromJSON(start);
+  const resumed = start instanceof Trajectory ? start : Trajectory.fromJSON(start as TrajectoryJSON);
   if (resumed.flow.name !== flow.name || JSON.stringify(resumed.flow.params) !== JSON.stringify(flow.params)) {
     throw new InvalidArgumentError('checkpoint', `a ${resumed.flow.name} run with ${JSON.stringify(resumed.flow.params)}`, `must come from the same flow (${flow.name} with ${JSON.stringify(flow.params)})`);
   }

@@ -58,7 +58,12 @@ export interface EventSpec {
 
 /** Options of {@link simulate}; `backend` and `precision` apply to every velocity and energy evaluation. */
 export interface SimulateOptions extends EvalOptions {
-  /** End time (>= 0, in the flow's time units); required unless logTEnd is given. A resumed run continues up to it. */
+  /**
+   * End time (>= 0, in the flow's time units); a resumed run continues up to it. May be omitted (or Infinity) when
+   * something else ends the run: a stopWhen rule, a terminal event, or collapse (without a finite tEnd the run ends,
+   * stopReason 'oneCluster', once a collapse leaves one particle); maxSteps still caps it. Omitted with none of
+   * these (and no logTEnd): InvalidArgumentError. Without a finite tEnd record.logSpaced needs its `to`.
+   */
   tEnd?: number;
   /** Natural log of the end time, for runs beyond the double range (arc-length clock only). */
   logTEnd?: number;
@@ -95,7 +100,7 @@ export interface SimulateOptions extends EvalOptions {
     /** Merge distance > 0 (radians on the sphere and circle). */
     tol: number;
   };
-  /** Default { logSpaced: 100 }. */
+  /** Default { logSpaced: 100 } with a finite tEnd > 0; without a finite tEnd, t = 0 and the stopping state only. */
   record?: RecordOptions;
   /** Observables to record at every record time. Default: none (times only). */
   observe?: ObserveOptions;
@@ -144,7 +149,8 @@ export interface RunSpec {
   /** log tEnd (the arc-length clock ends there). */
   logTEnd: number;
   events: Array<{ name: string; fn: EventSpec['fn']; direction: 1 | -1 | 0; terminal: boolean }>;
-  stop: { clusterTol: number | null; velocityBelow: number | null; custom: ((mu: Measure, t: number) => boolean) | null };
+  /** oneParticle: end the run (stopReason 'oneCluster') once a collapse leaves one particle (runs without a finite tEnd). */
+  stop: { clusterTol: number | null; velocityBelow: number | null; custom: ((mu: Measure, t: number) => boolean) | null; oneParticle: boolean };
   collapseTol: number | null;
   onProgress: ((info: ProgressInfo) => void) | null;
   progressInterval: number;
@@ -176,12 +182,12 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function') {
     throw new InvalidArgumentError('flow', flow, 'must be a flow built by attention(), circle(), interaction(), twoLayer(), ...');
   }
-  if (options === undefined) throw new InvalidArgumentError('options', options, 'must be an options object with tEnd');
+  if (options === undefined) throw new InvalidArgumentError('options', options, 'must be an options object ({ tEnd, ... })');
   const o = readOptions<SimulateOptions>(where, options, SIMULATE_KEYS) as SimulateOptions;
   if (o.collapse !== undefined) readOptions(`${where} collapse`, o.collapse, ['tol']);
   if (o.record !== undefined) {
     const r = readOptions<RecordOptions>(`${where} record`, o.record, RECORD_KEYS);
-    if (r.logSpaced !== undefined && typeof r.logSpaced !== 'number') readOptions(`${where} record.logSpaced`, r.logSpaced, ['count', 'from']);
+    if (r.logSpaced !== undefined && typeof r.logSpaced !== 'number') readOptions(`${where} record.logSpaced`, r.logSpaced, ['count', 'from', 'to']);
     if (r.snapshots !== undefined && typeof r.snapshots !== 'boolean') throw new InvalidArgumentError('record.snapshots', r.snapshots, 'must be true or false');
   }
   if (o.observe !== undefined) {
@@ -212,7 +218,8 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   if (o.logTEnd !== undefined && !arc) throw new InvalidArgumentError('logTEnd', o.logTEnd, "needs clock: 'arclength' (use tEnd with the time clock)");
   if (o.logTEnd !== undefined && o.tEnd !== undefined) throw new InvalidArgumentError('logTEnd', o.logTEnd, 'must not be given together with tEnd');
   const logTEnd = o.logTEnd === undefined ? null : finiteNumber('logTEnd', o.logTEnd);
-  const tEnd = logTEnd !== null ? Math.exp(logTEnd) : nonNegativeNumber('tEnd', o.tEnd);
+  const open = logTEnd === null && (o.tEnd === undefined || o.tEnd === Infinity);
+  const tEnd = logTEnd !== null ? Math.exp(logTEnd) : open ? Infinity : nonNegativeNumber('tEnd', o.tEnd);
   const integrator = oneOf('integrator', o.integrator ?? 'rk45', ['euler', 'heun', 'rk4', 'rk45'] as const);
   const adaptive = integrator === 'rk45';
   const rtol = positiveNumber('rtol', o.rtol ?? 1e-6);
@@ -221,10 +228,10 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   const maxSteps = o.maxSteps === undefined ? DEFAULT_MAX_STEPS : o.maxSteps === Infinity ? Infinity : integerAtLeast('maxSteps', o.maxSteps, 0);
   if (o.dt !== undefined) positiveNumber('dt', o.dt);
   if (!adaptive && o.dt === undefined) throw new InvalidArgumentError('dt', undefined, `is required for the fixed-step integrator '${integrator}'`);
-  if (!adaptive && !arc && o.maxSteps === undefined && tEnd / o.dt! > maxSteps) {
+  if (!adaptive && !arc && !open && o.maxSteps === undefined && tEnd / o.dt! > maxSteps) {
     throw new InvalidArgumentError('dt', o.dt, `is too small: tEnd / dt = ${(tEnd / o.dt!).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise dt, or pass maxSteps (Infinity for no cap) to run part of the way`);
   }
-  if (adaptive && !arc && o.maxSteps === undefined && tEnd / maxStep > maxSteps) {
+  if (adaptive && !arc && !open && o.maxSteps === undefined && tEnd / maxStep > maxSteps) {
     throw new InvalidArgumentError('maxStep', maxStep, `is too small: tEnd / maxStep = ${(tEnd / maxStep).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise maxStep, or pass maxSteps (Infinity for no cap)`);
   }
   const noise = flow.noise !== undefined && flow.noise.temperature > 0 ? flow.noise : null;
@@ -264,7 +271,11 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   if (velocityBelow !== null && arc) throw new InvalidArgumentError('stopWhen.velocityBelow', velocityBelow, "needs the time clock (under clock 'arclength' use events or stopWhen.custom)");
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('onProgress', o.onProgress, 'must be a function');
 
-  const record = o.record ?? (tEnd > 0 ? { logSpaced: 100 } : {});
+  if (open && collapseTol === null && events.every((e) => !e.terminal) && custom === null && velocityBelow === null && stopClusterTol(o) === null) {
+    throw new InvalidArgumentError('tEnd', o.tEnd, 'is required (a finite number >= 0) unless stopWhen, a terminal event or collapse can end the run');
+  }
+  // Without a finite tEnd there is no span to log-space records over: t = 0 and the stopping state unless asked.
+  const record = o.record ?? (tEnd > 0 && !open ? { logSpaced: 100 } : {});
   return {
     clock, integrator, dt: o.dt, rtol, atol, maxStep, maxSteps,
     evalOpts: { backend: o.backend, precision: o.precision },
@@ -276,7 +287,7 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
     every: everySteps(record),
     tEnd, logTEnd: logTEnd ?? Math.log(tEnd),
     events,
-    stop: { clusterTol: stopClusterTol(o), velocityBelow, custom },
+    stop: { clusterTol: stopClusterTol(o), velocityBelow, custom, oneParticle: open && collapseTol !== null },
     collapseTol,
     onProgress: o.onProgress ?? null,
     progressInterval: o.progressInterval ?? 250,

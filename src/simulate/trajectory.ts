@@ -1,12 +1,13 @@
 // A Trajectory: recorded times and observables, optional snapshots, the final measure,
 // step statistics, and the integrator state that lets a run continue bit-identically.
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
-import { Measure, type Space } from '../measure.js';
+import { Measure, type MeasureJSON, type Space } from '../measure.js';
 import type { Collapse } from './collapse.js';
+import { decodeFloat64 } from './float64.js';
 
 /**
  * Why a run ended: it reached tEnd, a stopWhen rule fired ('oneCluster', 'velocityBelow',
- * 'custom'), a terminal event fired ('event'), the arc-length clock met a stationary state
+ * 'custom'; 'oneCluster' also when a collapse left one particle in a run without a finite tEnd), a terminal event fired ('event'), the arc-length clock met a stationary state
  * ('stationary'), options.signal was aborted, or this call's maxSteps ran out.
  */
 export type StopReason = 'tEnd' | 'oneCluster' | 'velocityBelow' | 'custom' | 'event' | 'stationary' | 'aborted' | 'maxSteps';
@@ -70,6 +71,67 @@ export interface StepStats {
   lastStepSize: number;
 }
 
+/** A number in JSON: non-finite times are stored as the strings 'Infinity' and '-Infinity'. */
+export type JsonNumber = number | 'Infinity' | '-Infinity';
+
+/** A {@link Collapse} in JSON (non-finite times as strings). */
+export type CollapseJSON = Omit<Collapse, 't' | 'logT'> & {
+  /** Time of the merge. */
+  t: JsonNumber;
+  /** Natural log of the merge time. */
+  logT: JsonNumber;
+};
+
+/** The JSON-safe form of a Trajectory, from {@link Trajectory.toJSON}; each field is the Trajectory's of the same name. */
+export interface TrajectoryJSON {
+  /** Always 'meanfield-trajectory@1'. */
+  format: 'meanfield-trajectory@1';
+  /** The flow's name and params. */
+  flow: {
+    /** The flow's name. */
+    name: string;
+    /** The flow's defining parameters. */
+    params: Record<string, unknown>;
+  };
+  /** Recorded times. */
+  times: JsonNumber[];
+  /** Natural log of every recorded time (arc-length clock only). */
+  logTimes?: JsonNumber[];
+  /** Particle count at every record (with collapse only). */
+  sizes?: number[];
+  /** Every merge, in order. */
+  collapses: CollapseJSON[];
+  /** The original-to-current particle map after each merge. */
+  collapseMaps: number[][];
+  /** The weights of the original particles. */
+  originalWeights: number[];
+  /** Event crossings by event name. */
+  events: Record<string, {
+    /** Crossing times. */
+    times: JsonNumber[];
+    /** Their natural logs. */
+    logTimes: JsonNumber[];
+    /** The measure at each crossing. */
+    measures: MeasureJSON[];
+  }>;
+  /** Natural log of finalTime. */
+  finalLogTime: JsonNumber;
+  /** Every recorded observable by name. */
+  observables: Record<string, number[]>;
+  /** The measures at the records, when recorded. */
+  snapshots: MeasureJSON[];
+  /** The final measure. */
+  final: MeasureJSON;
+  /** The time of the final measure and of the last record. */
+  finalTime: JsonNumber;
+  /** Why the run ended. */
+  stopReason: StopReason;
+  /** Step statistics. */
+  stats: StepStats;
+  /** The integrator state a resumed run starts from. */
+  checkpoint: Checkpoint;
+}
+
 /** Everything a Trajectory is built from (see {@link Trajectory} for each field). */
 export interface TrajectoryData {
   flow: { name: string; params: Record<string, unknown> };
@@ -95,7 +157,11 @@ export interface TrajectoryData {
  * optional snapshots, the final measure, step statistics and a checkpoint to resume from.
  */
 export class Trajectory {
-  /** Recorded times (t = 0 first); Infinity where a time lies beyond the double range (see logTimes). */
+  /**
+   * Recorded times (t = 0 first); Infinity where a time lies beyond the double range (see logTimes). The last
+   * record is the final state at finalTime, whatever ended the run (tEnd, a stop rule, a terminal event,
+   * maxSteps, an abort, a stationary state).
+   */
   readonly times: Float64Array;
   /** Natural log of every recorded time (arc-length clock only; -Infinity for t = 0). */
   readonly logTimes?: Float64Array;
@@ -103,7 +169,7 @@ export class Trajectory {
   readonly sizes?: Int32Array;
   /** Every merge, in order (empty without collapse). */
   readonly collapses: readonly Collapse[];
-  /** The original-to-current particle map right after each merge (aligned with collapses' distinct sizes). */
+  /** The original-to-current particle map right after each merge (aligned with the distinct `remaining` counts of collapses). */
   readonly collapseMaps: readonly Int32Array[];
   /** The weights of the original particles (before any collapse). */
   readonly originalWeights: Float64Array;
@@ -125,7 +191,7 @@ export class Trajectory {
   readonly snapshots: readonly Measure[];
   /** The measure at the time the run ended (tEnd unless it stopped early). */
   readonly final: Measure;
-  /** The time of `final`: tEnd, or the time of the last natural step when the run stopped early. */
+  /** The time of `final` and of the last record: tEnd, or the time the run stopped early (its last natural step, or a terminal event's crossing). */
   readonly finalTime: number;
   /** Natural steps taken since t = 0 (across resumes). */
   readonly steps: number;
@@ -143,6 +209,11 @@ export class Trajectory {
   /** Integrator state after the last natural step: pass the Trajectory back to simulate() to continue. */
   readonly checkpoint: Checkpoint;
 
+  /** 'Trajectory': how error messages and Object.prototype.toString name it (a bundler may rename the class itself). */
+  get [Symbol.toStringTag](): string {
+    return 'Trajectory';
+  }
+
   constructor(data: TrajectoryData) {
     this.times = Float64Array.from(data.times);
     if (data.logTimes) this.logTimes = Float64Array.from(data.logTimes);
@@ -156,7 +227,7 @@ export class Trajectory {
     for (const [k, v] of Object.entries(data.observables)) obs[k] = Float64Array.from(v);
     this.observables = obs;
     if (obs.energy) this.energy = obs.energy;
-    if (obs.clusters) this.clusterCounts = Int32Array.from(obs.clusters);
+    if (obs.clusterCounts) this.clusterCounts = Int32Array.from(obs.clusterCounts);
     if (obs.minDistance) this.minDistance = obs.minDistance;
     if (obs.velocityNorm) this.velocityNorm = obs.velocityNorm;
     this.snapshots = data.snapshots;
@@ -176,7 +247,7 @@ export class Trajectory {
   particleMap(k: number = this.times.length - 1): Int32Array {
     if (!Number.isInteger(k) || k < 0 || k >= this.times.length) throw new InvalidArgumentError('k', k, `must be a record index in [0, ${this.times.length})`);
     const size = this.sizes ? this.sizes[k] : this.originalWeights.length;
-    const sizeAfter = [...new Set(this.collapses.map((c) => c.size))];
+    const sizeAfter = [...new Set(this.collapses.map((c) => c.remaining))];
     const at = sizeAfter.indexOf(size);
     return at < 0 ? Int32Array.from({ length: this.originalWeights.length }, (_, i) => i) : this.collapseMaps[at].slice();
   }
@@ -193,7 +264,7 @@ export class Trajectory {
   }
 
   /** A JSON-safe object (format 'meanfield-trajectory@1'); the checkpoint points are bit-exact. */
-  toJSON(): Record<string, unknown> {
+  toJSON(): TrajectoryJSON {
     return {
       format: 'meanfield-trajectory@1',
       flow: this.flow,
@@ -223,7 +294,7 @@ export class Trajectory {
    *   'meanfield-trajectory@1', a missing or mistyped field, checkpoint points that are not the
    *   base64 of n x dim float64 numbers (never a SyntaxError or TypeError).
    */
-  static fromJSON(json: unknown): Trajectory {
+  static fromJSON(json: TrajectoryJSON | string): Trajectory {
     let j: any;
     if (typeof json === 'string') {
       try {
@@ -278,14 +349,18 @@ export class Trajectory {
       times: numbers('times', j.times),
       logTimes: j.logTimes ? numbers('logTimes', j.logTimes) : undefined,
       sizes: j.sizes,
-      collapses: (j.collapses ?? []).map((c: Collapse) => ({ ...c, t: num(c.t), logT: num(c.logT) })),
+      // Files saved before 0.2 call `remaining` `size`.
+      collapses: (j.collapses ?? []).map(({ size, ...c }: Collapse & { size?: number }) => ({ ...c, remaining: c.remaining ?? size, t: num(c.t), logT: num(c.logT) })),
       collapseMaps: (j.collapseMaps ?? []).map((m: number[]) => Int32Array.from(m)),
       originalWeights: j.originalWeights ? Float64Array.from(j.originalWeights) : undefined,
       events: Object.fromEntries(Object.entries((j.events ?? {}) as Record<string, any>).map(([k, v]) => [k, {
         times: v.times.map(num), logTimes: v.logTimes.map(num), measures: v.measures.map((m: unknown) => Measure.fromJSON(m as never)),
       }])),
       finalLogTime: j.finalLogTime === undefined ? undefined : num(j.finalLogTime),
-      observables: j.observables,
+      // Files saved before 0.2 call the cluster counts 'clusters'.
+      observables: 'clusters' in j.observables && !('clusterCounts' in j.observables)
+        ? Object.fromEntries(Object.entries(j.observables as Record<string, number[]>).map(([k, v]) => [k === 'clusters' ? 'clusterCounts' : k, v]))
+        : j.observables,
       snapshots: (j.snapshots as unknown[]).map((s) => Measure.fromJSON(s as never)),
       final: Measure.fromJSON(j.final),
       finalTime: num(j.finalTime ?? bad('finalTime', 'must be a number')),
@@ -297,43 +372,6 @@ export class Trajectory {
 }
 
 /** Non-finite numbers as strings ('Infinity', '-Infinity'), which JSON cannot hold. */
-function jsonNumber(v: number): number | string {
-  return Number.isFinite(v) ? v : String(v);
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** The bytes of a Float64Array as base64 (exact to the bit); a table-driven encoder, fast for large states. */
-export function encodeFloat64(a: Float64Array): string {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
-  const table = new Uint8Array(64);
-  for (let i = 0; i < 64; i++) table[i] = B64.charCodeAt(i);
-  let o = 0, i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out[o++] = table[v >>> 18]; out[o++] = table[(v >>> 12) & 63]; out[o++] = table[(v >>> 6) & 63]; out[o++] = table[v & 63];
-  }
-  if (i < bytes.length) {
-    const rest = bytes.length - i;
-    const v = (bytes[i] << 16) | (rest > 1 ? bytes[i + 1] << 8 : 0);
-    out[o++] = table[v >>> 18]; out[o++] = table[(v >>> 12) & 63];
-    out[o++] = rest > 1 ? table[(v >>> 6) & 63] : 61;
-    out[o++] = 61;
-  }
-  return new TextDecoder('latin1').decode(out);
-}
-
-/** Inverse of encodeFloat64; InvalidArgumentError (naming `name`) unless text is base64 of whole float64s. */
-export function decodeFloat64(text: string, name = 'points'): Float64Array {
-  let bin: string;
-  try {
-    bin = atob(text);
-  } catch {
-    throw new InvalidArgumentError(name, text.length > 40 ? `${text.slice(0, 40)}...` : text, 'must be base64 (from encodeFloat64 / Trajectory.toJSON())');
-  }
-  if (bin.length % 8 !== 0) throw new InvalidArgumentError(name, `${bin.length} bytes`, 'must decode to whole float64 numbers (a multiple of 8 bytes)');
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float64Array(bytes.buffer);
+function jsonNumber(v: number): JsonNumber {
+  return Number.isFinite(v) ? v : (String(v) as 'Infinity' | '-Infinity');
 }

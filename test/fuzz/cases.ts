@@ -90,10 +90,11 @@ const kernel: Case[] = [
   }),
   ...fnCases({
     fn: 'interactionEnergy', group: 'kernel',
-    args: [{ name: 'mu', value: muS2, kind: measureKind(muS2) }, { name: 'beta', value: 3, kind: K.positive }],
-    opts: { base: {}, optional: true, keys: { backend, precision } },
-    call: ([mu, beta], o) => mf.interactionEnergy(mu, beta, o),
-    check: (r, [mu, beta], o) => {
+    args: [{ name: 'mu', value: muS2, kind: measureKind(muS2) }],
+    opts: { base: { beta: 3 }, optional: false, keys: { beta: K.positive, backend, precision } },
+    call: ([mu], o) => mf.interactionEnergy(mu, o),
+    check: (r, [mu], o) => {
+      const beta = o.beta;
       const w = mu.weights as Float64Array;
       const ref = refLse(mu.points, mu.points, mu.dim, beta, 'dot', Array.from(w, Math.log));
       let max = -Infinity;
@@ -120,8 +121,8 @@ kernel.push(
   { id: 'logSumExp: js backend f32 |x| 1e20', group: 'kernel', expect: 'either', run: () => mf.logSumExp([[1e20, 0]], [[1e-20, 0]], { precision: 'f32', backend: 'js' }), check: (r) => kernelCheck({ lse: r }, [[1e20, 0]], [[1e-20, 0]], { precision: 'f32' }) },
   { id: 'softmaxMean: values near 1e308 at beta 0 (mean overflow)', group: 'kernel', expect: 'either', run: () => mf.softmaxMean([[0]], [[0], [1]], [[1.7e308], [1.7e308]], { beta: 0 }), check: (r) => near(r.mean, [1.7e308], 1e-12, 0, 'mean') },
   { id: 'softmaxMean: a query sees only zero-weight keys', group: 'kernel', expect: 'error', run: () => mf.softmaxMean([[0]], [[0], [1]], [[1], [2]], { logWeights: [-Infinity, -Infinity] }) },
-  { id: 'interactionEnergy: beta 1e308 (logEnergy must stay finite)', group: 'kernel', expect: 'either', run: () => mf.interactionEnergy(muS, 1e308), check: (r) => near(r.logEnergy, 1e308 + Math.log(1 / 4) - Math.log(2) - Math.log(1e308), 1e-12, 0, 'logEnergy'), allowNonFinite: (p) => p === '.energy' },
-  { id: 'interactionEnergy: mu not a Measure (number[][])', group: 'kernel', expect: 'error', run: () => mf.interactionEnergy(S3 as never, 1) },
+  { id: 'interactionEnergy: beta 1e308 (logEnergy must stay finite)', group: 'kernel', expect: 'either', run: () => mf.interactionEnergy(muS, { beta: 1e308 }), check: (r) => near(r.logEnergy, 1e308 + Math.log(1 / 4) - Math.log(2) - Math.log(1e308), 1e-12, 0, 'logEnergy'), allowNonFinite: (p) => p === '.energy' },
+  { id: 'interactionEnergy: mu not a Measure (number[][])', group: 'kernel', expect: 'error', run: () => mf.interactionEnergy(S3 as never, { beta: 1 }) },
   { id: 'logSumExp: n*m beyond LIMITS.maxPairWork refused before work', group: 'kernel', expect: 'error', timeoutMs: 20000, run: () => { const x = new Float64Array(2 ** 24); return mf.logSumExp(x, x, { dim: 1 }); } },
 );
 
@@ -427,7 +428,10 @@ const analysis: Case[] = [
 
 // ---------------------------------------------------------------- optimal transport
 /** Sinkhorn result checks: the plan's marginals against a and b, cost = <P, C>, S(a, a) = 0. */
-function sinkhornCheck(r: any, a: M, b: M, o: any): string | null {
+function sinkhornCheck(r: any, aIn: M | number[][], bIn: M | number[][], o: any): string | null {
+  // number[][] is a uniform point set, the same problem as its Measure.
+  const a = aIn instanceof Measure ? aIn : new Measure(aIn);
+  const b = bIn instanceof Measure ? bIn : Array.isArray(bIn[0]) ? new Measure(bIn) : new Measure(bIn, { dim: a.dim });
   const A = a.normalized().weights, B = b.normalized().weights, n = a.size, m = b.size, d = a.dim;
   const P = r.plan();
   let err = 0, cost = 0;
@@ -452,7 +456,7 @@ const sinkKeys: Record<string, Kind> = {
 const ot: Case[] = [
   ...fnCases({
     fn: 'sinkhorn', group: 'ot',
-    args: [{ name: 'a', value: muA, kind: K.custom([null, 'x', {}, [[0, 0]], muA.toJSON(), muS]) }, { name: 'b', value: muB, kind: K.custom([null, [[0, 0]], muLine]) }],
+    args: [{ name: 'a', value: muA, kind: K.custom([null, 'x', {}, [0, 0], muA.toJSON(), muS], [[[0, 0]]]) }, { name: 'b', value: muB, kind: K.custom([null, muLine], [[[0, 0]], [0, 0]]) }],
     opts: { base: { eps: 0.1 }, optional: false, keys: sinkKeys },
     call: ([a, b], o) => mf.sinkhorn(a, b, o),
     check: (r, [a, b], o) => sinkhornCheck(r, a, b, o),
@@ -460,7 +464,7 @@ const ot: Case[] = [
   }),
   ...fnCases({
     fn: 'sinkhornDivergence', group: 'ot',
-    args: [{ name: 'a', value: muA, kind: K.custom([null, 'x', {}, [[0, 0]], muS]) }, { name: 'b', value: muA, kind: K.custom([null, [[0, 0]], muLine]) }],
+    args: [{ name: 'a', value: muA, kind: K.custom([null, 'x', {}, [0, 0], muS], [[[0, 0]]]) }, { name: 'b', value: muA, kind: K.custom([null, muLine], [[[0, 0]], [0, 0]]) }],
     opts: { base: { eps: 0.1 }, optional: false, keys: { eps: K.positive, tol: K.positive, maxIter: K.int(1, [1]), backend, precision } },
     call: ([a, b], o) => mf.sinkhornDivergence(a, b, o),
     check: (r, [a, b]) => (a === b ? near(r.value, 0, 0, 1e-9, 'S(a, a)') : r.value >= -1e-9 ? null : `S = ${r.value} < 0`),
@@ -468,9 +472,12 @@ const ot: Case[] = [
   }),
   ...fnCases({
     fn: 'wasserstein2', group: 'ot',
-    args: [{ name: 'a', value: muE, kind: K.custom([null, 'x', {}, [[0, 0]], muS]) }, { name: 'b', value: new Measure([[1, 1], [0, 0], [2, 3], [-1, 0]]), kind: K.custom([null, [[0, 0]], muLine]) }],
+    args: [{ name: 'a', value: muE, kind: K.custom([null, 'x', {}, [0, 0], muS], [[[0, 0], [1, 0], [0, 2], [3, 1]]]) }, { name: 'b', value: new Measure([[1, 1], [0, 0], [2, 3], [-1, 0]]), kind: K.custom([null, muLine], [[[1, 1], [0, 0], [2, 3], [-1, 0]], [1, 1, 0, 0, 2, 3, -1, 0]]) }],
     call: ([a, b]) => mf.wasserstein2(a, b),
-    check: (r, [a, b]) => near(r, bruteW2(a.points, b.points, a.dim), 1e-9, 1e-12, 'W2^2'),
+    check: (r, [a, b]) => {
+      const [pa, pb] = [a, b].map((v) => (v instanceof Measure ? v : Array.isArray(v[0]) ? new Measure(v) : new Measure(v, { dim: 2 })));
+      return near(r, bruteW2(pa.points, pb.points, pa.dim), 1e-9, 1e-12, 'W2^2');
+    },
   }),
   ...fnCases({
     fn: 'wasserstein2Detailed', group: 'ot',
@@ -480,7 +487,7 @@ const ot: Case[] = [
   }),
   ...fnCases({
     fn: 'slicedWasserstein', group: 'ot',
-    args: [{ name: 'a', value: muE, kind: K.custom([null, 'x', {}, [[0, 0]], muS]) }, { name: 'b', value: muE, kind: K.custom([null, [[0, 0]]]) }],
+    args: [{ name: 'a', value: muE, kind: K.custom([null, 'x', {}, [0, 0], muS], [[[0, 0]]]) }, { name: 'b', value: muE, kind: K.custom([null, 'x'], [[[0, 0]], [0, 0]]) }],
     opts: { base: { seed: 1, projections: 10 }, optional: false, keys: { projections: K.int(1, [1, 1e9]), seed: K.seed } },
     call: ([a, b], o) => mf.slicedWasserstein(a, b, o),
     check: (r, [a, b]) => (a === b ? near(r, 0, 0, 1e-12, 'SW(a, a)') : r >= 0 ? null : `SW ${r}`),
