@@ -1,7 +1,7 @@
 // The flat ABI: pointers into this module's memory, sizes and scalars. Nothing here knows
 // about measures or flows. The host lays its arrays out from heapBase() upward and grows
 // memory itself; the stub runtime never allocates.
-import { packKeys, packSegments, segmentSlots, reduce, paddedKeys, keySlots, workBytes, TILE } from './kernels/softmax';
+import { packKeys, packSegments, segmentSlots, reduce, workBytes } from './kernels/softmax';
 import { expF64x2, expF32x4 } from './simd/exp';
 import { paddedNeurons, packNeurons, forward, backward, backwardWorkBytes } from './kernels/twolayer';
 
@@ -9,18 +9,8 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-export function tileSize(): i32 {
-  return TILE;
-}
-
-export function paddedKeysF64(m: i32): i32 { return paddedKeys<f64>(m); }
-export function paddedKeysF32(m: i32): i32 { return paddedKeys<f32>(m); }
 export function workBytesF64(k: i32): i32 { return workBytes<f64>(k); }
 export function workBytesF32(k: i32): i32 { return workBytes<f32>(k); }
-
-/** Padded key slots of a call (S = 0: no segments; else S segments with i32 offsets at seg). */
-export function keySlotsF64(m: i32, seg: usize, S: i32): i32 { return keySlots<f64>(m, seg, S); }
-export function keySlotsF32(m: i32, seg: usize, S: i32): i32 { return keySlots<f32>(m, seg, S); }
 
 export function packKeysF64(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize): void {
   packKeys<f64>(y, m, d, h, v, k, soa, seg, S, poff);

@@ -1,6 +1,6 @@
-// Embeds build/meanfield.wasm into src/wasm/binary.ts as base64, so one bundle loads the
-// core unchanged in Node (ESM and CJS), browsers, workers and bundlers: no fetch, no fs,
-// no asset URL for a bundler to rewrite.
+// Embeds build/meanfield.wasm into src/wasm/binary.ts as base64, a module of its own (dist/wasm.js,
+// see tsup.config.ts) that loads unchanged in Node (ESM and CJS), browsers, workers and bundlers:
+// no fetch, no fs, no asset URL for a bundler to rewrite.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 
 const wasm = readFileSync(new URL('../build/meanfield.wasm', import.meta.url));

@@ -1,10 +1,12 @@
 // The packed library embeds anywhere: `npm pack` the repo, install the tarball into a scratch
 // project (no network: it has zero runtime dependencies), then use it from Node ESM, Node CJS,
-// strict TypeScript against the shipped declarations, and a browser bundle run in Chromium.
+// strict TypeScript against the shipped declarations, the `meanfield` command, browser bundles
+// (esbuild, and Vite with a Web Worker) run in Chromium. The package is lean: the Wasm core
+// ships once, and scripts/sizes.mjs measures it and the tarball against the limits below.
 // Assumes dist/ is fresh (`npm test` runs `npm run build:lib` first); packs with
-// --ignore-scripts so `prepare` does not rebuild everything.
+// --ignore-scripts so `prepack` does not rebuild everything.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -18,11 +20,14 @@ const FIXTURES = join(ROOT, 'test', 'package');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The release target's output in asconfig.json. */
 const WASM = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'asconfig.json'), 'utf8')).targets.release.outFile as string);
-const MB = 1024 * 1024;
+/** Limits of issue 18 (kB = 1000 bytes, as npm prints them). */
+const MAX_TARBALL_BYTES = 250_000;
+const MAX_WASM_BYTES = 120_000;
 
 let scratch = '';
 let project = '';
 let tarball = '';
+let installLog = '';
 
 /** What every consumer script (ESM, CJS, browser) reports. */
 interface ConsumerResult {
@@ -49,6 +54,16 @@ interface ConsumerResult {
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 }
+
+/** What scripts/sizes.mjs prints. */
+interface Sizes {
+  wasm: { bytes: number; buildBytes: number | null; copies: number; in: string[] };
+  dist: { bytes: number; files: Record<string, number> };
+  tarball: { bytes: number; unpackedBytes: number; files: number; filename: string };
+}
+
+/** The lifecycle scripts npm runs (or lists as install scripts) when a project installs a dependency. */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 
 /** Runs a consumer script with node in the scratch project and parses its one JSON line. */
 function runNode(file: string): ConsumerResult {
@@ -106,8 +121,10 @@ beforeAll(() => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2));
   // Zero runtime dependencies: an offline install (as a consumer runs it) must succeed.
-  npm(['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], project);
-  for (const f of ['checks.cjs', 'consumer.mjs', 'consumer.cjs', 'browser-entry.js']) copyFileSync(join(FIXTURES, f), join(project, f));
+  const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  installLog = `${install.stdout}${install.stderr}`;
+  expect(install.status, installLog).toBe(0);
+  for (const f of ['checks.cjs', 'consumer.mjs', 'consumer.cjs', 'browser-entry.js', 'vite-entry.js', 'worker-entry.js']) copyFileSync(join(FIXTURES, f), join(project, f));
   copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.mts'));
   copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.cts'));
   copyFileSync(join(FIXTURES, 'type-error.ts.txt'), join(project, 'type-error.mts'));
@@ -118,36 +135,30 @@ afterAll(() => {
 });
 
 describe('the packed library', () => {
-  it('is small, ships the builds and types, and embeds the release wasm', () => {
+  it('ships each file once: the ES build, the Wasm core in dist/wasm.js, the CommonJS entry and the types', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const f of ['package/package.json', 'package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts']) {
-      expect(files).toContain(f);
+    for (const f of ['package.json', 'dist/index.js', 'dist/wasm.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/cli-worker.js', 'cjs/index.cjs', 'cjs/index.d.cts']) {
+      expect(files).toContain(`package/${f}`);
     }
-    expect(files.filter((f) => !f.startsWith('package/dist/') && !/^package\/(package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^package\/(dist\/[\w.-]+\.(js|d\.ts)|cjs\/index\.(cjs|d\.cts)|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
 
-    // The wasm the package runs is the base64 string inside the bundle, not a separate asset.
-    const match = /WASM_BASE64 = "([A-Za-z0-9+/=]+)"/.exec(readFileSync(join(project, 'node_modules/meanfield/dist/index.js'), 'utf8'));
-    expect(match, 'dist/index.js embeds WASM_BASE64').not.toBeNull();
+    // The wasm the package runs is the base64 string in dist/wasm.js, not a separate asset.
+    const match = /WASM_BASE64 = "([A-Za-z0-9+/=]+)"/.exec(readFileSync(join(project, 'node_modules/meanfield/dist/wasm.js'), 'utf8'));
+    expect(match, 'dist/wasm.js embeds WASM_BASE64').not.toBeNull();
     const embedded = Buffer.from(match![1], 'base64');
     expect(embedded.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d])); // "\0asm"
     if (existsSync(WASM)) expect(embedded.equals(readFileSync(WASM)), `dist embeds ${WASM}: rebuild with npm run build`).toBe(true);
-
-    const tarBytes = statSync(tarball).size;
-    const wasmBytes = embedded.length;
-    const kb = (b: number) => (b / 1024).toFixed(1);
-    console.log(`package sizes: wasm ${kb(wasmBytes)} KB, tarball ${kb(tarBytes)} KB`);
-    expect(tarBytes).toBeLessThan(1 * MB);
   });
 
   it('exports at runtime (ESM and CJS) exactly the values its declarations declare', async () => {
     const dist = join(project, 'node_modules', 'meanfield', 'dist');
     const esm = Object.keys(await import(pathToFileURL(join(dist, 'index.js')).href)).sort();
     const cjs = Object.keys(createRequire(join(project, 'package.json'))('meanfield') as object).filter((k) => k !== '__esModule').sort();
-    for (const file of ['index.d.ts', 'index.d.cts']) {
-      const declared = declaredValueExports(join(dist, file));
+    for (const file of [join(dist, 'index.d.ts'), join(dist, '..', 'cjs', 'index.d.cts')]) {
+      const declared = declaredValueExports(file);
       expect(declared.length).toBeGreaterThan(50);
-      expect(esm, `dist/index.js against dist/${file}`).toEqual(declared);
-      expect(cjs, `dist/index.cjs against dist/${file}`).toEqual(declared);
+      expect(esm, `dist/index.js against ${file}`).toEqual(declared);
+      expect(cjs, `require('meanfield') against ${file}`).toEqual(declared);
     }
     // Internals that once leaked: ipow was declared but not exported; quadraticEnergy needed an internal Scratch.
     expect(esm).not.toContain('ipow');
@@ -169,10 +180,38 @@ describe('the packed library', () => {
     expect(Object.prototype.toString.call(mu)).toBe('[object Measure]');
   });
 
-  it('imports from Node ESM', () => {
+  it('is lean, as scripts/sizes.mjs measures it: the Wasm core once, at most 120 kB, in a tarball of at most 250 kB', () => {
+    const sizes = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'scripts', 'sizes.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })) as Sizes;
+    console.log(`package sizes: wasm ${sizes.wasm.bytes} B, dist ${sizes.dist.bytes} B, tarball ${sizes.tarball.bytes} B (${sizes.tarball.unpackedBytes} B unpacked)`);
+    expect(sizes.wasm.copies, `base64 Wasm modules in ${sizes.wasm.in.join(', ')}`).toBe(1);
+    expect(sizes.wasm.in).toEqual(['dist/wasm.js']);
+    expect(sizes.wasm.bytes).toBeLessThanOrEqual(MAX_WASM_BYTES);
+    expect(sizes.tarball.bytes).toBeLessThanOrEqual(MAX_TARBALL_BYTES);
+    // The script measures the tarball this test installed (npm packs deterministically).
+    expect(sizes.tarball.bytes).toBe(statSync(tarball).size);
+    expect(sizes.tarball.files).toBe(execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).length);
+  });
+
+  it('installs without running or announcing a build: the shipped package.json has no install scripts', () => {
+    const shipped = JSON.parse(readFileSync(join(project, 'node_modules/meanfield/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(shipped.scripts ?? {}).filter((k) => INSTALL_SCRIPTS.includes(k))).toEqual([]);
+    expect(installLog).not.toMatch(/install.scripts|allowScripts|npm warn/i);
+  });
+
+  it('imports from Node ESM, and require() of the package gives the same modules', () => {
     const r = runNode('consumer.mjs');
     expect(r.format).toBe('esm');
+    expect(r.sameInstance).toBe(true);
     expectConsumerWorks(r);
+  });
+
+  it('runs the meanfield command from the installed package', () => {
+    const out = join(project, 'run.jsonl');
+    execFileSync(join(project, 'node_modules', '.bin', 'meanfield'), ['run', 'attention', '--n', '8', '--t-end', '1', '--integrator', 'euler', '--dt', '0.1', '--records', '3', '--spacing', 'linear', '--seeds', '1', '--out', out], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    const line = JSON.parse(readFileSync(out, 'utf8').trim().split('\n')[0]) as { seed: number; n: number; times: number[] };
+    expect(line.seed).toBe(1);
+    expect(line.n).toBe(8);
+    expect(line.times.at(-1)).toBeCloseTo(1, 12);
   });
 
   it('requires from Node CommonJS, with zero runtime dependencies', () => {
@@ -195,9 +234,9 @@ describe('the packed library', () => {
     const good = tsc('tsconfig.json');
     expect(good.output).not.toMatch(/error TS/);
     expect(good.status).toBe(0);
-    // import resolves to index.d.ts, require (typed.cts) to index.d.cts: both were checked.
+    // import resolves to dist/index.d.ts, require (typed.cts) to cjs/index.d.cts (which re-exports it): both were checked.
     expect(good.output).toContain('node_modules/meanfield/dist/index.d.ts');
-    expect(good.output).toContain('node_modules/meanfield/dist/index.d.cts');
+    expect(good.output).toContain('node_modules/meanfield/cjs/index.d.cts');
 
     // The check can fail: a consumer passing a string as beta is rejected.
     writeFileSync(join(project, 'tsconfig.bad.json'), JSON.stringify({ ...base, files: ['type-error.mts'] }));
@@ -281,4 +320,48 @@ describe('the packed library', () => {
       await chromium.close();
     }
   });
+  it.skipIf(!chromiumAvailable())('bundles for the browser with Vite, on a page and in a Web Worker, and runs in Chromium', async () => {
+    const { build } = await import('vite');
+    const app = join(project, 'vite-app');
+    const out = join(project, 'vite-dist');
+    mkdirSync(app, { recursive: true });
+    for (const f of ['checks.cjs', 'vite-entry.js', 'worker-entry.js']) copyFileSync(join(project, f), join(app, f));
+    writeFileSync(join(app, 'index.html'), '<!doctype html>\n<html><head><meta charset="utf-8"><title>meanfield in Vite</title></head>\n<body><script type="module" src="./vite-entry.js"></script></body></html>\n');
+    // Vite's defaults (classic workers, no config file), resolving meanfield from the installed tarball.
+    await build({ root: app, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true, target: 'es2022', minify: false } });
+    const assets = readdirSync(join(out, 'assets'));
+    expect(assets.filter((f) => f.endsWith('.wasm'))).toEqual([]); // no asset a bundler had to rewrite
+
+    const chromium = await launchChromium();
+    try {
+      for (const crossOriginIsolated of [false, true]) {
+        const server = await serveDir(out, { crossOriginIsolated });
+        try {
+          const page = await chromium.newPage();
+          const pageErrors: string[] = [];
+          const requests: string[] = [];
+          page.on('pageerror', (e) => pageErrors.push(String(e)));
+          page.on('request', (q) => requests.push(q.url()));
+          await page.goto(server.url);
+          await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
+            .catch((e: unknown) => { throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}`); });
+          expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
+          expect(pageErrors).toEqual([]);
+          expect(requests.filter((u) => /\.wasm($|\?)/.test(u))).toEqual([]);
+          const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
+          expect(r.format).toBe('browser');
+          expect(r.crossOriginIsolated).toBe(crossOriginIsolated);
+          expectConsumerWorks(r);
+          const w = JSON.parse((await page.getAttribute('body', 'data-worker')) ?? '') as ConsumerResult;
+          expect(w.format).toBe('worker');
+          expect(w.threads).toBeGreaterThanOrEqual(1);
+          expectConsumerWorks(w);
+        } finally {
+          await server.close();
+        }
+      }
+    } finally {
+      await chromium.close();
+    }
+  }, 120_000);
 });

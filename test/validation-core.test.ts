@@ -279,7 +279,7 @@ describe('init', () => {
   });
   it('works under node --input-type=module and node -e', () => {
     const dist = new URL('../dist/index.js', import.meta.url).pathname;
-    const cjs = new URL('../dist/index.cjs', import.meta.url).pathname;
+    const cjs = new URL('../cjs/index.cjs', import.meta.url).pathname;
     const esm = `import { init } from ${JSON.stringify(dist)}; const i = await init({ threads: 2 }); console.log(JSON.stringify(i));`;
     const out1 = execFileSync(process.execPath, ['--input-type=module'], { input: esm, encoding: 'utf8', timeout: 30_000 });
     expect(JSON.parse(out1).threads).toBe(2);

@@ -32,6 +32,18 @@ export const TILE: i32 = 512;
 export const MASK_CAUSAL: i32 = 1;   // row i sees keys j <= i (of its segment)
 export const MASK_NO_SELF: i32 = 2;  // row i never sees key i (of its segment): n = m
 
+/**
+ * The dimensions d with a kernel body of their own (bit d set): the query stays in registers
+ * and the score loop is unrolled. Every other d runs the generic body (a loop over d). Which
+ * ones pay is measured by bench/dims.ts, which builds variants with `asc --use MEANFIELD_DIMS=mask`.
+ */
+// @ts-ignore: isDefined and MEANFIELD_DIMS are compile-time names of the AssemblyScript compiler
+export const SPECIALISED: i32 = isDefined(MEANFIELD_DIMS) ? MEANFIELD_DIMS : 0b111111110;
+
+@inline function specialised(d: i32): bool {
+  return (SPECIALISED & (1 << d)) != 0;
+}
+
 @inline function roundUp(n: i32, to: i32): i32 {
   return (n + to - 1) / to * to;
 }
@@ -191,22 +203,27 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
   const full = tn / L * L;
   let off = <usize>j0 * size;
   let b = buf;
-  // The chunk holding the excluded key, and the lane to drop in it (one compare per chunk).
+  // Two chunks need a mask: the one holding the excluded key (its lane dropped) and the last one
+  // when partial (the lanes past tn dropped). One compare per chunk finds either: `next` is the
+  // first of them not yet reached (-1: none left).
   const selfChunk = self >= 0 && self < tn ? self - self % L : -1;
   const selfLane = laneIs<T>(self >= 0 ? self % L : 0);
-  for (let j = 0; j < full; j += L) {
+  const tailChunk = full < tn ? full : -1;
+  let next = selfChunk >= 0 && (tailChunk < 0 || selfChunk < tailChunk) ? selfChunk : tailChunk;
+  for (let j = 0; j < tn; j += L) {
     let s = chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7);
-    if (j == selfChunk) s = v128.bitselect(vsplat<T>(-Infinity), s, selfLane);
+    if (j == next) {
+      if (j == tailChunk) s = maskTail<T>(s, tn - full);
+      if (j == selfChunk) s = v128.bitselect(vsplat<T>(-Infinity), s, selfLane);
+      next = j < tailChunk ? tailChunk : -1;
+    }
     vm = vmax<T>(vm, s);
     v128.store(b, s);
     off += 16; b += 16;
   }
-  if (full < tn) {
-    let s = maskTail<T>(chunkScore<T>(xi, soa, col, off, d, D, sqdist, betav, hcol, x0, x1, x2, x3, x4, x5, x6, x7), tn - full);
-    if (full == selfChunk) s = v128.bitselect(vsplat<T>(-Infinity), s, selfLane);
-    vm = vmax<T>(vm, s);
-    v128.store(b, s);
-  }
+  // An odd count of vectors gets one more of -inf (weight exactly 0), so expTile runs in pairs
+  // with no tail. buf holds TILE / L vectors, an even count, so there is room.
+  if (((b - buf) & 16) != 0) v128.store(b, vsplat<T>(-Infinity));
   return hmax<T>(vm);
 }
 
@@ -216,24 +233,22 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
   return i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(lane));
 }
 
-/** buf <- exp(buf - M) over tnv entries (a lane multiple); returns the sum. */
+/**
+ * buf <- exp(buf - M) over tnv entries (a lane multiple), two vectors at a time (scoreTile pads
+ * an odd count with a vector of -inf: exp gives 0, adding it changes no sum); returns the sum.
+ * Inlined: a call per tile measured 3-6% slower in f64 (bench/dims.ts).
+ */
 @inline function expTile<T>(buf: usize, tnv: i32, M: f64): f64 {
   const L = lanes<T>();
   const mv = vsplat<T>(M);
   let s0 = vsplat<T>(0), s1 = vsplat<T>(0);
   let b = buf;
-  let j = 0;
-  for (; j + 2 * L <= tnv; j += 2 * L) {
+  for (let j = 0; j < tnv; j += 2 * L) {
     const w0 = vexp<T>(vsub<T>(vload<T>(b), mv));
     const w1 = vexp<T>(vsub<T>(vload<T>(b + 16), mv));
     v128.store(b, w0); v128.store(b + 16, w1);
     s0 = vadd<T>(s0, w0); s1 = vadd<T>(s1, w1);
     b += 32;
-  }
-  if (j < tnv) {
-    const w0 = vexp<T>(vsub<T>(vload<T>(b), mv));
-    v128.store(b, w0);
-    s0 = vadd<T>(s0, w0);
   }
   return hsum<T>(vadd<T>(s0, s1));
 }
@@ -289,7 +304,7 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
 }
 
 /** Value sums of one tile: blocks of 8 columns, then 4, then the 1-3 left. */
-@inline function valueTile<T>(buf: usize, tnv: i32, vcol: usize, col: usize, j0: i32, k: i32, acc: usize): void {
+function valueTile<T>(buf: usize, tnv: i32, vcol: usize, col: usize, j0: i32, k: i32, acc: usize): void {
   const off = <usize>j0 * <usize>sizeof<T>();
   let c0 = 0;
   for (; c0 + 8 <= k; c0 += 8) valueBlock<T>(buf, tnv, vcol, col, off, c0, 8, acc);
@@ -358,34 +373,35 @@ export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, so
   }
 }
 
-/** One block of rows against one block of keys, dispatched to the body specialised for d. */
+/** One block of rows against one block of keys, dispatched to the body specialised for d, or the generic one. */
 function reduceBlock<T>(
   x: usize, i0: i32, i1: i32, rowBase: i32, soa: usize, mk: i32, col: usize, d: i32, k: i32, beta: f64, sq: bool,
   mask: i32, lse: usize, mean: usize, work: usize, rng: usize, nr: i32,
 ): void {
   if (i0 >= i1) return;
-  if (d == 3) {
+  // Most used first. A test whose d SPECIALISED lacks folds to false at compile time.
+  if (specialised(3) && d == 3) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 3, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 2) {
+  } else if (specialised(2) && d == 2) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 2, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 8) {
+  } else if (specialised(8) && d == 8) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 8, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 1) {
+  } else if (specialised(1) && d == 1) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 1, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 4) {
+  } else if (specialised(4) && d == 4) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 4, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 5) {
+  } else if (specialised(5) && d == 5) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 5, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 6) {
+  } else if (specialised(6) && d == 6) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 6, false, beta, mask, lse, mean, work, rng, nr);
-  } else if (d == 7) {
+  } else if (specialised(7) && d == 7) {
     if (sq) reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, true, beta, mask, lse, mean, work, rng, nr);
     else reduceRows<T>(x, i0, i1, rowBase, soa, mk, col, d, k, 7, false, beta, mask, lse, mean, work, rng, nr);
   } else {

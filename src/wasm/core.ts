@@ -7,14 +7,8 @@ import { WasmError } from '../errors.js';
 export interface CoreExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  tileSize(): number;
-  paddedKeysF64(m: number): number;
-  paddedKeysF32(m: number): number;
   workBytesF64(k: number): number;
   workBytesF32(k: number): number;
-  /** Padded key slots: paddedKeys(m) without segments (S = 0), else the sum of the segments' padded lengths. */
-  keySlotsF64(m: number, seg: number, S: number): number;
-  keySlotsF32(m: number, seg: number, S: number): number;
   /** seg: S + 1 i32 segment offsets (S = 0: none); poff: S + 1 i32, written: each segment's first key slot. */
   packKeysF64(y: number, m: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number): void;
   packKeysF32(y: number, m: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number): void;
