@@ -102,7 +102,11 @@ describe('```ts blocks of README.md and docs/*.md', () => {
 });
 
 describe('measured figures', () => {
-  const values = figureValues(measureSizes(root), readSummary(root), readNodeEngines(root));
+  let values: Record<string, string> = {};
+  beforeAll(() => {
+    expect(existsSync(join(root, 'dist', 'index.js')), 'dist/ is built (npm run build:lib)').toBe(true);
+    values = figureValues(measureSizes(root), readSummary(root), readNodeEngines(root));
+  });
 
   it('every figure marker holds what `npm run readme:figures` writes (sizes of this build, timings of bench/results/summary.json)', () => {
     expect(staleFigures(root, values)).toEqual([]);
