@@ -121,6 +121,13 @@ describe('measured figures', () => {
     expect(fillFigures(text, values)).not.toBe(text);
   });
 
+  it('the README is at most 15 kB, and its first code block is the two commands', () => {
+    const text = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(15_000);
+    const first = codeBlocks(text, 'README.md')[0].code.split('\n').map((l) => l.replace(/#.*$/, '').trim());
+    expect(first).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+  });
+
   it('the README has no size, time or speed-up outside a figure marker', () => {
     const text = prose(readFileSync(join(root, 'README.md'), 'utf8')).replace(/<!-- figure: [\w.-]+ -->[\s\S]*?<!-- \/figure -->/g, '');
     const typed = [...text.matchAll(/\d[\d.,]*\s?(?:kB|KB|MB|GB|bytes|ns|µs|ms|s|min|×|x)(?![\w/])/g)].map((m) => m[0]);
