@@ -168,6 +168,20 @@ describe('events', () => {
     expect(Math.abs(gap(run.final) - 0.5)).toBeLessThan(1e-6);
   });
 
+  it('rk45: the final state of a terminal event is the crossing, also when a record time falls in the same step before it', () => {
+    // beta = 0: tan(D/2) = tan(D0/2) e^{-t}. A record side step inside the crossing's step reuses the
+    // Dormand–Prince stages; the crossing's state must come from the step's own dense output.
+    const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
+    const exact = Math.log(Math.tan(Math.PI / 4) / Math.tan(0.25));
+    for (const record of [{ times: [] }, { logSpaced: 100 }, { logSpaced: { count: 400, from: 0.01, to: 20 } }]) {
+      const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, record, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } });
+      expect(run.stopReason).toBe('event');
+      expect(Math.abs(run.finalTime - exact)).toBeLessThan(1e-5);
+      expect(Math.abs(gap(run.events.half.measures[0]) - 0.5)).toBeLessThan(1e-9);
+      expect(Math.abs(gap(run.final) - 0.5), `final state with record ${JSON.stringify(record)}`).toBeLessThan(1e-9);
+    }
+  });
+
   it('stopWhen.custom ends the run; direction filters crossings', () => {
     const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, stopWhen: { custom: (m) => Math.abs(m.points[1] - m.points[0]) < 0.1 } });
     expect(run.stopReason).toBe('custom');

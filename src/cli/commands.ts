@@ -19,7 +19,7 @@ export const sinkhornCommand: CommandSpec = {
   positionals: { min: 2, max: 2, names: 'two CSV files of points' },
   flags: [
     { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
-    { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, help: "L1 marginal error to stop at (default 1e-6; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a tol below f32's reach stops with a warning)" },
+    { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, help: "L1 marginal error to stop at (default 1e-6 with f64 and mixed; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a tol below f32's reach stops with a warning)" },
     { name: 'max-iter', kind: 'int', min: 1, default: 100000, help: 'iterations at the final eps' },
     { ...precisionFlag, kind: ['f64', 'f32', 'mixed'], help: "kernel precision; 'mixed': f32 iterations, then an f64 polish to --tol" },
     { name: 'acceleration', kind: ['anderson', 'overrelaxation', 'none'], default: 'anderson', help: 'how the iteration at eps is accelerated (none: plain Sinkhorn)' },

@@ -284,6 +284,9 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
       if (e.terminal) stopTheta = Math.min(stopTheta, theta);
     }
     if (found.length > 1) found.sort((p, q) => p.theta - q.theta);
+    // A terminal crossing's state, read now: a record's side step below reuses the stages the dense output reads.
+    let stopState: Float64Array | null = null;
+    if (stopTheta <= 1) { denseAt(taken, stopTheta, side); stopState = Float64Array.from(side); }
     for (const { k, theta } of found) {
       if (theta > stopTheta) continue;
       denseAt(taken, theta, side);
@@ -315,10 +318,9 @@ export function* runSystem(flow: Flow, start: Measure | Trajectory, spec: RunSpe
         if (at === spec.tEnd || (spec.tEnd > 0 && at >= spec.tEnd)) { final = Float64Array.from(state); finalTime = spec.tEnd; finalLogTime = Math.log(spec.tEnd); }
       }
     }
-    if (stopTheta <= 1 && final === null) {
-      denseAt(taken, stopTheta, side);
-      final = Float64Array.from(side);
-      [finalTime, finalLogTime] = clockAt(side, tau + stopTheta * (tauNew - tau));
+    if (stopState !== null && final === null) {
+      final = stopState;
+      [finalTime, finalLogTime] = clockAt(final, tau + stopTheta * (tauNew - tau));
       stopReason = 'event';
       break;
     }
