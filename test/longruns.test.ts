@@ -44,6 +44,19 @@ const mergeTimeQuadrature = (beta: number, d0: number, tol: number) => Math.exp(
 const pair = () => new Measure(Float64Array.from([0, Math.PI / 2]), { dim: 1, space: 'circle' });
 
 describe('cluster collapse', () => {
+  it('default tolerances resolve collapse.tol: seeds 1 to 8 (circle, n = 64, beta = 9) all reach one particle', () => {
+    // At rk45's plain defaults (rtol 1e-6) seeds 3 and 4 kept a pair ~3e-6 apart at the stability limit and crawled:
+    // 200 000 steps reached t ~ 6.6e5. With collapse the defaults tighten to rtol 1e-9, atol 1e-12.
+    for (let seed = 1; seed <= 8; seed++) {
+      const run = simulate(circle({ beta: 9 }), Measure.uniformCircle(64, { seed }), { collapse: { tol: 1e-6 }, maxSteps: 5000 });
+      expect(run.stopReason, `seed ${seed}`).toBe('oneCluster');
+      expect(run.final.size).toBe(1);
+      expect(run.steps).toBeLessThan(2000);
+    }
+    const loose = simulate(circle({ beta: 9 }), Measure.uniformCircle(64, { seed: 3 }), { collapse: { tol: 1e-6 }, rtol: 1e-6, atol: 1e-9, maxSteps: 5000 });
+    expect(loose.stopReason).toBe('maxSteps'); // explicit tolerances are used as given: the crawl this default avoids
+  });
+
   for (const beta of [9, 16]) {
     it(`two particles at beta = ${beta} merge at the quadrature's time, then the run reaches tEnd in few steps`, () => {
       const tol = 1e-6;

@@ -11,7 +11,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { THREADS_PER_CORE } from '../backend/index.js';
 import { InvalidArgumentError, UsageError } from '../errors.js';
-import { DEFAULT_MAX_STEPS, runSpec } from '../simulate/spec.js';
+import { DEFAULT_MAX_STEPS, rk45Tolerances, runSpec } from '../simulate/spec.js';
 import { LIMITS } from '../validate.js';
 import { MAX_RUNS, parseSeeds, precisionFlag, type CommandSpec, type Values } from './args.js';
 import { OutputError, readText, writeAtomic } from './files.js';
@@ -42,8 +42,8 @@ export const runCommand: CommandSpec = {
     { name: 't-end', kind: 'number', min: 0, default: 1000, help: 'final time (0: the initial state only)' },
     { name: 'integrator', kind: ['euler', 'heun', 'rk4', 'rk45'], default: 'rk45', help: 'time stepper' },
     { name: 'dt', kind: 'number', min: 0, exclusiveMin: true, help: 'step for euler, heun, rk4' },
-    { name: 'rtol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-6, help: 'rk45 relative tolerance' },
-    { name: 'atol', kind: 'number', min: 0, exclusiveMin: true, help: "rk45 absolute tolerance (default: simulate's, 1e-9)" },
+    { name: 'rtol', kind: 'number', min: 0, exclusiveMin: true, help: "rk45 relative tolerance (default: simulate's, 1e-6; with --collapse TOL, min(1e-6, 1e-3 TOL))" },
+    { name: 'atol', kind: 'number', min: 0, exclusiveMin: true, help: "rk45 absolute tolerance (default: simulate's, 1e-9; with --collapse TOL, min(1e-9, 1e-6 TOL))" },
     { name: 'clock', kind: ['time', 'arclength'], default: 'time', help: 'arclength: step in arc length (slow phases cost few steps; --dt is then an arc length)' },
     { name: 'collapse', kind: 'number', min: 0, exclusiveMin: true, help: 'merge particles closer than TOL (radians) into one weighted particle: long runs reach the last merge in few steps (not with --mask causal)' },
     { name: 'stop-one-cluster', kind: 'number', min: 0, exclusiveMin: true, help: 'stop a run once its particles form one cluster at single-linkage distance TOL (radians)' },
@@ -82,7 +82,7 @@ export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> 
   }
   const base = {
     flow: flow as SweepSpec['flow'], normalization: v.normalization as SweepSpec['normalization'], mask: v.mask as SweepSpec['mask'], tEnd,
-    integrator: v.integrator as SweepSpec['integrator'], dt, rtol: v.rtol as number,
+    integrator: v.integrator as SweepSpec['integrator'], dt, rtol: (v.rtol as number | undefined) ?? rk45Tolerances(collapse).rtol,
     records: v.records as number, spacing: v.spacing as SweepSpec['spacing'], recordEvery: every,
     clusterTol: v['cluster-tol'] as number, delta, precision: v.precision as SweepSpec['precision'],
     atol: v.atol as number | undefined, clock: v.clock as SweepSpec['clock'], collapse, stopOneCluster,

@@ -71,9 +71,13 @@ export interface SimulateOptions extends EvalOptions {
   integrator?: IntegratorName;
   /** Fixed step (euler, heun, rk4; required), or rk45's first step; in arc length under the arc-length clock. */
   dt?: number;
-  /** rk45 relative tolerance (> 0). Default 1e-6. */
+  /**
+   * rk45 relative tolerance (> 0). Default 1e-6; with collapse, min(1e-6, 1e-3 collapse.tol) (1e-9 for tol 1e-6), so
+   * that the integration error stays far below the distance at which particles merge (at 1e-6 it keeps two
+   * particles of one cluster about 3e-6 apart on the circle, and the run crawls at the stability limit).
+   */
   rtol?: number;
-  /** rk45 absolute tolerance (> 0). Default 1e-9. */
+  /** rk45 absolute tolerance (> 0). Default 1e-9; with collapse, min(1e-9, 1e-6 collapse.tol). */
   atol?: number;
   /** rk45's largest step. Default Infinity. */
   maxStep?: number;
@@ -222,8 +226,13 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   const tEnd = logTEnd !== null ? Math.exp(logTEnd) : open ? Infinity : nonNegativeNumber('tEnd', o.tEnd);
   const integrator = oneOf('integrator', o.integrator ?? 'rk45', ['euler', 'heun', 'rk4', 'rk45'] as const);
   const adaptive = integrator === 'rk45';
-  const rtol = positiveNumber('rtol', o.rtol ?? 1e-6);
-  const atol = positiveNumber('atol', o.atol ?? 1e-9);
+  // With collapse the error control must resolve distances well below collapse.tol: at rtol 1e-6 the steps sit at
+  // the stability limit of a formed cluster's contraction (|R(h lambda)| ~ 1), where the integration error (~rtol
+  // |x|, 3e-6 on the circle) keeps two particles of one cluster apart forever and the run crawls at h ~ 3.3.
+  const collapseRequest = (o.collapse as { tol?: unknown } | null | undefined)?.tol;
+  const defaults = rk45Tolerances(typeof collapseRequest === 'number' && collapseRequest > 0 && Number.isFinite(collapseRequest) ? collapseRequest : null);
+  const rtol = positiveNumber('rtol', o.rtol ?? defaults.rtol);
+  const atol = positiveNumber('atol', o.atol ?? defaults.atol);
   const maxStep = o.maxStep === undefined ? Infinity : positiveNumber('maxStep', o.maxStep);
   const maxSteps = o.maxSteps === undefined ? DEFAULT_MAX_STEPS : o.maxSteps === Infinity ? Infinity : integerAtLeast('maxSteps', o.maxSteps, 0);
   if (o.dt !== undefined) positiveNumber('dt', o.dt);
@@ -300,4 +309,10 @@ function stopClusterTol(o: SimulateOptions): number | null {
   if (rule === undefined || rule === false) return null;
   if (rule === true) return o.observe?.clusters?.tol ?? 1e-3;
   return positiveNumber('stopWhen.oneCluster.tol', rule.tol);
+}
+
+/** rk45's default tolerances: rtol 1e-6 and atol 1e-9, tightened with collapse to 1e-3 and 1e-6 times its tol. */
+export function rk45Tolerances(collapseTol: number | null): { rtol: number; atol: number } {
+  if (collapseTol === null) return { rtol: 1e-6, atol: 1e-9 };
+  return { rtol: Math.min(1e-6, 1e-3 * collapseTol), atol: Math.min(1e-9, 1e-6 * collapseTol) };
 }
