@@ -81,11 +81,14 @@ export interface SweepSettings {
   stopOneCluster: number | null;
 }
 
-/** The flag of each setting, to name a difference. */
+/**
+ * The flag of each setting, to name a difference; in the order differences are looked for: rtol and atol last,
+ * since their defaults follow --collapse (a different --collapse is the difference to name, not its tolerances).
+ */
 export const SETTING_FLAGS: Record<keyof SweepSettings, string> = {
-  normalization: 'normalization', mask: 'mask', tEnd: 't-end', integrator: 'integrator', dt: 'dt', rtol: 'rtol', records: 'records',
+  normalization: 'normalization', mask: 'mask', tEnd: 't-end', integrator: 'integrator', dt: 'dt', records: 'records',
   spacing: 'spacing', recordEvery: 'record-every', clusterTol: 'cluster-tol', delta: 'delta', precision: 'precision',
-  atol: 'atol', clock: 'clock', collapse: 'collapse', stopOneCluster: 'stop-one-cluster',
+  clock: 'clock', collapse: 'collapse', stopOneCluster: 'stop-one-cluster', rtol: 'rtol', atol: 'atol',
 };
 
 /** The settings of a sweep; atol as simulate resolves it (its default when --atol is not given). */
