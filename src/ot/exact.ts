@@ -17,6 +17,7 @@
 //     recomputed from the tree and the supplies, so the marginals hold to round-off.
 
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
+import { powerIteration } from '../linalg.js';
 
 export interface ExactPlan {
   /** sum_ij P_ij C_ij for the normalised weights. */
@@ -145,20 +146,7 @@ function principalAxis(x: Float64Array, y: Float64Array, d: number): Float64Arra
   accumulate(x);
   accumulate(y);
   for (let k = 0; k < d; k++) axis[k] = 1 + k / d;
-  const next = new Float64Array(d);
-  for (let it = 0; it < 60; it++) {
-    let norm = 0;
-    for (let k = 0; k < d; k++) {
-      let s = 0;
-      for (let l = 0; l < d; l++) s += cov[k * d + l] * axis[l];
-      next[k] = s;
-      norm += s * s;
-    }
-    norm = Math.sqrt(norm);
-    if (!(norm > 0) || !Number.isFinite(norm)) break;
-    for (let k = 0; k < d; k++) axis[k] = next[k] / norm;
-  }
-  return axis;
+  return powerIteration(cov, d, axis, 60);
 }
 
 function sortByProjection(idx: Int32Array, p: Float64Array, d: number, axis: Float64Array): void {
