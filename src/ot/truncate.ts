@@ -278,3 +278,18 @@ export class Truncation {
     }
   }
 }
+
+/** A truncated solve's context: the pair is in cluster order; side() gives a half-step's view of one cloud. */
+export interface TruncationContext {
+  cx: Clusters;
+  cy: Clusters;
+  trunc: Truncation;
+  side(which: 'x' | 'y', pot: Float64Array): Side;
+}
+
+/** Truncated self-transport: x in cluster order, its clusters, the solve's Truncation and a start at schedule[0]. */
+export interface SelfTruncation {
+  clusters: Clusters;
+  trunc: Truncation;
+  init?: Float64Array;
+}
