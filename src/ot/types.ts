@@ -315,3 +315,26 @@ export interface CheckedOptions extends OTOptions {
 
 /** The solvers' view of onProgress: the problem and the clock are bound by problemProgress. */
 export type Progress = (stage: SinkhornProgress['stage'], iteration: number, eps: number, marginalError: number) => void;
+
+/** The result of exactTransport and exactW2: the optimal plan (sparse), its cost and dual potentials. */
+export interface ExactPlan {
+  /** sum_ij P_ij C_ij for the normalised weights. */
+  cost: number;
+  /** Sparse plan: flows[k] from source rows[k] to sink cols[k] (at most n + m - 1 entries, all > 0). */
+  rows: Int32Array;
+  cols: Int32Array;
+  flows: Float64Array;
+  /** Simplex pivots performed. */
+  iterations: number;
+  /**
+   * Optimal dual potentials: C_ij - u_i - v_j >= 0 for every arc (= 0 on the plan's support)
+   * and sum_i a_i u_i + sum_j b_j v_j = cost. Points of weight 0 get the largest feasible value.
+   */
+  potentials: { u: Float64Array; v: Float64Array };
+}
+
+/** Options of exactTransport and exactW2. */
+export interface ExactOptions {
+  /** Stop after this many pivots and throw. Default 10_000_000. */
+  maxIterations?: number;
+}
