@@ -1,5 +1,6 @@
 // The types of the optimal-transport layer, in one module that imports no solver: the public options and results
-// (sinkhorn, sinkhornDivergence), the pair of measures the solvers share, and the checked options they read.
+// (sinkhorn, sinkhornDivergence, exactTransport), the pair of measures the solvers share, and the checked options
+// the Sinkhorn solvers read.
 import type { BackendName, Precision } from '../backend/index.js';
 import type { Space } from '../measure.js';
 import type { Acceleration } from './accelerate.js';
