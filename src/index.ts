@@ -47,10 +47,10 @@ export type { SpecificHeatOptions, SpecificHeatSweepOptions, SpecificHeatSweep }
 export { oversmoothing } from './analysis/oversmoothing.js';
 export type { OversmoothingOptions, Oversmoothing, WeightLaw, LayerActivation } from './analysis/oversmoothing.js';
 export { sinkhorn, PLAN_LIMIT } from './ot/sinkhorn.js';
-export type { SinkhornOptions, SinkhornResult, SinkhornProgress } from './ot/sinkhorn.js';
+export type { SinkhornOptions, SinkhornResult, SinkhornProgress } from './ot/types.js';
 export { sinkhornDivergence } from './ot/divergence.js';
-export type { DivergenceResult } from './ot/divergence.js';
-export type { SelfTransport } from './ot/self.js';
+export type { DivergenceResult } from './ot/types.js';
+export type { SelfTransport } from './ot/types.js';
 export type { Acceleration } from './ot/accelerate.js';
 export { wasserstein2, wasserstein2Detailed, slicedWasserstein, gaussianW2, EXACT_LIMIT } from './ot/wasserstein.js';
 export type { SlicedOptions, Wasserstein2Options, Wasserstein2Result } from './ot/wasserstein.js';

@@ -6,6 +6,7 @@
 // Renesse, Sambale and Uschmajew 2021, and OTT-JAX's adaptive momentum do), then refined from the
 // accelerated decay lambda through Young's relation (lambda + omega - 1)^2 = lambda omega^2 theta.
 // Every decision depends only on the sequence of errors: the run is deterministic.
+import { choleskyInPlace, choleskySolveInPlace } from '../linalg.js';
 
 /** How Sinkhorn's balanced iteration is accelerated: see SinkhornOptions.acceleration. */
 export type Acceleration = 'anderson' | 'overrelaxation' | false;
@@ -129,7 +130,6 @@ export class Anderson {
   private first = 0;
   private readonly gram: Float64Array;
   private readonly rhs: Float64Array;
-  private readonly chol: Float64Array;
   private readonly gamma: Float64Array;
 
   constructor(n: number, private readonly M = ANDERSON_MEMORY) {
@@ -137,7 +137,6 @@ export class Anderson {
     this.R = Array.from({ length: M + 1 }, () => new Float64Array(n));
     this.gram = new Float64Array(M * M);
     this.rhs = new Float64Array(M);
-    this.chol = new Float64Array(M * M);
     this.gamma = new Float64Array(M);
   }
 
@@ -171,7 +170,7 @@ export class Anderson {
     const M = this.M, n = w.length;
     const R = (j: number) => this.R[(this.first + j) % (M + 1)];
     const r = R(k);
-    const { gram: A, rhs, chol: L, gamma } = this;
+    const { gram: A, rhs, gamma } = this;
     for (let p = 0; p < k; p++) {
       const p1 = R(p + 1), p0 = R(p);
       for (let q = 0; q <= p; q++) {
@@ -189,26 +188,9 @@ export class Anderson {
     for (let p = 0; p < k; p++) trace += A[p * k + p];
     if (!(trace > 0) || !Number.isFinite(trace)) return false;
     for (let p = 0; p < k; p++) A[p * k + p] += ANDERSON_REG * trace;
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = A[i * k + j];
-        for (let q = 0; q < j; q++) s -= L[i * k + q] * L[j * k + q];
-        if (i === j) {
-          if (!(s > 0)) return false;
-          L[i * k + i] = Math.sqrt(s);
-        } else L[i * k + j] = s / L[j * k + j];
-      }
-    }
-    for (let i = 0; i < k; i++) {
-      let s = rhs[i];
-      for (let q = 0; q < i; q++) s -= L[i * k + q] * gamma[q];
-      gamma[i] = s / L[i * k + i];
-    }
-    for (let i = k - 1; i >= 0; i--) {
-      let s = gamma[i];
-      for (let q = i + 1; q < k; q++) s -= L[q * k + i] * gamma[q];
-      gamma[i] = s / L[i * k + i];
-    }
+    if (!choleskyInPlace(A, k)) return false;
+    gamma.set(rhs.subarray(0, k));
+    choleskySolveInPlace(A, k, gamma);
     for (let i = 0; i < k; i++) if (!Number.isFinite(gamma[i])) return false;
     return true;
   }

@@ -1,47 +1,11 @@
 // Shared pieces of the optimal-transport code: input checks, centring, and the one kernel
 // pass every Sinkhorn half-step is made of.
-import { backendFor, type Backend, type BackendName, type BlockMask, type Precision } from '../backend/index.js';
+import { backendFor, type Backend, type BlockMask, type Precision } from '../backend/index.js';
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
-import { Measure, type Space } from '../measure.js';
+import { Measure } from '../measure.js';
 import { pointSet, type PointSet, type PointsInput } from '../points.js';
 import { LIMITS } from '../validate.js';
-
-/** Backend options shared by the optimal-transport solvers. */
-export interface OTOptions {
-  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
-  backend?: BackendName;
-  /**
-   * Kernel arithmetic: 'f64' (default) or 'f32'. Potentials and results are always stored as Float64Array.
-   * f32 rounds every exponent (C_ij - g_j)/eps, so the plan's marginals cannot be made exact beyond about
-   * 2^-31 diameter²/eps (L1); Sinkhorn's default tol follows the precision (see {@link SinkhornOptions.tol}).
-   */
-  precision?: Precision;
-}
-
-/** A pair of measures in shared, centred coordinates: weights normalised (balanced), or as given (unbalanced). */
-export interface OTPair {
-  n: number;
-  m: number;
-  d: number;
-  x: Float64Array;
-  y: Float64Array;
-  a: Float64Array;
-  b: Float64Array;
-  la: Float64Array;
-  lb: Float64Array;
-  /** The common shift subtracted from both point sets (C is translation invariant). */
-  shift: Float64Array;
-  /** Squared diameter of the union: the largest cost. */
-  diameter2: number;
-  /** a and b are the same measure (then OT_eps(a, b) is solved as self-transport). */
-  same: boolean;
-}
-
-/** One side of a transport problem as given: its space and its points in the measure's own coordinates (angles for a circle). */
-export interface OTSide {
-  space: Space;
-  points: Float64Array;
-}
+import type { OTOptions, OTPair, OTSide } from './types.js';
 
 /**
  * The pair a, b in shared, centred coordinates. a and b are Measures or the point forms logSumExp takes
@@ -238,7 +202,7 @@ export function f32ReachWarning(tol: number, reached: string, iterations: number
 }
 
 /**
- * The half-steps of one solve with precision 'mixed' (mixed = true): f32 passes until converging() ends that phase (or until f32 refuses
+ * The half-steps of one solve with precision 'mixed' (mixed = true): f32 passes until measuredInF64() ends that phase (or until f32 refuses
  * the scores, OverflowError), then the f64 passes of `step`. Without mixed, just `step` in options.precision.
  */
 export class PhasedStep {
@@ -260,9 +224,9 @@ export class PhasedStep {
 
   /**
    * Records iteration it's marginal error: ends the f32 phase near f32's floor (err <= switchTol) or when it
-   * stagnates. True when the error is an f64 one, against which the solve's tol applies.
+   * stagnates. True when the error was measured on f64 passes, so that the solve's tol applies to it.
    */
-  converging(err: number, it: number): boolean {
+  measuredInF64(err: number, it: number): boolean {
     if (this.low === null) return true;
     if (err <= this.switchTol || this.lowStagnation.update(err, it)) this.low = null;
     return false;

@@ -4,43 +4,10 @@
 import { NonFiniteError } from '../errors.js';
 import { gradientInSpace, type PointsInput } from '../points.js';
 import { f32ReachWarning, massOf, otPair } from './common.js';
-import type { SelfTransport } from './self.js';
-import { checkOptions, dimOption, inSpaces, isUnbalanced, problemProgress, type SinkhornOptions, type SinkhornResult } from './sinkhorn.js';
-import { selfAny, solveAny } from './multiscale.js';
-
-/** The debiased Sinkhorn divergence S_eps(a, b) with its gradients and the three solves behind it. */
-export interface DivergenceResult {
-  /** S_eps(a, b); unbalanced (reach): OT(a, b) - (OT(a, a) + OT(b, b))/2 + (eps/2)(m(a) - m(b))^2. */
-  value: number;
-  /**
-   * dS/dx_i for a's points (n x d): a_i (∇f_ab(x_i) - ∇f_aa(x_i)), exact at convergence, in a's coordinates:
-   * for a circle measure the angle derivatives dS/dθ_i (n numbers); for a sphere measure the gradient in R^d
-   * (project it onto the tangent space at x_i for the gradient along the sphere).
-   */
-  gradient: Float64Array;
-  /**
-   * dS/da_i on the probability simplex: f_ab(x_i) - f_aa(x_i). Defined up to an additive
-   * constant: a perturbation δa with sum δa_i = 0 changes S by <weightGradient, δa>.
-   * Unbalanced (reach = rho): the full partial derivative in the weights as given (any δa),
-   * (rho + eps)(e^{-f_aa(x_i)/rho} - e^{-f_ab(x_i)/rho}), which tends to f_ab - f_aa as rho → ∞.
-   */
-  weightGradient: Float64Array;
-  /** The solve of OT_eps(a, b). */
-  ab: SinkhornResult;
-  /** The solve of OT_eps(a, a). */
-  aa: SelfTransport;
-  /** The solve of OT_eps(b, b). */
-  bb: SelfTransport;
-  /** All three solves reached tol within maxIter. */
-  converged: boolean;
-  /**
-   * Set when not converged: the three marginal errors (a-b, a-a, b-b). With precision 'f32' and a tol below
-   * what f32 reaches, says so (the solves stopped on stagnation, not at maxIter; see SinkhornOptions.tol).
-   */
-  warning?: string;
-  /** True when options.signal stopped one of the solves (value and gradients are then not to be trusted). */
-  aborted?: boolean;
-}
+import { checkOptions, dimOption, inSpaces, isUnbalanced, problemProgress } from './sinkhorn.js';
+import { solveCross, solveSelf } from './multiscale.js';
+import type { DivergenceResult, SinkhornOptions } from './types.js';
+export type { DivergenceResult } from './types.js';
 
 /**
  * S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 for Measures a, b (weights
@@ -62,9 +29,9 @@ export function sinkhornDivergence(a: PointsInput, b: PointsInput, options: Sink
   const p = otPair(a, b, !isUnbalanced(options), dimOption(options));
   const o = checkOptions(options, p, 'sinkhornDivergence');
   const { n, m, d, x, y } = p;
-  const cross = solveAny(p, problemProgress(o, options.onProgress, 'ab', t0));
-  const aa = selfAny(x, p.a, p.la, n, d, problemProgress(o, options.onProgress, 'aa', t0));
-  const bb = selfAny(y, p.b, p.lb, m, d, problemProgress(o, options.onProgress, 'bb', t0));
+  const cross = solveCross(p, problemProgress(o, options.onProgress, 'ab', t0));
+  const aa = solveSelf(x, p.a, p.la, n, d, problemProgress(o, options.onProgress, 'aa', t0));
+  const bb = solveSelf(y, p.b, p.lb, m, d, problemProgress(o, options.onProgress, 'bb', t0));
   const gradient = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < d; c++) {

@@ -2,31 +2,38 @@
 // between the clusters' weighted centroids, carry its potentials to the points (one c-transform pass
 // against the coarse cloud), then iterate on the points with truncated passes (truncate.ts). Results are
 // returned in the caller's point order.
-import { HalfStep, type OTPair } from './common.js';
-import { selfTransport, type SelfTransport } from './self.js';
-import type { CheckedOptions, SinkhornResult } from './sinkhorn.js';
-import { solve, type TruncationContext } from './solve.js';
-import { kdClusters, permuteRows, Truncation, unpermuteRows, type Clusters } from './truncate.js';
 import { InvalidArgumentError } from '../errors.js';
+import { HalfStep } from './common.js';
+import { alternatingSinkhorn } from './cross.js';
+import type { CrossSolve } from './result.js';
+import { symmetricSinkhorn } from './symmetric.js';
+import { kdClusters, permuteRows, Truncation, unpermuteRows, type Clusters, type TruncationContext } from './truncate.js';
+import type { CheckedOptions, OTPair, SelfTransport, SinkhornResult } from './types.js';
 
-type Solved = ReturnType<typeof solve>;
-
-/** solve(), or its multiscale truncated form when options.truncate is a number. */
-export function solveAny(p: OTPair, o: CheckedOptions): Solved {
-  return o.truncate === false ? solve(p, o) : solveTruncated(p, o, o.truncate);
+/** OT_eps(a, b): the alternating (or symmetric) iteration, multiscale and truncated when options.truncate is a number. */
+export function solveCross(p: OTPair, o: CheckedOptions): CrossSolve {
+  return o.truncate === false ? alternatingSinkhorn(p, o) : truncatedCross(p, o, o.truncate);
 }
 
-/** selfTransport(), or its multiscale truncated form when options.truncate is a number. */
-export function selfAny(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions): SelfTransport {
-  if (o.truncate === false) return selfTransport(x, a, la, n, d, o);
+/** OT_eps(a, a) by the symmetric iteration, multiscale and truncated when options.truncate is a number. */
+export function solveSelf(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions): SelfTransport {
+  if (o.truncate === false) return symmetricSinkhorn(x, a, la, n, d, o);
   const cl = kdClusters(x, n, d);
   const xs = permuteRows(x, cl.order, d), as = permuteRows(a, cl.order, 1), las = permuteRows(la, cl.order, 1);
-  const coarse = coarseCloud(xs, as, cl, d);
-  const { head, tail } = splitSchedule(o.schedule, cl);
-  const c = selfTransport(coarse.points, coarse.weights, coarse.weights.map(Math.log), cl.K, d, { ...o, ...head, progress: coarseProgress(o) });
-  const init = extrapolate(xs, n, coarse, c.f, d, o, head.eps);
-  const s = selfTransport(xs, as, las, n, d, { ...o, schedule: tail }, { clusters: cl, trunc: new Truncation(o.truncate as number, d), init });
+  const { start, tail } = coarseSelf(xs, as, cl, d, o);
+  const s = symmetricSinkhorn(xs, as, las, n, d, { ...o, schedule: tail }, { clusters: cl, trunc: new Truncation(o.truncate, d), init: start });
   return { ...s, f: unpermuteRows(s.f, cl.order, 1), rowSums: unpermuteRows(s.rowSums, cl.order, 1), rowMeans: unpermuteRows(s.rowMeans, cl.order, d) };
+}
+
+/**
+ * The coarse level of a multiscale self-transport: OT_eps between the clusters' centroids down to the hand-over
+ * eps, then the jump to the points (f on x from the coarse f). tail: the schedule the points continue with.
+ */
+function coarseSelf(xs: Float64Array, as: Float64Array, cl: Clusters, d: number, o: CheckedOptions): { start: Float64Array; tail: number[] } {
+  const X = coarseCloud(xs, as, cl, d);
+  const { head, tail } = splitSchedule(o.schedule, cl);
+  const c = symmetricSinkhorn(X.points, X.weights, X.weights.map(Math.log), cl.K, d, { ...o, ...head, progress: coarseProgress(o) });
+  return { start: jump(xs, as.length, X, c.f, d, o, head.eps), tail };
 }
 
 /**
@@ -71,14 +78,23 @@ function coarseCloud(x: Float64Array, w: Float64Array, cl: Clusters, d: number):
   return { points, weights, K: cl.K };
 }
 
-/** The potential on the points from the coarse one: out_i = -eps log sum_c w_c e^{(pot_c - |x_i - p_c|²)/eps} (dense, n x K). */
-function extrapolate(x: Float64Array, n: number, coarse: Coarse, pot: Float64Array, d: number, o: CheckedOptions, eps: number): Float64Array {
+/**
+ * The jump of the eps-schedule from the clusters to the points (GeomLoss's extrapolation): the potential on the
+ * points x from the coarse potential pot on the centroids, out_i = -eps log sum_c w_c e^{(pot_c - |x_i - p_c|²)/eps}
+ * (one dense n x K c-transform pass).
+ */
+function jump(x: Float64Array, n: number, coarse: Coarse, pot: Float64Array, d: number, o: CheckedOptions, eps: number): Float64Array {
   const out = new Float64Array(n);
   new HalfStep(o).run(x, n, coarse.points, coarse.K, d, coarse.weights.map(Math.log), pot, eps, out);
   return out;
 }
 
-function solveTruncated(p: OTPair, o: CheckedOptions, truncate: number): Solved {
+/**
+ * The multiscale truncated solve of OT_eps(a, b): both clouds in cluster order; from a warm start the points are
+ * iterated at once, otherwise the coarse level between the centroids runs down to the hand-over eps and jumps to
+ * the points, which continue through the rest of the schedule.
+ */
+function truncatedCross(p: OTPair, o: CheckedOptions, truncate: number): CrossSolve {
   const { d } = p;
   const cx = kdClusters(p.x, p.n, d), cy = p.same ? cx : kdClusters(p.y, p.m, d);
   const perm = (v: Float64Array, cl: Clusters, w: number) => permuteRows(v, cl.order, w);
@@ -95,25 +111,25 @@ function solveTruncated(p: OTPair, o: CheckedOptions, truncate: number): Solved 
   let annealWarm = false;
   if (warmStart !== undefined) {
     warmStart = { f: warmStart.f && perm(warmStart.f, cx, 1), g: warmStart.g && perm(warmStart.g, cy, 1) };
+  } else if (p.same) {
+    const c = coarseSelf(ps.x, ps.a, cx, d, o);
+    warmStart = { f: c.start };
+    schedule = c.tail;
+    annealWarm = true;
   } else {
     const X = coarseCloud(ps.x, ps.a, cx, d), Y = coarseCloud(ps.y, ps.b, cy, d);
     const { head, tail } = splitSchedule(o.schedule, cx, cy);
+    const pair: OTPair = {
+      n: cx.K, m: cy.K, d, x: X.points, y: Y.points, a: X.weights, b: Y.weights, la: X.weights.map(Math.log), lb: Y.weights.map(Math.log),
+      shift: p.shift, diameter2: p.diameter2, same: false,
+    };
+    const c = alternatingSinkhorn(pair, { ...o, ...head, warmStart: undefined, progress: coarseProgress(o) });
+    // g on the points from the coarse f; the first half-step then computes f on the points from it.
+    warmStart = { g: jump(ps.y, p.m, X, c.result.f, d, o, head.eps) };
     schedule = tail;
     annealWarm = true;
-    if (p.same) {
-      const c = selfTransport(X.points, X.weights, X.weights.map(Math.log), cx.K, d, { ...o, ...head, progress: coarseProgress(o) });
-      warmStart = { f: extrapolate(ps.x, p.n, X, c.f, d, o, head.eps) };
-    } else {
-      const pair: OTPair = {
-        n: cx.K, m: cy.K, d, x: X.points, y: Y.points, a: X.weights, b: Y.weights, la: X.weights.map(Math.log), lb: Y.weights.map(Math.log),
-        shift: p.shift, diameter2: p.diameter2, same: false,
-      };
-      const c = solve(pair, { ...o, ...head, warmStart: undefined, progress: coarseProgress(o) });
-      // g on the points from the coarse f; the first half-step then computes f on the points from it.
-      warmStart = { g: extrapolate(ps.y, p.m, X, c.result.f, d, o, head.eps) };
-    }
   }
-  const r = solve(ps, { ...o, warmStart, schedule, annealWarm }, t);
+  const r = alternatingSinkhorn(ps, { ...o, warmStart, schedule, annealWarm }, t);
   return {
     ...r,
     result: { ...unpermuteResult(r.result, cx.order, cy.order, p.n, p.m, d), keptFraction: trunc.kept / trunc.total },

@@ -13,7 +13,7 @@
 // concave; the columns of P_ij = alpha_i beta_j e^{(u_i + v_j - C_ij)/eps} are exact and its row sums r give
 // grad J = alpha - r and -eps Hess J = H = diag(r) - P diag(1/beta) P^T (positive semi-definite, H 1 = 0).
 import { choleskyInPlace, choleskySolveInPlace } from '../linalg.js';
-import type { OTPair } from './common.js';
+import type { OTPair } from './types.js';
 
 /** Largest n * m the Newton polish runs on (its plan is stored: 8 bytes an entry). */
 export const NEWTON_PAIRS = 250_000;

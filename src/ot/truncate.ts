@@ -4,6 +4,7 @@
 // cluster's "Brenier" potential f~ = |x|² - f (so that f_i + g_j - C_ij = 2<x_i, y_j> - f~_i - g~_j):
 // near the solution the plan lies along the transport map, and the model follows it.
 import type { BlockMask } from '../backend/index.js';
+import { gaussianSolve } from '../linalg.js';
 
 /** Points in clusters: the leaves of a k-d tree, each a contiguous range of the sorted order. */
 export interface Clusters {
@@ -101,7 +102,7 @@ function fitModels(x: Float64Array, pot: Float64Array, cl: Clusters, d: number):
       for (let p = 0; p < D; p++) { rhs[p] += row[p] * u; for (let q = 0; q < D; q++) A[p * D + q] += row[p] * row[q]; }
     }
     sol.fill(0);
-    if (count > 0 && !solveSmall(A, rhs, sol, D)) {
+    if (count > 0 && !gaussianSolve(A, rhs, sol, D)) {
       // Degenerate cluster (collinear or duplicate points): the constant model.
       sol.fill(0);
       sol[0] = rhs[0] / A[0];
@@ -119,31 +120,6 @@ function fitModels(x: Float64Array, pot: Float64Array, cl: Clusters, d: number):
     misfit[c] = worst;
   }
   return { alpha, slope, misfit };
-}
-
-/** Solves the small SPD system A z = b (Gaussian elimination with partial pivoting); false when singular. */
-function solveSmall(A: Float64Array, b: Float64Array, z: Float64Array, D: number): boolean {
-  const M = Float64Array.from(A), v = Float64Array.from(b);
-  for (let c = 0; c < D; c++) {
-    let piv = c;
-    for (let r = c + 1; r < D; r++) if (Math.abs(M[r * D + c]) > Math.abs(M[piv * D + c])) piv = r;
-    if (!(Math.abs(M[piv * D + c]) > 1e-12 * Math.abs(M[0]))) return false;
-    if (piv !== c) {
-      for (let k = 0; k < D; k++) { const t = M[c * D + k]; M[c * D + k] = M[piv * D + k]; M[piv * D + k] = t; }
-      const t = v[c]; v[c] = v[piv]; v[piv] = t;
-    }
-    for (let r = c + 1; r < D; r++) {
-      const f = M[r * D + c] / M[c * D + c];
-      for (let k = c; k < D; k++) M[r * D + k] -= f * M[c * D + k];
-      v[r] -= f * v[c];
-    }
-  }
-  for (let c = D - 1; c >= 0; c--) {
-    let s = v[c];
-    for (let k = c + 1; k < D; k++) s -= M[c * D + k] * z[k];
-    z[c] = s / M[c * D + c];
-  }
-  return z.every(Number.isFinite);
 }
 
 /** One side of a half-step: points (sorted), their clusters, potentials and log-weights. */
@@ -301,4 +277,19 @@ export class Truncation {
       this.margins.set(kind, need + 1);
     }
   }
+}
+
+/** A truncated solve's context: the pair is in cluster order; side() gives a half-step's view of one cloud. */
+export interface TruncationContext {
+  cx: Clusters;
+  cy: Clusters;
+  trunc: Truncation;
+  side(which: 'x' | 'y', pot: Float64Array): Side;
+}
+
+/** Truncated self-transport: x in cluster order, its clusters, the solve's Truncation and a start at schedule[0]. */
+export interface SelfTruncation {
+  clusters: Clusters;
+  trunc: Truncation;
+  init?: Float64Array;
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js
 import { Random, requireSeed } from '../random.js';
 import { allFinite, checkElements, finiteVector, integerAtLeast, LIMITS, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 import type { PointsInput } from '../points.js';
+import { jacobiEigen, multiply, symmetricFunction } from '../linalg.js';
 import { otPair } from './common.js';
 import { exactW2 } from './exact.js';
 
@@ -143,7 +144,6 @@ export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number
 /** Largest dimension gaussianW2 accepts. */
 export const GAUSSIAN_MAX_DIM = 500;
 
-
 function covariance(name: string, S: unknown, d: number): Float64Array {
   if (!Array.isArray(S) && !(ArrayBuffer.isView(S) && !(S instanceof DataView))) throw new InvalidArgumentError(name, S, `must be a ${d} x ${d} matrix (number[][] or flat row-major)`);
   strictNumbers(name, S);
@@ -165,58 +165,4 @@ function covariance(name: string, S: unknown, d: number): Float64Array {
   const min = Math.min(...values), max = Math.max(...values);
   if (min < -1e-12 * Math.max(1, max)) throw new InvalidArgumentError(name, `an eigenvalue ${min}`, 'must be positive semi-definite');
   return flat;
-}
-
-function multiply(A: Float64Array, B: Float64Array, d: number): Float64Array {
-  const C = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) { const aik = A[i * d + k]; for (let j = 0; j < d; j++) C[i * d + j] += aik * B[k * d + j]; }
-  return C;
-}
-
-/** f(S) for symmetric S through its eigendecomposition. */
-function symmetricFunction(S: Float64Array, d: number, fn: (v: number) => number): Float64Array {
-  const { values, vectors } = jacobiEigen(S, d);
-  const out = new Float64Array(d * d);
-  for (let k = 0; k < d; k++) {
-    const fk = fn(Math.max(values[k], 0));
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] += fk * vectors[i * d + k] * vectors[j * d + k];
-  }
-  return out;
-}
-
-/** Cyclic Jacobi eigenvalue iteration for a small symmetric matrix (columns of `vectors` are eigenvectors). */
-export function jacobiEigen(S: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(S);
-  const V = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) V[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += A[p * d + q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = A[p * d + q];
-        if (apq === 0) continue;
-        const theta = (A[q * d + q] - A[p * d + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = A[k * d + p], akq = A[k * d + q];
-          A[k * d + p] = c * akp - s * akq;
-          A[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = A[p * d + k], aqk = A[q * d + k];
-          A[p * d + k] = c * apk - s * aqk;
-          A[q * d + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = V[k * d + p], vkq = V[k * d + q];
-          V[k * d + p] = c * vkp - s * vkq;
-          V[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: d }, (_, i) => A[i * d + i]), vectors: V };
 }

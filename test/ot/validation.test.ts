@@ -7,10 +7,10 @@ import {
   linearCapacity, linearMemory, logLogSlope, Measure, MeanfieldError, OverflowError, particleScaling, planarShapes, pointCloudMemory,
   pointCloudRecovery, ResourceError, settling, simulate, sinkhorn, sinkhornDivergence, slicedWasserstein, twoLayer, UnknownOptionError,
   wasserstein2,
-} from '../src/index.js';
-import { AbortedError } from '../src/errors.js';
-import { ipow } from '../src/memory/dense.js';
-import { epsSchedule } from '../src/ot/common.js';
+} from '../../src/index.js';
+import { AbortedError } from '../../src/errors.js';
+import { ipow } from '../../src/memory/dense.js';
+import { epsSchedule } from '../../src/ot/common.js';
 
 beforeAll(async () => {
   await init();

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference values for unbalanced entropic OT (test/ot-unbalanced.test.ts), from POT.
 
-    /usr/bin/python3 test/reference/make_unbalanced.py   # writes test/reference/ot-unbalanced-pot.json
+    /usr/bin/python3 test/ot/reference/make_unbalanced.py   # writes test/ot/reference/ot-unbalanced-pot.json
 
 Problem (meanfield's convention, DESIGN.md): C_ij = |x_i - y_j|^2 (not halved),
     OT_{eps,rho}(a, b) = min_P <P, C> + eps KL(P | a x b) + rho KL(P 1 | a) + rho KL(P^T 1 | b)
@@ -107,7 +107,7 @@ def main():
         ))
         k += 1
     out = dict(
-        generator='test/reference/make_unbalanced.py',
+        generator='test/ot/reference/make_unbalanced.py',
         pot=ot.__version__, numpy=np.__version__,
         convention='C = |x - y|^2; OT = min <P,C> + eps KL(P|a x b) + reach KL(P1|a) + reach KL(P^T 1|b); '
                    'POT called with M = C - eps log(a x b), reg = eps, reg_m = reach, stopThr 1e-15, the variant with the smaller residual',

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../src/errors.js';
-import { exactTransport, exactW2, type ExactPlan } from '../src/ot/exact.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { exactTransport, exactW2, type ExactPlan } from '../../src/ot/exact.js';
 
-const REFERENCE = new URL('../../shared/reference/ot-pot-public.json', import.meta.url);
+const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
 
 interface RefCase { name: string; n: number; m: number; d: number; x: number[]; y: number[]; a: number[]; b: number[]; w2sq: number }
 

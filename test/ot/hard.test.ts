@@ -4,7 +4,7 @@
 // Newton's method. The answers are checked without trusting the solver: the marginals are summed from plan(),
 // and the primal value <P, C> + eps KL(P | a ⊗ b) of that plan must meet the dual value it reports.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError, Measure, planarShapes, pointCloudMemory, sinkhorn, sinkhornDivergence, type SinkhornProgress } from '../src/index.js';
+import { init, InvalidArgumentError, Measure, planarShapes, pointCloudMemory, sinkhorn, sinkhornDivergence, type SinkhornProgress } from '../../src/index.js';
 
 beforeAll(async () => {
   await init();

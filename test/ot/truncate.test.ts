@@ -3,12 +3,12 @@
 // caller's order).
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError, Measure, sinkhorn, sinkhornDivergence } from '../src/index.js';
-import { HalfStep } from '../src/ot/common.js';
-import { blockMask, kdClusters, permuteRows, Truncation, type Side } from '../src/ot/truncate.js';
-import { lcg, uniformArray } from './helpers.js';
+import { init, InvalidArgumentError, Measure, sinkhorn, sinkhornDivergence } from '../../src/index.js';
+import { HalfStep } from '../../src/ot/common.js';
+import { blockMask, kdClusters, permuteRows, Truncation, type Side } from '../../src/ot/truncate.js';
+import { lcg, uniformArray } from '../helpers.js';
 
-const REFERENCE = new URL('../../shared/reference/ot-pot-public.json', import.meta.url);
+const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
 
 beforeAll(async () => {
   await init();

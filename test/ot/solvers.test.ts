@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   attention, gaussianW2, init, InvalidArgumentError, Measure, sinkhorn, sinkhornDivergence, slicedWasserstein, wasserstein2, Random,
-} from '../src/index.js';
-import { sortedW2 } from '../src/ot/wasserstein.js';
-import { exactW2 } from '../src/ot/exact.js';
+} from '../../src/index.js';
+import { sortedW2 } from '../../src/ot/wasserstein.js';
+import { exactW2 } from '../../src/ot/exact.js';
 
-const REFERENCE = new URL('../../shared/reference/ot-pot-public.json', import.meta.url);
+const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
 
 interface RefCase {
   name: string; n: number; m: number; d: number; eps: number; x: number[]; y: number[]; a: number[]; b: number[];

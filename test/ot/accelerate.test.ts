@@ -2,11 +2,11 @@
 // iteration, to the same tolerance, on the POT reference cases; and they take fewer iterations where it matters.
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError, Measure, sinkhorn, sinkhornDivergence, logSumExp } from '../src/index.js';
-import { Anderson, optimalOmega, OMEGA_MAX, Relaxation, OVERRELAX_START } from '../src/ot/accelerate.js';
-import { lcg, uniformArray } from './helpers.js';
+import { init, InvalidArgumentError, Measure, sinkhorn, sinkhornDivergence, logSumExp } from '../../src/index.js';
+import { Anderson, optimalOmega, OMEGA_MAX, Relaxation, OVERRELAX_START } from '../../src/ot/accelerate.js';
+import { lcg, uniformArray } from '../helpers.js';
 
-const REFERENCE = new URL('../../shared/reference/ot-pot-public.json', import.meta.url);
+const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
 
 interface RefCase {
   name: string; n: number; m: number; d: number; eps: number; x: number[]; y: number[]; a: number[]; b: number[];
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await init();
 });
 
-/** Within 1e-6 relative or 1e-9 absolute (the tolerance of test/ot.test.ts). */
+/** Within 1e-6 relative or 1e-9 absolute (the tolerance of test/ot/solvers.test.ts). */
 const close = (got: number, want: number) => Math.abs(got - want) <= Math.max(1e-6 * Math.abs(want), 1e-9);
 
 /** Max |u - v| after centring both (potentials are defined up to a constant shift of f against g). */
@@ -37,7 +37,7 @@ describe.skipIf(!existsSync(REFERENCE))('every acceleration and precision reache
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const a = new Measure(c.x, { dim: c.d, weights: c.a });
     const b = new Measure(c.y, { dim: c.d, weights: c.b });
-    // tol 1e-9: the fixed points are compared, not the default's accuracy (test/ot.test.ts checks that).
+    // tol 1e-9: the fixed points are compared, not the default's accuracy (test/ot/solvers.test.ts checks that).
     const plain = sinkhorn(a, b, { eps: c.eps, tol: 1e-9, acceleration: false });
     for (const v of variants) {
       const s = sinkhornDivergence(a, b, { eps: c.eps, tol: 1e-9, ...v });

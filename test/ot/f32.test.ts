@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Measure, sinkhorn, sinkhornDivergence } from '../src/index.js';
-import { defaultTol, otPair, Stagnation, STAGNATION_WINDOW } from '../src/ot/common.js';
-import { lcg, uniformArray } from './helpers.js';
+import { init, Measure, sinkhorn, sinkhornDivergence } from '../../src/index.js';
+import { defaultTol, otPair, Stagnation, STAGNATION_WINDOW } from '../../src/ot/common.js';
+import { lcg, uniformArray } from '../helpers.js';
 
 beforeAll(async () => {
   await init();
@@ -137,7 +137,7 @@ describe("precision 'f64' is unchanged", () => {
 
   it('plain Sinkhorn (no acceleration, scaling 0.9) keeps the values of the code before the f32 change, bit for bit', () => {
     // A regression pin of the plain iteration (the default since gained Anderson acceleration and a new
-    // eps-scaling default, which change the path to the same fixed point: test/ot-accel.test.ts).
+    // eps-scaling default, which change the path to the same fixed point: test/ot/accelerate.test.ts).
     const r = lcg(2024);
     const a = new Measure(uniformArray(r, 80 * 2, 0, 1), { dim: 2 });
     const b = new Measure(uniformArray(r, 70 * 2, 0.2, 1.1), { dim: 2, weights: uniformArray(r, 70, 0.5, 1.5) });
@@ -156,7 +156,7 @@ describe("precision 'f64' is unchanged", () => {
   });
 });
 
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 describe.skipIf(!existsSync(CLI))('meanfield sinkhorn --precision f32', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meanfield-f32-'));

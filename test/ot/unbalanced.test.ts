@@ -2,7 +2,7 @@
 // gradients by finite differences, and the option's checks.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError, Measure, Random, sinkhorn, sinkhornDivergence, UnknownOptionError } from '../src/index.js';
+import { init, InvalidArgumentError, Measure, Random, sinkhorn, sinkhornDivergence, UnknownOptionError } from '../../src/index.js';
 
 const REFERENCE = new URL('./reference/ot-unbalanced-pot.json', import.meta.url);
 
@@ -40,7 +40,7 @@ function cloud(seed: number, n: number, d: number, mass: number, lo = 0): Measur
   return new Measure(Measure.uniformBox(n, d, { seed, low: lo, high: lo + 1 }).points, { dim: d, weights: w.map((v) => (mass * v) / s) });
 }
 
-describe('unbalanced Sinkhorn against POT 0.8.2 (test/reference/ot-unbalanced-pot.json)', () => {
+describe('unbalanced Sinkhorn against POT 0.8.2 (test/ot/reference/ot-unbalanced-pot.json)', () => {
   it('the reference is tight: duality gap and fixed-point residual of every case below 1e-12', () => {
     expect(cases.length).toBeGreaterThanOrEqual(27);
     for (const c of cases) {
