@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { attention, init, logSumExp, softmaxMean, twoLayer, Measure, simulate } from '../src/index.js';
 import { backendFor } from '../src/backend/index.js';
-import { chunking, chunkRows } from '../src/wasm/pool.js';
+import { chunking, chunkRows } from '../src/wasm/control.js';
 import { lcg, spherePoints, uniformArray } from './helpers.js';
 
 /** Runs fn with 1 thread and with `threads` threads; returns both results. */

@@ -1,7 +1,7 @@
 // Backend selection, the one-time initialisation of the Wasm core and its worker pool.
 import { NotInitializedError, InvalidArgumentError } from '../errors.js';
 import { optionKeys, readOptions } from '../validate.js';
-import { instantiateCore } from '../wasm/core.js';
+import { instantiateCore } from '../wasm/load.js';
 import { defaultThreads, MAX_THREADS, Pool, threadsUnavailable } from '../wasm/pool.js';
 import { jsBackend } from './js.js';
 import { createWasmBackend, type WasmBackend } from './wasm.js';
