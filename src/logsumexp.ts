@@ -168,7 +168,7 @@ export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOption
   const d = p.x.d;
   inRowBlocks('logSumExp', p.x.n, p.y.n, d + 1, p.causal, options, (r0, r1) => backend.softmaxReduce({
     x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: null, k: 0,
-    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse: lse.subarray(r0, r1), mean: null,
+    beta: p.beta, score: p.score, mask: { kind: p.causal ? 'causal' : 'none' }, precision: p.precision, lse: lse.subarray(r0, r1), mean: null,
   }));
   requireRepresentable(p, lse, 'logSumExp');
   return lse;
@@ -209,7 +209,7 @@ export function softmaxMean(
   const d = p.x.d, k = v.d;
   inRowBlocks('softmaxMean', p.x.n, p.y.n, d + k + 1, p.causal, o, (r0, r1) => backend.softmaxReduce({
     x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: vals, k,
-    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse: lse.subarray(r0, r1), mean: mean.subarray(r0 * k, r1 * k),
+    beta: p.beta, score: p.score, mask: { kind: p.causal ? 'causal' : 'none' }, precision: p.precision, lse: lse.subarray(r0, r1), mean: mean.subarray(r0 * k, r1 * k),
   }));
   requireRepresentable(p, lse, 'softmaxMean');
   requireNonEmpty(lse);

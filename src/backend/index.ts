@@ -7,7 +7,8 @@ import { jsBackend } from './js.js';
 import { createWasmBackend, type WasmBackend } from './wasm.js';
 import type { Backend, BackendName } from './types.js';
 
-export type { Backend, BackendName, Precision, Score, ReduceArgs, BlockMask, Activation, TwoLayerArgs } from './types.js';
+export type { Backend, BackendName, Precision, Score, ReduceArgs, KernelMask, BlockMask, Activation, TwoLayerArgs } from './types.js';
+export { rowMask } from './mask.js';
 export { jsBackend } from './js.js';
 
 let wasm: WasmBackend | null = null;

@@ -3,16 +3,15 @@
 // (queries, samples or neurons) across the pool's threads (src/wasm/control.ts writes the job for them).
 import { Arena, type CoreExports } from '../wasm/core.js';
 import { OP, writeReduce, writeTwoLayer } from '../wasm/control.js';
-import { ACTIVATION, marshalBackward, marshalForward, marshalReduce, SCORE, type NextRows, type ReduceJob, type TwoLayerJob } from '../wasm/marshal.js';
+import { ACTIVATION, marshalBackward, marshalForward, marshalReduce, MASK, SCORE, type NextRows, type ReduceJob, type TwoLayerJob } from '../wasm/marshal.js';
 import type { Pool } from '../wasm/pool.js';
 import { checkF32 } from './precision.js';
-import { blockCount } from './blocks.js';
-import { maskBits, pairCount, segmentCount } from './segments.js';
+import { readMask } from './mask.js';
 import type { Backend, Precision, ReduceArgs, TwoLayerArgs } from './types.js';
 
 /**
- * Calls below threadCutoff pair-coordinates (query-key pairs x (d + k + 1); with segments the
- * pairs are the sum over segments of n_s^2, with blocks the pairs the block mask keeps) stay on the calling thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
+ * Calls below threadCutoff pair-coordinates (query-key pairs x (d + k + 1): MaskPlan.pairs) stay
+ * on the calling thread: waking the pool costs tens of microseconds. Measured (bench/threads.ts, attention
  * d = 3): 2 threads break even near N = 128 (1.1e5: f32 0.82x, f64 1.07x) and win 1.2-1.45x at
  * N = 256 (4.6e5).
  */
@@ -53,15 +52,14 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
 
     softmaxReduce(a: ReduceArgs): void {
       checkF32(a);
-      const S = segmentCount(a);
-      const Q = blockCount(a);
+      const mask = readMask(a);
       const k = a.values === null ? 0 : a.k;
       const job: ReduceJob = {
-        x: a.x, n: a.n, y: a.y, m: a.m, d: a.d, h: a.logWeights, v: a.values, k, beta: a.beta, score: SCORE[a.score],
-        f32: a.precision === 'f32', mask: maskBits(a), segments: S === 0 ? null : a.segments!, blocks: Q === 0 ? null : a.blocks!,
+        x: a.x, n: a.n, y: a.y, m: a.m, d: a.d, h: a.logWeights, v: a.values, k, beta: a.beta, score: SCORE[a.score], f32: a.precision === 'f32',
+        mask: (mask.causal ? MASK.causal : 0) | (mask.diagonal ? MASK.diagonal : 0), segments: mask.segments, blocks: mask.blocks,
         lse: a.lse, mean: a.mean,
       };
-      const pool = poolFor(a.n, pairCount(a, S, Q) * (a.d + k + 1));
+      const pool = poolFor(a.n, mask.pairs * (a.d + k + 1));
       if (pool === null) return marshalReduce(core, arena, job, once(0, a.n));
       const shared = writeReduce(pool, job);
       // This thread computes straight into the caller's arrays, the workers into shared memory.

@@ -2,7 +2,7 @@
 //   dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i ),
 // Z_i = sum_j a_j e^{beta <Q x_i, K x_j>} for 'softmax' and Z_i = 1 for 'none'.
 // One kernel call: queries K^T Q x_i against keys x_j with log-weights log a_j and values V x_j.
-import { backendFor, type Backend } from '../backend/index.js';
+import { backendFor, rowMask, type Backend } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { logWeightedSumExp } from '../logsumexp.js';
@@ -123,17 +123,17 @@ export function attention(options?: AttentionOptions): Flow {
       const segments = opts.segments ?? null;
       if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
       if (graph !== null) {
-        // The graph's block mask (one copy per system of an ensemble); it replaces segments and excludeSelf.
+        // The graph's block mask (one copy per system of an ensemble); it replaces segments and the diagonal.
         backend.softmaxReduce({
           x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-          beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, blocks: graph.blocksFor(n, segments),
+          beta, score: 'dot', mask: { kind: 'blocks', blocks: graph.blocksFor(n, segments) }, precision: opts.precision ?? 'f64', lse, mean: out,
         });
         // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
         if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
       } else {
         backend.softmaxReduce({
           x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-          beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments, excludeSelf: othersOnly,
+          beta, score: 'dot', mask: rowMask(segments, mask === 'causal', othersOnly), precision: opts.precision ?? 'f64', lse, mean: out,
         });
       }
       if (othersOnly) {
@@ -200,11 +200,11 @@ function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, 
   for (let it = 0; it < iterations; it++) {
     // Column pass: v_j = -log sum_i a_i e^{beta <q_i, x_j> + u_i}.
     for (let i = 0; i < n; i++) hq[i] = la[i] + u[i];
-    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null, segments });
+    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', mask: rowMask(segments, false, false), precision: opts.precision ?? 'f64', lse, mean: null });
     for (let j = 0; j < n; j++) h[j] = la[j] - lse[j];
     if (it === iterations - 1) break; // the caller's softmax pass is the last row normalisation
     // Row pass: u_i = -log sum_j a_j e^{beta <q_i, x_j> + v_j}.
-    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null, segments });
+    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', mask: rowMask(segments, false, false), precision: opts.precision ?? 'f64', lse, mean: null });
     for (let i = 0; i < n; i++) u[i] = -lse[i];
   }
 }
@@ -223,7 +223,7 @@ export function logQuadraticEnergy(x: Float64Array, weights: Float64Array, d: nu
   const lse = scratch.get('else', n);
   backendFor(opts.backend, 'energy').softmaxReduce({
     x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('eh', n)), values: null, k: 0,
-    beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
+    beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean: null,
   });
   return logWeightedSumExp(lse, weights);
 }

@@ -6,7 +6,7 @@
 //   dθ_i/dt = sum_j a_j h(θ_j - θ_i),
 // summed pair by pair in JS; attention's h is h(θ) = e^{β cos θ} sin θ. hTripleDerivativeL1 and
 // circleSyncCriterion (below) read h through its Fourier series.
-import { backendFor } from '../backend/index.js';
+import { backendFor, rowMask } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
@@ -62,7 +62,7 @@ export function circle(options?: CircleOptions): Flow {
       const h = logWeightsInto(weights, scratch.get('h', n));
       backendFor(opts.backend, 'circle').softmaxReduce({
         x: e, n, y: e, m: n, d: 2, logWeights: h, values: e, k: 2,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null, excludeSelf: true,
+        beta, score: 'dot', mask: rowMask(opts.segments ?? null, false, true), precision: opts.precision ?? 'f64', lse, mean,
       });
       // sin(θ_i - θ_i) = 0: the own term adds nothing to the numerator, only to Z_i.
       const self = scratch.get('self', n);

@@ -1,7 +1,7 @@
 // The Wasserstein gradient flow of F(mu) = - ∫∫ e^{beta <x, y>} dmu dmu:
 //   V[mu](x) = -∇_x δF/δmu = 2 beta sum_j a_j e^{beta <x, x_j>} x_j   (projected on the sphere).
 // On R^d F is unbounded below and mass escapes; on the sphere the particles concentrate.
-import { backendFor } from '../backend/index.js';
+import { backendFor, rowMask } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
@@ -43,7 +43,7 @@ export function interaction(options?: InteractionOptions): Flow {
       const others = space === 'sphere';
       backendFor(opts.backend, 'interaction').softmaxReduce({
         x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null, excludeSelf: others,
+        beta, score: 'dot', mask: rowMask(opts.segments ?? null, false, others), precision: opts.precision ?? 'f64', lse, mean: out,
       });
       scaleOthers(out, lse, null, n, d, 'sum', 2 * beta, opts, scratch);
       if (space === 'sphere') sphere.project(x, out, n, d);
