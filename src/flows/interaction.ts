@@ -4,7 +4,7 @@
 import { backendFor, rowMask } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
-import { oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
@@ -16,7 +16,10 @@ export interface InteractionOptions {
   space?: 'sphere' | 'euclidean';
 }
 
-const INTERACTION_KEYS = optionKeys<InteractionOptions>()('beta', 'space');
+const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
+  beta: rule.positive('inverse temperature beta > 0').or(1),
+  space: rule.oneOf(['sphere', 'euclidean'] as const, "'euclidean' (mass escapes to infinity) or 'sphere' (the velocity projected)").or('euclidean'),
+});
 
 /**
  * Wasserstein gradient flow of F(mu) = -∫∫ e^{beta <x, y>} dmu dmu:
@@ -24,9 +27,7 @@ const INTERACTION_KEYS = optionKeys<InteractionOptions>()('beta', 'space');
  * Its energy is F (no 1/(2 beta) factor), non-increasing along the flow.
  */
 export function interaction(options?: InteractionOptions): Flow {
-  options = readOptions<InteractionOptions>('interaction', options, INTERACTION_KEYS);
-  const beta = positiveNumber('beta', options.beta ?? 1);
-  const space = oneOf('space', options.space ?? 'euclidean', ['sphere', 'euclidean'] as const);
+  const { beta, space } = INTERACTION_SCHEMA.read('interaction', options);
   const scratch = new Scratch();
   return {
     name: 'interaction',
