@@ -23,11 +23,12 @@ import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, rea
 export type LayerNorm = 'none' | 'post' | 'pre' | 'peri' | 'ngpt';
 /** The schemes of {@link LayerNorm} other than 'none'. */
 export type LayerNormScheme = Exclude<LayerNorm, 'none'>;
-const SCHEMES = ['none', 'post', 'pre', 'peri', 'ngpt'] as const;
+/** The values of {@link LayerNorm}. */
+export const LAYER_NORMS = ['none', 'post', 'pre', 'peri', 'ngpt'] as const;
+const SCHEMES = LAYER_NORMS;
 
-/** Reads attention's `layerNorm` option; the schemes live in R^d, so they need space 'euclidean'. */
-export function layerNormOption(value: unknown, space: string): LayerNorm {
-  const ln = oneOf('layerNorm', value ?? 'none', SCHEMES);
+/** Checks attention's `layerNorm` against its space: the schemes live in R^d, so they need space 'euclidean'. */
+export function requireLayerNormSpace(ln: LayerNorm, space: string): LayerNorm {
   if (ln !== 'none' && space !== 'euclidean') {
     throw new InvalidArgumentError('layerNorm', ln, `needs space: 'euclidean' (tokens of any norm; on the sphere the attention flow is already Post-LN)`);
   }
