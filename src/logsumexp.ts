@@ -56,10 +56,10 @@ const KERNEL_RULES = {
   signal: rule.signal('checked between blocks of query rows; once aborted the call throws AbortedError'),
   onProgress: rule.fn<(info: { rows: number; total: number }) => void>('called after every block of rows with the rows done so far and the total'),
 };
-const KERNEL_SCHEMA = optionsSchema<KernelOptions>()(KERNEL_RULES);
+export const KERNEL_SCHEMA = optionsSchema<KernelOptions>()(KERNEL_RULES);
 // valueDim goes before signal and onProgress, where the key list always had it.
 const { signal: signalRule, onProgress: onProgressRule, ...SHAPE_AND_KERNEL_RULES } = KERNEL_RULES;
-const MEAN_SCHEMA = optionsSchema<MeanOptions>()({
+export const MEAN_SCHEMA = optionsSchema<MeanOptions>()({
   ...SHAPE_AND_KERNEL_RULES,
   valueDim: rule.integer(1, 'columns of values (k); required when values is a flat array'),
   signal: signalRule, onProgress: onProgressRule,
@@ -249,7 +249,7 @@ export interface EnergyOptions {
   precision?: Precision;
 }
 
-const ENERGY_SCHEMA = optionsSchema<EnergyOptions>()({
+export const ENERGY_SCHEMA = optionsSchema<EnergyOptions>()({
   beta: rule.positive('inverse temperature beta (required)'),
   backend: KERNEL_RULES.backend,
   precision: KERNEL_RULES.precision,

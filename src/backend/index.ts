@@ -35,7 +35,7 @@ export interface InitOptions {
   threads?: number;
 }
 
-const INIT_SCHEMA = optionsSchema<InitOptions>()({
+export const INIT_SCHEMA = optionsSchema<InitOptions>()({
   backend: backendRule('default backend for calls that do not name one, from now on; omitted: unchanged (first call: wasm)'),
   threads: rule.integer(1, 'threads for the Wasm kernels, the calling thread included; omitted: the cores on first use, else unchanged; at most THREADS_PER_CORE x the cores'),
 });

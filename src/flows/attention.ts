@@ -59,7 +59,7 @@ export interface AttentionOptions {
   layerNorm?: LayerNorm;
 }
 
-const ATTENTION_SCHEMA = optionsSchema<AttentionOptions>()({
+export const ATTENTION_SCHEMA = optionsSchema<AttentionOptions>()({
   beta: rule.finite('inverse temperature beta (any finite real)').or(1),
   Q: rule.custom('query matrix Q (d x d, number[][] or row-major); identity when omitted', matrixRule),
   K: rule.custom('key matrix K (d x d, number[][] or row-major); identity when omitted', matrixRule),

@@ -32,7 +32,7 @@ export interface CircleOptions {
 const INTERACTION_RULE = 'must be a function θ => h(θ) (smooth, odd, 2π-periodic)';
 
 // beta and normalization default by whether `interaction` is given (1 and 'softmax' without it; beta refused and 'none' with it).
-const CIRCLE_SCHEMA = optionsSchema<CircleOptions>()({
+export const CIRCLE_SCHEMA = optionsSchema<CircleOptions>()({
   beta: rule.finite('inverse temperature beta (any finite real); default 1, and refused with interaction'),
   normalization: rule.oneOf(['softmax', 'none'] as const, "'softmax' (divide by Z_i) or 'none' (Z_i = 1); default 'softmax', and 'none' (the only one) with interaction"),
   interaction: rule.custom('a general interaction h: dθ_i/dt = sum_j a_j h(θ_j - θ_i), h smooth, odd, 2π-periodic',
@@ -175,7 +175,7 @@ export interface FourierOptions {
   /** Largest number of samples of h (a power of two >= 64). Default 32768. */
   maxSamples?: number;
 }
-const FOURIER_SCHEMA = optionsSchema<FourierOptions>()({
+export const FOURIER_SCHEMA = optionsSchema<FourierOptions>()({
   maxSamples: rule.integer(64, 'largest number of samples of h (a power of two >= 64)').or(32768),
 });
 

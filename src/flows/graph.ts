@@ -43,11 +43,11 @@ export interface Graph {
 }
 
 // Both arrays are required: readGraph says so when one is omitted.
-const GRAPH_SCHEMA = optionsSchema<CsrGraph>()({
+export const GRAPH_SCHEMA = optionsSchema<CsrGraph>()({
   indptr: rule.custom('n + 1 nondecreasing row offsets, indptr[0] = 0 and indptr[n] = indices.length', integerArray),
   indices: rule.custom('the neighbour lists, one after another: integers in [0, n)', integerArray),
 });
-const MASK_SCHEMA = optionsSchema<GraphMask>()({
+export const GRAPH_MASK_SCHEMA = optionsSchema<GraphMask>()({
   graph: rule.custom<Graph>('the adjacency in SciPy CSR form { indptr, indices }: row i lists the particles i sees (required)', readGraph),
   self: rule.boolean('every particle also sees itself (the diagonal is added)').or(true),
 });
@@ -110,7 +110,7 @@ export function readGraph(name: string, value: unknown): Graph {
 
 /** Reads attention's `mask` object { graph, self } (UnknownOptionError for other keys). */
 export function readGraphMask(name: string, value: unknown): { graph: Graph; self: boolean } {
-  const o = MASK_SCHEMA.read(name, value, `${name}.`);
+  const o = GRAPH_MASK_SCHEMA.read(name, value, `${name}.`);
   return { graph: (o.graph as Graph | undefined) ?? readGraph(`${name}.graph`, undefined), self: o.self };
 }
 

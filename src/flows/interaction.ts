@@ -16,7 +16,7 @@ export interface InteractionOptions {
   space?: 'sphere' | 'euclidean';
 }
 
-const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
+export const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
   beta: rule.positive('inverse temperature beta > 0').or(1),
   space: rule.oneOf(['sphere', 'euclidean'] as const, "'euclidean' (mass escapes to infinity) or 'sphere' (the velocity projected)").or('euclidean'),
 });

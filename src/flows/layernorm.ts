@@ -127,7 +127,7 @@ export interface EquiangularMeasureOptions {
   /** Dimension d >= n (the tokens span n dimensions; the rest are 0). Default n. */
   dim?: number;
 }
-const EQUIANGULAR_MEASURE_SCHEMA = optionsSchema<EquiangularMeasureOptions>()({
+export const EQUIANGULAR_MEASURE_SCHEMA = optionsSchema<EquiangularMeasureOptions>()({
   radius: rule.custom('norm of every token, > 0', greaterThanZero).or(1),
   dim: rule.integer(1, 'dimension d >= n (the tokens span n dimensions; the rest are 0); default n'),
 });
@@ -174,7 +174,7 @@ export interface EquiangularOptions {
   stepsPerUnit?: number;
 }
 // layerNorm, n, rho0 and times are required (their rule refuses the missing value); beta's default is the caller's.
-const EQUIANGULAR_SCHEMA = optionsSchema<EquiangularOptions>()({
+export const EQUIANGULAR_SCHEMA = optionsSchema<EquiangularOptions>()({
   layerNorm: rule.oneOf(LAYER_NORMS, "the scheme: 'none' is read as 'post' (plain attention on the sphere)"),
   n: rule.integer(2, 'number of tokens'),
   beta: rule.finite('inverse temperature (softmax attention, Q = K = V = I); default 1 (equiangularClosedForm: 0, the only one it covers)'),
