@@ -2,7 +2,7 @@ import { defineConfig, type Options } from 'tsup';
 
 // One copy of everything in the package. The library, the `meanfield` command and its sweep
 // worker are ES modules sharing their code in chunks. The Wasm core is base64 in dist/wasm.js,
-// built from src/wasm/binary.ts as an entry of its own; this plugin points src/wasm/core.ts's
+// built from src/wasm/binary.ts as an entry of its own; this plugin points src/wasm/load.ts's
 // import of it at that file instead of bundling a copy, so it stays one plain module that the
 // code imports: no fetch, no fs, no asset URL for a bundler to rewrite. CommonJS gets the same
 // modules through cjs/index.cjs (see there).
@@ -10,7 +10,7 @@ const sharedWasm: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'shared-wasm',
   setup(build) {
     build.onResolve({ filter: /^\.\/binary\.js$/ }, (args) =>
-      /[/\\]src[/\\]wasm[/\\]core\.ts$/.test(args.importer) ? { path: './wasm.js', external: true } : undefined);
+      /[/\\]src[/\\]wasm[/\\]load\.ts$/.test(args.importer) ? { path: './wasm.js', external: true } : undefined);
   },
 };
 

@@ -56,10 +56,10 @@ export async function blocksBench(rows: BlockRow[], threadsList = [1], n = 20_00
     await init({ threads });
     const backend = backendFor('wasm', 'bench');
     for (const k of [0, 3]) for (const precision of ['f32', 'f64'] as const) {
-      const args: ReduceArgs = { x, n, y, m: n, d, logWeights: null, values: k === 0 ? null : v, k, beta: 2, score: 'dot', causal: false, precision, lse, mean: k === 0 ? null : mean };
+      const args: ReduceArgs = { x, n, y, m: n, d, logWeights: null, values: k === 0 ? null : v, k, beta: 2, score: 'dot', mask: { kind: 'none' }, precision, lse, mean: k === 0 ? null : mean };
       const dense = timeCall(() => backend.softmaxReduce(args), 5);
       rows.push({ variant: 'dense', precision, k, threads, keptFraction: 1, nsPerKeptPair: (dense * 1e9) / (n * n) });
-      const masked = { ...args, blocks };
+      const masked: ReduceArgs = { ...args, mask: { kind: 'blocks', blocks } };
       const sparse = timeCall(() => backend.softmaxReduce(masked), 9);
       rows.push({ variant: 'blocks', precision, k, threads, keptFraction: kept / (n * n), nsPerKeptPair: (sparse * 1e9) / kept });
     }

@@ -97,12 +97,12 @@ function cases(ns: number[], dims: number[]): Case[] {
         const h = new Float64Array(n).fill(-Math.log(n));
         out.push({
           name: 'attention', d, n, precision, pairs: n * n,
-          args: { x, n, y: x, m: n, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', causal: false, precision, lse: new Float64Array(n), mean: new Float64Array(n * d) },
+          args: { x, n, y: x, m: n, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse: new Float64Array(n), mean: new Float64Array(n * d) },
         });
         const a = points(n, d, 11 + d, false), b = points(n, d, 13 + d, false).map((v) => 0.5 * v + 0.25);
         out.push({
           name: 'sinkhorn', d, n, precision, pairs: n * n,
-          args: { x: a, n, y: b, m: n, d, logWeights: h, values: null, k: 0, beta: 20, score: 'sqdist', causal: false, precision, lse: new Float64Array(n), mean: null },
+          args: { x: a, n, y: b, m: n, d, logWeights: h, values: null, k: 0, beta: 20, score: 'sqdist', mask: { kind: 'none' }, precision, lse: new Float64Array(n), mean: null },
         });
       }
     }
@@ -114,7 +114,7 @@ function cases(ns: number[], dims: number[]): Case[] {
       name: 'phase', d, n, precision, pairs: B * n * n,
       args: {
         x, n: N, y: x, m: N, d, logWeights: new Float64Array(N).fill(-Math.log(n)), values: x, k: d, beta: 4, score: 'dot',
-        causal: false, precision, lse: new Float64Array(N), mean: new Float64Array(N * d), segments: Int32Array.from({ length: B + 1 }, (_, s) => s * n),
+        mask: { kind: 'segments', offsets: Int32Array.from({ length: B + 1 }, (_, s) => s * n) }, precision, lse: new Float64Array(N), mean: new Float64Array(N * d),
       },
     });
   }

@@ -89,14 +89,14 @@ export function callOverheadBench(rows: CallRow[]): void {
   const wx = spherePoints(256, 8, 1), wl = new Float64Array(1024), wm = new Float64Array(256 * 8);
   for (const precision of ['f64', 'f32'] as const) for (const d of [3, 8]) {
     const t0 = Date.now();
-    while (Date.now() - t0 < 300) backend.softmaxReduce({ x: wx, n: 256 * 8 / d | 0, y: wx, m: 256 * 8 / d | 0, d, logWeights: null, values: wx, k: d, beta: 4, score: 'dot', causal: false, precision, lse: wl, mean: wm });
+    while (Date.now() - t0 < 300) backend.softmaxReduce({ x: wx, n: 256 * 8 / d | 0, y: wx, m: 256 * 8 / d | 0, d, logWeights: null, values: wx, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse: wl, mean: wm });
   }
   for (const d of [3, 8]) for (const n of [16, 32, 64, 256]) {
     const x = spherePoints(n, d, 7 + n + d);
     const h = new Float64Array(n).fill(Math.log(1 / n));
     const lse = new Float64Array(n), mean = new Float64Array(n * d);
     for (const precision of ['f64', 'f32'] as const) {
-      const args: ReduceArgs = { x, n, y: x, m: n, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', causal: false, precision, lse, mean };
+      const args: ReduceArgs = { x, n, y: x, m: n, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse, mean };
       const inner = Math.max(20, Math.round(2e6 / (n * n * (2 * d + 1))));
       rows.push({ n, d, precision, usPerCall: timeCall(() => backend.softmaxReduce(args), inner) * 1e6 });
     }
@@ -117,7 +117,7 @@ export async function batchBench(rows: BatchRow[], threadsList = [1, 2], B = 204
     await init({ threads });
     for (const precision of ['f32', 'f64'] as const) {
       if (withSegments) {
-        const args = { x, n: N, y: x, m: N, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', causal: false, precision, lse, mean, segments } as ReduceArgs;
+        const args: ReduceArgs = { x, n: N, y: x, m: N, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'segments', offsets: segments }, precision, lse, mean };
         rows.push({ variant: 'segments', precision, threads, nsPerPair: (timeCall(() => backend.softmaxReduce(args), 3, 7) * 1e9) / pairs });
       }
       if (threads === 1) {
@@ -126,7 +126,7 @@ export async function batchBench(rows: BatchRow[], threadsList = [1, 2], B = 204
           lse: lse.subarray(s * n, (s + 1) * n), mean: mean.subarray(s * n * d, (s + 1) * n * d),
         }));
         const loop = () => {
-          for (const p of parts) backend.softmaxReduce({ x: p.x, n, y: p.x, m: n, d, logWeights: p.h, values: p.x, k: d, beta: 4, score: 'dot', causal: false, precision, lse: p.lse, mean: p.mean });
+          for (const p of parts) backend.softmaxReduce({ x: p.x, n, y: p.x, m: n, d, logWeights: p.h, values: p.x, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse: p.lse, mean: p.mean });
         };
         rows.push({ variant: 'loop', precision, threads, nsPerPair: (timeCall(loop, 2, 5) * 1e9) / pairs });
       }

@@ -1,12 +1,15 @@
 // Builds what `npm start` and `npm test` need when it is missing or older than its sources, so
 // they work on a fresh clone (`npm ci` builds nothing: the package has no install-time build):
 //   the Wasm core   build/meanfield.wasm and src/wasm/binary.ts, from assembly/ and asconfig.json
+//   the pool worker src/wasm/worker-bundle.ts, bundled from src/wasm/worker.ts every time (a few
+//                   milliseconds; rewritten only when its text changes, so it never looks newer than it is)
 //   the library     dist/, from src/, tsup.config.ts and the Wasm core (skipped with --wasm)
 //   node scripts/ensure-build.mjs [--wasm]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { embedWorker } from './embed-worker.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -43,6 +46,8 @@ function run(script) {
 
 const wasmOutputs = ['build/meanfield.wasm', 'src/wasm/binary.ts'];
 if (oldest(wasmOutputs) < newest(['assembly', 'asconfig.json'])) run('build:wasm');
+
+if (await embedWorker()) console.log('bundled src/wasm/worker.ts into src/wasm/worker-bundle.ts');
 
 if (!process.argv.includes('--wasm')) {
   const libOutputs = ['dist/index.js', 'dist/wasm.js', 'dist/cli.js', 'dist/index.d.ts'];

@@ -1,10 +1,11 @@
 // The public face of the one kernel: log-sum-exp, softmax-weighted means and the
 // interaction energy. Conventions are stated once here and in DESIGN.md.
-import { backendFor, type BackendName, type Precision, type Score } from './backend/index.js';
+import { backendFor, backendRule, type BackendName, type Precision, type Score } from './backend/index.js';
 import { AbortedError, InvalidArgumentError, NonFiniteError, OverflowError, ResourceError } from './errors.js';
 import { Measure } from './measure.js';
 import { pointSet, type PointsInput, type PointSet } from './points.js';
-import { booleanOption, finiteNumber, functionOption, integerAtLeast, LIMITS, oneOf, optionKeys, readOptions, requireBetaOptions, signalOption, strictNumbers, toFloat64 } from './validate.js';
+import { optionsSchema, rule } from './options.js';
+import { LIMITS, requireBetaOptions, strictNumbers, toFloat64 } from './validate.js';
 
 /**
  * Options of logSumExp (and softmaxMean). x (n queries) and y (m keys) are Measures, number[][]
@@ -43,16 +44,44 @@ export interface MeanOptions extends KernelOptions {
   valueDim?: number;
 }
 
-const KERNEL_KEYS = optionKeys<KernelOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'signal', 'onProgress');
-const MEAN_KEYS = optionKeys<MeanOptions>()('dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'valueDim', 'signal', 'onProgress');
+/** The rules of the kernel options, shared by logSumExp and softmaxMean (declared once: key list, checks, defaults, docs). */
+const KERNEL_RULES = {
+  dim: rule.integer(1, 'point dimension; required when x or y is a flat array'),
+  beta: rule.finite('scale of the score').or(1),
+  score: rule.oneOf(['dot', 'sqdist'] as const, "'dot': s = <x, y>; 'sqdist': s = -|x - y|^2").or('dot'),
+  logWeights: rule.custom('h_j, one per key (-Infinity: a key of weight zero); default log of y\'s weights when y is a Measure, else 0', logWeightsRule),
+  causal: rule.boolean('sum over j <= i only').or(false),
+  backend: backendRule('compute backend; default the one init() chose'),
+  precision: rule.oneOf(['f64', 'f32'] as const, "kernel arithmetic, 'f64' or 'f32' (results are always Float64Array)").or('f64'),
+  signal: rule.signal('checked between blocks of query rows; once aborted the call throws AbortedError'),
+  onProgress: rule.fn<(info: { rows: number; total: number }) => void>('called after every block of rows with the rows done so far and the total'),
+};
+export const KERNEL_SCHEMA = optionsSchema<KernelOptions>()(KERNEL_RULES);
+// valueDim goes before signal and onProgress, where the key list always had it.
+const { signal: signalRule, onProgress: onProgressRule, ...SHAPE_AND_KERNEL_RULES } = KERNEL_RULES;
+export const MEAN_SCHEMA = optionsSchema<MeanOptions>()({
+  ...SHAPE_AND_KERNEL_RULES,
+  valueDim: rule.integer(1, 'columns of values (k); required when values is a flat array'),
+  signal: signalRule, onProgress: onProgressRule,
+});
+type ResolvedKernel = ReturnType<typeof KERNEL_SCHEMA.read>;
+
+/** logWeights: numbers only (nothing coerced), each finite or -Infinity; the length is checked against y in prepare. */
+function logWeightsRule(name: string, value: unknown): Float64Array {
+  strictNumbers(name, value);
+  const h = toFloat64(name, value);
+  for (let j = 0; j < h.length; j++) {
+    if (Number.isNaN(h[j]) || h[j] === Infinity) throw new InvalidArgumentError(name, h[j], 'must be finite or -Infinity', `at index ${j}`);
+  }
+  return h;
+}
 
 /**
  * Runs reduce over query rows [r0, r1) in blocks when the caller can stop or watch the call,
  * else in one call. Rows are independent, so the blocking never changes a result.
  */
-function inRowBlocks(where: string, n: number, m: number, width: number, causal: boolean, o: KernelOptions, reduce: (r0: number, r1: number) => void): void {
-  const signal = signalOption('signal', o.signal);
-  const onProgress = functionOption<(info: { rows: number; total: number }) => void>('onProgress', o.onProgress);
+function inRowBlocks(where: string, n: number, m: number, width: number, causal: boolean, o: ResolvedKernel, reduce: (r0: number, r1: number) => void): void {
+  const { signal, onProgress } = o;
   if ((signal === undefined && onProgress === undefined) || causal) { reduce(0, n); onProgress?.({ rows: n, total: n }); return; }
   const rows = Math.max(1, Math.floor(2 ** 26 / Math.max(1, m * width)));
   for (let r0 = 0; r0 < n; r0 += rows) {
@@ -63,7 +92,6 @@ function inRowBlocks(where: string, n: number, m: number, width: number, causal:
   }
   if (signal?.aborted) throw new AbortedError(`${where} was aborted after the last block (all ${n} rows computed but the call was stopped)`);
 }
-const ENERGY_KEYS = optionKeys<EnergyOptions>()('beta', 'backend', 'precision');
 
 interface Prepared {
   x: PointSet;
@@ -75,28 +103,20 @@ interface Prepared {
   precision: Precision;
 }
 
-function prepare(x: PointsInput, y: PointsInput, o: KernelOptions): Prepared {
+function prepare(x: PointsInput, y: PointsInput, o: ResolvedKernel): Prepared {
   const xs = pointSet('x', x, o.dim, 'embedded');
   const ys = pointSet('y', y, o.dim ?? xs.d, 'embedded');
   if (ys.d !== xs.d) throw new InvalidArgumentError('y', `points of dimension ${ys.d}`, `must have the dimension ${xs.d} of x`);
-  const beta = finiteNumber('beta', o.beta ?? 1);
-  const score = oneOf('score', o.score ?? 'dot', ['dot', 'sqdist'] as const);
-  const precision = oneOf('precision', o.precision ?? 'f64', ['f64', 'f32'] as const);
-  booleanOption('causal', o.causal, false);
   const work = xs.n * ys.n * (xs.d + 1);
   if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`${xs.n} x ${ys.n} query-key pairs in dimension ${xs.d}`, work * 8, LIMITS.maxPairWork * 8);
   let h: Float64Array | null = null;
   if (o.logWeights !== undefined) {
-    strictNumbers('logWeights', o.logWeights);
-    h = toFloat64('logWeights', o.logWeights);
+    h = o.logWeights as Float64Array; // checked and converted by its rule
     if (h.length !== ys.n) throw new InvalidArgumentError('logWeights.length', h.length, `must equal the number of keys ${ys.n}`);
-    for (let j = 0; j < h.length; j++) {
-      if (Number.isNaN(h[j]) || h[j] === Infinity) throw new InvalidArgumentError('logWeights', h[j], 'must be finite or -Infinity', `at index ${j}`);
-    }
   } else if (ys.weights !== null) {
     h = ys.weights.map(Math.log);
   }
-  return { x: xs, y: ys, h, beta, score, causal: o.causal ?? false, precision };
+  return { x: xs, y: ys, h, beta: o.beta, score: o.score, causal: o.causal, precision: o.precision };
 }
 
 /**
@@ -161,14 +181,14 @@ function requireNonEmpty(lse: Float64Array): void {
  *   ResourceError beyond LIMITS; OverflowError as above.
  */
 export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOptions): Float64Array {
-  options = readOptions<KernelOptions>('logSumExp', options, KERNEL_KEYS);
-  const backend = backendFor(options.backend, 'logSumExp');
-  const p = prepare(x, y, options);
+  const o = KERNEL_SCHEMA.read('logSumExp', options);
+  const backend = backendFor(o.backend, 'logSumExp');
+  const p = prepare(x, y, o);
   const lse = new Float64Array(p.x.n);
   const d = p.x.d;
-  inRowBlocks('logSumExp', p.x.n, p.y.n, d + 1, p.causal, options, (r0, r1) => backend.softmaxReduce({
+  inRowBlocks('logSumExp', p.x.n, p.y.n, d + 1, p.causal, o, (r0, r1) => backend.softmaxReduce({
     x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: null, k: 0,
-    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse: lse.subarray(r0, r1), mean: null,
+    beta: p.beta, score: p.score, mask: { kind: p.causal ? 'causal' : 'none' }, precision: p.precision, lse: lse.subarray(r0, r1), mean: null,
   }));
   requireRepresentable(p, lse, 'logSumExp');
   return lse;
@@ -192,10 +212,9 @@ export function softmaxMean(
   /** The softmax means, row-major n x k. */
   mean: Float64Array;
 } {
-  const o = readOptions<MeanOptions>('softmaxMean', options, MEAN_KEYS);
+  const o = MEAN_SCHEMA.read('softmaxMean', options);
   const backend = backendFor(o.backend, 'softmaxMean');
   const p = prepare(x, y, o);
-  if (o.valueDim !== undefined) integerAtLeast('valueDim', o.valueDim, 1);
   const v = pointSet('values', values, o.valueDim);
   if (v.n !== p.y.n) throw new InvalidArgumentError('values', `${v.n} rows`, `must have one row per key (${p.y.n})`);
   const lse = new Float64Array(p.x.n);
@@ -209,7 +228,7 @@ export function softmaxMean(
   const d = p.x.d, k = v.d;
   inRowBlocks('softmaxMean', p.x.n, p.y.n, d + k + 1, p.causal, o, (r0, r1) => backend.softmaxReduce({
     x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: vals, k,
-    beta: p.beta, score: p.score, causal: p.causal, precision: p.precision, lse: lse.subarray(r0, r1), mean: mean.subarray(r0 * k, r1 * k),
+    beta: p.beta, score: p.score, mask: { kind: p.causal ? 'causal' : 'none' }, precision: p.precision, lse: lse.subarray(r0, r1), mean: mean.subarray(r0 * k, r1 * k),
   }));
   requireRepresentable(p, lse, 'softmaxMean');
   requireNonEmpty(lse);
@@ -230,6 +249,12 @@ export interface EnergyOptions {
   precision?: Precision;
 }
 
+export const ENERGY_SCHEMA = optionsSchema<EnergyOptions>()({
+  beta: rule.positive('inverse temperature beta (required)'),
+  backend: KERNEL_RULES.backend,
+  precision: KERNEL_RULES.precision,
+});
+
 /**
  * E_beta(mu) = (1 / (2 beta)) sum_ij a_i a_j exp(beta <x_i, x_j>) (on the circle <x_i, x_j> = cos(θ_i - θ_j),
  * the energy the circle flow records), and its logarithm computed
@@ -245,11 +270,11 @@ export function interactionEnergy(mu: Measure, options: EnergyOptions): {
   /** log E_beta(mu), finite even where energy overflows. */
   logEnergy: number;
 } {
-  const o = readOptions<EnergyOptions>('interactionEnergy', requireBetaOptions('interactionEnergy', options), ENERGY_KEYS);
+  const o = ENERGY_SCHEMA.read('interactionEnergy', requireBetaOptions('interactionEnergy', options));
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   const beta = o.beta;
-  if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new InvalidArgumentError('beta', beta, 'must be a finite number > 0');
-  const lse = logSumExp(mu, mu, { beta, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.precision !== undefined ? { precision: o.precision } : {}) });
+  if (beta === undefined) throw new InvalidArgumentError('beta', beta, 'must be a finite number > 0');
+  const lse = logSumExp(mu, mu, { beta, ...(o.backend !== undefined ? { backend: o.backend } : {}), precision: o.precision });
   // log(2 beta) as log 2 + log beta: 2 beta overflows for beta > 9e307.
   const logEnergy = logWeightedSumExp(lse, mu.weights) - (Math.LN2 + Math.log(beta));
   if (!Number.isFinite(logEnergy)) throw new OverflowError(`interactionEnergy: log E_beta is ${logEnergy} for beta = ${beta}: beyond the double range`);

@@ -62,7 +62,7 @@ export function kdeModes(angles: Float64Array | number[], options: KdeOptions): 
   const mean = new Float64Array(2 * g);
   backendFor(o.backend, 'kdeModes').softmaxReduce({
     x: queries, n: g, y: keys, m: n, d: 2, logWeights: w.map(Math.log), values: keys, k: 2,
-    beta, score: 'dot', causal: false, precision: 'f64', lse, mean,
+    beta, score: 'dot', mask: { kind: 'none' }, precision: 'f64', lse, mean,
   });
   const slope = (i: number) => -queries[2 * i + 1] * mean[2 * i] + queries[2 * i] * mean[2 * i + 1];
   // A mode is where the slope changes sign from + to - going around the circle.

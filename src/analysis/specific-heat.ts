@@ -28,7 +28,7 @@ function logPartitions(x: Float64Array, weights: Float64Array, d: number, space:
   const lse = scratch.get('lse', n);
   backendFor(opts.backend, 'specificHeat').softmaxReduce({
     x: pts, n, y: pts, m: n, d: dim, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: null, k: 0,
-    beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
+    beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean: null,
   });
   return lse;
 }

@@ -1,13 +1,14 @@
 // Backend selection, the one-time initialisation of the Wasm core and its worker pool.
 import { NotInitializedError, InvalidArgumentError } from '../errors.js';
-import { optionKeys, readOptions } from '../validate.js';
-import { instantiateCore } from '../wasm/core.js';
+import { optionsSchema, rule, type OptionRule } from '../options.js';
+import { instantiateCore } from '../wasm/load.js';
 import { defaultThreads, MAX_THREADS, Pool, threadsUnavailable } from '../wasm/pool.js';
 import { jsBackend } from './js.js';
 import { createWasmBackend, type WasmBackend } from './wasm.js';
 import type { Backend, BackendName } from './types.js';
 
-export type { Backend, BackendName, Precision, Score, ReduceArgs, BlockMask, Activation, TwoLayerArgs } from './types.js';
+export type { Backend, BackendName, Precision, Score, ReduceArgs, KernelMask, BlockMask, Activation, TwoLayerArgs } from './types.js';
+export { rowMask } from './mask.js';
 export { jsBackend } from './js.js';
 
 let wasm: WasmBackend | null = null;
@@ -34,7 +35,10 @@ export interface InitOptions {
   threads?: number;
 }
 
-const INIT_KEYS = optionKeys<InitOptions>()('backend', 'threads');
+export const INIT_SCHEMA = optionsSchema<InitOptions>()({
+  backend: backendRule('default backend for calls that do not name one, from now on; omitted: unchanged (first call: wasm)'),
+  threads: rule.integer(1, 'threads for the Wasm kernels, the calling thread included; omitted: the cores on first use, else unchanged; at most THREADS_PER_CORE x the cores'),
+});
 
 /** What {@link init} set up. */
 export interface InitInfo {
@@ -60,14 +64,8 @@ export interface InitInfo {
  *   when the Wasm core itself cannot be loaded.
  */
 export async function init(options?: InitOptions): Promise<InitInfo> {
-  options = readOptions<InitOptions>('init', options, INIT_KEYS);
-  if (options.backend !== undefined && options.backend !== 'wasm' && options.backend !== 'js') {
-    throw new InvalidArgumentError('backend', options.backend, "must be 'wasm' or 'js'");
-  }
-  if (options.threads !== undefined && (typeof options.threads !== 'number' || !Number.isInteger(options.threads) || options.threads < 1)) {
-    throw new InvalidArgumentError('threads', options.threads, 'must be an integer >= 1');
-  }
-  if (options.backend !== undefined) preferred = options.backend;
+  const o = INIT_SCHEMA.read('init', options);
+  if (o.backend !== undefined) preferred = o.backend;
   if (wasm === null) {
     loading ??= instantiateCore().then(
       (loaded) => { wasm = createWasmBackend(loaded.core); module = loaded.module; },
@@ -76,7 +74,7 @@ export async function init(options?: InitOptions): Promise<InitInfo> {
     await loading;
   }
   const w = wasm!;
-  const asked = options.threads;
+  const asked = o.threads;
   const job = resizing.then(() => resize(w, asked));
   resizing = job.catch(() => undefined);
   await job;
@@ -112,6 +110,14 @@ async function resize(w: WasmBackend, asked: number | undefined): Promise<void> 
     w.pool = null;
     note = `running on 1 thread instead of ${wanted}: a worker could not start (${e instanceof Error ? e.message : String(e)})`;
   }
+}
+
+/** The rule of a `backend` option: 'wasm' or 'js' (null and other names refused, as backendFor refuses them). */
+export function backendRule(doc: string): OptionRule<BackendName> {
+  return rule.custom(`${doc} ('wasm' or 'js')`, (name, value) => {
+    if (value !== 'wasm' && value !== 'js') throw new InvalidArgumentError(name, value, "must be 'wasm' or 'js'");
+    return value;
+  });
 }
 
 /** The backend a call should use: the one it names, else the one init() chose. */

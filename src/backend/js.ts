@@ -2,12 +2,10 @@
 // reference in tests and the baseline in benchmarks. Two passes per query row over an
 // O(m) score buffer: scores and their max, then exp(s - max) sums. A row sees a list of key
 // ranges: one ([its segment's start, end), cut after i when causal) or its query block's.
-import { blockCount } from './blocks.js';
+import { readMask } from './mask.js';
 import { atPrecision, checkF32 } from './precision.js';
-import { maskSelf, segmentCount } from './segments.js';
 import { twoLayerBackwardJs, twoLayerForwardJs } from './twolayer-js.js';
 import type { Backend, Precision, ReduceArgs } from './types.js';
-
 
 let scratch = new Float64Array(0);
 
@@ -18,17 +16,13 @@ export const jsBackend: Backend = {
 
   softmaxReduce(args: ReduceArgs): void {
     checkF32(args);
-    const { n, m, d, k, beta, causal, lse, mean } = args;
-    const noSelf = maskSelf(args);
+    const { n, m, d, k, beta, lse, mean } = args;
+    const { causal, diagonal: noSelf, segments: seg, blocks: blk } = readMask(args);
     const x = atPrecision(args.x, args.precision)!;
     const y = atPrecision(args.y, args.precision)!;
     const h = atPrecision(args.logWeights, args.precision);
     const v = atPrecision(args.values, args.precision);
     const sqdist = args.score === 'sqdist';
-    const S = segmentCount(args);
-    const seg = args.segments;
-    const Q = blockCount(args);
-    const blk = Q === 0 ? null : args.blocks!;
     if (scratch.length < m) scratch = new Float64Array(m);
     const s = scratch;
     // Row i sees the key ranges rng[2r] .. rng[2r + 1] for r0 <= r < r1: without blocks the one
@@ -41,10 +35,10 @@ export const jsBackend: Backend = {
         while (blk.rows[block + 1] <= i) block++;
         rng = blk.ranges; r0 = blk.ptr[block]; r1 = blk.ptr[block + 1];
       } else {
-        if (S > 0) {
-          while (seg![segment + 1] <= i) segment++;
-          j0 = seg![segment];
-          end = seg![segment + 1];
+        if (seg !== null) {
+          while (seg[segment + 1] <= i) segment++;
+          j0 = seg[segment];
+          end = seg[segment + 1];
         }
         one[0] = j0; one[1] = causal ? Math.min(i + 1, end) : end;
       }

@@ -24,12 +24,45 @@ export interface BlockMask {
 }
 
 /**
+ * Which keys each query row sees: the one mask of a reduction, J(i) below. The kinds combine
+ * where the kernel combines them, and nowhere else:
+ * - `none`: every key (J(i) = all j).
+ * - `causal`: keys j <= i; with `diagonal`, j < i.
+ * - `diagonal`: every key but j = i (needs m = n). Flows whose own term vanishes (a tangent-projected
+ *   x_i, sin 0 on the circle) sum the others alone, so an interaction far below the self weight is not
+ *   lost to rounding.
+ * - `segments`: many independent systems in one call (a block-diagonal mask; needs m = n). `offsets`
+ *   holds S + 1 nondecreasing Int32Array offsets, offsets[0] = 0 and offsets[S] = n; query row i of
+ *   system s (offsets[s] <= i < offsets[s + 1]) sees only the keys of the same range, with `causal`
+ *   only offsets[s] <= j <= i, with `diagonal` never j = i. Each system's rows are bit-identical to a
+ *   call on that system alone (x, y, logWeights, values sliced to its range), for any thread count.
+ * - `blocks`: a block-sparse mask (see {@link BlockMask}): row i sees only the keys of its query
+ *   block's ranges. It combines with nothing: causality, the diagonal and systems are ranges of its own.
+ *   A row that sees no key (its block has no range, or only empty ones), or only keys of weight zero,
+ *   gets lse = -Infinity and a NaN mean, exactly like a row of an unmasked call whose log-weights are
+ *   all -Infinity. Values must be finite (as everywhere): a key just past a range's end may share a
+ *   SIMD vector with the range, at weight exactly 0.
+ * A combination outside these (say `causal` on `blocks`) does not type-check, and is refused at run
+ * time by an InvalidArgumentError naming it.
+ */
+export type KernelMask =
+  | Only<{ readonly kind: 'none' }>
+  | Only<{ readonly kind: 'causal'; readonly diagonal?: boolean }>
+  | Only<{ readonly kind: 'diagonal' }>
+  | Only<{ readonly kind: 'segments'; readonly offsets: Int32Array; readonly causal?: boolean; readonly diagonal?: boolean }>
+  | Only<{ readonly kind: 'blocks'; readonly blocks: BlockMask }>;
+
+/** A mask kind that has no other kind's fields, not even on an object that is not a literal. */
+type Only<T> = T & { readonly [K in Exclude<'offsets' | 'causal' | 'diagonal' | 'blocks', keyof T>]?: never };
+
+/** The kinds of {@link KernelMask}. */
+export type KernelMaskKind = KernelMask['kind'];
+
+/**
  * One call of the reduction. For every query row i < n:
  *   lse[i]  = log sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j)
  *   mean[i] = sum_{j in J(i)} exp(beta * s(x_i, y_j) + h_j - lse[i]) * v_j
- * with s = <x, y> ('dot') or -|x - y|^2 ('sqdist'), J(i) = {j <= i} when causal, all j otherwise.
- * With segments, J(i) is further restricted to the keys of row i's segment (a block-diagonal mask);
- * with blocks, J(i) is the union of the key ranges of row i's query block (a block-sparse mask).
+ * with s = <x, y> ('dot') or -|x - y|^2 ('sqdist') and J(i) the keys the mask lets row i see.
  * Arrays are row-major; outputs are written in place (no allocation in hot loops).
  */
 export interface ReduceArgs {
@@ -45,36 +78,13 @@ export interface ReduceArgs {
   k: number;
   beta: number;
   score: Score;
-  causal: boolean;
+  /** Which keys each row sees (see {@link KernelMask}). */
+  mask: KernelMask;
   precision: Precision;
   /** Output, length n. */
   lse: Float64Array;
   /** Output, n x k, or null when values is null. */
   mean: Float64Array | null;
-  /**
-   * Many independent systems in one call (a block-diagonal mask): S + 1 nondecreasing offsets,
-   * segments[0] = 0 and segments[S] = n, and then m must equal n. Query row i of system s
-   * (segments[s] <= i < segments[s + 1]) sees only the keys j of the same range; with causal,
-   * only segments[s] <= j <= i. Each system's rows are bit-identical to a call on that system
-   * alone (x, y, logWeights, values sliced to its range), for any thread count.
-   * Omitted or null: one system, every row sees every key.
-   */
-  segments?: Int32Array | null;
-  /**
-   * The diagonal mask: row i never sees key i (of its segment); needs m = n. Flows whose own
-   * term vanishes (a tangent-projected x_i, sin 0 on the circle) sum the others alone, so an
-   * interaction e^{-β(1 - cos D)} far below the self weight is not lost to rounding.
-   */
-  excludeSelf?: boolean;
-  /**
-   * A block-sparse mask (see {@link BlockMask}): row i sees only the keys of its query block's
-   * ranges. A row that sees no key (its block has no range, or only empty ones), or only keys of
-   * weight zero, gets lse = -Infinity and a NaN mean, exactly like a row of an unmasked call
-   * whose log-weights are all -Infinity. Values must be finite (as everywhere): a key just past a
-   * range's end may share a SIMD vector with the range, at weight exactly 0. Cannot be combined
-   * with segments, causal or excludeSelf. Omitted or null: no block mask.
-   */
-  blocks?: BlockMask | null;
 }
 
 /** Activation sigma of a two-layer network: relu(z) = max(z, 0), tanh, sigmoid(z) = 1 / (1 + e^-z). */

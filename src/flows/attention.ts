@@ -2,14 +2,15 @@
 //   dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i ),
 // Z_i = sum_j a_j e^{beta <Q x_i, K x_j>} for 'softmax' and Z_i = 1 for 'none'.
 // One kernel call: queries K^T Q x_i against keys x_j with log-weights log a_j and values V x_j.
-import { backendFor, type Backend } from '../backend/index.js';
+import { backendFor, rowMask, type Backend } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
 import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
-import { GraphMaskPlan, readGraphMask, type GraphMask } from './graph.js';
-import { layerNormOption, layerNormVelocity, requireNonZeroRows, unitRows, type LayerNorm } from './layernorm.js';
-import { booleanOption, finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
+import { GraphMaskPlan, readGraphMask, type Graph, type GraphMask } from './graph.js';
+import { LAYER_NORMS, layerNormVelocity, requireLayerNormSpace, requireNonZeroRows, unitRows, type LayerNorm } from './layernorm.js';
+import { optionsSchema, rule } from '../options.js';
+import { oneOf } from '../validate.js';
 import {
   applyMatrix, logWeightsInto, requireMatrixDim, scaleOthers, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
 } from './flow.js';
@@ -58,7 +59,24 @@ export interface AttentionOptions {
   layerNorm?: LayerNorm;
 }
 
-const ATTENTION_KEYS = optionKeys<AttentionOptions>()('beta', 'Q', 'K', 'V', 'normalization', 'sinkhornIterations', 'mask', 'space', 'tangentProjection', 'layerNorm');
+export const ATTENTION_SCHEMA = optionsSchema<AttentionOptions>()({
+  beta: rule.finite('inverse temperature beta (any finite real)').or(1),
+  Q: rule.custom('query matrix Q (d x d, number[][] or row-major); identity when omitted', matrixRule),
+  K: rule.custom('key matrix K (d x d, number[][] or row-major); identity when omitted', matrixRule),
+  V: rule.custom('value matrix V (d x d, number[][] or row-major); identity when omitted', matrixRule),
+  normalization: rule.oneOf(['softmax', 'none', 'sinkhorn'] as const, "'softmax' (SA), 'none' (USA, Z_i = 1) or 'sinkhorn' (Sinkformer)").or('softmax'),
+  sinkhornIterations: rule.integer(1, "Sinkhorn iterations for normalization 'sinkhorn'").or(5),
+  mask: rule.custom<'none' | 'causal' | GraphMask>("'none', 'causal' (particle i sees j <= i) or { graph, self } (its neighbours in a CSR graph)",
+    // A graph mask is an object { graph, self }, read (and its graph checked) here; the strings are 'none' and 'causal'.
+    (name, v) => (typeof v === 'object' ? readGraphMask(name, v) : oneOf(name, v, ['none', 'causal'] as const))).or('none'),
+  space: rule.oneOf(['sphere', 'euclidean'] as const, "'sphere' or 'euclidean'").or('sphere'),
+  tangentProjection: rule.boolean('project the velocity onto the tangent space (false: the papers\' unprojected Euler step)').or(true),
+  layerNorm: rule.oneOf(LAYER_NORMS, "a normalisation layer read as dynamics, space 'euclidean' only: 'none', 'post', 'pre', 'peri' or 'ngpt'").or('none'),
+});
+
+function matrixRule(name: string, value: unknown): Float64Array {
+  return squareMatrix(name, value)!; // never null: the schema passes only given, non-null values
+}
 
 /**
  * Self-attention dynamics dx_i/dt = P_{x_i}( sum_j a_j e^{beta <Q x_i, K x_j>} V x_j / Z_i )
@@ -68,28 +86,20 @@ const ATTENTION_KEYS = optionKeys<AttentionOptions>()('beta', 'Q', 'K', 'V', 'no
  * Throws InvalidArgumentError for bad options (null, or an unknown key: UnknownOptionError).
  */
 export function attention(options?: AttentionOptions): Flow {
-  options = readOptions<AttentionOptions>('attention', options, ATTENTION_KEYS);
-  const beta = finiteNumber('beta', options.beta ?? 1);
-  const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none', 'sinkhorn'] as const);
-  const sinkhornIterations = integerAtLeast('sinkhornIterations', options.sinkhornIterations ?? 5, 1);
-  const maskOption: unknown = options.mask ?? 'none';
-  // A graph mask is an object { graph, self } (read below); the strings are 'none' and 'causal'.
-  const mask = typeof maskOption === 'object' ? 'graph' : oneOf('mask', maskOption, ['none', 'causal'] as const);
-  const space = oneOf('space', options.space ?? 'sphere', ['sphere', 'euclidean'] as const);
-  const layerNorm = layerNormOption(options.layerNorm, space);
+  const o = ATTENTION_SCHEMA.read('attention', options);
+  const { beta, normalization, sinkhornIterations, space, tangentProjection } = o;
+  const mask = typeof o.mask === 'object' ? 'graph' : o.mask;
+  const layerNorm = requireLayerNormSpace(o.layerNorm, space);
   if (normalization === 'sinkhorn' && mask === 'causal') throw new InvalidArgumentError('mask', mask, "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)");
-  if (normalization === 'sinkhorn' && mask === 'graph') throw new InvalidArgumentError('mask', maskOption, "must be 'none' with normalization 'sinkhorn' (a graph-masked matrix cannot be doubly stochastic in general)");
-  const tangentProjection = booleanOption('tangentProjection', options.tangentProjection, true);
-  const Q = squareMatrix('Q', options.Q);
-  const K = squareMatrix('K', options.K);
-  const V = squareMatrix('V', options.V);
+  if (normalization === 'sinkhorn' && mask === 'graph') throw new InvalidArgumentError('mask', options?.mask, "must be 'none' with normalization 'sinkhorn' (a graph-masked matrix cannot be doubly stochastic in general)");
+  const Q = o.Q === undefined ? null : o.Q as Float64Array, K = o.K === undefined ? null : o.K as Float64Array, V = o.V === undefined ? null : o.V as Float64Array;
   // <Q x, K y> = <(K^T Q) x, y>: transform the queries once per evaluation.
   const A = Q === null && K === null ? null : transposeTimes(K, Q);
   const scratch = new Scratch();
   // Where the own term vanishes (V = I, tangent-projected on the sphere), sum the others alone.
   const othersOnly = V === null && space === 'sphere' && tangentProjection && normalization !== 'sinkhorn';
   // The graph's block mask; without each particle's own key when the own term is added apart (othersOnly).
-  const graph = mask === 'graph' ? graphPlan(maskOption, othersOnly) : null;
+  const graph = typeof o.mask === 'object' ? new GraphMaskPlan('mask.graph', o.mask.graph as Graph, o.mask.self ?? true, othersOnly) : null;
 
   const flow: Flow = {
     name: 'attention',
@@ -123,17 +133,17 @@ export function attention(options?: AttentionOptions): Flow {
       const segments = opts.segments ?? null;
       if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
       if (graph !== null) {
-        // The graph's block mask (one copy per system of an ensemble); it replaces segments and excludeSelf.
+        // The graph's block mask (one copy per system of an ensemble); it replaces segments and the diagonal.
         backend.softmaxReduce({
           x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-          beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, blocks: graph.blocksFor(n, segments),
+          beta, score: 'dot', mask: { kind: 'blocks', blocks: graph.blocksFor(n, segments) }, precision: opts.precision ?? 'f64', lse, mean: out,
         });
         // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
         if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
       } else {
         backend.softmaxReduce({
           x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-          beta, score: 'dot', causal: mask === 'causal', precision: opts.precision ?? 'f64', lse, mean: out, segments, excludeSelf: othersOnly,
+          beta, score: 'dot', mask: rowMask(segments, mask === 'causal', othersOnly), precision: opts.precision ?? 'f64', lse, mean: out,
         });
       }
       if (othersOnly) {
@@ -178,11 +188,6 @@ export function attention(options?: AttentionOptions): Flow {
 }
 
 /** Reads attention's graph mask option into its block-mask plan (dropping each row's own key when `dropSelf`). */
-function graphPlan(value: unknown, dropSelf: boolean): GraphMaskPlan {
-  const { graph, self } = readGraphMask('mask', value);
-  return new GraphMaskPlan('mask.graph', graph, self, dropSelf);
-}
-
 /**
  * Sinkformer scaling, in the log domain through the kernel: with K_ij = e^{beta <q_i, x_j>},
  * find u, v with P_ij = e^{u_i + v_j} K_ij a_j summing to 1 over j (rows) and sum_i a_i P_ij = a_j
@@ -200,11 +205,11 @@ function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, 
   for (let it = 0; it < iterations; it++) {
     // Column pass: v_j = -log sum_i a_i e^{beta <q_i, x_j> + u_i}.
     for (let i = 0; i < n; i++) hq[i] = la[i] + u[i];
-    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null, segments });
+    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', mask: rowMask(segments, false, false), precision: opts.precision ?? 'f64', lse, mean: null });
     for (let j = 0; j < n; j++) h[j] = la[j] - lse[j];
     if (it === iterations - 1) break; // the caller's softmax pass is the last row normalisation
     // Row pass: u_i = -log sum_j a_j e^{beta <q_i, x_j> + v_j}.
-    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null, segments });
+    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', mask: rowMask(segments, false, false), precision: opts.precision ?? 'f64', lse, mean: null });
     for (let i = 0; i < n; i++) u[i] = -lse[i];
   }
 }
@@ -223,7 +228,7 @@ export function logQuadraticEnergy(x: Float64Array, weights: Float64Array, d: nu
   const lse = scratch.get('else', n);
   backendFor(opts.backend, 'energy').softmaxReduce({
     x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('eh', n)), values: null, k: 0,
-    beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: null,
+    beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean: null,
   });
   return logWeightedSumExp(lse, weights);
 }

@@ -6,10 +6,10 @@
 //   dθ_i/dt = sum_j a_j h(θ_j - θ_i),
 // summed pair by pair in JS; attention's h is h(θ) = e^{β cos θ} sin θ. hTripleDerivativeL1 and
 // circleSyncCriterion (below) read h through its Fourier series.
-import { backendFor } from '../backend/index.js';
+import { backendFor, rowMask } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
-import { finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import { energyOf, logQuadraticEnergy, type Normalization } from './attention.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
@@ -28,7 +28,20 @@ export interface CircleOptions {
   interaction?: (theta: number) => number;
 }
 
-const CIRCLE_KEYS = optionKeys<CircleOptions>()('beta', 'normalization', 'interaction');
+/** What `interaction` must be (the schema's type check and checkInteraction's). */
+const INTERACTION_RULE = 'must be a function θ => h(θ) (smooth, odd, 2π-periodic)';
+
+// beta and normalization default by whether `interaction` is given (1 and 'softmax' without it; beta refused and 'none' with it).
+export const CIRCLE_SCHEMA = optionsSchema<CircleOptions>()({
+  beta: rule.finite('inverse temperature beta (any finite real); default 1, and refused with interaction'),
+  normalization: rule.oneOf(['softmax', 'none'] as const, "'softmax' (divide by Z_i) or 'none' (Z_i = 1); default 'softmax', and 'none' (the only one) with interaction"),
+  interaction: rule.custom('a general interaction h: dθ_i/dt = sum_j a_j h(θ_j - θ_i), h smooth, odd, 2π-periodic',
+    (name, v) => {
+      if (typeof v !== 'function') throw new InvalidArgumentError(name, v, INTERACTION_RULE);
+      return v as (theta: number) => number;
+    }),
+});
+type ResolvedCircle = ReturnType<typeof CIRCLE_SCHEMA.read>;
 
 /**
  * Attention dynamics on the circle in angle form (radians), for a 'circle' measure:
@@ -37,10 +50,10 @@ const CIRCLE_KEYS = optionKeys<CircleOptions>()('beta', 'normalization', 'intera
  * With `interaction: h` instead: dθ_i/dt = sum_j a_j h(θ_j - θ_i) for any smooth odd 2π-periodic h.
  */
 export function circle(options?: CircleOptions): Flow {
-  options = readOptions<CircleOptions>('circle', options, CIRCLE_KEYS);
-  if (options.interaction !== undefined) return interactionFlow(options);
-  const beta = finiteNumber('beta', options.beta ?? 1);
-  const normalization = oneOf('normalization', options.normalization ?? 'softmax', ['softmax', 'none'] as const);
+  const o = CIRCLE_SCHEMA.read('circle', options);
+  if (o.interaction !== undefined) return interactionFlow(o);
+  const beta = o.beta ?? 1;
+  const normalization = o.normalization ?? 'softmax';
   const scratch = new Scratch();
   const embed = (theta: Float64Array, n: number): Float64Array => {
     const e = scratch.get('e', 2 * n);
@@ -62,7 +75,7 @@ export function circle(options?: CircleOptions): Flow {
       const h = logWeightsInto(weights, scratch.get('h', n));
       backendFor(opts.backend, 'circle').softmaxReduce({
         x: e, n, y: e, m: n, d: 2, logWeights: h, values: e, k: 2,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean, segments: opts.segments ?? null, excludeSelf: true,
+        beta, score: 'dot', mask: rowMask(opts.segments ?? null, false, true), precision: opts.precision ?? 'f64', lse, mean,
       });
       // sin(θ_i - θ_i) = 0: the own term adds nothing to the numerator, only to Z_i.
       const self = scratch.get('self', n);
@@ -97,7 +110,7 @@ const CHECK_POINTS = [0.3, 0.7, 1.3, 2.1, 2.9, 3.05, 4.4, 5.9];
  * to 1e-9 of the largest |h| seen; returns h's values there (the flow's fingerprint in params).
  */
 function checkInteraction(name: string, h: unknown): number[] {
-  if (typeof h !== 'function') throw new InvalidArgumentError(name, h, 'must be a function θ => h(θ) (smooth, odd, 2π-periodic)');
+  if (typeof h !== 'function') throw new InvalidArgumentError(name, h, INTERACTION_RULE);
   const f = h as (t: number) => unknown;
   const at = (x: number): number => {
     const v = f(x);
@@ -118,11 +131,11 @@ function checkInteraction(name: string, h: unknown): number[] {
 }
 
 /** circle({ interaction }): dθ_i/dt = sum_j a_j h(θ_j - θ_i), pair by pair. */
-function interactionFlow(options: CircleOptions): Flow {
+function interactionFlow(options: ResolvedCircle): Flow {
   if (options.beta !== undefined) {
     throw new InvalidArgumentError('beta', options.beta, "must be omitted with interaction (put beta into h: attention's h is θ => Math.exp(beta * Math.cos(θ)) * Math.sin(θ))");
   }
-  const normalization = oneOf('normalization', options.normalization ?? 'none', ['softmax', 'none'] as const);
+  const normalization = options.normalization ?? 'none';
   if (normalization !== 'none') {
     throw new InvalidArgumentError('normalization', normalization, "must be 'none' with interaction (softmax divides by Z_i = sum_j a_j e^{beta cos(θ_j - θ_i)}, which attention's h has and a general h does not)");
   }
@@ -162,7 +175,9 @@ export interface FourierOptions {
   /** Largest number of samples of h (a power of two >= 64). Default 32768. */
   maxSamples?: number;
 }
-const FOURIER_KEYS = optionKeys<FourierOptions>()('maxSamples');
+export const FOURIER_SCHEMA = optionsSchema<FourierOptions>()({
+  maxSamples: rule.integer(64, 'largest number of samples of h (a power of two >= 64)').or(32768),
+});
 
 /** In-place radix-2 FFT of (re, im) (length a power of two): X_k = sum_j x_j e^{-2πi jk/N}. */
 function fft(re: Float64Array, im: Float64Array): void {
@@ -198,8 +213,7 @@ function fft(re: Float64Array, im: Float64Array): void {
  */
 function fourierSeries(where: string, name: string, h: unknown, options?: FourierOptions): { a: Float64Array; b: Float64Array } {
   if (typeof h !== 'function') throw new InvalidArgumentError(name, h, 'must be a function θ => h(θ) (smooth, 2π-periodic)');
-  const o = readOptions<FourierOptions>(where, options, FOURIER_KEYS);
-  const maxSamples = o.maxSamples === undefined ? 32768 : integerAtLeast('maxSamples', o.maxSamples, 64);
+  const { maxSamples } = FOURIER_SCHEMA.read(where, options);
   const f = h as (t: number) => unknown;
   for (let N = 64; N <= maxSamples; N *= 2) {
     const re = new Float64Array(N), im = new Float64Array(N);

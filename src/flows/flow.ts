@@ -131,7 +131,7 @@ export function logWeightsInto(weights: Float64Array, out: Float64Array): Float6
 }
 
 /**
- * After a kernel pass without each particle's own key (excludeSelf), rows of out (width w) hold the
+ * After a kernel pass without each particle's own key (the diagonal mask), rows of out (width w) hold the
  * others' softmax mean. Scales row i by what the full sum makes of it, given lse_i = log Z_others and
  * the own score self_i = beta s(x_i, x_i) + h_i:
  *   'softmax': Z_others / Z = 1 / (1 + e^{self_i - lse_i});  'sum': pre e^{lse_i} (self unused).

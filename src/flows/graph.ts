@@ -4,7 +4,8 @@
 // consecutive neighbour indices, so a banded or triangular graph costs a range per row.
 import type { BlockMask } from '../backend/types.js';
 import { InvalidArgumentError } from '../errors.js';
-import { booleanOption, checkElements, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements } from '../validate.js';
 
 /**
  * A directed graph on the nodes 0 .. n - 1 in SciPy's CSR convention (`scipy.sparse.csr_array`'s
@@ -41,8 +42,15 @@ export interface Graph {
   indices: Int32Array;
 }
 
-const GRAPH_KEYS = optionKeys<CsrGraph>()('indptr', 'indices');
-const MASK_KEYS = optionKeys<GraphMask>()('graph', 'self');
+// Both arrays are required: readGraph says so when one is omitted.
+export const GRAPH_SCHEMA = optionsSchema<CsrGraph>()({
+  indptr: rule.custom('n + 1 nondecreasing row offsets, indptr[0] = 0 and indptr[n] = indices.length', integerArray),
+  indices: rule.custom('the neighbour lists, one after another: integers in [0, n)', integerArray),
+});
+export const GRAPH_MASK_SCHEMA = optionsSchema<GraphMask>()({
+  graph: rule.custom<Graph>('the adjacency in SciPy CSR form { indptr, indices }: row i lists the particles i sees (required)', readGraph),
+  self: rule.boolean('every particle also sees itself (the diagonal is added)').or(true),
+});
 
 /** An array or typed array of integers (not BigInt), copied into an Int32Array; names `name` on failure. */
 function integerArray(name: string, value: unknown): Int32Array {
@@ -69,13 +77,12 @@ function integerArray(name: string, value: unknown): Int32Array {
  * Throws InvalidArgumentError naming `${name}.indptr` or `${name}.indices` and the offending index.
  */
 export function readGraph(name: string, value: unknown): Graph {
-  const o = readOptions<CsrGraph>(name, value, GRAPH_KEYS);
   if (value === undefined) throw new InvalidArgumentError(name, value, 'is required: { indptr, indices } in SciPy CSR form');
+  const o = GRAPH_SCHEMA.read(name, value, `${name}.`);
   if (o.indptr === undefined) throw new InvalidArgumentError(`${name}.indptr`, undefined, 'is required (n + 1 row offsets)');
   if (o.indices === undefined) throw new InvalidArgumentError(`${name}.indices`, undefined, 'is required (the neighbour lists)');
-  const indptr = integerArray(`${name}.indptr`, o.indptr);
-  const raw = integerArray(`${name}.indices`, o.indices);
-  if (indptr.length < 2) throw new InvalidArgumentError(`${name}.indptr`, o.indptr, 'must hold n + 1 >= 2 offsets (a graph of at least one node)');
+  const indptr = o.indptr as Int32Array, raw = o.indices as Int32Array; // copies, made by integerArray
+  if (indptr.length < 2) throw new InvalidArgumentError(`${name}.indptr`, (value as CsrGraph).indptr, 'must hold n + 1 >= 2 offsets (a graph of at least one node)');
   const n = indptr.length - 1;
   if (indptr[0] !== 0) throw new InvalidArgumentError(`${name}.indptr`, indptr[0], 'must start at 0', 'at index 0');
   for (let i = 1; i <= n; i++) {
@@ -103,9 +110,8 @@ export function readGraph(name: string, value: unknown): Graph {
 
 /** Reads attention's `mask` object { graph, self } (UnknownOptionError for other keys). */
 export function readGraphMask(name: string, value: unknown): { graph: Graph; self: boolean } {
-  const o = readOptions<GraphMask>(name, value, MASK_KEYS);
-  const self = booleanOption(`${name}.self`, o.self, true);
-  return { graph: readGraph(`${name}.graph`, o.graph), self };
+  const o = GRAPH_MASK_SCHEMA.read(name, value, `${name}.`);
+  return { graph: (o.graph as Graph | undefined) ?? readGraph(`${name}.graph`, undefined), self: o.self };
 }
 
 /** Whether row i of g lists i (binary search in the sorted row). */

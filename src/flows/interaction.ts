@@ -1,10 +1,10 @@
 // The Wasserstein gradient flow of F(mu) = - ∫∫ e^{beta <x, y>} dmu dmu:
 //   V[mu](x) = -∇_x δF/δmu = 2 beta sum_j a_j e^{beta <x, x_j>} x_j   (projected on the sphere).
 // On R^d F is unbounded below and mass escapes; on the sphere the particles concentrate.
-import { backendFor } from '../backend/index.js';
+import { backendFor, rowMask } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
-import { oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
@@ -16,7 +16,10 @@ export interface InteractionOptions {
   space?: 'sphere' | 'euclidean';
 }
 
-const INTERACTION_KEYS = optionKeys<InteractionOptions>()('beta', 'space');
+export const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
+  beta: rule.positive('inverse temperature beta > 0').or(1),
+  space: rule.oneOf(['sphere', 'euclidean'] as const, "'euclidean' (mass escapes to infinity) or 'sphere' (the velocity projected)").or('euclidean'),
+});
 
 /**
  * Wasserstein gradient flow of F(mu) = -∫∫ e^{beta <x, y>} dmu dmu:
@@ -24,9 +27,7 @@ const INTERACTION_KEYS = optionKeys<InteractionOptions>()('beta', 'space');
  * Its energy is F (no 1/(2 beta) factor), non-increasing along the flow.
  */
 export function interaction(options?: InteractionOptions): Flow {
-  options = readOptions<InteractionOptions>('interaction', options, INTERACTION_KEYS);
-  const beta = positiveNumber('beta', options.beta ?? 1);
-  const space = oneOf('space', options.space ?? 'euclidean', ['sphere', 'euclidean'] as const);
+  const { beta, space } = INTERACTION_SCHEMA.read('interaction', options);
   const scratch = new Scratch();
   return {
     name: 'interaction',
@@ -43,7 +44,7 @@ export function interaction(options?: InteractionOptions): Flow {
       const others = space === 'sphere';
       backendFor(opts.backend, 'interaction').softmaxReduce({
         x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
-        beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean: out, segments: opts.segments ?? null, excludeSelf: others,
+        beta, score: 'dot', mask: rowMask(opts.segments ?? null, false, others), precision: opts.precision ?? 'f64', lse, mean: out,
       });
       scaleOthers(out, lse, null, n, d, 'sum', 2 * beta, opts, scratch);
       if (space === 'sphere') sphere.project(x, out, n, d);

@@ -14,7 +14,8 @@
 // with closed forms at β = 0 (equiangularClosedForm).
 import { InvalidArgumentError } from '../errors.js';
 import { Measure } from '../measure.js';
-import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf } from '../validate.js';
 
 /**
  * A normalisation layer read as dynamics (see {@link attention}'s `layerNorm`): 'none' (plain attention),
@@ -23,11 +24,11 @@ import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, rea
 export type LayerNorm = 'none' | 'post' | 'pre' | 'peri' | 'ngpt';
 /** The schemes of {@link LayerNorm} other than 'none'. */
 export type LayerNormScheme = Exclude<LayerNorm, 'none'>;
-const SCHEMES = ['none', 'post', 'pre', 'peri', 'ngpt'] as const;
+/** The values of {@link LayerNorm}. */
+export const LAYER_NORMS = ['none', 'post', 'pre', 'peri', 'ngpt'] as const;
 
-/** Reads attention's `layerNorm` option; the schemes live in R^d, so they need space 'euclidean'. */
-export function layerNormOption(value: unknown, space: string): LayerNorm {
-  const ln = oneOf('layerNorm', value ?? 'none', SCHEMES);
+/** Checks attention's `layerNorm` against its space: the schemes live in R^d, so they need space 'euclidean'. */
+export function requireLayerNormSpace(ln: LayerNorm, space: string): LayerNorm {
   if (ln !== 'none' && space !== 'euclidean') {
     throw new InvalidArgumentError('layerNorm', ln, `needs space: 'euclidean' (tokens of any norm; on the sphere the attention flow is already Post-LN)`);
   }
@@ -126,19 +127,28 @@ export interface EquiangularMeasureOptions {
   /** Dimension d >= n (the tokens span n dimensions; the rest are 0). Default n. */
   dim?: number;
 }
-const EQUIANGULAR_MEASURE_KEYS = optionKeys<EquiangularMeasureOptions>()('radius', 'dim');
+export const EQUIANGULAR_MEASURE_SCHEMA = optionsSchema<EquiangularMeasureOptions>()({
+  radius: rule.custom('norm of every token, > 0', greaterThanZero).or(1),
+  dim: rule.integer(1, 'dimension d >= n (the tokens span n dimensions; the rest are 0); default n'),
+});
+
+/** A finite number > 0, refused in two steps: not finite, then not > 0. */
+function greaterThanZero(name: string, value: unknown): number {
+  const x = finiteNumber(name, value);
+  if (!(x > 0)) throw new InvalidArgumentError(name, x, 'must be > 0');
+  return x;
+}
 
 /**
  * n tokens of norm `radius` in R^d (euclidean space, uniform weights) with every pairwise cosine equal
  * to rho, -1/(n-1) < rho < 1: θ_i = sqrt(1 - rho) e_i + b (1, ..., 1, 0, ...), b chosen so |θ_i| = 1.
  */
 export function equiangularMeasure(n: number, rho: number, options?: EquiangularMeasureOptions): Measure {
-  const o = readOptions<EquiangularMeasureOptions>('equiangularMeasure', options, EQUIANGULAR_MEASURE_KEYS);
+  const o = EQUIANGULAR_MEASURE_SCHEMA.read('equiangularMeasure', options);
   integerAtLeast('n', n, 2);
   finiteNumber('rho', rho);
   if (!(rho > -1 / (n - 1) && rho < 1)) throw new InvalidArgumentError('rho', rho, `must be in (-1/(n-1), 1) = (${(-1 / (n - 1)).toPrecision(4)}, 1) for n = ${n} equiangular unit vectors`);
-  const radius = o.radius === undefined ? 1 : finiteNumber('radius', o.radius);
-  if (!(radius > 0)) throw new InvalidArgumentError('radius', radius, 'must be > 0');
+  const radius = o.radius;
   const dim = o.dim === undefined ? n : integerAtLeast('dim', o.dim, n);
   const a = Math.sqrt(1 - rho), b = (-a + Math.sqrt(a * a + n * rho)) / n;
   const pts = new Float64Array(n * dim);
@@ -163,7 +173,27 @@ export interface EquiangularOptions {
   /** RK4 steps per unit of time (equiangularODE only). Default 2000. */
   stepsPerUnit?: number;
 }
-const EQUIANGULAR_KEYS = optionKeys<EquiangularOptions>()('layerNorm', 'n', 'beta', 'rho0', 'radius0', 'times', 'stepsPerUnit');
+// layerNorm, n, rho0 and times are required (their rule refuses the missing value); beta's default is the caller's.
+export const EQUIANGULAR_SCHEMA = optionsSchema<EquiangularOptions>()({
+  layerNorm: rule.oneOf(LAYER_NORMS, "the scheme: 'none' is read as 'post' (plain attention on the sphere)"),
+  n: rule.integer(2, 'number of tokens'),
+  beta: rule.finite('inverse temperature (softmax attention, Q = K = V = I); default 1 (equiangularClosedForm: 0, the only one it covers)'),
+  rho0: rule.finite('initial pairwise cosine in (-1/(n-1), 1)'),
+  radius0: rule.custom('initial token norm r0 > 0', greaterThanZero).or(1),
+  times: rule.custom('times (>= 0, non-decreasing) at which to report', readTimes),
+  stepsPerUnit: rule.custom('RK4 steps per unit of time (equiangularODE only)', greaterThanZero).or(2000),
+});
+const EQUIANGULAR_RULES = EQUIANGULAR_SCHEMA.rules;
+
+function readTimes(name: string, value: unknown): Float64Array {
+  if (typeof value !== 'object' || value === null || typeof (value as ArrayLike<number>).length !== 'number') throw new InvalidArgumentError(name, value, 'must be an array of times');
+  const times = Float64Array.from(value as ArrayLike<number>);
+  times.forEach((t, i) => {
+    nonNegativeNumber(`${name}[${i}]`, t);
+    if (i > 0 && t < times[i - 1]) throw new InvalidArgumentError(name, t, `must be non-decreasing (${name}[${i}] < ${name}[${i - 1}])`);
+  });
+  return times;
+}
 
 /** ρ(t), 1 - ρ(t) and r(t) of an equiangular system at the requested times. */
 export interface EquiangularSolution {
@@ -178,20 +208,14 @@ export interface EquiangularSolution {
 }
 
 function readEquiangular(where: string, options: EquiangularOptions, betaDefault: number) {
-  const o = readOptions<EquiangularOptions>(where, options, EQUIANGULAR_KEYS) as EquiangularOptions;
-  const ln = oneOf('layerNorm', o.layerNorm, SCHEMES);
-  const n = integerAtLeast('n', o.n, 2);
-  const beta = finiteNumber('beta', o.beta ?? betaDefault);
-  const rho0 = finiteNumber('rho0', o.rho0);
+  const o = EQUIANGULAR_SCHEMA.read(where, options);
+  const ln = o.layerNorm ?? EQUIANGULAR_RULES.layerNorm.check('layerNorm', undefined);
+  const n = o.n ?? EQUIANGULAR_RULES.n.check('n', undefined);
+  const beta = o.beta ?? betaDefault;
+  const rho0 = o.rho0 ?? EQUIANGULAR_RULES.rho0.check('rho0', undefined);
   if (!(rho0 > -1 / (n - 1) && rho0 < 1)) throw new InvalidArgumentError('rho0', rho0, `must be in (-1/(n-1), 1) for n = ${n}`);
-  const r0 = o.radius0 === undefined ? 1 : finiteNumber('radius0', o.radius0);
-  if (!(r0 > 0)) throw new InvalidArgumentError('radius0', r0, 'must be > 0');
-  if (o.times === undefined || typeof o.times !== 'object' || typeof (o.times as ArrayLike<number>).length !== 'number') throw new InvalidArgumentError('times', o.times, 'must be an array of times');
-  const times = Float64Array.from(o.times as ArrayLike<number>);
-  times.forEach((t, i) => {
-    nonNegativeNumber(`times[${i}]`, t);
-    if (i > 0 && t < times[i - 1]) throw new InvalidArgumentError('times', t, `must be non-decreasing (times[${i}] < times[${i - 1}])`);
-  });
+  const r0 = o.radius0;
+  const times = (o.times ?? EQUIANGULAR_RULES.times.check('times', undefined)) as Float64Array;
   return { scheme: (ln === 'none' ? 'post' : ln) as LayerNormScheme, n, beta, rho0, r0, times, o };
 }
 
@@ -223,8 +247,7 @@ function equiangularRates(scheme: LayerNormScheme, n: number, beta: number, u: n
  */
 export function equiangularODE(options: EquiangularOptions): EquiangularSolution {
   const { scheme, n, beta, rho0, r0, times, o } = readEquiangular('equiangularODE', options, 1);
-  const per = o.stepsPerUnit === undefined ? 2000 : finiteNumber('stepsPerUnit', o.stepsPerUnit);
-  if (!(per > 0)) throw new InvalidArgumentError('stepsPerUnit', per, 'must be > 0');
+  const per = o.stepsPerUnit;
   const out: EquiangularSolution = { times, rho: new Float64Array(times.length), gap: new Float64Array(times.length), radius: new Float64Array(times.length) };
   let u = 1 - rho0, r = r0, t = 0;
   const f = (uu: number, rr: number) => equiangularRates(scheme, n, beta, uu, rr);

@@ -113,7 +113,7 @@ export function hopfield(options: HopfieldOptions): Hopfield {
   const reduce = (x: Float64Array, n: number, mean: Float64Array | null, lse: Float64Array, opts: EvalOptions) => {
     backendFor(opts.backend, 'hopfield').softmaxReduce({
       x, n, y: X, m: K, d, logWeights: null, values: mean === null ? null : X, k: mean === null ? 0 : d,
-      beta, score: 'dot', causal: false, precision: opts.precision ?? 'f64', lse, mean,
+      beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean,
     });
   };
   const energyOf = (x: Float64Array, n: number, opts: EvalOptions, lse = new Float64Array(n)) => {

@@ -70,8 +70,8 @@ export class HalfStep {
     if (this.lse.length !== n) this.lse = new Float64Array(n);
     for (let j = 0; j < m; j++) this.h[j] = lw[j] + pot[j] / eps;
     this.backend.softmaxReduce({
-      x: q, n, y: k, m, d, logWeights: this.h, values, k: valueDim, beta: 1 / eps, score: 'sqdist', causal: false,
-      precision: this.precision, lse: this.lse, mean, blocks,
+      x: q, n, y: k, m, d, logWeights: this.h, values, k: valueDim, beta: 1 / eps, score: 'sqdist',
+      mask: blocks === null ? { kind: 'none' } : { kind: 'blocks', blocks }, precision: this.precision, lse: this.lse, mean,
     });
     for (let i = 0; i < n; i++) out[i] = -eps * this.lse[i];
   }

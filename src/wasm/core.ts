@@ -1,6 +1,5 @@
-// Loading the Wasm core and owning its memory. The only module besides src/backend/wasm.ts
-// that knows WebAssembly exists.
-import { WASM_BASE64 } from './binary.js';
+// The Wasm core's flat ABI and the bump layout of its memory: what the calling thread
+// (src/backend/wasm.ts) and each pool worker (worker.ts) share. Loading the module is load.ts.
 import { WasmError } from '../errors.js';
 
 /** The flat ABI exported by assembly/index.ts. Pointers are byte offsets into memory. */
@@ -24,10 +23,10 @@ export interface CoreExports {
    * branges; keys packed with S = 0 and one zero vector after the SoA. Q = S = 0: dense.
    */
   reduceF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
-    score: number, causal: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number,
+    score: number, mask: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number,
     brows: number, Q: number, bptr: number, branges: number): void;
   reduceF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
-    score: number, causal: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number,
+    score: number, mask: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number,
     brows: number, Q: number, bptr: number, branges: number): void;
   expArrayF64(x: number, n: number, out: number): void;
   expArrayF32(x: number, n: number, out: number): void;
@@ -40,25 +39,6 @@ export interface CoreExports {
   forwardF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, act: number, out: number): void;
   backwardF64(x: number, r: number, n: number, soa: number, m: number, j0: number, j1: number, d: number, act: number, grad: number, work: number): void;
   backwardF32(x: number, r: number, n: number, soa: number, m: number, j0: number, j1: number, d: number, act: number, grad: number, work: number): void;
-}
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-/** Compiles and instantiates the embedded module (the module too, for pool workers). The ABI imports nothing. */
-export async function instantiateCore(): Promise<{ core: CoreExports; module: WebAssembly.Module }> {
-  if (typeof WebAssembly === 'undefined') throw new WasmError('this JavaScript engine has no WebAssembly');
-  const bytes = decodeBase64(WASM_BASE64);
-  if (!WebAssembly.validate(bytes)) {
-    throw new WasmError('this engine cannot run the meanfield core: it needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
-  }
-  const module = await WebAssembly.compile(bytes);
-  const instance = await WebAssembly.instantiate(module, {});
-  return { core: instance.exports as unknown as CoreExports, module };
 }
 
 const PAGE = 65536;

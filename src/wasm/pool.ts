@@ -9,15 +9,8 @@
 // and browser Web Workers on a cross-origin-isolated page. Elsewhere (a browser's main thread,
 // or a page that is not isolated) the pool is not started and calls run on the calling thread.
 import { WasmError } from '../errors.js';
-import { WORKER_SOURCE } from './worker-source.js';
-
-export const C = {
-  SEQ: 0, PENDING: 1, OP: 2, ERROR: 3, N: 4, M: 5, D: 6, K: 7, F32: 8, SCORE: 9, CAUSAL: 10, HAS_H: 11, ACT: 12,
-  NEXT: 13, CHUNK: 14, CHUNKS: 15,
-  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, R: 22, GRAD: 23, THETA: 24, OMEGA: 25, ROWS: 26, SEG: 27, NSEG: 28,
-  BLK: 29, NBLK: 30,
-} as const;
-export const OP = { REDUCE: 1, FORWARD: 2, BACKWARD: 3, EXIT: 9 } as const;
+import { C, chunking, chunkRows, chunkSource, CONTROL_WORDS, OP, PARAMS, type SharedWriter } from './control.js';
+import { WORKER_BUNDLE } from './worker-bundle.js';
 
 /** The most threads a pool runs. */
 export const MAX_THREADS = 64;
@@ -71,7 +64,7 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node !== undefined) {
     const { Worker } = (await import(/* @vite-ignore */ nodeModule('worker_threads'))) as typeof import('node:worker_threads');
-    // The worker's source is a script: drop the flags that would evaluate it as the parent's
+    // The worker's bundle is a script: drop the flags that would evaluate it as the parent's
     // -e / -p code or as a module (node -e, node --input-type=module).
     const execArgv: string[] = [];
     const parent = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
@@ -81,7 +74,7 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
       if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
       execArgv.push(a);
     }
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv });
+    const worker = new Worker(WORKER_BUNDLE, { eval: true, execArgv });
     worker.unref(); // an idle pool never keeps the process alive
     return {
       worker,
@@ -94,7 +87,7 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
       }),
     };
   }
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([WORKER_BUNDLE], { type: 'text/javascript' }));
   const worker = new Worker(url);
   return {
     worker,
@@ -105,10 +98,10 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
   };
 }
 
-export class Pool {
-  readonly control = new SharedArrayBuffer(4 * 32);
+export class Pool implements SharedWriter {
+  readonly control = new SharedArrayBuffer(4 * CONTROL_WORDS);
   readonly ctrl = new Int32Array(this.control);
-  readonly params = new SharedArrayBuffer(8 * 8);
+  readonly params = new SharedArrayBuffer(8 * PARAMS);
   readonly param = new Float64Array(this.params);
   readonly data = growableShared(1 << 16, MAX_DATA_BYTES);
   private readonly workers: WorkerLike[] = [];
@@ -139,11 +132,9 @@ export class Pool {
     this.top = 0;
   }
 
-  /** Copies a into the data buffer, returning its f64 offset. */
+  /** Copies a into the data buffer, returning its f64 offset (distinct for every put, even of nothing). */
   put(a: ArrayLike<number>): number {
-    const at = this.top;
-    this.top += a.length + (a.length & 1); // keep 16-byte alignment
-    this.ensure(this.top * 8);
+    const at = this.reserve(a.length);
     new Float64Array(this.data, at * 8, a.length).set(a);
     return at;
   }
@@ -151,7 +142,7 @@ export class Pool {
   /** Reserves len f64 for outputs. */
   reserve(len: number): number {
     const at = this.top;
-    this.top += len + (len & 1);
+    this.top += Math.max(2, len + (len & 1)); // keep 16-byte alignment
     this.ensure(this.top * 8);
     return at;
   }
@@ -185,12 +176,7 @@ export class Pool {
     Atomics.notify(ctrl, C.SEQ);
     const mine = new Uint8Array(chunks);
     try {
-      own(() => {
-        const c = Atomics.add(ctrl, C.NEXT, 1);
-        if (c >= chunks) return null;
-        mine[c] = 1;
-        return chunkRows(c, chunk, chunks, rows);
-      });
+      own(chunkSource(ctrl, (c) => { mine[c] = 1; }));
     } finally {
       for (let p = Atomics.load(ctrl, C.PENDING); p !== 0; p = Atomics.load(ctrl, C.PENDING)) Atomics.wait(ctrl, C.PENDING, p);
     }
@@ -207,21 +193,4 @@ export class Pool {
     for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
-}
-
-/**
- * Row chunks handed out at run time (dynamic scheduling): each thread takes the next chunk
- * until none is left, so a thread slowed by other load on its core takes fewer. About 8 chunks
- * per thread, each a multiple of align rows (SIMD lanes); the last rows come first, since
- * causal rows cost ∝ i. Which thread computes a row never changes how it is computed.
- */
-export function chunking(n: number, threads: number, align = 1): { chunk: number; chunks: number } {
-  const chunk = Math.max(align, Math.ceil(Math.ceil(n / (8 * threads)) / align) * align);
-  return { chunk, chunks: Math.ceil(n / chunk) };
-}
-
-/** The rows [i0, i1) of chunk c (of `chunks` chunks of `chunk` rows over n rows). */
-export function chunkRows(c: number, chunk: number, chunks: number, n: number): [number, number] {
-  const i0 = (chunks - 1 - c) * chunk;
-  return [i0, Math.min(n, i0 + chunk)];
 }

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { attention, init, logSumExp, softmaxMean, twoLayer, Measure, simulate } from '../src/index.js';
-import { backendFor } from '../src/backend/index.js';
-import { chunking, chunkRows } from '../src/wasm/pool.js';
-import { lcg, spherePoints, uniformArray } from './helpers.js';
+import { attention, init, logSumExp, softmaxMean, twoLayer, Measure, simulate } from '../../src/index.js';
+import { backendFor } from '../../src/backend/index.js';
+import { chunking, chunkRows } from '../../src/wasm/control.js';
+import { lcg, spherePoints, uniformArray } from '../helpers.js';
 
 /** Runs fn with 1 thread and with `threads` threads; returns both results. */
 async function both<T>(threads: number, fn: () => T): Promise<[T, T]> {
@@ -59,7 +59,7 @@ describe('worker pool', () => {
     await init({ threads: 2 });
     const x = spherePoints(rnd, 16, 3);
     const lse = new Float64Array(16);
-    backendFor('wasm', 't').softmaxReduce({ x, n: 16, y: x, m: 16, d: 3, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', causal: false, precision: 'f64', lse, mean: null });
+    backendFor('wasm', 't').softmaxReduce({ x, n: 16, y: x, m: 16, d: 3, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', mask: { kind: 'none' }, precision: 'f64', lse, mean: null });
     expect(lse.every(Number.isFinite)).toBe(true);
   });
 

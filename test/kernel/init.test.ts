@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { init, logSumExp, NotInitializedError, MeanfieldError } from '../src/index.js';
+import { init, logSumExp, NotInitializedError, MeanfieldError } from '../../src/index.js';
 
 // Runs in its own process (vitest forks), so the core is not loaded yet here.
 describe('init', () => {

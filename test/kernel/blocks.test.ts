@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError } from '../src/index.js';
-import { backendFor } from '../src/backend/index.js';
-import { pairCount } from '../src/backend/segments.js';
-import { blockCount } from '../src/backend/blocks.js';
-import { tuning } from '../src/backend/wasm.js';
-import type { BlockMask, Precision, ReduceArgs, Score } from '../src/backend/types.js';
-import { lcg, thrown, uniformArray } from './helpers.js';
+import { init, InvalidArgumentError } from '../../src/index.js';
+import { backendFor } from '../../src/backend/index.js';
+import { readMask } from '../../src/backend/mask.js';
+import { tuning } from '../../src/backend/wasm.js';
+import type { BlockMask, Precision, ReduceArgs, Score } from '../../src/backend/types.js';
+import { lcg, thrown, uniformArray } from '../helpers.js';
 
 beforeAll(async () => { await init({ threads: 1 }); });
 afterAll(async () => { await init({ threads: 1 }); });
@@ -24,7 +23,8 @@ function problem(rnd: () => number, n: number, m: number, d: number, k: number, 
 function call(p: Problem, backend: Backend, precision: Precision, score: Score, beta: number, blocks: BlockMask | null) {
   const lse = new Float64Array(p.n), mean = p.k === 0 ? null : new Float64Array(p.n * p.k);
   backendFor(backend, 'test').softmaxReduce({
-    x: p.x, n: p.n, y: p.y, m: p.m, d: p.d, logWeights: p.h, values: p.v, k: p.k, beta, score, causal: false, precision, lse, mean, blocks,
+    x: p.x, n: p.n, y: p.y, m: p.m, d: p.d, logWeights: p.h, values: p.v, k: p.k, beta, score, precision, lse, mean,
+    mask: blocks === null ? { kind: 'none' } : { kind: 'blocks', blocks },
   });
   return { lse, mean: mean ?? new Float64Array(0) };
 }
@@ -261,53 +261,50 @@ describe('block-sparse mask (ReduceArgs.blocks)', () => {
     const rnd = lcg(8);
     const p = problem(rnd, 300, 2000, 3, 0, false);
     const blocks = randomBlocks(rnd, p.n, p.m, 20);
-    const args: ReduceArgs = { x: p.x, n: p.n, y: p.y, m: p.m, d: 3, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', causal: false, precision: 'f64', lse: new Float64Array(p.n), mean: null, blocks };
+    const args: ReduceArgs = { x: p.x, n: p.n, y: p.y, m: p.m, d: 3, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', mask: { kind: 'blocks', blocks }, precision: 'f64', lse: new Float64Array(p.n), mean: null };
     let kept = 0;
     for (let q = 0; q + 1 < blocks.rows.length; q++) {
       for (let i = blocks.rows[q]; i < blocks.rows[q + 1]; i++) for (let r = blocks.ptr[q]; r < blocks.ptr[q + 1]; r++) kept += blocks.ranges[2 * r + 1] - blocks.ranges[2 * r];
     }
-    const Q = blockCount(args);
-    expect(Q).toBe(20);
-    expect(pairCount(args, 0, Q)).toBe(kept);
+    expect(readMask(args).blocks!.rows.length).toBe(21);
+    expect(readMask(args).pairs).toBe(kept);
     expect(kept).toBeLessThan(p.n * p.m);
   });
 
-  it('refuses malformed blocks, and blocks with segments, causal or excludeSelf, with an InvalidArgumentError naming them', () => {
+  it('refuses malformed blocks with an InvalidArgumentError naming the field (combinations: mask.test.ts)', () => {
     const x = new Float64Array(8), y = new Float64Array(10);
-    const base = { x, n: 4, y, m: 5, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', causal: false, precision: 'f64', lse: new Float64Array(4), mean: null } as const;
+    const base = { x, n: 4, y, m: 5, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', precision: 'f64', lse: new Float64Array(4), mean: null } as const;
     const I = (...a: number[]) => Int32Array.from(a);
     const ok = { rows: I(0, 2, 4), ptr: I(0, 1, 3), ranges: I(1, 4, 0, 2, 2, 5) };
-    const bad: Array<[unknown, string, RegExp, Partial<ReduceArgs>?]> = [
-      [[0, 4], 'blocks', /blocks must be an object \{ rows, ptr, ranges \}/],
-      [5, 'blocks', /blocks must be an object/],
-      [ok, 'blocks', /blocks cannot be combined with segments/, { segments: I(0, 4), m: 4, y: new Float64Array(8) }],
-      [ok, 'blocks', /blocks cannot be combined with causal/, { causal: true }],
-      [ok, 'blocks', /blocks cannot be combined with excludeSelf/, { excludeSelf: true, m: 4, y: new Float64Array(8), blocks: { ...ok, ranges: I(1, 4, 0, 2, 2, 4) } }],
-      [{ ...ok, rows: [0, 2, 4] }, 'blocks.rows', /blocks.rows must be an Int32Array, got an array of length 3/],
-      [{ ...ok, rows: Float64Array.from([0, 2, 4]) }, 'blocks.rows', /blocks.rows must be an Int32Array/],
-      [{ ...ok, ptr: undefined }, 'blocks.ptr', /blocks.ptr must be an Int32Array, got undefined/],
-      [{ ...ok, ranges: Uint32Array.from([1, 4, 0, 2, 2, 5]) }, 'blocks.ranges', /blocks.ranges must be an Int32Array/],
-      [{ rows: I(0), ptr: I(0), ranges: I() }, 'blocks.rows', /blocks.rows must hold Q \+ 1 >= 2 offsets/],
-      [{ ...ok, ptr: I(0, 3) }, 'blocks.ptr', /blocks.ptr must hold Q \+ 1 = 3 offsets/],
-      [{ ...ok, rows: I(1, 2, 4) }, 'blocks.rows', /blocks.rows must start at 0, got 1 at index 0/],
-      [{ ...ok, rows: I(0, 2, 5) }, 'blocks.rows', /blocks.rows must end at n = 4, got 5 at index 2/],
-      [{ ...ok, rows: I(0, 3, 2, 4), ptr: I(0, 1, 1, 3) }, 'blocks.rows', /blocks.rows must be nondecreasing \(previous 3\), got 2 at index 2/],
-      [{ ...ok, rows: I(0, 2, 3) }, 'blocks.rows', /blocks.rows must end at n = 4, got 3 at index 2/],
-      [{ ...ok, ptr: I(1, 1, 3) }, 'blocks.ptr', /blocks.ptr must start at 0, got 1 at index 0/],
-      [{ ...ok, ptr: I(0, 2, 1), ranges: I(1, 4, 0, 2) }, 'blocks.ptr', /blocks.ptr must be nondecreasing \(previous 2\), got 1 at index 2/],
-      [{ ...ok, ranges: I(1, 4, 0, 2, 2) }, 'blocks.ranges', /blocks.ranges must hold 2 \* ptr\[Q\] = 6 entries/],
-      [{ ...ok, ptr: I(0, 1, 4) }, 'blocks.ranges', /blocks.ranges must hold 2 \* ptr\[Q\] = 8 entries/],
-      [{ ...ok, ranges: I(-1, 4, 0, 2, 2, 5) }, 'blocks.ranges', /blocks.ranges start must be >= 0, got -1 at index 0 \(range 0, block 0\)/],
-      [{ ...ok, ranges: I(1, 4, 0, 2, 2, 6) }, 'blocks.ranges', /blocks.ranges end must be <= m = 5, got 6 at index 5 \(range 2, block 1\)/],
-      [{ ...ok, ranges: I(3, 2, 0, 2, 2, 5) }, 'blocks.ranges', /blocks.ranges end must be >= its start 3, got 2 at index 1 \(range 0, block 0\)/],
-      [{ ...ok, ranges: I(1, 4, 0, 3, 2, 5) }, 'blocks.ranges', /blocks.ranges start must be >= the previous range's end 3 .*got 2 at index 4 \(range 2, block 1\)/],
-      [{ ...ok, ranges: I(1, 4, 2, 5, 0, 2) }, 'blocks.ranges', /blocks.ranges start must be >= the previous range's end 5 .*got 0 at index 4/],
+    const bad: Array<[unknown, string, RegExp]> = [
+      [[0, 4], 'mask.blocks', /mask.blocks must be an object \{ rows, ptr, ranges \}/],
+      [5, 'mask.blocks', /mask.blocks must be an object/],
+      [null, 'mask.blocks', /mask.blocks must be an object/],
+      [{ ...ok, rows: [0, 2, 4] }, 'mask.blocks.rows', /mask.blocks.rows must be an Int32Array, got an array of length 3/],
+      [{ ...ok, rows: Float64Array.from([0, 2, 4]) }, 'mask.blocks.rows', /mask.blocks.rows must be an Int32Array/],
+      [{ ...ok, ptr: undefined }, 'mask.blocks.ptr', /mask.blocks.ptr must be an Int32Array, got undefined/],
+      [{ ...ok, ranges: Uint32Array.from([1, 4, 0, 2, 2, 5]) }, 'mask.blocks.ranges', /mask.blocks.ranges must be an Int32Array/],
+      [{ rows: I(0), ptr: I(0), ranges: I() }, 'mask.blocks.rows', /mask.blocks.rows must hold Q \+ 1 >= 2 offsets/],
+      [{ ...ok, ptr: I(0, 3) }, 'mask.blocks.ptr', /mask.blocks.ptr must hold Q \+ 1 = 3 offsets/],
+      [{ ...ok, rows: I(1, 2, 4) }, 'mask.blocks.rows', /mask.blocks.rows must start at 0, got 1 at index 0/],
+      [{ ...ok, rows: I(0, 2, 5) }, 'mask.blocks.rows', /mask.blocks.rows must end at n = 4, got 5 at index 2/],
+      [{ ...ok, rows: I(0, 3, 2, 4), ptr: I(0, 1, 1, 3) }, 'mask.blocks.rows', /mask.blocks.rows must be nondecreasing \(previous 3\), got 2 at index 2/],
+      [{ ...ok, rows: I(0, 2, 3) }, 'mask.blocks.rows', /mask.blocks.rows must end at n = 4, got 3 at index 2/],
+      [{ ...ok, ptr: I(1, 1, 3) }, 'mask.blocks.ptr', /mask.blocks.ptr must start at 0, got 1 at index 0/],
+      [{ ...ok, ptr: I(0, 2, 1), ranges: I(1, 4, 0, 2) }, 'mask.blocks.ptr', /mask.blocks.ptr must be nondecreasing \(previous 2\), got 1 at index 2/],
+      [{ ...ok, ranges: I(1, 4, 0, 2, 2) }, 'mask.blocks.ranges', /mask.blocks.ranges must hold 2 \* ptr\[Q\] = 6 entries/],
+      [{ ...ok, ptr: I(0, 1, 4) }, 'mask.blocks.ranges', /mask.blocks.ranges must hold 2 \* ptr\[Q\] = 8 entries/],
+      [{ ...ok, ranges: I(-1, 4, 0, 2, 2, 5) }, 'mask.blocks.ranges', /mask.blocks.ranges start must be >= 0, got -1 at index 0 \(range 0, block 0\)/],
+      [{ ...ok, ranges: I(1, 4, 0, 2, 2, 6) }, 'mask.blocks.ranges', /mask.blocks.ranges end must be <= m = 5, got 6 at index 5 \(range 2, block 1\)/],
+      [{ ...ok, ranges: I(3, 2, 0, 2, 2, 5) }, 'mask.blocks.ranges', /mask.blocks.ranges end must be >= its start 3, got 2 at index 1 \(range 0, block 0\)/],
+      [{ ...ok, ranges: I(1, 4, 0, 3, 2, 5) }, 'mask.blocks.ranges', /mask.blocks.ranges start must be >= the previous range's end 3 .*got 2 at index 4 \(range 2, block 1\)/],
+      [{ ...ok, ranges: I(1, 4, 2, 5, 0, 2) }, 'mask.blocks.ranges', /mask.blocks.ranges start must be >= the previous range's end 5 .*got 0 at index 4/],
     ];
     for (const backend of ['wasm', 'js'] as const) {
       // The well-formed mask passes (ranges of different blocks may overlap).
-      expect(() => backendFor(backend, 't').softmaxReduce({ ...base, blocks: ok })).not.toThrow();
-      for (const [blocks, name, message, extra] of bad) {
-        const e = thrown(() => backendFor(backend, 't').softmaxReduce({ ...base, blocks: blocks as BlockMask, ...extra }));
+      expect(() => backendFor(backend, 't').softmaxReduce({ ...base, mask: { kind: 'blocks', blocks: ok } })).not.toThrow();
+      for (const [blocks, name, message] of bad) {
+        const e = thrown(() => backendFor(backend, 't').softmaxReduce({ ...base, mask: { kind: 'blocks', blocks: blocks as BlockMask } }));
         expect(e).toBeInstanceOf(InvalidArgumentError);
         expect(e.argument).toBe(name);
         expect(e.message).toMatch(message);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError } from '../src/index.js';
-import { backendFor } from '../src/backend/index.js';
-import { tuning } from '../src/backend/wasm.js';
-import type { Precision, ReduceArgs, Score } from '../src/backend/types.js';
-import { lcg, uniformArray } from './helpers.js';
+import { init, InvalidArgumentError } from '../../src/index.js';
+import { backendFor } from '../../src/backend/index.js';
+import { tuning } from '../../src/backend/wasm.js';
+import type { Precision, ReduceArgs, Score } from '../../src/backend/types.js';
+import { lcg, uniformArray } from '../helpers.js';
 
 beforeAll(async () => { await init({ threads: 1 }); });
 afterAll(async () => { await init({ threads: 1 }); });
@@ -27,7 +27,8 @@ type Backend = 'wasm' | 'js';
 function call(b: Batch, backend: Backend, precision: Precision, score: Score, causal: boolean, beta: number, segments: Int32Array | null) {
   const lse = new Float64Array(b.n), mean = new Float64Array(b.n * b.k);
   backendFor(backend, 'test').softmaxReduce({
-    x: b.x, n: b.n, y: b.y, m: b.n, d: b.d, logWeights: b.h, values: b.v, k: b.k, beta, score, causal, precision, lse, mean, segments,
+    x: b.x, n: b.n, y: b.y, m: b.n, d: b.d, logWeights: b.h, values: b.v, k: b.k, beta, score, precision, lse, mean,
+    mask: segments === null ? { kind: causal ? 'causal' : 'none' } : { kind: 'segments', offsets: segments, causal },
   });
   return { lse, mean };
 }
@@ -42,7 +43,7 @@ function separately(b: Batch, backend: Backend, precision: Precision, score: Sco
     const one: ReduceArgs = {
       x: b.x.slice(a * b.d, e * b.d), n: len, y: b.y.slice(a * b.d, e * b.d), m: len, d: b.d,
       logWeights: b.h === null ? null : b.h.slice(a, e), values: b.v.slice(a * b.k, e * b.k), k: b.k,
-      beta, score, causal, precision, lse: lse.subarray(a, e), mean: mean.subarray(a * b.k, e * b.k),
+      beta, score, mask: { kind: causal ? 'causal' : 'none' }, precision, lse: lse.subarray(a, e), mean: mean.subarray(a * b.k, e * b.k),
     };
     backendFor(backend, 'test').softmaxReduce(one);
   }
@@ -88,12 +89,12 @@ describe('segments: many independent systems in one call', () => {
     const x = uniformArray(rnd, n * d, -2, 2), h = uniformArray(rnd, n, -2, 0);
     for (const precision of ['f64', 'f32'] as const) for (const causal of [false, true]) {
       const lse = new Float64Array(n);
-      backendFor('wasm', 't').softmaxReduce({ x, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta: 9, score: 'dot', causal, precision, lse, mean: null, segments });
+      backendFor('wasm', 't').softmaxReduce({ x, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta: 9, score: 'dot', mask: { kind: 'segments', offsets: segments, causal }, precision, lse, mean: null });
       for (let s = 0; s < lens.length; s++) {
         const a = segments[s], e = segments[s + 1];
         const part = new Float64Array(e - a);
         const xs = x.slice(a * d, e * d);
-        backendFor('wasm', 't').softmaxReduce({ x: xs, n: e - a, y: xs, m: e - a, d, logWeights: h.slice(a, e), values: null, k: 0, beta: 9, score: 'dot', causal, precision, lse: part, mean: null });
+        backendFor('wasm', 't').softmaxReduce({ x: xs, n: e - a, y: xs, m: e - a, d, logWeights: h.slice(a, e), values: null, k: 0, beta: 9, score: 'dot', mask: { kind: causal ? 'causal' : 'none' }, precision, lse: part, mean: null });
         expect(bits(lse.subarray(a, e))).toEqual(bits(part));
       }
     }
@@ -160,7 +161,7 @@ describe('segments: many independent systems in one call', () => {
     const out = async (threads: number) => {
       await init({ threads });
       const lse = new Float64Array(B * len), mean = new Float64Array(B * len * d);
-      backendFor('wasm', 't').softmaxReduce({ x, n: B * len, y: x, m: B * len, d, logWeights: null, values: x, k: d, beta: 4, score: 'dot', causal: false, precision: 'f32', lse, mean, segments });
+      backendFor('wasm', 't').softmaxReduce({ x, n: B * len, y: x, m: B * len, d, logWeights: null, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'segments', offsets: segments }, precision: 'f32', lse, mean });
       return { lse, mean };
     };
     const one = await out(1), two = await out(2);
@@ -171,19 +172,20 @@ describe('segments: many independent systems in one call', () => {
 
   it('refuses bad segments with an InvalidArgumentError naming them', () => {
     const x = new Float64Array(8);
-    const base = { x, n: 4, y: x, m: 4, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', causal: false, precision: 'f64', lse: new Float64Array(4), mean: null } as const;
+    const base = { x, n: 4, y: x, m: 4, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', precision: 'f64', lse: new Float64Array(4), mean: null } as const;
     const bad: Array<[unknown, RegExp, number?]> = [
-      [[0, 2, 4], /segments must be an Int32Array/],
-      [Float64Array.from([0, 4]), /segments must be an Int32Array/],
-      [Int32Array.from([0]), /segments must hold S \+ 1 >= 2 offsets/],
-      [Int32Array.from([1, 4]), /segments must start at 0, got 1 at index 0/],
-      [Int32Array.from([0, 3, 2, 4]), /segments must be nondecreasing \(previous 3\), got 2 at index 2/],
-      [Int32Array.from([0, 2, 3]), /segments must end at n = 4, got 3 at index 2/],
-      [Int32Array.from([0, 2, 4]), /segments need as many keys as queries \(m = 3, n = 4\)/, 3],
+      [[0, 2, 4], /mask.offsets must be an Int32Array/],
+      [Float64Array.from([0, 4]), /mask.offsets must be an Int32Array/],
+      [undefined, /mask.offsets must be an Int32Array/],
+      [Int32Array.from([0]), /mask.offsets must hold S \+ 1 >= 2 offsets/],
+      [Int32Array.from([1, 4]), /mask.offsets must start at 0, got 1 at index 0/],
+      [Int32Array.from([0, 3, 2, 4]), /mask.offsets must be nondecreasing \(previous 3\), got 2 at index 2/],
+      [Int32Array.from([0, 2, 3]), /mask.offsets must end at n = 4, got 3 at index 2/],
+      [Int32Array.from([0, 2, 4]), /mask.offsets need as many keys as queries \(m = 3, n = 4\)/, 3],
     ];
     for (const backend of ['wasm', 'js'] as const) {
-      for (const [segments, message, m] of bad) {
-        const run = () => backendFor(backend, 't').softmaxReduce({ ...base, m: m ?? 4, segments: segments as Int32Array });
+      for (const [offsets, message, m] of bad) {
+        const run = () => backendFor(backend, 't').softmaxReduce({ ...base, m: m ?? 4, mask: { kind: 'segments', offsets: offsets as Int32Array } });
         expect(run).toThrow(InvalidArgumentError);
         expect(run).toThrow(message);
       }
@@ -191,14 +193,14 @@ describe('segments: many independent systems in one call', () => {
   });
 });
 
-describe('the diagonal mask (excludeSelf)', () => {
+describe('the diagonal mask', () => {
   it('drops exactly key i from row i: equal to a per-row call whose own key has weight zero (wasm f64/f32, js; segments, causal, any d)', () => {
     const rnd = lcg(31);
     for (const d of [2, 3, 8, 11]) {
       const b = batch(rnd, 9, d, 3, 40, true);
       for (const backend of ['wasm', 'js'] as const) for (const precision of ['f64', 'f32'] as const) for (const causal of [false, true]) {
         const lse = new Float64Array(b.n), mean = new Float64Array(b.n * b.k);
-        backendFor(backend, 'test').softmaxReduce({ x: b.x, n: b.n, y: b.y, m: b.n, d: b.d, logWeights: b.h, values: b.v, k: b.k, beta: 1.5, score: 'dot', causal, precision, lse, mean, segments: b.segments, excludeSelf: true });
+        backendFor(backend, 'test').softmaxReduce({ x: b.x, n: b.n, y: b.y, m: b.n, d: b.d, logWeights: b.h, values: b.v, k: b.k, beta: 1.5, score: 'dot', mask: { kind: 'segments', offsets: b.segments, causal, diagonal: true }, precision, lse, mean });
         // Reference: the JS twin in f64 on row i alone, with h_i = -Infinity.
         for (let s = 0; s + 1 < b.segments.length; s++) {
           const a0 = b.segments[s], a1 = b.segments[s + 1];
@@ -206,7 +208,7 @@ describe('the diagonal mask (excludeSelf)', () => {
             const m = a1 - a0, h = Float64Array.from(b.h!.subarray(a0, a1));
             h[i - a0] = -Infinity;
             const l = new Float64Array(m), mu = new Float64Array(m * b.k);
-            backendFor('js', 'test').softmaxReduce({ x: b.x.subarray(a0 * d, a1 * d), n: m, y: b.y.subarray(a0 * d, a1 * d), m, d, logWeights: h, values: b.v.subarray(a0 * b.k, a1 * b.k), k: b.k, beta: 1.5, score: 'dot', causal, precision: 'f64', lse: l, mean: mu });
+            backendFor('js', 'test').softmaxReduce({ x: b.x.subarray(a0 * d, a1 * d), n: m, y: b.y.subarray(a0 * d, a1 * d), m, d, logWeights: h, values: b.v.subarray(a0 * b.k, a1 * b.k), k: b.k, beta: 1.5, score: 'dot', mask: { kind: causal ? 'causal' : 'none' }, precision: 'f64', lse: l, mean: mu });
             const r = i - a0, tol = precision === 'f32' ? 1e-5 : 1e-12;
             if (l[r] === -Infinity) { expect(lse[i]).toBe(-Infinity); continue; }
             expect(Math.abs(lse[i] - l[r])).toBeLessThan(tol * Math.max(1, Math.abs(l[r])));
@@ -219,6 +221,29 @@ describe('the diagonal mask (excludeSelf)', () => {
 
   it('needs as many keys as queries', () => {
     const x = new Float64Array(6), y = new Float64Array(4);
-    expect(() => backendFor('js', 'test').softmaxReduce({ x, n: 3, y, m: 2, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', causal: false, precision: 'f64', lse: new Float64Array(3), mean: null, excludeSelf: true })).toThrow(InvalidArgumentError);
+    const base = { x, n: 3, y, m: 2, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', precision: 'f64', lse: new Float64Array(3), mean: null } as const;
+    for (const backend of ['wasm', 'js'] as const) {
+      expect(() => backendFor(backend, 'test').softmaxReduce({ ...base, mask: { kind: 'diagonal' } })).toThrow(/^mask.kind needs as many keys as queries \(m = 2, n = 3\), got "diagonal"$/);
+      expect(() => backendFor(backend, 'test').softmaxReduce({ ...base, mask: { kind: 'causal', diagonal: true } })).toThrow(/^mask.diagonal needs as many keys as queries \(m = 2, n = 3\), got true$/);
+      expect(() => backendFor(backend, 'test').softmaxReduce({ ...base, mask: { kind: 'diagonal' } })).toThrow(InvalidArgumentError);
+    }
+  });
+
+  it('causal with the diagonal (no segments) sees exactly the keys j < i: row 0 sees none', () => {
+    const rnd = lcg(8);
+    const n = 37, d = 3, k = 2;
+    const x = uniformArray(rnd, n * d), h = uniformArray(rnd, n, -2, 0), v = uniformArray(rnd, n * k);
+    for (const backend of ['wasm', 'js'] as const) {
+      const lse = new Float64Array(n), mean = new Float64Array(n * k);
+      backendFor(backend, 't').softmaxReduce({ x, n, y: x, m: n, d, logWeights: h, values: v, k, beta: 2, score: 'dot', mask: { kind: 'causal', diagonal: true }, precision: 'f64', lse, mean });
+      expect(lse[0]).toBe(-Infinity);
+      for (let i = 1; i < n; i++) {
+        // Reference: the JS twin, keys 0 .. i - 1 only.
+        const l = new Float64Array(1), mu = new Float64Array(k);
+        backendFor('js', 't').softmaxReduce({ x: x.subarray(i * d, (i + 1) * d), n: 1, y: x, m: i, d, logWeights: h, values: v, k, beta: 2, score: 'dot', mask: { kind: 'none' }, precision: 'f64', lse: l, mean: mu });
+        expect(Math.abs(lse[i] - l[0])).toBeLessThan(1e-12 * Math.max(1, Math.abs(l[0])));
+        for (let c = 0; c < k; c++) expect(Math.abs(mean[i * k + c] - mu[c])).toBeLessThan(1e-12);
+      }
+    }
   });
 });

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, logSumExp, softmaxMean, interactionEnergy, wasmMemoryBytes, Measure, InvalidArgumentError, OverflowError } from '../src/index.js';
-import { backendFor } from '../src/backend/index.js';
-import type { ReduceArgs, Score } from '../src/backend/types.js';
-import { lcg, maxAbs, spherePoints, uniformArray } from './helpers.js';
+import { init, logSumExp, softmaxMean, interactionEnergy, wasmMemoryBytes, Measure, InvalidArgumentError, OverflowError } from '../../src/index.js';
+import { backendFor } from '../../src/backend/index.js';
+import type { ReduceArgs, Score } from '../../src/backend/types.js';
+import { lcg, maxAbs, spherePoints, uniformArray } from '../helpers.js';
 
 beforeAll(async () => {
   await init();
@@ -10,7 +10,8 @@ beforeAll(async () => {
 
 /** An independent dense reference: the whole score matrix, max-shifted row by row. */
 function denseReference(a: Omit<ReduceArgs, 'lse' | 'mean' | 'precision'>): { lse: Float64Array; mean: Float64Array } {
-  const { x, y, n, m, d, k, beta, score, causal, logWeights, values } = a;
+  const { x, y, n, m, d, k, beta, score, logWeights, values } = a;
+  const causal = a.mask.kind === 'causal';
   const lse = new Float64Array(n);
   const mean = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
@@ -41,7 +42,7 @@ function randomCase(rnd: () => number, score: Score, causal: boolean, withH: boo
     x: uniformArray(rnd, n * d), n, y: uniformArray(rnd, m * d), m, d, k,
     logWeights: withH ? uniformArray(rnd, m, -3, 1) : null,
     values: uniformArray(rnd, m * k, -2, 2),
-    beta: 0.1 + 4 * rnd(), score, causal,
+    beta: 0.1 + 4 * rnd(), score, mask: { kind: causal ? 'causal' : 'none' },
   };
 }
 
@@ -124,7 +125,7 @@ describe('the softmax-weighted reduction', () => {
     }
     for (const [d, k] of [[64, 64], [33, 7], [5, 64]]) {
       const c: Case = { x: uniformArray(rnd, 50 * d, -0.3, 0.3), n: 50, y: uniformArray(rnd, 700 * d, -0.3, 0.3), m: 700, d, k,
-        logWeights: null, values: uniformArray(rnd, 700 * k), beta: 1, score: 'dot', causal: false };
+        logWeights: null, values: uniformArray(rnd, 700 * k), beta: 1, score: 'dot', mask: { kind: 'none' } };
       const ref = denseReference(c);
       const w = run(c, 'wasm', 'f64');
       expect(lseError(w.lse, ref.lse)).toBeLessThan(1e-12);
@@ -138,11 +139,11 @@ describe('the softmax-weighted reduction', () => {
     const sphere = spherePoints(rnd, n + m, d);
     const cases: Case[] = [
       // beta = 1e3 on the sphere: scores up to 1e3, far beyond exp's range without the shift
-      { x: sphere.subarray(0, n * d), n, y: sphere.subarray(n * d), m, d, k: 2, logWeights: null, values: uniformArray(rnd, m * 2), beta: 1e3, score: 'dot', causal: false },
+      { x: sphere.subarray(0, n * d), n, y: sphere.subarray(n * d), m, d, k: 2, logWeights: null, values: uniformArray(rnd, m * 2), beta: 1e3, score: 'dot', mask: { kind: 'none' } },
       // |x| ~ 1e3 under sqdist: every score below -1e4
-      { x: uniformArray(rnd, n * d, 1e3, 1.5e3), n, y: uniformArray(rnd, m * d, -1.5e3, -1e3), m, d, k: 2, logWeights: null, values: uniformArray(rnd, m * 2), beta: 1, score: 'sqdist', causal: true },
+      { x: uniformArray(rnd, n * d, 1e3, 1.5e3), n, y: uniformArray(rnd, m * d, -1.5e3, -1e3), m, d, k: 2, logWeights: null, values: uniformArray(rnd, m * 2), beta: 1, score: 'sqdist', mask: { kind: 'causal' } },
       // log-weights of -1e4
-      { x: uniformArray(rnd, n * d), n, y: uniformArray(rnd, m * d), m, d, k: 2, logWeights: uniformArray(rnd, m, -1e4 - 5, -1e4), values: uniformArray(rnd, m * 2), beta: 2, score: 'dot', causal: false },
+      { x: uniformArray(rnd, n * d), n, y: uniformArray(rnd, m * d), m, d, k: 2, logWeights: uniformArray(rnd, m, -1e4 - 5, -1e4), values: uniformArray(rnd, m * 2), beta: 2, score: 'dot', mask: { kind: 'none' } },
     ];
     for (const c of cases) {
       const ref = denseReference(c);
