@@ -51,6 +51,7 @@ export function circle(options?: CircleOptions): Flow {
     name: 'circle',
     space: 'circle',
     params: { beta, normalization },
+    capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
       requireSpace('circle', mu, 'circle');
     },
@@ -132,6 +133,7 @@ function interactionFlow(options: CircleOptions): Flow {
     name: 'circle',
     space: 'circle',
     params: { normalization, interaction: fingerprint },
+    capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
       requireSpace('circle', mu, 'circle');
     },

@@ -1,11 +1,15 @@
 // The options of simulate() and simulateMany(), checked once and turned into a RunSpec.
 import { InvalidArgumentError } from '../errors.js';
-import type { EvalOptions, Flow } from '../flows/flow.js';
+import { capability, type EvalOptions, type Flow } from '../flows/flow.js';
 import type { Measure } from '../measure.js';
+import { requireSeed } from '../random.js';
 import { finiteNumber, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
-import type { IntegratorName } from './integrators.js';
+import type { EventRule } from './events.js';
+import { INTEGRATOR_NAMES, integratorInfo, type IntegratorName } from './integrators.js';
 import type { ObserveOptions } from './observe.js';
 import { everySteps, recordLogTimes, recordTimes, type RecordOptions } from './schedule.js';
+import type { Noise } from './steppers/stepper.js';
+import type { StopRuleSpec } from './stop-rules.js';
 
 /** What {@link SimulateOptions.onProgress} receives. */
 export interface ProgressInfo {
@@ -67,10 +71,24 @@ export interface SimulateOptions extends EvalOptions {
   tEnd?: number;
   /** Natural log of the end time, for runs beyond the double range (arc-length clock only). */
   logTEnd?: number;
-  /** Default 'rk45'. */
+  /**
+   * Default 'rk45'. 'euler', 'heun' and 'rk4' take a fixed step dt; 'rk45' (Dormand–Prince 5(4)) adapts it to rtol and
+   * atol; 'euler-maruyama' adds Brownian noise (options.noise) to Euler's step.
+   */
   integrator?: IntegratorName;
-  /** Fixed step (euler, heun, rk4; required), or rk45's first step; in arc length under the arc-length clock. */
+  /** Fixed step (euler, heun, rk4, euler-maruyama; required), or rk45's first step; in arc length under the arc-length clock. */
   dt?: number;
+  /**
+   * Langevin noise of integrator 'euler-maruyama' (required with it, refused otherwise): dx = V dt + sqrt(2 temperature) dB,
+   * the noise of step k drawn from (seed, k) alone, so a resumed run is bit-identical. Not with collapse, events, the
+   * arc-length clock or simulateMany.
+   */
+  noise?: {
+    /** Temperature >= 0 (0: no noise, Euler's steps). */
+    temperature: number;
+    /** Seed of the noise streams (a non-negative integer). */
+    seed: number;
+  };
   /**
    * rk45 relative tolerance (> 0). Default 1e-6; with collapse, min(1e-6, 1e-3 collapse.tol) (1e-9 for tol 1e-6), so
    * that the integration error stays far below the distance at which particles merge (at 1e-6 it keeps two
@@ -97,8 +115,8 @@ export interface SimulateOptions extends EvalOptions {
   clock?: 'time' | 'arclength';
   /**
    * Merge particles closer than tol (single linkage, in the space's intrinsic distance) into one
-   * particle with their summed weight at their weighted mean, after every natural step. For
-   * attention (not causal), circle and interaction flows without noise.
+   * particle with their summed weight at their weighted mean, after every natural step. For flows that declare
+   * capabilities.collapse (attention without a mask, circle, interaction), not with 'euler-maruyama'.
    */
   collapse?: {
     /** Merge distance > 0 (radians on the sphere and circle). */
@@ -121,7 +139,7 @@ export interface SimulateOptions extends EvalOptions {
 }
 
 const SIMULATE_KEYS = optionKeys<SimulateOptions>()(
-  'tEnd', 'logTEnd', 'integrator', 'dt', 'rtol', 'atol', 'maxStep', 'maxSteps', 'clock', 'collapse', 'record', 'observe',
+  'tEnd', 'logTEnd', 'integrator', 'dt', 'noise', 'rtol', 'atol', 'maxStep', 'maxSteps', 'clock', 'collapse', 'record', 'observe',
   'events', 'stopWhen', 'onProgress', 'progressInterval', 'signal', 'backend', 'precision');
 const STOP_KEYS = optionKeys<StopWhen>()('oneCluster', 'velocityBelow', 'custom');
 const RECORD_KEYS = optionKeys<RecordOptions>()('every', 'times', 'logSpaced', 'snapshots');
@@ -141,7 +159,8 @@ export interface RunSpec {
   maxStep: number;
   maxSteps: number;
   evalOpts: EvalOptions;
-  noise: { temperature: number; seed: number } | null;
+  /** Brownian noise of 'euler-maruyama' (null otherwise). */
+  noise: Noise | null;
   observe: ObserveOptions;
   record: RecordOptions;
   /** Record times in (0, tEnd] (time clock). */
@@ -152,33 +171,12 @@ export interface RunSpec {
   tEnd: number;
   /** log tEnd (the arc-length clock ends there). */
   logTEnd: number;
-  events: Array<{ name: string; fn: EventSpec['fn']; direction: 1 | -1 | 0; terminal: boolean }>;
-  /** oneParticle: end the run (stopReason 'oneCluster') once a collapse leaves one particle (runs without a finite tEnd). */
-  stop: { clusterTol: number | null; velocityBelow: number | null; custom: ((mu: Measure, t: number) => boolean) | null; oneParticle: boolean };
+  events: EventRule[];
+  stop: StopRuleSpec;
   collapseTol: number | null;
   onProgress: ((info: ProgressInfo) => void) | null;
   progressInterval: number;
   signal: AbortSignal | null;
-}
-
-/**
- * The arc-length clock keeps v = log(1 + t e^{-c}) beside the points, c = -log ‖V(x_0)‖:
- * dv/ds = e^{-v - c} / ‖V‖ starts at 1 even when V is e^{-800}, and v stays small, so the
- * error control resolves it. These convert v to log t and back, accurately for tiny and huge t.
- */
-export function logTimeOf(v: number, c: number): number {
-  return c + (v > 36 ? v + Math.log1p(-Math.exp(-v)) : Math.log(Math.expm1(v)));
-}
-
-/** v = log(1 + t e^{-c}) from log t. */
-export function clockOfLogTime(logT: number, c: number): number {
-  const l = logT - c;
-  return l > 36 ? l + Math.log1p(Math.exp(-l)) : Math.log1p(Math.exp(l));
-}
-
-/** t from v (Infinity past the double range). */
-export function timeOf(v: number, c: number): number {
-  return Math.exp(c) * Math.expm1(v);
 }
 
 /** Checks every option of simulate() against the flow; throws InvalidArgumentError. */
@@ -224,8 +222,11 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   const logTEnd = o.logTEnd === undefined ? null : finiteNumber('logTEnd', o.logTEnd);
   const open = logTEnd === null && (o.tEnd === undefined || o.tEnd === Infinity);
   const tEnd = logTEnd !== null ? Math.exp(logTEnd) : open ? Infinity : nonNegativeNumber('tEnd', o.tEnd);
-  const integrator = oneOf('integrator', o.integrator ?? 'rk45', ['euler', 'heun', 'rk4', 'rk45'] as const);
-  const adaptive = integrator === 'rk45';
+  if ((flow as { noise?: unknown }).noise !== undefined) {
+    throw new InvalidArgumentError('flow.noise', (flow as { noise?: unknown }).noise, "is no longer read: Langevin noise is an integrator, simulate(flow, mu, { integrator: 'euler-maruyama', dt, noise: { temperature, seed } })");
+  }
+  const integrator = oneOf('integrator', o.integrator ?? 'rk45', INTEGRATOR_NAMES);
+  const { adaptive, stochastic, denseOutput } = integratorInfo(integrator);
   // With collapse the error control must resolve distances well below collapse.tol: at rtol 1e-6 the steps sit at
   // the stability limit of a formed cluster's contraction (|R(h lambda)| ~ 1), where the integration error (~rtol
   // |x|, 3e-6 on the circle) keeps two particles of one cluster apart forever and the run crawls at h ~ 3.3.
@@ -243,26 +244,22 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
   if (adaptive && !arc && !open && o.maxSteps === undefined && tEnd / maxStep > maxSteps) {
     throw new InvalidArgumentError('maxStep', maxStep, `is too small: tEnd / maxStep = ${(tEnd / maxStep).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise maxStep, or pass maxSteps (Infinity for no cap)`);
   }
-  const noise = flow.noise !== undefined && flow.noise.temperature > 0 ? flow.noise : null;
-  if (noise !== null && integrator !== 'euler') {
-    throw new InvalidArgumentError('integrator', integrator, `must be 'euler' (Euler–Maruyama) for the ${flow.name} flow with temperature ${noise.temperature} > 0`);
-  }
-  if (noise !== null && arc) throw new InvalidArgumentError('clock', clock, `must be 'time' for the ${flow.name} flow with temperature ${noise.temperature} > 0 (Brownian motion has no arc length)`);
+  const noise = noiseOption(o, integrator, stochastic, where);
+  if (stochastic && arc) throw new InvalidArgumentError('clock', clock, `must be 'time' with integrator '${integrator}' (Brownian motion has no arc length)`);
 
   const collapseTol = o.collapse === undefined ? null : positiveNumber('collapse.tol', (o.collapse as { tol?: unknown } | null)?.tol);
   if (collapseTol !== null) {
-    if (!['attention', 'circle', 'interaction'].includes(flow.name)) {
-      throw new InvalidArgumentError('collapse', `the ${flow.name} flow`, 'is supported for the attention, circle and interaction flows only (their particles interact only through the weighted measure)');
+    if (!capability(flow, 'collapse')) {
+      const why = flow.capabilities?.reasons?.collapse ?? 'it does not declare capabilities.collapse (flows whose particles interact only through the weighted measure do)';
+      throw new InvalidArgumentError('collapse', `the ${flow.name} flow`, `is not supported: ${why}`);
     }
-    if (flow.params.mask === 'causal') throw new InvalidArgumentError('collapse', 'a causal mask', 'is not supported: merging particles changes who sees whom under a causal mask');
-    if (typeof flow.params.mask === 'object' && flow.params.mask !== null) throw new InvalidArgumentError('collapse', 'a graph mask', 'is not supported: merging particles changes the graph (who sees whom)');
-    if (noise !== null) throw new InvalidArgumentError('collapse', `temperature ${noise.temperature}`, 'is not supported with Langevin noise (merged particles would receive one noise instead of several)');
+    if (stochastic) throw new InvalidArgumentError('collapse', `integrator '${integrator}'`, 'is not supported with Langevin noise (merged particles would receive one noise instead of several)');
   }
 
   const events: RunSpec['events'] = [];
   if (o.events !== undefined) {
     if (o.events === null || typeof o.events !== 'object') throw new InvalidArgumentError('events', o.events, 'must be an object { name: { fn, direction, terminal } }');
-    if (noise !== null) throw new InvalidArgumentError('events', Object.keys(o.events).join(', '), 'are not supported with Langevin noise (no dense output between noisy steps)');
+    if (!denseOutput) throw new InvalidArgumentError('events', Object.keys(o.events).join(', '), `are not supported with integrator '${integrator}' (no dense output between its steps)`);
     for (const [name, e] of Object.entries(o.events)) {
       if (e === null || typeof e !== 'object' || typeof e.fn !== 'function') throw new InvalidArgumentError(`events.${name}`, e, 'must be { fn: (mu, t) => number, direction?, terminal? }');
       const direction = e.direction ?? 0;
@@ -302,6 +299,18 @@ export function runSpec(flow: Flow, options: SimulateOptions, where = 'simulate'
     progressInterval: o.progressInterval ?? 250,
     signal: o.signal ?? null,
   };
+}
+
+/** options.noise, checked against the integrator: required by a stochastic one, refused by the others. */
+function noiseOption(o: SimulateOptions, integrator: IntegratorName, stochastic: boolean, where: string): Noise | null {
+  if (o.noise === undefined) {
+    if (stochastic) throw new InvalidArgumentError('noise', undefined, `is required with integrator '${integrator}' ({ temperature, seed })`);
+    return null;
+  }
+  if (!stochastic) throw new InvalidArgumentError('noise', o.noise, "needs integrator 'euler-maruyama' (the other integrators are deterministic)");
+  if (o.noise === null || typeof o.noise !== 'object') throw new InvalidArgumentError('noise', o.noise, 'must be { temperature, seed }');
+  readOptions(`${where} noise`, o.noise, ['temperature', 'seed']);
+  return { temperature: nonNegativeNumber('noise.temperature', o.noise.temperature), seed: requireSeed('noise.seed', o.noise.seed) };
 }
 
 function stopClusterTol(o: SimulateOptions): number | null {
