@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, InvalidArgumentError, Measure, Random, simulate } from '../src/index.js';
 import { backendFor, jsBackend, type Activation } from '../src/backend/index.js';
 import { twoLayer } from '../src/nn/twolayer.js';
-import { isotropicGaussians, logLogSlope, particleScaling } from '../src/nn/experiments.js';
+import { isotropicGaussians, logLogSlope, particleScaling } from '../src/experiments/two-layer-networks.js';
 import { settling } from '../src/nn/settling.js';
 import type { Flow } from '../src/flows/flow.js';
 import { lcg, thrown, uniformArray } from './helpers.js';
