@@ -13,11 +13,11 @@ import { integratorInfo } from './integrators.js';
 import { inSystem } from './failures.js';
 import { lockstep, simulateLockstep } from './lockstep.js';
 import { startOf } from './simulate.js';
+import type { SimulateManyOptions } from './options.js';
 import { runSpec, type SimulateOptions } from './spec.js';
 import type { Trajectory, TrajectoryJSON } from './trajectory.js';
 
-/** Options of {@link simulateMany}: those of simulate, without onProgress (per-system progress would interleave). */
-export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progressInterval'>;
+export type { SimulateManyOptions } from './options.js';
 
 /**
  * Integrates `flow` from each measure (all of one dimension and space) and returns one
@@ -30,9 +30,6 @@ export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progress
  */
 export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Trajectory | TrajectoryJSON>, options: SimulateManyOptions): Trajectory[] {
   const spec = runSpec(flow, options as SimulateOptions, 'simulateMany');
-  if (options !== null && typeof options === 'object' && 'onProgress' in options && (options as SimulateOptions).onProgress !== undefined) {
-    throw new InvalidArgumentError('onProgress', (options as SimulateOptions).onProgress, 'is not supported by simulateMany (run simulate per system for progress, or watch the returned trajectories)');
-  }
   if (!capability(flow, 'segments')) {
     throw new InvalidArgumentError('flow', flow.name, 'must declare capabilities.segments for simulateMany (a velocity that takes a segment mask, as attention, circle and interaction do)');
   }

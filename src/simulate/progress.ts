@@ -1,5 +1,5 @@
 // Progress reports (SimulateOptions.onProgress): at most every `interval` ms, and once at the end.
-import type { ProgressInfo } from './spec.js';
+import type { ProgressInfo } from './options.js';
 
 /** What a progress report is built from. */
 export interface ProgressState {

@@ -8,7 +8,7 @@ import { runSystem, type Request } from './driver.js';
 import { runSpec, type SimulateOptions } from './spec.js';
 import { Trajectory, type TrajectoryJSON } from './trajectory.js';
 
-export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './spec.js';
+export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './options.js';
 
 /**
  * Integrates `flow` from time 0 on a Measure, or resumes a saved run (a Trajectory or its toJSON()
