@@ -55,7 +55,7 @@ export interface Checkpoint {
   dim: number;
   /** The measure's space. */
   space: Space;
-  /** Integrator name ('euler', 'heun', 'rk4' or 'rk45'). */
+  /** Integrator name, as in the registry (integrators.ts): 'euler', 'heun', 'rk4', 'rk45' or 'euler-maruyama'. */
   integrator: string;
 }
 
