@@ -2,12 +2,13 @@
 // beta over the seeds, recording the specific heat C(t) (analysis/specific-heat.ts) of every system.
 import { InvalidArgumentError } from '../errors.js';
 import { attention } from '../flows/attention.js';
+import { EVAL_RULES } from '../flows/eval-options.js';
 import { Scratch, type EvalOptions } from '../flows/flow.js';
 import { logPartitions, weightedVariance } from '../analysis/specific-heat.js';
 import { Measure } from '../measure.js';
 import { DETERMINISTIC_INTEGRATORS, integratorInfo, type IntegratorName } from '../simulate/integrators.js';
 import { simulateMany } from '../simulate/many.js';
-import { evalValues, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 
 /** Options of {@link specificHeatSweep}. */
 export interface SpecificHeatSweepOptions {
@@ -32,7 +33,29 @@ export interface SpecificHeatSweepOptions {
   /** Kernel precision. */
   precision?: EvalOptions['precision'];
 }
-const SWEEP_KEYS = optionKeys<SpecificHeatSweepOptions>()('betas', 'n', 'dim', 'seeds', 'tEnd', 'records', 'integrator', 'rtol', 'backend', 'precision');
+const SWEEP_OPTIONS = optionsSchema<SpecificHeatSweepOptions>()({
+  betas: rule.custom<number[]>('inverse temperatures (finite, != 0)', (name, v) => {
+    if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array of finite numbers != 0');
+    return v.map((b, i) => {
+      const beta = rule.finite('').check(`${name}[${i}]`, b);
+      if (beta === 0) throw new InvalidArgumentError(`${name}[${i}]`, beta, 'must be != 0 (C = 0 at beta = 0)');
+      return beta;
+    });
+  }),
+  n: rule.integer(1, 'tokens per system'),
+  dim: rule.integer(2, "dimension of the sphere's ambient space"),
+  seeds: rule.custom<number[]>('seeds of the initial measures', (name, v) => {
+    if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array of seeds');
+    return v;
+  }),
+  tEnd: rule.positive('end time of every run'),
+  records: rule.integer(1, 'equally spaced record times in (0, tEnd]').or(100),
+  integrator: rule.oneOf(DETERMINISTIC_INTEGRATORS, 'a deterministic integrator of the registry').or('rk45'),
+  rtol: rule.positive("the adaptive integrator's relative tolerance").or(1e-7),
+  ...EVAL_RULES,
+});
+/** The options without a default. */
+const REQUIRED = ['betas', 'n', 'dim', 'seeds', 'tEnd'] as const;
 
 /** What {@link specificHeatSweep} returns. */
 export interface SpecificHeatSweep {
@@ -60,22 +83,12 @@ export interface SpecificHeatSweep {
  * @throws InvalidArgumentError for bad options.
  */
 export function specificHeatSweep(options: SpecificHeatSweepOptions): SpecificHeatSweep {
-  const o = readOptions<SpecificHeatSweepOptions>('specificHeatSweep', options, SWEEP_KEYS) as SpecificHeatSweepOptions;
-  if (!Array.isArray(o.betas) || o.betas.length === 0) throw new InvalidArgumentError('betas', o.betas, 'must be a non-empty array of finite numbers != 0');
-  const betas = o.betas.map((b, i) => {
-    const v = finiteNumber(`betas[${i}]`, b);
-    if (v === 0) throw new InvalidArgumentError(`betas[${i}]`, v, 'must be != 0 (C = 0 at beta = 0)');
-    return v;
-  });
-  const n = integerAtLeast('n', o.n, 1), dim = integerAtLeast('dim', o.dim, 2);
-  if (!Array.isArray(o.seeds) || o.seeds.length === 0) throw new InvalidArgumentError('seeds', o.seeds, 'must be a non-empty array of seeds');
-  const tEnd = positiveNumber('tEnd', o.tEnd);
-  const records = integerAtLeast('records', o.records ?? 100, 1);
-  const integrator = oneOf('integrator', o.integrator ?? 'rk45', DETERMINISTIC_INTEGRATORS);
-  const rtol = positiveNumber('rtol', o.rtol ?? 1e-7);
-  evalValues(o);
+  const o = SWEEP_OPTIONS.read('specificHeatSweep', options);
+  for (const key of REQUIRED) if (o[key] === undefined) SWEEP_OPTIONS.rules[key].check(key, undefined);
+  const { betas, n, dim, seeds, tEnd } = o as Required<typeof o>;
+  const { records, integrator, rtol } = o;
   const recordTimes = Array.from({ length: records }, (_, k) => (tEnd * (k + 1)) / records);
-  const measures = o.seeds.map((seed) => Measure.uniformSphere(n, dim, { seed }));
+  const measures = seeds.map((seed) => Measure.uniformSphere(n, dim, { seed }));
   const curves: Float64Array[] = [], ensemble: Float64Array[] = [];
   const peakTime = new Float64Array(betas.length), peakValue = new Float64Array(betas.length);
   let times = new Float64Array(0);
