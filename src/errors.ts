@@ -119,16 +119,25 @@ function describe(value: unknown): string {
 }
 
 /**
- * A simulation stopped on a step that produced a non-finite value. `trajectory` holds
- * everything computed before that step, intact.
+ * A simulation stopped: a step produced a non-finite value or could not advance, or an event or
+ * stop callback broke its contract. `trajectory` holds everything computed before that step,
+ * intact; `system` names the failing system of simulateMany.
  */
 export class SimulationError extends MeanfieldError {
+  /** The failing system's index in simulateMany's list (undefined from simulate). */
+  readonly system?: number;
+  /** The particle whose coordinates turned non-finite, where known (its index in the failing system). */
+  readonly particle?: number;
+
   constructor(
     message: string,
     /** The partial Trajectory up to the last finite step (typed unknown to avoid an import cycle). */
     readonly trajectory: unknown,
+    where: { system?: number; particle?: number } = {},
   ) {
     super(message);
+    if (where.system !== undefined) this.system = where.system;
+    if (where.particle !== undefined) this.particle = where.particle;
   }
 }
 

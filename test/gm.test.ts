@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, InvalidArgumentError, Measure, Random, simulate, UnknownOptionError } from '../src/index.js';
 import { gaussianQuadrature, gmLayer, type GmLayerFlow } from '../src/nn/gm.js';
 import { jacobiEigen as symmetricEigen } from '../src/linalg.js';
-import { gmExperiment } from '../src/nn/gm-experiment.js';
+import { gmExperiment } from '../src/experiments/gm-versus-two-layer.js';
 import { concentricCircles, gaussianXor, twoMoons } from '../src/nn/data.js';
 import { twoLayer } from '../src/nn/twolayer.js';
 import { thrown } from './helpers.js';

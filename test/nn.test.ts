@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, InvalidArgumentError, Measure, Random, simulate } from '../src/index.js';
 import { backendFor, jsBackend, type Activation } from '../src/backend/index.js';
 import { twoLayer } from '../src/nn/twolayer.js';
-import { isotropicGaussians, logLogSlope, particleScaling } from '../src/nn/experiments.js';
+import { isotropicGaussians, logLogSlope, particleScaling } from '../src/experiments/two-layer-networks.js';
 import { settling } from '../src/nn/settling.js';
 import type { Flow } from '../src/flows/flow.js';
 import { lcg, thrown, uniformArray } from './helpers.js';
@@ -125,35 +125,36 @@ describe('twoLayer flow', () => {
 
   it('temperature: Euler–Maruyama reaches the Gibbs variance of a quadratic potential and resumes bit-identically', () => {
     // With Y = 0 and a = 0 fixed by symmetry the loss gradient vanishes only in a; use a pure l2 flow instead:
-    // a flow whose velocity is -l2 theta, with the noise of a twoLayer flow at temperature tau.
+    // a flow whose velocity is -l2 theta, integrated with the noise of temperature tau.
     const tau = 0.3, l2 = 2, dt = 0.01;
     const quadratic: Flow = {
-      name: 'quadratic', space: 'euclidean', params: { l2, tau }, noise: { temperature: tau, seed: 9 },
+      name: 'quadratic', space: 'euclidean', params: { l2 },
       check() {},
       velocity(x, _w, _d, out) { for (let i = 0; i < x.length; i++) out[i] = -l2 * x[i]; },
     };
+    const em = { integrator: 'euler-maruyama' as const, dt, noise: { temperature: tau, seed: 9 } };
     const mu0 = new Measure(new Float64Array(4000), { dim: 1 });
-    const run = simulate(quadratic, mu0, { tEnd: 5, integrator: 'euler', dt, record: { times: [] } });
+    const run = simulate(quadratic, mu0, { tEnd: 5, ...em, record: { times: [] } });
     const x = run.final.points;
     const variance = x.reduce((s, v) => s + v * v, 0) / x.length;
     // The Euler–Maruyama chain's stationary variance: tau / (l2 (1 - l2 dt / 2)).
     const exact = tau / (l2 * (1 - (l2 * dt) / 2));
     expect(Math.abs(variance - exact)).toBeLessThan(5 * exact * Math.sqrt(2 / x.length));
-    const half = simulate(quadratic, mu0, { tEnd: 5, integrator: 'euler', dt, maxSteps: 217, record: { times: [] } });
-    const resumed = simulate(quadratic, half, { tEnd: 5, integrator: 'euler', dt, record: { times: [] } });
+    const half = simulate(quadratic, mu0, { tEnd: 5, ...em, maxSteps: 217, record: { times: [] } });
+    const resumed = simulate(quadratic, half, { tEnd: 5, ...em, record: { times: [] } });
     expect(Array.from(resumed.final.points)).toEqual(Array.from(x));
-    expect(() => simulate(quadratic, mu0, { tEnd: 1 })).toThrow(/integrator must be 'euler'/);
+    expect(() => simulate(quadratic, mu0, { tEnd: 1, noise: em.noise })).toThrow(/noise needs integrator 'euler-maruyama'/);
   });
 
   it('temperature > 0 keeps a spread (Gibbs-type) stationary measure; the same seed repeats exactly', () => {
     const data = teacherStudent(60, 'tanh');
-    const flow = (seed: number) => twoLayer({ data, activation: 'tanh', l2: 0.1, temperature: 0.01, seed });
+    const flow = twoLayer({ data, activation: 'tanh', l2: 0.1 });
     const mu0 = Measure.gaussian(40, 7, { seed: 3 });
-    const opts = { tEnd: 20, integrator: 'euler' as const, dt: 0.1, record: { times: [] } };
-    const a = simulate(flow(1), mu0, opts), b = simulate(flow(1), mu0, opts), c = simulate(flow(2), mu0, opts);
+    const opts = (seed: number) => ({ tEnd: 20, integrator: 'euler-maruyama' as const, dt: 0.1, noise: { temperature: 0.01, seed }, record: { times: [] } });
+    const a = simulate(flow, mu0, opts(1)), b = simulate(flow, mu0, opts(1)), c = simulate(flow, mu0, opts(2));
     expect(Array.from(a.final.points)).toEqual(Array.from(b.final.points));
     expect(Array.from(a.final.points)).not.toEqual(Array.from(c.final.points));
-    const cold = simulate(twoLayer({ data, activation: 'tanh', l2: 0.1 }), mu0, { ...opts });
+    const cold = simulate(flow, mu0, { tEnd: 20, integrator: 'euler', dt: 0.1, record: { times: [] } });
     let diff = 0;
     for (let k = 0; k < a.final.points.length; k++) diff = Math.max(diff, Math.abs(a.final.points[k] - cold.final.points[k]));
     expect(diff).toBeGreaterThan(1e-3);
@@ -163,8 +164,9 @@ describe('twoLayer flow', () => {
     const X = [[1, 2], [3, 4]];
     expect(thrown(() => twoLayer({ data: { X, Y: [1] } })).argument).toBe('data.Y');
     expect(thrown(() => twoLayer({ data: { X, Y: [1, 0] }, loss: 'logistic' })).argument).toBe('data.Y');
-    expect(thrown(() => twoLayer({ data: { X, Y: [1, -1] }, temperature: -1 })).argument).toBe('temperature');
-    expect(thrown(() => twoLayer({ data: { X, Y: [1, -1] }, temperature: 0.1 })).argument).toBe('seed');
+    // Langevin noise moved to simulate's integrator 'euler-maruyama': the old options name the move.
+    expect(thrown(() => twoLayer({ data: { X, Y: [1, -1] }, temperature: 0.1 } as never)).argument).toBe('temperature');
+    expect(thrown(() => twoLayer({ data: { X, Y: [1, -1] }, seed: 1 } as never)).message).toMatch(/euler-maruyama/);
     expect(thrown(() => twoLayer({ data: { X, Y: [1, -1] }, activation: 'gelu' as never })).argument).toBe('activation');
     const flow = twoLayer({ data: { X, Y: [1, -1] } });
     expect(thrown(() => flow.check(Measure.gaussian(3, 5, { seed: 1 }))).argument).toBe('mu.dim');

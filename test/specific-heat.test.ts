@@ -135,4 +135,21 @@ describe('specificHeatSweep', () => {
     expect(sweep.peakValue[2]).toBeGreaterThan(1.5 * Math.max(sweep.peakValue[0], sweep.peakValue[1], sweep.peakValue[3]));
     console.log(JSON.stringify({ peakTime: Array.from(sweep.peakTime), peakValue: Array.from(sweep.peakValue), peakBeta: sweep.peakBeta }));
   });
+
+  it('reads its options by one schema: required keys, each value, unknown keys with the nearest name', () => {
+    const good = { betas: [1], n: 4, dim: 3, seeds: [1], tEnd: 1 };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...good, betas: undefined }, /^betas must be a non-empty array/], [{ ...good, betas: [1, 0] }, /^betas\[1\] must be != 0/],
+      [{ ...good, betas: [NaN] }, /^betas\[0\] must be a finite number/], [{ ...good, n: 0 }, /^n must be an integer >= 1/],
+      [{ ...good, dim: undefined }, /^dim must be an integer >= 2, got undefined/], [{ ...good, seeds: [] }, /^seeds must be a non-empty array/],
+      [{ ...good, tEnd: 0 }, /^tEnd must be a finite number > 0/], [{ ...good, integrator: 'euler-maruyama' }, /^integrator must be one of 'euler', 'heun', 'rk4', 'rk45', got/],
+      [{ ...good, precision: 'f16' }, /^precision must be one of/], [{ ...good, record: 3 }, /unknown option 'record' for specificHeatSweep; did you mean 'records'\?/],
+    ];
+    for (const [options, pattern] of cases) {
+      const e = (() => { try { specificHeatSweep(options as never); } catch (x) { return x as Error; } })();
+      expect(e, String(pattern)).toBeInstanceOf(InvalidArgumentError);
+      expect(e!.message).toMatch(pattern);
+    }
+    expect(specificHeatSweep({ ...good, records: 2 }).times).toHaveLength(3);
+  });
 });

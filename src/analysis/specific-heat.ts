@@ -9,15 +9,12 @@
 // back to 0 as they merge into one.
 import { backendFor } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import { attention } from '../flows/attention.js';
 import { logWeightsInto, Scratch, type EvalOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
-import { simulateMany } from '../simulate/many.js';
-import type { IntegratorName } from '../simulate/integrators.js';
-import { evalValues, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, requireBetaOptions } from '../validate.js';
+import { evalValues, finiteNumber, optionKeys, readOptions, requireBetaOptions } from '../validate.js';
 
 /** lse_i = log sum_j a_j e^{β <x_i, x_j>} (circle: angles embedded as (cos θ, sin θ)) into `lse`. */
-function logPartitions(x: Float64Array, weights: Float64Array, d: number, space: string, beta: number, opts: EvalOptions, scratch: Scratch): Float64Array {
+export function logPartitions(x: Float64Array, weights: Float64Array, d: number, space: string, beta: number, opts: EvalOptions, scratch: Scratch): Float64Array {
   const n = weights.length;
   let pts = x, dim = d;
   if (space === 'circle') {
@@ -37,7 +34,7 @@ function logPartitions(x: Float64Array, weights: Float64Array, d: number, space:
  * a-weighted variance of v (weights normalised), two-pass around v[first weighted index], so that equal
  * values give exactly 0.
  */
-function weightedVariance(v: ArrayLike<number>, w: ArrayLike<number>): number {
+export function weightedVariance(v: ArrayLike<number>, w: ArrayLike<number>): number {
   let A = 0, ref = NaN;
   for (let i = 0; i < v.length; i++) if (w[i] > 0) { A += w[i]; if (Number.isNaN(ref)) ref = v[i]; }
   if (!(A > 0)) return 0;
@@ -107,107 +104,4 @@ export function ensembleSpecificHeat(measures: readonly Measure[], options: Spec
     return sum / A;
   });
   return weightedVariance(means, means.map(() => 1));
-}
-
-/** Options of {@link specificHeatSweep}. */
-export interface SpecificHeatSweepOptions {
-  /** Inverse temperatures (finite, != 0), one softmax-attention run per beta and seed. */
-  betas: number[];
-  /** Tokens per system. */
-  n: number;
-  /** Dimension of the sphere's ambient space (tokens uniform on S^{dim-1}). */
-  dim: number;
-  /** Seeds of the initial measures (Measure.uniformSphere(n, dim, { seed })). */
-  seeds: number[];
-  /** End time of every run. */
-  tEnd: number;
-  /** Record times: this many equally spaced in (0, tEnd], plus t = 0. Default 100. */
-  records?: number;
-  /** Integrator. Default 'rk45'. */
-  integrator?: IntegratorName;
-  /** rk45 relative tolerance. Default 1e-7. */
-  rtol?: number;
-  /** Kernel backend. */
-  backend?: EvalOptions['backend'];
-  /** Kernel precision. */
-  precision?: EvalOptions['precision'];
-}
-const SWEEP_KEYS = optionKeys<SpecificHeatSweepOptions>()('betas', 'n', 'dim', 'seeds', 'tEnd', 'records', 'integrator', 'rtol', 'backend', 'precision');
-
-/** What {@link specificHeatSweep} returns. */
-export interface SpecificHeatSweep {
-  /** The betas, as given. */
-  betas: number[];
-  /** Record times, t = 0 first. */
-  times: Float64Array;
-  /** curves[b][k]: C at times[k], averaged over seeds, for betas[b]. */
-  curves: Float64Array[];
-  /** ensemble[b][k]: β² Var over seeds of the mean free energy at times[k]. */
-  ensemble: Float64Array[];
-  /** peakTime[b], peakValue[b]: where curves[b] is largest, and its value. */
-  peakTime: Float64Array;
-  /** The largest value of curves[b]. */
-  peakValue: Float64Array;
-  /** The beta whose curve peaks highest. */
-  peakBeta: number;
-}
-
-/**
- * Softmax self-attention on the sphere (Q = K = V = I) from uniform tokens, one simulateMany batch per
- * beta over the seeds, recording the specific heat C(t) of every system: its seed-average against t for
- * every beta, where it peaks (during clustering: C rises as clusters of unequal masses form and falls as
- * they merge), and the ensemble specific heat across seeds.
- * @throws InvalidArgumentError for bad options.
- */
-export function specificHeatSweep(options: SpecificHeatSweepOptions): SpecificHeatSweep {
-  const o = readOptions<SpecificHeatSweepOptions>('specificHeatSweep', options, SWEEP_KEYS) as SpecificHeatSweepOptions;
-  if (!Array.isArray(o.betas) || o.betas.length === 0) throw new InvalidArgumentError('betas', o.betas, 'must be a non-empty array of finite numbers != 0');
-  const betas = o.betas.map((b, i) => {
-    const v = finiteNumber(`betas[${i}]`, b);
-    if (v === 0) throw new InvalidArgumentError(`betas[${i}]`, v, 'must be != 0 (C = 0 at beta = 0)');
-    return v;
-  });
-  const n = integerAtLeast('n', o.n, 1), dim = integerAtLeast('dim', o.dim, 2);
-  if (!Array.isArray(o.seeds) || o.seeds.length === 0) throw new InvalidArgumentError('seeds', o.seeds, 'must be a non-empty array of seeds');
-  const tEnd = positiveNumber('tEnd', o.tEnd);
-  const records = integerAtLeast('records', o.records ?? 100, 1);
-  const integrator = oneOf('integrator', o.integrator ?? 'rk45', ['euler', 'heun', 'rk4', 'rk45'] as const);
-  const rtol = positiveNumber('rtol', o.rtol ?? 1e-7);
-  evalValues(o);
-  const recordTimes = Array.from({ length: records }, (_, k) => (tEnd * (k + 1)) / records);
-  const measures = o.seeds.map((seed) => Measure.uniformSphere(n, dim, { seed }));
-  const curves: Float64Array[] = [], ensemble: Float64Array[] = [];
-  const peakTime = new Float64Array(betas.length), peakValue = new Float64Array(betas.length);
-  let times = new Float64Array(0);
-  betas.forEach((beta, b) => {
-    const scratch = new Scratch();
-    const meanLse = (mu: Measure) => {
-      const lse = logPartitions(mu.points, mu.weights, mu.dim, mu.space, beta, o, scratch);
-      let A = 0, s = 0;
-      for (let i = 0; i < mu.size; i++) { A += mu.weights[i]; s += mu.weights[i] * lse[i]; }
-      return s / A;
-    };
-    const runs = simulateMany(attention({ beta }), measures, {
-      tEnd, integrator, rtol, ...(integrator === 'rk45' ? {} : { dt: tEnd / (10 * records) }),
-      record: { times: recordTimes }, observe: { specificHeat: true, custom: { meanLse } }, backend: o.backend, precision: o.precision,
-    });
-    times = Float64Array.from(runs[0].times);
-    const K = times.length;
-    const curve = new Float64Array(K), ens = new Float64Array(K);
-    for (let k = 0; k < K; k++) {
-      let s = 0;
-      for (const r of runs) s += r.observables.specificHeat[k];
-      curve[k] = s / runs.length;
-      ens[k] = weightedVariance(runs.map((r) => r.observables.meanLse[k]), runs.map(() => 1));
-    }
-    let best = 0;
-    for (let k = 1; k < K; k++) if (curve[k] > curve[best]) best = k;
-    curves.push(curve);
-    ensemble.push(ens);
-    peakTime[b] = times[best];
-    peakValue[b] = curve[best];
-  });
-  let top = 0;
-  for (let b = 1; b < betas.length; b++) if (peakValue[b] > peakValue[top]) top = b;
-  return { betas, times, curves, ensemble, peakTime, peakValue, peakBeta: betas[top] };
 }

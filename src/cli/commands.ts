@@ -3,6 +3,7 @@ import { init } from '../backend/index.js';
 import { attention } from '../flows/attention.js';
 import { Measure } from '../measure.js';
 import { sinkhornDivergence } from '../ot/divergence.js';
+import { DEFAULT_MAX_ITER } from '../ot/sinkhorn.js';
 import { precisionFlag, type CommandSpec, type Values } from './args.js';
 import { OutputError, readPointsCsv, writeAtomic } from './files.js';
 import { availableParallelism, totalmem } from 'node:os';
@@ -20,7 +21,7 @@ export const sinkhornCommand: CommandSpec = {
   flags: [
     { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
     { name: 'tol', kind: 'number', min: 0, exclusiveMin: true, help: "L1 marginal error to stop at (default 1e-6 with f64 and mixed; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a tol below f32's reach stops with a warning)" },
-    { name: 'max-iter', kind: 'int', min: 1, default: 100000, help: 'iterations at the final eps' },
+    { name: 'max-iter', kind: 'int', min: 1, default: DEFAULT_MAX_ITER, help: 'iterations at the final eps' },
     { ...precisionFlag, kind: ['f64', 'f32', 'mixed'], help: "kernel precision; 'mixed': f32 iterations, then an f64 polish to --tol" },
     { name: 'acceleration', kind: ['anderson', 'overrelaxation', 'none'], default: 'anderson', help: 'how the iteration at eps is accelerated (none: plain Sinkhorn)' },
     { name: 'truncate', kind: 'number', min: 0, exclusiveMin: true, help: 'multiscale kernel truncation: skip blocks carrying less than e^-(truncate^2) of their rows (default: exact)' },

@@ -136,14 +136,28 @@ export interface SeedSummary {
   wallTimeMs: number;
 }
 
+/** The flows `meanfield run` builds, by name: the flow of a grid point, and a seed's initial measure. */
+export const SWEEP_FLOWS: Record<SweepSpec['flow'], { flow(s: SweepSpec): Flow; measure(s: SweepSpec, seed: number): Measure }> = {
+  attention: {
+    flow: (s) => attention({ beta: s.beta, normalization: s.normalization, mask: s.mask }),
+    measure: (s, seed) => Measure.uniformSphere(s.n, s.dim, { seed }),
+  },
+  circle: {
+    flow: (s) => circle({ beta: s.beta, normalization: s.normalization === 'sinkhorn' ? 'softmax' : s.normalization }),
+    measure: (s, seed) => Measure.uniformCircle(s.n, { seed }),
+  },
+  interaction: {
+    flow: (s) => interaction({ beta: s.beta, space: 'sphere' }),
+    measure: (s, seed) => Measure.uniformSphere(s.n, s.dim, { seed }),
+  },
+};
+
 export function makeFlow(s: SweepSpec): Flow {
-  if (s.flow === 'circle') return circle({ beta: s.beta, normalization: s.normalization === 'sinkhorn' ? 'softmax' : s.normalization });
-  if (s.flow === 'interaction') return interaction({ beta: s.beta, space: 'sphere' });
-  return attention({ beta: s.beta, normalization: s.normalization, mask: s.mask });
+  return SWEEP_FLOWS[s.flow].flow(s);
 }
 
 export function initialMeasure(s: SweepSpec, seed: number): Measure {
-  return s.flow === 'circle' ? Measure.uniformCircle(s.n, { seed }) : Measure.uniformSphere(s.n, s.dim, { seed });
+  return SWEEP_FLOWS[s.flow].measure(s, seed);
 }
 
 /** The record schedule of a sweep (t-end 0: the one record at t = 0). */

@@ -110,6 +110,14 @@ export function attention(options?: AttentionOptions): Flow {
       ...(layerNorm !== 'none' ? { layerNorm } : {}),
     },
 
+    // A mask says who sees whom: merging particles would change it.
+    capabilities: {
+      collapse: mask === 'none', segments: true, logScale: true,
+      ...(mask === 'none' ? {} : {
+        reasons: { collapse: mask === 'causal' ? 'merging particles changes who sees whom under a causal mask' : 'merging particles changes the graph mask (who sees whom)' },
+      }),
+    },
+
     check(mu: Measure) {
       requireSpace('attention', mu, space);
       requireMatrixDim('Q', Q, mu.dim);

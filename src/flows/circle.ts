@@ -64,6 +64,7 @@ export function circle(options?: CircleOptions): Flow {
     name: 'circle',
     space: 'circle',
     params: { beta, normalization },
+    capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
       requireSpace('circle', mu, 'circle');
     },
@@ -145,6 +146,7 @@ function interactionFlow(options: ResolvedCircle): Flow {
     name: 'circle',
     space: 'circle',
     params: { normalization, interaction: fingerprint },
+    capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
       requireSpace('circle', mu, 'circle');
     },

@@ -49,16 +49,34 @@ export interface Flow {
   logEnergy?(x: Float64Array, weights: Float64Array, d: number, options?: EvalOptions): number;
   /** +1: the energy never decreases along the flow; -1: it never increases. */
   readonly energyDirection?: 1 | -1;
+  /** What the flow supports beyond velocity(); simulate and simulateMany read it (never the flow's name). Absent: nothing. */
+  readonly capabilities?: FlowCapabilities;
+}
+
+/**
+ * What a flow supports beyond velocity(). Langevin noise is not a flow's: it is simulate's integrator
+ * 'euler-maruyama'.
+ */
+export interface FlowCapabilities {
   /**
-   * Brownian noise: d x = V dt + sqrt(2 temperature) dB, integrated by Euler–Maruyama.
-   * The noise of step k depends only on (seed, k), so resumed runs stay bit-identical.
+   * Particles interact only through the weighted measure, so merging close ones into one particle carrying
+   * their weight is the same dynamics (simulate's `collapse`).
    */
-  readonly noise?: {
-    /** Temperature tau >= 0 (noise off at 0). */
-    temperature: number;
-    /** Seed of the noise streams (non-negative integer). */
-    seed: number;
-  };
+  readonly collapse: boolean;
+  /** velocity() honours options.segments: independent systems in one call (simulateMany). */
+  readonly segments: boolean;
+  /**
+   * velocity() honours options.logScale: it may return V e^{-logScale} and write logScale, so the arc-length
+   * clock keeps V's direction and log-size where V underflows. Without it simulate reads logScale as 0.
+   */
+  readonly logScale: boolean;
+  /** Why a capability is off for this flow (e.g. collapse under a causal mask), quoted by the error that refuses it. */
+  readonly reasons?: Readonly<Partial<Record<'collapse' | 'segments' | 'logScale', string>>>;
+}
+
+/** Whether the flow declares the capability (a flow without `capabilities` declares none). */
+export function capability(flow: Flow, name: 'collapse' | 'segments' | 'logScale'): boolean {
+  return flow.capabilities?.[name] === true;
 }
 
 /** A d x d matrix from number[][] or a row-major array, checked square. */

@@ -34,6 +34,7 @@ export function interaction(options?: InteractionOptions): Flow {
     space,
     params: { beta, space },
     energyDirection: -1,
+    capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
       requireSpace('interaction', mu, space);
     },

@@ -5,15 +5,14 @@
 // Training is the Wasserstein gradient flow of L(mu) + (l2/2) ∫|theta|^2 dmu:
 //   V[mu](theta) = -∇_theta (δL/δmu)(theta) - l2 theta,
 //   (δL/δmu)(theta) = (1/N) sum_i l'(f_mu(X_i), Y_i) a sigma(<w, X_i> + b).
-// With temperature tau > 0 each particle also diffuses (noisy SGD: d theta = V dt + sqrt(2 tau) dB),
-// the flow of the free energy L + (l2/2)∫|theta|^2 + tau ∫ mu log mu.
+// The flow is the drift alone. Noisy SGD (d theta = V dt + sqrt(2 tau) dB, the flow of the free energy
+// L + (l2/2)∫|theta|^2 + tau ∫ mu log mu) is simulate's integrator 'euler-maruyama' with noise { temperature: tau, seed }.
 import { backendFor, type Activation } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import { Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
-import { requireSpace } from '../flows/flow.js';
+import { requireSpace, Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
+import { readEval } from '../flows/eval-options.js';
 import type { Measure } from '../measure.js';
-import { requireSeed } from '../random.js';
-import { evalValues, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 
 /** The per-sample loss l(f, y): 'squared' (f - y)^2 / 2, or 'logistic' log(1 + e^{-y f}) with labels y = ±1. */
@@ -29,22 +28,9 @@ export interface TwoLayerOptions {
   loss?: Loss;
   /** Weight decay l2 >= 0 on the particles: adds (l2/2) ∫|theta|^2 dmu to the energy. Default 0. */
   l2?: number;
-  /** Langevin temperature tau >= 0. Default 0 (deterministic gradient flow). */
-  temperature?: number;
-  /** Seed of the diffusion's noise; required when temperature > 0. */
-  seed?: number;
 }
 
-const TWO_LAYER_KEYS = optionKeys<TwoLayerOptions>()('data', 'activation', 'loss', 'l2', 'temperature', 'seed');
-const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
-
-/** EvalOptions of a method call: unknown keys and bad values refused. */
-export function readEval(where: string, value: unknown): EvalOptions {
-  const o = readOptions<EvalOptions>(where, value, EVAL_KEYS);
-  evalValues(o);
-  return o;
-}
-
+const TWO_LAYER_KEYS = optionKeys<TwoLayerOptions>()('data', 'activation', 'loss', 'l2');
 /** The training flow of a mean-field two-layer network; its measures are neurons (a, w, b), dim d + 2, in R^{d+2}. */
 export interface TwoLayerFlow extends Flow {
   /** The validated training data. */
@@ -78,23 +64,26 @@ export function fingerprint(a: Float64Array): number {
 }
 
 /**
- * The Wasserstein gradient flow of the risk L(mu) (+ weight decay, + Langevin noise at temperature > 0)
- * over neurons theta = (a, w_1..w_d, b), each row of mu's points (euclidean, dim d + 2):
+ * The Wasserstein gradient flow of the risk L(mu) (+ weight decay) over neurons theta = (a, w_1..w_d, b), each row of mu's points (euclidean, dim d + 2):
  * f_mu(x) = sum_j omega_j a_j sigma(<w_j, x> + b_j) with omega the measure's weights.
+ * Langevin noise (noisy SGD at temperature tau) is simulate's integrator:
+ * `simulate(flow, mu, { integrator: 'euler-maruyama', dt, noise: { temperature: tau, seed } })`.
  * Throws InvalidArgumentError for bad data or options (labels other than ±1 with the logistic loss).
  */
 export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2?, temperature? }');
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2? }');
+  for (const moved of ['temperature', 'seed'] as const) {
+    if (moved in options) {
+      throw new InvalidArgumentError(moved, (options as unknown as Record<string, unknown>)[moved],
+        "has moved to simulate: the flow is the drift, and Langevin noise is the integrator { integrator: 'euler-maruyama', dt, noise: { temperature, seed } }");
+    }
+  }
   readOptions('twoLayer', options, TWO_LAYER_KEYS);
   const data = dataset(options.data);
   const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
   const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
   if (loss === 'logistic') requireLabels('data.Y', data.Y);
   const l2 = nonNegativeNumber('l2', options.l2 ?? 0);
-  const temperature = nonNegativeNumber('temperature', options.temperature ?? 0);
-  // The seed matters only with noise; a given one is checked either way, so a bad value never passes silently.
-  if (options.seed !== undefined) requireSeed('seed', options.seed);
-  const seed = temperature > 0 ? requireSeed('seed', options.seed) : undefined;
   const { value: lossValue, slope: lossSlope } = lossFunctions(loss);
   const { X, Y, n, dim: d } = data;
   const scratch = new Scratch();
@@ -119,9 +108,8 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
   return {
     name: 'twoLayer',
     space: 'euclidean',
-    params: { activation, loss, l2, temperature, ...(seed === undefined ? {} : { seed }), samples: n, dim: d, data: fingerprint(X) ^ fingerprint(Y) },
-    energyDirection: temperature === 0 ? -1 : undefined,
-    noise: seed === undefined ? undefined : { temperature, seed },
+    params: { activation, loss, l2, samples: n, dim: d, data: fingerprint(X) ^ fingerprint(Y) },
+    energyDirection: -1,
     data,
     activation,
     loss,

@@ -23,6 +23,9 @@ const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
  */
 export const MIN_RELATIVE_EPS = 1e-13;
 
+/** Iterations at the final eps when SinkhornOptions.maxIter is omitted. */
+export const DEFAULT_MAX_ITER = 100_000;
+
 /** The smallest normal double, 2^-1022: the smallest eps accepted. */
 const MIN_NORMAL = 2 ** -1022;
 
@@ -112,7 +115,7 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
   const precision: Precision | undefined = mixed ? 'f64' : o.precision as Precision | undefined;
   const tolDefault = defaultTol(precision, p.diameter2, eps);
   const tol = o.tol ?? tolDefault;
-  const maxIter = o.maxIter ?? 100_000;
+  const maxIter = o.maxIter ?? DEFAULT_MAX_ITER;
   let scaling = o.scaling;
   if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2, o.acceleration ?? 'anderson', o.reach !== undefined);
   const schedule = scaling === false ? [eps] : epsSchedule(p.diameter2, eps, scaling);

@@ -48,3 +48,38 @@ export function recordMerge(map: Int32Array, labels: Int32Array, t: number, logT
   }
   return out;
 }
+
+/** The collapse part of a run: merges particles within tol after every natural step, and keeps the record of merges. */
+export class Collapser {
+  /** The current particle of every original particle. */
+  readonly map: Int32Array;
+  readonly collapses: Collapse[];
+  /** The map right after each merge. */
+  readonly maps: Int32Array[];
+
+  /**
+   * @param tol the merge distance, or null for no collapse
+   * @param n the particles at the start (original ones when not resumed)
+   */
+  constructor(readonly tol: number | null, n: number,
+    resumed: { particleMap?: number[]; collapses: readonly Collapse[]; collapseMaps: readonly Int32Array[] } | null) {
+    this.map = resumed?.particleMap ? Int32Array.from(resumed.particleMap) : Int32Array.from({ length: n }, (_, i) => i);
+    this.collapses = resumed ? [...resumed.collapses] : [];
+    this.maps = resumed ? [...resumed.collapseMaps] : [];
+  }
+
+  /**
+   * The merged particles when some of the state x (weights, dimension d on `space`) lie within tol,
+   * recorded as merged at `time()` = [t, log t]; else null.
+   */
+  merge(x: Float64Array, weights: Float64Array, d: number, space: Space, time: () => [number, number]):
+    { points: Float64Array; weights: Float64Array } | null {
+    if (this.tol === null) return null;
+    const merged = collapseParticles(x, weights, d, space, this.tol);
+    if (merged === null) return null;
+    const [t, logT] = time();
+    for (const m of recordMerge(this.map, merged.labels, t, logT, merged.weights.length)) this.collapses.push(m);
+    this.maps.push(Int32Array.from(this.map));
+    return { points: merged.points, weights: merged.weights };
+  }
+}

@@ -1,37 +1,40 @@
 // simulateMany(flow, measures, options): B independent systems stepped together. Each system
-// runs its own generator (run.ts) with its own step sizes, records, events and collapses; at
+// runs its own generator (driver.ts) with its own step sizes, records, events and collapses; at
 // every round all pending velocity requests are answered by ONE flow call over the stacked
 // points, with a segment (block-diagonal) mask so each particle sees only its own system.
 // The kernel guarantees each segment is bit-identical to a call on that system alone, and
 // everything else a run computes is per system, so each Trajectory is bit-identical to
 // simulate(flow, measures[b], options).
 import { InvalidArgumentError, SimulationError } from '../errors.js';
-import type { Flow, VelocityOptions } from '../flows/flow.js';
+import { capability, type Flow, type VelocityOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
-import { runSystem, type Request } from './run.js';
+import { runSystem, type Request } from './driver.js';
+import { integratorInfo } from './integrators.js';
+import { inSystem } from './failures.js';
+import { lockstep, simulateLockstep } from './lockstep.js';
 import { startOf } from './simulate.js';
-import { makeObserver } from './observe.js';
-import { runSpec, type RunSpec, type SimulateOptions } from './spec.js';
-import { decodeFloat64, encodeFloat64 } from './float64.js';
-import { Trajectory, type TrajectoryJSON } from './trajectory.js';
+import type { SimulateManyOptions } from './options.js';
+import { runSpec, type SimulateOptions } from './spec.js';
+import type { Trajectory, TrajectoryJSON } from './trajectory.js';
 
-/** Options of {@link simulateMany}: those of simulate, without onProgress (per-system progress would interleave). */
-export type SimulateManyOptions = Omit<SimulateOptions, 'onProgress' | 'progressInterval'>;
+export type { SimulateManyOptions } from './options.js';
 
 /**
  * Integrates `flow` from each measure (all of one dimension and space) and returns one
  * Trajectory per system, bit-identical to simulate(flow, measures[b], options). rk45 keeps a
  * step size per system (the flows are autonomous: systems need not share times); threads
  * split the stacked rows of every kernel call.
- * @throws InvalidArgumentError for an empty list, mixed dimensions, a flow without segment support or bad options.
+ * @throws InvalidArgumentError for an empty list, mixed dimensions, a flow without segment support, a stochastic
+ *   integrator (every system would draw the same noise) or bad options; SimulationError naming the failing
+ *   system (its `system` field) when a step fails.
  */
 export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Trajectory | TrajectoryJSON>, options: SimulateManyOptions): Trajectory[] {
   const spec = runSpec(flow, options as SimulateOptions, 'simulateMany');
-  if (options !== null && typeof options === 'object' && 'onProgress' in options && (options as SimulateOptions).onProgress !== undefined) {
-    throw new InvalidArgumentError('onProgress', (options as SimulateOptions).onProgress, 'is not supported by simulateMany (run simulate per system for progress, or watch the returned trajectories)');
+  if (!capability(flow, 'segments')) {
+    throw new InvalidArgumentError('flow', flow.name, 'must declare capabilities.segments for simulateMany (a velocity that takes a segment mask, as attention, circle and interaction do)');
   }
-  if (!['attention', 'circle', 'interaction'].includes(flow.name)) {
-    throw new InvalidArgumentError('flow', flow.name, 'must be an attention, circle or interaction flow for simulateMany (their kernels take a segment mask)');
+  if (integratorInfo(spec.integrator).stochastic) {
+    throw new InvalidArgumentError('integrator', spec.integrator, 'is not supported by simulateMany: every system would draw the same noise (run simulate per seed)');
   }
   if (!Array.isArray(measures) || measures.length === 0) throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures (or Trajectories to resume)');
   const starts = measures.map((m, b) => {
@@ -51,14 +54,24 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
   const reqs: Request[] = starts.map(() => ({ x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 }));
   const runs = starts.map((s, b) => runSystem(flow, s, spec, reqs[b]));
   const results: Trajectory[] = new Array(B);
+  /** Advances system b to its next request; true when it has finished. */
+  const advance = (b: number): boolean => {
+    let r: IteratorResult<void, Trajectory>;
+    try {
+      r = runs[b].next();
+    } catch (e) {
+      if (e instanceof SimulationError) throw inSystem(e, b, e.particle);
+      throw e;
+    }
+    if (r.done) results[b] = r.value;
+    return r.done === true;
+  };
   let active: number[] = [];
-  for (let b = 0; b < B; b++) {
-    const r = runs[b].next();
-    if (r.done) results[b] = r.value; else active.push(b);
-  }
+  for (let b = 0; b < B; b++) if (!advance(b)) active.push(b);
   let xAll = new Float64Array(0), wAll = new Float64Array(0), outAll = new Float64Array(0);
   const segAll = new Int32Array(B + 1);
-  const arc = spec.clock === 'arclength';
+  // Under the arc-length clock a flow that can scale V returns each system's scale.
+  const arc = spec.clock === 'arclength' && capability(flow, 'logScale');
   const scales = new Float64Array(B);
   const evalOpts: VelocityOptions = { ...spec.evalOpts, segments: null, logScale: null };
   while (active.length > 0) {
@@ -92,79 +105,7 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
         q.logScale = arc ? scales[s] : 0;
       }
     }
-    const still: number[] = [];
-    for (const b of active) {
-      const r = runs[b].next();
-      if (r.done) results[b] = r.value; else still.push(b);
-    }
-    active = still;
+    active = active.filter((b) => !advance(b));
   }
   return results;
-}
-
-/**
- * Fixed steps without per-system decisions (no events, collapse, stop rules, noise or
- * arc length): every system takes the same steps at the same times, so the batch is one
- * state vector. Combine is elementwise and retraction row by row, so each system's numbers
- * are the ones its own run computes; the only per-system work left is observing at records.
- */
-function lockstep(spec: RunSpec): boolean {
-  return spec.integrator !== 'rk45' && spec.clock === 'time' && spec.events.length === 0 && spec.collapseTol === null
-    && spec.noise === null && spec.stop.clusterTol === null && spec.stop.velocityBelow === null && spec.stop.custom === null;
-}
-
-function simulateLockstep(flow: Flow, mus: Measure[], spec: RunSpec): Trajectory[] {
-  const B = mus.length, d = mus[0].dim, space = mus[0].space;
-  const offsets = new Int32Array(B + 1);
-  for (let b = 0; b < B; b++) offsets[b + 1] = offsets[b] + mus[b].size;
-  const rows = offsets[B];
-  const points = new Float64Array(rows * d), weights = new Float64Array(rows);
-  mus.forEach((m, b) => {
-    if (m.space !== space) throw new InvalidArgumentError(`measures[${b}].space`, m.space, `must equal measures[0].space = '${space}'`);
-    flow.check(m);
-    points.set(m.points, offsets[b] * d);
-    weights.set(m.weights, offsets[b]);
-  });
-  // One system of all rows, whose velocity is the segmented kernel call.
-  const all = new Measure(points, { dim: d, weights, space });
-  const segments: VelocityOptions = { ...spec.evalOpts, segments: offsets };
-  const observers = mus.map((m) => makeObserver(flow, m, spec.observe, spec.evalOpts));
-  const observed: Array<Record<string, number[]>> = mus.map(() => ({}));
-  const snapshots: Measure[][] = mus.map(() => []);
-  const onRecord = (z: Float64Array, t: number) => {
-    for (let b = 0; b < B; b++) {
-      const zb = z.subarray(offsets[b] * d, offsets[b + 1] * d);
-      observers[b].observe(zb, mus[b].weights, t, observed[b]);
-      if (spec.record.snapshots) snapshots[b].push(mus[b].withPoints(Float64Array.from(zb)));
-    }
-  };
-  const req: Request = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 };
-  const run = runSystem(flow, all, { ...spec, observe: {}, record: { ...spec.record, snapshots: false } }, req, onRecord);
-  let big: Trajectory;
-  try {
-    for (let r = run.next(); ; r = run.next()) {
-      if (r.done) { big = r.value; break; }
-      flow.velocity(req.x, req.weights, d, req.out, segments);
-    }
-  } catch (e) {
-    if (e instanceof SimulationError) {
-      const m = /particle (\d+)/.exec(e.message);
-      const row = m ? Number(m[1]) : -1;
-      const b = row < 0 ? -1 : offsets.findIndex((o, i) => i < B && row >= o && row < offsets[i + 1]);
-      throw new SimulationError(`${b >= 0 ? `system ${b} (measures[${b}]): ` : ''}${e.message}`, e.trajectory);
-    }
-    throw e;
-  }
-  const c = big.checkpoint;
-  const endPoints = decodeFloat64(c.points);
-  return mus.map((m, b) => {
-    const slice = (z: Float64Array) => Float64Array.from(z.subarray(offsets[b] * d, offsets[b + 1] * d));
-    return new Trajectory({
-      flow: big.flow, times: Array.from(big.times), observables: observed[b], snapshots: snapshots[b],
-      final: m.withPoints(slice(big.final.points)), finalTime: big.finalTime, finalLogTime: big.finalLogTime,
-      stopReason: big.stopReason, stats: { ...big.stats },
-      checkpoint: { ...c, points: encodeFloat64(slice(endPoints)), weights: Array.from(m.weights), base: c.base ? { ...c.base } : undefined },
-      originalWeights: m.weights,
-    });
-  });
 }

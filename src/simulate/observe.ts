@@ -5,7 +5,6 @@ import { velocityNorm } from '../analysis/stationarity.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
 import { Measure } from '../measure.js';
-import { finiteNumber, positiveNumber } from '../validate.js';
 
 /** Scalars recorded at every record time; each lands in `Trajectory.observables` under its name. */
 export interface ObserveOptions {
@@ -63,7 +62,7 @@ export interface ObserveOptions {
  */
 export type Observer = (x: Float64Array, weights: Float64Array, t: number, into: Record<string, number[]>) => void;
 
-/** Builds the Observer for `observe`; throws InvalidArgumentError for an unavailable or malformed observable. */
+/** Builds the Observer for `observe` (read by its schema, options.ts); throws InvalidArgumentError for an observable the flow lacks. */
 export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, evalOpts: EvalOptions): { names: string[]; observe: Observer } {
   const { dim: d, space } = mu;
   const parts: Array<[string, (x: Float64Array, weights: Float64Array, t: number) => number]> = [];
@@ -79,7 +78,7 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
     parts.push(['logEnergy', (x, w) => logEnergy(x, w, d, evalOpts)]);
   }
   if (observe.clusters !== undefined) {
-    const tol = positiveNumber('observe.clusters.tol', observe.clusters?.tol);
+    const tol = observe.clusters.tol;
     parts.push(['clusterCounts', (x, w) => clusterCount(x, w.length, d, space, tol)]);
   }
   if (observe.minDistance) parts.push(['minDistance', (x, w) => minPairwiseDistance(x, w.length, d, space)]);
@@ -93,8 +92,7 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
   }
   if (observe.meanInnerProduct) parts.push(['meanInnerProduct', (x, w) => meanInnerProduct(x, w, d, space)]);
   if (observe.clusteredFraction !== undefined) {
-    const delta = positiveNumber('observe.clusteredFraction.delta', observe.clusteredFraction?.delta);
-    if (delta > 2) throw new InvalidArgumentError('observe.clusteredFraction.delta', delta, 'must be in (0, 2]');
+    const delta = observe.clusteredFraction.delta;
     parts.push(['clusteredFraction', (x, w) => clusteredFraction(x, w, d, space, delta)]);
   }
   if (observe.specificHeat !== undefined && observe.specificHeat !== false) {
@@ -102,12 +100,11 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
     if (observe.specificHeat === true && typeof own !== 'number') {
       throw new InvalidArgumentError('observe.specificHeat', true, `needs { beta }: this ${flow.name} flow has no beta of its own`);
     }
-    const beta = observe.specificHeat === true ? (own as number) : finiteNumber('observe.specificHeat.beta', observe.specificHeat.beta);
+    const beta = observe.specificHeat === true ? (own as number) : observe.specificHeat.beta;
     const scratch = new Scratch();
     parts.push(['specificHeat', (x, w) => specificHeatOf(x, w, d, space, beta, evalOpts, scratch)]);
   }
   for (const [name, fn] of Object.entries(observe.custom ?? {})) {
-    if (typeof fn !== 'function') throw new InvalidArgumentError(`observe.custom.${name}`, fn, 'must be a function (mu, t) => number');
     parts.push([name, (x, w, t) => fn(currentMeasure(mu, x, w), t)]);
   }
   return {

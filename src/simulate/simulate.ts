@@ -1,14 +1,14 @@
 // simulate(flow, mu0, options): integrate a flow and record what was asked for. The run
-// itself is runSystem (run.ts), a generator that yields at every velocity evaluation; here
+// itself is runSystem (driver.ts), a generator that yields at every velocity evaluation; here
 // each evaluation is answered by one call of the flow.
-import type { Flow } from '../flows/flow.js';
+import { capability, type Flow } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { InvalidArgumentError } from '../errors.js';
-import { runSystem, type Request } from './run.js';
+import { runSystem, type Request } from './driver.js';
 import { runSpec, type SimulateOptions } from './spec.js';
 import { Trajectory, type TrajectoryJSON } from './trajectory.js';
 
-export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './spec.js';
+export type { ProgressInfo, SimulateOptions, StopWhen, EventSpec } from './options.js';
 
 /**
  * Integrates `flow` from time 0 on a Measure, or resumes a saved run (a Trajectory or its toJSON()
@@ -23,8 +23,8 @@ export function simulate(flow: Flow, start: Measure | Trajectory | TrajectoryJSO
   const req: Request = { x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 };
   const run = runSystem(flow, from, spec, req);
   const d = from instanceof Measure ? from.dim : from.checkpoint.dim;
-  // The arc-length clock needs only V's direction and log-size: let the flow scale V.
-  const logScale = spec.clock === 'arclength' ? new Float64Array(1) : null;
+  // The arc-length clock needs only V's direction and log-size: let a flow that can scale V do so.
+  const logScale = spec.clock === 'arclength' && capability(flow, 'logScale') ? new Float64Array(1) : null;
   const opts = { ...spec.evalOpts, logScale };
   for (let r = run.next(); ; r = run.next()) {
     if (r.done) return r.value;

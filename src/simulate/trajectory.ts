@@ -29,6 +29,8 @@ export interface Checkpoint {
   /** 'time' or 'arclength' (absent in checkpoints saved before clocks existed: 'time'). */
   clock?: 'time' | 'arclength';
   /** The clock v = log(1 + t e^{-c}) under the arc-length clock. */
+  v?: number;
+  /** v, as checkpoints saved before 0.2 call it (read when v is absent; never written). */
   u?: number;
   /** The arc-length clock's offset c = -log ‖V(x_0)‖. */
   clockOffset?: number;
@@ -53,7 +55,7 @@ export interface Checkpoint {
   dim: number;
   /** The measure's space. */
   space: Space;
-  /** Integrator name ('euler', 'heun', 'rk4' or 'rk45'). */
+  /** Integrator name, as in the registry (integrators.ts): 'euler', 'heun', 'rk4', 'rk45' or 'euler-maruyama'. */
   integrator: string;
 }
 

@@ -281,7 +281,7 @@ const flows: Case[] = [
     opts: {
       base: { data }, optional: false, keys: {
         data: K.custom([null, 'x', {}, { X: data.X }, { X: data.X, Y: [1, 2] }, { X: [[0, null]], Y: [1] }, { X: [[0, '']], Y: [1] }, { X: [[0, '2']], Y: [1] }, { X: [[0, true]], Y: [1] }, { X: [[0, [0]]], Y: [1] }, { X: [[0, 1]], Y: [NaN] }, { X: [[0, 1]], Y: [Infinity] }, { X: [[0, 1]], Y: ['1'] }, { X: [[NaN, 1]], Y: [1] }, { X: [0, 1], Y: [1] }, { X: [[0, 1]], Y: [1], dim: 3 }, { X: data.X, Y: data.Y, dimm: 2 }], [{ X: [[1e300, 0]], Y: [1] }]),
-        activation: K.oneOf('relu', 'tanh', 'sigmoid'), loss: K.oneOf('squared', 'logistic'), l2: K.nonneg, temperature: K.nonneg, seed: K.seed,
+        activation: K.oneOf('relu', 'tanh', 'sigmoid'), loss: K.oneOf('squared', 'logistic'), l2: K.nonneg,
       },
     },
     call: (_a, o) => { const f = mf.twoLayer(o); const mu = f.data.dim === 2 ? neurons : Measure.gaussian(5, f.data.dim + 2, { seed: 7 }); return [mf.stationarity(f, mu), f.risk(mu)]; },

@@ -80,9 +80,9 @@ export const CASES: Record<string, () => Golden> = {
   'simulate twoLayer with Langevin noise (Euler–Maruyama)': () => {
     const X = Array.from({ length: 24 }, (_, i) => [Math.cos(i), Math.sin(2 * i)]);
     const Y = X.map(([u, v]) => u * v);
-    const flow = twoLayer({ data: { X, Y }, temperature: 1e-3, seed: 3 });
+    const flow = twoLayer({ data: { X, Y } });
     const mu0 = Measure.gaussian(10, 4, { seed: 12, std: 0.5 });
-    return trajectory(simulate(flow, mu0, { tEnd: 1, integrator: 'euler', dt: 0.05, record: { every: 5 } }));
+    return trajectory(simulate(flow, mu0, { tEnd: 1, integrator: 'euler-maruyama', dt: 0.05, noise: { temperature: 1e-3, seed: 3 }, record: { every: 5 } }));
   },
   'logSumExp and softmaxMean f64 (dot, sqdist, causal)': () => {
     const x = Measure.gaussian(37, 5, { seed: 13 }), y = Measure.gaussian(29, 5, { seed: 14 });

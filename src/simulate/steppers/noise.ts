@@ -1,5 +1,5 @@
 // Brownian increments for Euler–Maruyama, reproducible from (seed, step).
-import { Random } from '../random.js';
+import { Random } from '../../random.js';
 
 /**
  * y += sqrt(2 tau h) xi with xi standard normal from a generator seeded by (seed, step, side):

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters, Trajectory,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 beforeAll(async () => { await init(); });
 

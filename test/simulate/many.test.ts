@@ -1,6 +1,6 @@
 // simulateMany: B systems per kernel call (segment mask), each bit-identical to running alone.
 import { afterAll, describe, expect, it } from 'vitest';
-import { attention, circle, init, interaction, InvalidArgumentError, Measure, simulate, simulateMany, type Trajectory, type Flow } from '../src/index.js';
+import { attention, circle, init, interaction, InvalidArgumentError, Measure, simulate, simulateMany, type Trajectory, type Flow } from '../../src/index.js';
 
 afterAll(async () => { await init({ threads: 1 }); });
 

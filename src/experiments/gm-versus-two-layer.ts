@@ -6,11 +6,12 @@ import { AbortedError, InvalidArgumentError } from '../errors.js';
 import type { Flow } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { Random, requireSeed } from '../random.js';
+import { DETERMINISTIC_INTEGRATORS, integratorInfo, type IntegratorName } from '../simulate/integrators.js';
 import { simulate } from '../simulate/simulate.js';
 import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
-import { concentricCircles, gaussianXor, twoMoons, type LabelledData } from './data.js';
-import { gmLayer, type QuadratureOptions, type QuadratureRule } from './gm.js';
-import { twoLayer, type Loss } from './twolayer.js';
+import { concentricCircles, gaussianXor, twoMoons, type LabelledData } from '../nn/data.js';
+import { gmLayer, type QuadratureOptions, type QuadratureRule } from '../nn/gm.js';
+import { twoLayer, type Loss } from '../nn/twolayer.js';
 
 /** The synthetic tasks of gmExperiment. */
 export type GmTask = 'moons' | 'xor' | 'circles' | 'isotropic';
@@ -26,7 +27,7 @@ export interface GmExperimentOptions {
   /** Flow-time horizon of each model. Default 1e4 (the step budget ends the run first). */
   tEnd?: number;
   /** 'rk45' (default, adaptive with rtol), or a fixed step: 'euler', 'heun' or 'rk4' with dt; the same for both models. */
-  integrator?: 'rk45' | 'euler' | 'heun' | 'rk4';
+  integrator?: Exclude<IntegratorName, 'euler-maruyama'>;
   /** rk45's relative tolerance. Default 1e-4. */
   rtol?: number;
   /** The fixed step of 'euler', 'heun' and 'rk4'. Default 0.25. */
@@ -113,9 +114,10 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
   const signal = signalOption('signal', o.signal);
   const K = integerAtLeast('components', o.components ?? 4, 1);
   const steps = integerAtLeast('steps', o.steps ?? 2000, 1);
-  const integrator = oneOf('integrator', o.integrator ?? 'rk45', ['rk45', 'euler', 'heun', 'rk4'] as const);
-  if (integrator === 'rk45' && o.dt !== undefined) throw new InvalidArgumentError('dt', o.dt, "is the fixed step of 'euler', 'heun' and 'rk4' (rk45 adapts its step to rtol)");
-  if (integrator !== 'rk45' && o.rtol !== undefined) throw new InvalidArgumentError('rtol', o.rtol, `is rk45's tolerance (the '${integrator}' step is fixed by dt)`);
+  const integrator = oneOf('integrator', o.integrator ?? 'rk45', DETERMINISTIC_INTEGRATORS);
+  const { adaptive } = integratorInfo(integrator);
+  if (adaptive && o.dt !== undefined) throw new InvalidArgumentError('dt', o.dt, "is the fixed step of 'euler', 'heun' and 'rk4' (rk45 adapts its step to rtol)");
+  if (!adaptive && o.rtol !== undefined) throw new InvalidArgumentError('rtol', o.rtol, `is rk45's tolerance (the '${integrator}' step is fixed by dt)`);
   const dt = positiveNumber('dt', o.dt ?? 0.25);
   const rtol = positiveNumber('rtol', o.rtol ?? 1e-4);
   const tEnd = positiveNumber('tEnd', o.tEnd ?? 1e4);
@@ -172,7 +174,7 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
     };
     t0 = performance.now();
     const r = simulate(flow, mu0, {
-      tEnd, integrator, ...(integrator === 'rk45' ? { rtol } : { dt }), maxSteps: steps, record: { logSpaced: records },
+      tEnd, integrator, ...(adaptive ? { rtol } : { dt }), maxSteps: steps, record: { logSpaced: records },
       observe: { custom: { measured: measure } }, ...(signal ? { signal } : {}),
     });
     if (r.stopReason === 'aborted') throw new AbortedError('gmExperiment was aborted through options.signal');

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   attention, circle, init, InvalidArgumentError, kdeModes, Measure, plateaus, simulate, SimulationError, Trajectory,
-} from '../src/index.js';
-import type { Flow } from '../src/flows/flow.js';
+} from '../../src/index.js';
+import type { Flow } from '../../src/flows/flow.js';
 
 beforeAll(async () => {
   await init();

@@ -1,7 +1,9 @@
-// Experiments on mean-field two-layer networks, as functions that return data.
+// Experiments on mean-field two-layer networks, as functions that return data: the O(1/m) particle
+// scaling law and the isotropic-Gaussian risk curve. They run simulations, so they sit above simulate.
 import { AbortedError, InvalidArgumentError } from '../errors.js';
 import type { Activation } from '../backend/index.js';
 import { Measure } from '../measure.js';
+import { twoLayer } from '../nn/twolayer.js';
 import { Random, requireSeed } from '../random.js';
 import { simulate } from '../simulate/simulate.js';
 import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption, strictNumbers } from '../validate.js';
@@ -11,7 +13,6 @@ const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
 function finishedRun(run: { stopReason: string }, where: string): void {
   if (run.stopReason === 'aborted') throw new AbortedError(`${where} was aborted through options.signal`);
 }
-import { twoLayer } from './twolayer.js';
 
 /**
  * Least-squares slope of log y against log x. Throws InvalidArgumentError unless x and y are arrays of the same length >= 2
