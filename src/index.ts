@@ -4,7 +4,7 @@ export type { InitOptions, InitInfo, BackendName, Precision, Score, Activation, 
 export { MeanfieldError, InvalidArgumentError, UnknownOptionError, OverflowError, ResourceError, AbortedError, NotInitializedError, WasmError, NonFiniteError, SimulationError, InputError, UsageError } from './errors.js';
 export { LIMITS } from './validate.js';
 export { Measure } from './measure.js';
-export type { Space, MeasureJSON, MeasureOptions, SamplerOptions, GaussianOptions, BoxOptions, SpacedOptions } from './measure.js';
+export type { MeasureJSON, MeasureOptions, SamplerOptions, GaussianOptions, BoxOptions, SpacedOptions } from './measure.js';
 export { Random } from './random.js';
 export { logSumExp, softmaxMean, interactionEnergy } from './logsumexp.js';
 export type { KernelOptions, MeanOptions, EnergyOptions } from './logsumexp.js';
@@ -24,7 +24,7 @@ export { equiangularMeasure, equiangularODE, equiangularClosedForm, collapseExpo
 export type { LayerNorm, LayerNormScheme, EquiangularMeasureOptions, EquiangularOptions, EquiangularSolution } from './flows/layernorm.js';
 export type { Flow, EvalOptions } from './flows/flow.js';
 export { euclidean, sphere, circle as circleSpace, spaceOps, wrapAngle } from './spaces.js';
-export type { SpaceOps } from './spaces.js';
+export type { Space, SpaceOps } from './spaces.js';
 export { simulate } from './simulate/simulate.js';
 export { simulateMany } from './simulate/many.js';
 export type { SimulateOptions, ProgressInfo, StopWhen, EventSpec } from './simulate/simulate.js';

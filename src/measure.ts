@@ -1,20 +1,9 @@
 // A Measure: n weighted points in R^d, on the unit sphere, or on the circle (angle form).
 import { InvalidArgumentError } from './errors.js';
-import { wrapAngle } from './spaces.js';
+import { wrapAngle, type Space } from './spaces.js';
 import { Random, requireSeed } from './random.js';
 import { checkElements, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, strictNumbers, toFloat64 } from './validate.js';
 
-/**
- * Where a measure's points live: 'euclidean' (R^d), 'sphere' (unit sphere S^{d-1}, rows of norm 1)
- * or 'circle' (angle form: dim 1, angles in radians wrapped into [0, 2π)).
- *
- * One convention for every function that reads a Measure (docs/spaces.md): a sphere measure's points are
- * points of S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel
- * scores and transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ),
- * the chordal cost, as on the sphere). Results in point coordinates come back in the measure's own
- * coordinates (an angle derivative for a gradient, an angle for a map) or the space is refused by name.
- */
-export type Space = 'euclidean' | 'sphere' | 'circle';
 const SPACES = ['euclidean', 'sphere', 'circle'] as const;
 const TWO_PI = 2 * Math.PI;
 /** Points of a 'sphere' measure must have norm 1 within this. */

@@ -7,7 +7,8 @@
 // results that live in point coordinates come back in the measure's own coordinates (an angle derivative
 // for a gradient, an angle for a map) or are refused.
 import { InvalidArgumentError, NonFiniteError } from './errors.js';
-import { Measure, type Space } from './measure.js';
+import { Measure } from './measure.js';
+import type { Space } from './spaces.js';
 import { wrapAngle } from './spaces.js';
 import { allFinite, checkElements, integerAtLeast, strictNumbers, toFloat64 } from './validate.js';
 

@@ -11,7 +11,7 @@ import type { EvalOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { pointSet, type PointsInput } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { readEval } from '../nn/twolayer.js';
+import { readEval } from '../flows/eval-options.js';
 import { checkElements, evalValues, integerAtLeast, optionKeys, positiveNumber, readOptions, strictNumbers } from '../validate.js';
 
 /** Options of {@link hopfield}. */

@@ -36,7 +36,8 @@ import { Measure } from '../measure.js';
 import { pointSet } from '../points.js';
 import { checkElements, finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
-import { fingerprint, lossFunctions, readEval, type Loss } from './twolayer.js';
+import { fingerprint, lossFunctions, type Loss } from './twolayer.js';
+import { readEval } from '../flows/eval-options.js';
 import { jacobiEigen } from '../ot/wasserstein.js';
 
 /** A Gaussian quadrature rule: 'unscented' (2p + 1 sigma points) or 'gauss-hermite' (tensor product). */

@@ -9,11 +9,11 @@
 // the flow of the free energy L + (l2/2)∫|theta|^2 + tau ∫ mu log mu.
 import { backendFor, type Activation } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import { Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
-import { requireSpace } from '../flows/flow.js';
+import { requireSpace, Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
+import { readEval } from '../flows/eval-options.js';
 import type { Measure } from '../measure.js';
 import { requireSeed } from '../random.js';
-import { evalValues, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 
 /** The per-sample loss l(f, y): 'squared' (f - y)^2 / 2, or 'logistic' log(1 + e^{-y f}) with labels y = ±1. */
@@ -36,15 +36,6 @@ export interface TwoLayerOptions {
 }
 
 const TWO_LAYER_KEYS = optionKeys<TwoLayerOptions>()('data', 'activation', 'loss', 'l2', 'temperature', 'seed');
-const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
-
-/** EvalOptions of a method call: unknown keys and bad values refused. */
-export function readEval(where: string, value: unknown): EvalOptions {
-  const o = readOptions<EvalOptions>(where, value, EVAL_KEYS);
-  evalValues(o);
-  return o;
-}
-
 /** The training flow of a mean-field two-layer network; its measures are neurons (a, w, b), dim d + 2, in R^{d+2}. */
 export interface TwoLayerFlow extends Flow {
   /** The validated training data. */

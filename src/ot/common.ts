@@ -2,7 +2,8 @@
 // pass every Sinkhorn half-step is made of.
 import { backendFor, type Backend, type BackendName, type BlockMask, type Precision } from '../backend/index.js';
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
-import { Measure, type Space } from '../measure.js';
+import { Measure } from '../measure.js';
+import type { Space } from '../spaces.js';
 import { pointSet, type PointSet, type PointsInput } from '../points.js';
 import { LIMITS } from '../validate.js';
 

@@ -7,7 +7,7 @@ import { defaultTol, epsSchedule, otPair, type OTOptions, type OTPair } from './
 import type { Acceleration } from './accelerate.js';
 import type { Precision } from '../backend/index.js';
 import { solveAny } from './multiscale.js';
-import type { Space } from '../measure.js';
+import type { Space } from '../spaces.js';
 import { rowsInSpace, type PointsInput } from '../points.js';
 export { PLAN_LIMIT } from './solve.js';
 
