@@ -62,8 +62,11 @@ export type { Settling, SettlingOptions } from './nn/settling.js';
 export { particleScaling, isotropicGaussians, logLogSlope } from './nn/experiments.js';
 export type { ParticleScalingOptions, ParticleScaling, IsotropicGaussiansOptions, RiskCurve } from './nn/experiments.js';
 // Gaussian-mixture layers (Chewi, Rigollet & Yan): the Wasserstein–Fisher–Rao flow over mixtures of neurons.
-export { gmLayer, gaussianQuadrature, GAUSS_HERMITE_LIMIT } from './nn/gm.js';
-export type { GmLayerOptions, GmLayerFlow, QuadratureRule, QuadratureOptions, GaussianQuadrature, MixtureInput, Mixture, GmExpectations, FirstVariation, SigmaNetwork } from './nn/gm.js';
+export { gmLayer } from './nn/gm.js';
+export type { GmLayerOptions, GmLayerFlow, GmExpectations, FirstVariation, SigmaNetwork } from './nn/gm.js';
+export type { MixtureInput, Mixture } from './nn/gm-mixture.js';
+export { gaussianQuadrature, GAUSS_HERMITE_LIMIT } from './nn/gm-quadrature.js';
+export type { QuadratureRule, QuadratureOptions, GaussianQuadrature } from './nn/gm-quadrature.js';
 export { gmExperiment } from './nn/gm-experiment.js';
 export type { GmExperimentOptions, GmExperiment, GmTask, ModelCurve } from './nn/gm-experiment.js';
 export { twoMoons, gaussianXor, concentricCircles } from './nn/data.js';

@@ -9,7 +9,8 @@ import { Random, requireSeed } from '../random.js';
 import { simulate } from '../simulate/simulate.js';
 import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
 import { concentricCircles, gaussianXor, twoMoons, type LabelledData } from './data.js';
-import { gmLayer, type QuadratureOptions, type QuadratureRule } from './gm.js';
+import { gmLayer } from './gm.js';
+import type { QuadratureOptions, QuadratureRule } from './gm-quadrature.js';
 import { twoLayer, type Loss } from './twolayer.js';
 
 /** The synthetic tasks of gmExperiment. */
