@@ -1,7 +1,7 @@
 // Accepting point sets in the forms users have them: a Measure, number[][] or a flat
 // row-major Float64Array / number[] with an explicit dim.
 //
-// The one convention for points of a space (DESIGN.md, docs): a sphere measure's points are points of
+// The one convention for points of a space (docs/spaces.md): a sphere measure's points are points of
 // S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel scores and
 // transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ)), and
 // results that live in point coordinates come back in the measure's own coordinates (an angle derivative

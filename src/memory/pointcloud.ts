@@ -3,7 +3,7 @@
 //   E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k))
 // (S_eps the debiased Sinkhorn divergence), and retrieval descends E in the
 // Hellinger–Kantorovich geometry restricted to probability measures: points move along
-// the Wasserstein gradient, x_i <- x_i - tau (1/a_i) dE/dx_i, and masses are reweighted
+// the Wasserstein gradient, x_i <- x_i - s (1/a_i) dE/dx_i, and masses are reweighted
 // multiplicatively on the simplex, a_i <- a_i exp(-eta dE/da_i) / Z. Because
 // dE = sum_k p_k dS_eps(q, P_k) with p = softmax(-beta S), a retrieval step is a
 // posterior-weighted pull towards the stored clouds, the sharpest for the nearest one.
@@ -39,7 +39,7 @@ export interface PointCloudEnergy {
 
 /** Step sizes of one descent step ({@link PointCloudMemory.step}). */
 export interface PointCloudStepOptions {
-  /** tau: 0.5 sends each point to its barycentric target when one pattern dominates. Default 0.5. */
+  /** The point step s: 0.5 sends each point to its barycentric target when one pattern dominates. Default 0.5. */
   stepSize?: number;
   /** eta of the multiplicative mass update, in units of 1 / cost (0 keeps the masses). Default 0.3. */
   massStep?: number;
@@ -78,7 +78,7 @@ export interface PointCloudMemory {
   readonly beta: number;
   /** E(q), the divergences S_eps(q, P_k) and the posterior p_k; one Sinkhorn divergence per pattern. */
   energy(q: Measure): PointCloudEnergy;
-  /** One descent step of E (points by tau, masses by eta), without backtracking; returns a new Measure with weights summing to 1. */
+  /** One descent step of E (points by s, masses by eta), without backtracking; returns a new Measure with weights summing to 1. */
   step(q: Measure, options?: PointCloudStepOptions): Measure;
   /** Descends E from q with backtracking (recorded energies never increase) until tol or the step budget. */
   retrieve(q: Measure, options?: PointCloudRetrieveOptions): PointCloudRetrieval;
@@ -134,7 +134,7 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
   };
 
   const stepFrom = (q: Measure, e: ReturnType<typeof evaluate>, o: PointCloudStepOptions) => {
-    const tau = positiveNumber('stepSize', o.stepSize ?? 0.5);
+    const pointStep = positiveNumber('stepSize', o.stepSize ?? 0.5);
     const eta = nonNegativeNumber('massStep', o.massStep ?? 0.3);
     const n = q.size;
     const a = q.normalized().weights;
@@ -152,7 +152,7 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
     // A step along the space: on the sphere the tangent part of the gradient, then back onto the sphere;
     // on the circle the gradient is the angle derivative and the step an angle (wrapped by the Measure).
     space.project(x, g, n, d);
-    for (let i = 0; i < n * d; i++) x[i] -= tau * g[i];
+    for (let i = 0; i < n * d; i++) x[i] -= pointStep * g[i];
     space.retract(x, n, d);
     // Multiplicative (Fisher–Rao) update, shifted by the max for stability; renormalised to mass 1.
     let wmin = Infinity;

@@ -5,8 +5,8 @@
 // Training is the Wasserstein gradient flow of L(mu) + (l2/2) ∫|theta|^2 dmu:
 //   V[mu](theta) = -∇_theta (δL/δmu)(theta) - l2 theta,
 //   (δL/δmu)(theta) = (1/N) sum_i l'(f_mu(X_i), Y_i) a sigma(<w, X_i> + b).
-// With temperature tau > 0 each particle also diffuses (noisy SGD: d theta = V dt + sqrt(2 tau) dB),
-// the flow of the free energy L + (l2/2)∫|theta|^2 + tau ∫ mu log mu.
+// With temperature T > 0 each particle also diffuses (noisy SGD: d theta = V dt + sqrt(2 T) dB),
+// the flow of the free energy L + (l2/2)∫|theta|^2 + T ∫ mu log mu.
 import { backendFor, type Activation } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { requireSpace, Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
@@ -29,7 +29,7 @@ export interface TwoLayerOptions {
   loss?: Loss;
   /** Weight decay l2 >= 0 on the particles: adds (l2/2) ∫|theta|^2 dmu to the energy. Default 0. */
   l2?: number;
-  /** Langevin temperature tau >= 0. Default 0 (deterministic gradient flow). */
+  /** Langevin temperature T >= 0. Default 0 (deterministic gradient flow). */
   temperature?: number;
   /** Seed of the diffusion's noise; required when temperature > 0. */
   seed?: number;
@@ -130,7 +130,7 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
       for (let i = 0; i < len; i++) out[i] = -out[i] - l2 * theta[i];
     },
 
-    /** L(mu) + (l2/2) ∫|theta|^2 dmu (the entropy term of tau > 0 is not included). */
+    /** L(mu) + (l2/2) ∫|theta|^2 dmu (the entropy term of T > 0 is not included). */
     energy(theta, weights, D, opts: EvalOptions = {}) {
       let reg = 0;
       if (l2 > 0) {
