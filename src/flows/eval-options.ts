@@ -1,7 +1,14 @@
 // Reading the per-call EvalOptions of a flow's or a memory's methods (predict, risk, energy, ...): one reader,
 // shared by the flows of src/flows, src/nn and src/memory.
+import { rule } from '../options.js';
 import { evalValues, optionKeys, readOptions } from '../validate.js';
 import type { EvalOptions } from './flow.js';
+
+/** The rules of EvalOptions' keys, to spread into the options schema of a type that extends EvalOptions. */
+export const EVAL_RULES = {
+  backend: rule.oneOf(['wasm', 'js'] as const, "'wasm' or 'js'; default: the backend chosen by init()"),
+  precision: rule.oneOf(['f64', 'f32'] as const, "kernel arithmetic precision, 'f64' (default) or 'f32'"),
+};
 
 const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
 
