@@ -234,10 +234,8 @@ export interface HopfieldCapacity {
   fraction: number[];
 }
 
-/** The options of hopfieldCapacity, in the order they are checked; seed, dim, counts and beta are required. */
+/** The options of hopfieldCapacity; seed, dim, counts and beta are required. */
 const CAPACITY_OPTIONS = optionsSchema<HopfieldCapacityOptions>()({
-  ...EVAL_RULES,
-  seed: rule.custom('seed of the patterns and the query noise (required)', requireSeed),
   dim: rule.integer(1, 'pattern dimension d (required)'),
   counts: rule.custom('numbers of stored patterns K to try (required)', (name, v) => {
     if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array of pattern counts');
@@ -246,12 +244,14 @@ const CAPACITY_OPTIONS = optionsSchema<HopfieldCapacityOptions>()({
   beta: rule.positive('inverse temperature beta > 0 of the network (required)'),
   noise: rule.positive('relative noise of the queries, |q - x_k| / |x_k|').or(0.2),
   queries: rule.integer(1, 'queries per K').or(100),
-  tolerance: rule.positive('a retrieval succeeds when |xi - x_k| <= tolerance').or(0.1),
   steps: rule.custom('updates per retrieval, an integer in [1, 1e6]', (name, v) => {
     const steps = integerAtLeast(name, v, 1);
     if (steps > 1e6) throw new InvalidArgumentError(name, steps, 'must be at most 1e6');
     return steps;
   }).or(1),
+  tolerance: rule.positive('a retrieval succeeds when |xi - x_k| <= tolerance').or(0.1),
+  seed: rule.custom('seed of the patterns and the query noise (required)', requireSeed),
+  ...EVAL_RULES,
 });
 
 /**

@@ -11,9 +11,8 @@ import { checkElements, integerAtLeast } from '../validate.js';
 import { hopfield } from './hopfield.js';
 import { pointCloudMemory, type Recovery, type RecoveryOptions } from './pointcloud.js';
 
-/** The options of pointCloudRecovery, declared once (the seed first: it is checked first). */
+/** The options of pointCloudRecovery, declared once; the seed is required. */
 const RECOVERY_OPTIONS = optionsSchema<RecoveryOptions>()({
-  seed: rule.custom('seed of the point order, jitter and masses of the query (required)', requireSeed),
   points: rule.custom('points per cloud, an integer in [3, 2000]', (name, v) => {
     const n = integerAtLeast(name, v, 3);
     if (n > 2000) throw new InvalidArgumentError(name, n, 'must be at most 2000 (the experiment runs exact W2 and Sinkhorn on n points)');
@@ -23,6 +22,7 @@ const RECOVERY_OPTIONS = optionsSchema<RecoveryOptions>()({
   beta: rule.positive('inverse temperature of both memories').or(20),
   eps: rule.positive('Sinkhorn entropic regularisation, in units of |x - y|^2').or(0.01),
   steps: rule.integer(1, 'maximum point-cloud retrieval steps').or(40),
+  seed: rule.custom('seed of the point order, jitter and masses of the query (required)', requireSeed),
 });
 
 /** A circle, a segment and a pair of small rings, each n uniform-weight points in the plane (n an integer >= 2). */
