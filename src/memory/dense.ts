@@ -12,7 +12,8 @@
 // updates carry no such guarantee and can oscillate with period 2.
 import { InvalidArgumentError, OverflowError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { checkElements, functionOption, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast, oneOf, readOptions } from '../validate.js';
 
 /** F(x) = x^p for an integer p >= 1 (p = 2: classical Hopfield), or F(x) = exp(x). */
 export type Separation =
@@ -127,10 +128,28 @@ export interface DenseMemory {
   retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult;
 }
 
-const DENSE_KEYS = optionKeys<DenseMemoryOptions>()('patterns', 'dim', 'separation');
-const ASYNC_KEYS = optionKeys<AsyncOptions>()('seed', 'sweeps', 'onFlip');
-const SYNC_KEYS = optionKeys<SyncOptions>()('steps');
-const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('mode', 'seed', 'sweeps', 'steps');
+/** The options of denseMemory; patterns (required) and dim are read together by readPatterns. */
+const DENSE_OPTIONS = optionsSchema<DenseMemoryOptions>()({
+  patterns: rule.custom('the K >= 1 stored patterns, entries exactly ±1 (required)', (_name, v) => v as PatternsInput),
+  dim: rule.custom('pattern length d; required for flat patterns', (_name, v) => v as number),
+  separation: separationRule(),
+});
+const ASYNC_OPTIONS = optionsSchema<AsyncOptions>()({
+  seed: rule.custom('seed of the random neuron order (required)', requireSeed),
+  sweeps: rule.integer(1, 'at most this many sweeps').or(100),
+  onFlip: rule.fn<(neuron: number, state: Int8Array) => void>('called after every single flip'),
+});
+const SYNC_OPTIONS = optionsSchema<SyncOptions>()({
+  steps: rule.integer(1, 'at most this many synchronous steps').or(100),
+});
+/** Each mode uses one of sweeps / steps; the other is still checked, so a bad value never passes silently. */
+const RETRIEVE_OPTIONS = optionsSchema<RetrieveOptions>()({
+  mode: rule.oneOf(['async', 'sync'] as const, "'async' (needs seed) or 'sync'").or('async'),
+  // Checked by updateAsync, in 'async' mode only.
+  seed: rule.custom("seed of the random neuron order; required in 'async' mode", (_name, v) => v as number),
+  sweeps: rule.integer(1, "at most this many sweeps in 'async' mode (default 100)"),
+  steps: rule.integer(1, "at most this many synchronous steps in 'sync' mode (default 100)"),
+});
 
 /**
  * A dense associative memory. Per-neuron updates use incrementally kept overlaps. For
@@ -144,9 +163,9 @@ const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('mode', 'seed', 'sweeps', 's
  */
 export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
-  readOptions('denseMemory', options, DENSE_KEYS);
-  const { data: xi, n: K, d } = readPatterns(options.patterns, options.dim);
-  const separation = readSeparation(options.separation === undefined ? { kind: 'power', p: 2 } : options.separation);
+  const o = DENSE_OPTIONS.read('denseMemory', options);
+  const { data: xi, n: K, d } = readPatterns(o.patterns, o.dim);
+  const separation: Separation = { ...o.separation }; // a copy: the default is shared
   const xiT = new Int8Array(K * d); // d x K, so a neuron's column is contiguous
   for (let m = 0; m < K; m++) for (let i = 0; i < d; i++) xiT[i * K + m] = xi[m * d + i];
   const F = separation.kind === 'exp' ? Math.exp : (x: number) => ipow(x, separation.p);
@@ -223,10 +242,9 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
 
   function updateAsync(state: StateInput, options: AsyncOptions): AsyncResult {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { seed, sweeps?, onFlip? }');
-    const o = readOptions<AsyncOptions>('updateAsync', options, ASYNC_KEYS) as AsyncOptions;
-    const rng = new Random(requireSeed('seed', o.seed));
-    const maxSweeps = integerAtLeast('sweeps', o.sweeps ?? 100, 1);
-    functionOption('onFlip', o.onFlip);
+    const o = ASYNC_OPTIONS.read('updateAsync', options);
+    const rng = new Random(requireSeed('seed', o.seed)); // required: a missing seed is refused here
+    const maxSweeps = o.sweeps;
     const s = readState('state', state, d);
     const m = overlapsOf(s);
     const order = Int32Array.from({ length: d }, (_, i) => i);
@@ -249,8 +267,7 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   }
 
   function updateSync(state: StateInput, options?: SyncOptions): SyncResult {
-    const o = readOptions<SyncOptions>('updateSync', options, SYNC_KEYS);
-    const maxSteps = integerAtLeast('steps', o.steps ?? 100, 1);
+    const maxSteps = SYNC_OPTIONS.read('updateSync', options).steps;
     let s = readState('state', state, d);
     for (let step = 1; step <= maxSteps; step++) {
       const m = overlapsOf(s);
@@ -270,12 +287,10 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   }
 
   function retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult {
-    const o = readOptions<RetrieveOptions>('retrieve', options, RETRIEVE_KEYS);
-    const mode = oneOf('mode', o.mode ?? 'async', ['async', 'sync'] as const);
-    // Each mode uses one of sweeps / steps; the other is still checked, so a bad value never passes silently.
-    if (o.sweeps !== undefined) integerAtLeast('sweeps', o.sweeps, 1);
-    if (o.steps !== undefined) integerAtLeast('steps', o.steps, 1);
-    const run = mode === 'async' ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps }) : updateSync(query, { steps: o.steps });
+    const o = RETRIEVE_OPTIONS.read('retrieve', options);
+    const run = o.mode === 'async'
+      ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps })
+      : updateSync(query, { steps: o.steps });
     const passes = 'sweeps' in run ? run.sweeps : run.steps;
     return { state: run.state, match: findPattern(xi, K, d, run.state), converged: run.converged, passes };
   }
@@ -300,6 +315,12 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
 }
 
 // ---- helpers ----
+
+/** The rule of a `separation` option (default x², the classical Hopfield network); callers copy the default. */
+export function separationRule() {
+  const doc = "the separation F: { kind: 'power', p } or { kind: 'exp' }";
+  return rule.custom<Separation>(doc, (_name, v) => readSeparation(v)).or({ kind: 'power', p: 2 });
+}
 
 /** A Separation option, checked. */
 export function readSeparation(value: unknown): Separation {
