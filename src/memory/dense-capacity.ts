@@ -2,8 +2,9 @@
 // them, retrieve, count exact recoveries.
 import { InvalidArgumentError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { checkElements, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
-import { denseMemory, readSeparation, type Separation } from './dense.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast, nonNegativeNumber } from '../validate.js';
+import { denseMemory, separationRule, type Separation } from './dense.js';
 
 /** Options of {@link denseCapacity}. */
 export interface DenseCapacityOptions {
@@ -51,7 +52,26 @@ export interface DenseCapacityResult {
   overlap: number[];
 }
 
-const CAPACITY_KEYS = optionKeys<DenseCapacityOptions>()('dim', 'counts', 'separation', 'flipFraction', 'trials', 'seed', 'mode', 'queries', 'sweeps', 'steps');
+/** The options of denseCapacity; dim, counts and seed are required. */
+const CAPACITY_OPTIONS = optionsSchema<DenseCapacityOptions>()({
+  dim: rule.integer(1, 'pattern length d (required)'),
+  counts: rule.custom('numbers of stored patterns K to try (required)', (name, v) => {
+    if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array of integers >= 1');
+    return v.map((k, i) => integerAtLeast(`${name}[${i}]`, k, 1));
+  }),
+  separation: separationRule(),
+  flipFraction: rule.custom('fraction of the d bits flipped in each query, in [0, 1]', (name, v) => {
+    const f = nonNegativeNumber(name, v);
+    if (f > 1) throw new InvalidArgumentError(name, f, 'must be in [0, 1]');
+    return f;
+  }).or(0.1),
+  trials: rule.integer(1, 'independent pattern sets per K').or(1),
+  seed: rule.custom('seed of the patterns, corruptions and async neuron orders (required)', requireSeed),
+  mode: rule.oneOf(['async', 'sync'] as const, 'the update mode').or('async'),
+  queries: rule.integer(1, 'patterns queried per trial, the first ones (default: all K)'),
+  sweeps: rule.integer(1, 'budget per async retrieval, in sweeps').or(100),
+  steps: rule.integer(1, 'budget per sync retrieval, in steps').or(100),
+});
 
 /**
  * Retrieval experiment: for each K in counts, `trials` times, store K uniform random ±1
@@ -65,19 +85,15 @@ const CAPACITY_KEYS = optionKeys<DenseCapacityOptions>()('dim', 'counts', 'separ
  */
 export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResult {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, counts, seed, ... }');
-  readOptions('denseCapacity', options, CAPACITY_KEYS);
-  const d = integerAtLeast('dim', options.dim, 1);
-  if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of integers >= 1');
-  options.counts.forEach((k, i) => { integerAtLeast(`counts[${i}]`, k, 1); checkElements(`counts[${i}] patterns`, k * d, 1); });
-  const separation = readSeparation(options.separation === undefined ? { kind: 'power', p: 2 } : options.separation);
-  const flipFraction = nonNegativeNumber('flipFraction', options.flipFraction ?? 0.1);
-  if (flipFraction > 1) throw new InvalidArgumentError('flipFraction', flipFraction, 'must be in [0, 1]');
-  const trials = integerAtLeast('trials', options.trials ?? 1, 1);
-  const master = new Random(requireSeed('seed', options.seed));
-  const mode = oneOf('mode', options.mode ?? 'async', ['async', 'sync'] as const);
-  const queries = options.queries === undefined ? Infinity : integerAtLeast('queries', options.queries, 1);
-  const sweeps = integerAtLeast('sweeps', options.sweeps ?? 100, 1);
-  const steps = integerAtLeast('steps', options.steps ?? 100, 1);
+  const o = CAPACITY_OPTIONS.read('denseCapacity', options);
+  // The required ones, refused here when missing (a given value was checked by read).
+  const d = CAPACITY_OPTIONS.rules.dim.check('dim', o.dim);
+  const counts = CAPACITY_OPTIONS.rules.counts.check('counts', o.counts);
+  counts.forEach((k, i) => checkElements(`counts[${i}] patterns`, k * d, 1));
+  const master = new Random(requireSeed('seed', o.seed));
+  const separation: Separation = { ...o.separation }; // a copy: the default is shared
+  const { flipFraction, trials, mode, sweeps, steps } = o;
+  const queries = o.queries ?? Infinity;
   const flips = Math.round(flipFraction * d);
   const data = new Random(master.nextUint32());
   const orders = new Random(master.nextUint32());
@@ -86,7 +102,7 @@ export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResul
   const tested: number[] = [];
   const fraction: number[] = [];
   const overlap: number[] = [];
-  for (const K of options.counts) {
+  for (const K of counts) {
     let hits = 0;
     let runs = 0;
     let overlapSum = 0;
@@ -113,7 +129,7 @@ export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResul
     fraction.push(hits / runs);
     overlap.push(overlapSum / runs);
   }
-  return { dim: d, separation, mode, counts: options.counts.slice(), flips, trials, tested, fraction, overlap };
+  return { dim: d, separation, mode, counts: counts.slice(), flips, trials, tested, fraction, overlap };
 }
 
 function randomSpins(rng: Random, length: number): Int8Array {
