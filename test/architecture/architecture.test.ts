@@ -27,7 +27,7 @@ const LAYERS: Array<Record<string, string[]>> = [
   { measure: ['src/measure.ts', 'src/spaces.ts', 'src/points.ts', 'src/logsumexp.ts'] },
   { backend: ['src/backend/'] },
   { wasm: ['src/wasm/'] },
-  { base: ['src/errors.ts', 'src/validate.ts', 'src/random.ts', 'src/linalg.ts'] },
+  { base: ['src/errors.ts', 'src/validate.ts', 'src/options.ts', 'src/random.ts', 'src/linalg.ts'] },
 ];
 
 /** Only these know that WebAssembly exists (import src/wasm/, name the global WebAssembly). */
