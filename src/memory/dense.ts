@@ -139,14 +139,11 @@ const ASYNC_OPTIONS = optionsSchema<AsyncOptions>()({
   sweeps: rule.integer(1, 'at most this many sweeps').or(100),
   onFlip: rule.fn<(neuron: number, state: Int8Array) => void>('called after every single flip'),
 });
-const SYNC_OPTIONS = optionsSchema<SyncOptions>()({
-  steps: rule.integer(1, 'at most this many synchronous steps').or(100),
-});
+const SYNC_OPTIONS = optionsSchema<SyncOptions>()({ steps: rule.integer(1, 'at most this many synchronous steps').or(100) });
 /** Each mode uses one of sweeps / steps; the other is still checked, so a bad value never passes silently. */
 const RETRIEVE_OPTIONS = optionsSchema<RetrieveOptions>()({
   mode: rule.oneOf(['async', 'sync'] as const, "'async' (needs seed) or 'sync'").or('async'),
-  // Checked by updateAsync, in 'async' mode only.
-  seed: rule.custom("seed of the random neuron order; required in 'async' mode", (_name, v) => v as number),
+  seed: rule.custom("seed of the random neuron order; required in 'async' mode, checked there", (_name, v) => v as number),
   sweeps: rule.integer(1, "at most this many sweeps in 'async' mode (default 100)"),
   steps: rule.integer(1, "at most this many synchronous steps in 'sync' mode (default 100)"),
 });
@@ -287,10 +284,8 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   }
 
   function retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult {
-    const o = RETRIEVE_OPTIONS.read('retrieve', options);
-    const run = o.mode === 'async'
-      ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps })
-      : updateSync(query, { steps: o.steps });
+    const { mode, seed, sweeps, steps } = RETRIEVE_OPTIONS.read('retrieve', options);
+    const run = mode === 'async' ? updateAsync(query, { seed: seed as number, sweeps }) : updateSync(query, { steps });
     const passes = 'sweeps' in run ? run.sweeps : run.steps;
     return { state: run.state, match: findPattern(xi, K, d, run.state), converged: run.converged, passes };
   }
