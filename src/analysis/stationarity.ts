@@ -2,9 +2,7 @@
 import type { EvalOptions, Flow } from '../flows/flow.js';
 import { InvalidArgumentError, NonFiniteError } from '../errors.js';
 import { Measure } from '../measure.js';
-import { evalValues, optionKeys, readOptions } from '../validate.js';
-
-const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
+import { readEval } from '../flows/eval-options.js';
 
 /**
  * `‖V[mu]‖_{L²(mu)} = sqrt(sum_i a_i |V[mu](x_i)|²) / sqrt(mass)`.
@@ -12,8 +10,7 @@ const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
  * or an unknown key; NonFiniteError when the velocity is not finite.
  */
 export function stationarity(flow: Flow, mu: Measure, options?: EvalOptions): number {
-  options = readOptions<EvalOptions>('stationarity', options, EVAL_KEYS);
-  evalValues(options);
+  options = readEval('stationarity', options);
   if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function' || typeof flow.check !== 'function') {
     throw new InvalidArgumentError('flow', flow, 'must be a flow built by attention(), circle(), interaction(), ...');
   }

@@ -1,7 +1,6 @@
 // Reading the per-call EvalOptions of a flow's or a memory's methods (predict, risk, energy, ...): one reader,
 // shared by the flows of src/flows, src/nn and src/memory.
-import { rule } from '../options.js';
-import { evalValues, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import type { EvalOptions } from './flow.js';
 
 /** The rules of EvalOptions' keys, to spread into the options schema of a type that extends EvalOptions. */
@@ -10,11 +9,9 @@ export const EVAL_RULES = {
   precision: rule.oneOf(['f64', 'f32'] as const, "kernel arithmetic precision, 'f64' (default) or 'f32'"),
 };
 
-const EVAL_KEYS = optionKeys<EvalOptions>()('backend', 'precision');
+const EVAL_OPTIONS = optionsSchema<EvalOptions>()(EVAL_RULES);
 
 /** EvalOptions of a method call: unknown keys and bad values refused. */
 export function readEval(where: string, value: unknown): EvalOptions {
-  const o = readOptions<EvalOptions>(where, value, EVAL_KEYS);
-  evalValues(o);
-  return o;
+  return EVAL_OPTIONS.read(where, value);
 }
