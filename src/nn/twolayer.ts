@@ -13,7 +13,7 @@ import { requireSpace, Scratch, type EvalOptions, type Flow } from '../flows/flo
 import { readEval } from '../flows/eval-options.js';
 import type { Measure } from '../measure.js';
 import { requireSeed } from '../random.js';
-import { nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 
 /** The per-sample loss l(f, y): 'squared' (f - y)^2 / 2, or 'logistic' log(1 + e^{-y f}) with labels y = ±1. */
@@ -35,7 +35,16 @@ export interface TwoLayerOptions {
   seed?: number;
 }
 
-const TWO_LAYER_KEYS = optionKeys<TwoLayerOptions>()('data', 'activation', 'loss', 'l2', 'temperature', 'seed');
+const TWO_LAYER_OPTIONS = optionsSchema<TwoLayerOptions>()({
+  // Read (and required) by dataset().
+  data: rule.custom('training samples X (N x d) and targets Y (required)', (_name, v) => v as DataInput),
+  activation: rule.oneOf(['relu', 'tanh', 'sigmoid'] as const, 'the activation sigma').or('relu'),
+  loss: rule.oneOf(['squared', 'logistic'] as const, "the per-sample loss: 'squared' (f - y)^2 / 2, 'logistic' (labels ±1)").or('squared'),
+  l2: rule.nonNegative('weight decay l2 on the particles').or(0),
+  temperature: rule.nonNegative('Langevin temperature T (0: deterministic gradient flow)').or(0),
+  // The seed matters only with noise; a given one is checked either way, so a bad value never passes silently.
+  seed: rule.custom('seed of the diffusion noise; required when temperature > 0', requireSeed),
+});
 /** The training flow of a mean-field two-layer network; its measures are neurons (a, w, b), dim d + 2, in R^{d+2}. */
 export interface TwoLayerFlow extends Flow {
   /** The validated training data. */
@@ -76,16 +85,10 @@ export function fingerprint(a: Float64Array): number {
  */
 export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2?, temperature? }');
-  readOptions('twoLayer', options, TWO_LAYER_KEYS);
-  const data = dataset(options.data);
-  const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
-  const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
+  const { activation, loss, l2, temperature, ...o } = TWO_LAYER_OPTIONS.read('twoLayer', options);
+  const data = dataset(o.data);
   if (loss === 'logistic') requireLabels('data.Y', data.Y);
-  const l2 = nonNegativeNumber('l2', options.l2 ?? 0);
-  const temperature = nonNegativeNumber('temperature', options.temperature ?? 0);
-  // The seed matters only with noise; a given one is checked either way, so a bad value never passes silently.
-  if (options.seed !== undefined) requireSeed('seed', options.seed);
-  const seed = temperature > 0 ? requireSeed('seed', options.seed) : undefined;
+  const seed = temperature > 0 ? requireSeed('seed', o.seed) : undefined;
   const { value: lossValue, slope: lossSlope } = lossFunctions(loss);
   const { X, Y, n, dim: d } = data;
   const scratch = new Scratch();
