@@ -86,7 +86,11 @@ describe('thin (Ramer–Douglas–Peucker)', () => {
   });
 
   it('keeps every dropped point within the tolerance of its kept segment, and the kept ones in order', () => {
-    for (const [seed, step] of [[1, 0.4], [2, 2], [3, 10]] as const) {
+    for (const [seed, step] of [
+      [1, 0.4],
+      [2, 2],
+      [3, 10],
+    ] as const) {
       for (const tol of [0.1, 0.25, 1]) {
         const xy = walk(seed, 3000, step);
         const kept = thin(xy, tol);
@@ -114,11 +118,14 @@ describe('thin (Ramer–Douglas–Peucker)', () => {
 });
 
 describe('lineChart draws the thinned line within tolerance of the data', () => {
-  const xRange: [number, number] = [0, 1], yRange: [number, number] = [-2, 2];
+  const xRange: [number, number] = [0, 1],
+    yRange: [number, number] = [-2, 2];
   const chart = (x: number[], y: number[]): string =>
     lineChart({ title: 't', xLabel: 'x', yLabel: 'y', xRange, yRange, series: [{ label: 'walk', x, y, markers: false }] });
   const polylines = (svg: string): Array<Array<[number, number]>> =>
-    [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1].split(' ').map((p) => p.split(',').map(Number) as [number, number]));
+    [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) =>
+      m[1].split(' ').map((p) => p.split(',').map(Number) as [number, number]),
+    );
 
   it('every data point lies within 0.25 px (+ 0.1 px rounding) of the drawn polyline', () => {
     // The pixel map, read off a two-point series (nothing to thin) drawn on the same axes and legend.
@@ -127,7 +134,8 @@ describe('lineChart draws the thinned line within tolerance of the data', () => 
 
     const rnd = lcg(7);
     const n = 4000;
-    const x: number[] = [], y: number[] = [];
+    const x: number[] = [],
+      y: number[] = [];
     let v = 0;
     for (let i = 0; i < n; i++) {
       v = 0.999 * v + 0.002 * (rnd() - 0.5);
