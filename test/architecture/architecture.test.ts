@@ -33,31 +33,6 @@ const LAYERS: Array<Record<string, string[]>> = [
 /** Only these know that WebAssembly exists (import src/wasm/, name the global WebAssembly). */
 const WASM_AWARE = ['src/wasm/', 'src/backend/'];
 
-/**
- * KNOWN UNTIL THE ISSUE-19 MERGE: cycles and layer violations that other branches of issue 19 remove. The lead
- * empties both lists when merging them. Each entry must still exist (the test fails on a stale entry), and
- * anything not listed fails.
- */
-const KNOWN_CYCLES_UNTIL_MERGE: Array<{ why: string; files: string[] }> = [
-  {
-    why: 'simulate/observe uses analysis/specific-heat, whose sweep runs simulateMany (the sweep moves to experiments/)',
-    files: [
-      'src/analysis/specific-heat.ts', 'src/simulate/many.ts', 'src/simulate/observe.ts', 'src/simulate/run.ts',
-      'src/simulate/simulate.ts', 'src/simulate/spec.ts',
-    ],
-  },
-  {
-    why: 'the Sinkhorn entry points and loops import each other (one Sinkhorn shell replaces them)',
-    files: ['src/ot/multiscale.ts', 'src/ot/self.ts', 'src/ot/sinkhorn.ts', 'src/ot/solve.ts'],
-  },
-];
-const KNOWN_LAYER_VIOLATIONS_UNTIL_MERGE: Array<{ why: string; from: string; to: string }> = [
-  { why: 'specificHeatSweep runs simulations (it moves to experiments/)', from: 'src/analysis/specific-heat.ts', to: 'src/simulate/many.ts' },
-  { why: 'specificHeatSweep runs simulations (it moves to experiments/)', from: 'src/analysis/specific-heat.ts', to: 'src/simulate/integrators.ts' },
-];
-
-/** Files over MAX_LINES that other branches of issue 19 split (emptied at the merge, like the lists above). */
-const KNOWN_LONG_FILES_UNTIL_MERGE = ['src/ot/exact.ts', 'src/simulate/run.ts'];
 const MAX_LINES = 400;
 
 const matches = (file: string, pattern: string) => (pattern.endsWith('/') ? file.startsWith(pattern) : file === pattern);
@@ -81,15 +56,9 @@ describe('module graph of src/', () => {
     expect(graph.edges.get('src/index.ts')!.size).toBeGreaterThan(20);
   });
 
-  it('has no import cycle, runtime or type-only, beyond the known ones', () => {
+  it('has no import cycle, runtime or type-only', () => {
     const found = cycles(graph);
-    const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((f, i) => f === [...b].sort()[i]);
-    const unknown = found.filter((c) => !KNOWN_CYCLES_UNTIL_MERGE.some((k) => same(k.files, c)));
-    const stale = KNOWN_CYCLES_UNTIL_MERGE.filter((k) => !found.some((c) => same(k.files, c)));
-    const report = [
-      ...unknown.map((c) => [`import cycle through ${c.length} files:`, ...describeEdges(graph, c)].join('\n')),
-      ...stale.map((k) => `KNOWN_CYCLES_UNTIL_MERGE lists a cycle that no longer exists (remove it): ${k.files.join(', ')}`),
-    ];
+    const report = found.map((c) => [`import cycle through ${c.length} files:`, ...describeEdges(graph, c)].join('\n'));
     expect(report.length === 0, `\n${report.join('\n\n')}\n`).toBe(true);
   });
 
@@ -97,16 +66,13 @@ describe('module graph of src/', () => {
     expect(graph.files.filter((f) => moduleOf(f) === null)).toEqual([]);
   });
 
-  it('imports only down the layers (docs/design.md), beyond the known violations', () => {
+  it('imports only down the layers (docs/design.md)', () => {
     const violations = allEdges().filter((e) => {
       const a = moduleOf(e.from), b = moduleOf(e.to);
       return a !== null && b !== null && a.name !== b.name && a.rank >= b.rank;
     });
-    const known = (e: Edge) => KNOWN_LAYER_VIOLATIONS_UNTIL_MERGE.some((k) => k.from === e.from && k.to === e.to);
-    const stale = KNOWN_LAYER_VIOLATIONS_UNTIL_MERGE.filter((k) => !violations.some((e) => e.from === k.from && e.to === k.to));
     const report = [
-      ...violations.filter((e) => !known(e)).map((e) => `${moduleOf(e.from)!.name} may not import ${moduleOf(e.to)!.name}:\n${show(e)}`),
-      ...stale.map((k) => `KNOWN_LAYER_VIOLATIONS_UNTIL_MERGE lists an import that no longer breaks a layer (remove it): ${k.from} -> ${k.to}`),
+      ...violations.map((e) => `${moduleOf(e.from)!.name} may not import ${moduleOf(e.to)!.name}:\n${show(e)}`),
     ];
     expect(report.length === 0, `\n${report.join('\n')}\n`).toBe(true);
   });
@@ -124,8 +90,7 @@ describe('file sizes', () => {
     const lines = (f: string) => readFileSync(resolve(ROOT, f), 'utf8').split('\n').length - 1;
     const long = listTs(ROOT, 'src').filter((f) => lines(f) > MAX_LINES);
     const report = [
-      ...long.filter((f) => !KNOWN_LONG_FILES_UNTIL_MERGE.includes(f)).map((f) => `${f}: ${lines(f)} lines`),
-      ...KNOWN_LONG_FILES_UNTIL_MERGE.filter((f) => !long.includes(f)).map((f) => `KNOWN_LONG_FILES_UNTIL_MERGE lists ${f}, no longer over ${MAX_LINES} lines (remove it)`),
+      ...long.map((f) => `${f}: ${lines(f)} lines`),
     ];
     expect(report).toEqual([]);
   });
