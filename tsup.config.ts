@@ -10,7 +10,8 @@ const sharedWasm: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'shared-wasm',
   setup(build) {
     build.onResolve({ filter: /^\.\/binary\.js$/ }, (args) =>
-      /[/\\]src[/\\]wasm[/\\]load\.ts$/.test(args.importer) ? { path: './wasm.js', external: true } : undefined);
+      /[/\\]src[/\\]wasm[/\\]load\.ts$/.test(args.importer) ? { path: './wasm.js', external: true } : undefined,
+    );
   },
 };
 

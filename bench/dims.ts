@@ -24,20 +24,45 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ALL_DIMS = 0b111111110;
 
 type Clock = 'cpu' | 'wall';
-interface Variant { label: string; bytes: Uint8Array; backend?: Backend }
-interface Case { name: string; d: number; n: number; precision: Precision; pairs: number; args: ReduceArgs }
+interface Variant {
+  label: string;
+  bytes: Uint8Array;
+  backend?: Backend;
+}
+interface Case {
+  name: string;
+  d: number;
+  n: number;
+  precision: Precision;
+  pairs: number;
+  args: ReduceArgs;
+}
 export interface DimsRow {
-  case: string; d: number; n: number; precision: Precision; variant: string; nsPerPair: number; reps: number;
+  case: string;
+  d: number;
+  n: number;
+  precision: Precision;
+  variant: string;
+  nsPerPair: number;
+  reps: number;
   /** Median over the repetitions of this variant's ns per pair over the first variant's, and its quartiles. */
-  ratio: number; ratioQ1: number; ratioQ3: number;
+  ratio: number;
+  ratioQ1: number;
+  ratioQ3: number;
 }
 
 /** Compiler settings a variant changes from asconfig.json's release target. */
-export interface BuildOptions { shrinkLevel?: number; converge?: boolean }
+export interface BuildOptions {
+  shrinkLevel?: number;
+  converge?: boolean;
+}
 
 /** The release build of assembly/ (asconfig.json's release target and options, then `over`) with the given specialisation mask, in memory. */
 export async function buildCore(mask: number, over: BuildOptions = {}): Promise<Uint8Array> {
-  const config = JSON.parse(readFileSync(`${ROOT}asconfig.json`, 'utf8')) as { targets: { release: Record<string, unknown> }; options?: Record<string, unknown> };
+  const config = JSON.parse(readFileSync(`${ROOT}asconfig.json`, 'utf8')) as {
+    targets: { release: Record<string, unknown> };
+    options?: Record<string, unknown>;
+  };
   const { outFile: _o, textFile: _t, ...release } = config.targets.release;
   const settings = { ...config.options, ...release, ...over, use: [`MEANFIELD_DIMS=${mask}`] };
   const args = ['assembly/index.ts', '--baseDir', ROOT, '--config', 'none.json', '--outFile', 'out.wasm', ...toArguments(settings)];
@@ -45,8 +70,15 @@ export async function buildCore(mask: number, over: BuildOptions = {}): Promise<
   const stderr: string[] = [];
   const { error } = await asc.main(args, {
     readFile: (name: string, dir: string) => (name === 'none.json' ? null : readFileOrNull(`${dir}/${name}`)),
-    stderr: { write: (s: string | Uint8Array) => { stderr.push(String(s)); return true; } } as never,
-    writeFile: (name: string, contents: Uint8Array | string) => { if (name.endsWith('.wasm')) binary = contents as Uint8Array; },
+    stderr: {
+      write: (s: string | Uint8Array) => {
+        stderr.push(String(s));
+        return true;
+      },
+    } as never,
+    writeFile: (name: string, contents: Uint8Array | string) => {
+      if (name.endsWith('.wasm')) binary = contents as Uint8Array;
+    },
   });
   if (error || binary === null) throw new Error(`asc failed for mask ${mask}: ${error?.message ?? ''}\n${stderr.join('')}`);
   return binary;
@@ -64,7 +96,11 @@ function toArguments(settings: Record<string, unknown>): string[] {
 }
 
 function readFileOrNull(path: string): string | null {
-  try { return readFileSync(path, 'utf8'); } catch { return null; }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 async function load(bytes: Uint8Array): Promise<Backend> {
@@ -75,7 +111,10 @@ async function load(bytes: Uint8Array): Promise<Backend> {
 /** Deterministic points: a Park-Miller stream, on the unit sphere when sphere is set. */
 function points(count: number, d: number, seed: number, sphere: boolean): Float64Array {
   let s = seed;
-  const rnd = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
+  const rnd = () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
   const x = Float64Array.from({ length: count * d }, () => 2 * rnd() - 1);
   if (sphere) {
     for (let i = 0; i < count; i++) {
@@ -96,25 +135,83 @@ function cases(ns: number[], dims: number[]): Case[] {
         const x = points(n, d, 7 + d, true);
         const h = new Float64Array(n).fill(-Math.log(n));
         out.push({
-          name: 'attention', d, n, precision, pairs: n * n,
-          args: { x, n, y: x, m: n, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse: new Float64Array(n), mean: new Float64Array(n * d) },
+          name: 'attention',
+          d,
+          n,
+          precision,
+          pairs: n * n,
+          args: {
+            x,
+            n,
+            y: x,
+            m: n,
+            d,
+            logWeights: h,
+            values: x,
+            k: d,
+            beta: 4,
+            score: 'dot',
+            mask: { kind: 'none' },
+            precision,
+            lse: new Float64Array(n),
+            mean: new Float64Array(n * d),
+          },
         });
-        const a = points(n, d, 11 + d, false), b = points(n, d, 13 + d, false).map((v) => 0.5 * v + 0.25);
+        const a = points(n, d, 11 + d, false),
+          b = points(n, d, 13 + d, false).map((v) => 0.5 * v + 0.25);
         out.push({
-          name: 'sinkhorn', d, n, precision, pairs: n * n,
-          args: { x: a, n, y: b, m: n, d, logWeights: h, values: null, k: 0, beta: 20, score: 'sqdist', mask: { kind: 'none' }, precision, lse: new Float64Array(n), mean: null },
+          name: 'sinkhorn',
+          d,
+          n,
+          precision,
+          pairs: n * n,
+          args: {
+            x: a,
+            n,
+            y: b,
+            m: n,
+            d,
+            logWeights: h,
+            values: null,
+            k: 0,
+            beta: 20,
+            score: 'sqdist',
+            mask: { kind: 'none' },
+            precision,
+            lse: new Float64Array(n),
+            mean: null,
+          },
         });
       }
     }
   }
-  const B = 2048, n = 32, d = 8, N = B * n;
+  const B = 2048,
+    n = 32,
+    d = 8,
+    N = B * n;
   const x = points(N, d, 17, true);
   for (const precision of ['f64', 'f32'] as const) {
     out.push({
-      name: 'phase', d, n, precision, pairs: B * n * n,
+      name: 'phase',
+      d,
+      n,
+      precision,
+      pairs: B * n * n,
       args: {
-        x, n: N, y: x, m: N, d, logWeights: new Float64Array(N).fill(-Math.log(n)), values: x, k: d, beta: 4, score: 'dot',
-        mask: { kind: 'segments', offsets: Int32Array.from({ length: B + 1 }, (_, s) => s * n) }, precision, lse: new Float64Array(N), mean: new Float64Array(N * d),
+        x,
+        n: N,
+        y: x,
+        m: N,
+        d,
+        logWeights: new Float64Array(N).fill(-Math.log(n)),
+        values: x,
+        k: d,
+        beta: 4,
+        score: 'dot',
+        mask: { kind: 'segments', offsets: Int32Array.from({ length: B + 1 }, (_, s) => s * n) },
+        precision,
+        lse: new Float64Array(N),
+        mean: new Float64Array(N * d),
       },
     });
   }
@@ -123,7 +220,12 @@ function cases(ns: number[], dims: number[]): Case[] {
 
 /** A clock in ms: this process's CPU time (user + system; the kernel runs on this thread), or wall time. */
 function clockOf(clock: Clock): () => number {
-  return clock === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; } : () => performance.now();
+  return clock === 'cpu'
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1e3;
+      }
+    : () => performance.now();
 }
 
 /** Runs calls for at least ms (and at least one call); returns [elapsed ms, calls]. */
@@ -131,13 +233,18 @@ function runFor(backend: Backend, args: ReduceArgs, ms: number, now: () => numbe
   let calls = 0;
   const t0 = now();
   let t = t0;
-  while (calls < 1 || t - t0 < ms) { backend.softmaxReduce(args); calls++; t = now(); }
+  while (calls < 1 || t - t0 < ms) {
+    backend.softmaxReduce(args);
+    calls++;
+    t = now();
+  }
   return [t - t0, calls];
 }
 
 const quantile = (v: number[], q: number) => {
   const s = [...v].sort((a, b) => a - b);
-  const x = q * (s.length - 1), i = Math.floor(x);
+  const x = q * (s.length - 1),
+    i = Math.floor(x);
   return i + 1 < s.length ? s[i] + (x - i) * (s[i + 1] - s[i]) : s[i];
 };
 
@@ -148,24 +255,30 @@ const quantile = (v: number[], q: number) => {
  * and its ratio to the first variant (paired: a neighbour's load in that moment hits both).
  * Reported: the medians over the repetitions, and the quartiles of the ratio.
  */
-export async function dimsBench(variants: Variant[], opts: { reps: number; ns: number[]; dims: number[]; minMs: number; clock: Clock; slices?: number }): Promise<DimsRow[]> {
+export async function dimsBench(
+  variants: Variant[],
+  opts: { reps: number; ns: number[]; dims: number[]; minMs: number; clock: Clock; slices?: number },
+): Promise<DimsRow[]> {
   for (const v of variants) v.backend = await load(v.bytes);
   const list = cases(opts.ns, opts.dims);
   const now = clockOf(opts.clock);
   const slices = opts.slices ?? 5;
   // Warm-up: V8 runs Wasm through its baseline compiler first and tiers hot functions up later.
   for (let w = 0; w < 2; w++) for (const c of list) for (const v of variants) runFor(v.backend!, c.args, 5, now);
-  const ns = new Map<string, number[]>(), ratios = new Map<string, number[]>();
+  const ns = new Map<string, number[]>(),
+    ratios = new Map<string, number[]>();
   const push = (m: Map<string, number[]>, k: string, x: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(x);
   let turn = 0;
   for (let r = 0; r < opts.reps; r++) {
     for (const c of list) {
-      const ms = new Array<number>(variants.length).fill(0), calls = new Array<number>(variants.length).fill(0);
+      const ms = new Array<number>(variants.length).fill(0),
+        calls = new Array<number>(variants.length).fill(0);
       for (let s = 0; s < slices; s++, turn++) {
         for (let i = 0; i < variants.length; i++) {
           const j = (i + turn) % variants.length;
           const [t, k] = runFor(variants[j].backend!, c.args, opts.minMs / slices, now);
-          ms[j] += t; calls[j] += k;
+          ms[j] += t;
+          calls[j] += k;
         }
       }
       const per = ms.map((t, j) => (t * 1e6) / calls[j] / c.pairs);
@@ -177,21 +290,33 @@ export async function dimsBench(variants: Variant[], opts: { reps: number; ns: n
     }
     process.stderr.write(`repetition ${r + 1}/${opts.reps} done\n`);
   }
-  return list.flatMap((c) => variants.map((v) => {
-    const key = `${c.name}|${c.d}|${c.n}|${c.precision}|${v.label}`;
-    const t = ns.get(key)!, q = ratios.get(key)!;
-    return {
-      case: c.name, d: c.d, n: c.n, precision: c.precision, variant: v.label, nsPerPair: quantile(t, 0.5), reps: t.length,
-      ratio: quantile(q, 0.5), ratioQ1: quantile(q, 0.25), ratioQ3: quantile(q, 0.75),
-    };
-  }));
+  return list.flatMap((c) =>
+    variants.map((v) => {
+      const key = `${c.name}|${c.d}|${c.n}|${c.precision}|${v.label}`;
+      const t = ns.get(key)!,
+        q = ratios.get(key)!;
+      return {
+        case: c.name,
+        d: c.d,
+        n: c.n,
+        precision: c.precision,
+        variant: v.label,
+        nsPerPair: quantile(t, 0.5),
+        reps: t.length,
+        ratio: quantile(q, 0.5),
+        ratioQ1: quantile(q, 0.25),
+        ratioQ3: quantile(q, 0.75),
+      };
+    }),
+  );
 }
 
 /** Markdown: the first variant's ns per pair, then every other variant's median ratio to it [quartiles]. */
 export function dimsTable(rows: DimsRow[], variants: Variant[], clock: Clock): string {
   const [ref, ...others] = variants.map((v) => v.label);
   const lines = [
-    `wasm sizes: ${variants.map((v) => `${v.label} ${v.bytes.length} B`).join(', ')}; ${clock === 'cpu' ? 'CPU' : 'wall'} time, medians of ${rows[0]?.reps} repetitions [quartiles]`, '',
+    `wasm sizes: ${variants.map((v) => `${v.label} ${v.bytes.length} B`).join(', ')}; ${clock === 'cpu' ? 'CPU' : 'wall'} time, medians of ${rows[0]?.reps} repetitions [quartiles]`,
+    '',
     `| case | d | n | precision | ${ref} ns/pair | ${others.map((l) => `${l} / ${ref}`).join(' | ')} |`,
     `|${'---|'.repeat(5 + others.length)}`,
   ];
@@ -199,7 +324,10 @@ export function dimsTable(rows: DimsRow[], variants: Variant[], clock: Clock): s
   for (const key of keys) {
     const [c, d, n, p] = key.split('|');
     const row = (l: string) => rows.find((r) => `${r.case}|${r.d}|${r.n}|${r.precision}` === key && r.variant === l)!;
-    const cells = others.map((l) => { const x = row(l); return `${x.ratio.toFixed(3)} [${x.ratioQ1.toFixed(2)}, ${x.ratioQ3.toFixed(2)}]`; });
+    const cells = others.map((l) => {
+      const x = row(l);
+      return `${x.ratio.toFixed(3)} [${x.ratioQ1.toFixed(2)}, ${x.ratioQ3.toFixed(2)}]`;
+    });
     lines.push(`| ${c} | ${d} | ${n} | ${p} | ${row(ref).nsPerPair.toFixed(3)} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -208,18 +336,29 @@ export function dimsTable(rows: DimsRow[], variants: Variant[], clock: Clock): s
 function parseArgs(argv: string[]) {
   const builds: Array<{ label: string; mask: number; over: BuildOptions }> = [];
   const files: Array<{ label: string; file: string }> = [];
-  let reps = 7, json = false, ns = [1024, 4096], dims = [1, 2, 3, 4, 5, 6, 7, 8], minMs = 40;
+  let reps = 7,
+    json = false,
+    ns = [1024, 4096],
+    dims = [1, 2, 3, 4, 5, 6, 7, 8],
+    minMs = 40;
   let clock: Clock = 'cpu';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
     if (a === '--reps') reps = Number(value());
     else if (a === '--json') json = true;
     else if (a === '--n') ns = value().split(',').map(Number);
     else if (a === '--d') dims = value().split(',').map(Number);
     else if (a === '--min-ms') minMs = Number(value());
-    else if (a === '--clock') { const c = value(); if (c !== 'cpu' && c !== 'wall') throw new Error('--clock is cpu or wall'); clock = c; }
-    else if (a === '--build') {
+    else if (a === '--clock') {
+      const c = value();
+      if (c !== 'cpu' && c !== 'wall') throw new Error('--clock is cpu or wall');
+      clock = c;
+    } else if (a === '--build') {
       // label=mask[:shrinkLevel[:converge]], e.g. all=510, all-s1=510:1, all-noconv=510:0:false
       const [label, spec] = value().split('=');
       const [mask, shrink, converge] = spec.split(':');
@@ -245,12 +384,23 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = new Map<string, Uint8Array>();
   for (const b of o.builds) {
     const key = JSON.stringify([b.mask, b.over]);
-    if (built.has(key)) { variants.push({ label: b.label, bytes: built.get(key)! }); continue; }
+    if (built.has(key)) {
+      variants.push({ label: b.label, bytes: built.get(key)! });
+      continue;
+    }
     process.stderr.write(`building ${b.label} (mask ${b.mask.toString(2)} ${JSON.stringify(b.over)})\n`);
     built.set(key, await buildCore(b.mask, b.over));
     variants.push({ label: b.label, bytes: built.get(key)! });
   }
   for (const f of o.files) variants.push({ label: f.label, bytes: new Uint8Array(readFileSync(f.file)) });
   const rows = await dimsBench(variants, o);
-  console.log(o.json ? JSON.stringify({ sizes: Object.fromEntries(variants.map((v) => [v.label, v.bytes.length])), reps: o.reps, clock: o.clock, rows }, null, 2) : dimsTable(rows, variants, o.clock));
+  console.log(
+    o.json
+      ? JSON.stringify(
+          { sizes: Object.fromEntries(variants.map((v) => [v.label, v.bytes.length])), reps: o.reps, clock: o.clock, rows },
+          null,
+          2,
+        )
+      : dimsTable(rows, variants, o.clock),
+  );
 }

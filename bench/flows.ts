@@ -4,7 +4,12 @@ import b from 'benny';
 import { attention, circle, Measure, simulate } from '../src/index.js';
 import { VARIANTS } from './variants.js';
 
-export interface FlowRow { case: string; n: number; variant: string; stepsPerSecond: number }
+export interface FlowRow {
+  case: string;
+  n: number;
+  variant: string;
+  stepsPerSecond: number;
+}
 
 export async function flowBench(rows: FlowRow[]): Promise<void> {
   for (const n of [512, 4096]) {
@@ -15,8 +20,14 @@ export async function flowBench(rows: FlowRow[]): Promise<void> {
     await b.suite(
       `attention-rk4 N=${n}`,
       ...VARIANTS.map(([label, backend, precision]) =>
-        b.add(label, () => { simulate(flow, mu, { tEnd: S * 0.01, integrator: 'rk4', dt: 0.01, record: {}, backend, precision }); },
-          { minSamples: 2, maxTime: backend === 'js' && n > 1000 ? 6 : 2 })),
+        b.add(
+          label,
+          () => {
+            simulate(flow, mu, { tEnd: S * 0.01, integrator: 'rk4', dt: 0.01, record: {}, backend, precision });
+          },
+          { minSamples: 2, maxTime: backend === 'js' && n > 1000 ? 6 : 2 },
+        ),
+      ),
       b.cycle(),
       b.complete((summary) => {
         for (const r of summary.results) rows.push({ case: 'attention-rk4', n, variant: r.name, stepsPerSecond: S / r.details.median });
@@ -26,7 +37,14 @@ export async function flowBench(rows: FlowRow[]): Promise<void> {
   }
 }
 
-export interface MetastabilityResult { variant: string; wallTimeS: number; steps: number; rejected: number; evaluations: number; finalClusters: number }
+export interface MetastabilityResult {
+  variant: string;
+  wallTimeS: number;
+  steps: number;
+  rejected: number;
+  evaluations: number;
+  finalClusters: number;
+}
 
 /** The main job's run (circle, SA, n = 64, beta = 9, seed 2) to t = 1e5 with rk45. */
 export function metastabilityBench(): MetastabilityResult[] {
@@ -35,12 +53,22 @@ export function metastabilityBench(): MetastabilityResult[] {
     const mu = Measure.uniformCircle(64, { seed: 2 });
     const t0 = performance.now();
     const run = simulate(circle({ beta: 9 }), mu, {
-      tEnd: 1e5, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, backend, precision,
-      record: { logSpaced: { count: 400, from: 0.05 } }, observe: { clusters: { tol: 1e-2 } },
+      tEnd: 1e5,
+      integrator: 'rk45',
+      rtol: 1e-9,
+      atol: 1e-12,
+      backend,
+      precision,
+      record: { logSpaced: { count: 400, from: 0.05 } },
+      observe: { clusters: { tol: 1e-2 } },
     });
     out.push({
-      variant, wallTimeS: (performance.now() - t0) / 1000, steps: run.steps, rejected: run.stats.rejected,
-      evaluations: run.stats.evaluations, finalClusters: run.clusterCounts![run.clusterCounts!.length - 1],
+      variant,
+      wallTimeS: (performance.now() - t0) / 1000,
+      steps: run.steps,
+      rejected: run.stats.rejected,
+      evaluations: run.stats.evaluations,
+      finalClusters: run.clusterCounts![run.clusterCounts!.length - 1],
     });
   }
   return out;

@@ -6,7 +6,12 @@ import { init, Measure, softmaxMean, logSumExp, type BackendName, type Precision
 import { backendFor, type ReduceArgs } from '../src/backend/index.js';
 import { VARIANTS } from './variants.js';
 
-export interface Row { case: string; n: number; variant: string; nsPerPair: number }
+export interface Row {
+  case: string;
+  n: number;
+  variant: string;
+  nsPerPair: number;
+}
 
 /** One velocity evaluation: the kernel plus the O(N) tangent projection. */
 function attentionVelocity(mu: Measure, backend: BackendName, precision: Precision): Float64Array {
@@ -23,7 +28,14 @@ async function suite(name: string, n: number, fn: (backend: BackendName, precisi
   await b.suite(
     `${name} N=${n}`,
     ...VARIANTS.map(([label, backend, precision]) =>
-      b.add(label, () => { fn(backend, precision); }, { minSamples: 3, maxTime: backend === 'js' && n > 2000 ? 4 : 2 })),
+      b.add(
+        label,
+        () => {
+          fn(backend, precision);
+        },
+        { minSamples: 3, maxTime: backend === 'js' && n > 2000 ? 4 : 2 },
+      ),
+    ),
     b.cycle(),
     b.complete((summary) => {
       // The median time per op (benny rounds its ops/s for display).
@@ -39,7 +51,12 @@ export async function kernelBench(rows: Row[]): Promise<void> {
     await suite('attention-velocity', n, (backend, precision) => attentionVelocity(mu, backend, precision), rows);
     const x = Measure.uniformBox(n, 3, { seed: 2 });
     const y = Measure.gaussian(n, 3, { seed: 3, mean: 0.5, std: 0.25 });
-    await suite('logsumexp-sqdist', n, (backend, precision) => logSumExp(x, y, { beta: 1 / 0.05, score: 'sqdist', backend, precision }), rows);
+    await suite(
+      'logsumexp-sqdist',
+      n,
+      (backend, precision) => logSumExp(x, y, { beta: 1 / 0.05, score: 'sqdist', backend, precision }),
+      rows,
+    );
   }
 }
 
@@ -68,7 +85,10 @@ function timeCall(fn: () => void, inner: number, reps = 9): number {
 
 function spherePoints(count: number, d: number, seed: number): Float64Array {
   let s = seed;
-  const rnd = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
+  const rnd = () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
   const x = Float64Array.from({ length: count * d }, () => 2 * rnd() - 1);
   for (let i = 0; i < count; i++) {
     let r = 0;
@@ -79,28 +99,74 @@ function spherePoints(count: number, d: number, seed: number): Float64Array {
   return x;
 }
 
-export interface CallRow { n: number; d: number; precision: Precision; usPerCall: number }
-export interface BatchRow { variant: string; precision: Precision; threads: number; nsPerPair: number }
+export interface CallRow {
+  n: number;
+  d: number;
+  precision: Precision;
+  usPerCall: number;
+}
+export interface BatchRow {
+  variant: string;
+  precision: Precision;
+  threads: number;
+  nsPerPair: number;
+}
 
 /** µs per softmaxReduce call for one small system (self-attention, k = d). */
 export function callOverheadBench(rows: CallRow[]): void {
   const backend = backendFor('wasm', 'bench');
   // Warm-up: V8 first runs Wasm through its baseline compiler and tiers hot functions up later.
-  const wx = spherePoints(256, 8, 1), wl = new Float64Array(1024), wm = new Float64Array(256 * 8);
-  for (const precision of ['f64', 'f32'] as const) for (const d of [3, 8]) {
-    const t0 = Date.now();
-    while (Date.now() - t0 < 300) backend.softmaxReduce({ x: wx, n: 256 * 8 / d | 0, y: wx, m: 256 * 8 / d | 0, d, logWeights: null, values: wx, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse: wl, mean: wm });
-  }
-  for (const d of [3, 8]) for (const n of [16, 32, 64, 256]) {
-    const x = spherePoints(n, d, 7 + n + d);
-    const h = new Float64Array(n).fill(Math.log(1 / n));
-    const lse = new Float64Array(n), mean = new Float64Array(n * d);
-    for (const precision of ['f64', 'f32'] as const) {
-      const args: ReduceArgs = { x, n, y: x, m: n, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse, mean };
-      const inner = Math.max(20, Math.round(2e6 / (n * n * (2 * d + 1))));
-      rows.push({ n, d, precision, usPerCall: timeCall(() => backend.softmaxReduce(args), inner) * 1e6 });
+  const wx = spherePoints(256, 8, 1),
+    wl = new Float64Array(1024),
+    wm = new Float64Array(256 * 8);
+  for (const precision of ['f64', 'f32'] as const)
+    for (const d of [3, 8]) {
+      const t0 = Date.now();
+      while (Date.now() - t0 < 300)
+        backend.softmaxReduce({
+          x: wx,
+          n: ((256 * 8) / d) | 0,
+          y: wx,
+          m: ((256 * 8) / d) | 0,
+          d,
+          logWeights: null,
+          values: wx,
+          k: d,
+          beta: 4,
+          score: 'dot',
+          mask: { kind: 'none' },
+          precision,
+          lse: wl,
+          mean: wm,
+        });
     }
-  }
+  for (const d of [3, 8])
+    for (const n of [16, 32, 64, 256]) {
+      const x = spherePoints(n, d, 7 + n + d);
+      const h = new Float64Array(n).fill(Math.log(1 / n));
+      const lse = new Float64Array(n),
+        mean = new Float64Array(n * d);
+      for (const precision of ['f64', 'f32'] as const) {
+        const args: ReduceArgs = {
+          x,
+          n,
+          y: x,
+          m: n,
+          d,
+          logWeights: h,
+          values: x,
+          k: d,
+          beta: 4,
+          score: 'dot',
+          mask: { kind: 'none' },
+          precision,
+          lse,
+          mean,
+        };
+        const inner = Math.max(20, Math.round(2e6 / (n * n * (2 * d + 1))));
+        rows.push({ n, d, precision, usPerCall: timeCall(() => backend.softmaxReduce(args), inner) * 1e6 });
+      }
+    }
 }
 
 /** The batch workload: B systems of n particles in R^d, ns per pair, through `segments` and through B separate calls. */
@@ -109,7 +175,8 @@ export async function batchBench(rows: BatchRow[], threadsList = [1, 2], B = 204
   const N = B * n;
   const x = spherePoints(N, d, 11);
   const h = new Float64Array(N).fill(Math.log(1 / n));
-  const lse = new Float64Array(N), mean = new Float64Array(N * d);
+  const lse = new Float64Array(N),
+    mean = new Float64Array(N * d);
   const segments = Int32Array.from({ length: B + 1 }, (_, s) => s * n);
   const pairs = B * n * n;
   const withSegments = process.env.BENCH_SEGMENTS !== '0'; // 0: a build without segments (the 'before' numbers)
@@ -117,16 +184,54 @@ export async function batchBench(rows: BatchRow[], threadsList = [1, 2], B = 204
     await init({ threads });
     for (const precision of ['f32', 'f64'] as const) {
       if (withSegments) {
-        const args: ReduceArgs = { x, n: N, y: x, m: N, d, logWeights: h, values: x, k: d, beta: 4, score: 'dot', mask: { kind: 'segments', offsets: segments }, precision, lse, mean };
-        rows.push({ variant: 'segments', precision, threads, nsPerPair: (timeCall(() => backend.softmaxReduce(args), 3, 7) * 1e9) / pairs });
+        const args: ReduceArgs = {
+          x,
+          n: N,
+          y: x,
+          m: N,
+          d,
+          logWeights: h,
+          values: x,
+          k: d,
+          beta: 4,
+          score: 'dot',
+          mask: { kind: 'segments', offsets: segments },
+          precision,
+          lse,
+          mean,
+        };
+        rows.push({
+          variant: 'segments',
+          precision,
+          threads,
+          nsPerPair: (timeCall(() => backend.softmaxReduce(args), 3, 7) * 1e9) / pairs,
+        });
       }
       if (threads === 1) {
         const parts = Array.from({ length: B }, (_, s) => ({
-          x: x.subarray(s * n * d, (s + 1) * n * d), h: h.subarray(s * n, (s + 1) * n),
-          lse: lse.subarray(s * n, (s + 1) * n), mean: mean.subarray(s * n * d, (s + 1) * n * d),
+          x: x.subarray(s * n * d, (s + 1) * n * d),
+          h: h.subarray(s * n, (s + 1) * n),
+          lse: lse.subarray(s * n, (s + 1) * n),
+          mean: mean.subarray(s * n * d, (s + 1) * n * d),
         }));
         const loop = () => {
-          for (const p of parts) backend.softmaxReduce({ x: p.x, n, y: p.x, m: n, d, logWeights: p.h, values: p.x, k: d, beta: 4, score: 'dot', mask: { kind: 'none' }, precision, lse: p.lse, mean: p.mean });
+          for (const p of parts)
+            backend.softmaxReduce({
+              x: p.x,
+              n,
+              y: p.x,
+              m: n,
+              d,
+              logWeights: p.h,
+              values: p.x,
+              k: d,
+              beta: 4,
+              score: 'dot',
+              mask: { kind: 'none' },
+              precision,
+              lse: p.lse,
+              mean: p.mean,
+            });
         };
         rows.push({ variant: 'loop', precision, threads, nsPerPair: (timeCall(loop, 2, 5) * 1e9) / pairs });
       }
@@ -144,7 +249,8 @@ async function overheadMain(): Promise<void> {
     callOverheadBench(calls);
     const us = (n: number, d: number, p: string) => calls.find((r) => r.n === n && r.d === d && r.precision === p)!.usPerCall;
     const lines = ['| n | d | f64 µs/call | f32 µs/call |', '|---|---|---|---|'];
-    for (const d of [3, 8]) for (const n of [16, 32, 64, 256]) lines.push(`| ${n} | ${d} | ${us(n, d, 'f64').toFixed(2)} | ${us(n, d, 'f32').toFixed(2)} |`);
+    for (const d of [3, 8])
+      for (const n of [16, 32, 64, 256]) lines.push(`| ${n} | ${d} | ${us(n, d, 'f64').toFixed(2)} | ${us(n, d, 'f32').toFixed(2)} |`);
     console.log(lines.join('\n'));
   }
   const batch: BatchRow[] = [];
@@ -155,5 +261,11 @@ async function overheadMain(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  overheadMain().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+  overheadMain().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

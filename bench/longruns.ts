@@ -4,7 +4,13 @@
 import { fileURLToPath } from 'node:url';
 import { circle, init, Measure, simulate } from '../src/index.js';
 
-export interface LongRunRow { case: string; wallTimeS: number; steps: number; rejected: number; answer: string }
+export interface LongRunRow {
+  case: string;
+  wallTimeS: number;
+  steps: number;
+  rejected: number;
+  answer: string;
+}
 
 export async function longRunsBench(rows: LongRunRow[]): Promise<void> {
   await init({ threads: 1 });
@@ -12,24 +18,43 @@ export async function longRunsBench(rows: LongRunRow[]): Promise<void> {
   {
     const mu = new Measure(Float64Array.from([0, Math.PI / 2]), { dim: 1, space: 'circle' });
     const t0 = performance.now();
-    const run = simulate(circle({ beta: 25 }), mu, { tEnd: 1.05 * 1.4448e9, rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 }, record: { logSpaced: 100 } });
+    const run = simulate(circle({ beta: 25 }), mu, {
+      tEnd: 1.05 * 1.4448e9,
+      rtol: 1e-9,
+      atol: 1e-12,
+      collapse: { tol: 1e-6 },
+      record: { logSpaced: 100 },
+    });
     const t = run.collapses[0]?.t ?? NaN;
-    rows.push({ case: 'two particles, beta = 25, to 1.05 x 1.4448e9 (collapse)', wallTimeS: (performance.now() - t0) / 1000, steps: run.steps, rejected: run.stats.rejected,
-      answer: `merge at t = ${t.toExponential(5)} (${(((t - 1.4448e9) / 1.4448e9) * 100).toFixed(3)}% from 1.4448e9)` });
+    rows.push({
+      case: 'two particles, beta = 25, to 1.05 x 1.4448e9 (collapse)',
+      wallTimeS: (performance.now() - t0) / 1000,
+      steps: run.steps,
+      rejected: run.stats.rejected,
+      answer: `merge at t = ${t.toExponential(5)} (${(((t - 1.4448e9) / 1.4448e9) * 100).toFixed(3)}% from 1.4448e9)`,
+    });
   }
   // The main job: circle, n = 64, beta = 9, seed 2, to the last merge.
   for (const collapse of [true, false]) {
     const mu = Measure.uniformCircle(64, { seed: 2 });
     const t0 = performance.now();
     const run = simulate(circle({ beta: 9 }), mu, {
-      tEnd: collapse ? 1e12 : 1e5, rtol: 1e-9, atol: 1e-12, record: { logSpaced: { count: 400, from: 0.05 } }, observe: { clusters: { tol: 1e-2 } },
+      tEnd: collapse ? 1e12 : 1e5,
+      rtol: 1e-9,
+      atol: 1e-12,
+      record: { logSpaced: { count: 400, from: 0.05 } },
+      observe: { clusters: { tol: 1e-2 } },
       ...(collapse ? { collapse: { tol: 1e-6 }, stopWhen: { custom: (m: Measure) => m.size === 1 } } : {}),
     });
     const last = run.collapses[run.collapses.length - 1];
     rows.push({
       case: collapse ? 'npm start: circle n = 64, beta = 9, to the last merge (collapse)' : 'the same without collapse, to t = 1e5 only',
-      wallTimeS: (performance.now() - t0) / 1000, steps: run.steps, rejected: run.stats.rejected,
-      answer: collapse ? `last merge at t = ${last.t.toExponential(4)}` : `${run.clusterCounts![run.clusterCounts!.length - 1]} clusters at t = 1e5`,
+      wallTimeS: (performance.now() - t0) / 1000,
+      steps: run.steps,
+      rejected: run.stats.rejected,
+      answer: collapse
+        ? `last merge at t = ${last.t.toExponential(4)}`
+        : `${run.clusterCounts![run.clusterCounts!.length - 1]} clusters at t = 1e5`,
     });
   }
 }

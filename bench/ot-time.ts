@@ -47,35 +47,75 @@ const POT_SCRIPT = path.resolve(HERE, '../../shared/bench/pot/time_to_solution.p
 const JSON_OUT = path.resolve(HERE, 'results/ot-time.json');
 const PYTHON = '/usr/bin/python3';
 
-export interface PotRow { n: number; eps: number; seconds: number; iterations: number; l1: number; cost: number; stopThr: number; measuredAt: string }
+export interface PotRow {
+  n: number;
+  eps: number;
+  seconds: number;
+  iterations: number;
+  l1: number;
+  cost: number;
+  stopThr: number;
+  measuredAt: string;
+}
 
-interface ChildJob { dataDir: string; n: number; eps: number; threads: number; tol: number; reps: number; variants: [string, Record<string, unknown>][] }
+interface ChildJob {
+  dataDir: string;
+  n: number;
+  eps: number;
+  threads: number;
+  tol: number;
+  reps: number;
+  variants: [string, Record<string, unknown>][];
+}
 
 type ChildMessage =
   | { type: 'init'; threads: number; note?: string }
   | { type: 'skipped'; variant: string; error: string }
   | {
-    type: 'result'; variant: string; seconds: number; runs: number[]; iterations: number; l1: number; l1Source: 'plan' | 'marginalError';
-    marginalError: number; converged: boolean; warning?: string; cost: number; value: number; maxRssKB: number;
-  }
+      type: 'result';
+      variant: string;
+      seconds: number;
+      runs: number[];
+      iterations: number;
+      l1: number;
+      l1Source: 'plan' | 'marginalError';
+      marginalError: number;
+      converged: boolean;
+      warning?: string;
+      cost: number;
+      value: number;
+      maxRssKB: number;
+    }
   | { type: 'done'; maxRssKB: number };
 
 export interface TimeRow {
-  n: number; eps: number; variant: string; options: Record<string, unknown>; threads: number;
+  n: number;
+  eps: number;
+  variant: string;
+  options: Record<string, unknown>;
+  threads: number;
   /** Threads the pool actually has (init caps the request; a worker that cannot start leaves one). */
   threadsActual?: number;
   skipped?: string;
-  seconds?: number; runs?: number[]; iterations?: number;
+  seconds?: number;
+  runs?: number[];
+  iterations?: number;
   /** L1 error of both marginals of the returned plan, summed from result.plan() (l1Source 'plan') or result.marginalError. */
-  l1?: number; l1Source?: 'plan' | 'marginalError'; marginalError?: number;
-  converged?: boolean; warning?: string; cost?: number; value?: number;
+  l1?: number;
+  l1Source?: 'plan' | 'marginalError';
+  marginalError?: number;
+  converged?: boolean;
+  warning?: string;
+  cost?: number;
+  value?: number;
   pot?: PotRow;
   /** (cost - POT's <P,C>) / POT's <P,C>. */
   costRelDiff?: number;
   /** POT's time / ours. */
   speedup?: number;
   /** Peak RSS of the child process (KB) after this variant, and at its end (all variants of this n, eps, threads). */
-  maxRssKB?: number; childMaxRssKB?: number;
+  maxRssKB?: number;
+  childMaxRssKB?: number;
   measuredAt: string;
 }
 
@@ -87,8 +127,10 @@ async function child(job: ChildJob): Promise<void> {
   const info = await init({ threads: job.threads });
   send({ type: 'init', threads: info.threads, ...(info.note === undefined ? {} : { note: info.note }) });
   const load = (name: string) => new Measure(readCsv(path.join(job.dataDir, `${name}${job.n}.csv`)), { dim: 3 });
-  const x = load('x'), y = load('y');
-  const wx = Measure.uniformBox(256, 3, { seed: 1 }), wy = Measure.gaussian(256, 3, { seed: 2, mean: 0.5, std: 0.25 });
+  const x = load('x'),
+    y = load('y');
+  const wx = Measure.uniformBox(256, 3, { seed: 1 }),
+    wy = Measure.gaussian(256, 3, { seed: 2, mean: 0.5, std: 0.25 });
   const skip = (e: unknown): string | null => (e instanceof InvalidArgumentError ? `${e.name}: ${e.message}` : null);
   for (const [variant, extra] of job.variants) {
     const options = { eps: job.eps, tol: job.tol, ...extra } as Parameters<typeof sinkhorn>[2];
@@ -105,12 +147,26 @@ async function child(job: ChildJob): Promise<void> {
         if (t > LONG_SECONDS) break;
       }
       const res = best!;
-      let l1 = res.marginalError, l1Source: 'plan' | 'marginalError' = 'marginalError';
-      if (x.size * y.size <= PLAN_MAX) { l1 = planMarginalError(res.plan(), x.normalized().weights, y.normalized().weights); l1Source = 'plan'; }
+      let l1 = res.marginalError,
+        l1Source: 'plan' | 'marginalError' = 'marginalError';
+      if (x.size * y.size <= PLAN_MAX) {
+        l1 = planMarginalError(res.plan(), x.normalized().weights, y.normalized().weights);
+        l1Source = 'plan';
+      }
       send({
-        type: 'result', variant, seconds: Math.min(...runs), runs, iterations: res.iterations, l1, l1Source,
-        marginalError: res.marginalError, converged: res.converged, ...(res.warning === undefined ? {} : { warning: res.warning }),
-        cost: res.cost, value: res.value, maxRssKB: process.resourceUsage().maxRSS,
+        type: 'result',
+        variant,
+        seconds: Math.min(...runs),
+        runs,
+        iterations: res.iterations,
+        l1,
+        l1Source,
+        marginalError: res.marginalError,
+        converged: res.converged,
+        ...(res.warning === undefined ? {} : { warning: res.warning }),
+        cost: res.cost,
+        value: res.value,
+        maxRssKB: process.resourceUsage().maxRSS,
       });
     } catch (e) {
       const why = skip(e);
@@ -124,12 +180,17 @@ async function child(job: ChildJob): Promise<void> {
 
 /** sum_i |row_i - a_i| + sum_j |col_j - b_j| of an n x m plan. */
 function planMarginalError(P: Float64Array, a: Float64Array, b: Float64Array): number {
-  const n = a.length, m = b.length;
+  const n = a.length,
+    m = b.length;
   const cols = new Float64Array(m);
   let err = 0;
   for (let i = 0; i < n; i++) {
     let r = 0;
-    for (let j = 0; j < m; j++) { const v = P[i * m + j]; r += v; cols[j] += v; }
+    for (let j = 0; j < m; j++) {
+      const v = P[i * m + j];
+      r += v;
+      cols[j] += v;
+    }
     err += Math.abs(r - a[i]);
   }
   for (let j = 0; j < m; j++) err += Math.abs(cols[j] - b[j]);
@@ -137,51 +198,100 @@ function planMarginalError(P: Float64Array, a: Float64Array, b: Float64Array): n
 }
 
 function readCsv(file: string): number[][] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => l.split(',').map(Number));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split(',').map(Number));
 }
 
 // ---------------------------------------------------------------- parent
 
-interface Args { sizes: number[]; eps: string[]; threads: number[]; variants: string[]; potStop: string; skipPot: boolean; reps?: number; data: string; fresh: boolean }
+interface Args {
+  sizes: number[];
+  eps: string[];
+  threads: number[];
+  variants: string[];
+  potStop: string;
+  skipPot: boolean;
+  reps?: number;
+  data: string;
+  fresh: boolean;
+}
 
-const USAGE = 'node --import tsx bench/ot-time.ts [--sizes 1000,4000] [--eps 0.05,0.01,0.001] [--threads 1,2] '
-  + `[--variants ${Object.keys(VARIANTS).join(',')}] [--pot-stop 1e-7] [--skip-pot] [--reps N] [--data DIR] [--fresh]`;
+const USAGE =
+  'node --import tsx bench/ot-time.ts [--sizes 1000,4000] [--eps 0.05,0.01,0.001] [--threads 1,2] ' +
+  `[--variants ${Object.keys(VARIANTS).join(',')}] [--pot-stop 1e-7] [--skip-pot] [--reps N] [--data DIR] [--fresh]`;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    sizes: [1000, 4000], eps: ['0.05', '0.01', '0.001'], threads: [1, 2], variants: Object.keys(VARIANTS),
-    potStop: '1e-7', skipPot: false, data: path.join(os.tmpdir(), 'meanfield-ot-time'), fresh: false,
+    sizes: [1000, 4000],
+    eps: ['0.05', '0.01', '0.001'],
+    threads: [1, 2],
+    variants: Object.keys(VARIANTS),
+    potStop: '1e-7',
+    skipPot: false,
+    data: path.join(os.tmpdir(), 'meanfield-ot-time'),
+    fresh: false,
   };
-  const list = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const ints = (name: string, v: string) => list(v).map((s) => {
-    const k = Number(s);
-    if (!Number.isInteger(k) || k < 1) throw new Error(`${name}: '${s}' is not a positive integer`);
-    return k;
-  });
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  const ints = (name: string, v: string) =>
+    list(v).map((s) => {
+      const k = Number(s);
+      if (!Number.isInteger(k) || k < 1) throw new Error(`${name}: '${s}' is not a positive integer`);
+      return k;
+    });
   for (let i = 0; i < argv.length; i++) {
     let [flag, value] = argv[i].split(/=(.*)/s, 2) as [string, string | undefined];
     const next = () => {
-      if (value === undefined) { value = argv[++i]; if (value === undefined) throw new Error(`${flag} needs a value`); }
+      if (value === undefined) {
+        value = argv[++i];
+        if (value === undefined) throw new Error(`${flag} needs a value`);
+      }
       return value;
     };
     switch (flag) {
-      case '--sizes': args.sizes = ints(flag, next()); break;
-      case '--threads': args.threads = ints(flag, next()); break;
-      case '--reps': args.reps = ints(flag, next())[0]; break;
+      case '--sizes':
+        args.sizes = ints(flag, next());
+        break;
+      case '--threads':
+        args.threads = ints(flag, next());
+        break;
+      case '--reps':
+        args.reps = ints(flag, next())[0];
+        break;
       case '--eps':
         args.eps = list(next());
         for (const e of args.eps) if (!(Number(e) > 0)) throw new Error(`--eps: '${e}' is not a number > 0`);
         break;
       case '--variants':
         args.variants = list(next());
-        for (const v of args.variants) if (!(v in VARIANTS)) throw new Error(`--variants: unknown variant '${v}' (known: ${Object.keys(VARIANTS).join(', ')})`);
+        for (const v of args.variants)
+          if (!(v in VARIANTS)) throw new Error(`--variants: unknown variant '${v}' (known: ${Object.keys(VARIANTS).join(', ')})`);
         break;
-      case '--pot-stop': args.potStop = next(); if (!(Number(args.potStop) > 0)) throw new Error(`--pot-stop: '${args.potStop}' is not a number > 0`); break;
-      case '--skip-pot': args.skipPot = true; break;
-      case '--fresh': args.fresh = true; break;
-      case '--data': args.data = path.resolve(next()); break;
-      case '--help': case '-h': console.log(`usage: ${USAGE}`); process.exit(0); break;
-      default: throw new Error(`unknown argument '${argv[i]}'`);
+      case '--pot-stop':
+        args.potStop = next();
+        if (!(Number(args.potStop) > 0)) throw new Error(`--pot-stop: '${args.potStop}' is not a number > 0`);
+        break;
+      case '--skip-pot':
+        args.skipPot = true;
+        break;
+      case '--fresh':
+        args.fresh = true;
+        break;
+      case '--data':
+        args.data = path.resolve(next());
+        break;
+      case '--help':
+      case '-h':
+        console.log(`usage: ${USAGE}`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument '${argv[i]}'`);
     }
   }
   return args;
@@ -200,13 +310,21 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, onLine: (line:
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); process.stderr.write(d); });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      process.stderr.write(d);
+    });
     const lines = createInterface({ input: p.stdout });
     lines.on('line', onLine);
     p.on('error', reject);
     p.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${path.basename(cmd)} ${argv.slice(0, 2).join(' ')} exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`));
+      else
+        reject(
+          new Error(
+            `${path.basename(cmd)} ${argv.slice(0, 2).join(' ')} exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`,
+          ),
+        );
     });
   });
 }
@@ -227,7 +345,17 @@ async function runPot(n: number, args: Args): Promise<PotRow[]> {
     if (args.skipPot) return;
     process.stderr.write(`  ${line}\n`);
     const m = POT_LINE.exec(line);
-    if (m) rows.push({ n: Number(m[1]), eps: Number(m[2]), seconds: Number(m[3]), iterations: Number(m[4]), l1: Number(m[5]), cost: Number(m[6]), stopThr: Number(stop), measuredAt: new Date().toISOString() });
+    if (m)
+      rows.push({
+        n: Number(m[1]),
+        eps: Number(m[2]),
+        seconds: Number(m[3]),
+        iterations: Number(m[4]),
+        l1: Number(m[5]),
+        cost: Number(m[6]),
+        stopThr: Number(stop),
+        measuredAt: new Date().toISOString(),
+      });
   });
   return rows;
 }
@@ -258,12 +386,20 @@ function tableRow(r: TimeRow): string {
   return `${head} ${secs(r.seconds)} | ${r.iterations} | ${sci(r.l1)} | ${conv} | ${r.cost!.toFixed(8)} | ${p === undefined ? '—' : p.cost.toFixed(8)} | ${diff} | ${r.speedup === undefined ? '—' : `${r.speedup.toFixed(1)}x`} |`;
 }
 
-interface Saved { meta: Record<string, unknown>; pot: PotRow[]; rows: TimeRow[] }
+interface Saved {
+  meta: Record<string, unknown>;
+  pot: PotRow[];
+  rows: TimeRow[];
+}
 
 function loadSaved(fresh: boolean): Saved {
   let old: Saved = { meta: {}, pot: [], rows: [] };
   if (!fresh && existsSync(JSON_OUT)) {
-    try { old = JSON.parse(readFileSync(JSON_OUT, 'utf8')) as Saved; } catch { /* unreadable: start over */ }
+    try {
+      old = JSON.parse(readFileSync(JSON_OUT, 'utf8')) as Saved;
+    } catch {
+      /* unreadable: start over */
+    }
   }
   return { meta: old.meta ?? {}, pot: old.pot ?? [], rows: old.rows ?? [] };
 }
@@ -272,13 +408,15 @@ function save(rows: TimeRow[], pot: PotRow[], meta: Record<string, unknown>, fre
   const old = loadSaved(fresh);
   const rowKey = (r: TimeRow) => `${r.n}|${r.eps}|${r.variant}|${r.threads}`;
   const potKey = (r: PotRow) => `${r.n}|${r.eps}`;
-  const newRows = new Set(rows.map(rowKey)), newPot = new Set(pot.map(potKey));
+  const newRows = new Set(rows.map(rowKey)),
+    newPot = new Set(pot.map(potKey));
   const order = Object.keys(VARIANTS);
   const out: Saved = {
     meta,
     pot: [...old.pot.filter((r) => !newPot.has(potKey(r))), ...pot].sort((u, v) => u.n - v.n || v.eps - u.eps),
-    rows: [...old.rows.filter((r) => !newRows.has(rowKey(r))), ...rows]
-      .sort((u, v) => u.n - v.n || v.eps - u.eps || order.indexOf(u.variant) - order.indexOf(v.variant) || u.threads - v.threads),
+    rows: [...old.rows.filter((r) => !newRows.has(rowKey(r))), ...rows].sort(
+      (u, v) => u.n - v.n || v.eps - u.eps || order.indexOf(u.variant) - order.indexOf(v.variant) || u.threads - v.threads,
+    ),
   };
   mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   const tmp = `${JSON_OUT}.${process.pid}.tmp`;
@@ -288,30 +426,50 @@ function save(rows: TimeRow[], pot: PotRow[], meta: Record<string, unknown>, fre
 
 async function potVersion(): Promise<string | undefined> {
   let v: string | undefined;
-  try { await run(PYTHON, ['-c', 'import ot, numpy; print(ot.__version__, numpy.__version__)'], pythonEnv(), (l) => { v = l.trim(); }); } catch { /* reported by runPot */ }
+  try {
+    await run(PYTHON, ['-c', 'import ot, numpy; print(ot.__version__, numpy.__version__)'], pythonEnv(), (l) => {
+      v = l.trim();
+    });
+  } catch {
+    /* reported by runPot */
+  }
   return v;
 }
 
 async function main(): Promise<void> {
   let args: Args;
-  try { args = parseArgs(process.argv.slice(2)); } catch (e) {
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
     console.error(`${(e as Error).message}\nusage: ${USAGE}`);
     process.exit(2);
   }
   const versions = args.skipPot ? undefined : await potVersion();
   const meta = {
-    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
-    potNumpy: versions, tol: TOL, potStopThr: args.skipPot ? undefined : Number(args.potStop), dataDir: args.data,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    potNumpy: versions,
+    tol: TOL,
+    potStopThr: args.skipPot ? undefined : Number(args.potStop),
+    dataDir: args.data,
     timing: `wall time of sinkhorn(x, y, options) to return; best of ${args.reps ?? '3 (1 at n >= 4000, eps <= 0.001)'}, a run over ${LONG_SECONDS} s not repeated; POT: its script's time (ot.dist + sinkhorn_log)`,
-    maxRss: 'process.resourceUsage().maxRSS of the child (KB), one child per (n, eps, threads); includes plan() for the L1 check at n m <= 1e7',
+    maxRss:
+      'process.resourceUsage().maxRSS of the child (KB), one child per (n, eps, threads); includes plan() for the L1 check at n m <= 1e7',
   };
-  const rows: TimeRow[] = [], pots: PotRow[] = [];
+  const rows: TimeRow[] = [],
+    pots: PotRow[] = [];
   const savedPot = args.skipPot ? loadSaved(args.fresh).pot : []; // --skip-pot: POT's rows of an earlier run, if any
   const full: string[] = [...HEADER];
   console.log(HEADER.join('\n'));
   const skippedSeen = new Set<string>();
   for (const n of args.sizes) {
-    process.stderr.write(args.skipPot ? `n = ${n}: meanfield only, data in ${args.data}\n` : `n = ${n}: POT sinkhorn_log (stopThr ${args.potStop}), eps ${args.eps.join(', ')}\n`);
+    process.stderr.write(
+      args.skipPot
+        ? `n = ${n}: meanfield only, data in ${args.data}\n`
+        : `n = ${n}: POT sinkhorn_log (stopThr ${args.potStop}), eps ${args.eps.join(', ')}\n`,
+    );
     const pot = await runPot(n, args);
     pots.push(...pot);
     for (const epsText of args.eps) {
@@ -320,7 +478,10 @@ async function main(): Promise<void> {
       if (!args.skipPot && potRow === undefined) process.stderr.write(`  no POT line for n = ${n}, eps = ${eps}\n`);
       if (args.skipPot) {
         potRow = savedPot.find((r) => r.n === n && r.eps === eps);
-        if (potRow !== undefined) process.stderr.write(`  POT row of an earlier run (${path.relative(process.cwd(), JSON_OUT)}, ${potRow.measuredAt ?? 'undated'}, stopThr ${potRow.stopThr}): ${potRow.seconds} s, ${potRow.iterations} iterations\n`);
+        if (potRow !== undefined)
+          process.stderr.write(
+            `  POT row of an earlier run (${path.relative(process.cwd(), JSON_OUT)}, ${potRow.measuredAt ?? 'undated'}, stopThr ${potRow.stopThr}): ${potRow.seconds} s, ${potRow.iterations} iterations\n`,
+          );
       }
       for (const threads of args.threads) {
         const reps = args.reps ?? (n >= 4000 && eps <= 0.001 ? 1 : 3);
@@ -341,16 +502,24 @@ async function main(): Promise<void> {
             const base = { n, eps, threads, threadsActual, measuredAt: new Date().toISOString() };
             if (m.type === 'init') {
               threadsActual = m.threads;
-              if (m.note !== undefined || m.threads !== threads) process.stderr.write(`  init({ threads: ${threads} }) gave ${m.threads} thread(s)${m.note ? `: ${m.note}` : ''}\n`);
+              if (m.note !== undefined || m.threads !== threads)
+                process.stderr.write(`  init({ threads: ${threads} }) gave ${m.threads} thread(s)${m.note ? `: ${m.note}` : ''}\n`);
             } else if (m.type === 'skipped') {
               const msg = `skipped: ${m.error}`;
-              if (!skippedSeen.has(`${m.variant}|${msg}`)) { skippedSeen.add(`${m.variant}|${msg}`); process.stderr.write(`  ${m.variant}: ${msg}\n`); }
+              if (!skippedSeen.has(`${m.variant}|${msg}`)) {
+                skippedSeen.add(`${m.variant}|${msg}`);
+                process.stderr.write(`  ${m.variant}: ${msg}\n`);
+              }
               emit({ variant: m.variant, ...base, options: VARIANTS[m.variant], skipped: m.error, pot: potRow });
             } else if (m.type === 'result') {
               if (m.warning !== undefined) process.stderr.write(`  ${m.variant}: warning: ${m.warning}\n`);
               const { type: _type, variant, ...res } = m;
               emit({
-                variant, ...base, ...res, options: VARIANTS[variant], pot: potRow,
+                variant,
+                ...base,
+                ...res,
+                options: VARIANTS[variant],
+                pot: potRow,
                 costRelDiff: potRow === undefined ? undefined : (m.cost - potRow.cost) / potRow.cost,
                 speedup: potRow === undefined ? undefined : potRow.seconds / m.seconds,
               });

@@ -7,7 +7,11 @@ import { existsSync } from 'node:fs';
 import { Measure, sinkhorn } from '../src/index.js';
 import { VARIANTS } from './variants.js';
 
-export interface SinkhornRow { n: number; variant: string; msPerIteration: number }
+export interface SinkhornRow {
+  n: number;
+  variant: string;
+  msPerIteration: number;
+}
 
 export async function sinkhornBench(rows: SinkhornRow[]): Promise<void> {
   for (const n of [1000, 4000]) {
@@ -18,8 +22,14 @@ export async function sinkhornBench(rows: SinkhornRow[]): Promise<void> {
       `sinkhorn N=${n}`,
       ...VARIANTS.map(([label, backend, precision]) =>
         // Exactly `iters` iterations at eps (no annealing; tol unreachable), plus the final cost pass.
-        b.add(label, () => { sinkhorn(x, y, { eps: 0.05, maxIter: iters, tol: 1e-300, scaling: false, backend, precision }); },
-          { minSamples: 2, maxTime: backend === 'js' && n > 2000 ? 8 : 3 })),
+        b.add(
+          label,
+          () => {
+            sinkhorn(x, y, { eps: 0.05, maxIter: iters, tol: 1e-300, scaling: false, backend, precision });
+          },
+          { minSamples: 2, maxTime: backend === 'js' && n > 2000 ? 8 : 3 },
+        ),
+      ),
       b.cycle(),
       b.complete((summary) => {
         // Each op: 1 + 2 * iters + 1 kernel passes; per iteration = 2 passes.

@@ -11,20 +11,34 @@ import { attention, init, Measure, simulate, simulateMany } from '../src/index.j
 export const PHASE = { B: 2048, n: 32, d: 8, beta: 4, dt: 0.1, steps: 300 };
 const pairsPerRun = PHASE.B * PHASE.n * PHASE.n * PHASE.steps;
 
-export interface PhaseRow { implementation: string; precision: string; threads: number; ms: number; nsPerPairStep: number }
+export interface PhaseRow {
+  implementation: string;
+  precision: string;
+  threads: number;
+  ms: number;
+  nsPerPairStep: number;
+}
 
 function systems(): Measure[] {
   return Array.from({ length: PHASE.B }, (_, b) => Measure.uniformSphere(PHASE.n, PHASE.d, { seed: b + 1 }));
 }
 
 const options = (precision: 'f32' | 'f64') => ({
-  tEnd: PHASE.steps * PHASE.dt, integrator: 'euler' as const, dt: PHASE.dt, precision, record: { times: [] },
+  tEnd: PHASE.steps * PHASE.dt,
+  integrator: 'euler' as const,
+  dt: PHASE.dt,
+  precision,
+  record: { times: [] },
 });
 
 /** Best of `reps` wall times of fn, in ms. */
 function best(fn: () => void, reps: number): number {
   let b = Infinity;
-  for (let r = 0; r < reps; r++) { const t0 = performance.now(); fn(); b = Math.min(b, performance.now() - t0); }
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    b = Math.min(b, performance.now() - t0);
+  }
   return b;
 }
 
@@ -41,7 +55,9 @@ export async function phaseBench(rows: PhaseRow[], opts: { separate?: boolean } 
   if (opts.separate !== false) {
     await init({ threads: 1 });
     for (const precision of ['f32', 'f64'] as const) {
-      const ms = best(() => { for (const mu of mus) simulate(flow, mu, options(precision)); }, 1);
+      const ms = best(() => {
+        for (const mu of mus) simulate(flow, mu, options(precision));
+      }, 1);
       rows.push({ implementation: 'meanfield, 2048 simulate calls', precision, threads: 1, ms, nsPerPairStep: (ms * 1e6) / pairsPerRun });
     }
   }
@@ -60,7 +76,13 @@ export function torchPhase(rows: PhaseRow[]): void {
       delete env.OPENBLAS_L2_SIZE;
       const out = execFileSync('/usr/bin/python3', [script, 'phase'], { encoding: 'utf8', env });
       for (const m of out.matchAll(/phase-diagram batch (float\d+) .*?:\s+([\d.]+) ms = \s*([\d.]+) ns\/pair\/step/g)) {
-        rows.push({ implementation: 'PyTorch CPU', precision: m[1] === 'float32' ? 'f32' : 'f64', threads, ms: Number(m[2]), nsPerPairStep: Number(m[3]) });
+        rows.push({
+          implementation: 'PyTorch CPU',
+          precision: m[1] === 'float32' ? 'f32' : 'f64',
+          threads,
+          ms: Number(m[2]),
+          nsPerPairStep: Number(m[3]),
+        });
       }
     } catch {
       return; // python3-torch not installed: apt-get install -y python3-torch
@@ -69,11 +91,16 @@ export function torchPhase(rows: PhaseRow[]): void {
 }
 
 export function phaseTable(rows: PhaseRow[]): string {
-  const lines = ['| phase diagram (B = 2048, n = 32, d = 8, 300 Euler steps) | precision | threads | wall time | ns/pair/step | PyTorch / this |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| phase diagram (B = 2048, n = 32, d = 8, 300 Euler steps) | precision | threads | wall time | ns/pair/step | PyTorch / this |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const torch = rows.find((t) => t.implementation === 'PyTorch CPU' && t.precision === r.precision && t.threads === r.threads);
     const ratio = torch && r !== torch ? `${(torch.ms / r.ms).toFixed(2)}x` : '—';
-    lines.push(`| ${r.implementation} | ${r.precision} | ${r.threads} | ${(r.ms / 1000).toFixed(2)} s | ${r.nsPerPairStep.toFixed(2)} | ${ratio} |`);
+    lines.push(
+      `| ${r.implementation} | ${r.precision} | ${r.threads} | ${(r.ms / 1000).toFixed(2)} s | ${r.nsPerPairStep.toFixed(2)} | ${ratio} |`,
+    );
   }
   return lines.join('\n');
 }

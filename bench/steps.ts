@@ -3,7 +3,11 @@
 // Run alone: node --import tsx bench/steps.ts [path/to/dist/index.js to time another build]
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export interface StepRow { n: number; precision: string; usPerStep: number }
+export interface StepRow {
+  n: number;
+  precision: string;
+  usPerStep: number;
+}
 
 type Lib = typeof import('../src/index.js');
 
@@ -17,7 +21,11 @@ export async function stepsBench(lib: Lib, rows: StepRow[]): Promise<void> {
       const run = () => lib.simulate(flow, mu, { tEnd: steps * 0.01, integrator: 'euler', dt: 0.01, precision, record: { times: [] } });
       run(); // warm up
       let best = Infinity;
-      for (let r = 0; r < 3; r++) { const t0 = performance.now(); run(); best = Math.min(best, performance.now() - t0); }
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        run();
+        best = Math.min(best, performance.now() - t0);
+      }
       rows.push({ n, precision, usPerStep: (best * 1000) / steps });
     }
   }
@@ -37,7 +45,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows: StepRow[] = [];
   await stepsBench(await import('../src/index.js'), rows);
   const before: StepRow[] = [];
-  if (other) await stepsBench(await import(pathToFileURL(other).href) as Lib, before);
+  if (other) await stepsBench((await import(pathToFileURL(other).href)) as Lib, before);
   console.log(stepsTable(rows, before));
   process.exit(0);
 }

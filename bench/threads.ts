@@ -4,7 +4,12 @@ import b from 'benny';
 import { attention, init, Measure } from '../src/index.js';
 import { tuning } from '../src/backend/wasm.js';
 
-export interface ThreadRow { n: number; threads: number; precision: string; msPerCall: number }
+export interface ThreadRow {
+  n: number;
+  threads: number;
+  precision: string;
+  msPerCall: number;
+}
 
 export async function threadsBench(rows: ThreadRow[], sizes = [64, 128, 256, 512, 4096]): Promise<void> {
   const saved = tuning.threadCutoff;
@@ -19,7 +24,10 @@ export async function threadsBench(rows: ThreadRow[], sizes = [64, 128, 256, 512
           await init({ threads });
           await b.suite(
             `threads N=${n} ${precision} x${threads}`,
-            b.add(`${threads}`, () => flow.velocity(mu.points, mu.weights, 3, out, { precision }), { minSamples: 5, maxTime: n > 1000 ? 3 : 1 }),
+            b.add(`${threads}`, () => flow.velocity(mu.points, mu.weights, 3, out, { precision }), {
+              minSamples: 5,
+              maxTime: n > 1000 ? 3 : 1,
+            }),
             b.complete((summary) => {
               for (const r of summary.results) rows.push({ n, threads, precision, msPerCall: r.details.median * 1000 });
             }),
@@ -35,7 +43,10 @@ export async function threadsBench(rows: ThreadRow[], sizes = [64, 128, 256, 512
 
 export function threadsTable(rows: ThreadRow[]): string {
   const ms = (n: number, t: number, p: string) => rows.find((r) => r.n === n && r.threads === t && r.precision === p)?.msPerCall ?? NaN;
-  const lines = ['| attention velocity, d = 3 | N | 1 thread ms | 2 threads ms | speed-up | pairs × (d + k + 1) |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| attention velocity, d = 3 | N | 1 thread ms | 2 threads ms | speed-up | pairs × (d + k + 1) |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const p of ['f32', 'f64']) {
     for (const n of [...new Set(rows.map((r) => r.n))]) {
       const [one, two] = [ms(n, 1, p), ms(n, 2, p)];

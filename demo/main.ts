@@ -11,7 +11,15 @@ const clusterPlot = surface($<HTMLCanvasElement>('cluster-plot'));
 const energyPlot = surface($<HTMLCanvasElement>('energy-plot'));
 
 /** The run of `npm start` (scripts/demo.mjs): its last merge comes at t ≈ 1.57e7, before this t end. */
-const PRESET: Record<string, string> = { space: 'circle', beta: '9', n: '64', normalization: 'softmax', mask: 'none', seed: '2', tEnd: '1e8' };
+const PRESET: Record<string, string> = {
+  space: 'circle',
+  beta: '9',
+  n: '64',
+  normalization: 'softmax',
+  mask: 'none',
+  seed: '2',
+  tEnd: '1e8',
+};
 const CLUSTER_TOL = 1e-2;
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -25,7 +33,9 @@ let series = { t: [] as number[], energy: [] as number[], clusters: [] as number
 let dirty = true;
 let run = 0;
 
-const setText = (id: string, text: string) => { $(id).textContent = text; };
+const setText = (id: string, text: string) => {
+  $(id).textContent = text;
+};
 const formatTime = (t: number) => (t === 0 ? '0' : t >= 1e4 || t < 1e-2 ? t.toExponential(2) : t.toPrecision(4));
 const formatEnergy = (e: number) => (!Number.isFinite(e) ? 'n/a' : Math.abs(e) >= 1e6 ? e.toExponential(3) : e.toPrecision(6));
 
@@ -47,11 +57,24 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     setText('particle-count', String(m.tokens.length));
     setText('energy', formatEnergy(m.energy));
     setText('steps', String(m.steps));
-    setText('status', m.ended === 'merged' ? `done: all ${params.n} tokens in one particle at t = ${m.t < 1e4 ? m.t.toPrecision(5) : m.t.toExponential(4)}`
-      : m.ended === 'tEnd' ? 'done: reached t end' : 'running');
+    setText(
+      'status',
+      m.ended === 'merged'
+        ? `done: all ${params.n} tokens in one particle at t = ${m.t < 1e4 ? m.t.toPrecision(5) : m.t.toExponential(4)}`
+        : m.ended === 'tEnd'
+          ? 'done: reached t end'
+          : 'running',
+    );
     document.body.dataset.clusters = String(m.clusters);
     // The exact numbers of the latest frame, for scripts (and the e2e test) to read.
-    document.body.dataset.frame = JSON.stringify({ t: m.t, clusters: m.clusters, particles: m.tokens.length, energy: m.energy, steps: m.steps, ended: m.ended });
+    document.body.dataset.frame = JSON.stringify({
+      t: m.t,
+      clusters: m.clusters,
+      particles: m.tokens.length,
+      energy: m.energy,
+      steps: m.steps,
+      ended: m.ended,
+    });
     dirty = true;
   } else {
     setText('error', m.message);
@@ -91,9 +114,12 @@ function start(): void {
   latest = null;
   delete document.body.dataset.clusters;
   delete document.body.dataset.frame;
-  setText('caption', params.space === 'circle'
-    ? `${params.n} tokens on the circle S¹. A larger dot is several tokens merged into one particle; the number is their count.`
-    : `${params.n} tokens on the sphere S², seen from outside (drag to rotate; the far side is paler). A number counts merged tokens.`);
+  setText(
+    'caption',
+    params.space === 'circle'
+      ? `${params.n} tokens on the circle S¹. A larger dot is several tokens merged into one particle; the number is their count.`
+      : `${params.n} tokens on the sphere S², seen from outside (drag to rotate; the far side is paler). A number counts merged tokens.`,
+  );
   setText('status', 'starting');
   send({ type: 'start', run: ++run, params });
   dirty = true;
@@ -116,8 +142,13 @@ $('metastability').addEventListener('click', () => {
 // Drag to rotate the sphere.
 const canvas = $<HTMLCanvasElement>('particles');
 let drag: { x: number; y: number } | null = null;
-canvas.addEventListener('pointerdown', (e) => { drag = { x: e.clientX, y: e.clientY }; canvas.setPointerCapture(e.pointerId); });
-canvas.addEventListener('pointerup', () => { drag = null; });
+canvas.addEventListener('pointerdown', (e) => {
+  drag = { x: e.clientX, y: e.clientY };
+  canvas.setPointerCapture(e.pointerId);
+});
+canvas.addEventListener('pointerup', () => {
+  drag = null;
+});
 canvas.addEventListener('pointermove', (e) => {
   if (drag === null) return;
   rotation = rotationFromDrag(rotation, (e.clientX - drag.x) * 0.01, (e.clientY - drag.y) * 0.01);
@@ -133,13 +164,27 @@ function paint(): void {
     if (latest !== null) drawParticles(particles, latest.points, latest.dim, latest.tokens, rotation);
     else drawParticles(particles, new Float64Array(0), params.space === 'circle' ? 2 : 3, new Float64Array(0), rotation);
     const x = timeAxis();
-    drawPlot(clusterPlot, `clusters (tokens within ${CLUSTER_TOL} rad linked), log scale`, 'time t (log scale)', x, countAxis(params.n),
-      { x: series.t, y: series.clusters }, true);
+    drawPlot(
+      clusterPlot,
+      `clusters (tokens within ${CLUSTER_TOL} rad linked), log scale`,
+      'time t (log scale)',
+      x,
+      countAxis(params.n),
+      { x: series.t, y: series.clusters },
+      true,
+    );
     const energies = series.energy.filter(Number.isFinite);
     const energyAxis = energies.length > 0 ? linearAxis(Math.min(...energies), Math.max(...energies)) : linearAxis(0, 1);
-    drawPlot(energyPlot, 'interaction energy E_β', 'time t (log scale)', x, energyAxis,
-      energies.length === series.energy.length ? { x: series.t, y: series.energy } : { x: [], y: [] }, false,
-      series.t.length > 0 ? 'this flow has no energy' : '');
+    drawPlot(
+      energyPlot,
+      'interaction energy E_β',
+      'time t (log scale)',
+      x,
+      energyAxis,
+      energies.length === series.energy.length ? { x: series.t, y: series.energy } : { x: [], y: [] },
+      false,
+      series.t.length > 0 ? 'this flow has no energy' : '',
+    );
     dirty = false;
     if (latest !== null) document.body.dataset.drawn = 'true';
   }

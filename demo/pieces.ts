@@ -14,7 +14,10 @@ export const FRAMES_PER_DECADE = 24;
  */
 export function runOptions(merging: boolean): SimulateOptions {
   return {
-    integrator: 'rk45', rtol: 1e-9, atol: 1e-12, record: { times: [] },
+    integrator: 'rk45',
+    rtol: 1e-9,
+    atol: 1e-12,
+    record: { times: [] },
     ...(merging ? { collapse: { tol: 1e-6 }, stopWhen: { custom: (m: Measure) => m.size === 1 } } : {}),
   };
 }

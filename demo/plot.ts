@@ -16,11 +16,17 @@ export interface Axis {
 }
 
 const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-const sup = (k: number) => (k < 0 ? '⁻' : '') + String(Math.abs(k)).split('').map((c) => SUPERSCRIPT[Number(c)]).join('');
+const sup = (k: number) =>
+  (k < 0 ? '⁻' : '') +
+  String(Math.abs(k))
+    .split('')
+    .map((c) => SUPERSCRIPT[Number(c)])
+    .join('');
 
 /** A decade axis from min to max (both > 0): 10^k labelled (every other one when there are many), the 2..9 multiples as minor ticks. */
 export function decadeAxis(min: number, max: number): Axis {
-  const k0 = Math.ceil(Math.log10(min) - 1e-9), k1 = Math.floor(Math.log10(max) + 1e-9);
+  const k0 = Math.ceil(Math.log10(min) - 1e-9),
+    k1 = Math.floor(Math.log10(max) + 1e-9);
   const every = k1 - k0 > 7 ? 2 : 1;
   const ticks: Tick[] = [];
   const minor: number[] = [];
@@ -41,11 +47,16 @@ export function countAxis(top: number): Axis {
 
 /** A linear axis over [lo, hi] with about `count` round ticks (steps of 1, 2 or 5 times a power of ten). */
 export function linearAxis(lo: number, hi: number, count = 4): Axis {
-  if (!(hi > lo)) { const pad = Math.abs(lo) * 0.05 || 1; lo -= pad; hi += pad; }
+  if (!(hi > lo)) {
+    const pad = Math.abs(lo) * 0.05 || 1;
+    lo -= pad;
+    hi += pad;
+  }
   const raw = (hi - lo) / count;
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!;
-  const min = Math.floor(lo / step) * step, max = Math.ceil(hi / step) * step;
+  const min = Math.floor(lo / step) * step,
+    max = Math.ceil(hi / step) * step;
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   const big = Math.max(Math.abs(min), Math.abs(max)) >= 1e5;
   const ticks: Tick[] = [];
@@ -69,12 +80,16 @@ const MARGIN = { left: 52, right: 14, top: 26, bottom: 34 };
  */
 export function drawPlot(s: Surface, title: string, xLabel: string, x: Axis, y: Axis, data: Series, step: boolean, empty = ''): void {
   const { ctx, width: w, height: h } = s;
-  const x0 = MARGIN.left, x1 = w - MARGIN.right, y0 = h - MARGIN.bottom, y1 = MARGIN.top;
+  const x0 = MARGIN.left,
+    x1 = w - MARGIN.right,
+    y0 = h - MARGIN.bottom,
+    y1 = MARGIN.top;
   const map = (a: Axis, v: number, p0: number, p1: number) => {
     const f = a.log ? (Math.log(v) - Math.log(a.min)) / (Math.log(a.max) - Math.log(a.min)) : (v - a.min) / (a.max - a.min);
     return p0 + Math.min(1, Math.max(0, f)) * (p1 - p0);
   };
-  const sx = (v: number) => map(x, v, x0, x1), sy = (v: number) => map(y, v, y0, y1);
+  const sx = (v: number) => map(x, v, x0, x1),
+    sy = (v: number) => map(y, v, y0, y1);
   ctx.clearRect(0, 0, w, h);
   ctx.font = '600 13px system-ui, sans-serif';
   ctx.fillStyle = '#222';
@@ -108,7 +123,10 @@ export function drawPlot(s: Surface, title: string, xLabel: string, x: Axis, y: 
   ctx.textBaseline = 'bottom';
   ctx.fillText(xLabel, (x0 + x1) / 2, h - 2);
   if (data.x.length === 0) {
-    if (empty !== '') { ctx.textBaseline = 'middle'; ctx.fillText(empty, (x0 + x1) / 2, (y0 + y1) / 2); }
+    if (empty !== '') {
+      ctx.textBaseline = 'middle';
+      ctx.fillText(empty, (x0 + x1) / 2, (y0 + y1) / 2);
+    }
     return;
   }
   ctx.strokeStyle = '#1f5fbf';
@@ -116,9 +134,13 @@ export function drawPlot(s: Surface, title: string, xLabel: string, x: Axis, y: 
   ctx.lineJoin = 'round';
   ctx.beginPath();
   for (let i = 0; i < data.x.length; i++) {
-    const px = sx(data.x[i]), py = sy(data.y[i]);
+    const px = sx(data.x[i]),
+      py = sy(data.y[i]);
     if (i === 0) ctx.moveTo(px, py);
-    else { if (step) ctx.lineTo(px, sy(data.y[i - 1])); ctx.lineTo(px, py); }
+    else {
+      if (step) ctx.lineTo(px, sy(data.y[i - 1]));
+      ctx.lineTo(px, py);
+    }
   }
   ctx.stroke();
   // The latest value, as a dot.

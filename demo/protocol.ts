@@ -26,20 +26,27 @@ export type ToWorker = { type: 'start'; run: number; params: RunParams } | { typ
 
 export type FromWorker =
   | {
-    type: 'ready'; backend: string; simd: boolean;
-    /** Threads the Wasm kernels use (the worker's own included); more than 1 only when the page is cross-origin isolated. */
-    threads: number;
-    /** Why fewer threads run than the cores, if so. */
-    note: string | null;
-  }
+      type: 'ready';
+      backend: string;
+      simd: boolean;
+      /** Threads the Wasm kernels use (the worker's own included); more than 1 only when the page is cross-origin isolated. */
+      threads: number;
+      /** Why fewer threads run than the cores, if so. */
+      note: string | null;
+    }
   | {
-    type: 'frame'; run: number; t: number;
-    /** Particle positions as unit vectors: dim 2 (circle) or 3 (sphere), one row per particle. */
-    points: Float64Array; dim: 2 | 3;
-    /** Tokens in each particle (1 each until tokens meet and collapse into one particle). */
-    tokens: Float64Array;
-    energy: number; clusters: number; steps: number;
-    /** Set on the last frame of a run. */
-    ended: EndReason | null;
-  }
+      type: 'frame';
+      run: number;
+      t: number;
+      /** Particle positions as unit vectors: dim 2 (circle) or 3 (sphere), one row per particle. */
+      points: Float64Array;
+      dim: 2 | 3;
+      /** Tokens in each particle (1 each until tokens meet and collapse into one particle). */
+      tokens: Float64Array;
+      energy: number;
+      clusters: number;
+      steps: number;
+      /** Set on the last frame of a run. */
+      ended: EndReason | null;
+    }
   | { type: 'error'; run: number; message: string };

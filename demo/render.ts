@@ -9,7 +9,8 @@ export interface Surface {
 
 /** The canvas at its HTML width and height in CSS pixels, with a backing store of devicePixelRatio times that. */
 export function surface(canvas: HTMLCanvasElement): Surface {
-  const width = canvas.width, height = canvas.height;
+  const width = canvas.width,
+    height = canvas.height;
   const dpr = Math.max(1, window.devicePixelRatio || 1);
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;
@@ -25,7 +26,10 @@ export type Rotation = Float64Array;
 
 export function rotationFromDrag(r: Rotation, dx: number, dy: number): Rotation {
   // Rotate about the screen's y axis by dx and its x axis by dy (radians), then compose.
-  const cy = Math.cos(dx), sy = Math.sin(dx), cx = Math.cos(dy), sx = Math.sin(dy);
+  const cy = Math.cos(dx),
+    sy = Math.sin(dx),
+    cx = Math.cos(dy),
+    sx = Math.sin(dy);
   const ry = [cy, 0, sy, 0, 1, 0, -sy, 0, cy];
   const rx = [1, 0, 0, 0, cx, -sx, 0, sx, cx];
   return Float64Array.from(mul(rx, mul(ry, Array.from(r))));
@@ -47,14 +51,17 @@ const radiusOf = (tokens: number) => 4.5 * Math.sqrt(Math.max(1, tokens)) ** 0.8
  */
 export function drawParticles(s: Surface, points: Float64Array, dim: 2 | 3, tokens: Float64Array, rot: Rotation): void {
   const { ctx, width: w, height: h } = s;
-  const cx = w / 2, cy = h / 2, radius = 0.4 * Math.min(w, h);
+  const cx = w / 2,
+    cy = h / 2,
+    radius = 0.4 * Math.min(w, h);
   ctx.clearRect(0, 0, w, h);
   ctx.strokeStyle = '#c3c8d0';
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   ctx.arc(cx, cy, radius, 0, 2 * Math.PI);
   ctx.stroke();
-  const project = (p: number[]) => (dim === 3 ? [0, 1, 2].map((r) => rot[3 * r] * p[0] + rot[3 * r + 1] * p[1] + rot[3 * r + 2] * p[2]) : p);
+  const project = (p: number[]) =>
+    dim === 3 ? [0, 1, 2].map((r) => rot[3 * r] * p[0] + rot[3 * r + 1] * p[1] + rot[3 * r + 2] * p[2]) : p;
   if (dim === 3) {
     // The equator, as a depth cue: its near half solid, its far half dashed.
     for (const near of [false, true]) {
@@ -64,8 +71,12 @@ export function drawParticles(s: Surface, points: Float64Array, dim: 2 | 3, toke
       for (let k = 0, open = false; k <= 96; k++) {
         const a = (2 * Math.PI * k) / 96;
         const q = project([Math.cos(a), 0, Math.sin(a)]);
-        if ((q[2] >= 0) !== near) { open = false; continue; }
-        if (!open) ctx.moveTo(cx + radius * q[0], cy - radius * q[1]); else ctx.lineTo(cx + radius * q[0], cy - radius * q[1]);
+        if (q[2] >= 0 !== near) {
+          open = false;
+          continue;
+        }
+        if (!open) ctx.moveTo(cx + radius * q[0], cy - radius * q[1]);
+        else ctx.lineTo(cx + radius * q[0], cy - radius * q[1]);
         open = true;
       }
       ctx.stroke();
@@ -91,7 +102,9 @@ export function drawParticles(s: Surface, points: Float64Array, dim: 2 | 3, toke
     ctx.fill();
     if (d.tokens > 1) {
       // The count outside the dot, away from the centre, so it never covers another dot's label.
-      const ux = d.x - cx, uy = d.y - cy, len = Math.hypot(ux, uy) || 1;
+      const ux = d.x - cx,
+        uy = d.y - cy,
+        len = Math.hypot(ux, uy) || 1;
       const off = r + 10;
       ctx.fillStyle = back ? '#999' : '#333';
       ctx.fillText(String(d.tokens), d.x + (ux / len) * off, d.y + (uy / len) * off);

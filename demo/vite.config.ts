@@ -26,14 +26,19 @@ function gallery(): Plugin {
       server.middlewares.use('/gallery/', (req, res, next) => {
         const name = decodeURIComponent((req.url ?? '').split('?')[0].replace(/^\//, ''));
         // Only the listed file names: no path ever reaches the file system from the URL.
-        if (!figures().has(name)) { next(); return; }
+        if (!figures().has(name)) {
+          next();
+          return;
+        }
         res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'no-cache', ...ISOLATION_HEADERS });
         res.end(readFileSync(galleryDir + name));
       });
     },
     generateBundle() {
       for (const name of figures()) this.emitFile({ type: 'asset', fileName: `gallery/${name}`, source: readFileSync(galleryDir + name) });
-      const rules = Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n');
+      const rules = Object.entries(ISOLATION_HEADERS)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n');
       this.emitFile({ type: 'asset', fileName: '_headers', source: `/*\n${rules}\n` });
     },
   };

@@ -30,7 +30,10 @@ function setup(p: RunParams): { flow: Flow; mu: Measure } {
   // Sinkhorn or causal attention on S¹ ⊂ R²: the same angles as Measure.uniformCircle, as unit vectors.
   const theta = Measure.uniformCircle(p.n, { seed: p.seed }).points;
   const x = new Float64Array(2 * p.n);
-  for (let i = 0; i < p.n; i++) { x[2 * i] = Math.cos(theta[i]); x[2 * i + 1] = Math.sin(theta[i]); }
+  for (let i = 0; i < p.n; i++) {
+    x[2 * i] = Math.cos(theta[i]);
+    x[2 * i + 1] = Math.sin(theta[i]);
+  }
   return { flow, mu: new Measure(x, { dim: 2, space: 'sphere' }) };
 }
 
@@ -39,7 +42,10 @@ function postFrame(run: number, p: RunParams, flow: Flow, mu: Measure, t: number
   const dim = mu.space === 'circle' ? 2 : (mu.dim as 2 | 3);
   const points = new Float64Array(n * dim);
   if (mu.space === 'circle') {
-    for (let i = 0; i < n; i++) { points[2 * i] = Math.cos(mu.points[i]); points[2 * i + 1] = Math.sin(mu.points[i]); }
+    for (let i = 0; i < n; i++) {
+      points[2 * i] = Math.cos(mu.points[i]);
+      points[2 * i + 1] = Math.sin(mu.points[i]);
+    }
   } else points.set(mu.points);
   const mass = mu.mass;
   const tokens = mu.weights.map((w) => Math.round((w / mass) * p.n));
@@ -68,6 +74,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const id = ++current;
   const m = event.data;
   if (m.type === 'start') {
-    loop(m.params, m.run, id).catch((e: unknown) => post({ type: 'error', run: m.run, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
+    loop(m.params, m.run, id).catch((e: unknown) =>
+      post({ type: 'error', run: m.run, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+    );
   }
 };

@@ -14,27 +14,41 @@ import { lineChart, PALETTE, report, tiny, writeSvg } from './lib/svg.js';
 await init({ threads: 1 });
 const small = tiny();
 const tasks = ['moons', 'xor'] as const;
-const results: GmExperiment[] = tasks.map((task) => gmExperiment(small
-  ? { task, components: 3, steps: 60, records: 8, samples: 100, testSamples: 200, seed: 1 }
-  : { task, components: 4, steps: 3000, records: 60, samples: 400, testSamples: 4000, seed: 1 }));
+const results: GmExperiment[] = tasks.map((task) =>
+  gmExperiment(
+    small
+      ? { task, components: 3, steps: 60, records: 8, samples: 100, testSamples: 200, seed: 1 }
+      : { task, components: 4, steps: 3000, records: 60, samples: 400, testSamples: 4000, seed: 1 },
+  ),
+);
 
 const last = (a: number[]) => a[a.length - 1];
 const pct = (e: number) => `${(100 * e).toFixed(1)}%`;
 for (const r of results) {
-  for (const [name, c, size] of [['GM layer', r.gm, `K = ${r.components}`], ['two-layer', r.twoLayer, `m = ${r.neurons}`]] as const) {
-    console.log(`${r.task}, ${name} (${size}, ${c.parameters} parameters): test error ${pct(c.testError[0])} → ${pct(last(c.testError))}, `
-      + `train risk ${last(c.trainRisk).toFixed(4)}, t = ${last(c.times).toFixed(0)} in ${c.steps} steps, ${last(c.wallMs).toFixed(0)} ms`);
+  for (const [name, c, size] of [
+    ['GM layer', r.gm, `K = ${r.components}`],
+    ['two-layer', r.twoLayer, `m = ${r.neurons}`],
+  ] as const) {
+    console.log(
+      `${r.task}, ${name} (${size}, ${c.parameters} parameters): test error ${pct(c.testError[0])} → ${pct(last(c.testError))}, ` +
+        `train risk ${last(c.trainRisk).toFixed(4)}, t = ${last(c.times).toFixed(0)} in ${c.steps} steps, ${last(c.wallMs).toFixed(0)} ms`,
+    );
   }
 }
 
 const summary = results.map((r) => `${r.task}: GM ${pct(last(r.gm.testError))} vs two-layer ${pct(last(r.twoLayer.testError))}`).join('; ');
-writeSvg('gm-vs-two-layer', lineChart({
-  title: 'GM layer vs two-layer network of equal parameter count (59 vs 60)',
-  note: `paper: comparable test performance; measured ${summary}`,
-  xLabel: 'training wall time (ms)', yLabel: 'test error', logX: true,
-  series: results.flatMap((r, k) => [
-    { label: `GM layer, ${r.task}`, x: r.gm.wallMs, y: r.gm.testError, color: PALETTE[0], dashed: k === 1, markers: false },
-    { label: `two-layer, ${r.task}`, x: r.twoLayer.wallMs, y: r.twoLayer.testError, color: PALETTE[1], dashed: k === 1, markers: false },
-  ]),
-}));
+writeSvg(
+  'gm-vs-two-layer',
+  lineChart({
+    title: 'GM layer vs two-layer network of equal parameter count (59 vs 60)',
+    note: `paper: comparable test performance; measured ${summary}`,
+    xLabel: 'training wall time (ms)',
+    yLabel: 'test error',
+    logX: true,
+    series: results.flatMap((r, k) => [
+      { label: `GM layer, ${r.task}`, x: r.gm.wallMs, y: r.gm.testError, color: PALETTE[0], dashed: k === 1, markers: false },
+      { label: `two-layer, ${r.task}`, x: r.twoLayer.wallMs, y: r.twoLayer.testError, color: PALETTE[1], dashed: k === 1, markers: false },
+    ]),
+  }),
+);
 report('gm-vs-two-layer', 'a GM layer reaches test performance comparable to a two-layer network (simple classification tasks)', summary);

@@ -28,7 +28,11 @@ for (const seed of seeds) {
     modes[k] += kdeModes(theta, { beta: betas[k] / (s * s) }) / seeds.length;
   });
 }
-betas.forEach((b, k) => console.log(`n = β = ${b}: ${modes[k].toFixed(2)} modes (mean of ${seeds.length}), modes / √(β log β) = ${(modes[k] / Math.sqrt(b * Math.log(b))).toFixed(3)}, modes / √β = ${(modes[k] / Math.sqrt(b)).toFixed(3)}`));
+betas.forEach((b, k) =>
+  console.log(
+    `n = β = ${b}: ${modes[k].toFixed(2)} modes (mean of ${seeds.length}), modes / √(β log β) = ${(modes[k] / Math.sqrt(b * Math.log(b))).toFixed(3)}, modes / √β = ${(modes[k] / Math.sqrt(b)).toFixed(3)}`,
+  ),
+);
 
 // Least-squares constants in log space for C √(β log β) and C' √β, and the rms of their log residuals.
 const fit = (g: (b: number) => number) => {
@@ -43,14 +47,30 @@ const slope = logLogSlope(betas, modes);
 const ratio = betas.map((b, k) => modes[k] / Math.sqrt(b * Math.log(b)));
 
 const note = `paper: E[modes] = Θ(√(β log β)); measured (β = n): modes / √(β log β) = ${Math.min(...ratio).toFixed(2)}…${Math.max(...ratio).toFixed(2)} for β = ${betas[0]}…${betas[betas.length - 1]}`;
-writeSvg('kde-modes', lineChart({
-  title: 'Modes of a Gaussian KDE of n N(0,1) samples, bandwidth β^-1/2, β = n',
-  note, xLabel: 'β (= n)', yLabel: 'number of modes', logX: true, logY: true,
-  series: [
-    { label: `measured (mean of ${seeds.length})`, x: betas, y: modes },
-    { label: `${withLog.c.toFixed(3)} √(β log β)`, x: betas, y: betas.map((b) => withLog.c * Math.sqrt(b * Math.log(b))), dashed: true, markers: false },
-    { label: `${plain.c.toFixed(3)} √β`, x: betas, y: betas.map((b) => plain.c * Math.sqrt(b)), dashed: true, markers: false },
-  ],
-}));
-report('kde-modes', 'modes = Θ(√(β log β)) for n^c ≲ β ≲ n^(2−c)',
-  `modes / √(β log β) = ${ratio.map((r) => r.toFixed(3)).join(', ')} at β = n = ${betas.join(', ')}; log-log slope ${slope.toFixed(3)}; rms log residual ${withLog.rms.toFixed(3)} for C√(β log β) vs ${plain.rms.toFixed(3)} for C√β`);
+writeSvg(
+  'kde-modes',
+  lineChart({
+    title: 'Modes of a Gaussian KDE of n N(0,1) samples, bandwidth β^-1/2, β = n',
+    note,
+    xLabel: 'β (= n)',
+    yLabel: 'number of modes',
+    logX: true,
+    logY: true,
+    series: [
+      { label: `measured (mean of ${seeds.length})`, x: betas, y: modes },
+      {
+        label: `${withLog.c.toFixed(3)} √(β log β)`,
+        x: betas,
+        y: betas.map((b) => withLog.c * Math.sqrt(b * Math.log(b))),
+        dashed: true,
+        markers: false,
+      },
+      { label: `${plain.c.toFixed(3)} √β`, x: betas, y: betas.map((b) => plain.c * Math.sqrt(b)), dashed: true, markers: false },
+    ],
+  }),
+);
+report(
+  'kde-modes',
+  'modes = Θ(√(β log β)) for n^c ≲ β ≲ n^(2−c)',
+  `modes / √(β log β) = ${ratio.map((r) => r.toFixed(3)).join(', ')} at β = n = ${betas.join(', ')}; log-log slope ${slope.toFixed(3)}; rms log residual ${withLog.rms.toFixed(3)} for C√(β log β) vs ${plain.rms.toFixed(3)} for C√β`,
+);

@@ -13,10 +13,14 @@ import { oversmoothing, type CsrGraph, type WeightLaw } from '../src/index.js';
 import { lineChart, report, stack, tiny, writeSvg, type Series } from './lib/svg.js';
 
 const small = tiny();
-const n = small ? 24 : 64, offsets = [1, 7], dim = small ? 8 : 16, depth = small ? 40 : 200;
+const n = small ? 24 : 64,
+  offsets = [1, 7],
+  dim = small ? 8 : 16,
+  depth = small ? 40 : 200;
 
 // The circulant graph in CSR form, and its spectrum in closed form: λ_k = (1 + 2 Σ_s cos(2π s k / n)) / (1 + 2|S|).
-const indptr = [0], indices: number[] = [];
+const indptr = [0],
+  indices: number[] = [];
 for (let i = 0; i < n; i++) {
   for (const s of offsets) indices.push((i + s) % n, (i + n - s) % n);
   indptr.push(indices.length);
@@ -44,21 +48,46 @@ function panel(activation: 'relu' | 'tanh'): string {
       const r = oversmoothing({ graph, dim, depth, residual, weights, activation, seed: 1 });
       mu0 = r.similarity[0];
       rates[`${activation} ${weights}${residual ? ' residual' : ''}`] = r.rate;
-      series.push({ label: `${weights}, ${residual ? 'residual' : 'no residual'}`, x: ks, y: r.similarity, dashed: residual, color: colors[w], markers: false });
-      console.log(`${activation} ${weights.padEnd(10)} ${residual ? 'residual   ' : 'no residual'}  rate ${r.rate.toFixed(4)} per layer, mu(X^${depth}) = ${r.similarity[depth].toExponential(2)}`);
+      series.push({
+        label: `${weights}, ${residual ? 'residual' : 'no residual'}`,
+        x: ks,
+        y: r.similarity,
+        dashed: residual,
+        color: colors[w],
+        markers: false,
+      });
+      console.log(
+        `${activation} ${weights.padEnd(10)} ${residual ? 'residual   ' : 'no residual'}  rate ${r.rate.toFixed(4)} per layer, mu(X^${depth}) = ${r.similarity[depth].toExponential(2)}`,
+      );
     }
   });
-  series.push({ label: 'mu(X^0) |λ₂|^k', x: [0, depth], y: [mu0, mu0 * lambda2 ** depth], dashed: true, color: '#888', width: 1.2, markers: false });
-  const plain = laws.map((l) => rates[`${activation} ${l}`].toFixed(3)).join(', '), res = laws.map((l) => rates[`${activation} ${l} residual`].toFixed(3)).join(', ');
+  series.push({
+    label: 'mu(X^0) |λ₂|^k',
+    x: [0, depth],
+    y: [mu0, mu0 * lambda2 ** depth],
+    dashed: true,
+    color: '#888',
+    width: 1.2,
+    markers: false,
+  });
+  const plain = laws.map((l) => rates[`${activation} ${l}`].toFixed(3)).join(', '),
+    res = laws.map((l) => rates[`${activation} ${l} residual`].toFixed(3)).join(', ');
   return lineChart({
     title: `${activation} layers, circulant graph (n = ${n}, d = ${dim}): vertex similarity against depth`,
     note: `paper: rate log|λ₂| = ${predicted.toFixed(3)} without residual; measured ${plain} (G, U, O); with residual ${res}`,
-    xLabel: 'depth k', yLabel: 'mu(X^k) = ‖X − 1x̄ᵀ‖ / ‖X‖', series, logY: true,
+    xLabel: 'depth k',
+    yLabel: 'mu(X^k) = ‖X − 1x̄ᵀ‖ / ‖X‖',
+    series,
+    logY: true,
   });
 }
 
 writeSvg('oversmoothing', stack([panel('relu'), panel('tanh')]));
 console.log(`log |λ₂(A)| = ${predicted.toFixed(4)}`);
-const list = (activation: string, residual: boolean) => laws.map((l) => rates[`${activation} ${l}${residual ? ' residual' : ''}`].toFixed(3)).join(', ');
-report('oversmoothing', `without residual mu(X^k) decays at rate log|λ₂(A)| = ${predicted.toFixed(4)} per layer for every weight law; residual connections slow or stop the decay`,
-  `rates (gaussian, uniform, orthogonal) relu ${list('relu', false)} → residual ${list('relu', true)}; tanh ${list('tanh', false)} → residual ${list('tanh', true)}`);
+const list = (activation: string, residual: boolean) =>
+  laws.map((l) => rates[`${activation} ${l}${residual ? ' residual' : ''}`].toFixed(3)).join(', ');
+report(
+  'oversmoothing',
+  `without residual mu(X^k) decays at rate log|λ₂(A)| = ${predicted.toFixed(4)} per layer for every weight law; residual connections slow or stop the decay`,
+  `rates (gaussian, uniform, orthogonal) relu ${list('relu', false)} → residual ${list('relu', true)}; tanh ${list('tanh', false)} → residual ${list('tanh', true)}`,
+);

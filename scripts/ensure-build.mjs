@@ -40,7 +40,8 @@ function oldest(paths) {
 function run(script) {
   // npm_execpath is npm's own CLI when run through npm; plain `npm` otherwise.
   const npm = process.env.npm_execpath;
-  const [cmd, args] = npm && /\.c?js$/.test(npm) ? [process.execPath, [npm, 'run', '--silent', script]] : ['npm', ['run', '--silent', script]];
+  const [cmd, args] =
+    npm && /\.c?js$/.test(npm) ? [process.execPath, [npm, 'run', '--silent', script]] : ['npm', ['run', '--silent', script]];
   execFileSync(cmd, args, { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' && cmd === 'npm' });
 }
 

@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'examples');
-const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort() : [];
+const names = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort()
+  : [];
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !names.includes(name)) {
   if (name) console.error(`unknown example '${name}'`);

@@ -1,5 +1,9 @@
 // Types of scripts/readme-figures.mjs, for the tests that import it.
-export interface Sizes { wasmBytes: number; distBytes: number; tarballBytes: number }
+export interface Sizes {
+  wasmBytes: number;
+  distBytes: number;
+  tarballBytes: number;
+}
 export function figureFiles(root?: string): string[];
 export function measureSizes(root?: string): Sizes;
 export function readSummary(root?: string): Record<string, unknown>;

@@ -23,7 +23,10 @@ const BASE64_WASM = /AGFzbQEAAAA[A-Za-z0-9+/]+={0,2}/;
 
 /** The markdown files whose markers this script fills. */
 export function figureFiles(root = ROOT) {
-  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join('docs', f));
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join('docs', f));
   return ['README.md', ...docs];
 }
 
@@ -32,9 +35,14 @@ export function measureSizes(root = ROOT) {
   const script = join(root, 'scripts', 'sizes.mjs');
   if (existsSync(script)) {
     const j = JSON.parse(execFileSync(process.execPath, [script], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-    const sizes = { wasmBytes: j.wasmBytes ?? j.wasm?.bytes, distBytes: j.distBytes ?? j.dist?.bytes, tarballBytes: j.tarballBytes ?? j.tarball?.bytes };
+    const sizes = {
+      wasmBytes: j.wasmBytes ?? j.wasm?.bytes,
+      distBytes: j.distBytes ?? j.dist?.bytes,
+      tarballBytes: j.tarballBytes ?? j.tarball?.bytes,
+    };
     for (const [k, v] of Object.entries(sizes)) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`scripts/sizes.mjs printed no ${k} (a positive integer): ${JSON.stringify(j).slice(0, 200)}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new Error(`scripts/sizes.mjs printed no ${k} (a positive integer): ${JSON.stringify(j).slice(0, 200)}`);
     }
     return sizes;
   }
@@ -46,14 +54,20 @@ function measureSizesHere(root) {
   if (!existsSync(join(dist, 'index.js'))) throw new Error('dist/index.js is missing: run `npm run build` first');
   const base64 = readFileSync(join(dist, 'index.js'), 'latin1').match(BASE64_WASM);
   if (!base64) throw new Error('no base64-encoded Wasm module in dist/index.js');
-  const walk = (dir) => readdirSync(dir).reduce((s, f) => {
-    const p = join(dir, f), st = statSync(p);
-    return s + (st.isDirectory() ? walk(p) : st.size);
-  }, 0);
+  const walk = (dir) =>
+    readdirSync(dir).reduce((s, f) => {
+      const p = join(dir, f),
+        st = statSync(p);
+      return s + (st.isDirectory() ? walk(p) : st.size);
+    }, 0);
   // --ignore-scripts: measure this build; a prepare/prepack script would rebuild it first.
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   return { wasmBytes: Buffer.from(base64[0], 'base64').length, distBytes: walk(dist), tarballBytes: pack.size };
 }
 
@@ -101,7 +115,8 @@ export function figureValues(sizes, summary, nodeEngines = readNodeEngines()) {
   const phase = (impl, precision, threads) => find(summary.phaseRows, { implementation: impl, precision, threads }, 'phase-diagram');
   const sink = (n, v) => find(summary.sinkRows, { n, variant: v }, 'Sinkhorn').msPerIteration;
   const pot1000 = summary.pot?.['1000'];
-  const mf = phase('meanfield simulateMany', 'f32', 2), torch = phase('PyTorch CPU', 'f32', 2);
+  const mf = phase('meanfield simulateMany', 'f32', 2),
+    torch = phase('PyTorch CPU', 'f32', 2);
   const perf = [
     '| task (one machine, one run) | meanfield | reference |',
     '|---|---|---|',
@@ -116,11 +131,14 @@ export function figureValues(sizes, summary, nodeEngines = readNodeEngines()) {
     steps.push(`| n = ${n} | ${us('f64')} | ${us('f32')} |`);
   }
   // The native C probe runs only with MEANFIELD_NATIVE=1: its figures exist when the summary has it.
-  const native = summary.native?.['native widest'] === undefined ? {} : {
-    'native-widest-ns': fixed(summary.native['native widest'], 2),
-    'native-128-ns': fixed(summary.native['native 128-bit'], 2),
-    'wasm-f32-over-native-128': fixed(ns('attention-velocity', 'wasm f32') / summary.native['native 128-bit'], 2),
-  };
+  const native =
+    summary.native?.['native widest'] === undefined
+      ? {}
+      : {
+          'native-widest-ns': fixed(summary.native['native widest'], 2),
+          'native-128-ns': fixed(summary.native['native 128-bit'], 2),
+          'wasm-f32-over-native-128': fixed(ns('attention-velocity', 'wasm f32') / summary.native['native 128-bit'], 2),
+        };
   return {
     ...native,
     'node-engines': nodeEngines,
@@ -165,7 +183,8 @@ export function staleFigures(root, values) {
     const text = readFileSync(join(root, file), 'utf8');
     const want = fillFigures(text, values, file);
     if (want === text) continue;
-    const have = figureMarkers(text), wanted = figureMarkers(want);
+    const have = figureMarkers(text),
+      wanted = figureMarkers(want);
     stale.push({ file, figures: have.filter((m, i) => m.content !== wanted[i].content).map((m) => m.name) });
   }
   return stale;
@@ -195,5 +214,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(stale.length === 0 ? 0 : 1);
   }
   const values = writeFigures(ROOT);
-  console.log(`figures written: wasm ${values['wasm-kB']} kB, dist ${values['dist-kB']} kB, tarball ${values['tarball-kB']} kB; timings of ${values['bench-date']}`);
+  console.log(
+    `figures written: wasm ${values['wasm-kB']} kB, dist ${values['dist-kB']} kB, tarball ${values['tarball-kB']} kB; timings of ${values['bench-date']}`,
+  );
 }

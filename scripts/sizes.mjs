@@ -23,9 +23,13 @@ export function measureSizes(root = ROOT) {
   const distBytes = Object.values(dist).reduce((a, b) => a + b, 0);
 
   // --ignore-scripts: measure this build, without prepack rebuilding it.
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 
   const found = [];
   for (const { path } of pack.files) {

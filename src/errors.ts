@@ -66,13 +66,17 @@ function formatBytes(b: number): string {
   if (!Number.isFinite(b)) return String(b) + ' bytes';
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let u = 0;
-  while (b >= 1024 && u < units.length - 1) { b /= 1024; u++; }
+  while (b >= 1024 && u < units.length - 1) {
+    b /= 1024;
+    u++;
+  }
   return `${u === 0 ? b : b.toFixed(1)} ${units[u]}`;
 }
 
 /** The closest of `known` to `key` by edit distance (case-insensitive), if reasonably close (the CLI's flags use it too). */
 export function nearest(key: string, known: readonly string[]): string | null {
-  let best: string | null = null, bestD = Infinity;
+  let best: string | null = null,
+    bestD = Infinity;
   const a = key.toLowerCase();
   for (const k of known) {
     const b = k.toLowerCase();
@@ -87,7 +91,10 @@ export function nearest(key: string, known: readonly string[]): string | null {
       }
     }
     const d = row[b.length];
-    if (d < bestD) { bestD = d; best = k; }
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
   }
   return best !== null && bestD <= Math.max(2, Math.floor(key.length / 2)) ? best : null;
 }
@@ -114,7 +121,12 @@ function describe(value: unknown): string {
   // The library's classes say their public name through Symbol.toStringTag: bundlers rename classes (Measure
   // becomes _Measure in dist), so constructor.name is only a fallback, without a bundler's leading underscores.
   const tag: unknown = typeof value === 'object' ? (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] : undefined;
-  const kind = typeof tag === 'string' ? tag : typeof value === 'object' ? (value.constructor?.name ?? 'object').replace(/^_+(?=[A-Za-z])/, '') : typeof value;
+  const kind =
+    typeof tag === 'string'
+      ? tag
+      : typeof value === 'object'
+        ? (value.constructor?.name ?? 'object').replace(/^_+(?=[A-Za-z])/, '')
+        : typeof value;
   return `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 

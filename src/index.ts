@@ -1,7 +1,20 @@
 // meanfield: mean-field particle dynamics on a WebAssembly SIMD core.
 export { init, wasmMemoryBytes } from './backend/index.js';
 export type { InitOptions, InitInfo, BackendName, Precision, Score, Activation, BlockMask } from './backend/index.js';
-export { MeanfieldError, InvalidArgumentError, UnknownOptionError, OverflowError, ResourceError, AbortedError, NotInitializedError, WasmError, NonFiniteError, SimulationError, InputError, UsageError } from './errors.js';
+export {
+  MeanfieldError,
+  InvalidArgumentError,
+  UnknownOptionError,
+  OverflowError,
+  ResourceError,
+  AbortedError,
+  NotInitializedError,
+  WasmError,
+  NonFiniteError,
+  SimulationError,
+  InputError,
+  UsageError,
+} from './errors.js';
 export { LIMITS } from './validate.js';
 export { Measure } from './measure.js';
 export type { MeasureJSON, MeasureOptions, SamplerOptions, GaussianOptions, BoxOptions, SpacedOptions } from './measure.js';
@@ -20,7 +33,14 @@ export type { CircleOptions } from './flows/circle.js';
 export { hTripleDerivativeL1, circleSyncCriterion } from './flows/circle.js';
 export type { CircleSyncCriterion, FourierOptions } from './flows/circle.js';
 // Normalisation layers as dynamics (attention({ layerNorm })) and their equiangular reduction.
-export { equiangularMeasure, equiangularODE, equiangularClosedForm, collapseExponent, meanPairwiseCosine, cosineGap } from './flows/layernorm.js';
+export {
+  equiangularMeasure,
+  equiangularODE,
+  equiangularClosedForm,
+  collapseExponent,
+  meanPairwiseCosine,
+  cosineGap,
+} from './flows/layernorm.js';
 export type { LayerNorm, LayerNormScheme, EquiangularMeasureOptions, EquiangularOptions, EquiangularSolution } from './flows/layernorm.js';
 export type { Flow, EvalOptions } from './flows/flow.js';
 export { euclidean, sphere, circle as circleSpace, spaceOps, wrapAngle } from './spaces.js';
@@ -74,13 +94,41 @@ export type { GmExperimentOptions, GmExperiment, GmTask, ModelCurve } from './ex
 export { twoMoons, gaussianXor, concentricCircles } from './nn/data.js';
 export type { SyntheticOptions, CirclesOptions, LabelledData } from './nn/data.js';
 export { hopfield, hopfieldCapacity } from './memory/hopfield.js';
-export type { Hopfield, HopfieldOptions, RetrieveOptions as HopfieldRetrieveOptions, Retrieval, HopfieldCapacityOptions, HopfieldCapacity } from './memory/hopfield.js';
+export type {
+  Hopfield,
+  HopfieldOptions,
+  RetrieveOptions as HopfieldRetrieveOptions,
+  Retrieval,
+  HopfieldCapacityOptions,
+  HopfieldCapacity,
+} from './memory/hopfield.js';
 export { denseMemory } from './memory/dense.js';
-export type { Separation, PatternsInput, StateInput, DenseMemoryOptions, AsyncOptions, AsyncResult, SyncOptions, SyncResult, RetrieveOptions, RetrieveResult, DenseMemory } from './memory/dense.js';
+export type {
+  Separation,
+  PatternsInput,
+  StateInput,
+  DenseMemoryOptions,
+  AsyncOptions,
+  AsyncResult,
+  SyncOptions,
+  SyncResult,
+  RetrieveOptions,
+  RetrieveResult,
+  DenseMemory,
+} from './memory/dense.js';
 export { denseCapacity } from './memory/dense-capacity.js';
 export type { DenseCapacityOptions, DenseCapacityResult } from './memory/dense-capacity.js';
 export { linearMemory, linearCapacity } from './memory/linear.js';
 export type { RowsInput, LinearMemoryOptions, LinearMemory, LinearCapacityOptions, LinearCapacityResult } from './memory/linear.js';
 export { pointCloudMemory } from './memory/pointcloud.js';
-export type { PointCloudMemory, PointCloudMemoryOptions, PointCloudEnergy, PointCloudStepOptions, PointCloudRetrieveOptions, PointCloudRetrieval, RecoveryOptions, Recovery } from './memory/pointcloud.js';
+export type {
+  PointCloudMemory,
+  PointCloudMemoryOptions,
+  PointCloudEnergy,
+  PointCloudStepOptions,
+  PointCloudRetrieveOptions,
+  PointCloudRetrieval,
+  RecoveryOptions,
+  Recovery,
+} from './memory/pointcloud.js';
 export { pointCloudRecovery, planarShapes } from './memory/recovery.js';

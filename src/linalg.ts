@@ -37,13 +37,19 @@ export function choleskyInPlace(A: Float64Array, k: number, grounded: Uint8Array
 /** Solves L L^T x = b in place in x (x holds b on entry) for the lower factor L (and grounding) of choleskyInPlace. */
 export function choleskySolveInPlace(L: Float64Array, k: number, x: Float64Array, grounded: Uint8Array | null = null): void {
   for (let i = 0; i < k; i++) {
-    if (grounded?.[i] === 1) { x[i] = 0; continue; }
+    if (grounded?.[i] === 1) {
+      x[i] = 0;
+      continue;
+    }
     let s = x[i];
     for (let q = 0; q < i; q++) s -= L[i * k + q] * x[q];
     x[i] = s / L[i * k + i];
   }
   for (let i = k - 1; i >= 0; i--) {
-    if (grounded?.[i] === 1) { x[i] = 0; continue; }
+    if (grounded?.[i] === 1) {
+      x[i] = 0;
+      continue;
+    }
     let s = x[i];
     for (let q = i + 1; q < k; q++) s -= L[q * k + i] * x[q];
     x[i] = s / L[i * k + i];
@@ -67,14 +73,21 @@ export function cholesky(S: Float64Array, p: number): Float64Array | null {
  * unchanged; false when a pivot falls to 1e-12 times the first one or below (numerically singular), or z is not finite.
  */
 export function gaussianSolve(A: Float64Array, b: Float64Array, z: Float64Array, D: number): boolean {
-  const M = Float64Array.from(A), v = Float64Array.from(b);
+  const M = Float64Array.from(A),
+    v = Float64Array.from(b);
   for (let c = 0; c < D; c++) {
     let piv = c;
     for (let r = c + 1; r < D; r++) if (Math.abs(M[r * D + c]) > Math.abs(M[piv * D + c])) piv = r;
     if (!(Math.abs(M[piv * D + c]) > 1e-12 * Math.abs(M[0]))) return false;
     if (piv !== c) {
-      for (let k = 0; k < D; k++) { const t = M[c * D + k]; M[c * D + k] = M[piv * D + k]; M[piv * D + k] = t; }
-      const t = v[c]; v[c] = v[piv]; v[piv] = t;
+      for (let k = 0; k < D; k++) {
+        const t = M[c * D + k];
+        M[c * D + k] = M[piv * D + k];
+        M[piv * D + k] = t;
+      }
+      const t = v[c];
+      v[c] = v[piv];
+      v[piv] = t;
     }
     for (let r = c + 1; r < D; r++) {
       const f = M[r * D + c] / M[c * D + c];
@@ -105,19 +118,23 @@ export function jacobiEigen(S: Float64Array, d: number): { values: Float64Array;
         if (apq === 0) continue;
         const theta = (A[q * d + q] - A[p * d + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < d; k++) {
-          const akp = A[k * d + p], akq = A[k * d + q];
+          const akp = A[k * d + p],
+            akq = A[k * d + q];
           A[k * d + p] = c * akp - s * akq;
           A[k * d + q] = s * akp + c * akq;
         }
         for (let k = 0; k < d; k++) {
-          const apk = A[p * d + k], aqk = A[q * d + k];
+          const apk = A[p * d + k],
+            aqk = A[q * d + k];
           A[p * d + k] = c * apk - s * aqk;
           A[q * d + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < d; k++) {
-          const vkp = V[k * d + p], vkq = V[k * d + q];
+          const vkp = V[k * d + p],
+            vkq = V[k * d + q];
           V[k * d + p] = c * vkp - s * vkq;
           V[k * d + q] = s * vkp + c * vkq;
         }
@@ -139,18 +156,29 @@ export function jacobiSvd(a: Float64Array, v: Float64Array, s: Float64Array, p: 
     let rotated = false;
     for (let i = 0; i < p - 1; i++) {
       for (let j = i + 1; j < p; j++) {
-        let al = 0, be = 0, ga = 0;
-        for (let r = 0; r < p; r++) { const x = a[r * p + i], y = a[r * p + j]; al += x * x; be += y * y; ga += x * y; }
+        let al = 0,
+          be = 0,
+          ga = 0;
+        for (let r = 0; r < p; r++) {
+          const x = a[r * p + i],
+            y = a[r * p + j];
+          al += x * x;
+          be += y * y;
+          ga += x * y;
+        }
         if (ga === 0 || Math.abs(ga) <= 1e-15 * Math.sqrt(al) * Math.sqrt(be)) continue;
         rotated = true;
         const zeta = (be - al) / (2 * ga);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const c = 1 / Math.sqrt(1 + t * t), sn = c * t;
+        const c = 1 / Math.sqrt(1 + t * t),
+          sn = c * t;
         for (let r = 0; r < p; r++) {
-          const x = a[r * p + i], y = a[r * p + j];
+          const x = a[r * p + i],
+            y = a[r * p + j];
           a[r * p + i] = c * x - sn * y;
           a[r * p + j] = sn * x + c * y;
-          const vx = v[r * p + i], vy = v[r * p + j];
+          const vx = v[r * p + i],
+            vy = v[r * p + j];
           v[r * p + i] = c * vx - sn * vy;
           v[r * p + j] = sn * vx + c * vy;
         }
@@ -168,7 +196,11 @@ export function jacobiSvd(a: Float64Array, v: Float64Array, s: Float64Array, p: 
 /** The product A B of two d x d matrices (row-major). */
 export function multiply(A: Float64Array, B: Float64Array, d: number): Float64Array {
   const C = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) { const aik = A[i * d + k]; for (let j = 0; j < d; j++) C[i * d + j] += aik * B[k * d + j]; }
+  for (let i = 0; i < d; i++)
+    for (let k = 0; k < d; k++) {
+      const aik = A[i * d + k];
+      for (let j = 0; j < d; j++) C[i * d + j] += aik * B[k * d + j];
+    }
   return C;
 }
 

@@ -49,12 +49,17 @@ const KERNEL_RULES = {
   dim: rule.integer(1, 'point dimension; required when x or y is a flat array'),
   beta: rule.finite('scale of the score').or(1),
   score: rule.oneOf(['dot', 'sqdist'] as const, "'dot': s = <x, y>; 'sqdist': s = -|x - y|^2").or('dot'),
-  logWeights: rule.custom('h_j, one per key (-Infinity: a key of weight zero); default log of y\'s weights when y is a Measure, else 0', logWeightsRule),
+  logWeights: rule.custom(
+    "h_j, one per key (-Infinity: a key of weight zero); default log of y's weights when y is a Measure, else 0",
+    logWeightsRule,
+  ),
   causal: rule.boolean('sum over j <= i only').or(false),
   backend: backendRule('compute backend; default the one init() chose'),
   precision: rule.oneOf(['f64', 'f32'] as const, "kernel arithmetic, 'f64' or 'f32' (results are always Float64Array)").or('f64'),
   signal: rule.signal('checked between blocks of query rows; once aborted the call throws AbortedError'),
-  onProgress: rule.fn<(info: { rows: number; total: number }) => void>('called after every block of rows with the rows done so far and the total'),
+  onProgress: rule.fn<(info: { rows: number; total: number }) => void>(
+    'called after every block of rows with the rows done so far and the total',
+  ),
 };
 export const KERNEL_SCHEMA = optionsSchema<KernelOptions>()(KERNEL_RULES);
 // valueDim goes before signal and onProgress, where the key list always had it.
@@ -62,7 +67,8 @@ const { signal: signalRule, onProgress: onProgressRule, ...SHAPE_AND_KERNEL_RULE
 export const MEAN_SCHEMA = optionsSchema<MeanOptions>()({
   ...SHAPE_AND_KERNEL_RULES,
   valueDim: rule.integer(1, 'columns of values (k); required when values is a flat array'),
-  signal: signalRule, onProgress: onProgressRule,
+  signal: signalRule,
+  onProgress: onProgressRule,
 });
 type ResolvedKernel = ReturnType<typeof KERNEL_SCHEMA.read>;
 
@@ -80,9 +86,21 @@ function logWeightsRule(name: string, value: unknown): Float64Array {
  * Runs reduce over query rows [r0, r1) in blocks when the caller can stop or watch the call,
  * else in one call. Rows are independent, so the blocking never changes a result.
  */
-function inRowBlocks(where: string, n: number, m: number, width: number, causal: boolean, o: ResolvedKernel, reduce: (r0: number, r1: number) => void): void {
+function inRowBlocks(
+  where: string,
+  n: number,
+  m: number,
+  width: number,
+  causal: boolean,
+  o: ResolvedKernel,
+  reduce: (r0: number, r1: number) => void,
+): void {
   const { signal, onProgress } = o;
-  if ((signal === undefined && onProgress === undefined) || causal) { reduce(0, n); onProgress?.({ rows: n, total: n }); return; }
+  if ((signal === undefined && onProgress === undefined) || causal) {
+    reduce(0, n);
+    onProgress?.({ rows: n, total: n });
+    return;
+  }
   const rows = Math.max(1, Math.floor(2 ** 26 / Math.max(1, m * width)));
   for (let r0 = 0; r0 < n; r0 += rows) {
     if (signal?.aborted) throw new AbortedError(`${where} was aborted after ${r0} of ${n} query rows`);
@@ -90,7 +108,8 @@ function inRowBlocks(where: string, n: number, m: number, width: number, causal:
     reduce(r0, r1);
     onProgress?.({ rows: r1, total: n });
   }
-  if (signal?.aborted) throw new AbortedError(`${where} was aborted after the last block (all ${n} rows computed but the call was stopped)`);
+  if (signal?.aborted)
+    throw new AbortedError(`${where} was aborted after the last block (all ${n} rows computed but the call was stopped)`);
 }
 
 interface Prepared {
@@ -108,7 +127,8 @@ function prepare(x: PointsInput, y: PointsInput, o: ResolvedKernel): Prepared {
   const ys = pointSet('y', y, o.dim ?? xs.d, 'embedded');
   if (ys.d !== xs.d) throw new InvalidArgumentError('y', `points of dimension ${ys.d}`, `must have the dimension ${xs.d} of x`);
   const work = xs.n * ys.n * (xs.d + 1);
-  if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`${xs.n} x ${ys.n} query-key pairs in dimension ${xs.d}`, work * 8, LIMITS.maxPairWork * 8);
+  if (!(work <= LIMITS.maxPairWork))
+    throw new ResourceError(`${xs.n} x ${ys.n} query-key pairs in dimension ${xs.d}`, work * 8, LIMITS.maxPairWork * 8);
   let h: Float64Array | null = null;
   if (o.logWeights !== undefined) {
     h = o.logWeights as Float64Array; // checked and converted by its rule
@@ -129,13 +149,18 @@ function requireRepresentable(p: Prepared, lse: Float64Array, where: string): vo
   for (let i = 0; i < lse.length; i++) {
     const v = lse[i];
     if (Number.isNaN(v) || v === Infinity) {
-      throw new OverflowError(`${where}: beta * s(x_${i}, y_j) + h_j exceeds the double range (about 1.8e308) for query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented; scale beta, the points or logWeights down`);
+      throw new OverflowError(
+        `${where}: beta * s(x_${i}, y_j) + h_j exceeds the double range (about 1.8e308) for query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented; scale beta, the points or logWeights down`,
+      );
     }
     if (v === -Infinity) {
       const lim = p.causal ? Math.min(i + 1, p.y.n) : p.y.n;
       let seen = false;
       for (let j = 0; j < lim && !seen; j++) seen = p.h === null || p.h[j] > -Infinity;
-      if (seen) throw new OverflowError(`${where}: beta * s(x_${i}, y_j) + h_j falls below -1.8e308 for every key of query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented`);
+      if (seen)
+        throw new OverflowError(
+          `${where}: beta * s(x_${i}, y_j) + h_j falls below -1.8e308 for every key of query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented`,
+        );
     }
   }
 }
@@ -165,7 +190,8 @@ function valueScales(v: PointSet, precision: 'f64' | 'f32'): Float64Array | null
 /** Throws when a row's sum is empty (every key it sees has weight zero): its mean does not exist. */
 function requireNonEmpty(lse: Float64Array): void {
   const i = lse.indexOf(-Infinity);
-  if (i >= 0) throw new NonFiniteError(`query ${i} sees only keys of weight zero (all its logWeights are -Infinity): its softmax mean is undefined`);
+  if (i >= 0)
+    throw new NonFiniteError(`query ${i} sees only keys of weight zero (all its logWeights are -Infinity): its softmax mean is undefined`);
 }
 
 /**
@@ -186,10 +212,24 @@ export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOption
   const p = prepare(x, y, o);
   const lse = new Float64Array(p.x.n);
   const d = p.x.d;
-  inRowBlocks('logSumExp', p.x.n, p.y.n, d + 1, p.causal, o, (r0, r1) => backend.softmaxReduce({
-    x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: null, k: 0,
-    beta: p.beta, score: p.score, mask: { kind: p.causal ? 'causal' : 'none' }, precision: p.precision, lse: lse.subarray(r0, r1), mean: null,
-  }));
+  inRowBlocks('logSumExp', p.x.n, p.y.n, d + 1, p.causal, o, (r0, r1) =>
+    backend.softmaxReduce({
+      x: p.x.data.subarray(r0 * d, r1 * d),
+      n: r1 - r0,
+      y: p.y.data,
+      m: p.y.n,
+      d,
+      logWeights: p.h,
+      values: null,
+      k: 0,
+      beta: p.beta,
+      score: p.score,
+      mask: { kind: p.causal ? 'causal' : 'none' },
+      precision: p.precision,
+      lse: lse.subarray(r0, r1),
+      mean: null,
+    }),
+  );
   requireRepresentable(p, lse, 'logSumExp');
   return lse;
 }
@@ -205,7 +245,10 @@ export function logSumExp(x: PointsInput, y: PointsInput, options?: KernelOption
  * sums would overflow are scaled by a power of two inside the call.
  */
 export function softmaxMean(
-  x: PointsInput, y: PointsInput, values: PointsInput, options?: MeanOptions,
+  x: PointsInput,
+  y: PointsInput,
+  values: PointsInput,
+  options?: MeanOptions,
 ): {
   /** lse_i = log sum_j exp(beta * s(x_i, y_j) + h_j), length n (log domain). */
   lse: Float64Array;
@@ -225,16 +268,32 @@ export function softmaxMean(
     vals = Float64Array.from(v.data);
     for (let j = 0; j < v.n; j++) for (let c = 0; c < v.d; c++) vals[j * v.d + c] /= scales[c];
   }
-  const d = p.x.d, k = v.d;
-  inRowBlocks('softmaxMean', p.x.n, p.y.n, d + k + 1, p.causal, o, (r0, r1) => backend.softmaxReduce({
-    x: p.x.data.subarray(r0 * d, r1 * d), n: r1 - r0, y: p.y.data, m: p.y.n, d, logWeights: p.h, values: vals, k,
-    beta: p.beta, score: p.score, mask: { kind: p.causal ? 'causal' : 'none' }, precision: p.precision, lse: lse.subarray(r0, r1), mean: mean.subarray(r0 * k, r1 * k),
-  }));
+  const d = p.x.d,
+    k = v.d;
+  inRowBlocks('softmaxMean', p.x.n, p.y.n, d + k + 1, p.causal, o, (r0, r1) =>
+    backend.softmaxReduce({
+      x: p.x.data.subarray(r0 * d, r1 * d),
+      n: r1 - r0,
+      y: p.y.data,
+      m: p.y.n,
+      d,
+      logWeights: p.h,
+      values: vals,
+      k,
+      beta: p.beta,
+      score: p.score,
+      mask: { kind: p.causal ? 'causal' : 'none' },
+      precision: p.precision,
+      lse: lse.subarray(r0, r1),
+      mean: mean.subarray(r0 * k, r1 * k),
+    }),
+  );
   requireRepresentable(p, lse, 'softmaxMean');
   requireNonEmpty(lse);
   if (scales !== null) for (let i = 0; i < p.x.n; i++) for (let c = 0; c < v.d; c++) mean[i * v.d + c] *= scales[c];
   for (let i = 0; i < mean.length; i++) {
-    if (!Number.isFinite(mean[i])) throw new OverflowError(`softmaxMean: the mean of query ${Math.floor(i / v.d)}, column ${i % v.d} is not representable (${mean[i]})`);
+    if (!Number.isFinite(mean[i]))
+      throw new OverflowError(`softmaxMean: the mean of query ${Math.floor(i / v.d)}, column ${i % v.d} is not representable (${mean[i]})`);
   }
   return { lse, mean };
 }
@@ -264,7 +323,10 @@ export const ENERGY_SCHEMA = optionsSchema<EnergyOptions>()({
  * OverflowError. Throws InvalidArgumentError unless mu is a Measure and options.beta is a finite number > 0,
  * UnknownOptionError for an unknown option.
  */
-export function interactionEnergy(mu: Measure, options: EnergyOptions): {
+export function interactionEnergy(
+  mu: Measure,
+  options: EnergyOptions,
+): {
   /** E_beta(mu); Infinity where it overflows (use logEnergy). */
   energy: number;
   /** log E_beta(mu), finite even where energy overflows. */
@@ -277,7 +339,8 @@ export function interactionEnergy(mu: Measure, options: EnergyOptions): {
   const lse = logSumExp(mu, mu, { beta, ...(o.backend !== undefined ? { backend: o.backend } : {}), precision: o.precision });
   // log(2 beta) as log 2 + log beta: 2 beta overflows for beta > 9e307.
   const logEnergy = logWeightedSumExp(lse, mu.weights) - (Math.LN2 + Math.log(beta));
-  if (!Number.isFinite(logEnergy)) throw new OverflowError(`interactionEnergy: log E_beta is ${logEnergy} for beta = ${beta}: beyond the double range`);
+  if (!Number.isFinite(logEnergy))
+    throw new OverflowError(`interactionEnergy: log E_beta is ${logEnergy} for beta = ${beta}: beyond the double range`);
   return { energy: Math.exp(logEnergy), logEnergy };
 }
 

@@ -55,7 +55,10 @@ export interface SpacedOptions {
   /** Angle of the first point (radians). Default 0. */
   offset?: number;
 }
-const SAMPLER_RULES = { seed: rule.custom('seed of the generator, a non-negative safe integer (required)', requireSeed), weights: weightsRule };
+const SAMPLER_RULES = {
+  seed: rule.custom('seed of the generator, a non-negative safe integer (required)', requireSeed),
+  weights: weightsRule,
+};
 const SAMPLER_OPTIONS = optionsSchema<SamplerOptions>()(SAMPLER_RULES);
 const GAUSSIAN_OPTIONS = optionsSchema<GaussianOptions>()({
   ...SAMPLER_RULES,
@@ -122,10 +125,12 @@ export class Measure {
       checkElements('Measure points', rows.length * dim);
       flat = new Float64Array(rows.length * dim);
       rows.forEach((row, i) => {
-        if (!Array.isArray(row) || row.length !== dim) throw new InvalidArgumentError(`points[${i}]`, row, `must be an array of length ${dim} like points[0]`);
+        if (!Array.isArray(row) || row.length !== dim)
+          throw new InvalidArgumentError(`points[${i}]`, row, `must be an array of length ${dim} like points[0]`);
         for (let c = 0; c < dim; c++) {
           // Checked here because a Float64Array would silently turn null into 0 and '1' into 1.
-          if (typeof row[c] !== 'number') throw new InvalidArgumentError('points', row[c], 'must contain only numbers', `at point ${i}, coordinate ${c}`);
+          if (typeof row[c] !== 'number')
+            throw new InvalidArgumentError('points', row[c], 'must contain only numbers', `at point ${i}, coordinate ${c}`);
           flat[i * dim + c] = row[c];
         }
       });
@@ -135,14 +140,20 @@ export class Measure {
       if (flat.length === 0) throw new InvalidArgumentError('points', points, 'must hold at least one point (n >= 1)');
       // A circle measure's points are angles, so its dim can only be 1.
       dim = o.dim ?? (space === 'circle' ? 1 : NaN);
-      if (o.dim === undefined && space !== 'circle') throw new InvalidArgumentError('dim', undefined, 'is required when points is a flat array');
+      if (o.dim === undefined && space !== 'circle')
+        throw new InvalidArgumentError('dim', undefined, 'is required when points is a flat array');
     }
     integerAtLeast('dim', dim, 1);
     if (flat.length % dim !== 0) throw new InvalidArgumentError('points.length', flat.length, `must be a multiple of dim = ${dim}`);
     const n = flat.length / dim;
     for (let i = 0; i < flat.length; i++) {
       if (!Number.isFinite(flat[i])) {
-        throw new InvalidArgumentError('points', flat[i], 'must be finite', `at index ${i} (point ${Math.floor(i / dim)}, coordinate ${i % dim})`);
+        throw new InvalidArgumentError(
+          'points',
+          flat[i],
+          'must be finite',
+          `at index ${i} (point ${Math.floor(i / dim)}, coordinate ${i % dim})`,
+        );
       }
     }
     if (space === 'circle') {
@@ -155,7 +166,12 @@ export class Measure {
         for (let c = 0; c < dim; c++) r += flat[i * dim + c] ** 2;
         r = Math.sqrt(r);
         if (Math.abs(r - 1) > SPHERE_TOLERANCE) {
-          throw new InvalidArgumentError('points', r, `must lie on the unit sphere (| |x| - 1 | <= ${SPHERE_TOLERANCE}) for space 'sphere'`, `as the norm of point ${i}`);
+          throw new InvalidArgumentError(
+            'points',
+            r,
+            `must lie on the unit sphere (| |x| - 1 | <= ${SPHERE_TOLERANCE}) for space 'sphere'`,
+            `as the norm of point ${i}`,
+          );
         }
       }
     }
@@ -187,7 +203,8 @@ export class Measure {
   /** The same weights and space on new points of the same shape. */
   withPoints(points: Float64Array): Measure {
     if (!(points instanceof Float64Array)) throw new InvalidArgumentError('points', points, 'must be a Float64Array');
-    if (points.length !== this.points.length) throw new InvalidArgumentError('points.length', points.length, `must equal ${this.points.length} (n x dim of this measure)`);
+    if (points.length !== this.points.length)
+      throw new InvalidArgumentError('points.length', points.length, `must equal ${this.points.length} (n x dim of this measure)`);
     return new Measure(points, { dim: this.dim, space: this.space, weights: this.weights });
   }
 
@@ -214,10 +231,15 @@ export class Measure {
       try {
         j = JSON.parse(json) as MeasureJSON;
       } catch {
-        throw new InvalidArgumentError('json', json.length > 40 ? `${json.slice(0, 40)}...` : json, 'must be valid JSON from Measure.toJSON()');
+        throw new InvalidArgumentError(
+          'json',
+          json.length > 40 ? `${json.slice(0, 40)}...` : json,
+          'must be valid JSON from Measure.toJSON()',
+        );
       }
     }
-    if (j === null || typeof j !== 'object' || !Array.isArray(j.points)) throw new InvalidArgumentError('json', j, 'must be the output of Measure.toJSON()');
+    if (j === null || typeof j !== 'object' || !Array.isArray(j.points))
+      throw new InvalidArgumentError('json', j, 'must be the output of Measure.toJSON()');
     return new Measure(j.points, { dim: j.dim, space: j.space, weights: j.weights });
   }
 
@@ -231,7 +253,10 @@ export class Measure {
       // An all-zero draw has no direction; draw again (probability 0 in exact arithmetic).
       while (r === 0) {
         r = 0;
-        for (let c = 0; c < d; c++) { x[i * d + c] = rng.normal(); r += x[i * d + c] ** 2; }
+        for (let c = 0; c < d; c++) {
+          x[i * d + c] = rng.normal();
+          r += x[i * d + c] ** 2;
+        }
       }
       r = Math.sqrt(r);
       for (let c = 0; c < d; c++) x[i * d + c] /= r;
@@ -259,7 +284,8 @@ export class Measure {
     const low = perCoordinate('low', o.low ?? 0, d);
     const high = perCoordinate('high', o.high ?? 1, d);
     for (let c = 0; c < d; c++) {
-      if (!(low[c] < high[c])) throw new InvalidArgumentError('high', high[c], `must be greater than low (${low[c]})`, `at coordinate ${c}`);
+      if (!(low[c] < high[c]))
+        throw new InvalidArgumentError('high', high[c], `must be greater than low (${low[c]})`, `at coordinate ${c}`);
     }
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = rng.uniform(low[c], high[c]);
     return new Measure(x, { dim: d, weights: o.weights });

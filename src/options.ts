@@ -24,7 +24,8 @@ export interface DefaultedRule<V> extends OptionRule<V> {
 
 function ruleOf<V>(doc: string, check: (name: string, value: unknown) => V): OptionRule<V> {
   return {
-    doc, check,
+    doc,
+    check,
     or(fallback: V): DefaultedRule<V> {
       return { ...this, default: fallback };
     },
@@ -78,7 +79,9 @@ export function optionsSchema<T>() {
         return out as Resolved<T, S>;
       },
       doc(): string {
-        return entries.map(([key, rule]) => `- \`${key}\`: ${rule.doc}${rule.default !== undefined ? ` (default ${formatDefault(rule.default)})` : ''}`).join('\n');
+        return entries
+          .map(([key, rule]) => `- \`${key}\`: ${rule.doc}${rule.default !== undefined ? ` (default ${formatDefault(rule.default)})` : ''}`)
+          .join('\n');
       },
     };
   };
@@ -95,32 +98,47 @@ export const rule = {
   /** A finite number > 0. */
   positive: (doc: string) => ruleOf(doc, (name, v) => number(name, v, (x) => Number.isFinite(x) && x > 0, 'must be a finite number > 0')),
   /** A finite number >= 0. */
-  nonNegative: (doc: string) => ruleOf(doc, (name, v) => number(name, v, (x) => Number.isFinite(x) && x >= 0, 'must be a finite number >= 0')),
+  nonNegative: (doc: string) =>
+    ruleOf(doc, (name, v) => number(name, v, (x) => Number.isFinite(x) && x >= 0, 'must be a finite number >= 0')),
   /** A number in [min, max] (an end may be infinite). */
-  range: (min: number, max: number, doc: string) => ruleOf(doc, (name, v) => number(name, v, (x) => x >= min && x <= max, `must be a number in [${min}, ${max}]`)),
+  range: (min: number, max: number, doc: string) =>
+    ruleOf(doc, (name, v) => number(name, v, (x) => x >= min && x <= max, `must be a number in [${min}, ${max}]`)),
   /** An integer >= min, or Infinity when `infinite`. */
-  integer: (min: number, doc: string, infinite = false) => ruleOf(doc, (name, v) => number(name, v, (x) => (Number.isInteger(x) || (infinite && x === Infinity)) && x >= min,
-    infinite ? `must be an integer >= ${min} or Infinity` : `must be an integer >= ${min}`)),
+  integer: (min: number, doc: string, infinite = false) =>
+    ruleOf(doc, (name, v) =>
+      number(
+        name,
+        v,
+        (x) => (Number.isInteger(x) || (infinite && x === Infinity)) && x >= min,
+        infinite ? `must be an integer >= ${min} or Infinity` : `must be an integer >= ${min}`,
+      ),
+    ),
   /** One of the given strings. */
-  oneOf: <const V extends string>(values: readonly V[], doc: string) => ruleOf<V>(doc, (name, v) => {
-    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new InvalidArgumentError(name, v, `must be one of ${values.map((x) => `'${x}'`).join(', ')}`);
-    return v as V;
-  }),
+  oneOf: <const V extends string>(values: readonly V[], doc: string) =>
+    ruleOf<V>(doc, (name, v) => {
+      if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+        throw new InvalidArgumentError(name, v, `must be one of ${values.map((x) => `'${x}'`).join(', ')}`);
+      return v as V;
+    }),
   /** true or false. */
-  boolean: (doc: string) => ruleOf<boolean>(doc, (name, v) => {
-    if (typeof v !== 'boolean') throw new InvalidArgumentError(name, v, 'must be true or false');
-    return v;
-  }),
+  boolean: (doc: string) =>
+    ruleOf<boolean>(doc, (name, v) => {
+      if (typeof v !== 'boolean') throw new InvalidArgumentError(name, v, 'must be true or false');
+      return v;
+    }),
   /** A function (called by the library; what it returns is checked where it is used). */
-  fn: <F extends (...args: never[]) => unknown>(doc: string) => ruleOf<F>(doc, (name, v) => {
-    if (typeof v !== 'function') throw new InvalidArgumentError(name, v, 'must be a function');
-    return v as F;
-  }),
+  fn: <F extends (...args: never[]) => unknown>(doc: string) =>
+    ruleOf<F>(doc, (name, v) => {
+      if (typeof v !== 'function') throw new InvalidArgumentError(name, v, 'must be a function');
+      return v as F;
+    }),
   /** An AbortSignal. */
-  signal: (doc: string) => ruleOf<AbortSignal>(doc, (name, v) => {
-    if (v === null || typeof v !== 'object' || typeof (v as AbortSignal).aborted !== 'boolean') throw new InvalidArgumentError(name, v, 'must be an AbortSignal');
-    return v as AbortSignal;
-  }),
+  signal: (doc: string) =>
+    ruleOf<AbortSignal>(doc, (name, v) => {
+      if (v === null || typeof v !== 'object' || typeof (v as AbortSignal).aborted !== 'boolean')
+        throw new InvalidArgumentError(name, v, 'must be an AbortSignal');
+      return v as AbortSignal;
+    }),
   /** Any other check, written by the caller. */
   custom: <V>(doc: string, check: (name: string, value: unknown) => V) => ruleOf(doc, check),
 };

@@ -42,7 +42,10 @@ export type PointReading = 'embedded' | 'coordinates';
 export function embeddedPoints(mu: Measure): { data: Float64Array; d: number } {
   if (mu.space !== 'circle') return { data: mu.points, d: mu.dim };
   const data = new Float64Array(2 * mu.size);
-  for (let i = 0; i < mu.size; i++) { data[2 * i] = Math.cos(mu.points[i]); data[2 * i + 1] = Math.sin(mu.points[i]); }
+  for (let i = 0; i < mu.size; i++) {
+    data[2 * i] = Math.cos(mu.points[i]);
+    data[2 * i + 1] = Math.sin(mu.points[i]);
+  }
   return { data, d: 2 };
 }
 
@@ -71,8 +74,10 @@ export function rowsInSpace(space: Space, rows: Float64Array, where: string): Fl
   const n = rows.length / 2;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const x = rows[2 * i], y = rows[2 * i + 1];
-    if (x === 0 && y === 0) throw new NonFiniteError(`${where}: row ${i} averages to the centre of the circle (its targets balance out), so it has no angle`);
+    const x = rows[2 * i],
+      y = rows[2 * i + 1];
+    if (x === 0 && y === 0)
+      throw new NonFiniteError(`${where}: row ${i} averages to the centre of the circle (its targets balance out), so it has no angle`);
     out[i] = wrapAngle(Math.atan2(y, x));
   }
   return out;
@@ -87,11 +92,19 @@ export function rowsInSpace(space: Space, rows: Float64Array, where: string): Fl
 export function pointSet(name: string, value: unknown, dim: number | undefined, reading: PointReading = 'coordinates'): PointSet {
   if (value instanceof Measure) {
     if (value.space === 'circle' && reading === 'coordinates') {
-      throw new InvalidArgumentError(`${name}.space`, value.space, "must be 'euclidean' or 'sphere' here: a circle measure's angles are not vector coordinates (pass the embedded points [cos θ, sin θ] as number[][] if that is what you mean)");
+      throw new InvalidArgumentError(
+        `${name}.space`,
+        value.space,
+        "must be 'euclidean' or 'sphere' here: a circle measure's angles are not vector coordinates (pass the embedded points [cos θ, sin θ] as number[][] if that is what you mean)",
+      );
     }
     const { data, d } = reading === 'embedded' ? embeddedPoints(value) : { data: value.points, d: value.dim };
     if (dim !== undefined && dim !== d) {
-      throw new InvalidArgumentError('dim', dim, `must equal the dimension ${d} of ${name}${value.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`);
+      throw new InvalidArgumentError(
+        'dim',
+        dim,
+        `must equal the dimension ${d} of ${name}${value.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`,
+      );
     }
     return { data, n: value.size, d, weights: value.weights };
   }
@@ -103,7 +116,8 @@ export function pointSet(name: string, value: unknown, dim: number | undefined, 
     checkElements(name, rows.length * d);
     const data = new Float64Array(rows.length * d);
     rows.forEach((row, i) => {
-      if (!Array.isArray(row) || row.length !== d) throw new InvalidArgumentError(`${name}[${i}]`, row, `must be an array of length ${d} like every row`);
+      if (!Array.isArray(row) || row.length !== d)
+        throw new InvalidArgumentError(`${name}[${i}]`, row, `must be an array of length ${d} like every row`);
       for (let c = 0; c < d; c++) {
         const v: unknown = row[c];
         // Checked one by one: a Float64Array would silently turn null into 0 and '2' into 2.
@@ -115,7 +129,11 @@ export function pointSet(name: string, value: unknown, dim: number | undefined, 
     return { data, n: rows.length, d, weights: null };
   }
   if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
-    throw new InvalidArgumentError(name, value, 'must be a Measure, number[][] (one row per point) or a flat Float64Array / number[] with dim');
+    throw new InvalidArgumentError(
+      name,
+      value,
+      'must be a Measure, number[][] (one row per point) or a flat Float64Array / number[] with dim',
+    );
   }
   strictNumbers(name, value);
   const data = toFloat64(name, value);

@@ -14,7 +14,8 @@ export function requireSeed(name: string, seed: unknown): number {
   if (seed === undefined || seed === null) {
     throw new InvalidArgumentError(name, seed, 'is required (a non-negative integer): randomness comes only from seeds you pass');
   }
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(name, seed, 'must be a non-negative safe integer');
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0)
+    throw new InvalidArgumentError(name, seed, 'must be a non-negative safe integer');
   return seed;
 }
 
@@ -58,7 +59,10 @@ export class Random {
     const high = Math.floor(seed / TWO_32);
     const a = splitmix32(low);
     const b = high === 0 ? () => 0 : splitmix32(high, GOLDEN_HIGH);
-    this.s0 = a() ^ b(); this.s1 = a() ^ b(); this.s2 = a() ^ b(); this.s3 = a() ^ b();
+    this.s0 = a() ^ b();
+    this.s1 = a() ^ b();
+    this.s2 = a() ^ b();
+    this.s3 = a() ^ b();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 
@@ -98,7 +102,8 @@ export class Random {
   uniform(low: number, high: number): number {
     finiteNumber('low', low);
     finiteNumber('high', high);
-    if (low > high || !Number.isFinite(high - low)) throw new InvalidArgumentError('high', high, `must be >= low (${low}) with high - low finite`);
+    if (low > high || !Number.isFinite(high - low))
+      throw new InvalidArgumentError('high', high, `must be >= low (${low}) with high - low finite`);
     const x = low + (high - low) * this.next();
     return x < high ? x : low; // rounding can reach high; keep the interval half-open
   }

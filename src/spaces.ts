@@ -35,7 +35,10 @@ export const euclidean: SpaceOps = {
   retract() {},
   distance(a, i, b, j, d) {
     let s = 0;
-    for (let c = 0; c < d; c++) { const t = a[i * d + c] - b[j * d + c]; s += t * t; }
+    for (let c = 0; c < d; c++) {
+      const t = a[i * d + c] - b[j * d + c];
+      s += t * t;
+    }
     return Math.sqrt(s);
   },
 };
@@ -63,7 +66,10 @@ export const sphere: SpaceOps = {
   distance(a, i, b, j, d) {
     // From the chord: 2 asin(|x - y| / 2) is accurate at small angles, where acos(<x, y>) loses half the digits.
     let s = 0;
-    for (let c = 0; c < d; c++) { const t = a[i * d + c] - b[j * d + c]; s += t * t; }
+    for (let c = 0; c < d; c++) {
+      const t = a[i * d + c] - b[j * d + c];
+      s += t * t;
+    }
     return 2 * Math.asin(Math.min(1, Math.sqrt(s) / 2));
   },
 };

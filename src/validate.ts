@@ -8,17 +8,20 @@ export function finiteNumber(name: string, value: unknown): number {
 }
 
 export function positiveNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(name, value, 'must be a finite number > 0');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError(name, value, 'must be a finite number > 0');
   return value;
 }
 
 export function nonNegativeNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(name, value, 'must be a finite number >= 0');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError(name, value, 'must be a finite number >= 0');
   return value;
 }
 
 export function integerAtLeast(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(name, value, `must be an integer >= ${min}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw new InvalidArgumentError(name, value, `must be an integer >= ${min}`);
   return value;
 }
 
@@ -93,7 +96,8 @@ export function readOptions<T extends object>(where: string, value: unknown, key
   for (const k of Object.keys(value)) {
     if (!keys.includes(k)) throw new UnknownOptionError(k, where, keys);
     // null is never an option's value: an omitted key takes the default, a null one is refused (it is usually a bug upstream).
-    if ((value as Record<string, unknown>)[k] === null) throw new InvalidArgumentError(k, null, `is not a value for this option of ${where} (omit the key for the default)`);
+    if ((value as Record<string, unknown>)[k] === null)
+      throw new InvalidArgumentError(k, null, `is not a value for this option of ${where} (omit the key for the default)`);
   }
   return value as Partial<T>;
 }
@@ -115,7 +119,8 @@ export function functionOption<F extends (...args: never[]) => unknown>(name: st
 /** An optional AbortSignal option (anything else is refused). */
 export function signalOption(name: string, value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object' || typeof (value as AbortSignal).aborted !== 'boolean') throw new InvalidArgumentError(name, value, 'must be an AbortSignal');
+  if (value === null || typeof value !== 'object' || typeof (value as AbortSignal).aborted !== 'boolean')
+    throw new InvalidArgumentError(name, value, 'must be an AbortSignal');
   return value as AbortSignal;
 }
 
@@ -131,25 +136,32 @@ export function evalValues(o: { backend?: unknown; precision?: unknown }): void 
  * [0] and BigInt refused); BigInt typed arrays are refused. Sizes beyond LIMITS are a ResourceError.
  */
 export function strictNumbers(name: string, value: unknown): void {
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array) throw new InvalidArgumentError(name, value, 'must hold numbers, not BigInt');
-  if (ArrayBuffer.isView(value)) { checkElements(name, (value as unknown as ArrayLike<number>).length); return; }
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array)
+    throw new InvalidArgumentError(name, value, 'must hold numbers, not BigInt');
+  if (ArrayBuffer.isView(value)) {
+    checkElements(name, (value as unknown as ArrayLike<number>).length);
+    return;
+  }
   if (!Array.isArray(value)) return;
   if (value.length > 0 && Array.isArray(value[0])) {
     checkElements(name, value.length * (value[0] as unknown[]).length);
     for (let i = 0; i < value.length; i++) {
       const row = value[i];
       if (!Array.isArray(row)) throw new InvalidArgumentError(`${name}[${i}]`, row, 'must be an array of numbers like every row');
-      for (let c = 0; c < row.length; c++) if (typeof row[c] !== 'number') throw new InvalidArgumentError(`${name}[${i}][${c}]`, row[c], 'must be a number');
+      for (let c = 0; c < row.length; c++)
+        if (typeof row[c] !== 'number') throw new InvalidArgumentError(`${name}[${i}][${c}]`, row[c], 'must be a number');
     }
     return;
   }
   checkElements(name, value.length);
-  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'number') throw new InvalidArgumentError(name, value[i], 'must contain only numbers', `at index ${i}`);
+  for (let i = 0; i < value.length; i++)
+    if (typeof value[i] !== 'number') throw new InvalidArgumentError(name, value[i], 'must contain only numbers', `at index ${i}`);
 }
 
 /** A vector argument: an array or typed array of finite numbers, nothing coerced, copied. */
 export function finiteVector(name: string, v: unknown): Float64Array {
-  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
+  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView)))
+    throw new InvalidArgumentError(name, v, 'must be an array or typed array of finite numbers');
   strictNumbers(name, v);
   const out = Float64Array.from(toFloat64(name, v));
   allFinite(name, out);
@@ -162,6 +174,11 @@ export function finiteVector(name: string, v: unknown): Float64Array {
  */
 export function requireBetaOptions(where: string, options: unknown): unknown {
   if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, `must give beta: ${where}(mu, { beta })`);
-  if (typeof options === 'number') throw new InvalidArgumentError(`${where} options`, options, `must be an options object: beta is an option, ${where}(mu, { beta: ${options} })`);
+  if (typeof options === 'number')
+    throw new InvalidArgumentError(
+      `${where} options`,
+      options,
+      `must be an options object: beta is an option, ${where}(mu, { beta: ${options} })`,
+    );
   return options;
 }

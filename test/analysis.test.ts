@@ -46,7 +46,12 @@ describe('stationarity and stopping rules', () => {
     let s = 0;
     for (let i = 0; i < 32; i++) s += (v[3 * i] ** 2 + v[3 * i + 1] ** 2 + v[3 * i + 2] ** 2) / 32;
     expect(stationarity(flow, mu)).toBeCloseTo(Math.sqrt(s), 14);
-    const run = simulate(flow, mu, { tEnd: 1e3, stopWhen: { velocityBelow: 1e-6 }, observe: { velocityNorm: true }, record: { logSpaced: 20 } });
+    const run = simulate(flow, mu, {
+      tEnd: 1e3,
+      stopWhen: { velocityBelow: 1e-6 },
+      observe: { velocityNorm: true },
+      record: { logSpaced: 20 },
+    });
     expect(run.stopReason).toBe('velocityBelow');
     expect(run.finalTime).toBeLessThan(1e3);
     expect(stationarity(flow, run.final)).toBeLessThan(1e-6);

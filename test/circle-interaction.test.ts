@@ -1,5 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { circle, circleSyncCriterion, hTripleDerivativeL1, init, InvalidArgumentError, Measure, simulate, simulateMany, UnknownOptionError } from '../src/index.js';
+import {
+  circle,
+  circleSyncCriterion,
+  hTripleDerivativeL1,
+  init,
+  InvalidArgumentError,
+  Measure,
+  simulate,
+  simulateMany,
+  UnknownOptionError,
+} from '../src/index.js';
 import { lcg } from './helpers.js';
 
 beforeAll(async () => {
@@ -11,7 +21,8 @@ const attentionH = (beta: number) => (t: number) => Math.exp(beta * Math.cos(t))
 
 /** h‴ of attention's h in closed form: e^{βc} (6β²s²c − β³s⁴ + 4βs² − 3βc² − c). */
 const attentionH3 = (beta: number) => (t: number) => {
-  const c = Math.cos(t), s = Math.sin(t);
+  const c = Math.cos(t),
+    s = Math.sin(t);
   return Math.exp(beta * c) * (6 * beta ** 2 * s * s * c - beta ** 3 * s ** 4 + 4 * beta * s * s - 3 * beta * c * c - c);
 };
 
@@ -20,8 +31,10 @@ describe('circle({ interaction })', () => {
     const rnd = lcg(17);
     for (const beta of [-2, -2 / 3, -0.16, 0, 1, 5]) {
       const mu = Measure.uniformCircle(40, { seed: 3, weights: Array.from({ length: 40 }, () => 0.1 + rnd()) });
-      const built = circle({ beta, normalization: 'none' }), general = circle({ interaction: attentionH(beta) });
-      const a = new Float64Array(40), b = new Float64Array(40);
+      const built = circle({ beta, normalization: 'none' }),
+        general = circle({ interaction: attentionH(beta) });
+      const a = new Float64Array(40),
+        b = new Float64Array(40);
       built.velocity(mu.points, mu.weights, 1, a);
       general.velocity(mu.points, mu.weights, 1, b);
       const scale = Math.max(1, ...Array.from(a, Math.abs));
@@ -29,7 +42,8 @@ describe('circle({ interaction })', () => {
       // USA's velocity carries Z_i ~ e^beta: scale time so every beta runs a comparable distance.
       const scaleT = 1 / Math.max(1, Math.exp(beta));
       const opts = { tEnd: 5 * scaleT, integrator: 'rk4' as const, dt: 0.01 * scaleT, record: { every: 50 } };
-      const ra = simulate(built, mu, opts), rb = simulate(general, mu, opts);
+      const ra = simulate(built, mu, opts),
+        rb = simulate(general, mu, opts);
       for (let i = 0; i < 40; i++) {
         let dd = ra.final.points[i] - rb.final.points[i];
         dd -= 2 * Math.PI * Math.round(dd / (2 * Math.PI));
@@ -68,7 +82,9 @@ describe('circle({ interaction })', () => {
     expect(() => circle({ interaction: Math.sin, bogus: 1 } as never)).toThrow(UnknownOptionError);
     expect(circle({ interaction: Math.sin }).params.normalization).toBe('none');
     // No energy: a general h would need its antiderivative.
-    expect(() => simulate(circle({ interaction: Math.sin }), Measure.uniformCircle(4, { seed: 1 }), { tEnd: 1, observe: { energy: true } })).toThrow(/no energy/);
+    expect(() =>
+      simulate(circle({ interaction: Math.sin }), Measure.uniformCircle(4, { seed: 1 }), { tEnd: 1, observe: { energy: true } }),
+    ).toThrow(/no energy/);
   });
 });
 
@@ -90,7 +106,8 @@ describe('hTripleDerivativeL1', () => {
 
   it("matches a fine quadrature of attention's h‴ in closed form to 1e-8", () => {
     for (const beta of [-2 / 3, -0.16, 0, 1.5, 4]) {
-      const h3 = attentionH3(beta), N = 1 << 20;
+      const h3 = attentionH3(beta),
+        N = 1 << 20;
       let s = 0;
       for (let k = 0; k < N; k++) s += Math.abs(h3((2 * Math.PI * (k + 0.5)) / N));
       const quad = (s * 2 * Math.PI) / N;
@@ -124,7 +141,13 @@ describe('circleSyncCriterion', () => {
   it('the equilateral triangle (n = 3) is a stable equilibrium exactly when β < -2/3 (so no global synchronisation there)', () => {
     // h'(2π/3) = e^{-β/2}(-1/2 - 3β/4) >= 0 iff β <= -2/3: perturb the triangle and watch it return or leave.
     const tri = (eps: number) => new Measure([0, (2 * Math.PI) / 3 + eps, (4 * Math.PI) / 3 - eps / 2], { dim: 1, space: 'circle' });
-    const order = (mu: Measure) => Math.abs(Math.hypot(mu.points.reduce((s, t) => s + Math.cos(t), 0), mu.points.reduce((s, t) => s + Math.sin(t), 0))) / 3;
+    const order = (mu: Measure) =>
+      Math.abs(
+        Math.hypot(
+          mu.points.reduce((s, t) => s + Math.cos(t), 0),
+          mu.points.reduce((s, t) => s + Math.sin(t), 0),
+        ),
+      ) / 3;
     const stable = simulate(circle({ interaction: attentionH(-1) }), tri(0.05), { tEnd: 200, record: { times: [] } });
     expect(order(stable.final)).toBeLessThan(1e-6);
     const unstable = simulate(circle({ interaction: attentionH(-0.5) }), tri(0.05), { tEnd: 200, record: { times: [] } });

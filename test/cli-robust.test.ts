@@ -15,9 +15,14 @@ const at = (f: string) => join(dir, f);
 function cliAsync(args: string[]): Promise<{ code: number | null; out: string; err: string; ms: number }> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-  let out = '', err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
+  let out = '',
+    err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err, ms: Date.now() - t0 })));
 }
 
@@ -37,11 +42,14 @@ function oneLine(r: { code: number | null; err: string }, code: number, pattern:
 
 /** A run file's lines in file order, without the wall time (the only field that varies between runs). */
 function stripped(file: string): string[] {
-  return readFileSync(at(file), 'utf8').trim().split('\n').map((l) => {
-    const o = JSON.parse(l);
-    delete o.wallTimeMs;
-    return JSON.stringify(o);
-  });
+  return readFileSync(at(file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l);
+      delete o.wallTimeMs;
+      return JSON.stringify(o);
+    });
 }
 
 const SMALL = ['run', 'circle', '--n', '16', '--beta', '4', '--t-end', '50', '--records', '12'];
@@ -52,12 +60,20 @@ const SLOW = ['run', 'circle', '--n', '40', '--beta', '9', '--t-end', '1000', '-
 function background(args: string[], file: string) {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
   let err = '';
-  child.stderr.on('data', (d) => { err += d; });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   const first = new Promise<void>((resolve, reject) => {
     const poll = setInterval(() => {
-      if (existsSync(at(file)) && readFileSync(at(file), 'utf8').includes('\n')) { clearInterval(poll); resolve(); }
-      if (child.exitCode !== null) { clearInterval(poll); reject(new Error(`exited early: ${err}`)); }
+      if (existsSync(at(file)) && readFileSync(at(file), 'utf8').includes('\n')) {
+        clearInterval(poll);
+        resolve();
+      }
+      if (child.exitCode !== null) {
+        clearInterval(poll);
+        reject(new Error(`exited early: ${err}`));
+      }
     }, 20);
   });
   return { child, exit, first, err: () => err };
@@ -85,7 +101,9 @@ describe('meanfield run: values are checked before the output is touched', () =>
     // With and without --resume, a few at a time.
     const all = cases.flatMap(([flags, pattern], i) => [{ flags: [...flags, ...(i % 2 ? ['--resume'] : [])], pattern }]);
     for (let k = 0; k < all.length; k += 4) {
-      const rs = await Promise.all(all.slice(k, k + 4).map((c) => cliAsync([...SMALL, '--seeds', '1..3', ...c.flags, '--out', 'keep.jsonl'])));
+      const rs = await Promise.all(
+        all.slice(k, k + 4).map((c) => cliAsync([...SMALL, '--seeds', '1..3', ...c.flags, '--out', 'keep.jsonl'])),
+      );
       rs.forEach((r, j) => oneLine(r, 2, all[k + j].pattern));
     }
     expect(readFileSync(at('keep.jsonl')).equals(before)).toBe(true);
@@ -102,7 +120,10 @@ describe('meanfield run: values are checked before the output is touched', () =>
   it('--t-end 0 gives one record at t = 0 for every seed', () => {
     const r = cli([...SMALL, '--t-end', '0', '--seeds', '1..3', '--out', 'zero.jsonl']);
     expect(r.code).toBe(0);
-    const lines = readFileSync(at('zero.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(at('zero.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.seed)).toEqual([1, 2, 3]);
     for (const l of lines) {
       expect(l.times).toEqual([0]);
@@ -134,7 +155,8 @@ describe('meanfield run: the output', () => {
     expect(r.ms).toBeLessThan(3000);
     mkdirSync(at('adir'));
     oneLine(cli([...SMALL, '--out', 'adir']), 3, /cannot write --out adir: it is a directory/);
-    if (process.getuid?.() !== 0) { // root writes anywhere
+    if (process.getuid?.() !== 0) {
+      // root writes anywhere
       mkdirSync(at('ro'));
       chmodSync(at('ro'), 0o555);
       r = cli([...SLOW, '--seeds', '1..50', '--out', 'ro/runs.jsonl']);
@@ -152,7 +174,11 @@ describe('meanfield run: the output', () => {
       cliAsync([...SLOW, '--seeds', '1..60', '--shard', '2/2', '--out', 'shared.jsonl']),
       cliAsync([...SLOW, '--seeds', '1..60', '--resume', '--out', 'shared.jsonl']),
     ]);
-    oneLine(second, 3, new RegExp(`shared\\.jsonl is being written by another run \\(process ${a.child.pid}, lock shared\\.jsonl\\.lock\\)`));
+    oneLine(
+      second,
+      3,
+      new RegExp(`shared\\.jsonl is being written by another run \\(process ${a.child.pid}, lock shared\\.jsonl\\.lock\\)`),
+    );
     oneLine(resumed, 3, /is being written by another run/);
     a.child.kill('SIGINT');
     expect(await a.exit).toBe(130);
@@ -192,7 +218,10 @@ describe('meanfield run: the output', () => {
       await b.exit;
       const text = readFileSync(at('killed.jsonl'), 'utf8');
       expect(text.endsWith('\n')).toBe(true);
-      const seeds = text.trim().split('\n').map((l) => JSON.parse(l).seed);
+      const seeds = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).seed);
       expect(seeds.length).toBeLessThan(10);
       expect(new Set(seeds).size).toBe(seeds.length);
       expect(existsSync(at('killed.jsonl.lock'))).toBe(true); // left behind by kill -9: stale
@@ -212,10 +241,19 @@ describe('meanfield run: the output', () => {
     mkdirSync(at(`wfail.jsonl.${b.child.pid}.tmp`));
     const code = await b.exit;
     expect(code).toBe(3);
-    const err = b.err().trim().split('\n').filter((l) => !l.startsWith('progress:'));
+    const err = b
+      .err()
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('progress:'));
     expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^meanfield: wfail\.jsonl could not be written: .*; the file keeps its last complete version \(rerun with --resume\)/);
-    const seeds = readFileSync(at('wfail.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seed);
+    expect(err[0]).toMatch(
+      /^meanfield: wfail\.jsonl could not be written: .*; the file keeps its last complete version \(rerun with --resume\)/,
+    );
+    const seeds = readFileSync(at('wfail.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).seed);
     expect(seeds.length).toBeGreaterThan(0);
     expect(seeds).toEqual(seeds.map((_, i) => i + 1));
     expect(existsSync(at('wfail.jsonl.lock'))).toBe(false);
@@ -224,19 +262,67 @@ describe('meanfield run: the output', () => {
   it('--resume refuses a file run with other settings, naming the difference', () => {
     expect(cli([...SMALL, '--seeds', '1..2', '--out', 'settings.jsonl']).code).toBe(0);
     const before = readFileSync(at('settings.jsonl'));
-    oneLine(cli([...SMALL, '--seeds', '1..3', '--rtol', '1e-8', '--resume', '--out', 'settings.jsonl']), 2,
-      /--resume: settings\.jsonl line 1 was run with --rtol 0\.000001, this run has --rtol 1e-8/);
-    oneLine(cli(['run', 'attention', '--n', '16', '--beta', '4', '--t-end', '50', '--records', '12', '--seeds', '1..3', '--resume', '--out', 'settings.jsonl']), 2,
-      /line 1 was run with the circle flow, this run is attention/);
-    oneLine(cli([...SMALL, '--seeds', '1..3', '--precision', 'f32', '--resume', '--out', 'settings.jsonl']), 2, /--precision f64, this run has --precision f32/);
+    oneLine(
+      cli([...SMALL, '--seeds', '1..3', '--rtol', '1e-8', '--resume', '--out', 'settings.jsonl']),
+      2,
+      /--resume: settings\.jsonl line 1 was run with --rtol 0\.000001, this run has --rtol 1e-8/,
+    );
+    oneLine(
+      cli([
+        'run',
+        'attention',
+        '--n',
+        '16',
+        '--beta',
+        '4',
+        '--t-end',
+        '50',
+        '--records',
+        '12',
+        '--seeds',
+        '1..3',
+        '--resume',
+        '--out',
+        'settings.jsonl',
+      ]),
+      2,
+      /line 1 was run with the circle flow, this run is attention/,
+    );
+    oneLine(
+      cli([...SMALL, '--seeds', '1..3', '--precision', 'f32', '--resume', '--out', 'settings.jsonl']),
+      2,
+      /--precision f64, this run has --precision f32/,
+    );
     expect(readFileSync(at('settings.jsonl')).equals(before)).toBe(true);
     const line = JSON.parse(stripped('settings.jsonl')[0]);
     expect(line.settings).toEqual({
-      normalization: 'softmax', mask: 'none', tEnd: 50, integrator: 'rk45', dt: null, rtol: 1e-6, records: 12,
-      spacing: 'log', recordEvery: null, clusterTol: 1e-2, delta: 1e-3, precision: 'f64', atol: 1e-9, clock: 'time', collapse: null, stopOneCluster: null,
+      normalization: 'softmax',
+      mask: 'none',
+      tEnd: 50,
+      integrator: 'rk45',
+      dt: null,
+      rtol: 1e-6,
+      records: 12,
+      spacing: 'log',
+      recordEvery: null,
+      clusterTol: 1e-2,
+      delta: 1e-3,
+      precision: 'f64',
+      atol: 1e-9,
+      clock: 'time',
+      collapse: null,
+      stopOneCluster: null,
     });
-    oneLine(cli([...SMALL, '--seeds', '1..3', '--collapse', '1e-6', '--resume', '--out', 'settings.jsonl']), 2, /--collapse unset, this run has --collapse 0\.000001/);
-    oneLine(cli([...SMALL, '--seeds', '1..3', '--clock', 'arclength', '--resume', '--out', 'settings.jsonl']), 2, /--clock time, this run has --clock arclength/);
+    oneLine(
+      cli([...SMALL, '--seeds', '1..3', '--collapse', '1e-6', '--resume', '--out', 'settings.jsonl']),
+      2,
+      /--collapse unset, this run has --collapse 0\.000001/,
+    );
+    oneLine(
+      cli([...SMALL, '--seeds', '1..3', '--clock', 'arclength', '--resume', '--out', 'settings.jsonl']),
+      2,
+      /--clock time, this run has --clock arclength/,
+    );
   });
 
   it('a cut last line is dropped with a warning; a corrupt line before it is an InputError', () => {
@@ -252,7 +338,11 @@ describe('meanfield run: the output', () => {
     // Corrupt in the middle: refused, file untouched.
     const bad = `${lines[0]}\n${lines[1].slice(0, 30)}\n${lines[2]}\n`;
     writeFileSync(at('corrupt.jsonl'), bad);
-    oneLine(cli([...SMALL, '--seeds', '1..4', '--resume', '--out', 'corrupt.jsonl']), 1, /InputError: corrupt\.jsonl line 2: is not valid JSON/);
+    oneLine(
+      cli([...SMALL, '--seeds', '1..4', '--resume', '--out', 'corrupt.jsonl']),
+      1,
+      /InputError: corrupt\.jsonl line 2: is not valid JSON/,
+    );
     expect(readFileSync(at('corrupt.jsonl'), 'utf8')).toBe(bad);
     expect(existsSync(at('corrupt.jsonl.lock'))).toBe(false);
   });
@@ -260,7 +350,10 @@ describe('meanfield run: the output', () => {
 
 describe('meanfield run: progress', () => {
   it('piped: a plain line every few seconds, with progress inside a lone seed', () => {
-    const r = cli(['run', 'circle', '--n', '64', '--beta', '9', '--t-end', '1e4', '--seeds', '1', '--threads', '1', '--out', 'lone.jsonl'], { MEANFIELD_PROGRESS_MS: '200' });
+    const r = cli(
+      ['run', 'circle', '--n', '64', '--beta', '9', '--t-end', '1e4', '--seeds', '1', '--threads', '1', '--out', 'lone.jsonl'],
+      { MEANFIELD_PROGRESS_MS: '200' },
+    );
     expect(r.code).toBe(0);
     const inside = r.err.split('\n').filter((l) => /^progress: 0\/1 runs, .*seed 1 at t = [\d.e+]+ of 1\.00e\+4, \d+ steps/.test(l));
     expect(inside.length).toBeGreaterThan(0);
@@ -300,7 +393,11 @@ describe('plot, heatmap and sinkhorn on hostile inputs', () => {
     writeFileSync(at('huge.csv'), '1e155,0\n0,0\n');
     writeFileSync(at('unit.csv'), '0,0\n1,0\n');
     const r = cli(['sinkhorn', 'huge.csv', 'unit.csv']);
-    oneLine(r, 1, /InputError: huge\.csv: point 1 has the coordinate 1e\+155: the squared distances \|x - y\|\^2 between the clouds overflow/);
+    oneLine(
+      r,
+      1,
+      /InputError: huge\.csv: point 1 has the coordinate 1e\+155: the squared distances \|x - y\|\^2 between the clouds overflow/,
+    );
     oneLine(cli(['sinkhorn', 'unit.csv', 'unit.csv', '--eps', '0']), 2, /--eps must be > 0, got '0'/);
     // Whatever the library refuses is one named line, exit 1.
     const tiny = cli(['sinkhorn', 'unit.csv', 'unit.csv', '--eps', '1e-320']);

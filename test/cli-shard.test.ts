@@ -24,24 +24,40 @@ function cli(args: string[], env: Record<string, string> = {}) {
 
 /** A file's lines without the wall time. */
 function stripped(file: string): string[] {
-  return readFileSync(at(file), 'utf8').trim().split('\n').map((l) => {
-    const o = JSON.parse(l);
-    delete o.wallTimeMs;
-    return JSON.stringify(o);
-  });
+  return readFileSync(at(file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l);
+      delete o.wallTimeMs;
+      return JSON.stringify(o);
+    });
 }
 
 const slurm = (id: number, min: number, max: number, count: number, step?: number) => ({
-  SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: String(max), SLURM_ARRAY_TASK_COUNT: String(count),
+  SLURM_ARRAY_TASK_ID: String(id),
+  SLURM_ARRAY_TASK_MIN: String(min),
+  SLURM_ARRAY_TASK_MAX: String(max),
+  SLURM_ARRAY_TASK_COUNT: String(count),
   ...(step === undefined ? {} : { SLURM_ARRAY_TASK_STEP: String(step) }),
 });
 
 describe('--shard auto', () => {
   it('maps 0-based, 1-based and stepped Slurm arrays onto shards 1..k in task order', () => {
-    for (const [min, step] of [[0, 1], [1, 1], [1, 2], [5, 3]]) {
+    for (const [min, step] of [
+      [0, 1],
+      [1, 1],
+      [1, 2],
+      [5, 3],
+    ]) {
       const ids = [0, 1, 2, 3].map((k) => min + k * step);
       const shards = ids.map((id) => parseShard('auto', slurm(id, min, ids[3], 4, step)));
-      expect(shards.map((s) => [s.index, s.count])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+      expect(shards.map((s) => [s.index, s.count])).toEqual([
+        [1, 4],
+        [2, 4],
+        [3, 4],
+        [4, 4],
+      ]);
     }
     // Without SLURM_ARRAY_TASK_STEP (older Slurm): the step comes from MIN, MAX and COUNT.
     expect(parseShard('auto', slurm(5, 1, 7, 4)).index).toBe(3);
@@ -54,14 +70,20 @@ describe('--shard auto', () => {
 
   it('refuses arrays that cannot be mapped, naming the variables', () => {
     // --array=1,4,9: no constant step; --array=0,2,3: MIN 0, MAX 3, COUNT 3.
-    expect(() => parseShard('auto', slurm(4, 1, 9, 3))).toThrow(/not a range with a constant step \(SLURM_ARRAY_TASK_ID=4, MIN=1, MAX=9, COUNT=3\)/);
+    expect(() => parseShard('auto', slurm(4, 1, 9, 3))).toThrow(
+      /not a range with a constant step \(SLURM_ARRAY_TASK_ID=4, MIN=1, MAX=9, COUNT=3\)/,
+    );
     expect(() => parseShard('auto', slurm(2, 0, 3, 3))).toThrow(/not a range with a constant step/);
     expect(() => parseShard('auto', slurm(3, 1, 7, 4, 3))).toThrow(/STEP=3/);
     expect(() => parseShard('auto', slurm(9, 0, 3, 4))).toThrow(/inconsistent/);
     expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '2' })).toThrow(/without SLURM_ARRAY_TASK_MIN/);
-    expect(() => parseShard('auto', { ...slurm(1, 0, 3, 4), SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(/SLURM_ARRAY_TASK_MIN must be a non-negative integer, got 'x'/);
+    expect(() => parseShard('auto', { ...slurm(1, 0, 3, 4), SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(
+      /SLURM_ARRAY_TASK_MIN must be a non-negative integer, got 'x'/,
+    );
     expect(() => parseShard('auto', {})).toThrow(/no job array found/);
-    expect(() => parseShard('auto', { ...slurm(1, 0, 3, 4), JOB_COMPLETION_INDEX: '1' })).toThrow(/both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX/);
+    expect(() => parseShard('auto', { ...slurm(1, 0, 3, 4), JOB_COMPLETION_INDEX: '1' })).toThrow(
+      /both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX/,
+    );
     for (const bad of ['0/2', '3/2', 'auto/0', 'automatic', '1/0', '']) expect(() => parseShard(bad, {})).toThrow(/--shard/);
   });
 
@@ -118,7 +140,9 @@ describe('meanfield merge', () => {
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     // Shard 2 held beta 1 seeds 4, 5 and beta 4 seed 1.
-    expect(r.err).toMatch(/miss 3 of the sweep's 10 runs: beta 1, n 12, dim 1, seed 4; beta 1, n 12, dim 1, seed 5; beta 4, n 12, dim 1, seed 1 \(/);
+    expect(r.err).toMatch(
+      /miss 3 of the sweep's 10 runs: beta 1, n 12, dim 1, seed 4; beta 1, n 12, dim 1, seed 5; beta 4, n 12, dim 1, seed 1 \(/,
+    );
     expect(existsSync(at('gap.jsonl'))).toBe(false);
   });
 
@@ -133,7 +157,9 @@ describe('meanfield merge', () => {
     writeFileSync(at('other.jsonl'), `${JSON.stringify(changed)}\n`);
     const r = cli(['merge', '--out', 'dup.jsonl', ...[1, 2, 3].map((i) => `runs/part-${i}.jsonl`), 'other.jsonl']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/other\.jsonl line 1: holds beta 1, n 12, dim 1, seed 5 again, with other results than runs\/part-2\.jsonl line 2/);
+    expect(r.err).toMatch(
+      /other\.jsonl line 1: holds beta 1, n 12, dim 1, seed 5 again, with other results than runs\/part-2\.jsonl line 2/,
+    );
     expect(existsSync(at('dup.jsonl'))).toBe(false);
   });
 
@@ -165,14 +191,35 @@ describe('meanfield merge', () => {
 
 describe('run follows the library', () => {
   it('--collapse and --stop-one-cluster reach the last merge of npm start (t = 1.5656e7) with finalTime and stopReason', async () => {
-    const r = cli(['run', 'circle', '--n', '64', '--beta', '9', '--seeds', '2', '--t-end', '1e10', '--collapse', '1e-6', '--stop-one-cluster', '1e-3', '--out', 'last.jsonl']);
+    const r = cli([
+      'run',
+      'circle',
+      '--n',
+      '64',
+      '--beta',
+      '9',
+      '--seeds',
+      '2',
+      '--t-end',
+      '1e10',
+      '--collapse',
+      '1e-6',
+      '--stop-one-cluster',
+      '1e-3',
+      '--out',
+      'last.jsonl',
+    ]);
     expect(r.code, r.err).toBe(0);
     const line = JSON.parse(readFileSync(at('last.jsonl'), 'utf8'));
     expect(line.stopReason).toBe('oneCluster');
     // The reference: the library at tighter tolerances, collapsing until one particle is left (as scripts/demo.mjs).
     await init();
     const ref = simulate(circle({ beta: 9 }), Measure.uniformCircle(64, { seed: 2 }), {
-      tEnd: 1e10, rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 }, stopWhen: { custom: (m) => m.size === 1 },
+      tEnd: 1e10,
+      rtol: 1e-9,
+      atol: 1e-12,
+      collapse: { tol: 1e-6 },
+      stopWhen: { custom: (m) => m.size === 1 },
     });
     const lastMerge = ref.collapses[ref.collapses.length - 1].t;
     expect(lastMerge).toBeGreaterThan(1.5e7);
@@ -185,7 +232,24 @@ describe('run follows the library', () => {
   });
 
   it('--clock arclength runs the same flow to the same end state', () => {
-    const base = ['run', 'circle', '--n', '16', '--beta', '4', '--seeds', '1', '--t-end', '100', '--records', '6', '--rtol', '1e-9', '--atol', '1e-12'];
+    const base = [
+      'run',
+      'circle',
+      '--n',
+      '16',
+      '--beta',
+      '4',
+      '--seeds',
+      '1',
+      '--t-end',
+      '100',
+      '--records',
+      '6',
+      '--rtol',
+      '1e-9',
+      '--atol',
+      '1e-12',
+    ];
     expect(cli([...base, '--out', 'time.jsonl']).code).toBe(0);
     expect(cli([...base, '--clock', 'arclength', '--out', 'arc.jsonl']).code).toBe(0);
     const [a, b] = ['time.jsonl', 'arc.jsonl'].map((f) => JSON.parse(readFileSync(at(f), 'utf8')));
@@ -223,9 +287,27 @@ describe('run follows the library', () => {
     const { clusterCounts, finalTime, sweep, finalParticles, lastMerge, ...rest } = line;
     const old = { ...rest, clusters: clusterCounts };
     writeFileSync(at('old.jsonl'), `${JSON.stringify(old)}\n`);
-    const r = cli(['run', 'circle', '--n', '16', '--beta', '4', '--seeds', '1..2', '--t-end', '100', '--records', '6', '--resume', '--out', 'old.jsonl']);
+    const r = cli([
+      'run',
+      'circle',
+      '--n',
+      '16',
+      '--beta',
+      '4',
+      '--seeds',
+      '1..2',
+      '--t-end',
+      '100',
+      '--records',
+      '6',
+      '--resume',
+      '--out',
+      'old.jsonl',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/old\.jsonl line 1: was written by an earlier version of meanfield run \(it has 'clusters', renamed 'clusterCounts'/);
+    expect(r.err).toMatch(
+      /old\.jsonl line 1: was written by an earlier version of meanfield run \(it has 'clusters', renamed 'clusterCounts'/,
+    );
     expect(readFileSync(at('old.jsonl'), 'utf8')).toBe(`${JSON.stringify(old)}\n`);
     expect(cli(['plot', 'old.jsonl', '--out', 'old.svg']).code).toBe(0);
     expect(cli(['merge', '--out', 'oldm.jsonl', 'old.jsonl']).err).toMatch(/old\.jsonl line 1: was written by an earlier version/);
@@ -238,23 +320,38 @@ describe('plot and heatmap read the grid', () => {
 
   it('plot: one colour per grid value, its median bold, a title naming the grid, --where', () => {
     // beta 4: the median is seed 1 at every time (6 of 5, 6, 7; 4 of 3, 4, 5; 2 of 1, 2, 3).
-    writeFileSync(at('syn.jsonl'), `${[synthetic(4, 1, [8, 6, 4, 2]), synthetic(4, 2, [8, 5, 3, 1]), synthetic(4, 3, [8, 7, 5, 3]), synthetic(1, 1, [8, 8, 8, 8]), synthetic(1, 2, [8, 8, 1, 1])].join('\n')}\n`);
+    writeFileSync(
+      at('syn.jsonl'),
+      `${[synthetic(4, 1, [8, 6, 4, 2]), synthetic(4, 2, [8, 5, 3, 1]), synthetic(4, 3, [8, 7, 5, 3]), synthetic(1, 1, [8, 8, 8, 8]), synthetic(1, 2, [8, 8, 1, 1])].join('\n')}\n`,
+    );
     const r = cli(['plot', 'syn.jsonl', '--out', 'syn.svg']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/5 seeds plotted to syn\.svg \(2 grid values\)/);
     const svg = readFileSync(at('syn.svg'), 'utf8');
     expect(svg).toMatch(/<text class="title"[^>]*>circle, n = 8 by β = 1, 4: 5 runs, median bold</);
-    const medians = [...svg.matchAll(/<polyline class="median" data-group="([^"]*)" fill="none" stroke="(#[0-9a-f]{6})"[^>]*points="([^"]*)"/g)];
+    const medians = [
+      ...svg.matchAll(/<polyline class="median" data-group="([^"]*)" fill="none" stroke="(#[0-9a-f]{6})"[^>]*points="([^"]*)"/g),
+    ];
     expect(medians.map((m) => m[1])).toEqual(['β = 1', 'β = 4']);
     expect(medians[0][2]).not.toBe(medians[1][2]);
     const seeds = [...svg.matchAll(/<polyline class="seed" data-seed="(\d+)" fill="none" stroke="(#[0-9a-f]{6})"[^>]*points="([^"]*)"/g)];
     // Seeds in their group's colour: beta 1 first (seeds 1, 2), then beta 4 (seeds 1, 2, 3).
-    expect(seeds.map((s) => [s[1], s[2]])).toEqual([['1', medians[0][2]], ['2', medians[0][2]], ['1', medians[1][2]], ['2', medians[1][2]], ['3', medians[1][2]]]);
+    expect(seeds.map((s) => [s[1], s[2]])).toEqual([
+      ['1', medians[0][2]],
+      ['2', medians[0][2]],
+      ['1', medians[1][2]],
+      ['2', medians[1][2]],
+      ['3', medians[1][2]],
+    ]);
     expect(medians[1][3]).toBe(seeds[2][3]);
     expect(svg).toMatch(/<g class="legend">[\s\S]*>β = 1<[\s\S]*>β = 4</);
     expect(svg).not.toMatch(/NaN|Infinity|1e0</);
     // Round decade ticks: 1, 10, 100.
-    expect([...svg.matchAll(/<text class="tick" [^>]*text-anchor="middle">([^<]*)</g)].map((m) => m[1]).slice(0, 3)).toEqual(['1', '10', '100']);
+    expect([...svg.matchAll(/<text class="tick" [^>]*text-anchor="middle">([^<]*)</g)].map((m) => m[1]).slice(0, 3)).toEqual([
+      '1',
+      '10',
+      '100',
+    ]);
     const four = cli(['plot', 'syn.jsonl', '--where', 'beta=4', '--out', 'syn4.svg']);
     expect(four.err).toMatch(/3 seeds plotted to syn4\.svg$/m);
     expect(readFileSync(at('syn4.svg'), 'utf8')).toMatch(/>circle, β = 4, n = 8: 3 seeds, median bold</);
@@ -263,7 +360,7 @@ describe('plot and heatmap read the grid', () => {
     expect(cli(['plot', 'syn.jsonl', '--where', 'beat=4', '--out', 'syn7.svg']).err).toMatch(/--where must be like beta=4/);
   });
 
-  it('heatmap: a log time axis for log-spaced records (run\'s default), linear when asked', () => {
+  it("heatmap: a log time axis for log-spaced records (run's default), linear when asked", () => {
     let r = cli(['heatmap', 'one.jsonl', '--out', 'auto.svg']);
     expect(r.code, r.err).toBe(0);
     // t = 0 and 8 log-spaced records; t = 0 dropped on the log axis.

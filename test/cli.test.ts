@@ -26,11 +26,14 @@ function linesBySeed(file: string): Map<number, string> {
 
 /** A run file's lines in file order, without the wall time (and the fields in `omit`). */
 function stripped(file: string, omit: string[] = []): string[] {
-  return readFileSync(join(dir, file), 'utf8').trim().split('\n').map((l) => {
-    const o = JSON.parse(l);
-    for (const key of ['wallTimeMs', ...omit]) delete o[key];
-    return JSON.stringify(o);
-  });
+  return readFileSync(join(dir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l);
+      for (const key of ['wallTimeMs', ...omit]) delete o[key];
+      return JSON.stringify(o);
+    });
 }
 
 /** Relative luminance of '#rrggbb' (linear in the channels: fine for ordering a ramp). */
@@ -40,7 +43,22 @@ function luminance(hex: string): number {
 }
 
 // The papers' phase-diagram setting, tiny: Euler dt = 0.1, linear record times t = 0, 0.2, ..., 2.
-const GRID = ['run', 'attention', '--n', '8', '--t-end', '2', '--integrator', 'euler', '--dt', '0.1', '--records', '11', '--spacing', 'linear'];
+const GRID = [
+  'run',
+  'attention',
+  '--n',
+  '8',
+  '--t-end',
+  '2',
+  '--integrator',
+  'euler',
+  '--dt',
+  '0.1',
+  '--records',
+  '11',
+  '--spacing',
+  'linear',
+];
 
 const SWEEP = ['run', 'circle', '--n', '24', '--beta', '4', '--t-end', '200', '--records', '30'];
 
@@ -51,7 +69,10 @@ describe('meanfield CLI', () => {
     const r = cli(...SWEEP, '--seeds', '1..6', '--threads', '2', '--out', 'full.jsonl');
     expect(r.err).toMatch(/6 runs in full\.jsonl/);
     expect(r.code).toBe(0);
-    const lines = readFileSync(join(dir, 'full.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'full.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.seed)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const l of lines) {
       expect(l.flow).toBe('circle');
@@ -77,7 +98,8 @@ describe('meanfield CLI', () => {
   it('two shards concatenate into the unsharded run', () => {
     expect(cli(...SWEEP, '--seeds', '1..6', '--shard', '1/2', '--out', 'a.jsonl').code).toBe(0);
     expect(cli(...SWEEP, '--seeds', '1..6', '--shard', '2/2', '--out', 'b.jsonl').code).toBe(0);
-    const a = linesBySeed('a.jsonl'), b = linesBySeed('b.jsonl');
+    const a = linesBySeed('a.jsonl'),
+      b = linesBySeed('b.jsonl');
     expect([...a.keys()]).toEqual([1, 2, 3]);
     expect([...b.keys()]).toEqual([4, 5, 6]);
     expect(new Map([...a, ...b])).toEqual(linesBySeed('full.jsonl'));
@@ -97,7 +119,23 @@ describe('meanfield CLI', () => {
   });
 
   it('Ctrl-C keeps every finished seed in a whole file; --resume finishes the sweep', async () => {
-    const args = [CLI, 'run', 'circle', '--n', '48', '--beta', '9', '--t-end', '1e4', '--seeds', '1..40', '--threads', '1', '--out', 'int.jsonl'];
+    const args = [
+      CLI,
+      'run',
+      'circle',
+      '--n',
+      '48',
+      '--beta',
+      '9',
+      '--t-end',
+      '1e4',
+      '--seeds',
+      '1..40',
+      '--threads',
+      '1',
+      '--out',
+      'int.jsonl',
+    ];
     const child = spawn(process.execPath, args, { cwd: dir });
     let err = '';
     const code = await new Promise<number | null>((resolve) => {
@@ -111,7 +149,10 @@ describe('meanfield CLI', () => {
     expect(err).toMatch(/interrupted: \d+ runs in int\.jsonl/);
     const text = readFileSync(join(dir, 'int.jsonl'), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    const seeds = text.trim().split('\n').map((l) => JSON.parse(l).seed);
+    const seeds = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).seed);
     expect(seeds.length).toBeGreaterThan(0);
     expect(seeds.length).toBeLessThan(40);
     expect(seeds).toEqual(seeds.slice().sort((x, y) => x - y));
@@ -125,7 +166,10 @@ describe('meanfield CLI', () => {
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     const panels = [...svg.matchAll(/<g class="panel" data-series="(\w+)">([\s\S]*?)<\/g>/g)];
     expect(panels.map((p) => p[1])).toEqual(['energy', 'clusters']);
-    const lines = readFileSync(join(dir, 'full.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'full.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const [, name, body] of panels) {
       const seeds = [...body.matchAll(/<polyline class="seed" data-seed="(\d+)"[^>]*points="([^"]*)"/g)];
       expect(seeds.map((s) => Number(s[1]))).toEqual([1, 2, 3, 4, 5, 6]);
@@ -140,7 +184,10 @@ describe('meanfield CLI', () => {
     const r = cli(...GRID, '--beta', '1:4:3', '--seeds', '1..3', '--threads', '2', '--out', 'grid.jsonl');
     expect(r.err).toMatch(/9 runs in grid\.jsonl/);
     expect(r.code).toBe(0);
-    const lines = readFileSync(join(dir, 'grid.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'grid.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.beta)).toEqual([1, 1, 1, 2.5, 2.5, 2.5, 4, 4, 4]);
     expect(lines.map((l) => l.seed)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3]);
     for (const l of lines) {
@@ -187,11 +234,15 @@ describe('meanfield CLI', () => {
     const svg = readFileSync(join(dir, 'phase.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    const cells = [...svg.matchAll(/<rect class="cell" data-row="(\d+)" data-col="(\d+)" data-value="([^"]*)"[^>]*fill="(#[0-9a-f]{6})"/g)]
-      .map((m) => ({ row: Number(m[1]), col: Number(m[2]), value: Number(m[3]), fill: m[4] }));
+    const cells = [
+      ...svg.matchAll(/<rect class="cell" data-row="(\d+)" data-col="(\d+)" data-value="([^"]*)"[^>]*fill="(#[0-9a-f]{6})"/g),
+    ].map((m) => ({ row: Number(m[1]), col: Number(m[2]), value: Number(m[3]), fill: m[4] }));
     expect(cells.length).toBe(3 * 11);
     expect(new Set(cells.map((c) => `${c.row},${c.col}`)).size).toBe(33);
-    const lines = readFileSync(join(dir, 'grid.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'grid.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const c of cells) {
       const beta = [1, 2.5, 4][c.row]; // rows in increasing beta
       const at = lines.filter((l) => l.beta === beta).map((l) => l.clusteredFraction[c.col]);
@@ -249,12 +300,20 @@ describe('meanfield CLI', () => {
   });
 
   it('sinkhorn --precision mixed, --acceleration and --truncate reach the same answer to tol', () => {
-    const pts = (seed: number, n: number) => Array.from({ length: n }, (_, i) => `${((seed * 7919 + i * 104729) % 1000) / 1000},${((seed * 31 + i * 7877) % 997) / 997}`).join('\n') + '\n';
+    const pts = (seed: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `${((seed * 7919 + i * 104729) % 1000) / 1000},${((seed * 31 + i * 7877) % 997) / 997}`).join(
+        '\n',
+      ) + '\n';
     writeFileSync(join(dir, 'c.csv'), pts(1, 60));
     writeFileSync(join(dir, 'd.csv'), pts(2, 50));
     // An explicit tol: the default (1e-6) bounds the value's relative error by about 2e-6, not the 1e-8 compared here.
     const base = JSON.parse(cli('sinkhorn', 'c.csv', 'd.csv', '--eps', '0.02', '--tol', '1e-10').out);
-    for (const extra of [['--precision', 'mixed'], ['--acceleration', 'none'], ['--acceleration', 'overrelaxation'], ['--truncate', '5']]) {
+    for (const extra of [
+      ['--precision', 'mixed'],
+      ['--acceleration', 'none'],
+      ['--acceleration', 'overrelaxation'],
+      ['--truncate', '5'],
+    ]) {
       const r = cli('sinkhorn', 'c.csv', 'd.csv', '--eps', '0.02', '--tol', '1e-10', ...extra);
       expect(r.code, extra.join(' ')).toBe(0);
       const o = JSON.parse(r.out);
@@ -272,9 +331,18 @@ describe('meanfield CLI', () => {
       [['run', 'circle', '--n', 'abc', '--out', 'x'], /--n must be an integer >= 2, a list a,b,c or a grid start:stop:count, got 'abc'/],
       [['run', 'circle', '--integrator', 'rk9', '--out', 'x'], /--integrator must be one of euler, heun, rk4, rk45, got 'rk9'/],
       [['run', 'circle', '--seeds', '5..1', '--out', 'x'], /--seeds range 5..1 must be increasing/],
-      [['run', 'attention', '--beta', '0.1:9', '--out', 'x'], /--beta must be a number, a list a,b,c or a grid start:stop:count, got '0.1:9'/],
-      [['run', 'attention', '--beta', 'a:b:3', '--out', 'x'], /--beta grid start and stop must be numbers \(start:stop:count\), got 'a:b:3'/],
-      [['run', 'attention', '--beta', '1:4:0', '--out', 'x'], /--beta grid count must be an integer >= 1 \(start:stop:count\), got '1:4:0'/],
+      [
+        ['run', 'attention', '--beta', '0.1:9', '--out', 'x'],
+        /--beta must be a number, a list a,b,c or a grid start:stop:count, got '0.1:9'/,
+      ],
+      [
+        ['run', 'attention', '--beta', 'a:b:3', '--out', 'x'],
+        /--beta grid start and stop must be numbers \(start:stop:count\), got 'a:b:3'/,
+      ],
+      [
+        ['run', 'attention', '--beta', '1:4:0', '--out', 'x'],
+        /--beta grid count must be an integer >= 1 \(start:stop:count\), got '1:4:0'/,
+      ],
       [['run', 'attention', '--beta', '1:4:2.5', '--out', 'x'], /--beta grid count must be an integer >= 1/],
       [['run', 'attention', '--beta', '1,,4', '--out', 'x'], /--beta must be a number, a list/],
       [['run', 'attention', '--n', '8:9:3', '--out', 'x'], /--n values must be integers >= 2 \(8.5 is not\), got '8:9:3'/],

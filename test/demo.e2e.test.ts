@@ -15,7 +15,14 @@ const root = resolve(__dirname, '..');
 const configFile = join(root, 'demo', 'vite.config.ts');
 const SHOTS = process.env.MEANFIELD_E2E_SHOTS; // a directory: screenshots go there when set
 
-interface FrameData { t: number; clusters: number; particles: number; energy: number | null; steps: number; ended: string | null }
+interface FrameData {
+  t: number;
+  clusters: number;
+  particles: number;
+  energy: number | null;
+  steps: number;
+  ended: string | null;
+}
 
 /** The worker's run (demo/pieces.ts settings) as one uninterrupted run in Node. */
 function nodeRun(flow: Flow, mu: Measure, tEnd: number) {
@@ -64,13 +71,20 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     out = mkdtempSync(join(tmpdir(), 'meanfield-demo-'));
     const { build, preview } = await import('vite');
     await build({ configFile, logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
-    const served = await preview({ configFile, logLevel: 'warn', build: { outDir: out }, preview: { port: 0, host: '127.0.0.1', open: false } });
+    const served = await preview({
+      configFile,
+      logLevel: 'warn',
+      build: { outDir: out },
+      preview: { port: 0, host: '127.0.0.1', open: false },
+    });
     server = { close: () => served.close() };
     url = served.resolvedUrls!.local[0];
     chrome = await launchChromium();
     page = await chrome.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     // Every cluster count the page shows, in order, recorded from the first frame on.
     await page.addInitScript(() => {
       const seen: number[] = [];
@@ -103,12 +117,21 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     const particles = await canvasInk(page, 'particles');
     expect(particles.red).toBeGreaterThan(64 * 20);
     expect((await canvasInk(page, 'cluster-plot')).blue).toBeGreaterThan(5);
-    for (const [name, value] of Object.entries({ space: 'circle', beta: '9', n: '64', seed: '2', normalization: 'softmax', mask: 'none' })) {
+    for (const [name, value] of Object.entries({
+      space: 'circle',
+      beta: '9',
+      n: '64',
+      seed: '2',
+      normalization: 'softmax',
+      mask: 'none',
+    })) {
       expect(await page.inputValue(`[name="${name}"]`)).toBe(value);
     }
     // The first frame is the uniform start: 58 clusters at tol 1e-2 (64 tokens, a few closer than 0.01 rad).
     const start = Measure.uniformCircle(64, { seed: 2 });
-    expect(await page.evaluate(() => (window as unknown as { seenClusters: number[] }).seenClusters[0])).toBe(clusters(start, { tol: 1e-2 }).count);
+    expect(await page.evaluate(() => (window as unknown as { seenClusters: number[] }).seenClusters[0])).toBe(
+      clusters(start, { tol: 1e-2 }).count,
+    );
     atLoad = await layoutBoxes(page, FIXED);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'demo-load.png') });
   });
@@ -120,7 +143,9 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     const threads = Number(await page.getAttribute('body', 'data-threads'));
     // init()'s default in an isolated worker: one thread per core (capped at 64).
     expect(threads).toBe(Math.min(64, cores));
-    expect(await page.textContent('#backend')).toBe(`core: wasm (SIMD) in a Web Worker, ${threads > 1 ? `on ${threads} threads (shared memory)` : 'on 1 thread'}`);
+    expect(await page.textContent('#backend')).toBe(
+      `core: wasm (SIMD) in a Web Worker, ${threads > 1 ? `on ${threads} threads (shared memory)` : 'on 1 thread'}`,
+    );
     // The pool: threads - 1 workers (from Blob URLs) beside the demo's own worker.
     const pool = page.workers().filter((w) => w.url().startsWith('blob:'));
     expect(pool.length).toBe(threads - 1);
@@ -169,7 +194,9 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 5 });
     await page.mouse.up();
-    await page.waitForFunction((b) => (document.getElementById('particles') as HTMLCanvasElement).toDataURL() !== b, before, { timeout: 5_000 });
+    await page.waitForFunction((b) => (document.getElementById('particles') as HTMLCanvasElement).toDataURL() !== b, before, {
+      timeout: 5_000,
+    });
     expect(await layoutBoxes(page, FIXED)).toEqual(atLoad);
     expect(errors).toEqual([]);
   });
@@ -203,7 +230,13 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
   it('every gallery link of the built page returns its SVG figure', async () => {
     const responses = await galleryResponses(page);
     expect(responses).toHaveLength(12);
-    for (const r of responses) expect({ href: r.href, status: r.status, type: r.type, head: r.head }).toEqual({ href: r.href, status: 200, type: 'image/svg+xml', head: '<svg' });
+    for (const r of responses)
+      expect({ href: r.href, status: r.status, type: r.type, head: r.head }).toEqual({
+        href: r.href,
+        status: 200,
+        type: 'image/svg+xml',
+        head: '<svg',
+      });
     // Followed as a link, the figure opens as an SVG document.
     const tab = await chrome.newPage();
     await tab.goto(responses[0].href);
@@ -241,7 +274,8 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
       expect((await canvasInk(tab, 'particles')).red).toBeGreaterThan(64 * 20);
       const responses = await galleryResponses(tab);
       expect(responses).toHaveLength(12);
-      for (const r of responses) expect({ status: r.status, type: r.type, head: r.head }).toEqual({ status: 200, type: 'image/svg+xml', head: '<svg' });
+      for (const r of responses)
+        expect({ status: r.status, type: r.type, head: r.head }).toEqual({ status: 200, type: 'image/svg+xml', head: '<svg' });
       expect(tabErrors).toEqual([]);
     } finally {
       await tab.close();

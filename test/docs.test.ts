@@ -9,7 +9,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { figureFiles, figureMarkers, fillFigures, figureValues, measureSizes, readNodeEngines, readSummary, staleFigures } from '../scripts/readme-figures.mjs';
+import {
+  figureFiles,
+  figureMarkers,
+  fillFigures,
+  figureValues,
+  measureSizes,
+  readNodeEngines,
+  readSummary,
+  staleFigures,
+} from '../scripts/readme-figures.mjs';
 import { brokenLink, codeBlocks, links, prose, runnable, type CodeBlock } from './markdown.js';
 
 const root = join(__dirname, '..');
@@ -26,11 +35,18 @@ function runTs(path: string): Promise<{ code: number | null; signal: string | nu
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (b) => { out += b; });
-    child.stderr.on('data', (b) => { out += b; });
+    child.stdout.on('data', (b) => {
+      out += b;
+    });
+    child.stderr.on('data', (b) => {
+      out += b;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), BLOCK_SECONDS * 1000);
     child.on('error', reject);
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out }); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, out });
+    });
   });
 }
 
@@ -41,7 +57,8 @@ function writeBlock(path: string, code: string): void {
 describe('links in README.md and docs/*.md', () => {
   it.each(files)('%s: every relative link and #anchor resolves', (file) => {
     const broken = links(readFileSync(join(root, file), 'utf8'), file)
-      .map((l) => [l, brokenLink(root, l)] as const).filter(([, why]) => why !== null)
+      .map((l) => [l, brokenLink(root, l)] as const)
+      .filter(([, why]) => why !== null)
       .map(([l, why]) => `${l.file}:${l.line}: ${why}`);
     expect(broken).toEqual([]);
   });
@@ -61,13 +78,23 @@ describe('```ts blocks of README.md and docs/*.md', () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
     for (const b of toRun) writeBlock(fileOf(b), runnable(b, '../../dist/index.js'));
-    writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: ['node'],
-        strict: true, skipLibCheck: true, noEmit: true, isolatedModules: true,
-      },
-      include: ['*.ts'],
-    }));
+    writeFileSync(
+      join(work, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2022', 'DOM'],
+          types: ['node'],
+          strict: true,
+          skipLibCheck: true,
+          noEmit: true,
+          isolatedModules: true,
+        },
+        include: ['*.ts'],
+      }),
+    );
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work], { encoding: 'utf8' });
     typeErrors = tsc.status === 0 ? '' : `${tsc.stdout}${tsc.stderr}`.trim();
   });
@@ -76,7 +103,8 @@ describe('```ts blocks of README.md and docs/*.md', () => {
     expect(toRun.length).toBeGreaterThanOrEqual(10);
     for (const b of tsBlocks) {
       expect(['ts', 'ts no-run'], `${b.file}:${b.line}: fence info '${b.info}'`).toContain(b.info);
-      if (b.info === 'ts no-run') expect(b.code, `${b.file}:${b.line}: a no-run block needs a '// no-run: reason' line`).toMatch(/^\s*\/\/ no-run: \S/m);
+      if (b.info === 'ts no-run')
+        expect(b.code, `${b.file}:${b.line}: a no-run block needs a '// no-run: reason' line`).toMatch(/^\s*\/\/ no-run: \S/m);
     }
   });
 
@@ -84,19 +112,31 @@ describe('```ts blocks of README.md and docs/*.md', () => {
     expect(typeErrors).toBe('');
   });
 
-  it.each(toRun.map((b) => [`${b.file}:${b.line}`, b] as const))('%s runs', async (_name, b) => {
-    const r = await runTs(fileOf(b));
-    expect(r.signal, `${b.file}:${b.line} was killed after ${BLOCK_SECONDS} s`).toBeNull();
-    expect(r.code, `${b.file}:${b.line} exited with ${r.code}:\n${r.out.slice(-3000)}`).toBe(0);
-  }, (BLOCK_SECONDS + 30) * 1000);
+  it.each(toRun.map((b) => [`${b.file}:${b.line}`, b] as const))(
+    '%s runs',
+    async (_name, b) => {
+      const r = await runTs(fileOf(b));
+      expect(r.signal, `${b.file}:${b.line} was killed after ${BLOCK_SECONDS} s`).toBeNull();
+      expect(r.code, `${b.file}:${b.line} exited with ${r.code}:\n${r.out.slice(-3000)}`).toBe(0);
+    },
+    (BLOCK_SECONDS + 30) * 1000,
+  );
 
   it('a block that throws fails its run (a block broken on purpose), and a stale docs-test marker is an error', async () => {
     const path = join(work, 'broken_on_purpose.ts');
-    writeBlock(path, runnable({ file: 'x.md', line: 1, info: 'ts', code: "import { Measure } from 'meanfield';\nnew Measure([[0, 0]], { weights: [-1] });" }, '../../dist/index.js'));
+    writeBlock(
+      path,
+      runnable(
+        { file: 'x.md', line: 1, info: 'ts', code: "import { Measure } from 'meanfield';\nnew Measure([[0, 0]], { weights: [-1] });" },
+        '../../dist/index.js',
+      ),
+    );
     const r = await runTs(path);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/InvalidArgumentError/);
-    expect(() => runnable({ file: 'x.md', line: 1, info: 'ts', code: '// docs-test: n = 4\nconst m = 100;' }, 'x')).toThrow(/does not declare/);
+    expect(() => runnable({ file: 'x.md', line: 1, info: 'ts', code: '// docs-test: n = 4\nconst m = 100;' }, 'x')).toThrow(
+      /does not declare/,
+    );
     expect(runnable({ file: 'x.md', line: 1, info: 'ts', code: '// docs-test: n = 4\nconst n = 4096;' }, 'x')).toContain('const n = 4;');
   }, 60_000);
 });
@@ -124,7 +164,9 @@ describe('measured figures', () => {
   it('the README is at most 15 kB, and its first code block is the two commands', () => {
     const text = readFileSync(join(root, 'README.md'), 'utf8');
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(15_000);
-    const first = codeBlocks(text, 'README.md')[0].code.split('\n').map((l) => l.replace(/#.*$/, '').trim());
+    const first = codeBlocks(text, 'README.md')[0]
+      .code.split('\n')
+      .map((l) => l.replace(/#.*$/, '').trim());
     expect(first).toEqual(['npm ci && npm start', 'npm ci && npm test']);
   });
 

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  attention, circle, clusters, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, stationarity, Trajectory,
+  attention,
+  circle,
+  clusters,
+  init,
+  interaction,
+  InvalidArgumentError,
+  Measure,
+  simulate,
+  SimulationError,
+  stationarity,
+  type Trajectory,
 } from '../src/index.js';
 import { lcg } from './helpers.js';
 
@@ -18,16 +28,25 @@ describe('energy along attention flows', () => {
   it('E_beta never decreases along SA and USA (Q = K = V = I), rk4 and rk45', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0.5, max: 20, noNaN: true }), fc.constantFrom(2, 3, 5),
-        fc.constantFrom('softmax', 'none'), fc.constantFrom('rk4', 'rk45'),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 0.5, max: 20, noNaN: true }),
+        fc.constantFrom(2, 3, 5),
+        fc.constantFrom('softmax', 'none'),
+        fc.constantFrom('rk4', 'rk45'),
         (seed, beta, d, normalization, integrator) => {
           const mu = Measure.uniformSphere(24, d, { seed });
           const flow = attention({ beta, normalization: normalization as 'softmax' | 'none' });
           // USA's velocity carries Z_i ~ e^beta: scale time so both run comparable distances.
           const scale = normalization === 'none' ? Math.exp(-beta) : 1;
           const run = simulate(flow, mu, {
-            tEnd: 3 * scale, integrator: integrator as 'rk4' | 'rk45', dt: 0.01 * scale, maxStep: 0.05 * scale, rtol: 1e-8, atol: 1e-10,
-            record: { every: 1 }, observe: { energy: true },
+            tEnd: 3 * scale,
+            integrator: integrator as 'rk4' | 'rk45',
+            dt: 0.01 * scale,
+            maxStep: 0.05 * scale,
+            rtol: 1e-8,
+            atol: 1e-10,
+            record: { every: 1 },
+            observe: { energy: true },
           });
           expect(run.energy!.length).toBeGreaterThanOrEqual(60);
           expect(isNonDecreasing(run.energy!, 1e-12)).toBe(true);
@@ -46,7 +65,8 @@ describe('gradient structure', () => {
         const v = new Float64Array(30);
         circle({ beta, normalization }).velocity(mu.points, mu.weights, 1, v);
         for (let i = 0; i < 30; i++) {
-          let num = 0, z = 0;
+          let num = 0,
+            z = 0;
           for (let j = 0; j < 30; j++) {
             const t = mu.points[j] - mu.points[i];
             const w = mu.weights[j] * Math.exp(beta * Math.cos(t));
@@ -60,7 +80,9 @@ describe('gradient structure', () => {
   });
 
   it('USA on the sphere: a_i V_i equals the tangent gradient of E_beta (finite differences)', () => {
-    const d = 3, n = 12, beta = 2.5;
+    const d = 3,
+      n = 12,
+      beta = 2.5;
     const rnd = lcg(17);
     const w = Float64Array.from({ length: n }, () => 0.2 + rnd());
     const mu = new Measure(Measure.uniformSphere(n, d, { seed: 3 }).points, { dim: d, weights: w, space: 'sphere' }).normalized();
@@ -76,7 +98,10 @@ describe('gradient structure', () => {
       const energyAt = (s: number) => {
         const p = Float64Array.from(mu.points);
         let r = 0;
-        for (let c = 0; c < d; c++) { p[i * d + c] = x[c] + s * u[c]; r += p[i * d + c] ** 2; }
+        for (let c = 0; c < d; c++) {
+          p[i * d + c] = x[c] + s * u[c];
+          r += p[i * d + c] ** 2;
+        }
         for (let c = 0; c < d; c++) p[i * d + c] /= Math.sqrt(r);
         return flow.energy!(p, mu.weights, d);
       };
@@ -88,14 +113,20 @@ describe('gradient structure', () => {
   });
 
   it('interaction on R^d: a_i V_i = -∇_{x_i} F (finite differences)', () => {
-    const d = 4, n = 10, beta = 0.7;
+    const d = 4,
+      n = 10,
+      beta = 0.7;
     const mu = Measure.gaussian(n, d, { seed: 8, std: 0.5 });
     const flow = interaction({ beta, space: 'euclidean' });
     const v = new Float64Array(n * d);
     flow.velocity(mu.points, mu.weights, d, v);
     for (let i = 0; i < n; i += 3) {
       for (let c = 0; c < d; c++) {
-        const at = (s: number) => { const p = Float64Array.from(mu.points); p[i * d + c] += s; return flow.energy!(p, mu.weights, d); };
+        const at = (s: number) => {
+          const p = Float64Array.from(mu.points);
+          p[i * d + c] += s;
+          return flow.energy!(p, mu.weights, d);
+        };
         const fd = (at(1e-5) - at(-1e-5)) / 2e-5;
         expect(Math.abs(-fd - mu.weights[i] * v[i * d + c])).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
       }
@@ -109,7 +140,12 @@ describe('clustering', () => {
     const tEnd = beta === 1 ? 30 : 300;
     it(`S², n = 64, beta = ${beta}: one cluster (tol 1e-3) by t = ${tEnd}`, () => {
       const mu = Measure.uniformSphere(64, 3, { seed: 100 + beta });
-      const run = simulate(attention({ beta }), mu, { tEnd, integrator: 'rk45', observe: { clusters: { tol: 1e-3 } }, record: { logSpaced: 40 } });
+      const run = simulate(attention({ beta }), mu, {
+        tEnd,
+        integrator: 'rk45',
+        observe: { clusters: { tol: 1e-3 } },
+        record: { logSpaced: 40 },
+      });
       expect(run.clusterCounts![0]).toBe(64);
       expect(run.clusterCounts![run.clusterCounts!.length - 1]).toBe(1);
       expect(clusters(run.final, { tol: 1e-3 }).count).toBe(1);
@@ -121,7 +157,12 @@ describe('clustering', () => {
     const run = simulate(interaction({ beta: 1, space: 'sphere' }), mu, { tEnd: 40, observe: { clusters: { tol: 1e-3 }, energy: true } });
     expect(clusters(run.final, { tol: 1e-3 }).count).toBe(1);
     // F = -∫∫ e^{beta<x,y>} never increases along its gradient flow.
-    expect(isNonDecreasing(Array.from(run.energy!, (e) => -e), 1e-12)).toBe(true);
+    expect(
+      isNonDecreasing(
+        Array.from(run.energy!, (e) => -e),
+        1e-12,
+      ),
+    ).toBe(true);
   });
 
   it('interaction on R^d: mass escapes — the second moment grows and F -> -inf in finite time', () => {
@@ -130,7 +171,9 @@ describe('clustering', () => {
     let run: Trajectory | null = null;
     try {
       simulate(interaction({ beta: 1, space: 'euclidean' }), mu, {
-        tEnd: 100, record: { every: 1 }, observe: { energy: true, custom: { m2: (m) => secondMoment(m) } },
+        tEnd: 100,
+        record: { every: 1 },
+        observe: { energy: true, custom: { m2: (m) => secondMoment(m) } },
       });
     } catch (e) {
       // e^{beta |x|^2} feeds its own growth: a blow-up, after which no finite step exists.
@@ -143,7 +186,12 @@ describe('clustering', () => {
     expect(run!.times[run!.times.length - 1]).toBeLessThan(100);
     expect(isNonDecreasing(m2, 0)).toBe(true);
     expect(m2[m2.length - 1]).toBeGreaterThan(5 * m2[0]);
-    expect(isNonDecreasing(Array.from(F, (e) => -e), 1e-12)).toBe(true);
+    expect(
+      isNonDecreasing(
+        Array.from(F, (e) => -e),
+        1e-12,
+      ),
+    ).toBe(true);
     expect(F[F.length - 1]).toBeLessThan(1e6 * F[0]);
   });
 
@@ -185,7 +233,16 @@ describe('attention energy availability', () => {
     expect(() => simulate(attention({ beta: 0 }), mu, { tEnd: 0.1, observe: { energy: true } })).toThrow(/beta != 0/);
     expect(attention({ beta: 2 }).energyDirection).toBe(1);
     expect(attention({ beta: 2, mask: 'causal' }).energyDirection).toBeUndefined();
-    expect(attention({ beta: 2, V: [[0, 1, 0], [1, 0, 0], [0, 0, 1]] }).energyDirection).toBeUndefined();
+    expect(
+      attention({
+        beta: 2,
+        V: [
+          [0, 1, 0],
+          [1, 0, 0],
+          [0, 0, 1],
+        ],
+      }).energyDirection,
+    ).toBeUndefined();
     const e = attention({ beta: 2, mask: 'causal' }).energy!(mu.points, mu.weights, 3);
     expect(Number.isFinite(e)).toBe(true);
   });

@@ -8,10 +8,13 @@ import { concentricCircles, gaussianXor, twoMoons } from '../src/nn/data.js';
 import { twoLayer } from '../src/nn/twolayer.js';
 import { thrown } from './helpers.js';
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const moons = twoMoons({ samples: 120, seed: 3 });
-const p = 4, D = 1 + p + p * p;
+const p = 4,
+  D = 1 + p + p * p;
 
 /** A random GM layer on the moons data: K components, covariances B Bᵀ + v I. */
 function randomLayer(flow: GmLayerFlow, K: number, seed: number, scale = 0.3, weights?: number[]): Measure {
@@ -25,8 +28,12 @@ function randomLayer(flow: GmLayerFlow, K: number, seed: number, scale = 0.3, we
 }
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
   return num / den;
 }
 
@@ -35,7 +42,11 @@ describe('quadrature', () => {
     for (const dim of [3, 4, 7]) {
       const q = gaussianQuadrature(dim);
       expect(q.size).toBe(2 * dim + 1);
-      const E = (g: (z: Float64Array) => number) => { let s = 0; for (let k = 0; k < q.size; k++) s += q.weights[k] * g(q.nodes.subarray(k * dim, (k + 1) * dim)); return s; };
+      const E = (g: (z: Float64Array) => number) => {
+        let s = 0;
+        for (let k = 0; k < q.size; k++) s += q.weights[k] * g(q.nodes.subarray(k * dim, (k + 1) * dim));
+        return s;
+      };
       expect(E(() => 1)).toBeCloseTo(1, 14);
       for (let i = 0; i < dim; i++) {
         expect(Math.abs(E((z) => z[i]))).toBeLessThan(1e-15);
@@ -49,7 +60,11 @@ describe('quadrature', () => {
   });
 
   it('Gauss–Hermite of order n integrates z^k exactly up to k = 2n - 1 (and products across coordinates)', () => {
-    const dfact = (k: number) => { let r = 1; for (let j = k - 1; j > 0; j -= 2) r *= j; return r; };
+    const dfact = (k: number) => {
+      let r = 1;
+      for (let j = k - 1; j > 0; j -= 2) r *= j;
+      return r;
+    };
     for (const n of [1, 2, 3, 5, 8]) {
       const q = gaussianQuadrature(2, { rule: 'gauss-hermite', order: n });
       expect(q.size).toBe(n * n);
@@ -114,8 +129,13 @@ describe('quadrature', () => {
         }
         const { value, gradient } = flow.firstVariation(mu, th);
         const meanSd = (get: (j: number) => number) => {
-          let s = 0, s2 = 0;
-          for (let j = 0; j < M; j++) { const v = get(j); s += v; s2 += v * v; }
+          let s = 0,
+            s2 = 0;
+          for (let j = 0; j < M; j++) {
+            const v = get(j);
+            s += v;
+            s2 += v * v;
+          }
           const m = s / M;
           return [m, Math.sqrt(Math.max(0, s2 / M - m * m) / M)];
         };
@@ -123,7 +143,9 @@ describe('quadrature', () => {
         expect(Math.abs(ex.psi[k] - psiMc), `psi, component ${k}, ${JSON.stringify(quadrature)}`).toBeLessThan(4 * psiSe + 1e-6);
         for (let c = 0; c < p; c++) {
           const [gMc, gSe] = meanSd((j) => gradient[j * p + c]);
-          expect(Math.abs(ex.gradient[k * p + c] - gMc), `∇psi[${c}], component ${k}, ${JSON.stringify(quadrature)}`).toBeLessThan(4 * gSe + 1e-6);
+          expect(Math.abs(ex.gradient[k * p + c] - gMc), `∇psi[${c}], component ${k}, ${JSON.stringify(quadrature)}`).toBeLessThan(
+            4 * gSe + 1e-6,
+          );
         }
       }
     }
@@ -139,8 +161,10 @@ describe('quadrature', () => {
       const H = flow.expectations(mu).hessian;
       const fd = new Float64Array(p * p);
       for (let c = 0; c < p; c++) {
-        const up = m.slice(), dn = m.slice();
-        up[c] += h; dn[c] -= h;
+        const up = m.slice(),
+          dn = m.slice();
+        up[c] += h;
+        dn[c] -= h;
         const g = flow.firstVariation(mu, [up, dn]).gradient;
         for (let r = 0; r < p; r++) fd[r * p + c] = (g[r] - g[p + r]) / (2 * h);
       }
@@ -184,7 +208,11 @@ describe('gmLayer dynamics', () => {
   it('K point masses with weights are the weighted particle network (means and weights)', () => {
     const flow = gmLayer({ data: moons, components: 3, activation: 'sigmoid', loss: 'logistic' });
     const net = twoLayer({ data: moons, activation: 'sigmoid', loss: 'logistic' });
-    const means = [[1, 0.5, -1, 0.2], [-0.7, -1, 0.4, 0.1], [0.3, 0.8, 0.9, -0.5]];
+    const means = [
+      [1, 0.5, -1, 0.2],
+      [-0.7, -1, 0.4, 0.1],
+      [0.3, 0.8, 0.9, -0.5],
+    ];
     const w = [0.2, 0.5, 0.3];
     const mu = flow.measure({ means, covariances: 0, weights: w });
     const out = new Float64Array(3 * D);
@@ -212,17 +240,26 @@ describe('gmLayer dynamics', () => {
       const mean = ex.psi.reduce((s, v, k) => s + ex.weights[k] * v, 0);
       let rate = 0;
       for (let k = 0; k < 3; k++) {
-        let g2 = 0, hl = 0;
+        let g2 = 0,
+          hl = 0;
         for (let c = 0; c < p; c++) g2 += ex.gradient[k * p + c] ** 2;
         // ‖H L‖² = tr(H Sigma H)
-        for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) {
-          let t = 0;
-          for (let e = 0; e < p; e++) for (let f = 0; f < p; f++) t += ex.hessian[k * p * p + r * p + e] * covariances[k * p * p + e * p + f] * ex.hessian[k * p * p + f * p + c];
-          if (r === c) hl += t;
-        }
+        for (let r = 0; r < p; r++)
+          for (let c = 0; c < p; c++) {
+            let t = 0;
+            for (let e = 0; e < p; e++)
+              for (let f = 0; f < p; f++)
+                t += ex.hessian[k * p * p + r * p + e] * covariances[k * p * p + e * p + f] * ex.hessian[k * p * p + f * p + c];
+            if (r === c) hl += t;
+          }
         rate -= ex.weights[k] * ((ex.psi[k] - mean) ** 2 + g2 + hl);
       }
-      const riskAt = (h: number) => flow.energy!(mu.points.map((v, i) => v + h * out[i]), mu.weights, D);
+      const riskAt = (h: number) =>
+        flow.energy!(
+          mu.points.map((v, i) => v + h * out[i]),
+          mu.weights,
+          D,
+        );
       const h = 1e-5;
       const fd = (riskAt(h) - riskAt(-h)) / (2 * h);
       expect(rate).toBeLessThan(0);
@@ -246,7 +283,12 @@ describe('gmLayer dynamics', () => {
     const flow = gmLayer({ data: moons, components: 4, activation: 'relu', loss: 'logistic' });
     const rng = new Random(2);
     const means = Array.from({ length: 4 }, () => Array.from({ length: p }, () => rng.normal()));
-    const cov = [[0.5, 0.2, 0, 0], [0.2, 0.5, 0, 0], [0, 0, 0.3, 0], [0, 0, 0, 1e-4]]; // thin in one direction
+    const cov = [
+      [0.5, 0.2, 0, 0],
+      [0.2, 0.5, 0, 0],
+      [0, 0, 0.3, 0],
+      [0, 0, 0, 1e-4],
+    ]; // thin in one direction
     const mu = flow.measure({ means, covariances: [cov, cov, cov, cov] });
     const ex = flow.expectations(mu);
     const before = flow.mixture(mu).covariances;
@@ -260,7 +302,8 @@ describe('gmLayer dynamics', () => {
       const after = flow.mixture(simulate(flow, mu, { tEnd: h, integrator: 'euler', dt: h }).final).covariances;
       let naiveMin = Infinity;
       for (let k = 0; k < 4; k++) {
-        const S = before.subarray(k * p * p, (k + 1) * p * p), H = ex.hessian.subarray(k * p * p, (k + 1) * p * p);
+        const S = before.subarray(k * p * p, (k + 1) * p * p),
+          H = ex.hessian.subarray(k * p * p, (k + 1) * p * p);
         const M = H.map((v, i) => (i % (p + 1) === 0 ? 1 : 0) - h * v);
         const Mt = M.map((_, i) => M[(i % p) * p + Math.floor(i / p)]);
         const pred = product(product(M, S), Mt);
@@ -268,13 +311,20 @@ describe('gmLayer dynamics', () => {
         expect(relErr(got, pred)).toBeLessThan(1e-12);
         expect(minEig(got)).toBeGreaterThan(0);
         // The plain Euler step of the covariance equation, Sigma - h(H Sigma + Sigma H), is not positive definite.
-        const HS = product(H, S), SH = product(S, H);
+        const HS = product(H, S),
+          SH = product(S, H);
         naiveMin = Math.min(naiveMin, minEig(S.map((v, i) => v - h * (HS[i] + SH[i]))));
       }
       expect(naiveMin).toBeLessThan(0);
     }
     // A run: the thin direction keeps shrinking, the matrices stay exactly symmetric and definite.
-    const run = simulate(flow, mu, { tEnd: 100, integrator: 'euler', dt: 0.25, record: { every: 10, snapshots: true }, observe: { energy: true } });
+    const run = simulate(flow, mu, {
+      tEnd: 100,
+      integrator: 'euler',
+      dt: 0.25,
+      record: { every: 10, snapshots: true },
+      observe: { energy: true },
+    });
     let smallest = Infinity;
     for (const snap of run.snapshots) {
       const { covariances } = flow.mixture(snap);
@@ -318,7 +368,11 @@ describe('gmLayer dynamics', () => {
   it('the wasm and JS kernels agree (f64 to 1e-12, f32 to 1e-4)', () => {
     const flow = gmLayer({ data: moons, components: 3, activation: 'relu', loss: 'logistic' });
     const mu = randomLayer(flow, 3, 12, 0.4);
-    const v = (backend: 'wasm' | 'js', precision: 'f64' | 'f32') => { const out = new Float64Array(3 * D); flow.velocity(mu.points, mu.weights, D, out, { backend, precision }); return out; };
+    const v = (backend: 'wasm' | 'js', precision: 'f64' | 'f32') => {
+      const out = new Float64Array(3 * D);
+      flow.velocity(mu.points, mu.weights, D, out, { backend, precision });
+      return out;
+    };
     expect(relErr(v('wasm', 'f64'), v('js', 'f64'))).toBeLessThan(1e-12);
     expect(relErr(v('wasm', 'f32'), v('js', 'f64'))).toBeLessThan(1e-4);
     expect(Math.abs(flow.risk(mu, undefined, { backend: 'js' }) - flow.risk(mu))).toBeLessThan(1e-14);
@@ -332,7 +386,12 @@ describe('gmLayer dynamics', () => {
     const rest = simulate(flow, half.toJSON(), { tEnd: 40, integrator: 'rk45', rtol: 1e-6 });
     expect(Array.from(rest.final.points)).toEqual(Array.from(whole.final.points));
     expect(flow.risk(whole.final)).toBeLessThan(flow.risk(mu));
-    expect(() => simulate(gmLayer({ data: moons, components: 2, activation: 'relu', loss: 'logistic' }), half.toJSON(), { tEnd: 40, integrator: 'rk45' })).toThrow(InvalidArgumentError);
+    expect(() =>
+      simulate(gmLayer({ data: moons, components: 2, activation: 'relu', loss: 'logistic' }), half.toJSON(), {
+        tEnd: 40,
+        integrator: 'rk45',
+      }),
+    ).toThrow(InvalidArgumentError);
   });
 });
 
@@ -344,34 +403,104 @@ describe('option validation', () => {
     expect(thrown(() => gmLayer({ data: moons, components: 1.5 })).argument).toBe('components');
     expect(thrown(() => gmLayer({ data: moons, components: 2, activation: 'gelu' as never })).argument).toBe('activation');
     expect(thrown(() => gmLayer({ data: moons, components: 2, loss: 'hinge' as never })).argument).toBe('loss');
-    expect(thrown(() => gmLayer({ data: { X: moons.X, Y: moons.Y.map((y) => y + 1), dim: 2 }, components: 2, loss: 'logistic' })).argument).toBe('data.Y');
+    expect(
+      thrown(() => gmLayer({ data: { X: moons.X, Y: moons.Y.map((y) => y + 1), dim: 2 }, components: 2, loss: 'logistic' })).argument,
+    ).toBe('data.Y');
     expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: 'simpson' as never })).argument).toBe('quadrature.rule');
-    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'unscented', kappa: -4 } })).argument).toBe('quadrature.kappa');
-    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'unscented', order: 3 } })).argument).toBe('quadrature.order');
-    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'gauss-hermite', kappa: 1 } })).argument).toBe('quadrature.kappa');
-    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'gauss-hermite', order: 0 } })).argument).toBe('quadrature.order');
-    expect(thrown(() => gmLayer({ data: { X: new Float64Array(40), Y: new Float64Array(4), dim: 10 }, components: 2, quadrature: { rule: 'gauss-hermite', order: 3 } })).argument).toBe('quadrature');
-    expect(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'gauss-hermite', order: 3, nodes: 4 } as never })).toThrow(UnknownOptionError);
+    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'unscented', kappa: -4 } })).argument).toBe(
+      'quadrature.kappa',
+    );
+    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'unscented', order: 3 } })).argument).toBe(
+      'quadrature.order',
+    );
+    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'gauss-hermite', kappa: 1 } })).argument).toBe(
+      'quadrature.kappa',
+    );
+    expect(thrown(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'gauss-hermite', order: 0 } })).argument).toBe(
+      'quadrature.order',
+    );
+    expect(
+      thrown(() =>
+        gmLayer({
+          data: { X: new Float64Array(40), Y: new Float64Array(4), dim: 10 },
+          components: 2,
+          quadrature: { rule: 'gauss-hermite', order: 3 },
+        }),
+      ).argument,
+    ).toBe('quadrature');
+    expect(() => gmLayer({ data: moons, components: 2, quadrature: { rule: 'gauss-hermite', order: 3, nodes: 4 } as never })).toThrow(
+      UnknownOptionError,
+    );
   });
 
   it('refuses bad mixtures and measures of another shape', () => {
     const flow = gmLayer({ data: moons, components: 2 });
-    const means = [[0, 0, 0, 0], [1, 1, 1, 1]];
-    const I = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+    const means = [
+      [0, 0, 0, 0],
+      [1, 1, 1, 1],
+    ];
+    const I = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ];
     expect(thrown(() => flow.measure({ means: [[0, 0, 0, 0]], covariances: 1 })).argument).toBe('means');
-    expect(thrown(() => flow.measure({ means: [[0, 0, 0], [0, 0, 0]], covariances: 1 })).argument).toBe('means');
+    expect(
+      thrown(() =>
+        flow.measure({
+          means: [
+            [0, 0, 0],
+            [0, 0, 0],
+          ],
+          covariances: 1,
+        }),
+      ).argument,
+    ).toBe('means');
     expect(thrown(() => flow.measure({ means, covariances: -1 })).argument).toBe('covariances');
     expect(thrown(() => flow.measure({ means, covariances: [I] })).argument).toBe('covariances');
     expect(thrown(() => flow.measure({ means, covariances: [I, I.map((r) => r.map((v) => -v))] })).argument).toBe('covariances[1]');
-    expect(thrown(() => flow.measure({ means, covariances: [I, [[1, 0.5, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]] })).argument).toBe('covariances[1]');
-    expect(thrown(() => flow.measure({ means, covariances: [I, [[1, 0], [0, 1]]] })).argument).toBe('covariances[1]');
+    expect(
+      thrown(() =>
+        flow.measure({
+          means,
+          covariances: [
+            I,
+            [
+              [1, 0.5, 0, 0],
+              [0, 1, 0, 0],
+              [0, 0, 1, 0],
+              [0, 0, 0, 1],
+            ],
+          ],
+        }),
+      ).argument,
+    ).toBe('covariances[1]');
+    expect(
+      thrown(() =>
+        flow.measure({
+          means,
+          covariances: [
+            I,
+            [
+              [1, 0],
+              [0, 1],
+            ],
+          ],
+        }),
+      ).argument,
+    ).toBe('covariances[1]');
     expect(thrown(() => flow.measure({ means, covariances: 1, weights: [1] })).argument).toBe('weights');
     expect(thrown(() => flow.measure({ means, covariances: 1, weights: [-1, 2] })).argument).toBe('weights');
     expect(() => flow.measure({ means, covariances: 1, spread: 2 } as never)).toThrow(UnknownOptionError);
     expect(thrown(() => flow.risk(new Measure([[0, 0, 0, 0]]))).argument).toBe('mu.dim');
-    expect(thrown(() => flow.mixture(gmLayer({ data: moons, components: 3 }).measure({ means: [...means, means[0]], covariances: 1 }))).argument).toBe('mu.size');
+    expect(
+      thrown(() => flow.mixture(gmLayer({ data: moons, components: 3 }).measure({ means: [...means, means[0]], covariances: 1 }))).argument,
+    ).toBe('mu.size');
     expect(thrown(() => simulate(flow, new Measure([[0, 0, 0, 0]]), { tEnd: 1 })).argument).toBe('mu.dim');
-    expect(thrown(() => flow.predict(flow.measure({ means, covariances: 1 }), undefined, { backend: 'gpu' } as never)).argument).toBe('backend');
+    expect(thrown(() => flow.predict(flow.measure({ means, covariances: 1 }), undefined, { backend: 'gpu' } as never)).argument).toBe(
+      'backend',
+    );
     expect(thrown(() => flow.firstVariation(flow.measure({ means, covariances: 1 }), [[1, 2, 3]])).argument).toBe('theta');
   });
 
@@ -395,7 +524,9 @@ describe('option validation', () => {
 describe('datasets and the experiment', () => {
   it('the synthetic datasets are seeded, balanced and shaped as documented', () => {
     for (const make of [twoMoons, gaussianXor, concentricCircles]) {
-      const a = make({ samples: 400, seed: 7 }), b = make({ samples: 400, seed: 7 }), c = make({ samples: 400, seed: 8 });
+      const a = make({ samples: 400, seed: 7 }),
+        b = make({ samples: 400, seed: 7 }),
+        c = make({ samples: 400, seed: 8 });
       expect(Array.from(a.X)).toEqual(Array.from(b.X));
       expect(Array.from(a.X)).not.toEqual(Array.from(c.X));
       expect(a.Y.reduce((s, y) => s + y, 0)).toBe(0);
@@ -411,7 +542,16 @@ describe('datasets and the experiment', () => {
   });
 
   it('gmExperiment trains both models to low test error on moons with equal parameter counts', () => {
-    const r = gmExperiment({ task: 'moons', components: 3, steps: 400, records: 12, samples: 200, testSamples: 1000, activation: 'tanh', seed: 1 });
+    const r = gmExperiment({
+      task: 'moons',
+      components: 3,
+      steps: 400,
+      records: 12,
+      samples: 200,
+      testSamples: 1000,
+      activation: 'tanh',
+      seed: 1,
+    });
     expect(Math.abs(r.gm.parameters - r.twoLayer.parameters)).toBeLessThanOrEqual(2);
     expect(r.neurons).toBe(11);
     for (const c of [r.gm, r.twoLayer]) {

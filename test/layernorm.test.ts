@@ -1,6 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  attention, collapseExponent, cosineGap, equiangularClosedForm, equiangularMeasure, equiangularODE, init, InvalidArgumentError, Measure, meanPairwiseCosine, simulate,
+  attention,
+  collapseExponent,
+  cosineGap,
+  equiangularClosedForm,
+  equiangularMeasure,
+  equiangularODE,
+  init,
+  InvalidArgumentError,
+  Measure,
+  meanPairwiseCosine,
+  simulate,
   type LayerNormScheme,
 } from '../src/index.js';
 
@@ -14,7 +24,11 @@ const SCHEMES: LayerNormScheme[] = ['post', 'pre', 'peri', 'ngpt'];
 function particleGap(scheme: LayerNormScheme, opts: { n: number; beta: number; rho0: number; radius0: number; times: number[] }) {
   const mu = equiangularMeasure(opts.n, opts.rho0, { radius: opts.radius0 });
   const run = simulate(attention({ beta: opts.beta, space: 'euclidean', layerNorm: scheme }), mu, {
-    tEnd: opts.times[opts.times.length - 1], rtol: 1e-11, atol: 1e-14, record: { times: opts.times, snapshots: true }, observe: { custom: { gap: cosineGap } },
+    tEnd: opts.times[opts.times.length - 1],
+    rtol: 1e-11,
+    atol: 1e-14,
+    record: { times: opts.times, snapshots: true },
+    observe: { custom: { gap: cosineGap } },
   });
   return { times: Array.from(run.times).slice(1), gap: Array.from(run.observables.gap).slice(1), run };
 }
@@ -24,14 +38,26 @@ describe('attention({ layerNorm })', () => {
     expect(() => attention({ layerNorm: 'pre' })).toThrow(/needs space: 'euclidean'/);
     expect(() => attention({ space: 'euclidean', layerNorm: 'mix' as never })).toThrow(InvalidArgumentError);
     const flow = attention({ space: 'euclidean', layerNorm: 'peri' });
-    expect(() => simulate(flow, new Measure([[1, 0], [0, 0]]), { tEnd: 1 })).toThrow(/zero row at index 1/);
+    expect(() =>
+      simulate(
+        flow,
+        new Measure([
+          [1, 0],
+          [0, 0],
+        ]),
+        { tEnd: 1 },
+      ),
+    ).toThrow(/zero row at index 1/);
     expect(attention({ space: 'euclidean' }).params.layerNorm).toBeUndefined();
     expect(flow.params.layerNorm).toBe('peri');
   });
 
   it('one Euler step of Pre-LN and Peri-LN is the transformer layer x + h Attn(LN(x)), x + h LN(Attn(LN(x)))', () => {
     const mu = Measure.gaussian(7, 3, { seed: 4 });
-    const beta = 2, h = 0.1, n = 7, d = 3;
+    const beta = 2,
+      h = 0.1,
+      n = 7,
+      d = 3;
     const theta = Array.from({ length: n }, (_, i) => {
       const r = Math.hypot(...mu.point(i));
       return Array.from(mu.point(i), (v) => v / r);
@@ -42,10 +68,16 @@ describe('attention({ layerNorm })', () => {
       return Array.from({ length: d }, (_, c) => theta.reduce((s, tj, j) => s + (w[j] / z) * tj[c], 0));
     });
     for (const scheme of ['pre', 'peri'] as const) {
-      const run = simulate(attention({ beta, space: 'euclidean', layerNorm: scheme }), mu, { tEnd: h, integrator: 'euler', dt: h, record: { times: [] } });
+      const run = simulate(attention({ beta, space: 'euclidean', layerNorm: scheme }), mu, {
+        tEnd: h,
+        integrator: 'euler',
+        dt: h,
+        record: { times: [] },
+      });
       for (let i = 0; i < n; i++) {
         const norm = scheme === 'peri' ? Math.hypot(...attn[i]) : 1;
-        for (let c = 0; c < d; c++) expect(Math.abs(run.final.points[i * d + c] - (mu.points[i * d + c] + (h * attn[i][c]) / norm))).toBeLessThan(1e-14);
+        for (let c = 0; c < d; c++)
+          expect(Math.abs(run.final.points[i * d + c] - (mu.points[i * d + c] + (h * attn[i][c]) / norm))).toBeLessThan(1e-14);
       }
     }
   });
@@ -53,11 +85,18 @@ describe('attention({ layerNorm })', () => {
   it('Post-LN and nGPT keep every token norm; E_β of the normalised tokens never decreases under any scheme', () => {
     const mu = Measure.gaussian(12, 3, { seed: 9, std: 2 });
     for (const scheme of SCHEMES) {
-      const run = simulate(attention({ beta: 2, space: 'euclidean', layerNorm: scheme }), mu, { tEnd: 8, rtol: 1e-10, atol: 1e-12, record: { every: 1 }, observe: { energy: true } });
+      const run = simulate(attention({ beta: 2, space: 'euclidean', layerNorm: scheme }), mu, {
+        tEnd: 8,
+        rtol: 1e-10,
+        atol: 1e-12,
+        record: { every: 1 },
+        observe: { energy: true },
+      });
       const E = run.energy!;
       for (let k = 1; k < E.length; k++) expect(E[k]).toBeGreaterThanOrEqual(E[k - 1] * (1 - 1e-9));
       if (scheme === 'post' || scheme === 'ngpt') {
-        for (let i = 0; i < 12; i++) expect(Math.abs(Math.hypot(...run.final.point(i)) / Math.hypot(...mu.point(i)) - 1)).toBeLessThan(1e-8);
+        for (let i = 0; i < 12; i++)
+          expect(Math.abs(Math.hypot(...run.final.point(i)) / Math.hypot(...mu.point(i)) - 1)).toBeLessThan(1e-8);
       }
     }
   });
@@ -68,7 +107,8 @@ describe('equiangular collapse', () => {
     const mu = equiangularMeasure(5, 0.3, { radius: 2, dim: 7 });
     expect(mu.dim).toBe(7);
     for (let i = 0; i < 5; i++) expect(Math.abs(Math.hypot(...mu.point(i)) - 2)).toBeLessThan(1e-14);
-    const p0 = mu.point(0), p3 = mu.point(3);
+    const p0 = mu.point(0),
+      p3 = mu.point(3);
     expect(Math.abs(p0.reduce((s, v, c) => s + v * p3[c], 0) / 4 - 0.3)).toBeLessThan(1e-14);
     expect(Math.abs(meanPairwiseCosine(mu) - 0.3)).toBeLessThan(1e-14);
     expect(Math.abs(cosineGap(mu) - 0.7)).toBeLessThan(1e-14);

@@ -23,7 +23,8 @@ export function codeBlocks(text: string, file: string): CodeBlock[] {
     const fence = open[1];
     const body: string[] = [];
     let j = i + 1;
-    while (j < lines.length && !(lines[j].trimStart().startsWith(fence) && lines[j].trim().replace(/[`~]/g, '') === '')) body.push(lines[j++]);
+    while (j < lines.length && !(lines[j].trimStart().startsWith(fence) && lines[j].trim().replace(/[`~]/g, '') === ''))
+      body.push(lines[j++]);
     if (j === lines.length) throw new Error(`${file}:${i + 1}: code fence never closed`);
     blocks.push({ file, line: i + 1, info: open[2].trim(), code: body.join('\n') });
     i = j;
@@ -35,15 +36,20 @@ export function codeBlocks(text: string, file: string): CodeBlock[] {
 export function prose(text: string): string {
   const lines = text.split('\n');
   let fence: string | null = null;
-  return lines.map((l) => {
-    const m = /^ {0,3}(`{3,}|~{3,})/.exec(l);
-    if (fence === null && m) { fence = m[1]; return ''; }
-    if (fence !== null) {
-      if (l.trimStart().startsWith(fence) && l.trim().replace(/[`~]/g, '') === '') fence = null;
-      return '';
-    }
-    return l.replace(/(`+)[^`]*?\1/g, (s) => ' '.repeat(s.length));
-  }).join('\n');
+  return lines
+    .map((l) => {
+      const m = /^ {0,3}(`{3,}|~{3,})/.exec(l);
+      if (fence === null && m) {
+        fence = m[1];
+        return '';
+      }
+      if (fence !== null) {
+        if (l.trimStart().startsWith(fence) && l.trim().replace(/[`~]/g, '') === '') fence = null;
+        return '';
+      }
+      return l.replace(/(`+)[^`]*?\1/g, (s) => ' '.repeat(s.length));
+    })
+    .join('\n');
 }
 
 /**
@@ -55,7 +61,11 @@ export function slug(heading: string): string {
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1') // links and images: their text
     .replace(/<[^>]+>/g, '') // inline HTML
     .replace(/[*`]/g, ''); // emphasis, code spans
-  return rendered.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '').replace(/ /g, '-');
+  return rendered
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** Every anchor of a markdown text: its ATX headings, numbered -1, -2, ... when repeated, as GitHub does. */
@@ -73,15 +83,21 @@ export function anchors(text: string): Set<string> {
   return out;
 }
 
-export interface Link { file: string; line: number; target: string }
+export interface Link {
+  file: string;
+  line: number;
+  target: string;
+}
 
 /** Markdown links and images, and HTML href/src, outside code. */
 export function links(text: string, file: string): Link[] {
   const out: Link[] = [];
-  prose(text).split('\n').forEach((l, i) => {
-    for (const m of l.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ file, line: i + 1, target: m[1] });
-    for (const m of l.matchAll(/\b(?:href|src)="([^"]+)"/g)) out.push({ file, line: i + 1, target: m[1] });
-  });
+  prose(text)
+    .split('\n')
+    .forEach((l, i) => {
+      for (const m of l.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ file, line: i + 1, target: m[1] });
+      for (const m of l.matchAll(/\b(?:href|src)="([^"]+)"/g)) out.push({ file, line: i + 1, target: m[1] });
+    });
   return out;
 }
 
@@ -124,7 +140,8 @@ export function runnable(block: CodeBlock, importPath: string): string {
   let code = block.code;
   for (const [name, value] of shrinkMarker(code)) {
     const decl = new RegExp(`(\\b(?:const|let)\\s+${name.replace(/\$/g, '\\$')}\\s*(?::[^=]+)?=\\s*)[^;\\n]+`);
-    if (!decl.test(code)) throw new Error(`${block.file}:${block.line}: docs-test shrinks '${name}', which the block does not declare as const ${name} = ...`);
+    if (!decl.test(code))
+      throw new Error(`${block.file}:${block.line}: docs-test shrinks '${name}', which the block does not declare as const ${name} = ...`);
     code = code.replace(decl, `$1${value}`);
   }
   return code.replace(/from\s+(['"])meanfield\1/g, `from '${importPath}'`);

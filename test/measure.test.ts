@@ -10,7 +10,8 @@ const bits = (a: Float64Array) => Array.from(new Uint8Array(a.buffer, a.byteOffs
 /** Per-coordinate sample mean and (n - 1)-normalised standard deviation. */
 function moments(mu: Measure): { mean: number[]; std: number[] } {
   const { size: n, dim: d, points } = mu;
-  const mean = new Array<number>(d).fill(0), std = new Array<number>(d).fill(0);
+  const mean = new Array<number>(d).fill(0),
+    std = new Array<number>(d).fill(0);
   for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) mean[c] += points[i * d + c] / n;
   for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) std[c] += (points[i * d + c] - mean[c]) ** 2 / (n - 1);
   return { mean, std: std.map(Math.sqrt) };
@@ -18,7 +19,11 @@ function moments(mu: Measure): { mean: number[]; std: number[] } {
 
 describe('Measure construction', () => {
   it('number[][], number[] and Float64Array give the same measure', () => {
-    const rows = [[1, 2], [3, 4], [5, 6]];
+    const rows = [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ];
     const a = new Measure(rows);
     const b = new Measure(Float64Array.from(rows.flat()), { dim: 2 });
     const c = new Measure(rows.flat(), { dim: 2 });
@@ -36,7 +41,10 @@ describe('Measure construction', () => {
   it('copies its inputs', () => {
     const flat = Float64Array.from([1, 2, 3, 4]);
     const w = Float64Array.from([1, 3]);
-    const rows = [[1, 2], [3, 4]];
+    const rows = [
+      [1, 2],
+      [3, 4],
+    ];
     const a = new Measure(flat, { dim: 2, weights: w });
     const b = new Measure(rows);
     flat[0] = 99;
@@ -57,13 +65,22 @@ describe('Measure construction', () => {
     expect(mu.mass).toBe(4); // the original is untouched
     expect(bits(p.points)).toEqual(bits(mu.points));
     // Awkward weights: the sum is 1 up to rounding.
-    const q = new Measure(Float64Array.from({ length: 7 }, (_, i) => i), { dim: 1, weights: [0.1, 0.7, 1e-3, 3, 1 / 3, 2e-9, 5] }).normalized();
+    const q = new Measure(
+      Float64Array.from({ length: 7 }, (_, i) => i),
+      { dim: 1, weights: [0.1, 0.7, 1e-3, 3, 1 / 3, 2e-9, 5] },
+    ).normalized();
     expect(Math.abs(q.mass - 1)).toBeLessThan(1e-15);
     expect(new Measure([[0], [1], [2], [3]]).mass).toBe(1);
   });
 
   it('copy(), withPoints() and point(i) return independent copies', () => {
-    const mu = new Measure([[1, 2], [3, 4]], { weights: [1, 2] });
+    const mu = new Measure(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { weights: [1, 2] },
+    );
     const c = mu.copy();
     expect(bits(c.points)).toEqual(bits(mu.points));
     expect(bits(c.weights)).toEqual(bits(mu.weights));
@@ -83,7 +100,7 @@ describe('Measure construction', () => {
     expect(nu.points[0]).toBe(5);
   });
 
-  it("circle measures wrap their angles into [0, 2π), and their dim defaults to 1", () => {
+  it('circle measures wrap their angles into [0, 2π), and their dim defaults to 1', () => {
     const c = new Measure([-1, 7, TWO_PI, -TWO_PI, -0, 1e-300, -1e-300, 1e20, -1e20, 4 * TWO_PI + 0.5], { space: 'circle' });
     expect(c.dim).toBe(1);
     expect(c.space).toBe('circle');
@@ -103,43 +120,171 @@ describe('Measure construction', () => {
 
   it('accepts sphere points within 1e-9 of the unit norm', () => {
     expect(new Measure([[1 + 5e-10, 0]], { space: 'sphere' }).size).toBe(1);
-    expect(new Measure([[0.6, 0.8], [0, -1]], { space: 'sphere' }).space).toBe('sphere');
+    expect(
+      new Measure(
+        [
+          [0.6, 0.8],
+          [0, -1],
+        ],
+        { space: 'sphere' },
+      ).space,
+    ).toBe('sphere');
   });
 });
 
 describe('Measure validation', () => {
   // Each case: the call, the argument the error must name, and the message it must carry.
   const cases: Array<[string, () => unknown, string, RegExp]> = [
-    ['NaN coordinate', () => new Measure([0, 1, 2, 3, 4, NaN], { dim: 2 }), 'points', /^points must be finite, got NaN at index 5 \(point 2, coordinate 1\)$/],
-    ['infinite coordinate (rows)', () => new Measure([[0, 1], [Infinity, 2]]), 'points', /^points must be finite, got Infinity at index 2 \(point 1, coordinate 0\)$/],
+    [
+      'NaN coordinate',
+      () => new Measure([0, 1, 2, 3, 4, NaN], { dim: 2 }),
+      'points',
+      /^points must be finite, got NaN at index 5 \(point 2, coordinate 1\)$/,
+    ],
+    [
+      'infinite coordinate (rows)',
+      () =>
+        new Measure([
+          [0, 1],
+          [Infinity, 2],
+        ]),
+      'points',
+      /^points must be finite, got Infinity at index 2 \(point 1, coordinate 0\)$/,
+    ],
     ['-Infinity coordinate', () => new Measure([0, -Infinity], { dim: 1 }), 'points', /points must be finite, got -Infinity at index 1/],
-    ['non-number in rows', () => new Measure([[0, 1], [null as unknown as number, 2]]), 'points', /^points must contain only numbers, got null at point 1, coordinate 0$/],
-    ['non-number in a flat array', () => new Measure([0, '1' as unknown as number], { dim: 1 }), 'points', /^points must contain only numbers, got "1" at index 1$/],
-    ['not an array', () => new Measure('points' as never, { dim: 1 }), 'points', /^points must be a Float64Array or an array of numbers, got "points"$/],
-    ['negative weight', () => new Measure([[0], [1], [2], [3]], { weights: [0.3, 0.5, 0.4, -0.2] }), 'weights', /^weights must be >= 0, got -0.2 at index 3$/],
+    [
+      'non-number in rows',
+      () =>
+        new Measure([
+          [0, 1],
+          [null as unknown as number, 2],
+        ]),
+      'points',
+      /^points must contain only numbers, got null at point 1, coordinate 0$/,
+    ],
+    [
+      'non-number in a flat array',
+      () => new Measure([0, '1' as unknown as number], { dim: 1 }),
+      'points',
+      /^points must contain only numbers, got "1" at index 1$/,
+    ],
+    [
+      'not an array',
+      () => new Measure('points' as never, { dim: 1 }),
+      'points',
+      /^points must be a Float64Array or an array of numbers, got "points"$/,
+    ],
+    [
+      'negative weight',
+      () => new Measure([[0], [1], [2], [3]], { weights: [0.3, 0.5, 0.4, -0.2] }),
+      'weights',
+      /^weights must be >= 0, got -0.2 at index 3$/,
+    ],
     ['NaN weight', () => new Measure([[0], [1]], { weights: [1, NaN] }), 'weights', /^weights must be finite, got NaN at index 1$/],
-    ['infinite weight', () => new Measure([[0], [1]], { weights: [Infinity, 1] }), 'weights', /^weights must be finite, got Infinity at index 0$/],
-    ['all-zero weights', () => new Measure([[0], [1]], { weights: [0, 0] }), 'weights', /^weights must not all be zero, got 0 as their sum$/],
-    ['weights summing to infinity', () => new Measure([[0], [1]], { weights: [1e308, 1e308] }), 'weights', /^weights must have a finite sum, got Infinity as their sum$/],
-    ['wrong weights length', () => new Measure([[0], [1]], { weights: [1] }), 'weights.length', /^weights.length must equal the number of points 2, got 1$/],
-    ['points length not a multiple of dim', () => new Measure([1, 2, 3], { dim: 2 }), 'points.length', /^points.length must be a multiple of dim = 2, got 3$/],
+    [
+      'infinite weight',
+      () => new Measure([[0], [1]], { weights: [Infinity, 1] }),
+      'weights',
+      /^weights must be finite, got Infinity at index 0$/,
+    ],
+    [
+      'all-zero weights',
+      () => new Measure([[0], [1]], { weights: [0, 0] }),
+      'weights',
+      /^weights must not all be zero, got 0 as their sum$/,
+    ],
+    [
+      'weights summing to infinity',
+      () => new Measure([[0], [1]], { weights: [1e308, 1e308] }),
+      'weights',
+      /^weights must have a finite sum, got Infinity as their sum$/,
+    ],
+    [
+      'wrong weights length',
+      () => new Measure([[0], [1]], { weights: [1] }),
+      'weights.length',
+      /^weights.length must equal the number of points 2, got 1$/,
+    ],
+    [
+      'points length not a multiple of dim',
+      () => new Measure([1, 2, 3], { dim: 2 }),
+      'points.length',
+      /^points.length must be a multiple of dim = 2, got 3$/,
+    ],
     ['dim 0', () => new Measure([1, 2], { dim: 0 }), 'dim', /^dim must be an integer >= 1, got 0$/],
     ['fractional dim', () => new Measure([1, 2], { dim: 1.5 }), 'dim', /^dim must be an integer >= 1, got 1.5$/],
     ['empty rows', () => new Measure([[]]), 'dim', /^dim must be an integer >= 1, got 0$/],
-    ['empty flat array', () => new Measure([], { dim: 2 }), 'points', /^points must hold at least one point \(n >= 1\), got an array of length 0$/],
-    ['empty Float64Array without dim', () => new Measure(new Float64Array(0)), 'points', /^points must hold at least one point \(n >= 1\), got a Float64Array of length 0$/],
+    [
+      'empty flat array',
+      () => new Measure([], { dim: 2 }),
+      'points',
+      /^points must hold at least one point \(n >= 1\), got an array of length 0$/,
+    ],
+    [
+      'empty Float64Array without dim',
+      () => new Measure(new Float64Array(0)),
+      'points',
+      /^points must hold at least one point \(n >= 1\), got a Float64Array of length 0$/,
+    ],
     ['flat array without dim', () => new Measure([1, 2]), 'dim', /^dim is required when points is a flat array, got undefined$/],
-    ['ragged rows', () => new Measure([[0, 1], [2, 3], [4]]), 'points[2]', /^points\[2\] must be an array of length 2 like points\[0\], got an array of length 1$/],
-    ['a row that is not an array', () => new Measure([[0, 1], 5 as unknown as number[]]), 'points[1]', /^points\[1\] must be an array of length 2 like points\[0\], got 5$/],
+    [
+      'ragged rows',
+      () => new Measure([[0, 1], [2, 3], [4]]),
+      'points[2]',
+      /^points\[2\] must be an array of length 2 like points\[0\], got an array of length 1$/,
+    ],
+    [
+      'a row that is not an array',
+      () => new Measure([[0, 1], 5 as unknown as number[]]),
+      'points[1]',
+      /^points\[1\] must be an array of length 2 like points\[0\], got 5$/,
+    ],
     ['dim disagreeing with rows', () => new Measure([[0, 1]], { dim: 3 }), 'dim', /^dim must equal the row length 2 of points, got 3$/],
-    ['unknown space', () => new Measure([[1, 0]], { space: 'torus' as never }), 'space', /^space must be one of 'euclidean', 'sphere', 'circle', got "torus"$/],
-    ['off the sphere', () => new Measure([[1, 0], [0, -1], [0.6, 0.8000001]], { space: 'sphere' }), 'points',
-      /^points must lie on the unit sphere \(\| \|x\| - 1 \| <= 1e-9\) for space 'sphere', got 1\.00000008\d* as the norm of point 2$/],
+    [
+      'unknown space',
+      () => new Measure([[1, 0]], { space: 'torus' as never }),
+      'space',
+      /^space must be one of 'euclidean', 'sphere', 'circle', got "torus"$/,
+    ],
+    [
+      'off the sphere',
+      () =>
+        new Measure(
+          [
+            [1, 0],
+            [0, -1],
+            [0.6, 0.8000001],
+          ],
+          { space: 'sphere' },
+        ),
+      'points',
+      /^points must lie on the unit sphere \(\| \|x\| - 1 \| <= 1e-9\) for space 'sphere', got 1\.00000008\d* as the norm of point 2$/,
+    ],
     ['zero vector on the sphere', () => new Measure([[0, 0]], { space: 'sphere' }), 'points', /got 0 as the norm of point 0$/],
-    ['circle with dim 2', () => new Measure([[1, 0]], { space: 'circle' }), 'dim', /^dim must be 1 for space 'circle' \(points are angles\), got 2$/],
-    ['withPoints of another length', () => new Measure([[1, 2]]).withPoints(new Float64Array(3)), 'points.length', /^points.length must equal 2 \(n x dim of this measure\), got 3$/],
-    ['withPoints off the sphere', () => Measure.uniformSphere(2, 2, { seed: 1 }).withPoints(Float64Array.from([1, 0, 0, 2])), 'points', /got 2 as the norm of point 1$/],
-    ['withPoints with NaN', () => new Measure([[1, 2]]).withPoints(Float64Array.from([1, NaN])), 'points', /points must be finite, got NaN at index 1 \(point 0, coordinate 1\)/],
+    [
+      'circle with dim 2',
+      () => new Measure([[1, 0]], { space: 'circle' }),
+      'dim',
+      /^dim must be 1 for space 'circle' \(points are angles\), got 2$/,
+    ],
+    [
+      'withPoints of another length',
+      () => new Measure([[1, 2]]).withPoints(new Float64Array(3)),
+      'points.length',
+      /^points.length must equal 2 \(n x dim of this measure\), got 3$/,
+    ],
+    [
+      'withPoints off the sphere',
+      () => Measure.uniformSphere(2, 2, { seed: 1 }).withPoints(Float64Array.from([1, 0, 0, 2])),
+      'points',
+      /got 2 as the norm of point 1$/,
+    ],
+    [
+      'withPoints with NaN',
+      () => new Measure([[1, 2]]).withPoints(Float64Array.from([1, NaN])),
+      'points',
+      /points must be finite, got NaN at index 1 \(point 0, coordinate 1\)/,
+    ],
     ['point index out of range', () => new Measure([[1, 2]]).point(1), 'i', /^i must be an integer in \[0, 1\), got 1$/],
   ];
   for (const [name, call, argument, message] of cases) {
@@ -185,10 +330,12 @@ describe('Measure samplers', () => {
     const mu = Measure.uniformSphere(n, 3, { seed: 1 });
     expect([mu.size, mu.dim, mu.space]).toEqual([n, 3, 'sphere']);
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(Math.hypot(mu.points[3 * i], mu.points[3 * i + 1], mu.points[3 * i + 2]) - 1));
+    for (let i = 0; i < n; i++)
+      worst = Math.max(worst, Math.abs(Math.hypot(mu.points[3 * i], mu.points[3 * i + 1], mu.points[3 * i + 2]) - 1));
     expect(worst).toBeLessThan(1e-12);
     for (let c = 0; c < 3; c++) {
-      let m = 0, m2 = 0;
+      let m = 0,
+        m2 = 0;
       for (let i = 0; i < n; i++) {
         m += mu.points[3 * i + c] / n;
         m2 += mu.points[3 * i + c] ** 2 / n;
@@ -211,7 +358,8 @@ describe('Measure samplers', () => {
 
   it('gaussian: sample mean and std match within sampling error', () => {
     const n = 20_000;
-    const mean = [1, -2, 0.5], std = [3, 0.1, 1];
+    const mean = [1, -2, 0.5],
+      std = [3, 0.1, 1];
     const mu = Measure.gaussian(n, 3, { seed: 4, mean, std });
     expect([mu.size, mu.dim, mu.space]).toEqual([n, 3, 'euclidean']);
     const got = moments(mu);
@@ -230,10 +378,12 @@ describe('Measure samplers', () => {
 
   it('uniformBox: inside [low, high) with mean (low + high) / 2', () => {
     const n = 20_000;
-    const low = [0, -1, 10], high = [2, 1, 10.5];
+    const low = [0, -1, 10],
+      high = [2, 1, 10.5];
     const mu = Measure.uniformBox(n, 3, { seed: 5, low, high });
     let outside = 0;
-    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) if (!(mu.points[3 * i + c] >= low[c] && mu.points[3 * i + c] < high[c])) outside++;
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < 3; c++) if (!(mu.points[3 * i + c] >= low[c] && mu.points[3 * i + c] < high[c])) outside++;
     expect(outside).toBe(0);
     const got = moments(mu);
     for (let c = 0; c < 3; c++) {
@@ -250,7 +400,8 @@ describe('Measure samplers', () => {
     const n = 20_000;
     const u = Measure.uniformCircle(n, { seed: 7 });
     expect([u.size, u.dim, u.space]).toEqual([n, 1, 'circle']);
-    let cos = 0, sin = 0;
+    let cos = 0,
+      sin = 0;
     for (const t of u.points) {
       expect(t >= 0 && t < TWO_PI).toBe(true);
       cos += Math.cos(t) / n;
@@ -273,7 +424,9 @@ describe('Measure samplers', () => {
     expect(Array.from(Measure.uniformSphere(4, 2, { seed: 1 }).weights)).toEqual([0.25, 0.25, 0.25, 0.25]);
     expect(Array.from(Measure.gaussian(3, 2, { seed: 1, weights: [1, 2, 3] }).weights)).toEqual([1, 2, 3]);
     expect(Array.from(Measure.uniformCircle(2, { seed: 1, weights: [0, 1] }).weights)).toEqual([0, 1]);
-    expect(thrown(() => Measure.uniformBox(3, 1, { seed: 1, weights: [1, -1, 1] })).message).toMatch(/^weights must be >= 0, got -1 at index 1$/);
+    expect(thrown(() => Measure.uniformBox(3, 1, { seed: 1, weights: [1, -1, 1] })).message).toMatch(
+      /^weights must be >= 0, got -1 at index 1$/,
+    );
   });
 
   it('sampler arguments are validated', () => {
@@ -284,11 +437,17 @@ describe('Measure samplers', () => {
       [() => Measure.gaussian(2.5, 2, { seed: 1 }), /^n must be an integer >= 1, got 2.5$/],
       [() => Measure.gaussian(3, 2, { seed: 1, std: 0 }), /^std must be a finite number > 0, got 0$/],
       [() => Measure.gaussian(3, 2, { seed: 1, std: [1, -1] }), /^std must be a finite number > 0, got -1$/],
-      [() => Measure.gaussian(3, 2, { seed: 1, mean: [0, 0, 0] }), /^mean must be a number or an array of length d = 2, got an array of length 3$/],
+      [
+        () => Measure.gaussian(3, 2, { seed: 1, mean: [0, 0, 0] }),
+        /^mean must be a number or an array of length d = 2, got an array of length 3$/,
+      ],
       [() => Measure.gaussian(3, 2, { seed: 1, mean: [0, NaN] }), /^mean must be finite, got NaN at coordinate 1$/],
       [() => Measure.uniformBox(3, 2, { seed: 1, low: 1, high: 1 }), /^high must be greater than low \(1\), got 1 at coordinate 0$/],
       [() => Measure.uniformBox(3, 2, { seed: 1, low: [0, 2], high: 1 }), /^high must be greater than low \(2\), got 1 at coordinate 1$/],
-      [() => Measure.uniformBox(3, 2, { seed: 1, high: [1] }), /^high must be a number or an array of length d = 2, got an array of length 1$/],
+      [
+        () => Measure.uniformBox(3, 2, { seed: 1, high: [1] }),
+        /^high must be a number or an array of length d = 2, got an array of length 1$/,
+      ],
       [() => Measure.uniformBox(3, 1, { seed: 1, low: -Infinity }), /^low must be finite, got -Infinity at coordinate 0$/],
       [() => Measure.uniformCircle(0, { seed: 1 }), /^n must be an integer >= 1, got 0$/],
       [() => Measure.equallySpacedCircle(-2), /^n must be an integer >= 1, got -2$/],
@@ -309,7 +468,11 @@ describe('Measure JSON', () => {
       expect(bits(back.weights)).toEqual(bits(mu.weights));
       expect([back.dim, back.size, back.space]).toEqual([2, 5, 'euclidean']);
     }
-    for (const m of [Measure.uniformSphere(50, 4, { seed: 9 }), Measure.uniformCircle(50, { seed: 9 }), Measure.gaussian(50, 3, { seed: 9 })]) {
+    for (const m of [
+      Measure.uniformSphere(50, 4, { seed: 9 }),
+      Measure.uniformCircle(50, { seed: 9 }),
+      Measure.gaussian(50, 3, { seed: 9 }),
+    ]) {
       const back = Measure.fromJSON(JSON.stringify(m.toJSON()));
       expect(back.space).toBe(m.space);
       expect(bits(back.points)).toEqual(bits(m.points));
@@ -321,7 +484,10 @@ describe('Measure JSON', () => {
   });
 
   it('fromJSON validates its input', () => {
-    const good = new Measure([[0, 1], [2, 3]]).toJSON();
+    const good = new Measure([
+      [0, 1],
+      [2, 3],
+    ]).toJSON();
     const cases: Array<[unknown, RegExp]> = [
       ['{not json', /^json must be valid JSON from Measure.toJSON\(\), got "\{not json"$/],
       ['null', /^json must be the output of Measure.toJSON\(\), got null$/],

@@ -203,7 +203,11 @@ describe('linear associative memory', () => {
     }
     const x = [0.3, -1, 2, 0, 0.5];
     const wx = memory.recall(x);
-    for (let a = 0; a < v; a++) expect(wx[a]).toBeCloseTo(x.reduce((s, xb, b) => s + memory.weights[a * d + b] * xb, 0), 12);
+    for (let a = 0; a < v; a++)
+      expect(wx[a]).toBeCloseTo(
+        x.reduce((s, xb, b) => s + memory.weights[a * d + b] * xb, 0),
+        12,
+      );
     const scores = memory.scores(x);
     const expected = values.map((y) => y.reduce((s, ya, a) => s + ya * wx[a], 0));
     scores.forEach((s, j) => expect(s).toBeCloseTo(expected[j], 12));
@@ -262,14 +266,25 @@ describe('memories: bad input names the argument', () => {
     expect(e.message).toContain('at index 3');
     expect(thrown(() => denseMemory({ patterns: new Int8Array(0), dim: 3 })).argument).toBe('patterns');
     expect(thrown(() => denseMemory({ patterns: [] })).argument).toBe('patterns');
-    expect(thrown(() => denseMemory({ patterns: [[1, -1, 1], [1, -1]] })).argument).toBe('patterns[1]');
+    expect(
+      thrown(() =>
+        denseMemory({
+          patterns: [
+            [1, -1, 1],
+            [1, -1],
+          ],
+        }),
+      ).argument,
+    ).toBe('patterns[1]');
     expect(thrown(() => denseMemory({ patterns: Int8Array.from([1, -1, 1, 1, -1]), dim: 2 })).argument).toBe('patterns.length');
     expect(thrown(() => denseMemory({ patterns: Int8Array.from([1, -1]) })).argument).toBe('dim');
     expect(thrown(() => denseMemory({ patterns: good, dim: 4 })).argument).toBe('dim');
     for (const p of [0, 2.5, -1, NaN, undefined]) {
       expect(thrown(() => denseMemory({ patterns: good, separation: { kind: 'power', p } as Separation })).argument).toBe('separation.p');
     }
-    expect(thrown(() => denseMemory({ patterns: good, separation: { kind: 'cubic' } as unknown as Separation })).argument).toBe('separation.kind');
+    expect(thrown(() => denseMemory({ patterns: good, separation: { kind: 'cubic' } as unknown as Separation })).argument).toBe(
+      'separation.kind',
+    );
 
     const memory = denseMemory({ patterns: good });
     expect(thrown(() => memory.energy([1, -1])).argument).toBe('state.length');

@@ -5,24 +5,37 @@ import { pointCloudMemory } from '../src/memory/pointcloud.js';
 import { planarShapes, pointCloudRecovery } from '../src/memory/recovery.js';
 import { lcg, spherePoints, thrown, uniformArray } from './helpers.js';
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe('modern Hopfield network', () => {
   const rnd = lcg(3);
 
   it('energy matches its formula and never increases along updates (wasm and js)', () => {
-    const K = 50, d = 8, q = 20;
+    const K = 50,
+      d = 8,
+      q = 20;
     const X = uniformArray(rnd, K * d, -1, 1);
     for (const beta of [0.3, 2, 15]) {
       const net = hopfield({ patterns: X, dim: d, beta });
       let state = uniformArray(rnd, q * d, -3, 3);
       const direct = (xi: Float64Array, i: number) => {
-        const s = Array.from({ length: K }, (_, k) => { let t = 0; for (let c = 0; c < d; c++) t += X[k * d + c] * xi[i * d + c]; return beta * t; });
+        const s = Array.from({ length: K }, (_, k) => {
+          let t = 0;
+          for (let c = 0; c < d; c++) t += X[k * d + c] * xi[i * d + c];
+          return beta * t;
+        });
         const mx = Math.max(...s);
         const lse = mx + Math.log(s.reduce((a, v) => a + Math.exp(v - mx), 0));
-        let r = 0, M2 = 0;
+        let r = 0,
+          M2 = 0;
         for (let c = 0; c < d; c++) r += xi[i * d + c] ** 2;
-        for (let k = 0; k < K; k++) { let t = 0; for (let c = 0; c < d; c++) t += X[k * d + c] ** 2; M2 = Math.max(M2, t); }
+        for (let k = 0; k < K; k++) {
+          let t = 0;
+          for (let c = 0; c < d; c++) t += X[k * d + c] ** 2;
+          M2 = Math.max(M2, t);
+        }
         return -lse / beta + r / 2 + Math.log(K) / beta + M2 / 2;
       };
       const e0 = net.energy(state);
@@ -45,7 +58,8 @@ describe('modern Hopfield network', () => {
   });
 
   it('retrieves well-separated patterns in one step from queries with 20% noise', () => {
-    const d = 64, K = 200;
+    const d = 64,
+      K = 200;
     const X = spherePoints(rnd, K, d);
     const net = hopfield({ patterns: X, dim: d, beta: 32 });
     const rows = Array.from({ length: K }, (_, k) => k);
@@ -63,9 +77,12 @@ describe('modern Hopfield network', () => {
   });
 
   it('wasm and js retrieval agree; f32 within 1e-5', () => {
-    const X = spherePoints(rnd, 300, 16), q = uniformArray(rnd, 40 * 16);
+    const X = spherePoints(rnd, 300, 16),
+      q = uniformArray(rnd, 40 * 16);
     const net = hopfield({ patterns: X, dim: 16, beta: 8 });
-    const a = net.update(q, { backend: 'wasm' }), b = net.update(q, { backend: 'js' }), c = net.update(q, { precision: 'f32' });
+    const a = net.update(q, { backend: 'wasm' }),
+      b = net.update(q, { backend: 'js' }),
+      c = net.update(q, { precision: 'f32' });
     for (let i = 0; i < a.length; i++) {
       expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-13);
       expect(Math.abs(a[i] - c[i])).toBeLessThan(1e-5);
@@ -85,7 +102,13 @@ describe('modern Hopfield network', () => {
     expect(thrown(() => hopfield({ patterns: [], beta: 1 })).argument).toBe('patterns');
     expect(thrown(() => hopfield({ patterns: [[1, 2], [3]], beta: 1 })).argument).toBe('patterns[1]');
     expect(thrown(() => hopfield({ patterns: [[1, 2]], beta: 0 })).argument).toBe('beta');
-    const net = hopfield({ patterns: [[1, 0], [0, 1]], beta: 1 });
+    const net = hopfield({
+      patterns: [
+        [1, 0],
+        [0, 1],
+      ],
+      beta: 1,
+    });
     expect(thrown(() => net.update([[1, 2, 3]])).argument).toBe('queries');
     expect(thrown(() => hopfieldCapacity({ dim: 4, counts: [], beta: 1, seed: 1 })).argument).toBe('counts');
   });
@@ -100,7 +123,10 @@ describe('point-cloud associative memory', () => {
     expect(stored.posterior[1]).toBeGreaterThan(0.9);
     // E <= min_k S_k and E >= min_k S_k - log(K)/beta.
     const rng = new Random(4);
-    const q = new Measure(Float64Array.from(shapes[2].points, (v) => v + 0.2 * rng.normal()), { dim: 2 });
+    const q = new Measure(
+      Float64Array.from(shapes[2].points, (v) => v + 0.2 * rng.normal()),
+      { dim: 2 },
+    );
     const e = mem.energy(q);
     const smin = Math.min(...e.divergences);
     expect(e.value).toBeLessThanOrEqual(smin + 1e-15);
@@ -122,7 +148,10 @@ describe('point-cloud associative memory', () => {
   it('bad input gets named errors', () => {
     const shapes = planarShapes(6);
     expect(thrown(() => pointCloudMemory({ patterns: [], beta: 1, sinkhorn: { eps: 0.1 } })).argument).toBe('patterns');
-    expect(thrown(() => pointCloudMemory({ patterns: [shapes[0], Measure.gaussian(4, 3, { seed: 1 })], beta: 1, sinkhorn: { eps: 0.1 } })).argument).toBe('patterns[1].dim');
+    expect(
+      thrown(() => pointCloudMemory({ patterns: [shapes[0], Measure.gaussian(4, 3, { seed: 1 })], beta: 1, sinkhorn: { eps: 0.1 } }))
+        .argument,
+    ).toBe('patterns[1].dim');
     expect(thrown(() => pointCloudMemory({ patterns: shapes, beta: -1, sinkhorn: { eps: 0.1 } })).argument).toBe('beta');
     expect(thrown(() => pointCloudMemory({ patterns: shapes, beta: 1, sinkhorn: { eps: 0 } })).argument).toBe('sinkhorn.eps');
     const mem = pointCloudMemory({ patterns: shapes, beta: 1, sinkhorn: { eps: 0.1 } });

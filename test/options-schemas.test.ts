@@ -13,25 +13,46 @@ import { GRAPH_MASK_SCHEMA, GRAPH_SCHEMA } from '../src/flows/graph.js';
 import { EQUIANGULAR_MEASURE_SCHEMA, EQUIANGULAR_SCHEMA } from '../src/flows/layernorm.js';
 import { thrown } from './helpers.js';
 
-interface Compiled { keys: readonly string[]; read(where: string, value: unknown): object; doc(): string }
+interface Compiled {
+  keys: readonly string[];
+  read(where: string, value: unknown): object;
+  doc(): string;
+}
 
 // [schema, the key list before the schemas (in order), the defaults read from undefined]
 const CASES: Array<[string, Compiled, string[], Record<string, unknown>]> = [
-  ['KernelOptions', KERNEL_SCHEMA, ['dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'signal', 'onProgress'],
-    { beta: 1, score: 'dot', causal: false, precision: 'f64' }],
-  ['MeanOptions', MEAN_SCHEMA, ['dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'valueDim', 'signal', 'onProgress'],
-    { beta: 1, score: 'dot', causal: false, precision: 'f64' }],
+  [
+    'KernelOptions',
+    KERNEL_SCHEMA,
+    ['dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'signal', 'onProgress'],
+    { beta: 1, score: 'dot', causal: false, precision: 'f64' },
+  ],
+  [
+    'MeanOptions',
+    MEAN_SCHEMA,
+    ['dim', 'beta', 'score', 'logWeights', 'causal', 'backend', 'precision', 'valueDim', 'signal', 'onProgress'],
+    { beta: 1, score: 'dot', causal: false, precision: 'f64' },
+  ],
   ['EnergyOptions', ENERGY_SCHEMA, ['beta', 'backend', 'precision'], { precision: 'f64' }],
   ['InitOptions', INIT_SCHEMA, ['backend', 'threads'], {}],
-  ['AttentionOptions', ATTENTION_SCHEMA, ['beta', 'Q', 'K', 'V', 'normalization', 'sinkhornIterations', 'mask', 'space', 'tangentProjection', 'layerNorm'],
-    { beta: 1, normalization: 'softmax', sinkhornIterations: 5, mask: 'none', space: 'sphere', tangentProjection: true, layerNorm: 'none' }],
+  [
+    'AttentionOptions',
+    ATTENTION_SCHEMA,
+    ['beta', 'Q', 'K', 'V', 'normalization', 'sinkhornIterations', 'mask', 'space', 'tangentProjection', 'layerNorm'],
+    { beta: 1, normalization: 'softmax', sinkhornIterations: 5, mask: 'none', space: 'sphere', tangentProjection: true, layerNorm: 'none' },
+  ],
   ['CircleOptions', CIRCLE_SCHEMA, ['beta', 'normalization', 'interaction'], {}],
   ['FourierOptions', FOURIER_SCHEMA, ['maxSamples'], { maxSamples: 32768 }],
   ['InteractionOptions', INTERACTION_SCHEMA, ['beta', 'space'], { beta: 1, space: 'euclidean' }],
   ['CsrGraph', GRAPH_SCHEMA, ['indptr', 'indices'], {}],
   ['GraphMask', GRAPH_MASK_SCHEMA, ['graph', 'self'], { self: true }],
   ['EquiangularMeasureOptions', EQUIANGULAR_MEASURE_SCHEMA, ['radius', 'dim'], { radius: 1 }],
-  ['EquiangularOptions', EQUIANGULAR_SCHEMA, ['layerNorm', 'n', 'beta', 'rho0', 'radius0', 'times', 'stepsPerUnit'], { radius0: 1, stepsPerUnit: 2000 }],
+  [
+    'EquiangularOptions',
+    EQUIANGULAR_SCHEMA,
+    ['layerNorm', 'n', 'beta', 'rho0', 'radius0', 'times', 'stepsPerUnit'],
+    { radius0: 1, stepsPerUnit: 2000 },
+  ],
 ];
 
 describe('options schemas of the kernel and the flows', () => {
@@ -40,7 +61,10 @@ describe('options schemas of the kernel and the flows', () => {
       expect(schema.keys, name).toEqual(keys);
       expect(schema.read('f', undefined), name).toEqual(defaults);
       const lines = schema.doc().split('\n');
-      expect(lines.map((l) => /^- `(\w+)`: /.exec(l)?.[1]), name).toEqual(keys);
+      expect(
+        lines.map((l) => /^- `(\w+)`: /.exec(l)?.[1]),
+        name,
+      ).toEqual(keys);
       for (const line of lines) expect(line.length, `${name}: ${line}`).toBeGreaterThan(keys.length === 0 ? 0 : 12);
     }
   });
@@ -59,7 +83,11 @@ describe('options schemas of the kernel and the flows', () => {
       [() => circle({ beta: 2, interaction: Math.sin }), 'beta', /must be omitted with interaction/],
       [() => circle({ interaction: Math.sin, normalization: 'softmax' }), 'normalization', /must be 'none' with interaction/],
       [() => interaction({ beta: 0 }), 'beta', /^beta must be a finite number > 0, got 0$/],
-      [() => logSumExp([[1]], [[1]], { logWeights: [NaN], backend: 'js' }), 'logWeights', /must be finite or -Infinity, got NaN at index 0/],
+      [
+        () => logSumExp([[1]], [[1]], { logWeights: [NaN], backend: 'js' }),
+        'logWeights',
+        /must be finite or -Infinity, got NaN at index 0/,
+      ],
       [() => logSumExp([[1]], [[1]], { logWeights: [0, 0], backend: 'js' }), 'logWeights.length', /must equal the number of keys 1/],
       [() => logSumExp([[1]], [[1]], { backend: 'gpu' as never }), 'backend', /^backend must be 'wasm' or 'js', got "gpu"$/],
       [() => equiangularODE({ layerNorm: 'post', n: 3, rho0: 0.1 } as never), 'times', /^times must be an array of times, got undefined$/],

@@ -77,7 +77,8 @@ function declaredValueExports(file: string): string[] {
   const program = ts.createProgram([file], { strict: true, noEmit: true, types: [] });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
-  return checker.getExportsOfModule(module)
+  return checker
+    .getExportsOfModule(module)
     .filter((s) => {
       const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
       // `export { type X }` of a class is a type-only export: it has no runtime binding.
@@ -89,7 +90,11 @@ function declaredValueExports(file: string): string[] {
 }
 
 function tsc(config: string): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, [TSC, '-p', config, '--listFiles', '--pretty', 'false'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [TSC, '-p', config, '--listFiles', '--pretty', 'false'], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -121,10 +126,15 @@ beforeAll(() => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2));
   // Zero runtime dependencies: an offline install (as a consumer runs it) must succeed.
-  const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   installLog = `${install.stdout}${install.stderr}`;
   expect(install.status, installLog).toBe(0);
-  for (const f of ['checks.cjs', 'consumer.mjs', 'consumer.cjs', 'browser-entry.js', 'vite-entry.js', 'worker-entry.js']) copyFileSync(join(FIXTURES, f), join(project, f));
+  for (const f of ['checks.cjs', 'consumer.mjs', 'consumer.cjs', 'browser-entry.js', 'vite-entry.js', 'worker-entry.js'])
+    copyFileSync(join(FIXTURES, f), join(project, f));
   copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.mts'));
   copyFileSync(join(FIXTURES, 'typed-consumer.ts.txt'), join(project, 'typed.cts'));
   copyFileSync(join(FIXTURES, 'type-error.ts.txt'), join(project, 'type-error.mts'));
@@ -137,10 +147,21 @@ afterAll(() => {
 describe('the packed library', () => {
   it('ships each file once: the ES build, the Wasm core in dist/wasm.js, the CommonJS entry and the types', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const f of ['package.json', 'dist/index.js', 'dist/wasm.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/cli-worker.js', 'cjs/index.cjs', 'cjs/index.d.cts']) {
+    for (const f of [
+      'package.json',
+      'dist/index.js',
+      'dist/wasm.js',
+      'dist/index.d.ts',
+      'dist/cli.js',
+      'dist/cli-worker.js',
+      'cjs/index.cjs',
+      'cjs/index.d.cts',
+    ]) {
       expect(files).toContain(`package/${f}`);
     }
-    expect(files.filter((f) => !/^package\/(dist\/[\w.-]+\.(js|d\.ts)|cjs\/index\.(cjs|d\.cts)|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) => !/^package\/(dist\/[\w.-]+\.(js|d\.ts)|cjs\/index\.(cjs|d\.cts)|package\.json|README\.md|LICENSE)$/.test(f)),
+    ).toEqual([]);
 
     // The wasm the package runs is the base64 string in dist/wasm.js, not a separate asset.
     const match = /WASM_BASE64 = "([A-Za-z0-9+/=]+)"/.exec(readFileSync(join(project, 'node_modules/meanfield/dist/wasm.js'), 'utf8'));
@@ -153,7 +174,9 @@ describe('the packed library', () => {
   it('exports at runtime (ESM and CJS) exactly the values its declarations declare', async () => {
     const dist = join(project, 'node_modules', 'meanfield', 'dist');
     const esm = Object.keys(await import(pathToFileURL(join(dist, 'index.js')).href)).sort();
-    const cjs = Object.keys(createRequire(join(project, 'package.json'))('meanfield') as object).filter((k) => k !== '__esModule').sort();
+    const cjs = Object.keys(createRequire(join(project, 'package.json'))('meanfield') as object)
+      .filter((k) => k !== '__esModule')
+      .sort();
     for (const file of [join(dist, 'index.d.ts'), join(dist, '..', 'cjs', 'index.d.cts')]) {
       const declared = declaredValueExports(file);
       expect(declared.length).toBeGreaterThan(50);
@@ -166,23 +189,39 @@ describe('the packed library', () => {
   });
 
   it('names its classes in error messages as the API does (the bundle renames Measure to _Measure)', async () => {
-    const mf = await import(pathToFileURL(join(project, 'node_modules', 'meanfield', 'dist', 'index.js')).href) as typeof import('../src/index.js');
+    const mf = (await import(
+      pathToFileURL(join(project, 'node_modules', 'meanfield', 'dist', 'index.js')).href
+    )) as typeof import('../src/index.js');
     await mf.init({ backend: 'js' });
     const mu = new mf.Measure([[1, 0]]);
     const run = mf.simulate(mf.attention(), mf.Measure.uniformSphere(3, 2, { seed: 1 }), { tEnd: 0 });
     const messages: string[] = [];
-    for (const call of [() => mf.interactionEnergy(mu, { beta: mu as never }), () => mf.clusters(mu, { tol: new mf.Random(1) as never }), () => mf.logSumExp(mu, mu, { beta: run as never })]) {
-      try { call(); } catch (e) { messages.push((e as Error).message); }
+    for (const call of [
+      () => mf.interactionEnergy(mu, { beta: mu as never }),
+      () => mf.clusters(mu, { tol: new mf.Random(1) as never }),
+      () => mf.logSumExp(mu, mu, { beta: run as never }),
+    ]) {
+      try {
+        call();
+      } catch (e) {
+        messages.push((e as Error).message);
+      }
     }
     expect(messages).toEqual([
-      'beta must be a finite number > 0, got a Measure', 'tol must be a finite number > 0, got a Random', 'beta must be a finite number, got a Trajectory',
+      'beta must be a finite number > 0, got a Measure',
+      'tol must be a finite number > 0, got a Random',
+      'beta must be a finite number, got a Trajectory',
     ]);
     expect(Object.prototype.toString.call(mu)).toBe('[object Measure]');
   });
 
   it('is lean, as scripts/sizes.mjs measures it: the Wasm core once, at most 120 kB, in a tarball of at most 250 kB', () => {
-    const sizes = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'scripts', 'sizes.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })) as Sizes;
-    console.log(`package sizes: wasm ${sizes.wasm.bytes} B, dist ${sizes.dist.bytes} B, tarball ${sizes.tarball.bytes} B (${sizes.tarball.unpackedBytes} B unpacked)`);
+    const sizes = JSON.parse(
+      execFileSync(process.execPath, [join(ROOT, 'scripts', 'sizes.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }),
+    ) as Sizes;
+    console.log(
+      `package sizes: wasm ${sizes.wasm.bytes} B, dist ${sizes.dist.bytes} B, tarball ${sizes.tarball.bytes} B (${sizes.tarball.unpackedBytes} B unpacked)`,
+    );
     expect(sizes.wasm.copies, `base64 Wasm modules in ${sizes.wasm.in.join(', ')}`).toBe(1);
     expect(sizes.wasm.in).toEqual(['dist/wasm.js']);
     expect(sizes.wasm.bytes).toBeLessThanOrEqual(MAX_WASM_BYTES);
@@ -193,7 +232,9 @@ describe('the packed library', () => {
   });
 
   it('installs without running or announcing a build: the shipped package.json has no install scripts', () => {
-    const shipped = JSON.parse(readFileSync(join(project, 'node_modules/meanfield/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const shipped = JSON.parse(readFileSync(join(project, 'node_modules/meanfield/package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
     expect(Object.keys(shipped.scripts ?? {}).filter((k) => INSTALL_SCRIPTS.includes(k))).toEqual([]);
     expect(installLog).not.toMatch(/install.scripts|allowScripts|npm warn/i);
   });
@@ -207,7 +248,30 @@ describe('the packed library', () => {
 
   it('runs the meanfield command from the installed package', () => {
     const out = join(project, 'run.jsonl');
-    execFileSync(join(project, 'node_modules', '.bin', 'meanfield'), ['run', 'attention', '--n', '8', '--t-end', '1', '--integrator', 'euler', '--dt', '0.1', '--records', '3', '--spacing', 'linear', '--seeds', '1', '--out', out], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    execFileSync(
+      join(project, 'node_modules', '.bin', 'meanfield'),
+      [
+        'run',
+        'attention',
+        '--n',
+        '8',
+        '--t-end',
+        '1',
+        '--integrator',
+        'euler',
+        '--dt',
+        '0.1',
+        '--records',
+        '3',
+        '--spacing',
+        'linear',
+        '--seeds',
+        '1',
+        '--out',
+        out,
+      ],
+      { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 },
+    );
     const line = JSON.parse(readFileSync(out, 'utf8').trim().split('\n')[0]) as { seed: number; n: number; times: number[] };
     expect(line.seed).toBe(1);
     expect(line.n).toBe(8);
@@ -226,8 +290,14 @@ describe('the packed library', () => {
   it('type-checks a strict TypeScript consumer against the shipped declarations (ESM and CJS)', () => {
     const base = {
       compilerOptions: {
-        strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'],
-        types: [], noEmit: true, skipLibCheck: false,
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        lib: ['es2022', 'dom'],
+        types: [],
+        noEmit: true,
+        skipLibCheck: false,
       },
     };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...base, files: ['typed.mts', 'typed.cts'] }));
@@ -248,10 +318,20 @@ describe('the packed library', () => {
 
   it('the type tests (test/types/api.ts) hold against the shipped declarations, and each @ts-expect-error hides a real error', () => {
     const source = readFileSync(join(ROOT, 'test', 'types', 'api.ts'), 'utf8').replaceAll("'../../src/index.js'", "'meanfield'");
-    const config = (file: string) => JSON.stringify({
-      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], noEmit: true, skipLibCheck: false },
-      files: [file],
-    });
+    const config = (file: string) =>
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: [],
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: [file],
+      });
     writeFileSync(join(project, 'api-types.mts'), source);
     writeFileSync(join(project, 'tsconfig.api.json'), config('api-types.mts'));
     const good = tsc('tsconfig.api.json');
@@ -265,7 +345,9 @@ describe('the packed library', () => {
     writeFileSync(join(project, 'tsconfig.bare.json'), config('api-bare.mts'));
     const bare = tsc('tsconfig.bare.json');
     expect(bare.status).not.toBe(0);
-    const failing = [...new Set([...bare.output.matchAll(/api-bare\.mts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1]) - 1))].sort((p, q) => p - q);
+    const failing = [...new Set([...bare.output.matchAll(/api-bare\.mts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1]) - 1))].sort(
+      (p, q) => p - q,
+    );
     expect(failing).toEqual(expected);
   });
 
@@ -303,8 +385,9 @@ describe('the packed library', () => {
           page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
           page.on('requestfailed', (q) => log.push(`request failed: ${q.url()} ${q.failure()?.errorText ?? ''}`));
           await page.goto(server.url);
-          await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
-            .catch((e: unknown) => { throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}\nconsole: ${log.join('\n')}`); });
+          await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' }).catch((e: unknown) => {
+            throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}\nconsole: ${log.join('\n')}`);
+          });
           expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
           expect(pageErrors).toEqual([]);
           const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
@@ -320,48 +403,63 @@ describe('the packed library', () => {
       await chromium.close();
     }
   });
-  it.skipIf(!chromiumAvailable())('bundles for the browser with Vite, on a page and in a Web Worker, and runs in Chromium', async () => {
-    const { build } = await import('vite');
-    const app = join(project, 'vite-app');
-    const out = join(project, 'vite-dist');
-    mkdirSync(app, { recursive: true });
-    for (const f of ['checks.cjs', 'vite-entry.js', 'worker-entry.js']) copyFileSync(join(project, f), join(app, f));
-    writeFileSync(join(app, 'index.html'), '<!doctype html>\n<html><head><meta charset="utf-8"><title>meanfield in Vite</title></head>\n<body><script type="module" src="./vite-entry.js"></script></body></html>\n');
-    // Vite's defaults (classic workers, no config file), resolving meanfield from the installed tarball.
-    await build({ root: app, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true, target: 'es2022', minify: false } });
-    const assets = readdirSync(join(out, 'assets'));
-    expect(assets.filter((f) => f.endsWith('.wasm'))).toEqual([]); // no asset a bundler had to rewrite
+  it.skipIf(!chromiumAvailable())(
+    'bundles for the browser with Vite, on a page and in a Web Worker, and runs in Chromium',
+    async () => {
+      const { build } = await import('vite');
+      const app = join(project, 'vite-app');
+      const out = join(project, 'vite-dist');
+      mkdirSync(app, { recursive: true });
+      for (const f of ['checks.cjs', 'vite-entry.js', 'worker-entry.js']) copyFileSync(join(project, f), join(app, f));
+      writeFileSync(
+        join(app, 'index.html'),
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>meanfield in Vite</title></head>\n<body><script type="module" src="./vite-entry.js"></script></body></html>\n',
+      );
+      // Vite's defaults (classic workers, no config file), resolving meanfield from the installed tarball.
+      await build({
+        root: app,
+        configFile: false,
+        logLevel: 'silent',
+        build: { outDir: out, emptyOutDir: true, target: 'es2022', minify: false },
+      });
+      const assets = readdirSync(join(out, 'assets'));
+      expect(assets.filter((f) => f.endsWith('.wasm'))).toEqual([]); // no asset a bundler had to rewrite
 
-    const chromium = await launchChromium();
-    try {
-      for (const crossOriginIsolated of [false, true]) {
-        const server = await serveDir(out, { crossOriginIsolated });
-        try {
-          const page = await chromium.newPage();
-          const pageErrors: string[] = [];
-          const requests: string[] = [];
-          page.on('pageerror', (e) => pageErrors.push(String(e)));
-          page.on('request', (q) => requests.push(q.url()));
-          await page.goto(server.url);
-          await page.waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
-            .catch((e: unknown) => { throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}`); });
-          expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
-          expect(pageErrors).toEqual([]);
-          expect(requests.filter((u) => /\.wasm($|\?)/.test(u))).toEqual([]);
-          const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
-          expect(r.format).toBe('browser');
-          expect(r.crossOriginIsolated).toBe(crossOriginIsolated);
-          expectConsumerWorks(r);
-          const w = JSON.parse((await page.getAttribute('body', 'data-worker')) ?? '') as ConsumerResult;
-          expect(w.format).toBe('worker');
-          expect(w.threads).toBeGreaterThanOrEqual(1);
-          expectConsumerWorks(w);
-        } finally {
-          await server.close();
+      const chromium = await launchChromium();
+      try {
+        for (const crossOriginIsolated of [false, true]) {
+          const server = await serveDir(out, { crossOriginIsolated });
+          try {
+            const page = await chromium.newPage();
+            const pageErrors: string[] = [];
+            const requests: string[] = [];
+            page.on('pageerror', (e) => pageErrors.push(String(e)));
+            page.on('request', (q) => requests.push(q.url()));
+            await page.goto(server.url);
+            await page
+              .waitForSelector('body[data-result], body[data-error]', { timeout: 30_000, state: 'attached' })
+              .catch((e: unknown) => {
+                throw new Error(`${String(e)}\npage errors: ${pageErrors.join('\n')}`);
+              });
+            expect(await page.getAttribute('body', 'data-error'), 'the page threw').toBeNull();
+            expect(pageErrors).toEqual([]);
+            expect(requests.filter((u) => /\.wasm($|\?)/.test(u))).toEqual([]);
+            const r = JSON.parse((await page.getAttribute('body', 'data-result')) ?? '') as ConsumerResult;
+            expect(r.format).toBe('browser');
+            expect(r.crossOriginIsolated).toBe(crossOriginIsolated);
+            expectConsumerWorks(r);
+            const w = JSON.parse((await page.getAttribute('body', 'data-worker')) ?? '') as ConsumerResult;
+            expect(w.format).toBe('worker');
+            expect(w.threads).toBeGreaterThanOrEqual(1);
+            expectConsumerWorks(w);
+          } finally {
+            await server.close();
+          }
         }
+      } finally {
+        await chromium.close();
       }
-    } finally {
-      await chromium.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

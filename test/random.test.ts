@@ -85,7 +85,8 @@ describe('Random: seeding', () => {
     expect(stream(new Random(Number.MAX_SAFE_INTEGER))).not.toEqual(stream(new Random(Number.MAX_SAFE_INTEGER - 2 ** 32)));
     // Folding the high half into the low one (low ^ f(high)) would make this pair share its
     // first two outputs: every one of the first eight must differ.
-    const a = stream(new Random(2 ** 32 + low)), b = stream(new Random((low ^ Math.imul(1, 0x9e3779b1)) >>> 0));
+    const a = stream(new Random(2 ** 32 + low)),
+      b = stream(new Random((low ^ Math.imul(1, 0x9e3779b1)) >>> 0));
     a.forEach((v, i) => expect(v).not.toBe(b[i]));
   });
 
@@ -112,7 +113,9 @@ describe('Random: seeding', () => {
 
   it('fromState rejects malformed and all-zero states', () => {
     expect(thrown(() => Random.fromState([0, 0, 0, 0])).message).toMatch(/state must not be all zero/);
-    expect(thrown(() => Random.fromState([1, 2, 3] as never)).message).toMatch(/state must be four integers in \[0, 2\^32\), got an array of length 3/);
+    expect(thrown(() => Random.fromState([1, 2, 3] as never)).message).toMatch(
+      /state must be four integers in \[0, 2\^32\), got an array of length 3/,
+    );
     expect(thrown(() => Random.fromState([1, 2, 3, 2 ** 32])).message).toMatch(/state must be four integers/);
     expect(thrown(() => Random.fromState([1, 2, 3, -1])).message).toMatch(/state must be four integers/);
   });
@@ -121,7 +124,9 @@ describe('Random: seeding', () => {
 describe('Random: distributions', () => {
   it('next() is in [0, 1) and uses all 53 bits', () => {
     const r = new Random(3);
-    let oddNumerators = 0, outside = 0, offGrid = 0;
+    let oddNumerators = 0,
+      outside = 0,
+      offGrid = 0;
     for (let i = 0; i < 100_000; i++) {
       const u = r.next();
       if (!(u >= 0 && u < 1)) outside++;
@@ -161,13 +166,15 @@ describe('Random: distributions', () => {
     for (let i = 0; i < 100; i++) expect(r.integer(1)).toBe(0);
     const k = r.integer(2 ** 32);
     expect(Number.isInteger(k) && k >= 0 && k < 2 ** 32).toBe(true);
-    for (const n of [0, -1, 2.5, 2 ** 32 + 1, NaN]) expect(thrown(() => r.integer(n)).message).toMatch(new RegExp(`^n must be an integer in \\[1, 2\\^32\\], got ${n}`));
+    for (const n of [0, -1, 2.5, 2 ** 32 + 1, NaN])
+      expect(thrown(() => r.integer(n)).message).toMatch(new RegExp(`^n must be an integer in \\[1, 2\\^32\\], got ${n}`));
   });
 
   it('uniform(low, high) is in [low, high) with mean (low + high) / 2', () => {
     const r = new Random(9);
     const N = 50_000;
-    let s = 0, outside = 0;
+    let s = 0,
+      outside = 0;
     for (let i = 0; i < N; i++) {
       const x = r.uniform(-3, 5);
       if (!(x >= -3 && x < 5)) outside++;
@@ -183,7 +190,8 @@ describe('Random: distributions', () => {
   });
 
   it('normal() is Box–Muller with the second variate cached, and has mean 0 and variance 1', () => {
-    const a = new Random(11), b = new Random(11);
+    const a = new Random(11),
+      b = new Random(11);
     for (let i = 0; i < 10; i++) {
       let u = b.next();
       while (u === 0) u = b.next();
@@ -194,7 +202,8 @@ describe('Random: distributions', () => {
     }
     const r = new Random(12);
     const N = 200_000;
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (let i = 0; i < N; i++) {
       const z = r.normal();
       s += z;

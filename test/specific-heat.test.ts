@@ -1,6 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  attention, circle, ensembleSpecificHeat, init, InvalidArgumentError, Measure, simulate, simulateMany, specificHeat, specificHeatSweep, twoLayer, UnknownOptionError,
+  attention,
+  circle,
+  ensembleSpecificHeat,
+  init,
+  InvalidArgumentError,
+  Measure,
+  simulate,
+  simulateMany,
+  specificHeat,
+  specificHeatSweep,
+  twoLayer,
+  UnknownOptionError,
 } from '../src/index.js';
 import { lcg } from './helpers.js';
 
@@ -10,7 +21,8 @@ beforeAll(async () => {
 
 /** C = β² Var_a(E_i), E_i = -(1/β) log sum_j a_j e^{β <x_i, x_j>}, by the O(n²) definition in float64. */
 function direct(mu: Measure, beta: number): number {
-  const n = mu.size, d = mu.dim;
+  const n = mu.size,
+    d = mu.dim;
   const inner = (i: number, j: number) => {
     if (mu.space === 'circle') return Math.cos(mu.points[i] - mu.points[j]);
     let s = 0;
@@ -37,7 +49,12 @@ describe('the specific heat observable', () => {
   it('equals the O(n²) float64 definition to 1e-12 along a run (sphere, both backends) and on the circle', () => {
     const mu = Measure.uniformSphere(24, 3, { seed: 5, weights: randomWeights(24, 5) });
     for (const backend of ['wasm', 'js'] as const) {
-      const run = simulate(attention({ beta: 3 }), mu, { tEnd: 20, record: { times: [1, 3, 6, 10, 20], snapshots: true }, observe: { specificHeat: true }, backend });
+      const run = simulate(attention({ beta: 3 }), mu, {
+        tEnd: 20,
+        record: { times: [1, 3, 6, 10, 20], snapshots: true },
+        observe: { specificHeat: true },
+        backend,
+      });
       const C = run.observables.specificHeat;
       expect(C.length).toBe(6);
       expect(Math.max(...C)).toBeGreaterThan(0.05);
@@ -49,17 +66,31 @@ describe('the specific heat observable', () => {
       expect(Math.abs(specificHeat(angles, { beta }) - want)).toBeLessThan(1e-12 * Math.max(1, want));
     }
     // { beta } overrides the flow's beta, and the ensemble driver records the same numbers.
-    const run = simulate(circle({ beta: 2 }), angles, { tEnd: 5, record: { times: [5], snapshots: true }, observe: { specificHeat: { beta: 4 } } });
+    const run = simulate(circle({ beta: 2 }), angles, {
+      tEnd: 5,
+      record: { times: [5], snapshots: true },
+      observe: { specificHeat: { beta: 4 } },
+    });
     expect(Math.abs(run.observables.specificHeat[1] - direct(run.snapshots[1], 4))).toBeLessThan(1e-12);
-    const many = simulateMany(circle({ beta: 2 }), [angles, angles], { tEnd: 5, record: { times: [5] }, observe: { specificHeat: { beta: 4 } } });
+    const many = simulateMany(circle({ beta: 2 }), [angles, angles], {
+      tEnd: 5,
+      record: { times: [5] },
+      observe: { specificHeat: { beta: 4 } },
+    });
     expect(Array.from(many[1].observables.specificHeat)).toEqual(Array.from(run.observables.specificHeat));
   });
 
   it('is 0 for a single cluster (all tokens equal, any weights), exactly', () => {
     const p = [0.6, -0.8, 0];
-    const one = new Measure(Array.from({ length: 9 }, () => p), { weights: randomWeights(9, 3), space: 'sphere' });
+    const one = new Measure(
+      Array.from({ length: 9 }, () => p),
+      { weights: randomWeights(9, 3), space: 'sphere' },
+    );
     for (const beta of [0.1, 3, 50, -4]) expect(specificHeat(one, { beta })).toBe(0);
-    const angles = new Measure(Array.from({ length: 7 }, () => 1.3), { dim: 1, space: 'circle', weights: randomWeights(7, 4) });
+    const angles = new Measure(
+      Array.from({ length: 7 }, () => 1.3),
+      { dim: 1, space: 'circle', weights: randomWeights(7, 4) },
+    );
     expect(specificHeat(angles, { beta: 9 })).toBe(0);
     // A single system, or identical systems, have no ensemble spread either.
     expect(ensembleSpecificHeat([Measure.uniformSphere(10, 3, { seed: 1 })], { beta: 2 })).toBe(0);
@@ -68,7 +99,8 @@ describe('the specific heat observable', () => {
 
   it('vanishes like β² Var_a(<x_i, m>) as β -> 0 (m the weighted mean), and is 0 at β = 0', () => {
     const mu = Measure.uniformSphere(40, 4, { seed: 11, weights: randomWeights(40, 11) });
-    const w = mu.normalized().weights, d = mu.dim;
+    const w = mu.normalized().weights,
+      d = mu.dim;
     const m = new Float64Array(d);
     for (let i = 0; i < mu.size; i++) for (let c = 0; c < d; c++) m[c] += w[i] * mu.points[i * d + c];
     const proj = Array.from({ length: mu.size }, (_, i) => m.reduce((s, mc, c) => s + mc * mu.points[i * d + c], 0));
@@ -105,11 +137,27 @@ describe('the specific heat observable', () => {
   });
 
   it('refuses what it cannot compute', () => {
-    const flow = twoLayer({ data: { X: [[1, 0], [0, 1]], Y: [1, -1] }, activation: 'tanh', loss: 'squared' });
+    const flow = twoLayer({
+      data: {
+        X: [
+          [1, 0],
+          [0, 1],
+        ],
+        Y: [1, -1],
+      },
+      activation: 'tanh',
+      loss: 'squared',
+    });
     const mu = Measure.gaussian(4, 4, { seed: 1 });
-    expect(() => simulate(flow, mu, { tEnd: 1, integrator: 'euler', dt: 0.5, observe: { specificHeat: true } })).toThrow(/needs \{ beta \}/);
-    expect(() => simulate(attention(), Measure.uniformSphere(4, 3, { seed: 1 }), { tEnd: 1, observe: { specificHeat: { beta: Number.NaN } } })).toThrow(InvalidArgumentError);
-    expect(() => simulate(attention(), Measure.uniformSphere(4, 3, { seed: 1 }), { tEnd: 1, observe: { specificHeat: { beta: 1, tol: 2 } as never } })).toThrow(UnknownOptionError);
+    expect(() => simulate(flow, mu, { tEnd: 1, integrator: 'euler', dt: 0.5, observe: { specificHeat: true } })).toThrow(
+      /needs \{ beta \}/,
+    );
+    expect(() =>
+      simulate(attention(), Measure.uniformSphere(4, 3, { seed: 1 }), { tEnd: 1, observe: { specificHeat: { beta: Number.NaN } } }),
+    ).toThrow(InvalidArgumentError);
+    expect(() =>
+      simulate(attention(), Measure.uniformSphere(4, 3, { seed: 1 }), { tEnd: 1, observe: { specificHeat: { beta: 1, tol: 2 } as never } }),
+    ).toThrow(UnknownOptionError);
     expect(() => specificHeat([[1, 0]] as never, { beta: 1 })).toThrow(InvalidArgumentError);
     expect(() => ensembleSpecificHeat([], { beta: 1 })).toThrow(InvalidArgumentError);
   });
@@ -139,14 +187,25 @@ describe('specificHeatSweep', () => {
   it('reads its options by one schema: required keys, each value, unknown keys with the nearest name', () => {
     const good = { betas: [1], n: 4, dim: 3, seeds: [1], tEnd: 1 };
     const cases: Array<[unknown, RegExp]> = [
-      [{ ...good, betas: undefined }, /^betas must be a non-empty array/], [{ ...good, betas: [1, 0] }, /^betas\[1\] must be != 0/],
-      [{ ...good, betas: [NaN] }, /^betas\[0\] must be a finite number/], [{ ...good, n: 0 }, /^n must be an integer >= 1/],
-      [{ ...good, dim: undefined }, /^dim must be an integer >= 2, got undefined/], [{ ...good, seeds: [] }, /^seeds must be a non-empty array/],
-      [{ ...good, tEnd: 0 }, /^tEnd must be a finite number > 0/], [{ ...good, integrator: 'euler-maruyama' }, /^integrator must be one of 'euler', 'heun', 'rk4', 'rk45', got/],
-      [{ ...good, precision: 'f16' }, /^precision must be one of/], [{ ...good, record: 3 }, /unknown option 'record' for specificHeatSweep; did you mean 'records'\?/],
+      [{ ...good, betas: undefined }, /^betas must be a non-empty array/],
+      [{ ...good, betas: [1, 0] }, /^betas\[1\] must be != 0/],
+      [{ ...good, betas: [NaN] }, /^betas\[0\] must be a finite number/],
+      [{ ...good, n: 0 }, /^n must be an integer >= 1/],
+      [{ ...good, dim: undefined }, /^dim must be an integer >= 2, got undefined/],
+      [{ ...good, seeds: [] }, /^seeds must be a non-empty array/],
+      [{ ...good, tEnd: 0 }, /^tEnd must be a finite number > 0/],
+      [{ ...good, integrator: 'euler-maruyama' }, /^integrator must be one of 'euler', 'heun', 'rk4', 'rk45', got/],
+      [{ ...good, precision: 'f16' }, /^precision must be one of/],
+      [{ ...good, record: 3 }, /unknown option 'record' for specificHeatSweep; did you mean 'records'\?/],
     ];
     for (const [options, pattern] of cases) {
-      const e = (() => { try { specificHeatSweep(options as never); } catch (x) { return x as Error; } })();
+      const e = (() => {
+        try {
+          specificHeatSweep(options as never);
+        } catch (x) {
+          return x as Error;
+        }
+      })();
       expect(e, String(pattern)).toBeInstanceOf(InvalidArgumentError);
       expect(e!.message).toMatch(pattern);
     }

@@ -3,8 +3,24 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
-  attention, circle, clusters, init, interaction, interactionEnergy, InvalidArgumentError, kdeModes, logSumExp, Measure, MeanfieldError,
-  OverflowError, plateaus, ResourceError, simulate, softmaxMean, stationarity, UnknownOptionError,
+  attention,
+  circle,
+  clusters,
+  init,
+  interaction,
+  interactionEnergy,
+  InvalidArgumentError,
+  kdeModes,
+  logSumExp,
+  Measure,
+  MeanfieldError,
+  OverflowError,
+  plateaus,
+  ResourceError,
+  simulate,
+  softmaxMean,
+  stationarity,
+  UnknownOptionError,
 } from '../src/index.js';
 
 /** Runs f and returns the error it throws (failing if it returns). */
@@ -38,7 +54,10 @@ function lseRef(x: number[][], y: number[][], beta: number, h?: number[]): numbe
 await init({ threads: 1 });
 
 describe('unknown option keys are refused, naming the nearest valid key', () => {
-  const P = [[1, 0], [0, 1]];
+  const P = [
+    [1, 0],
+    [0, 1],
+  ];
   const mu = Measure.uniformSphere(5, 3, { seed: 1 });
   const cases: Array<[string, () => unknown, string]> = [
     ['logSumExp', () => logSumExp(P, P, { beat: 9 } as never), 'beta'],
@@ -59,8 +78,16 @@ describe('unknown option keys are refused, naming the nearest valid key', () => 
     ['stationarity', () => stationarity(attention(), mu, { backnd: 'js' } as never), 'backend'],
     ['simulate observe', () => simulate(attention(), mu, { tEnd: 1, observe: { enrgy: true } as never }), 'energy'],
     ['simulate record', () => simulate(attention(), mu, { tEnd: 1, record: { evry: 2 } as never }), 'every'],
-    ['simulate record.logSpaced', () => simulate(attention(), mu, { tEnd: 1, record: { logSpaced: { count: 3, form: 0.1 } } as never }), 'from'],
-    ['simulate observe.clusters', () => simulate(attention(), mu, { tEnd: 1, observe: { clusters: { tol: 0.1, tool: 1 } } as never }), 'tol'],
+    [
+      'simulate record.logSpaced',
+      () => simulate(attention(), mu, { tEnd: 1, record: { logSpaced: { count: 3, form: 0.1 } } as never }),
+      'from',
+    ],
+    [
+      'simulate observe.clusters',
+      () => simulate(attention(), mu, { tEnd: 1, observe: { clusters: { tol: 0.1, tool: 1 } } as never }),
+      'tol',
+    ],
     ['simulate stopWhen', () => simulate(attention(), mu, { tEnd: 1, stopWhen: { onecluster: true } as never }), 'oneCluster'],
   ];
   for (const [name, call, near] of cases) {
@@ -73,7 +100,10 @@ describe('unknown option keys are refused, naming the nearest valid key', () => 
 });
 
 describe('null and non-object options are refused (no TypeError)', () => {
-  const P = [[1, 0], [0, 1]];
+  const P = [
+    [1, 0],
+    [0, 1],
+  ];
   const mu = Measure.uniformSphere(5, 3, { seed: 1 });
   const calls: Array<[string, () => unknown]> = [
     ['new Measure(pts, "sphere")', () => new Measure([[1, 0]], 'sphere' as never)],
@@ -107,10 +137,25 @@ describe('null and non-object options are refused (no TypeError)', () => {
 });
 
 describe('number[][] rows hold only finite numbers, never coerced', () => {
-  const good = [[1, 0], [0, 1]];
-  for (const [label, v] of [['null', null], ["''", ''], ["'2'", '2'], ['true', true], ['[0]', [0]], ['BigInt', 2n], ['NaN', NaN], ['Infinity', Infinity]] as const) {
+  const good = [
+    [1, 0],
+    [0, 1],
+  ];
+  for (const [label, v] of [
+    ['null', null],
+    ["''", ''],
+    ["'2'", '2'],
+    ['true', true],
+    ['[0]', [0]],
+    ['BigInt', 2n],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+  ] as const) {
     it(`refuses ${label} in logSumExp, softmaxMean and Measure`, () => {
-      const bad = [[1, v as never], [0, 1]];
+      const bad = [
+        [1, v as never],
+        [0, 1],
+      ];
       named(() => logSumExp(bad, good), InvalidArgumentError);
       named(() => logSumExp(good, bad), InvalidArgumentError);
       named(() => softmaxMean(good, good, bad), InvalidArgumentError);
@@ -138,7 +183,10 @@ describe('overflow-safe numerics (f64)', () => {
     }
   });
   it('logSumExp: large but representable values stay exact', () => {
-    const x = [[1, 0], [0.6, 0.8]];
+    const x = [
+      [1, 0],
+      [0.6, 0.8],
+    ];
     for (const backend of ['wasm', 'js'] as const) {
       const got = logSumExp(x, x, { beta: 1e300, logWeights: [0, -1e300], backend });
       const ref = lseRef(x, x, 1e300, [0, -1e300]);
@@ -154,20 +202,33 @@ describe('overflow-safe numerics (f64)', () => {
       // log E = log sum_ij a_i a_j e^{beta <x_i, x_j>} - log(2 beta); the diagonal terms dominate.
       const lse = logSumExp(mu, mu, { beta: 1e308, backend });
       const max = Math.max(...lse);
-      const ref = max + Math.log(Array.from(lse).reduce((a, v, i) => a + mu.weights[i] * Math.exp(v - max), 0)) - Math.LN2 - Math.log(1e308);
+      const ref =
+        max + Math.log(Array.from(lse).reduce((a, v, i) => a + mu.weights[i] * Math.exp(v - max), 0)) - Math.LN2 - Math.log(1e308);
       expect(Math.abs(logEnergy - ref)).toBeLessThanOrEqual(1e-15 * Math.abs(ref));
     }
   });
   it('softmaxMean with values near 1e308 at beta = 0 gives their mean', () => {
     for (const backend of ['wasm', 'js'] as const) {
-      const { mean } = softmaxMean([[0]], [[0], [1]], [[1.5e308, 1], [1.6e308, 3]], { beta: 0, backend });
+      const { mean } = softmaxMean(
+        [[0]],
+        [[0], [1]],
+        [
+          [1.5e308, 1],
+          [1.6e308, 3],
+        ],
+        { beta: 0, backend },
+      );
       expect(mean[0] / 1.55e308).toBeCloseTo(1, 14);
       expect(mean[1]).toBeCloseTo(2, 14);
     }
   });
   it('attention energy at beta = 1e3: Infinity energy, finite logEnergy recorded', () => {
     const mu = Measure.uniformSphere(6, 3, { seed: 2 });
-    const run = simulate(attention({ beta: 1e3 }), mu, { tEnd: 0.01, observe: { energy: true, logEnergy: true }, record: { times: [0.01] } });
+    const run = simulate(attention({ beta: 1e3 }), mu, {
+      tEnd: 0.01,
+      observe: { energy: true, logEnergy: true },
+      record: { times: [0.01] },
+    });
     expect(Array.from(run.observables.logEnergy).every(Number.isFinite)).toBe(true);
     const ref = interactionEnergy(mu, { beta: 1e3 }).logEnergy;
     expect(Math.abs(run.observables.logEnergy[0] - ref)).toBeLessThan(1e-12 * Math.abs(ref));
@@ -176,18 +237,32 @@ describe('overflow-safe numerics (f64)', () => {
 
 describe('f32: inputs float32 cannot carry are refused, naming the argument', () => {
   it('beta = 1e39 (wasm gave NaN)', () => {
-    for (const backend of ['wasm', 'js'] as const) named(() => logSumExp([[1, 0]], [[1, 0]], { beta: 1e39, precision: 'f32', backend }), OverflowError, /beta/);
+    for (const backend of ['wasm', 'js'] as const)
+      named(() => logSumExp([[1, 0]], [[1, 0]], { beta: 1e39, precision: 'f32', backend }), OverflowError, /beta/);
   });
   it('|x| = 1e20 (scores beyond the float32 range)', () => {
     named(() => logSumExp([[1e20, 0]], [[1e20, 0]], { precision: 'f32' }), OverflowError, /float32 range/);
     named(() => logSumExp([[1e39, 0]], [[1, 0]], { precision: 'f32' }), OverflowError, /x holds/);
   });
   it('sqdist at |x| ~ 1e3 with beta = 1e4 (lost 3.7% silently)', () => {
-    named(() => logSumExp([[1000, 0]], [[1000.01, 0], [999, 0]], { beta: 1e4, score: 'sqdist', precision: 'f32' }), OverflowError, /float32 cannot resolve/);
+    named(
+      () =>
+        logSumExp(
+          [[1000, 0]],
+          [
+            [1000.01, 0],
+            [999, 0],
+          ],
+          { beta: 1e4, score: 'sqdist', precision: 'f32' },
+        ),
+      OverflowError,
+      /float32 cannot resolve/,
+    );
   });
   it('ordinary f32 inputs still run and agree with f64', () => {
     const mu = Measure.uniformSphere(50, 3, { seed: 3 });
-    const a = logSumExp(mu, mu, { beta: 5, precision: 'f32' }), b = logSumExp(mu, mu, { beta: 5 });
+    const a = logSumExp(mu, mu, { beta: 5, precision: 'f32' }),
+      b = logSumExp(mu, mu, { beta: 5 });
     a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
   });
 });
@@ -234,7 +309,11 @@ describe('init', () => {
     expect(JSON.parse(out1).threads).toBe(2);
     const out2 = execFileSync(process.execPath, ['--input-type=module', '-e', esm], { encoding: 'utf8', timeout: 30_000 });
     expect(JSON.parse(out2).threads).toBe(2);
-    const out3 = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(cjs)}).init({ threads: 2 }).then((i) => console.log(JSON.stringify(i)))`], { encoding: 'utf8', timeout: 30_000 });
+    const out3 = execFileSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(cjs)}).init({ threads: 2 }).then((i) => console.log(JSON.stringify(i)))`],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     expect(JSON.parse(out3).threads).toBe(2);
   });
 });
@@ -251,7 +330,8 @@ describe('long kernel calls can be watched and stopped', () => {
     expect(seen[seen.length - 1]).toBe(5000);
     const ctrl = new AbortController();
     expect(() => lse(mu, mu, { beta: 2, signal: ctrl.signal, onProgress: () => ctrl.abort() })).toThrow(Aborted);
-    const a = sm(mu, mu, mu, { beta: 2 }), b = sm(mu, mu, mu, { beta: 2, onProgress: () => {} });
+    const a = sm(mu, mu, mu, { beta: 2 }),
+      b = sm(mu, mu, mu, { beta: 2, onProgress: () => {} });
     expect(Buffer.from(b.mean.buffer)).toEqual(Buffer.from(a.mean.buffer));
     expect(() => lse(mu, mu, { signal: 'x' as never })).toThrow(/signal/);
   });

@@ -133,14 +133,23 @@ function linearTicks(lo: number, hi: number, count = 6): number[] {
 
 /** Log ticks: powers of ten (every k-th if many decades), with 2 and 5 when under two decades. */
 function logTicks(lo: number, hi: number): number[] {
-  const a = Math.floor(Math.log10(lo) + 1e-9), b = Math.ceil(Math.log10(hi) - 1e-9);
+  const a = Math.floor(Math.log10(lo) + 1e-9),
+    b = Math.ceil(Math.log10(hi) - 1e-9);
   const decades = b - a;
   const out: number[] = [];
   if (decades <= 2) {
-    for (let e = a; e <= b; e++) for (const m of [1, 2, 5]) { const v = m * 10 ** e; if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v); }
+    for (let e = a; e <= b; e++)
+      for (const m of [1, 2, 5]) {
+        const v = m * 10 ** e;
+        if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+      }
   } else {
     const k = Math.max(1, Math.ceil(decades / 8));
-    for (let e = a; e <= b; e++) if ((e - a) % k === 0) { const v = 10 ** e; if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v); }
+    for (let e = a; e <= b; e++)
+      if ((e - a) % k === 0) {
+        const v = 10 ** e;
+        if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+      }
   }
   return out.length >= 2 ? out : [lo, hi];
 }
@@ -157,17 +166,34 @@ function makeAxis(values: number[], log: boolean, fixed?: [number, number], pad 
   let lo: number, hi: number;
   if (fixed) [lo, hi] = fixed;
   else {
-    lo = Infinity; hi = -Infinity;
-    for (const v of values) if (Number.isFinite(v) && (!log || v > 0)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-    if (lo > hi) { lo = log ? 1 : 0; hi = log ? 10 : 1; }
+    lo = Infinity;
+    hi = -Infinity;
+    for (const v of values)
+      if (Number.isFinite(v) && (!log || v > 0)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    if (lo > hi) {
+      lo = log ? 1 : 0;
+      hi = log ? 10 : 1;
+    }
     if (log) {
-      if (hi <= lo) { lo /= 2; hi *= 2; }
+      if (hi <= lo) {
+        lo /= 2;
+        hi *= 2;
+      }
       const r = Math.log10(hi / lo) * pad;
-      lo /= 10 ** r; hi *= 10 ** r;
+      lo /= 10 ** r;
+      hi *= 10 ** r;
     } else {
-      if (hi <= lo) { const d = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 1; lo -= d; hi += d; }
+      if (hi <= lo) {
+        const d = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 1;
+        lo -= d;
+        hi += d;
+      }
       const r = (hi - lo) * pad;
-      lo -= r; hi += r;
+      lo -= r;
+      hi += r;
     }
   }
   return { lo, hi, log, ticks: log ? logTicks(lo, hi) : linearTicks(lo, hi) };
@@ -191,7 +217,10 @@ function wrap(text: string, width = 112): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
   if (line) lines.push(line);
   return lines;
@@ -208,28 +237,47 @@ function header(title: string, note: string | undefined, width = W, height = H):
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="${size.toFixed(1)}" font-weight="bold" fill="#222">${esc(title)}</text>`,
   ];
-  if (note) wrap(note).forEach((l, k) => out.push(`<text x="${width / 2}" y="${44 + 16 * k}" text-anchor="middle" font-size="12.5" fill="#444">${esc(l)}</text>`));
+  if (note)
+    wrap(note).forEach((l, k) =>
+      out.push(`<text x="${width / 2}" y="${44 + 16 * k}" text-anchor="middle" font-size="12.5" fill="#444">${esc(l)}</text>`),
+    );
   return out;
 }
 
-function axesSvg(f: Frame, xa: Axis, ya: Axis, xLabel: string, yLabel: string, sx: (v: number) => number, sy: (v: number) => number): string[] {
+function axesSvg(
+  f: Frame,
+  xa: Axis,
+  ya: Axis,
+  xLabel: string,
+  yLabel: string,
+  sx: (v: number) => number,
+  sy: (v: number) => number,
+): string[] {
   const out: string[] = [];
-  out.push(`<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#333" stroke-width="1"/>`);
+  out.push(
+    `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#333" stroke-width="1"/>`,
+  );
   for (const t of xa.ticks) {
     const x = sx(t);
     if (x < f.left - 0.5 || x > f.right + 0.5) continue;
     out.push(`<line x1="${x.toFixed(1)}" y1="${f.top}" x2="${x.toFixed(1)}" y2="${f.bottom}" stroke="#e4e4e4" stroke-width="1"/>`);
     out.push(`<line x1="${x.toFixed(1)}" y1="${f.bottom}" x2="${x.toFixed(1)}" y2="${f.bottom + 5}" stroke="#333"/>`);
-    out.push(`<text x="${x.toFixed(1)}" y="${f.bottom + 18}" text-anchor="middle" font-size="11.5" fill="#333">${esc(tickLabel(t, xa.log))}</text>`);
+    out.push(
+      `<text x="${x.toFixed(1)}" y="${f.bottom + 18}" text-anchor="middle" font-size="11.5" fill="#333">${esc(tickLabel(t, xa.log))}</text>`,
+    );
   }
   for (const t of ya.ticks) {
     const y = sy(t);
     if (y < f.top - 0.5 || y > f.bottom + 0.5) continue;
     out.push(`<line x1="${f.left}" y1="${y.toFixed(1)}" x2="${f.right}" y2="${y.toFixed(1)}" stroke="#e4e4e4" stroke-width="1"/>`);
     out.push(`<line x1="${f.left - 5}" y1="${y.toFixed(1)}" x2="${f.left}" y2="${y.toFixed(1)}" stroke="#333"/>`);
-    out.push(`<text x="${f.left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11.5" fill="#333">${esc(tickLabel(t, ya.log))}</text>`);
+    out.push(
+      `<text x="${f.left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11.5" fill="#333">${esc(tickLabel(t, ya.log))}</text>`,
+    );
   }
-  out.push(`<text x="${(f.left + f.right) / 2}" y="${f.bottom + 40}" text-anchor="middle" font-size="13" fill="#222">${esc(xLabel)}</text>`);
+  out.push(
+    `<text x="${(f.left + f.right) / 2}" y="${f.bottom + 40}" text-anchor="middle" font-size="13" fill="#222">${esc(xLabel)}</text>`,
+  );
   const cy = (f.top + f.bottom) / 2;
   out.push(`<text x="18" y="${cy}" text-anchor="middle" font-size="13" fill="#222" transform="rotate(-90 18 ${cy})">${esc(yLabel)}</text>`);
   return out;
@@ -238,18 +286,24 @@ function axesSvg(f: Frame, xa: Axis, ya: Axis, xLabel: string, yLabel: string, s
 function legendSvg(f: Frame, entries: { label: string; color: string; dashed?: boolean; dot?: boolean }[]): string[] {
   const out: string[] = [];
   const x = f.right + 14;
-  entries.filter((e) => e.label !== '').forEach((e, i) => {
-    const y = f.top + 8 + i * 20;
-    if (e.dot) out.push(`<circle cx="${x + 10}" cy="${y}" r="4" fill="${e.color}"/>`);
-    else out.push(`<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    out.push(`<text x="${x + 28}" y="${y + 4}" font-size="12" fill="#222">${esc(e.label)}</text>`);
-  });
+  entries
+    .filter((e) => e.label !== '')
+    .forEach((e, i) => {
+      const y = f.top + 8 + i * 20;
+      if (e.dot) out.push(`<circle cx="${x + 10}" cy="${y}" r="4" fill="${e.color}"/>`);
+      else
+        out.push(
+          `<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+        );
+      out.push(`<text x="${x + 28}" y="${y + 4}" font-size="12" fill="#222">${esc(e.label)}</text>`);
+    });
   return out;
 }
 
 function scaler(a: Axis, p0: number, p1: number): (v: number) => number {
   if (a.log) {
-    const l0 = Math.log10(a.lo), l1 = Math.log10(a.hi);
+    const l0 = Math.log10(a.lo),
+      l1 = Math.log10(a.hi);
     return (v) => p0 + ((Math.log10(v) - l0) / (l1 - l0)) * (p1 - p0);
   }
   return (v) => p0 + ((v - a.lo) / (a.hi - a.lo)) * (p1 - p0);
@@ -280,15 +334,25 @@ export function thin(xy: ArrayLike<number>, tol = 0.25): number[] {
   const stack: Array<[number, number]> = [[0, n - 1]];
   while (stack.length) {
     const [a, b] = stack.pop()!;
-    const ax = xy[2 * a], ay = xy[2 * a + 1], dx = xy[2 * b] - ax, dy = xy[2 * b + 1] - ay;
+    const ax = xy[2 * a],
+      ay = xy[2 * a + 1],
+      dx = xy[2 * b] - ax,
+      dy = xy[2 * b + 1] - ay;
     const len2 = dx * dx + dy * dy;
-    let worst = -1, far = tol * tol;
+    let worst = -1,
+      far = tol * tol;
     for (let i = a + 1; i < b; i++) {
-      const qx = xy[2 * i] - ax, qy = xy[2 * i + 1] - ay;
+      const qx = xy[2 * i] - ax,
+        qy = xy[2 * i + 1] - ay;
       // Squared distance to the segment [a, b] (to the point a when a and b coincide).
       const t = len2 > 0 ? Math.max(0, Math.min(1, (qx * dx + qy * dy) / len2)) : 0;
-      const ex = qx - t * dx, ey = qy - t * dy, d2 = ex * ex + ey * ey;
-      if (d2 > far) { far = d2; worst = i; }
+      const ex = qx - t * dx,
+        ey = qy - t * dy,
+        d2 = ex * ex + ey * ey;
+      if (d2 > far) {
+        far = d2;
+        worst = i;
+      }
     }
     if (worst >= 0) {
       keep[worst] = 1;
@@ -310,11 +374,13 @@ function polylinePoints(xy: number[]): string {
 
 /** Line chart: one polyline per series (broken at non-finite points, and at non-positive ones on a log axis). */
 export function lineChart(o: LineChartOptions): string {
-  const logX = !!o.logX, logY = !!o.logY;
+  const logX = !!o.logX,
+    logY = !!o.logY;
   const xa = makeAxis(minMax(o.series.map((s) => s.x)), logX, o.xRange, 0.02);
   const ya = makeAxis(minMax(o.series.map((s) => s.y)), logY, o.yRange);
   const f: Frame = { left: 78, right: W - legendWidth(o.series.map((s) => s.label)), top: topOf(o.note), bottom: H - 56 };
-  const sx = scaler(xa, f.left, f.right), sy = scaler(ya, f.bottom, f.top);
+  const sx = scaler(xa, f.left, f.right),
+    sy = scaler(ya, f.bottom, f.top);
   const out = header(o.title, o.note);
   out.push(...axesSvg(f, xa, ya, o.xLabel, o.yLabel, sx, sy));
   const clip = clipId();
@@ -328,12 +394,17 @@ export function lineChart(o: LineChartOptions): string {
     const flush = () => {
       if (seg.length >= 4) {
         const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-        out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${dash} points="${polylinePoints(seg)}"/>`);
+        out.push(
+          `<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${dash} points="${polylinePoints(seg)}"/>`,
+        );
       }
       seg = [];
     };
     for (let i = 0; i < n; i++) {
-      if (!ok(i)) { flush(); continue; }
+      if (!ok(i)) {
+        flush();
+        continue;
+      }
       seg.push(sx(s.x[i]), sy(s.y[i]));
     }
     flush();
@@ -342,7 +413,12 @@ export function lineChart(o: LineChartOptions): string {
     }
   });
   out.push('</g>');
-  out.push(...legendSvg(f, o.series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed }))));
+  out.push(
+    ...legendSvg(
+      f,
+      o.series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed })),
+    ),
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -354,14 +430,18 @@ export function scatterChart(o: ScatterChartOptions): string {
   const f: Frame = { left: 78, right: W - legendWidth(o.groups.map((g) => g.label)), top: topOf(o.note), bottom: H - 56 };
   if (o.equalAxes) {
     // Widen the range that is short for its side so both axes have the same units per pixel.
-    const pw = f.right - f.left, ph = f.bottom - f.top;
-    const ux = (xa.hi - xa.lo) / pw, uy = (ya.hi - ya.lo) / ph;
+    const pw = f.right - f.left,
+      ph = f.bottom - f.top;
+    const ux = (xa.hi - xa.lo) / pw,
+      uy = (ya.hi - ya.lo) / ph;
     const u = Math.max(ux, uy);
-    const cx = (xa.lo + xa.hi) / 2, cy = (ya.lo + ya.hi) / 2;
+    const cx = (xa.lo + xa.hi) / 2,
+      cy = (ya.lo + ya.hi) / 2;
     xa = makeAxis([], false, [cx - (u * pw) / 2, cx + (u * pw) / 2]);
     ya = makeAxis([], false, [cy - (u * ph) / 2, cy + (u * ph) / 2]);
   }
-  const sx = scaler(xa, f.left, f.right), sy = scaler(ya, f.bottom, f.top);
+  const sx = scaler(xa, f.left, f.right),
+    sy = scaler(ya, f.bottom, f.top);
   const out = header(o.title, o.note);
   out.push(...axesSvg(f, xa, ya, o.xLabel, o.yLabel, sx, sy));
   const clip = clipId();
@@ -379,7 +459,12 @@ export function scatterChart(o: ScatterChartOptions): string {
     out.push(`<g fill="${color}" fill-opacity="0.8">${dots.join('')}</g>`);
   });
   out.push('</g>');
-  out.push(...legendSvg(f, o.groups.map((g, k) => ({ label: g.label, color: g.color ?? PALETTE[k % PALETTE.length], dot: true }))));
+  out.push(
+    ...legendSvg(
+      f,
+      o.groups.map((g, k) => ({ label: g.label, color: g.color ?? PALETTE[k % PALETTE.length], dot: true })),
+    ),
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -388,8 +473,10 @@ export function scatterChart(o: ScatterChartOptions): string {
 const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
 export function viridis(t: number): string {
   const u = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(u)), f = u - i;
-  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(u)),
+    f = u - i;
+  const a = VIRIDIS[i],
+    b = VIRIDIS[i + 1];
   const ch = (s: string, k: number) => parseInt(s.slice(1 + 2 * k, 3 + 2 * k), 16);
   const c = [0, 1, 2].map((k) => Math.round(ch(a, k) + f * (ch(b, k) - ch(a, k))));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
@@ -397,21 +484,35 @@ export function viridis(t: number): string {
 
 /** Heatmap: values[row][col] as cells (rows bottom to top), viridis, with a colour bar. */
 export function heatmapChart(o: HeatmapChartOptions): string {
-  const nx = o.xs.length, ny = o.ys.length;
-  let vlo = Infinity, vhi = -Infinity;
-  for (const row of o.values) for (const v of row) if (Number.isFinite(v)) { vlo = Math.min(vlo, v); vhi = Math.max(vhi, v); }
-  if (vlo > vhi) { vlo = 0; vhi = 1; }
+  const nx = o.xs.length,
+    ny = o.ys.length;
+  let vlo = Infinity,
+    vhi = -Infinity;
+  for (const row of o.values)
+    for (const v of row)
+      if (Number.isFinite(v)) {
+        vlo = Math.min(vlo, v);
+        vhi = Math.max(vhi, v);
+      }
+  if (vlo > vhi) {
+    vlo = 0;
+    vhi = 1;
+  }
   if (o.range) [vlo, vhi] = o.range;
   if (!(vhi > vlo)) vhi = vlo + 1;
   const f: Frame = { left: 78, right: W - 120, top: topOf(o.note), bottom: H - 56 };
-  const cw = (f.right - f.left) / Math.max(1, nx), chh = (f.bottom - f.top) / Math.max(1, ny);
+  const cw = (f.right - f.left) / Math.max(1, nx),
+    chh = (f.bottom - f.top) / Math.max(1, ny);
   const out = header(o.title, o.note);
   for (let r = 0; r < ny; r++) {
     for (let c = 0; c < nx; c++) {
       const v = o.values[r]?.[c];
       if (v === undefined || !Number.isFinite(v)) continue;
-      const x = f.left + c * cw, y = f.bottom - (r + 1) * chh;
-      out.push(`<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cw + 0.4).toFixed(2)}" height="${(chh + 0.4).toFixed(2)}" fill="${viridis((v - vlo) / (vhi - vlo))}"/>`);
+      const x = f.left + c * cw,
+        y = f.bottom - (r + 1) * chh;
+      out.push(
+        `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cw + 0.4).toFixed(2)}" height="${(chh + 0.4).toFixed(2)}" fill="${viridis((v - vlo) / (vhi - vlo))}"/>`,
+      );
     }
   }
   out.push(`<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#333"/>`);
@@ -426,21 +527,33 @@ export function heatmapChart(o: HeatmapChartOptions): string {
   for (const c of pick(nx)) {
     const x = f.left + (c + 0.5) * cw;
     out.push(`<line x1="${x.toFixed(1)}" y1="${f.bottom}" x2="${x.toFixed(1)}" y2="${f.bottom + 5}" stroke="#333"/>`);
-    out.push(`<text x="${x.toFixed(1)}" y="${f.bottom + 18}" text-anchor="middle" font-size="11.5" fill="#333">${esc(fmt(o.xs[c]))}</text>`);
+    out.push(
+      `<text x="${x.toFixed(1)}" y="${f.bottom + 18}" text-anchor="middle" font-size="11.5" fill="#333">${esc(fmt(o.xs[c]))}</text>`,
+    );
   }
   for (const r of pick(ny)) {
     const y = f.bottom - (r + 0.5) * chh;
     out.push(`<line x1="${f.left - 5}" y1="${y.toFixed(1)}" x2="${f.left}" y2="${y.toFixed(1)}" stroke="#333"/>`);
-    out.push(`<text x="${f.left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11.5" fill="#333">${esc(fmt(o.ys[r]))}</text>`);
+    out.push(
+      `<text x="${f.left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11.5" fill="#333">${esc(fmt(o.ys[r]))}</text>`,
+    );
   }
-  out.push(`<text x="${(f.left + f.right) / 2}" y="${f.bottom + 40}" text-anchor="middle" font-size="13" fill="#222">${esc(o.xLabel)}</text>`);
+  out.push(
+    `<text x="${(f.left + f.right) / 2}" y="${f.bottom + 40}" text-anchor="middle" font-size="13" fill="#222">${esc(o.xLabel)}</text>`,
+  );
   const cy = (f.top + f.bottom) / 2;
-  out.push(`<text x="18" y="${cy}" text-anchor="middle" font-size="13" fill="#222" transform="rotate(-90 18 ${cy})">${esc(o.yLabel)}</text>`);
+  out.push(
+    `<text x="18" y="${cy}" text-anchor="middle" font-size="13" fill="#222" transform="rotate(-90 18 ${cy})">${esc(o.yLabel)}</text>`,
+  );
   // Colour bar.
-  const bx = f.right + 24, bw = 16, steps = 40;
+  const bx = f.right + 24,
+    bw = 16,
+    steps = 40;
   for (let i = 0; i < steps; i++) {
     const y = f.bottom - ((i + 1) / steps) * (f.bottom - f.top);
-    out.push(`<rect x="${bx}" y="${y.toFixed(2)}" width="${bw}" height="${((f.bottom - f.top) / steps + 0.5).toFixed(2)}" fill="${viridis((i + 0.5) / steps)}"/>`);
+    out.push(
+      `<rect x="${bx}" y="${y.toFixed(2)}" width="${bw}" height="${((f.bottom - f.top) / steps + 0.5).toFixed(2)}" fill="${viridis((i + 0.5) / steps)}"/>`,
+    );
   }
   out.push(`<rect x="${bx}" y="${f.top}" width="${bw}" height="${f.bottom - f.top}" fill="none" stroke="#333"/>`);
   for (const t of linearTicks(vlo, vhi, 5)) {
@@ -451,40 +564,58 @@ export function heatmapChart(o: HeatmapChartOptions): string {
   }
   if (o.curves?.length) {
     const clip = clipId();
-    out.push(`<clipPath id="${clip}"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
+    out.push(
+      `<clipPath id="${clip}"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`,
+    );
     out.push(`<g clip-path="url(#${clip})">`);
-    const cellX = cellPosition(o.xs), cellY = cellPosition(o.ys);
+    const cellX = cellPosition(o.xs),
+      cellY = cellPosition(o.ys);
     o.curves.forEach((c, k) => {
       const color = c.color ?? ['#ffffff', '#ff4040', '#000000'][k % 3];
       let seg: number[] = [];
       const flush = () => {
-        if (seg.length >= 4) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} points="${polylinePoints(seg)}"/>`);
+        if (seg.length >= 4)
+          out.push(
+            `<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} points="${polylinePoints(seg)}"/>`,
+          );
         seg = [];
       };
       for (let i = 0; i < Math.min(c.x.length, c.y.length); i++) {
-        const a = cellX(c.x[i]), b = cellY(c.y[i]);
-        if (!Number.isFinite(a) || !Number.isFinite(b)) { flush(); continue; }
+        const a = cellX(c.x[i]),
+          b = cellY(c.y[i]);
+        if (!Number.isFinite(a) || !Number.isFinite(b)) {
+          flush();
+          continue;
+        }
         seg.push(f.left + (a + 0.5) * cw, f.bottom - (b + 0.5) * chh);
       }
       flush();
     });
     out.push('</g>');
     // Legend of the curves: a white box in the top-left corner of the plot.
-    const labels = o.curves.map((c, k) => ({ label: c.label, color: c.color ?? ['#ffffff', '#ff4040', '#000000'][k % 3], dashed: c.dashed })).filter((e) => e.label !== '');
+    const labels = o.curves
+      .map((c, k) => ({ label: c.label, color: c.color ?? ['#ffffff', '#ff4040', '#000000'][k % 3], dashed: c.dashed }))
+      .filter((e) => e.label !== '');
     if (labels.length) {
       const w = 40 + 6.4 * Math.max(...labels.map((e) => e.label.length));
-      out.push(`<rect x="${f.left + 6}" y="${f.top + 6}" width="${w.toFixed(0)}" height="${labels.length * 18 + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#999"/>`);
+      out.push(
+        `<rect x="${f.left + 6}" y="${f.top + 6}" width="${w.toFixed(0)}" height="${labels.length * 18 + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#999"/>`,
+      );
       labels.forEach((e, i) => {
         const y = f.top + 19 + i * 18;
         const stroke = e.color === '#ffffff' ? '#555' : e.color;
-        out.push(`<line x1="${f.left + 12}" y1="${y}" x2="${f.left + 32}" y2="${y}" stroke="${stroke}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="7 4"' : ''}/>`);
+        out.push(
+          `<line x1="${f.left + 12}" y1="${y}" x2="${f.left + 32}" y2="${y}" stroke="${stroke}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="7 4"' : ''}/>`,
+        );
         out.push(`<text x="${f.left + 38}" y="${y + 4}" font-size="11.5" fill="#222">${esc(e.label)}</text>`);
       });
     }
   }
   if (o.valueLabel) {
     const lx = bx + bw + 62;
-    out.push(`<text x="${lx}" y="${cy}" text-anchor="middle" font-size="12" fill="#222" transform="rotate(-90 ${lx} ${cy})">${esc(o.valueLabel)}</text>`);
+    out.push(
+      `<text x="${lx}" y="${cy}" text-anchor="middle" font-size="12" fill="#222" transform="rotate(-90 ${lx} ${cy})">${esc(o.valueLabel)}</text>`,
+    );
   }
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -508,7 +639,8 @@ function cellPosition(c: ArrayLike<number>): (v: number) => number {
     const ext = [t[0] - (t[1] - t[0]) / 2, ...t, t[n - 1] + (t[n - 1] - t[n - 2]) / 2];
     const idx = (i: number) => (i === 0 ? -0.5 : i === n + 1 ? n - 0.5 : i - 1);
     for (let i = 0; i + 1 < ext.length; i++) {
-      const a = ext[i], b = ext[i + 1];
+      const a = ext[i],
+        b = ext[i + 1];
       if ((u - a) * (u - b) <= 0 && a !== b) return idx(i) + ((u - a) / (b - a)) * (idx(i + 1) - idx(i));
     }
     return NaN;
@@ -523,12 +655,19 @@ export function stack(svgs: string[]): string {
   let width = 0;
   const parts: string[] = [];
   for (const svg of svgs) {
-    const w = Number(/width="([\d.]+)"/.exec(svg)?.[1] ?? W), h = Number(/height="([\d.]+)"/.exec(svg)?.[1] ?? H);
+    const w = Number(/width="([\d.]+)"/.exec(svg)?.[1] ?? W),
+      h = Number(/height="([\d.]+)"/.exec(svg)?.[1] ?? H);
     parts.push(svg.trim().replace(/^<svg /, `<svg x="0" y="${y}" `));
     y += h;
     width = Math.max(width, w);
   }
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" ${FONT}>`, ...parts, '</svg>'].join('\n') + '\n';
+  return (
+    [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" ${FONT}>`,
+      ...parts,
+      '</svg>',
+    ].join('\n') + '\n'
+  );
 }
 
 /** True when the script was started with --tiny (the smoke test's small size). */

@@ -22,10 +22,13 @@ export interface Clusters {
  * circle, Euclidean in R^d). O(n²). Throws InvalidArgumentError unless mu is a Measure and tol > 0
  * (UnknownOptionError for an unknown option, InvalidArgumentError for null options).
  */
-export function clusters(mu: Measure, options: {
-  /** Linking distance (> 0), in the space's own distance. Default 1e-3. */
-  tol?: number;
-} = {}): Clusters {
+export function clusters(
+  mu: Measure,
+  options: {
+    /** Linking distance (> 0), in the space's own distance. Default 1e-3. */
+    tol?: number;
+  } = {},
+): Clusters {
   options = readOptions<{ tol?: number }>('clusters', options, ['tol']);
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
   const labels = clusterLabels(mu.points, mu.size, mu.dim, mu.space, positiveNumber('tol', options.tol ?? 1e-3));
@@ -38,7 +41,13 @@ export function clusters(mu: Measure, options: {
  * normalised back onto the sphere, the circular mean in [0, 2π) on the circle, the plain
  * weighted mean in R^d.
  */
-export function clusterCenters(points: Float64Array, weights: Float64Array, d: number, space: Measure['space'], labels: Int32Array): { centers: Float64Array; masses: Float64Array } {
+export function clusterCenters(
+  points: Float64Array,
+  weights: Float64Array,
+  d: number,
+  space: Measure['space'],
+  labels: Int32Array,
+): { centers: Float64Array; masses: Float64Array } {
   const n = weights.length;
   const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);
   const masses = new Float64Array(count);
@@ -74,7 +83,10 @@ export function clusterLabels(x: Float64Array, n: number, d: number, space: Meas
   const ops = spaceOps(space);
   const parent = Int32Array.from({ length: n }, (_, i) => i);
   const find = (i: number): number => {
-    while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; }
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
     return i;
   };
   // On the sphere and in R^d compare squared chords (no sqrt or asin per pair: this runs every
@@ -83,13 +95,17 @@ export function clusterLabels(x: Float64Array, n: number, d: number, space: Meas
   const linked = (i: number, j: number): boolean => {
     if (space === 'circle') return ops.distance(x, i, x, j, d) <= tol;
     let s = 0;
-    for (let c = 0; c < d; c++) { const t = x[i * d + c] - x[j * d + c]; s += t * t; }
+    for (let c = 0; c < d; c++) {
+      const t = x[i * d + c] - x[j * d + c];
+      s += t * t;
+    }
     return s <= chord;
   };
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       if (linked(i, j)) {
-        const a = find(i), b = find(j);
+        const a = find(i),
+          b = find(j);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
       }
     }
@@ -99,7 +115,10 @@ export function clusterLabels(x: Float64Array, n: number, d: number, space: Meas
   for (let i = 0; i < n; i++) {
     const r = find(i);
     let l = index.get(r);
-    if (l === undefined) { l = index.size; index.set(r, l); }
+    if (l === undefined) {
+      l = index.size;
+      index.set(r, l);
+    }
     labels[i] = l;
   }
   return labels;

@@ -37,7 +37,8 @@ const KDE_OPTIONS = optionsSchema<KdeOptions>()({
  * beyond about 2e9) would exceed LIMITS.maxElements.
  */
 export function kdeModes(angles: Float64Array | number[], options: KdeOptions): number {
-  if (options === undefined) throw new InvalidArgumentError('kdeModes options', options, 'must be { beta, weights?, grid?, backend? } (beta is required)');
+  if (options === undefined)
+    throw new InvalidArgumentError('kdeModes options', options, 'must be { beta, weights?, grid?, backend? } (beta is required)');
   const o = KDE_OPTIONS.read('kdeModes', options);
   strictNumbers('angles', angles);
   const theta = toFloat64('angles', angles);
@@ -52,25 +53,49 @@ export function kdeModes(angles: Float64Array | number[], options: KdeOptions): 
     if (!Number.isFinite(w[j]) || w[j] < 0) throw new InvalidArgumentError('weights', w[j], 'must be finite and >= 0', `at index ${j}`);
     total += w[j];
   }
-  if (!(total > 0) || !Number.isFinite(total)) throw new InvalidArgumentError('weights', total, 'must have a finite, positive sum', 'as their sum');
+  if (!(total > 0) || !Number.isFinite(total))
+    throw new InvalidArgumentError('weights', total, 'must have a finite, positive sum', 'as their sum');
   // The kernel's bandwidth is about 1/sqrt(beta); sample each bandwidth many times.
   const grid = o.grid ?? Math.max(4096, Math.ceil(256 * Math.sqrt(beta)));
   if (o.grid === undefined && !(2 * grid <= LIMITS.maxElements)) {
-    throw new ResourceError(`kdeModes at beta = ${beta} (a grid of ${grid.toPrecision(3)} points, ceil(256 sqrt(beta)))`, grid * 16 * 3, LIMITS.maxElements * 8);
+    throw new ResourceError(
+      `kdeModes at beta = ${beta} (a grid of ${grid.toPrecision(3)} points, ceil(256 sqrt(beta)))`,
+      grid * 16 * 3,
+      LIMITS.maxElements * 8,
+    );
   }
   const g = integerAtLeast('grid', grid, 8);
   if (!(2 * g <= LIMITS.maxElements)) throw new ResourceError(`kdeModes grid of ${g} points`, g * 16 * 3, LIMITS.maxElements * 8);
   const work = g * n * 5;
   if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`kdeModes: ${g} grid points x ${n} angles`, work * 8, LIMITS.maxPairWork * 8);
   const keys = new Float64Array(2 * n);
-  for (let j = 0; j < n; j++) { keys[2 * j] = Math.cos(theta[j]); keys[2 * j + 1] = Math.sin(theta[j]); }
+  for (let j = 0; j < n; j++) {
+    keys[2 * j] = Math.cos(theta[j]);
+    keys[2 * j + 1] = Math.sin(theta[j]);
+  }
   const queries = new Float64Array(2 * g);
-  for (let i = 0; i < g; i++) { const t = (2 * Math.PI * i) / g; queries[2 * i] = Math.cos(t); queries[2 * i + 1] = Math.sin(t); }
+  for (let i = 0; i < g; i++) {
+    const t = (2 * Math.PI * i) / g;
+    queries[2 * i] = Math.cos(t);
+    queries[2 * i + 1] = Math.sin(t);
+  }
   const lse = new Float64Array(g);
   const mean = new Float64Array(2 * g);
   backendFor(o.backend, 'kdeModes').softmaxReduce({
-    x: queries, n: g, y: keys, m: n, d: 2, logWeights: w.map(Math.log), values: keys, k: 2,
-    beta, score: 'dot', mask: { kind: 'none' }, precision: 'f64', lse, mean,
+    x: queries,
+    n: g,
+    y: keys,
+    m: n,
+    d: 2,
+    logWeights: w.map(Math.log),
+    values: keys,
+    k: 2,
+    beta,
+    score: 'dot',
+    mask: { kind: 'none' },
+    precision: 'f64',
+    lse,
+    mean,
   });
   const slope = (i: number) => -queries[2 * i + 1] * mean[2 * i] + queries[2 * i] * mean[2 * i + 1];
   // A mode is where the slope changes sign from + to - going around the circle.

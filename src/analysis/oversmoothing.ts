@@ -82,7 +82,10 @@ export interface Oversmoothing {
 const OPTIONS = optionsSchema<OversmoothingOptions>()({
   // graph and features are read (with their shapes) by readGraph and pointSet.
   graph: rule.custom('the graph, in CSR form { indptr, indices } (required)', (_name, v) => v as CsrGraph),
-  features: rule.custom('initial features X^0, n x d (default N(0, 1) from the seed)', (_name, v) => v as OversmoothingOptions['features'] & {}),
+  features: rule.custom(
+    'initial features X^0, n x d (default N(0, 1) from the seed)',
+    (_name, v) => v as OversmoothingOptions['features'] & {},
+  ),
   dim: rule.integer(1, 'feature dimension d (default 16, or the width of features)'),
   depth: rule.integer(1, 'the number of layers (required)'),
   residual: rule.custom('true, false, or the branch scale alpha >= 0 (required)', (_name, v) => {
@@ -105,18 +108,22 @@ const OPTIONS = optionsSchema<OversmoothingOptions>()({
  */
 export function oversmoothing(options: OversmoothingOptions): Oversmoothing {
   const o = OPTIONS.read('oversmoothing', options);
-  if (options === undefined) throw new InvalidArgumentError('oversmoothing options', options, 'are required: { graph, depth, residual, weights, seed }');
+  if (options === undefined)
+    throw new InvalidArgumentError('oversmoothing options', options, 'are required: { graph, depth, residual, weights, seed }');
   const graph = readGraph('graph', o.graph);
   const n = graph.n;
   if (o.depth === undefined) throw new InvalidArgumentError('depth', undefined, 'is required (the number of layers, an integer >= 1)');
   const depth = o.depth;
   checkElements('similarity (depth + 1 values)', depth + 1);
-  if (o.residual === undefined) throw new InvalidArgumentError('residual', undefined, 'is required (true, false, or the branch scale alpha >= 0)');
+  if (o.residual === undefined)
+    throw new InvalidArgumentError('residual', undefined, 'is required (true, false, or the branch scale alpha >= 0)');
   const alpha = residualScale(o.residual);
-  if (o.weights === undefined) throw new InvalidArgumentError('weights', undefined, "is required ('gaussian', 'uniform', 'orthogonal' or 'identity')");
+  if (o.weights === undefined)
+    throw new InvalidArgumentError('weights', undefined, "is required ('gaussian', 'uniform', 'orthogonal' or 'identity')");
   const { weights: law, activation } = o;
   const seed = requireSeed('seed', o.seed); // required: a missing seed is refused here
-  let x0: Float64Array | null = null, d = o.dim ?? 16;
+  let x0: Float64Array | null = null,
+    d = o.dim ?? 16;
   if (o.features !== undefined) {
     const p = pointSet('features', o.features, o.dim);
     if (p.n !== n) throw new InvalidArgumentError('features', `${p.n} rows`, `must have one row per node of the graph (${n})`);
@@ -130,7 +137,8 @@ export function oversmoothing(options: OversmoothingOptions): Oversmoothing {
 function residualScale(r: unknown): number {
   if (r === true) return 1;
   if (r === false) return 0;
-  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new InvalidArgumentError('residual', r, 'must be true, false, or a finite number alpha >= 0 (the branch scale)');
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0)
+    throw new InvalidArgumentError('residual', r, 'must be true, false, or a finite number alpha >= 0 (the branch scale)');
   return r;
 }
 
@@ -142,7 +150,16 @@ interface State {
   b: number;
 }
 
-function run(g: Graph, d: number, depth: number, alpha: number, law: WeightLaw, activation: LayerActivation, rng: Random, x0: Float64Array | null): Oversmoothing {
+function run(
+  g: Graph,
+  d: number,
+  depth: number,
+  alpha: number,
+  law: WeightLaw,
+  activation: LayerActivation,
+  rng: Random,
+  x0: Float64Array | null,
+): Oversmoothing {
   const n = g.n;
   if (x0 === null) {
     x0 = new Float64Array(n * d);
@@ -157,8 +174,14 @@ function run(g: Graph, d: number, depth: number, alpha: number, law: WeightLaw, 
 
   const logSimilarity = new Float64Array(depth + 1);
   logSimilarity[0] = logMu(st, n);
-  const W = new Float64Array(d * d), u = new Float64Array(d), mean = new Float64Array(d), mNew = new Float64Array(d), colMean = new Float64Array(d);
-  const AD = new Float64Array(n * d), E = new Float64Array(n * d), F = new Float64Array(n * d);
+  const W = new Float64Array(d * d),
+    u = new Float64Array(d),
+    mean = new Float64Array(d),
+    mNew = new Float64Array(d),
+    colMean = new Float64Array(d);
+  const AD = new Float64Array(n * d),
+    E = new Float64Array(n * d),
+    F = new Float64Array(n * d);
   const tmp = new Float64Array(d);
   for (let k = 0; k < depth; k++) {
     drawWeights(rng, law, d, W, tmp);
@@ -186,10 +209,14 @@ function run(g: Graph, d: number, depth: number, alpha: number, law: WeightLaw, 
     }
     // Residual: X + alpha sigma(...); then move the increments' mean row into the common row.
     let aNew: number;
-    if (alpha === 0) { mNew.set(mean); aNew = aS; } else aNew = combine(st.a, st.m, aS, mean, alpha, mNew);
+    if (alpha === 0) {
+      mNew.set(mean);
+      aNew = aS;
+    } else aNew = combine(st.a, st.m, aS, mean, alpha, mNew);
     if (liveD) {
       const D = st.D;
-      if (alpha === 0) D.set(F); else for (let t = 0; t < n * d; t++) D[t] += alpha * F[t];
+      if (alpha === 0) D.set(F);
+      else for (let t = 0; t < n * d; t++) D[t] += alpha * F[t];
       colMean.fill(0);
       for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) colMean[c] += D[i * d + c];
       for (let c = 0; c < d; c++) colMean[c] /= n;
@@ -217,15 +244,25 @@ function logMu(st: State, n: number): number {
 
 /** Least-squares slope of y[k] against k over k = floor(depth / 2) .. depth. */
 function fitRate(y: Float64Array): number {
-  const depth = y.length - 1, k0 = Math.floor(depth / 2);
-  let sk = 0, sy = 0, count = 0;
+  const depth = y.length - 1,
+    k0 = Math.floor(depth / 2);
+  let sk = 0,
+    sy = 0,
+    count = 0;
   for (let k = k0; k <= depth; k++) {
     if (y[k] === -Infinity) return -Infinity;
-    sk += k; sy += y[k]; count++;
+    sk += k;
+    sy += y[k];
+    count++;
   }
-  const kb = sk / count, yb = sy / count;
-  let num = 0, den = 0;
-  for (let k = k0; k <= depth; k++) { num += (k - kb) * (y[k] - yb); den += (k - kb) ** 2; }
+  const kb = sk / count,
+    yb = sy / count;
+  let num = 0,
+    den = 0;
+  for (let k = k0; k <= depth; k++) {
+    num += (k - kb) * (y[k] - yb);
+    den += (k - kb) ** 2;
+  }
   return num / den;
 }
 
@@ -233,7 +270,10 @@ function fitRate(y: Float64Array): number {
 function normalise(v: Float64Array, s: number): number {
   let r = 0;
   for (let t = 0; t < v.length; t++) r += v[t] * v[t];
-  if (r === 0 || s === -Infinity) { v.fill(0); return -Infinity; }
+  if (r === 0 || s === -Infinity) {
+    v.fill(0);
+    return -Infinity;
+  }
   r = Math.sqrt(r);
   for (let t = 0; t < v.length; t++) v[t] /= r;
   return s + Math.log(r);
@@ -242,8 +282,12 @@ function normalise(v: Float64Array, s: number): number {
 /** out = e^{s1 - s} v1 + coef e^{s2 - s} v2 with s = max(s1, s2), returned. */
 function combine(s1: number, v1: Float64Array, s2: number, v2: Float64Array, coef: number, out: Float64Array): number {
   const s = Math.max(s1, s2);
-  if (s === -Infinity) { out.fill(0); return -Infinity; }
-  const f1 = Math.exp(s1 - s), f2 = coef * Math.exp(s2 - s);
+  if (s === -Infinity) {
+    out.fill(0);
+    return -Infinity;
+  }
+  const f1 = Math.exp(s1 - s),
+    f2 = coef * Math.exp(s2 - s);
   for (let c = 0; c < out.length; c++) out[c] = f1 * v1[c] + f2 * v2[c];
   return s;
 }
@@ -263,14 +307,18 @@ function aggregate(g: Graph, X: Float64Array, d: number, out: Float64Array): voi
   for (let i = 0; i < n; i++) {
     const o = i * d;
     for (let c = 0; c < d; c++) out[o + c] = 0;
-    let count = 0, self = false;
+    let count = 0,
+      self = false;
     for (let t = indptr[i]; t < indptr[i + 1]; t++) {
       const j = indices[t];
       if (j === i) self = true;
       for (let c = 0; c < d; c++) out[o + c] += X[j * d + c];
       count++;
     }
-    if (!self) { for (let c = 0; c < d; c++) out[o + c] += X[o + c]; count++; }
+    if (!self) {
+      for (let c = 0; c < d; c++) out[o + c] += X[o + c];
+      count++;
+    }
     for (let c = 0; c < d; c++) out[o + c] /= count;
   }
 }
@@ -347,7 +395,10 @@ function orthonormalColumns(W: Float64Array, d: number, tmp: Float64Array): void
       }
     }
     let nrm = 0;
-    for (let r = 0; r < d; r++) { tmp[r] = W[r * d + c]; nrm += tmp[r] * tmp[r]; }
+    for (let r = 0; r < d; r++) {
+      tmp[r] = W[r * d + c];
+      nrm += tmp[r] * tmp[r];
+    }
     nrm = Math.sqrt(nrm);
     for (let r = 0; r < d; r++) W[r * d + c] = tmp[r] / nrm;
   }

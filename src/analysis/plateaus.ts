@@ -63,10 +63,13 @@ export interface PlateauInput {
  * Throws InvalidArgumentError unless times are finite, >= 0 and non-decreasing, cluster counts
  * are integers >= 0 and energies numbers (NaN allowed: not observed), and for null options or an unknown key.
  */
-export function plateaus(trajectory: PlateauInput, options: {
-  /** A plateau after the first clustered state is metastable when end >= minRatio * start; a number >= 1, default 2. */
-  minRatio?: number;
-} = {}): {
+export function plateaus(
+  trajectory: PlateauInput,
+  options: {
+    /** A plateau after the first clustered state is metastable when end >= minRatio * start; a number >= 1, default 2. */
+    minRatio?: number;
+  } = {},
+): {
   /** The plateaus in time order. */
   plateaus: Plateau[];
   /** The count changes between consecutive plateaus, in time order. */
@@ -75,26 +78,36 @@ export function plateaus(trajectory: PlateauInput, options: {
   clusteredAt: number | null;
 } {
   options = readOptions<{ minRatio?: number }>('plateaus', options, ['minRatio']);
-  if (trajectory === null || typeof trajectory !== 'object') throw new InvalidArgumentError('trajectory', trajectory, 'must be a Trajectory or { times, clusterCounts, energy? }');
+  if (trajectory === null || typeof trajectory !== 'object')
+    throw new InvalidArgumentError('trajectory', trajectory, 'must be a Trajectory or { times, clusterCounts, energy? }');
   const { times, clusterCounts: counts, energy } = trajectory;
   const minRatio = options.minRatio ?? 2;
-  if (!(typeof minRatio === 'number' && minRatio >= 1 && minRatio < Infinity)) throw new InvalidArgumentError('minRatio', minRatio, 'must be a finite number >= 1');
+  if (!(typeof minRatio === 'number' && minRatio >= 1 && minRatio < Infinity))
+    throw new InvalidArgumentError('minRatio', minRatio, 'must be a finite number >= 1');
   const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
   if (!isList(times)) throw new InvalidArgumentError('trajectory.times', times, 'must be an array of times');
-  if (!counts) throw new InvalidArgumentError('trajectory.clusterCounts', counts, 'must be recorded: simulate with observe: { clusters: { tol } }');
+  if (!counts)
+    throw new InvalidArgumentError('trajectory.clusterCounts', counts, 'must be recorded: simulate with observe: { clusters: { tol } }');
   if (!isList(counts)) throw new InvalidArgumentError('trajectory.clusterCounts', counts, 'must be an array of cluster counts');
-  if (counts.length !== times.length) throw new InvalidArgumentError('trajectory.clusterCounts.length', counts.length, `must equal times.length ${times.length}`);
+  if (counts.length !== times.length)
+    throw new InvalidArgumentError('trajectory.clusterCounts.length', counts.length, `must equal times.length ${times.length}`);
   for (let i = 0; i < times.length; i++) {
     const t = times[i];
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new InvalidArgumentError('trajectory.times', t, 'must be finite numbers >= 0', `at index ${i}`);
-    if (i > 0 && t < times[i - 1]) throw new InvalidArgumentError('trajectory.times', t, `must be non-decreasing (times[${i - 1}] = ${times[i - 1]})`, `at index ${i}`);
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0)
+      throw new InvalidArgumentError('trajectory.times', t, 'must be finite numbers >= 0', `at index ${i}`);
+    if (i > 0 && t < times[i - 1])
+      throw new InvalidArgumentError('trajectory.times', t, `must be non-decreasing (times[${i - 1}] = ${times[i - 1]})`, `at index ${i}`);
     const c = counts[i];
-    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw new InvalidArgumentError('trajectory.clusterCounts', c, 'must be integers >= 0', `at index ${i}`);
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0)
+      throw new InvalidArgumentError('trajectory.clusterCounts', c, 'must be integers >= 0', `at index ${i}`);
   }
   if (energy !== undefined) {
-    if (!isList(energy) || energy.length !== times.length) throw new InvalidArgumentError('trajectory.energy', energy, `must be an array of times.length = ${times.length} numbers`);
+    if (!isList(energy) || energy.length !== times.length)
+      throw new InvalidArgumentError('trajectory.energy', energy, `must be an array of times.length = ${times.length} numbers`);
     // Infinity is a recorded energy past the double range (its plateau is then flat by definition); NaN is never one.
-    for (let i = 0; i < energy.length; i++) if (typeof energy[i] !== 'number' || Number.isNaN(energy[i])) throw new InvalidArgumentError('trajectory.energy', energy[i], 'must be numbers (not NaN)', `at index ${i}`);
+    for (let i = 0; i < energy.length; i++)
+      if (typeof energy[i] !== 'number' || Number.isNaN(energy[i]))
+        throw new InvalidArgumentError('trajectory.energy', energy[i], 'must be numbers (not NaN)', `at index ${i}`);
   }
   const E = (i: number) => (energy ? energy[i] : NaN);
   const out: Plateau[] = [];
@@ -105,10 +118,14 @@ export function plateaus(trajectory: PlateauInput, options: {
   for (let i = 1; i <= times.length; i++) {
     if (i < times.length && counts[i] === counts[first]) continue;
     const last = i - 1;
-    const start = times[first], end = times[last];
+    const start = times[first],
+      end = times[last];
     const fell = first > 0 && counts[first] < counts[first - 1];
     out.push({
-      start, end, clusters: counts[first], energy: E(last),
+      start,
+      end,
+      clusters: counts[first],
+      energy: E(last),
       energyChange: energy ? (E(last) === E(first) ? 0 : Math.abs(E(last) - E(first)) / Math.abs(E(last))) : 0,
       metastable: clusteredAt !== null && start >= clusteredAt && start > 0 && fell && end > start && end >= minRatio * start,
     });

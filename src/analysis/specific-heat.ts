@@ -14,18 +14,42 @@ import { Measure } from '../measure.js';
 import { evalValues, finiteNumber, optionKeys, readOptions, requireBetaOptions } from '../validate.js';
 
 /** lse_i = log sum_j a_j e^{β <x_i, x_j>} (circle: angles embedded as (cos θ, sin θ)) into `lse`. */
-export function logPartitions(x: Float64Array, weights: Float64Array, d: number, space: string, beta: number, opts: EvalOptions, scratch: Scratch): Float64Array {
+export function logPartitions(
+  x: Float64Array,
+  weights: Float64Array,
+  d: number,
+  space: string,
+  beta: number,
+  opts: EvalOptions,
+  scratch: Scratch,
+): Float64Array {
   const n = weights.length;
-  let pts = x, dim = d;
+  let pts = x,
+    dim = d;
   if (space === 'circle') {
     pts = scratch.get('e', 2 * n);
-    for (let i = 0; i < n; i++) { pts[2 * i] = Math.cos(x[i]); pts[2 * i + 1] = Math.sin(x[i]); }
+    for (let i = 0; i < n; i++) {
+      pts[2 * i] = Math.cos(x[i]);
+      pts[2 * i + 1] = Math.sin(x[i]);
+    }
     dim = 2;
   }
   const lse = scratch.get('lse', n);
   backendFor(opts.backend, 'specificHeat').softmaxReduce({
-    x: pts, n, y: pts, m: n, d: dim, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: null, k: 0,
-    beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean: null,
+    x: pts,
+    n,
+    y: pts,
+    m: n,
+    d: dim,
+    logWeights: logWeightsInto(weights, scratch.get('h', n)),
+    values: null,
+    k: 0,
+    beta,
+    score: 'dot',
+    mask: { kind: 'none' },
+    precision: opts.precision ?? 'f64',
+    lse,
+    mean: null,
   });
   return lse;
 }
@@ -35,8 +59,13 @@ export function logPartitions(x: Float64Array, weights: Float64Array, d: number,
  * values give exactly 0.
  */
 export function weightedVariance(v: ArrayLike<number>, w: ArrayLike<number>): number {
-  let A = 0, ref = NaN;
-  for (let i = 0; i < v.length; i++) if (w[i] > 0) { A += w[i]; if (Number.isNaN(ref)) ref = v[i]; }
+  let A = 0,
+    ref = NaN;
+  for (let i = 0; i < v.length; i++)
+    if (w[i] > 0) {
+      A += w[i];
+      if (Number.isNaN(ref)) ref = v[i];
+    }
   if (!(A > 0)) return 0;
   let s1 = 0;
   for (let i = 0; i < v.length; i++) if (w[i] > 0) s1 += w[i] * (v[i] - ref);
@@ -50,7 +79,15 @@ export function weightedVariance(v: ArrayLike<number>, w: ArrayLike<number>): nu
  * C = β² Var_a(E_i) = Var_a(lse_i) for the raw state (x, weights) of a flow: the observable behind
  * simulate's `observe.specificHeat`. `scratch` holds the buffers between calls.
  */
-export function specificHeatOf(x: Float64Array, weights: Float64Array, d: number, space: string, beta: number, opts: EvalOptions, scratch: Scratch): number {
+export function specificHeatOf(
+  x: Float64Array,
+  weights: Float64Array,
+  d: number,
+  space: string,
+  beta: number,
+  opts: EvalOptions,
+  scratch: Scratch,
+): number {
   if (beta === 0) return 0;
   return weightedVariance(logPartitions(x, weights, d, space, beta, opts, scratch), weights);
 }
@@ -91,7 +128,8 @@ export function specificHeat(mu: Measure, options: SpecificHeatOptions): number 
 export function ensembleSpecificHeat(measures: readonly Measure[], options: SpecificHeatOptions): number {
   const o = readOptions<SpecificHeatOptions>('ensembleSpecificHeat', requireBetaOptions('ensembleSpecificHeat', options), HEAT_KEYS);
   evalValues(o);
-  if (!Array.isArray(measures) || measures.length === 0) throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures');
+  if (!Array.isArray(measures) || measures.length === 0)
+    throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures');
   const b = finiteNumber('beta', o.beta);
   if (b === 0) return 0;
   const scratch = new Scratch();
@@ -99,9 +137,17 @@ export function ensembleSpecificHeat(measures: readonly Measure[], options: Spec
   const means = measures.map((mu, s) => {
     const m = readMeasure(`measures[${s}]`, mu);
     const lse = logPartitions(m.points, m.weights, m.dim, m.space, b, o, scratch);
-    let A = 0, sum = 0;
-    for (let i = 0; i < m.size; i++) if (m.weights[i] > 0) { A += m.weights[i]; sum += m.weights[i] * lse[i]; }
+    let A = 0,
+      sum = 0;
+    for (let i = 0; i < m.size; i++)
+      if (m.weights[i] > 0) {
+        A += m.weights[i];
+        sum += m.weights[i] * lse[i];
+      }
     return sum / A;
   });
-  return weightedVariance(means, means.map(() => 1));
+  return weightedVariance(
+    means,
+    means.map(() => 1),
+  );
 }

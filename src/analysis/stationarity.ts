@@ -19,12 +19,14 @@ export function stationarity(flow: Flow, mu: Measure, options?: EvalOptions): nu
   const v = new Float64Array(mu.points.length);
   flow.velocity(mu.points, mu.weights, mu.dim, v, options);
   const norm = velocityNorm(v, mu.weights, mu.dim);
-  if (!Number.isFinite(norm)) throw new NonFiniteError(`stationarity: the velocity of the ${flow.name} flow is not finite on this measure (norm ${norm})`);
+  if (!Number.isFinite(norm))
+    throw new NonFiniteError(`stationarity: the velocity of the ${flow.name} flow is not finite on this measure (norm ${norm})`);
   return norm;
 }
 
 export function velocityNorm(v: Float64Array, weights: Float64Array, d: number): number {
-  let s = 0, mass = 0;
+  let s = 0,
+    mass = 0;
   for (let i = 0; i < weights.length; i++) {
     let r = 0;
     for (let c = 0; c < d; c++) r += v[i * d + c] ** 2;

@@ -37,7 +37,10 @@ export interface InitOptions {
 
 export const INIT_SCHEMA = optionsSchema<InitOptions>()({
   backend: backendRule('default backend for calls that do not name one, from now on; omitted: unchanged (first call: wasm)'),
-  threads: rule.integer(1, 'threads for the Wasm kernels, the calling thread included; omitted: the cores on first use, else unchanged; at most THREADS_PER_CORE x the cores'),
+  threads: rule.integer(
+    1,
+    'threads for the Wasm kernels, the calling thread included; omitted: the cores on first use, else unchanged; at most THREADS_PER_CORE x the cores',
+  ),
 });
 
 /** What {@link init} set up. */
@@ -68,8 +71,14 @@ export async function init(options?: InitOptions): Promise<InitInfo> {
   if (o.backend !== undefined) preferred = o.backend;
   if (wasm === null) {
     loading ??= instantiateCore().then(
-      (loaded) => { wasm = createWasmBackend(loaded.core); module = loaded.module; },
-      (err) => { loading = null; throw err; },
+      (loaded) => {
+        wasm = createWasmBackend(loaded.core);
+        module = loaded.module;
+      },
+      (err) => {
+        loading = null;
+        throw err;
+      },
     );
     await loading;
   }

@@ -28,36 +28,51 @@ export const jsBackend: Backend = {
     // Row i sees the key ranges rng[2r] .. rng[2r + 1] for r0 <= r < r1: without blocks the one
     // range [j0, lim) of its segment (or all keys), cut after i when causal.
     const one = new Int32Array(2);
-    let rng: Int32Array = one, r0 = 0, r1 = 1;
-    let segment = 0, block = 0, j0 = 0, end = m;
+    let rng: Int32Array = one,
+      r0 = 0,
+      r1 = 1;
+    let segment = 0,
+      block = 0,
+      j0 = 0,
+      end = m;
     for (let i = 0; i < n; i++) {
       if (blk !== null) {
         while (blk.rows[block + 1] <= i) block++;
-        rng = blk.ranges; r0 = blk.ptr[block]; r1 = blk.ptr[block + 1];
+        rng = blk.ranges;
+        r0 = blk.ptr[block];
+        r1 = blk.ptr[block + 1];
       } else {
         if (seg !== null) {
           while (seg[segment + 1] <= i) segment++;
           j0 = seg[segment];
           end = seg[segment + 1];
         }
-        one[0] = j0; one[1] = causal ? Math.min(i + 1, end) : end;
+        one[0] = j0;
+        one[1] = causal ? Math.min(i + 1, end) : end;
       }
       const xi = i * d;
       let max = -Infinity;
-      for (let r = r0; r < r1; r++) for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) {
-        if (noSelf && j === i) { s[j] = -Infinity; continue; }
-        const yj = j * d;
-        let acc = 0;
-        if (sqdist) {
-          for (let c = 0; c < d; c++) { const t = x[xi + c] - y[yj + c]; acc += t * t; }
-          acc = -acc;
-        } else {
-          for (let c = 0; c < d; c++) acc += x[xi + c] * y[yj + c];
+      for (let r = r0; r < r1; r++)
+        for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) {
+          if (noSelf && j === i) {
+            s[j] = -Infinity;
+            continue;
+          }
+          const yj = j * d;
+          let acc = 0;
+          if (sqdist) {
+            for (let c = 0; c < d; c++) {
+              const t = x[xi + c] - y[yj + c];
+              acc += t * t;
+            }
+            acc = -acc;
+          } else {
+            for (let c = 0; c < d; c++) acc += x[xi + c] * y[yj + c];
+          }
+          const sj = beta * acc + (h === null ? 0 : h[j]);
+          s[j] = sj;
+          if (sj > max) max = sj;
         }
-        const sj = beta * acc + (h === null ? 0 : h[j]);
-        s[j] = sj;
-        if (sj > max) max = sj;
-      }
       if (max === -Infinity) {
         // Every key has weight zero: the sum is empty.
         lse[i] = -Infinity;
@@ -68,12 +83,13 @@ export const jsBackend: Backend = {
       if (mean !== null && v !== null) {
         const out = i * k;
         for (let c = 0; c < k; c++) mean[out + c] = 0;
-        for (let r = r0; r < r1; r++) for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) {
-          const w = Math.exp(s[j] - max);
-          sum += w;
-          const vj = j * k;
-          for (let c = 0; c < k; c++) mean[out + c] += w * v[vj + c];
-        }
+        for (let r = r0; r < r1; r++)
+          for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) {
+            const w = Math.exp(s[j] - max);
+            sum += w;
+            const vj = j * k;
+            for (let c = 0; c < k; c++) mean[out + c] += w * v[vj + c];
+          }
         for (let c = 0; c < k; c++) mean[out + c] /= sum;
       } else {
         for (let r = r0; r < r1; r++) for (let j = rng[2 * r], lim = rng[2 * r + 1]; j < lim; j++) sum += Math.exp(s[j] - max);

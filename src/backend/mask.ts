@@ -58,8 +58,13 @@ export function readMask(a: ReduceArgs): MaskPlan {
   for (const field of Object.keys(fields)) {
     if (field === 'kind' || fields[field] === undefined || FIELDS[kind].includes(field)) continue;
     const known = KINDS.some((k) => FIELDS[k].includes(field));
-    throw new InvalidArgumentError(`mask.${field}`, fields[field],
-      known ? `cannot be combined with mask kind '${kind}'${combineHint(kind, field)}` : `is not a field of a mask (kind '${kind}' takes ${FIELDS[kind].join(', ') || 'no other field'})`);
+    throw new InvalidArgumentError(
+      `mask.${field}`,
+      fields[field],
+      known
+        ? `cannot be combined with mask kind '${kind}'${combineHint(kind, field)}`
+        : `is not a field of a mask (kind '${kind}' takes ${FIELDS[kind].join(', ') || 'no other field'})`,
+    );
   }
   const flag = (field: 'causal' | 'diagonal'): boolean => {
     const v = fields[field];
@@ -94,7 +99,8 @@ function checkSegments(seg: unknown, n: number, m: number): Int32Array {
   if (n !== m) throw new InvalidArgumentError('mask.offsets', seg, `need as many keys as queries (m = ${m}, n = ${n})`);
   if (seg[0] !== 0) throw new InvalidArgumentError('mask.offsets', seg[0], 'must start at 0', 'at index 0');
   for (let s = 1; s < seg.length; s++) {
-    if (seg[s] < seg[s - 1]) throw new InvalidArgumentError('mask.offsets', seg[s], `must be nondecreasing (previous ${seg[s - 1]})`, `at index ${s}`);
+    if (seg[s] < seg[s - 1])
+      throw new InvalidArgumentError('mask.offsets', seg[s], `must be nondecreasing (previous ${seg[s - 1]})`, `at index ${s}`);
   }
   const S = seg.length - 1;
   if (seg[S] !== n) throw new InvalidArgumentError('mask.offsets', seg[S], `must end at n = ${n}`, `at index ${S}`);
@@ -104,7 +110,10 @@ function checkSegments(seg: unknown, n: number, m: number): Int32Array {
 /** The sum over segments of n_s². */
 function segmentPairs(seg: Int32Array): number {
   let p = 0;
-  for (let s = 0; s + 1 < seg.length; s++) { const len = seg[s + 1] - seg[s]; p += len * len; }
+  for (let s = 0; s + 1 < seg.length; s++) {
+    const len = seg[s + 1] - seg[s];
+    p += len * len;
+  }
   return p;
 }
 

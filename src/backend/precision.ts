@@ -33,14 +33,18 @@ export function checkF32(a: ReduceArgs): void {
       let r = 0;
       for (let c = 0; c < w; c++) {
         const v = z[i * w + c];
-        if (Math.abs(v) > F32_MAX) throw new OverflowError(`${name} holds ${v} (row ${i}, column ${c}), beyond the float32 range (about 3.4e38): use precision 'f64'`);
+        if (Math.abs(v) > F32_MAX)
+          throw new OverflowError(
+            `${name} holds ${v} (row ${i}, column ${c}), beyond the float32 range (about 3.4e38): use precision 'f64'`,
+          );
         r += v * v;
       }
       best = Math.max(best, Math.sqrt(r));
     }
     return best;
   };
-  if (!(Math.abs(a.beta) <= F32_MAX)) throw new OverflowError(`beta = ${a.beta} is beyond the float32 range (about 3.4e38): use precision 'f64'`);
+  if (!(Math.abs(a.beta) <= F32_MAX))
+    throw new OverflowError(`beta = ${a.beta} is beyond the float32 range (about 3.4e38): use precision 'f64'`);
   const X = rowNorm('x', a.x, n, d);
   const Y = a.y === a.x ? X : rowNorm('y', a.y, m, d);
   if (a.values !== null && a.values !== a.y && a.values !== a.x) rowNorm('values', a.values, m, a.k);
@@ -49,17 +53,22 @@ export function checkF32(a: ReduceArgs): void {
     for (let j = 0; j < m; j++) {
       const h = a.logWeights[j];
       if (h === -Infinity) continue;
-      if (Math.abs(h) > F32_MAX) throw new OverflowError(`logWeights holds ${h} at index ${j}, beyond the float32 range (about 3.4e38): use precision 'f64'`);
+      if (Math.abs(h) > F32_MAX)
+        throw new OverflowError(`logWeights holds ${h} at index ${j}, beyond the float32 range (about 3.4e38): use precision 'f64'`);
       H = Math.max(H, Math.abs(h));
     }
   }
   const size = a.score === 'sqdist' ? (X + Y) ** 2 : X * Y;
   const scores = Math.abs(a.beta) * size;
   if (!(scores + H <= F32_MAX / 4)) {
-    throw new OverflowError(`the f32 scores |beta s| + |h| reach about ${(scores + H).toPrecision(3)} (beta = ${a.beta}, max |x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}), beyond the float32 range: use precision 'f64'`);
+    throw new OverflowError(
+      `the f32 scores |beta s| + |h| reach about ${(scores + H).toPrecision(3)} (beta = ${a.beta}, max |x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}), beyond the float32 range: use precision 'f64'`,
+    );
   }
   const error = u * ((d + 3) * scores + H);
   if (error > F32_SCORE_ERROR) {
-    throw new OverflowError(`float32 cannot resolve these scores: their rounding error may reach ${error.toPrecision(3)} (beta = ${a.beta}, '${a.score}', max |x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}, max |h| = ${H.toPrecision(3)}), so softmax weights could be off by ${(100 * Math.expm1(error)).toPrecision(2)}%: use precision 'f64'`);
+    throw new OverflowError(
+      `float32 cannot resolve these scores: their rounding error may reach ${error.toPrecision(3)} (beta = ${a.beta}, '${a.score}', max |x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}, max |h| = ${H.toPrecision(3)}), so softmax weights could be off by ${(100 * Math.expm1(error)).toPrecision(2)}%: use precision 'f64'`,
+    );
   }
 }

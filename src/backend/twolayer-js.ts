@@ -8,7 +8,11 @@ export function activation(name: Activation): { sigma: (z: number) => number; sl
   if (name === 'relu') return { sigma: (z) => (z > 0 ? z : 0), slope: (z) => (z > 0 ? 1 : 0) };
   if (name === 'sigmoid') {
     return {
-      sigma: (z) => { const e = Math.exp(-Math.abs(z)); const q = 1 / (1 + e); return z < 0 ? e * q : q; },
+      sigma: (z) => {
+        const e = Math.exp(-Math.abs(z));
+        const q = 1 / (1 + e);
+        return z < 0 ? e * q : q;
+      },
       slope: (_z, s) => s * (1 - s),
     };
   }
@@ -17,7 +21,8 @@ export function activation(name: Activation): { sigma: (z: number) => number; sl
 
 export function twoLayerForwardJs(args: TwoLayerArgs, out: Float64Array): void {
   const { m, n, d } = args;
-  const x = atPrecision(args.x, args.precision), theta = atPrecision(args.theta, args.precision);
+  const x = atPrecision(args.x, args.precision),
+    theta = atPrecision(args.theta, args.precision);
   const omega = atPrecision(args.weights, args.precision);
   const { sigma } = activation(args.activation);
   const p = d + 2;
@@ -35,14 +40,16 @@ export function twoLayerForwardJs(args: TwoLayerArgs, out: Float64Array): void {
 
 export function twoLayerBackwardJs(args: TwoLayerArgs, r: Float64Array, grad: Float64Array): void {
   const { m, n, d } = args;
-  const x = atPrecision(args.x, args.precision), theta = atPrecision(args.theta, args.precision);
+  const x = atPrecision(args.x, args.precision),
+    theta = atPrecision(args.theta, args.precision);
   const rr = atPrecision(r, args.precision);
   const { sigma, slope } = activation(args.activation);
   const p = d + 2;
   grad.fill(0, 0, m * p);
   for (let j = 0; j < m; j++) {
     const o = j * p;
-    let ga = 0, gb = 0;
+    let ga = 0,
+      gb = 0;
     for (let i = 0; i < n; i++) {
       let z = theta[o + d + 1];
       for (let c = 0; c < d; c++) z += theta[o + 1 + c] * x[i * d + c];

@@ -3,7 +3,17 @@
 // (queries, samples or neurons) across the pool's threads (src/wasm/control.ts writes the job for them).
 import { Arena, type CoreExports } from '../wasm/core.js';
 import { OP, writeReduce, writeTwoLayer } from '../wasm/control.js';
-import { ACTIVATION, marshalBackward, marshalForward, marshalReduce, MASK, SCORE, type NextRows, type ReduceJob, type TwoLayerJob } from '../wasm/marshal.js';
+import {
+  ACTIVATION,
+  marshalBackward,
+  marshalForward,
+  marshalReduce,
+  MASK,
+  SCORE,
+  type NextRows,
+  type ReduceJob,
+  type TwoLayerJob,
+} from '../wasm/marshal.js';
 import type { Pool } from '../wasm/pool.js';
 import { checkF32 } from './precision.js';
 import { readMask } from './mask.js';
@@ -55,9 +65,22 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       const mask = readMask(a);
       const k = a.values === null ? 0 : a.k;
       const job: ReduceJob = {
-        x: a.x, n: a.n, y: a.y, m: a.m, d: a.d, h: a.logWeights, v: a.values, k, beta: a.beta, score: SCORE[a.score], f32: a.precision === 'f32',
-        mask: (mask.causal ? MASK.causal : 0) | (mask.diagonal ? MASK.diagonal : 0), segments: mask.segments, blocks: mask.blocks,
-        lse: a.lse, mean: a.mean,
+        x: a.x,
+        n: a.n,
+        y: a.y,
+        m: a.m,
+        d: a.d,
+        h: a.logWeights,
+        v: a.values,
+        k,
+        beta: a.beta,
+        score: SCORE[a.score],
+        f32: a.precision === 'f32',
+        mask: (mask.causal ? MASK.causal : 0) | (mask.diagonal ? MASK.diagonal : 0),
+        segments: mask.segments,
+        blocks: mask.blocks,
+        lse: a.lse,
+        mean: a.mean,
       };
       const pool = poolFor(a.n, mask.pairs * (a.d + k + 1));
       if (pool === null) return marshalReduce(core, arena, job, once(0, a.n));
@@ -85,7 +108,8 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
       const shared = writeTwoLayer(pool, OP.BACKWARD, job, r);
       const p = a.d + 2;
       // Neuron chunks start on a lane boundary (4 covers f64x2 and f32x4).
-      for (const [j0, j1] of pool.run(a.m, 4, (next) => marshalBackward(core, arena, job, r, grad, next))) grad.set(shared.subarray(j0 * p, j1 * p), j0 * p);
+      for (const [j0, j1] of pool.run(a.m, 4, (next) => marshalBackward(core, arena, job, r, grad, next)))
+        grad.set(shared.subarray(j0 * p, j1 * p), j0 * p);
     },
 
     exp(x: Float64Array, precision: Precision): Float64Array {

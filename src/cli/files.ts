@@ -20,18 +20,29 @@ export function writeAtomic(path: string, text: string): void {
     const fd = openSync(tmp, 'w');
     try {
       const buf = Buffer.from(text);
-      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
-    try { // the rename itself, durable
+    try {
+      // the rename itself, durable
       const dfd = openSync(dirname(path), 'r');
-      try { fsyncSync(dfd); } finally { closeSync(dfd); }
-    } catch { /* not supported here (Windows): the rename is still atomic */ }
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+    } catch {
+      /* not supported here (Windows): the rename is still atomic */
+    }
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw new InputError(path, null, `could not be written: ${(e as Error).message}`);
   }
 }
@@ -57,10 +68,14 @@ export function readPointsCsv(path: string): { points: Float64Array; dim: number
     if (text === '' || text.startsWith('#')) return;
     const cells = text.split(/\s*,\s*|\s+/);
     const values = cells.map(Number);
-    if (rows.length === 0 && dim < 0 && values.every((v, i) => Number.isNaN(v) && cells[i] !== '')) { dim = 0; return; } // header
+    if (rows.length === 0 && dim < 0 && values.every((v, i) => Number.isNaN(v) && cells[i] !== '')) {
+      dim = 0;
+      return;
+    } // header
     const bad = values.findIndex((v, i) => !Number.isFinite(v) || cells[i] === '');
     if (bad >= 0) throw new InputError(path, index + 1, `column ${bad + 1} is '${cells[bad]}', not a finite number`);
-    if (rows.length > 0 && values.length !== rows[0].length) throw new InputError(path, index + 1, `has ${values.length} columns, the first point has ${rows[0].length}`);
+    if (rows.length > 0 && values.length !== rows[0].length)
+      throw new InputError(path, index + 1, `has ${values.length} columns, the first point has ${rows[0].length}`);
     rows.push(values);
   });
   if (rows.length === 0) throw new InputError(path, null, 'holds no points');
@@ -95,12 +110,20 @@ function parseLines(path: string, text: string, hint: string): Array<{ line: num
  * valid JSON) is returned as `partial` instead of failing; anything malformed before it is an
  * InputError naming the line.
  */
-export function readRunLines(path: string, text = readText(path)): { lines: Array<{ line: number; value: Record<string, unknown> }>; partial: string | null } {
+export function readRunLines(
+  path: string,
+  text = readText(path),
+): { lines: Array<{ line: number; value: Record<string, unknown> }>; partial: string | null } {
   let partial: string | null = null;
   const cut = text.lastIndexOf('\n');
   const tail = text.slice(cut + 1);
   if (tail.replace(/\0/g, '').trim() !== '') {
-    try { JSON.parse(tail); } catch { partial = tail; text = text.slice(0, cut + 1); }
+    try {
+      JSON.parse(tail);
+    } catch {
+      partial = tail;
+      text = text.slice(0, cut + 1);
+    }
   } else if (tail !== '') {
     text = text.slice(0, cut + 1); // trailing NUL bytes or spaces of a cut file
   }

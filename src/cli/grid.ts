@@ -41,7 +41,9 @@ export function parseGrid(command: string, flag: string, raw: string, rule: Grid
   }
   const what = rule.int ? 'integers' : 'numbers';
   const range = rule.min === undefined ? '' : ` ${rule.exclusiveMin ? '>' : '>='} ${rule.min}`;
-  const off = values.find((v) => (rule.int && !Number.isSafeInteger(v)) || (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)));
+  const off = values.find(
+    (v) => (rule.int && !Number.isSafeInteger(v)) || (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)),
+  );
   if (off !== undefined) throw bad(`values must be ${what}${range} (${off} is not)`);
   const high = rule.max === undefined ? undefined : values.find((v) => v > rule.max!);
   if (high !== undefined) throw bad(`values must be <= ${rule.max} (${high} is not; a limit of meanfield ${command})`);
@@ -91,7 +93,7 @@ export interface Chunk {
 export function chunkJobs(jobs: Job[], threads: number, batch: number | ((point: number) => number)): Chunk[] {
   const batchOf = typeof batch === 'number' ? () => batch : batch;
   const chunks: Chunk[] = [];
-  for (let i = 0; i < jobs.length;) {
+  for (let i = 0; i < jobs.length; ) {
     const size = Math.max(1, Math.min(batchOf(jobs[i].point), Math.ceil(jobs.length / threads)));
     let j = i;
     while (j < jobs.length && jobs[j].point === jobs[i].point) j++;
@@ -111,14 +113,18 @@ export function chunkJobs(jobs: Job[], threads: number, batch: number | ((point:
  * as its three numbers, a list as its (deduplicated) values. Its size is that of the flag typed.
  */
 export function gridText(raw: string | undefined, values: number[]): string {
-  if (raw !== undefined && raw.includes(':')) return raw.split(':').map((p) => String(Number(p))).join(':');
+  if (raw !== undefined && raw.includes(':'))
+    return raw
+      .split(':')
+      .map((p) => String(Number(p)))
+      .join(':');
   return values.join(',');
 }
 
 /** Sorted distinct seeds as ranges: [1, 2, 3, 5] -> '1..3,5' (parseSeeds reads it back). */
 export function seedsText(sorted: number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length;) {
+  for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     parts.push(j === i ? String(sorted[i]) : `${sorted[i]}..${sorted[j]}`);

@@ -11,7 +11,10 @@ import { OutputError, tempOf } from './files.js';
 
 export const lockOf = (out: string) => `${out}.lock`;
 
-export interface Lock { path: string; release(): void }
+export interface Lock {
+  path: string;
+  release(): void;
+}
 
 /** Whether process `pid` runs on this machine (EPERM: it runs, as another user). */
 function alive(pid: number): boolean {
@@ -23,7 +26,11 @@ function alive(pid: number): boolean {
   }
 }
 
-interface Owner { pid: number; host: string; slurm: string }
+interface Owner {
+  pid: number;
+  host: string;
+  slurm: string;
+}
 
 function owner(path: string): Owner | null {
   try {
@@ -36,7 +43,8 @@ function owner(path: string): Owner | null {
 
 /** 'slurm JOBID RESTARTS' inside a Slurm job (a requeued job keeps its id and counts its restarts), else ''. */
 function slurmTag(env: NodeJS.ProcessEnv = process.env): string {
-  const id = env.SLURM_JOB_ID, restarts = env.SLURM_RESTART_COUNT ?? '0';
+  const id = env.SLURM_JOB_ID,
+    restarts = env.SLURM_RESTART_COUNT ?? '0';
   return id !== undefined && /^\d+$/.test(id) && /^\d+$/.test(restarts) ? `slurm ${id} ${restarts}` : '';
 }
 
@@ -96,21 +104,43 @@ export function acquireLock(out: string, warn: (line: string) => void): Lock {
       } else if (earlierRunOfThisJob(o)) {
         // Stale whatever its host: taken over below.
       } else if (o.host !== '' && o.host !== me) {
-        throw new OutputError(`--out ${out} is locked by process ${o.pid} on ${o.host} (${path}); if no run writes it any more, delete the lock`);
+        throw new OutputError(
+          `--out ${out} is locked by process ${o.pid} on ${o.host} (${path}); if no run writes it any more, delete the lock`,
+        );
       } else if (alive(o.pid)) {
-        throw new OutputError(`--out ${out} is being written by another run (process ${o.pid}, lock ${path}); wait for it to finish, or write to another --out`);
+        throw new OutputError(
+          `--out ${out} is being written by another run (process ${o.pid}, lock ${path}); wait for it to finish, or write to another --out`,
+        );
       }
       // Stale: move it aside (only one process wins the rename), check it is the one we read, retry.
       const aside = `${path}.${process.pid}.stale`;
-      try { renameSync(path, aside); } catch { continue; }
-      const moved = owner(aside);
-      if (moved !== null && moved.pid !== o.pid && alive(moved.pid)) {
-        try { renameSync(aside, path); } catch { /* it took the lock again meanwhile */ }
+      try {
+        renameSync(path, aside);
+      } catch {
         continue;
       }
-      try { unlinkSync(aside); } catch { /* gone */ }
-      try { unlinkSync(tempOf(out, o.pid)); } catch { /* no temp file left */ }
-      warn(`warning: took over the stale lock ${path} of process ${Number.isSafeInteger(o.pid) ? o.pid : '?'} (${earlierRunOfThisJob(o) ? `an earlier run of this Slurm job, now requeued` : 'no longer running'})`);
+      const moved = owner(aside);
+      if (moved !== null && moved.pid !== o.pid && alive(moved.pid)) {
+        try {
+          renameSync(aside, path);
+        } catch {
+          /* it took the lock again meanwhile */
+        }
+        continue;
+      }
+      try {
+        unlinkSync(aside);
+      } catch {
+        /* gone */
+      }
+      try {
+        unlinkSync(tempOf(out, o.pid));
+      } catch {
+        /* no temp file left */
+      }
+      warn(
+        `warning: took over the stale lock ${path} of process ${Number.isSafeInteger(o.pid) ? o.pid : '?'} (${earlierRunOfThisJob(o) ? `an earlier run of this Slurm job, now requeued` : 'no longer running'})`,
+      );
       continue;
     }
     try {
@@ -123,7 +153,11 @@ export function acquireLock(out: string, warn: (line: string) => void): Lock {
       if (!held) return;
       held = false;
       process.off('exit', release);
-      try { if (owner(path)?.pid === process.pid) unlinkSync(path); } catch { /* gone */ }
+      try {
+        if (owner(path)?.pid === process.pid) unlinkSync(path);
+      } catch {
+        /* gone */
+      }
     };
     process.on('exit', release);
     return { path, release };
@@ -132,5 +166,9 @@ export function acquireLock(out: string, warn: (line: string) => void): Lock {
 }
 
 function safeMtime(path: string): number {
-  try { return statSync(path).mtimeMs; } catch { return 0; }
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
 }

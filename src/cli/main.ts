@@ -28,11 +28,23 @@ Exit codes: 0 done; 1 input, library or other error (or some runs failed); 2 bad
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(TOP); return 0; }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(TOP);
+    return 0;
+  }
   const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) throw new UsageError(`meanfield: unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  if (command === undefined)
+    throw new UsageError(
+      `meanfield: unknown command '${name}'${didYouMean(
+        name,
+        COMMANDS.map((c) => c.name),
+      )} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`,
+    );
   const { values, raw, positionals, help } = parse(command, rest);
-  if (help) { process.stdout.write(helpText(command)); return 0; }
+  if (help) {
+    process.stdout.write(helpText(command));
+    return 0;
+  }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   switch (command.name) {
     case 'run':
@@ -65,19 +77,38 @@ export async function main(argv: string[]): Promise<number> {
 function report(e: unknown): number {
   const debug = process.env.MEANFIELD_DEBUG === '1' && e instanceof Error ? `\n${e.stack}` : '';
   const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
-  if (e instanceof UsageError) { process.stderr.write(`${oneLine(e.message)}${debug}\n`); return 2; }
-  if (e instanceof OutputError) { process.stderr.write(`meanfield: ${oneLine(e.message)}${debug}\n`); return 3; }
-  if (e instanceof InputError || e instanceof MeanfieldError) { process.stderr.write(`meanfield: ${e.name}: ${oneLine(e.message)}${debug}\n`); return 1; }
+  if (e instanceof UsageError) {
+    process.stderr.write(`${oneLine(e.message)}${debug}\n`);
+    return 2;
+  }
+  if (e instanceof OutputError) {
+    process.stderr.write(`meanfield: ${oneLine(e.message)}${debug}\n`);
+    return 3;
+  }
+  if (e instanceof InputError || e instanceof MeanfieldError) {
+    process.stderr.write(`meanfield: ${e.name}: ${oneLine(e.message)}${debug}\n`);
+    return 1;
+  }
   const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   process.stderr.write(`meanfield: internal error: ${oneLine(what)} (MEANFIELD_DEBUG=1 shows the stack)${debug}\n`);
   return 1;
 }
 
 // Errors thrown outside the main promise (event handlers) are one line too.
-process.on('uncaughtException', (e) => { process.exitCode = report(e); process.exit(); });
-process.on('unhandledRejection', (e) => { process.exitCode = report(e); process.exit(); });
+process.on('uncaughtException', (e) => {
+  process.exitCode = report(e);
+  process.exit();
+});
+process.on('unhandledRejection', (e) => {
+  process.exitCode = report(e);
+  process.exit();
+});
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (e: unknown) => { process.exitCode = report(e); },
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.exitCode = report(e);
+  },
 );

@@ -16,12 +16,11 @@ import type { SweepGrid, SweepSettings } from './sweep.js';
 
 export const mergeCommand: CommandSpec = {
   name: 'merge',
-  usage: "meanfield merge --out all.jsonl runs/part-*.jsonl",
-  summary: 'Merge the shard files of one sweep into one file in sweep order (as one process writes it); every (grid point, seed) exactly once, with the same settings.',
+  usage: 'meanfield merge --out all.jsonl runs/part-*.jsonl',
+  summary:
+    'Merge the shard files of one sweep into one file in sweep order (as one process writes it); every (grid point, seed) exactly once, with the same settings.',
   positionals: { min: 1, max: Infinity, names: 'one or more JSON Lines files from meanfield run --shard' },
-  flags: [
-    { name: 'out', kind: 'string', help: 'the merged JSON Lines file (required; must not exist yet; written atomically)' },
-  ],
+  flags: [{ name: 'out', kind: 'string', help: 'the merged JSON Lines file (required; must not exist yet; written atomically)' }],
 };
 
 /** How many missing or stray runs a message lists before '...'. */
@@ -37,7 +36,11 @@ export function sweepJobs(flow: string, sweep: SweepGrid): { keys: string[]; see
   return { keys, seeds: parseSeeds(sweep.seeds).sort((a, b) => a - b) };
 }
 
-interface Found { file: string; line: number; value: Record<string, unknown> }
+interface Found {
+  file: string;
+  line: number;
+  value: Record<string, unknown>;
+}
 
 export function merge(files: string[], out: string | undefined, log: (line: string) => void): { runs: number; duplicates: number } {
   if (out === undefined) throw new UsageError('meanfield merge: --out is required (the merged JSON Lines file)');
@@ -47,7 +50,12 @@ export function merge(files: string[], out: string | undefined, log: (line: stri
   }
   for (const f of files) {
     const w = writerOf(f);
-    if (w !== null) throw new InputError(f, null, `is still being written by process ${w.pid}${w.host ? ` on ${w.host}` : ''} (lock ${f}.lock): merge once its run has finished`);
+    if (w !== null)
+      throw new InputError(
+        f,
+        null,
+        `is still being written by process ${w.pid}${w.host ? ` on ${w.host}` : ''} (lock ${f}.lock): merge once its run has finished`,
+      );
   }
   let ref: Found | null = null;
   let layout: { keys: Map<string, number>; keyList: string[]; seeds: number[]; seedSet: Set<number> } | null = null;
@@ -66,26 +74,44 @@ export function merge(files: string[], out: string | undefined, log: (line: stri
         } catch (e) {
           throw new InputError(file, line, `holds a sweep its grid cannot be read from (${(e as Error).message})`);
         }
-        layout = { keys: new Map(expanded.keys.map((k, i) => [k, i])), keyList: expanded.keys, seeds: expanded.seeds, seedSet: new Set(expanded.seeds) };
+        layout = {
+          keys: new Map(expanded.keys.map((k, i) => [k, i])),
+          keyList: expanded.keys,
+          seeds: expanded.seeds,
+          seedSet: new Set(expanded.seeds),
+        };
       }
       const r: Found = ref;
       const where = `${r.file} line ${r.line}`;
-      const differ = settingsDifference(value, String(r.value.flow), r.value.settings as SweepSettings, where)
-        ?? sweepDifference(value.sweep as SweepGrid, r.value.sweep as SweepGrid, where);
+      const differ =
+        settingsDifference(value, String(r.value.flow), r.value.settings as SweepSettings, where) ??
+        sweepDifference(value.sweep as SweepGrid, r.value.sweep as SweepGrid, where);
       if (differ !== null) throw new InputError(file, line, `${differ}: merge takes the shards of one sweep only`);
       const id = `${job.point}, seed ${job.seed}`;
       if (!layout!.keys.has(job.point) || !layout!.seedSet.has(job.seed)) {
-        throw new InputError(file, line, `holds ${id}, which is not in its sweep (--beta ${(value.sweep as SweepGrid).beta}, --n ${(value.sweep as SweepGrid).n}${(value.sweep as SweepGrid).dim === null ? '' : `, --dim ${(value.sweep as SweepGrid).dim}`}, --seeds ${(value.sweep as SweepGrid).seeds})`);
+        throw new InputError(
+          file,
+          line,
+          `holds ${id}, which is not in its sweep (--beta ${(value.sweep as SweepGrid).beta}, --n ${(value.sweep as SweepGrid).n}${(value.sweep as SweepGrid).dim === null ? '' : `, --dim ${(value.sweep as SweepGrid).dim}`}, --seeds ${(value.sweep as SweepGrid).seeds})`,
+        );
       }
       const before = byRun.get(id);
-      if (before === undefined) { byRun.set(id, { file, line, value }); return; }
+      if (before === undefined) {
+        byRun.set(id, { file, line, value });
+        return;
+      }
       if (withoutWallTime(before.value) !== withoutWallTime(value)) {
-        throw new InputError(file, line, `holds ${id} again, with other results than ${before.file} line ${before.line}: a run must appear once (remove one of them)`);
+        throw new InputError(
+          file,
+          line,
+          `holds ${id} again, with other results than ${before.file} line ${before.line}: a run must appear once (remove one of them)`,
+        );
       }
       duplicates++;
     });
   }
-  if (ref === null || layout === null) throw new InputError(files.length === 1 ? files[0] : `the ${files.length} files`, null, 'hold no runs');
+  if (ref === null || layout === null)
+    throw new InputError(files.length === 1 ? files[0] : `the ${files.length} files`, null, 'hold no runs');
   const { keyList, seeds } = layout as { keyList: string[]; seeds: number[] };
   const total = keyList.length * seeds.length;
   if (byRun.size < total) {
@@ -98,15 +124,20 @@ export function merge(files: string[], out: string | undefined, log: (line: stri
       if (missing.length > LIST) break;
     }
     const count = total - byRun.size;
-    throw new InputError(files.length === 1 ? files[0] : `the ${files.length} files`, null,
-      `miss ${count} of the sweep's ${total} runs: ${missing.slice(0, LIST).join('; ')}${count > LIST ? '; ...' : ''} (run the missing shards, or --resume the cut ones, then merge again)`);
+    throw new InputError(
+      files.length === 1 ? files[0] : `the ${files.length} files`,
+      null,
+      `miss ${count} of the sweep's ${total} runs: ${missing.slice(0, LIST).join('; ')}${count > LIST ? '; ...' : ''} (run the missing shards, or --resume the cut ones, then merge again)`,
+    );
   }
-  if (duplicates > 0) log(`note: ${duplicates} run${duplicates > 1 ? 's' : ''} found twice with identical results (apart from wall time), kept once`);
+  if (duplicates > 0)
+    log(`note: ${duplicates} run${duplicates > 1 ? 's' : ''} found twice with identical results (apart from wall time), kept once`);
   const text: string[] = [];
   for (const key of keyList) for (const seed of seeds) text.push(`${JSON.stringify(byRun.get(`${key}, seed ${seed}`)!.value)}\n`);
   const lock = acquireLock(out, log);
   try {
-    if (existsSync(out) && statSync(out).size > 0) throw new UsageError(`meanfield merge: --out ${out} was created meanwhile; remove it first (a results file is never replaced)`);
+    if (existsSync(out) && statSync(out).size > 0)
+      throw new UsageError(`meanfield merge: --out ${out} was created meanwhile; remove it first (a results file is never replaced)`);
     writeAtomic(out, text.join(''));
   } finally {
     lock.release();

@@ -4,7 +4,13 @@
 import type { SeedSummary } from './sweep.js';
 
 /** Where a running seed is: its time and steps so far. */
-export interface Running { job: string; t: number; tEnd: number; fraction: number; steps: number }
+export interface Running {
+  job: string;
+  t: number;
+  tEnd: number;
+  fraction: number;
+  steps: number;
+}
 
 export interface ProgressOptions {
   /** Least milliseconds between redraws on a terminal. Default 100. */
@@ -27,7 +33,11 @@ export class Progress {
   private readonly plainMs: number;
   private ended = false;
 
-  constructor(private readonly total: number, private readonly stream: NodeJS.WriteStream, o: ProgressOptions = {}) {
+  constructor(
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream,
+    o: ProgressOptions = {},
+  ) {
     this.tty = o.tty ?? stream.isTTY === true;
     this.ttyMs = o.ttyMs ?? 100;
     const env = Number(process.env.MEANFIELD_PROGRESS_MS);
@@ -65,15 +75,21 @@ export class Progress {
     for (const r of this.running.values()) partial += Number.isFinite(r.fraction) ? Math.min(1, Math.max(0, r.fraction)) : 0;
     const progressed = this.done + partial;
     const eta = progressed > 0 ? (elapsed / progressed) * (this.total - progressed) : NaN;
-    const inside = [...this.running.values()].slice(0, 2).map((r) => `${r.job} at t = ${fmt(r.t)} of ${fmt(r.tEnd)}, ${r.steps} steps`).join('; ');
+    const inside = [...this.running.values()]
+      .slice(0, 2)
+      .map((r) => `${r.job} at t = ${fmt(r.t)} of ${fmt(r.tEnd)}, ${r.steps} steps`)
+      .join('; ');
     const what = [this.lastWhat, inside].filter((x) => x !== '').join('; ');
     if (this.tty) {
-      const width = 30, filled = Math.round((width * this.done) / this.total);
+      const width = 30,
+        filled = Math.round((width * this.done) / this.total);
       const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} runs  ETA ${duration(eta)}${what ? `  (${what})` : ''}`;
       const cols = this.stream.columns ?? 0;
       this.stream.write(`\r\x1b[K${cols > 10 && text.length >= cols ? `${text.slice(0, cols - 2)}…` : text}`);
     } else {
-      this.stream.write(`progress: ${this.done}/${this.total} runs, ${duration(elapsed)} elapsed, ETA ${duration(eta)}${what ? ` (${what})` : ''}\n`);
+      this.stream.write(
+        `progress: ${this.done}/${this.total} runs, ${duration(elapsed)} elapsed, ETA ${duration(eta)}${what ? ` (${what})` : ''}\n`,
+      );
     }
   }
 
@@ -86,7 +102,11 @@ export class Progress {
 }
 
 function fmt(t: number): string {
-  return !Number.isFinite(t) ? String(t) : t === 0 || (Math.abs(t) >= 0.01 && Math.abs(t) < 1e4) ? String(Number(t.toPrecision(3))) : t.toExponential(2);
+  return !Number.isFinite(t)
+    ? String(t)
+    : t === 0 || (Math.abs(t) >= 0.01 && Math.abs(t) < 1e4)
+      ? String(Number(t.toPrecision(3)))
+      : t.toExponential(2);
 }
 
 function duration(s: number): string {

@@ -23,15 +23,24 @@ export function readResume(out: string, specs: SweepSpec[], keys: string[], seed
   const mine = settingsOf(specs[0]);
   const flowName = makeFlow(specs[0]).name;
   const { lines: read, partial } = readRunLines(out, readText(out));
-  if (partial !== null) log(`warning: ${out}: dropped a cut last line (${partial.length} bytes, not valid JSON: written when the run was killed); every whole line is kept`);
+  if (partial !== null)
+    log(
+      `warning: ${out}: dropped a cut last line (${partial.length} bytes, not valid JSON: written when the run was killed); every whole line is kept`,
+    );
   const kept: Kept = { lines: [], done: new Set() };
   let duplicates = 0;
   for (const { line, value } of read) {
     const job = runLineJob(out, line, value, '--resume');
     const differ = settingsDifference(value, flowName, mine);
-    if (differ !== null) throw new UsageError(`meanfield run: --resume: ${out} line ${line} ${differ}; resume with the file's settings, or write to another --out`);
+    if (differ !== null)
+      throw new UsageError(
+        `meanfield run: --resume: ${out} line ${line} ${differ}; resume with the file's settings, or write to another --out`,
+      );
     const id = `${job.point}, seed ${job.seed}`;
-    if (kept.done.has(id)) { duplicates++; continue; }
+    if (kept.done.has(id)) {
+      duplicates++;
+      continue;
+    }
     kept.done.add(id);
     const point = pointOf.get(job.point) ?? Infinity;
     if (point !== Infinity && seedSet.has(job.seed)) value.sweep = specs[0].sweep;

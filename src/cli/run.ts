@@ -33,41 +33,120 @@ const FIXED_STEP = DETERMINISTIC_INTEGRATORS.filter((name) => !INTEGRATORS[name]
 /** The library's default tolerances of the adaptive integrators, quoted by --rtol and --atol. */
 const TOLERANCES = rk45Tolerances(null);
 /** The flows of `meanfield run`: 'attention, circle or interaction'. */
-const FLOW_LIST = Object.keys(SWEEP_FLOWS).join(', ').replace(/, ([^,]*)$/, ' or $1');
+const FLOW_LIST = Object.keys(SWEEP_FLOWS)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
 /** Numbers (n x dim x seeds) one chunk of seeds simulates together at most: bigger systems get smaller chunks. */
 const CHUNK_ELEMENTS = 2 ** 22;
 
 export const runCommand: CommandSpec = {
   name: 'run',
   usage: `meanfield run ${Object.keys(SWEEP_FLOWS).join('|')} [options] --out runs.jsonl`,
-  summary: 'Simulate one flow over a grid of beta, n, dim and many seeds; write one JSON line per (grid point, seed) (plateaus, cluster counts, clustered-pairs fraction and energy over time, steps, wall time).',
+  summary:
+    'Simulate one flow over a grid of beta, n, dim and many seeds; write one JSON line per (grid point, seed) (plateaus, cluster counts, clustered-pairs fraction and energy over time, steps, wall time).',
   positionals: { min: 1, max: 1, names: `one flow: ${FLOW_LIST}` },
   flags: [
     { name: 'n', kind: 'int', min: 2, default: 64, grid: true, help: 'particles (a grid: 8,16,32 or 8:32:4)' },
-    { name: 'dim', kind: 'int', min: 2, default: 3, grid: true, help: 'dimension of the sphere S^{dim-1} (attention, interaction; a grid: 2,3,8)' },
-    { name: 'beta', kind: 'number', default: 9, grid: true, help: 'inverse temperature (a grid: 0.1:9:90 is 90 values from 0.1 to 9, or 1,4,9)' },
-    { name: 'normalization', kind: ['softmax', 'none', 'sinkhorn'], default: 'softmax', help: 'attention normalisation (circle: softmax or none)' },
+    {
+      name: 'dim',
+      kind: 'int',
+      min: 2,
+      default: 3,
+      grid: true,
+      help: 'dimension of the sphere S^{dim-1} (attention, interaction; a grid: 2,3,8)',
+    },
+    {
+      name: 'beta',
+      kind: 'number',
+      default: 9,
+      grid: true,
+      help: 'inverse temperature (a grid: 0.1:9:90 is 90 values from 0.1 to 9, or 1,4,9)',
+    },
+    {
+      name: 'normalization',
+      kind: ['softmax', 'none', 'sinkhorn'],
+      default: 'softmax',
+      help: 'attention normalisation (circle: softmax or none)',
+    },
     { name: 'mask', kind: ['none', 'causal'], default: 'none', help: 'attention mask' },
     { name: 't-end', kind: 'number', min: 0, default: 1000, help: 'final time (0: the initial state only)' },
     { name: 'integrator', kind: DETERMINISTIC_INTEGRATORS, default: 'rk45', help: 'time stepper' },
     { name: 'dt', kind: 'number', min: 0, exclusiveMin: true, help: `step for ${FIXED_STEP.join(', ')}` },
-    { name: 'rtol', kind: 'number', min: 0, exclusiveMin: true, help: `${ADAPTIVE.join(', ')} relative tolerance (default: simulate's, ${TOLERANCES.rtol}; with --collapse TOL, min(${TOLERANCES.rtol}, 1e-3 TOL))` },
-    { name: 'atol', kind: 'number', min: 0, exclusiveMin: true, help: `${ADAPTIVE.join(', ')} absolute tolerance (default: simulate's, ${TOLERANCES.atol}; with --collapse TOL, min(${TOLERANCES.atol}, 1e-6 TOL))` },
-    { name: 'clock', kind: ['time', 'arclength'], default: 'time', help: 'arclength: step in arc length (slow phases cost few steps; --dt is then an arc length)' },
-    { name: 'collapse', kind: 'number', min: 0, exclusiveMin: true, help: 'merge particles closer than TOL (radians) into one weighted particle: long runs reach the last merge in few steps (not with --mask causal)' },
-    { name: 'stop-one-cluster', kind: 'number', min: 0, exclusiveMin: true, help: 'stop a run once its particles form one cluster at single-linkage distance TOL (radians)' },
+    {
+      name: 'rtol',
+      kind: 'number',
+      min: 0,
+      exclusiveMin: true,
+      help: `${ADAPTIVE.join(', ')} relative tolerance (default: simulate's, ${TOLERANCES.rtol}; with --collapse TOL, min(${TOLERANCES.rtol}, 1e-3 TOL))`,
+    },
+    {
+      name: 'atol',
+      kind: 'number',
+      min: 0,
+      exclusiveMin: true,
+      help: `${ADAPTIVE.join(', ')} absolute tolerance (default: simulate's, ${TOLERANCES.atol}; with --collapse TOL, min(${TOLERANCES.atol}, 1e-6 TOL))`,
+    },
+    {
+      name: 'clock',
+      kind: ['time', 'arclength'],
+      default: 'time',
+      help: 'arclength: step in arc length (slow phases cost few steps; --dt is then an arc length)',
+    },
+    {
+      name: 'collapse',
+      kind: 'number',
+      min: 0,
+      exclusiveMin: true,
+      help: 'merge particles closer than TOL (radians) into one weighted particle: long runs reach the last merge in few steps (not with --mask causal)',
+    },
+    {
+      name: 'stop-one-cluster',
+      kind: 'number',
+      min: 0,
+      exclusiveMin: true,
+      help: 'stop a run once its particles form one cluster at single-linkage distance TOL (radians)',
+    },
     { name: 'records', kind: 'int', min: 2, max: MAX_RECORDS, default: 100, help: 'record times, t = 0 and t-end included' },
-    { name: 'spacing', kind: ['log', 'linear'], default: 'log', help: 'record times log-spaced (from min(0.01, t-end/100)) or linear (from 0)' },
-    { name: 'record-every', kind: 'int', min: 1, help: 'record after every K natural steps instead (euler --dt 0.1 --record-every 10: t = 0, 1, 2, ...)' },
+    {
+      name: 'spacing',
+      kind: ['log', 'linear'],
+      default: 'log',
+      help: 'record times log-spaced (from min(0.01, t-end/100)) or linear (from 0)',
+    },
+    {
+      name: 'record-every',
+      kind: 'int',
+      min: 1,
+      help: 'record after every K natural steps instead (euler --dt 0.1 --record-every 10: t = 0, 1, 2, ...)',
+    },
     { name: 'cluster-tol', kind: 'number', min: 0, exclusiveMin: true, default: 1e-2, help: 'single-linkage distance for cluster counts' },
-    { name: 'delta', kind: 'number', min: 0, exclusiveMin: true, default: 1e-3, help: 'clustered pairs: <x_i, x_j> > 1 - delta (the papers\' 0.999)' },
+    {
+      name: 'delta',
+      kind: 'number',
+      min: 0,
+      exclusiveMin: true,
+      default: 1e-3,
+      help: "clustered pairs: <x_i, x_j> > 1 - delta (the papers' 0.999)",
+    },
     precisionFlag,
     { name: 'seeds', kind: 'string', default: '1..8', help: 'seeds: 1..64 or 1,2,5' },
-    { name: 'shard', kind: 'string', help: 'run the i-th of k contiguous slices of the (grid point, seed) list: i/k (1 <= i <= k); auto in a Slurm job array (sbatch --array=0-7); auto/K in a Kubernetes Indexed Job of K completions' },
+    {
+      name: 'shard',
+      kind: 'string',
+      help: 'run the i-th of k contiguous slices of the (grid point, seed) list: i/k (1 <= i <= k); auto in a Slurm job array (sbatch --array=0-7); auto/K in a Kubernetes Indexed Job of K completions',
+    },
     { name: 'threads', kind: 'int', min: 1, help: `worker threads (default: the cores; at most ${THREADS_PER_CORE} per core)` },
     { name: 'batch', kind: 'int', min: 1, default: 16, help: 'most seeds of one grid point simulated together in one chunk' },
-    { name: 'out', kind: 'string', help: "output JSON Lines file (required; locked while the run writes it, via <out>.lock); {shard} in it is the shard number: --out 'runs/part-{shard}.jsonl'" },
-    { name: 'resume', kind: 'boolean', help: 'skip (grid point, seed) pairs already in --out and keep their lines (the settings must match the file\'s)' },
+    {
+      name: 'out',
+      kind: 'string',
+      help: "output JSON Lines file (required; locked while the run writes it, via <out>.lock); {shard} in it is the shard number: --out 'runs/part-{shard}.jsonl'",
+    },
+    {
+      name: 'resume',
+      kind: 'boolean',
+      help: "skip (grid point, seed) pairs already in --out and keep their lines (the settings must match the file's)",
+    },
   ],
 };
 
@@ -79,36 +158,63 @@ export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> 
   const delta = v.delta as number;
   if (!(delta > 0 && delta <= 2)) throw new UsageError(`meanfield run: --delta must be in (0, 2], got '${delta}'`);
   const dims = v.dim as number[];
-  if (flow === 'circle' && dims.length > 1) throw new UsageError(`meanfield run: --dim does not apply to circle (always 2), got '${dims.join(',')}'`);
-  const tEnd = v['t-end'] as number, dt = v.dt as number | undefined, every = v['record-every'] as number | undefined;
+  if (flow === 'circle' && dims.length > 1)
+    throw new UsageError(`meanfield run: --dim does not apply to circle (always 2), got '${dims.join(',')}'`);
+  const tEnd = v['t-end'] as number,
+    dt = v.dt as number | undefined,
+    every = v['record-every'] as number | undefined;
   if (!adaptive && v.clock === 'time' && dt !== undefined && tEnd / dt > DEFAULT_MAX_STEPS) {
-    throw new UsageError(`meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ${DEFAULT_MAX_STEPS.toExponential(0)} per run`);
+    throw new UsageError(
+      `meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ${DEFAULT_MAX_STEPS.toExponential(0)} per run`,
+    );
   }
-  const collapse = (v.collapse as number | undefined) ?? null, stopOneCluster = (v['stop-one-cluster'] as number | undefined) ?? null;
-  if (v.atol !== undefined && !adaptive) throw new UsageError(`meanfield run: --atol applies to --integrator ${ADAPTIVE.join(', ')} only, got --integrator ${v.integrator}`);
+  const collapse = (v.collapse as number | undefined) ?? null,
+    stopOneCluster = (v['stop-one-cluster'] as number | undefined) ?? null;
+  if (v.atol !== undefined && !adaptive)
+    throw new UsageError(`meanfield run: --atol applies to --integrator ${ADAPTIVE.join(', ')} only, got --integrator ${v.integrator}`);
   if (every !== undefined && !adaptive && v.clock === 'time' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
-    throw new UsageError(`meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the limit of ${MAX_RECORDS} per run`);
+    throw new UsageError(
+      `meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the limit of ${MAX_RECORDS} per run`,
+    );
   }
   const base = {
-    flow: flow as SweepSpec['flow'], normalization: v.normalization as SweepSpec['normalization'], mask: v.mask as SweepSpec['mask'], tEnd,
-    integrator: v.integrator as SweepSpec['integrator'], dt, rtol: (v.rtol as number | undefined) ?? rk45Tolerances(collapse).rtol,
-    records: v.records as number, spacing: v.spacing as SweepSpec['spacing'], recordEvery: every,
-    clusterTol: v['cluster-tol'] as number, delta, precision: v.precision as SweepSpec['precision'],
-    atol: v.atol as number | undefined, clock: v.clock as SweepSpec['clock'], collapse, stopOneCluster,
+    flow: flow as SweepSpec['flow'],
+    normalization: v.normalization as SweepSpec['normalization'],
+    mask: v.mask as SweepSpec['mask'],
+    tEnd,
+    integrator: v.integrator as SweepSpec['integrator'],
+    dt,
+    rtol: (v.rtol as number | undefined) ?? rk45Tolerances(collapse).rtol,
+    records: v.records as number,
+    spacing: v.spacing as SweepSpec['spacing'],
+    recordEvery: every,
+    clusterTol: v['cluster-tol'] as number,
+    delta,
+    precision: v.precision as SweepSpec['precision'],
+    atol: v.atol as number | undefined,
+    clock: v.clock as SweepSpec['clock'],
+    collapse,
+    stopOneCluster,
     sweep: {
-      beta: gridText(raw.beta, v.beta as number[]), n: gridText(raw.n, v.n as number[]),
-      dim: flow === 'circle' ? null : gridText(raw.dim, dims), seeds: seedsText(parseSeeds(v.seeds as string).sort((a, b) => a - b)),
+      beta: gridText(raw.beta, v.beta as number[]),
+      n: gridText(raw.n, v.n as number[]),
+      dim: flow === 'circle' ? null : gridText(raw.dim, dims),
+      seeds: seedsText(parseSeeds(v.seeds as string).sort((a, b) => a - b)),
     },
   };
   const specs = gridPoints(v.beta as number[], flow === 'circle' ? [2] : dims, v.n as number[]).map((p) => ({ ...base, ...p }));
-  if (specs.length > MAX_RUNS) throw new UsageError(`meanfield run: the grid has ${specs.length} points, beyond the limit of ${MAX_RUNS} runs`);
+  if (specs.length > MAX_RUNS)
+    throw new UsageError(`meanfield run: the grid has ${specs.length} points, beyond the limit of ${MAX_RUNS} runs`);
   // Sizes, before anything is allocated: the particles' coordinates and the pair work of one velocity call.
   for (const s of specs) {
     const coords = flow === 'circle' ? 1 : s.dim;
-    const elements = s.n * coords, work = s.n * s.n * Math.max(coords, 2);
+    const elements = s.n * coords,
+      work = s.n * s.n * Math.max(coords, 2);
     const most = Math.floor(Math.min(LIMITS.maxElements / coords, Math.sqrt(LIMITS.maxPairWork / Math.max(coords, 2))));
     if (elements > LIMITS.maxElements || work > LIMITS.maxPairWork) {
-      throw new UsageError(`meanfield run: --n ${s.n}${flow === 'circle' ? '' : ` with --dim ${s.dim}`} is beyond the size limit (at most ${most} particles${flow === 'circle' ? '' : ` in dimension ${s.dim}`}: ${LIMITS.maxElements} numbers per measure, ${LIMITS.maxPairWork.toExponential(2)} pair terms per velocity call)`);
+      throw new UsageError(
+        `meanfield run: --n ${s.n}${flow === 'circle' ? '' : ` with --dim ${s.dim}`} is beyond the size limit (at most ${most} particles${flow === 'circle' ? '' : ` in dimension ${s.dim}`}: ${LIMITS.maxElements} numbers per measure, ${LIMITS.maxPairWork.toExponential(2)} pair terms per velocity call)`,
+      );
     }
   }
   return specs;
@@ -127,11 +233,14 @@ function checkSpecs(specs: SweepSpec[]): void {
       // The flow declares whether particles may merge (attention under a causal mask may not, and says why).
       if (s.collapse !== null && !capability(flow, 'collapse')) {
         const why = flow.capabilities?.reasons?.collapse ?? 'the flow does not declare capabilities.collapse';
-        throw new UsageError(`meanfield run: --collapse cannot be used with ${s.mask === 'none' ? `the ${s.flow} flow` : `--mask ${s.mask}`}: ${why}`);
+        throw new UsageError(
+          `meanfield run: --collapse cannot be used with ${s.mask === 'none' ? `the ${s.flow} flow` : `--mask ${s.mask}`}: ${why}`,
+        );
       }
       runSpec(flow, simulateOptions(s, flow));
     } catch (e) {
-      if (e instanceof InvalidArgumentError) throw new UsageError(`meanfield run: ${e.message}${specs.length > 1 ? ` (at beta ${s.beta}, n ${s.n}, dim ${s.dim})` : ''}`);
+      if (e instanceof InvalidArgumentError)
+        throw new UsageError(`meanfield run: ${e.message}${specs.length > 1 ? ` (at beta ${s.beta}, n ${s.n}, dim ${s.dim})` : ''}`);
       throw e;
     }
   }
@@ -159,7 +268,9 @@ export async function run(flow: string, v: Values, log: (line: string) => void, 
   checkSpecs(specs);
   const seeds = parseSeeds(v.seeds as string).sort((a, b) => a - b);
   if (specs.length * seeds.length > MAX_RUNS) {
-    throw new UsageError(`meanfield run: ${specs.length} grid points x ${seeds.length} seeds is ${specs.length * seeds.length} runs, beyond the limit of ${MAX_RUNS} (split the sweep over several --out files)`);
+    throw new UsageError(
+      `meanfield run: ${specs.length} grid points x ${seeds.length} seeds is ${specs.length * seeds.length} runs, beyond the limit of ${MAX_RUNS} (split the sweep over several --out files)`,
+    );
   }
   let jobs: Job[] = specs.flatMap((_, point) => seeds.map((seed) => ({ point, seed })));
   if (shard !== null) {
@@ -176,7 +287,15 @@ export async function run(flow: string, v: Values, log: (line: string) => void, 
   }
 }
 
-async function runLocked(v: Values, out: string, specs: SweepSpec[], keys: string[], seeds: number[], jobs: Job[], log: (line: string) => void): Promise<number> {
+async function runLocked(
+  v: Values,
+  out: string,
+  specs: SweepSpec[],
+  keys: string[],
+  seeds: number[],
+  jobs: Job[],
+  log: (line: string) => void,
+): Promise<number> {
   // Lines in (grid point, seed) order: shards concatenate into the full sweep. Lines of points
   // outside this grid (kept by --resume) go last, in their order.
   const lines: Array<{ point: number; seed: number; text: string }> = [];
@@ -187,10 +306,16 @@ async function runLocked(v: Values, out: string, specs: SweepSpec[], keys: strin
     jobs = jobs.filter((j) => !kept.done.has(`${keys[j.point]}, seed ${j.seed}`));
     log(`resuming: ${kept.done.size} runs already in ${out}, ${jobs.length} to run`);
   } else if (exists && statSync(out).size > 0) {
-    const count = readText(out).split('\n').filter((l) => l.trim() !== '').length;
-    throw new UsageError(`meanfield run: --out ${out} already holds ${count} line${count === 1 ? '' : 's'}: add --resume to keep its runs and add the missing ones, or remove it (a results file is never replaced)`);
+    const count = readText(out)
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
+    throw new UsageError(
+      `meanfield run: --out ${out} already holds ${count} line${count === 1 ? '' : 's'}: add --resume to keep its runs and add the missing ones, or remove it (a results file is never replaced)`,
+    );
   }
-  let dirty = true, lastWrite = 0, writeMs = 0;
+  let dirty = true,
+    lastWrite = 0,
+    writeMs = 0;
   let writeError: Error | null = null;
   /** Rewrites the file; at most every second, or every 10 write times for big files (writing stays under ~10% of the time). */
   const flush = (force: boolean) => {
@@ -227,16 +352,22 @@ async function runLocked(v: Values, out: string, specs: SweepSpec[], keys: strin
     const chunk = chunks[id];
     progress.clear(id);
     for (const r of results) {
-      if (r.line !== undefined) { lines.push({ point: chunk.point, seed: r.seed, text: JSON.stringify(r.line) }); dirty = true; }
+      if (r.line !== undefined) {
+        lines.push({ point: chunk.point, seed: r.seed, text: JSON.stringify(r.line) });
+        dirty = true;
+      }
       if (r.error !== undefined) failures.push(`${name(chunk.point, r.seed)}: ${r.error}`);
       progress.tick(name(chunk.point, r.seed), r.line ?? null);
     }
     flush(false);
   };
-  const onProgress = (m: ProgressMessage) => progress.update(m.id, { job: name(chunks[m.id].point, m.seed), t: m.t, tEnd: m.tEnd, fraction: m.fraction, steps: m.steps });
+  const onProgress = (m: ProgressMessage) =>
+    progress.update(m.id, { job: name(chunks[m.id].point, m.seed), t: m.t, tEnd: m.tEnd, fraction: m.fraction, steps: m.steps });
 
   let interrupted = false;
-  const onSignal = () => { interrupted = true; };
+  const onSignal = () => {
+    interrupted = true;
+  };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, onSignal);
   try {
@@ -248,7 +379,10 @@ async function runLocked(v: Values, out: string, specs: SweepSpec[], keys: strin
     flush(true);
   }
   for (const f of failures) log(`failed: ${f}`);
-  if (writeError !== null) throw new OutputError(`${out} could not be written: ${(writeError as Error).message.replace(/^.*could not be written: /, '')}; the file keeps its last complete version (rerun with --resume)`);
+  if (writeError !== null)
+    throw new OutputError(
+      `${out} could not be written: ${(writeError as Error).message.replace(/^.*could not be written: /, '')}; the file keeps its last complete version (rerun with --resume)`,
+    );
   if (interrupted) {
     log(`interrupted: ${lines.length} runs in ${out}; rerun with --resume to finish`);
     return 130;
@@ -262,18 +396,25 @@ async function runLocked(v: Values, out: string, specs: SweepSpec[], keys: strin
  * each worker taking the next chunk as it finishes one. A chunk cut short by Ctrl-C is dropped.
  */
 function runParallel(
-  specs: SweepSpec[], chunks: Chunk[], threads: number, finish: (id: number, results: SeedResult[]) => void,
-  onProgress: (m: ProgressMessage) => void, stop: () => boolean,
+  specs: SweepSpec[],
+  chunks: Chunk[],
+  threads: number,
+  finish: (id: number, results: SeedResult[]) => void,
+  onProgress: (m: ProgressMessage) => void,
+  stop: () => boolean,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    let next = 0, active = 0, settled = false;
+    let next = 0,
+      active = 0,
+      settled = false;
     const workers: Worker[] = [];
     const end = (e?: Error) => {
       if (settled) return;
       settled = true;
       clearInterval(poll);
       for (const w of workers) void w.terminate();
-      if (e === undefined) resolve(); else reject(e);
+      if (e === undefined) resolve();
+      else reject(e);
     };
     const done = () => end();
     const feed = (w: Worker) => {
@@ -285,14 +426,21 @@ function runParallel(
       const id = next++;
       w.postMessage({ type: 'chunk', id, spec: specs[chunks[id].point], seeds: chunks[id].seeds });
     };
-    const poll = setInterval(() => { if (stop()) done(); }, 100);
+    const poll = setInterval(() => {
+      if (stop()) done();
+    }, 100);
     for (let t = 0; t < threads; t++) {
       // A heap limit: a worker running out of memory ends the run with one error (finished lines kept), not a process abort.
-      const w = new Worker(new URL('./cli-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: Math.max(512, Math.min(8192, Math.floor(totalmem() / 2 ** 20 / 2 / threads))) } });
+      const w = new Worker(new URL('./cli-worker.js', import.meta.url), {
+        resourceLimits: { maxOldGenerationSizeMb: Math.max(512, Math.min(8192, Math.floor(totalmem() / 2 ** 20 / 2 / threads))) },
+      });
       workers.push(w);
       w.on('message', (m: { type: 'done'; id: number; results: SeedResult[] } | ProgressMessage) => {
         if (settled) return;
-        if (m.type === 'progress') { onProgress(m); return; }
+        if (m.type === 'progress') {
+          onProgress(m);
+          return;
+        }
         active--;
         try {
           finish(m.id, m.results);
@@ -300,11 +448,16 @@ function runParallel(
           end(e as Error);
           return;
         }
-        if (next >= chunks.length && active === 0) { done(); return; }
+        if (next >= chunks.length && active === 0) {
+          done();
+          return;
+        }
         feed(w);
       });
       w.on('error', (e) => end(e));
-      w.on('exit', (code) => { if (!settled) end(new Error(`a worker thread stopped (exit code ${code})`)); });
+      w.on('exit', (code) => {
+        if (!settled) end(new Error(`a worker thread stopped (exit code ${code})`));
+      });
       feed(w);
     }
   });

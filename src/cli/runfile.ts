@@ -16,10 +16,17 @@ const GRID_FLAGS: Record<keyof SweepGrid, string> = { beta: 'beta', n: 'n', dim:
  */
 export function runLineJob(file: string, line: number, value: Record<string, unknown>, what: string): { point: string; seed: number } {
   const job = lineJob(value);
-  if (job === null) throw new InputError(file, line, `is not a line of meanfield run (it names no seed, beta, n and dim); ${what} takes only run files`);
+  if (job === null)
+    throw new InputError(file, line, `is not a line of meanfield run (it names no seed, beta, n and dim); ${what} takes only run files`);
   if (!Array.isArray(value.clusterCounts) || typeof value.finalTime !== 'number' || !isObject(value.settings) || !isObject(value.sweep)) {
-    const old = Array.isArray(value.clusters) ? " (it has 'clusters', renamed 'clusterCounts', and no finalTime or sweep)" : ' (it lacks clusterCounts, finalTime, settings or sweep)';
-    throw new InputError(file, line, `was written by an earlier version of meanfield run${old}; ${what} cannot use its runs: write to a new --out (plot and heatmap still read the old file)`);
+    const old = Array.isArray(value.clusters)
+      ? " (it has 'clusters', renamed 'clusterCounts', and no finalTime or sweep)"
+      : ' (it lacks clusterCounts, finalTime, settings or sweep)';
+    throw new InputError(
+      file,
+      line,
+      `was written by an earlier version of meanfield run${old}; ${what} cannot use its runs: write to a new --out (plot and heatmap still read the old file)`,
+    );
   }
   return job;
 }
@@ -35,7 +42,8 @@ export function settingsDifference(line: Record<string, unknown>, flow: string, 
   if (line.flow !== flow) return `was run with the ${show(line.flow)} flow, ${other} is ${flow}`;
   const theirs = line.settings as Record<string, unknown>;
   for (const key of Object.keys(SETTING_FLAGS) as Array<keyof SweepSettings>) {
-    if (theirs[key] !== mine[key]) return `was run with --${SETTING_FLAGS[key]} ${show(theirs[key])}, ${other} has --${SETTING_FLAGS[key]} ${show(mine[key])}`;
+    if (theirs[key] !== mine[key])
+      return `was run with --${SETTING_FLAGS[key]} ${show(theirs[key])}, ${other} has --${SETTING_FLAGS[key]} ${show(mine[key])}`;
   }
   return null;
 }
@@ -43,7 +51,8 @@ export function settingsDifference(line: Record<string, unknown>, flow: string, 
 /** The first grid flag in which two sweeps differ (as text), or null. */
 export function sweepDifference(theirs: SweepGrid, mine: SweepGrid, other: string): string | null {
   for (const key of Object.keys(GRID_FLAGS) as Array<keyof SweepGrid>) {
-    if (theirs[key] !== mine[key]) return `belongs to a sweep with --${GRID_FLAGS[key]} ${show(theirs[key])}, ${other} has --${GRID_FLAGS[key]} ${show(mine[key])}`;
+    if (theirs[key] !== mine[key])
+      return `belongs to a sweep with --${GRID_FLAGS[key]} ${show(theirs[key])}, ${other} has --${GRID_FLAGS[key]} ${show(mine[key])}`;
   }
   return null;
 }

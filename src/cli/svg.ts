@@ -3,11 +3,15 @@
 
 /** Smallest and largest of the values passing `keep` (loops: no argument spreads, any count). */
 export function extent(series: Iterable<ArrayLike<number | null>>, keep: (v: number) => boolean): [number, number] | null {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const a of series) {
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
-      if (typeof v === 'number' && keep(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      if (typeof v === 'number' && keep(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
     }
   }
   return lo <= hi ? [lo, hi] : null;
@@ -26,15 +30,24 @@ export const RAMP = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f
 
 export function colour(f: number): string {
   const u = Math.min(1, Math.max(0, f)) * (RAMP.length - 1);
-  const k = Math.min(RAMP.length - 2, Math.floor(u)), s = u - k;
+  const k = Math.min(RAMP.length - 2, Math.floor(u)),
+    s = u - k;
   const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const a = rgb(RAMP[k]), b = rgb(RAMP[k + 1]);
-  return `#${a.map((c, i) => Math.round(c + (b[i] - c) * s).toString(16).padStart(2, '0')).join('')}`;
+  const a = rgb(RAMP[k]),
+    b = rgb(RAMP[k + 1]);
+  return `#${a
+    .map((c, i) =>
+      Math.round(c + (b[i] - c) * s)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 /** Round numbers (1, 2 or 5 times a power of ten apart) inside [a, b], about `count` of them. */
 export function niceTicks(a: number, b: number, count: number): number[] {
-  const raw = (b - a) / count, p = 10 ** Math.floor(Math.log10(raw));
+  const raw = (b - a) / count,
+    p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
   const out: number[] = [];
   if (!(raw > 0) || !Number.isFinite(raw)) return [a];

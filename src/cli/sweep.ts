@@ -86,18 +86,44 @@ export interface SweepSettings {
  * since their defaults follow --collapse (a different --collapse is the difference to name, not its tolerances).
  */
 export const SETTING_FLAGS: Record<keyof SweepSettings, string> = {
-  normalization: 'normalization', mask: 'mask', tEnd: 't-end', integrator: 'integrator', dt: 'dt', records: 'records',
-  spacing: 'spacing', recordEvery: 'record-every', clusterTol: 'cluster-tol', delta: 'delta', precision: 'precision',
-  clock: 'clock', collapse: 'collapse', stopOneCluster: 'stop-one-cluster', rtol: 'rtol', atol: 'atol',
+  normalization: 'normalization',
+  mask: 'mask',
+  tEnd: 't-end',
+  integrator: 'integrator',
+  dt: 'dt',
+  records: 'records',
+  spacing: 'spacing',
+  recordEvery: 'record-every',
+  clusterTol: 'cluster-tol',
+  delta: 'delta',
+  precision: 'precision',
+  clock: 'clock',
+  collapse: 'collapse',
+  stopOneCluster: 'stop-one-cluster',
+  rtol: 'rtol',
+  atol: 'atol',
 };
 
 /** The settings of a sweep; atol as simulate resolves it (its default when --atol is not given). */
 export function settingsOf(s: SweepSpec): SweepSettings {
   const flow = makeFlow(s);
   return {
-    normalization: s.normalization, mask: s.mask, tEnd: s.tEnd, integrator: s.integrator, dt: s.dt ?? null, rtol: s.rtol, records: s.records,
-    spacing: s.spacing, recordEvery: s.recordEvery ?? null, clusterTol: s.clusterTol, delta: s.delta, precision: s.precision,
-    atol: runSpec(flow, simulateOptions(s, flow)).atol, clock: s.clock, collapse: s.collapse, stopOneCluster: s.stopOneCluster,
+    normalization: s.normalization,
+    mask: s.mask,
+    tEnd: s.tEnd,
+    integrator: s.integrator,
+    dt: s.dt ?? null,
+    rtol: s.rtol,
+    records: s.records,
+    spacing: s.spacing,
+    recordEvery: s.recordEvery ?? null,
+    clusterTol: s.clusterTol,
+    delta: s.delta,
+    precision: s.precision,
+    atol: runSpec(flow, simulateOptions(s, flow)).atol,
+    clock: s.clock,
+    collapse: s.collapse,
+    stopOneCluster: s.stopOneCluster,
   };
 }
 
@@ -171,11 +197,22 @@ export function recordOptions(s: SweepSpec): RecordOptions {
 /** The simulate options of a sweep. */
 export function simulateOptions(s: SweepSpec, flow: Flow): SimulateOptions {
   return {
-    tEnd: s.tEnd, integrator: s.integrator, dt: s.dt, rtol: s.rtol, ...(s.atol === undefined ? {} : { atol: s.atol }), precision: s.precision,
-    record: recordOptions(s), clock: s.clock,
+    tEnd: s.tEnd,
+    integrator: s.integrator,
+    dt: s.dt,
+    rtol: s.rtol,
+    ...(s.atol === undefined ? {} : { atol: s.atol }),
+    precision: s.precision,
+    record: recordOptions(s),
+    clock: s.clock,
     ...(s.collapse === null ? {} : { collapse: { tol: s.collapse } }),
     ...(s.stopOneCluster === null ? {} : { stopWhen: { oneCluster: { tol: s.stopOneCluster } } }),
-    observe: { energy: flow.energy !== undefined, clusters: { tol: s.clusterTol }, clusteredFraction: { delta: s.delta }, meanInnerProduct: true },
+    observe: {
+      energy: flow.energy !== undefined,
+      clusters: { tol: s.clusterTol },
+      clusteredFraction: { delta: s.delta },
+      meanInnerProduct: true,
+    },
   };
 }
 
@@ -187,9 +224,10 @@ export function runSeeds(s: SweepSpec, seeds: number[], onProgress?: (info: Prog
   const flow = makeFlow(s);
   const measures = seeds.map((seed) => initialMeasure(s, seed));
   const options = simulateOptions(s, flow);
-  const runs = seeds.length === 1 && onProgress !== undefined
-    ? [simulate(flow, measures[0], { ...options, onProgress, progressInterval: 200 })]
-    : simulateMany(flow, measures, options);
+  const runs =
+    seeds.length === 1 && onProgress !== undefined
+      ? [simulate(flow, measures[0], { ...options, onProgress, progressInterval: 200 })]
+      : simulateMany(flow, measures, options);
   return runs.map((run, i) => summarize(s, flow, measures[i], seeds[i], run));
 }
 
@@ -198,12 +236,37 @@ function summarize(s: SweepSpec, flow: Flow, mu: Measure, seed: number, run: Tra
   const energy = run.energy ? Array.from(run.energy) : null;
   const p = plateaus({ times: run.times, clusterCounts: run.clusterCounts, energy: run.energy }).plateaus;
   return {
-    seed, flow: flow.name, settings: settingsOf(s), sweep: s.sweep, beta: s.beta, params: flow.params, n: mu.size, dim: mu.dim, tEnd: s.tEnd, integrator: s.integrator,
-    times: Array.from(run.times), energy, clusterCounts, delta: s.delta,
-    clusteredFraction: Array.from(run.observables.clusteredFraction ?? []), meanInnerProduct: Array.from(run.observables.meanInnerProduct ?? []),
-    plateaus: p.map((q) => ({ start: q.start, end: q.end, clusters: q.clusters, energy: Number.isFinite(q.energy) ? q.energy : null, metastable: q.metastable })),
-    finalClusters: clusterCounts[clusterCounts.length - 1], finalTime: run.finalTime, finalParticles: run.final.size,
-    lastMerge: run.collapses.length === 0 ? null : run.collapses[run.collapses.length - 1].t, steps: run.steps, rejected: run.stats.rejected,
-    evaluations: run.stats.evaluations, stopReason: run.stopReason, wallTimeMs: Math.round(run.stats.wallTimeMs),
+    seed,
+    flow: flow.name,
+    settings: settingsOf(s),
+    sweep: s.sweep,
+    beta: s.beta,
+    params: flow.params,
+    n: mu.size,
+    dim: mu.dim,
+    tEnd: s.tEnd,
+    integrator: s.integrator,
+    times: Array.from(run.times),
+    energy,
+    clusterCounts,
+    delta: s.delta,
+    clusteredFraction: Array.from(run.observables.clusteredFraction ?? []),
+    meanInnerProduct: Array.from(run.observables.meanInnerProduct ?? []),
+    plateaus: p.map((q) => ({
+      start: q.start,
+      end: q.end,
+      clusters: q.clusters,
+      energy: Number.isFinite(q.energy) ? q.energy : null,
+      metastable: q.metastable,
+    })),
+    finalClusters: clusterCounts[clusterCounts.length - 1],
+    finalTime: run.finalTime,
+    finalParticles: run.final.size,
+    lastMerge: run.collapses.length === 0 ? null : run.collapses[run.collapses.length - 1].t,
+    steps: run.steps,
+    rejected: run.stats.rejected,
+    evaluations: run.stats.evaluations,
+    stopReason: run.stopReason,
+    wallTimeMs: Math.round(run.stats.wallTimeMs),
   };
 }

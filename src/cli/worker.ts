@@ -15,9 +15,19 @@ import type { ChunkMessage, ProgressMessage, SeedResult, SinkhornJob, WorkerFail
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 function runChunk(id: number, spec: SweepSpec, seeds: number[]): SeedResult[] {
-  const onProgress = seeds.length === 1
-    ? (p: ProgressInfo) => parentPort!.postMessage({ type: 'progress', id, seed: seeds[0], t: p.t, tEnd: p.tEnd, fraction: p.fraction, steps: p.steps } satisfies ProgressMessage)
-    : undefined;
+  const onProgress =
+    seeds.length === 1
+      ? (p: ProgressInfo) =>
+          parentPort!.postMessage({
+            type: 'progress',
+            id,
+            seed: seeds[0],
+            t: p.t,
+            tEnd: p.tEnd,
+            fraction: p.fraction,
+            steps: p.steps,
+          } satisfies ProgressMessage)
+      : undefined;
   try {
     return runSeeds(spec, seeds, onProgress).map((line, i) => ({ seed: seeds[i], line }));
   } catch (e) {
@@ -34,7 +44,12 @@ parentPort!.on('message', async (msg: ChunkMessage | SinkhornJob) => {
       parentPort!.postMessage({ type: 'sinkhorn', result: sinkhornResult(msg) });
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      parentPort!.postMessage({ type: 'failed', name: err.name, message: err.message, library: e instanceof MeanfieldError } satisfies WorkerFailure);
+      parentPort!.postMessage({
+        type: 'failed',
+        name: err.name,
+        message: err.message,
+        library: e instanceof MeanfieldError,
+      } satisfies WorkerFailure);
     }
     return;
   }

@@ -53,7 +53,24 @@ export interface GmExperimentOptions {
   signal?: AbortSignal;
 }
 
-const KEYS = optionKeys<GmExperimentOptions>()('task', 'components', 'steps', 'tEnd', 'integrator', 'rtol', 'dt', 'records', 'samples', 'testSamples', 'activation', 'loss', 'quadrature', 'dim', 'seed', 'signal');
+const KEYS = optionKeys<GmExperimentOptions>()(
+  'task',
+  'components',
+  'steps',
+  'tEnd',
+  'integrator',
+  'rtol',
+  'dt',
+  'records',
+  'samples',
+  'testSamples',
+  'activation',
+  'loss',
+  'quadrature',
+  'dim',
+  'seed',
+  'signal',
+);
 
 /** One model's training curve. */
 export interface ModelCurve {
@@ -90,7 +107,8 @@ export interface GmExperiment {
 }
 
 function isotropic(rng: Random, n: number, d: number): LabelledData {
-  const X = new Float64Array(n * d), Y = new Float64Array(n);
+  const X = new Float64Array(n * d),
+    Y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     Y[i] = i % 2 === 0 ? 1 : -1;
     const s = 1 + 0.4 * Y[i];
@@ -117,8 +135,10 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
   const steps = integerAtLeast('steps', o.steps ?? 2000, 1);
   const integrator = oneOf('integrator', o.integrator ?? 'rk45', DETERMINISTIC_INTEGRATORS);
   const { adaptive } = integratorInfo(integrator);
-  if (adaptive && o.dt !== undefined) throw new InvalidArgumentError('dt', o.dt, "is the fixed step of 'euler', 'heun' and 'rk4' (rk45 adapts its step to rtol)");
-  if (!adaptive && o.rtol !== undefined) throw new InvalidArgumentError('rtol', o.rtol, `is rk45's tolerance (the '${integrator}' step is fixed by dt)`);
+  if (adaptive && o.dt !== undefined)
+    throw new InvalidArgumentError('dt', o.dt, "is the fixed step of 'euler', 'heun' and 'rk4' (rk45 adapts its step to rtol)");
+  if (!adaptive && o.rtol !== undefined)
+    throw new InvalidArgumentError('rtol', o.rtol, `is rk45's tolerance (the '${integrator}' step is fixed by dt)`);
   const dt = positiveNumber('dt', o.dt ?? 0.25);
   const rtol = positiveNumber('rtol', o.rtol ?? 1e-4);
   const tEnd = positiveNumber('tEnd', o.tEnd ?? 1e4);
@@ -129,7 +149,8 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
   const T = integerAtLeast('testSamples', o.testSamples ?? 2000, 1);
   const activation = oneOf('activation', o.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
   const loss = oneOf('loss', o.loss ?? 'logistic', ['squared', 'logistic'] as const);
-  if (o.dim !== undefined && task !== 'isotropic') throw new InvalidArgumentError('dim', o.dim, `is an option of the 'isotropic' task only ('${task}' is planar)`);
+  if (o.dim !== undefined && task !== 'isotropic')
+    throw new InvalidArgumentError('dim', o.dim, `is an option of the 'isotropic' task only ('${task}' is planar)`);
   const d = task === 'isotropic' ? integerAtLeast('dim', o.dim ?? 10, 1) : 2;
   checkElements('training samples', N * d);
   checkElements('test samples', T * d);
@@ -145,14 +166,15 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
     if (task === 'circles') return concentricCircles({ samples: n, seed: s });
     return isotropic(new Random(s), n, d);
   };
-  const train = draw(N), test = draw(T);
+  const train = draw(N),
+    test = draw(T);
 
   const gm = gmLayer({ data: train, activation, loss, components: K, ...(o.quadrature !== undefined ? { quadrature: o.quadrature } : {}) });
   const net = twoLayer({ data: train, activation, loss });
   const std = [1, ...new Array(d).fill(1 / Math.sqrt(d)), 1];
   const mu2 = Measure.gaussian(m, p, { seed: rng.integer(2 ** 31), std });
   const means = Array.from({ length: K }, () => std.map((s) => (s / Math.SQRT2) * rng.normal()));
-  const covariance = std.map((s, r) => std.map((_, c) => (r === c ? s * s / 2 : 0)));
+  const covariance = std.map((s, r) => std.map((_, c) => (r === c ? (s * s) / 2 : 0)));
   const muGm = gm.measure({ means, covariances: new Array(K).fill(covariance) });
 
   const errorOf = (f: Float64Array) => {
@@ -160,8 +182,14 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
     for (let i = 0; i < T; i++) if ((f[i] > 0 ? 1 : -1) !== test.Y[i]) wrong++;
     return wrong / T;
   };
-  const run = (flow: Flow & { predict(mu: Measure, X: Float64Array): Float64Array; risk(mu: Measure): number }, mu0: Measure, parameters: number): ModelCurve => {
-    const wallMs: number[] = [], testError: number[] = [], trainRisk: number[] = [];
+  const run = (
+    flow: Flow & { predict(mu: Measure, X: Float64Array): Float64Array; risk(mu: Measure): number },
+    mu0: Measure,
+    parameters: number,
+  ): ModelCurve => {
+    const wallMs: number[] = [],
+      testError: number[] = [],
+      trainRisk: number[] = [];
     let spent = 0;
     let t0 = 0;
     /** Records test error and risk; the time it takes is kept out of the training wall time. */
@@ -175,12 +203,18 @@ export function gmExperiment(options: GmExperimentOptions): GmExperiment {
     };
     t0 = performance.now();
     const r = simulate(flow, mu0, {
-      tEnd, integrator, ...(adaptive ? { rtol } : { dt }), maxSteps: steps, record: { logSpaced: records },
-      observe: { custom: { measured: measure } }, ...(signal ? { signal } : {}),
+      tEnd,
+      integrator,
+      ...(adaptive ? { rtol } : { dt }),
+      maxSteps: steps,
+      record: { logSpaced: records },
+      observe: { custom: { measured: measure } },
+      ...(signal ? { signal } : {}),
     });
     if (r.stopReason === 'aborted') throw new AbortedError('gmExperiment was aborted through options.signal');
     const times = Array.from(r.times);
-    if (times[times.length - 1] < r.finalTime) { // the step budget ended the run between records
+    if (times[times.length - 1] < r.finalTime) {
+      // the step budget ended the run between records
       measure(r.final);
       times.push(r.finalTime);
     }

@@ -89,29 +89,45 @@ export function specificHeatSweep(options: SpecificHeatSweepOptions): SpecificHe
   const { records, integrator, rtol } = o;
   const recordTimes = Array.from({ length: records }, (_, k) => (tEnd * (k + 1)) / records);
   const measures = seeds.map((seed) => Measure.uniformSphere(n, dim, { seed }));
-  const curves: Float64Array[] = [], ensemble: Float64Array[] = [];
-  const peakTime = new Float64Array(betas.length), peakValue = new Float64Array(betas.length);
+  const curves: Float64Array[] = [],
+    ensemble: Float64Array[] = [];
+  const peakTime = new Float64Array(betas.length),
+    peakValue = new Float64Array(betas.length);
   let times = new Float64Array(0);
   betas.forEach((beta, b) => {
     const scratch = new Scratch();
     const meanLse = (mu: Measure) => {
       const lse = logPartitions(mu.points, mu.weights, mu.dim, mu.space, beta, o, scratch);
-      let A = 0, s = 0;
-      for (let i = 0; i < mu.size; i++) { A += mu.weights[i]; s += mu.weights[i] * lse[i]; }
+      let A = 0,
+        s = 0;
+      for (let i = 0; i < mu.size; i++) {
+        A += mu.weights[i];
+        s += mu.weights[i] * lse[i];
+      }
       return s / A;
     };
     const runs = simulateMany(attention({ beta }), measures, {
-      tEnd, integrator, rtol, ...(integratorInfo(integrator).adaptive ? {} : { dt: tEnd / (10 * records) }),
-      record: { times: recordTimes }, observe: { specificHeat: true, custom: { meanLse } }, backend: o.backend, precision: o.precision,
+      tEnd,
+      integrator,
+      rtol,
+      ...(integratorInfo(integrator).adaptive ? {} : { dt: tEnd / (10 * records) }),
+      record: { times: recordTimes },
+      observe: { specificHeat: true, custom: { meanLse } },
+      backend: o.backend,
+      precision: o.precision,
     });
     times = Float64Array.from(runs[0].times);
     const K = times.length;
-    const curve = new Float64Array(K), ens = new Float64Array(K);
+    const curve = new Float64Array(K),
+      ens = new Float64Array(K);
     for (let k = 0; k < K; k++) {
       let s = 0;
       for (const r of runs) s += r.observables.specificHeat[k];
       curve[k] = s / runs.length;
-      ens[k] = weightedVariance(runs.map((r) => r.observables.meanLse[k]), runs.map(() => 1));
+      ens[k] = weightedVariance(
+        runs.map((r) => r.observables.meanLse[k]),
+        runs.map(() => 1),
+      );
     }
     let best = 0;
     for (let k = 1; k < K; k++) if (curve[k] > curve[best]) best = k;

@@ -19,17 +19,29 @@ function finishedRun(run: { stopReason: string }, where: string): void {
  * holding finite numbers > 0, with at least two distinct x.
  */
 export function logLogSlope(x: readonly number[], y: readonly number[]): number {
-  for (const [name, v] of [['x', x], ['y', y]] as const) {
+  for (const [name, v] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
     if (!Array.isArray(v)) throw new InvalidArgumentError(name, v, 'must be an array of finite numbers > 0');
     strictNumbers(name, v);
-    v.forEach((t, i) => { if (!(t > 0 && Number.isFinite(t))) throw new InvalidArgumentError(name, t, 'must be finite and > 0', `at index ${i}`); });
+    v.forEach((t, i) => {
+      if (!(t > 0 && Number.isFinite(t))) throw new InvalidArgumentError(name, t, 'must be finite and > 0', `at index ${i}`);
+    });
   }
-  if (x.length !== y.length || x.length < 2) throw new InvalidArgumentError('x, y', `${x.length} and ${y.length} values`, 'must be two series of the same length >= 2');
+  if (x.length !== y.length || x.length < 2)
+    throw new InvalidArgumentError('x, y', `${x.length} and ${y.length} values`, 'must be two series of the same length >= 2');
   if (x.every((t) => t === x[0])) throw new InvalidArgumentError('x', x, 'must hold at least two distinct values');
-  const lx = x.map(Math.log), ly = y.map(Math.log);
-  const mx = lx.reduce((s, v) => s + v, 0) / lx.length, my = ly.reduce((s, v) => s + v, 0) / ly.length;
-  let sxy = 0, sxx = 0;
-  for (let i = 0; i < lx.length; i++) { sxy += (lx[i] - mx) * (ly[i] - my); sxx += (lx[i] - mx) ** 2; }
+  const lx = x.map(Math.log),
+    ly = y.map(Math.log);
+  const mx = lx.reduce((s, v) => s + v, 0) / lx.length,
+    my = ly.reduce((s, v) => s + v, 0) / ly.length;
+  let sxy = 0,
+    sxx = 0;
+  for (let i = 0; i < lx.length; i++) {
+    sxy += (lx[i] - mx) * (ly[i] - my);
+    sxx += (lx[i] - mx) ** 2;
+  }
   return sxy / sxx;
 }
 
@@ -61,7 +73,18 @@ export interface ParticleScalingOptions {
   signal?: AbortSignal;
 }
 
-const SCALING_KEYS = optionKeys<ParticleScalingOptions>()('dim', 'counts', 'samples', 'testSamples', 'teacherNeurons', 'activation', 'tEnd', 'repeats', 'seed', 'signal');
+const SCALING_KEYS = optionKeys<ParticleScalingOptions>()(
+  'dim',
+  'counts',
+  'samples',
+  'testSamples',
+  'teacherNeurons',
+  'activation',
+  'tEnd',
+  'repeats',
+  'seed',
+  'signal',
+);
 
 /** Risks against the number of particles m, from particleScaling. */
 export interface ParticleScaling {
@@ -88,7 +111,8 @@ export function particleScaling(options: ParticleScalingOptions): ParticleScalin
   const seed = requireSeed('seed', options.seed);
   const signal = signalOption('signal', options.signal);
   const d = integerAtLeast('dim', options.dim ?? 10, 1);
-  if (options.counts !== undefined && !Array.isArray(options.counts)) throw new InvalidArgumentError('counts', options.counts, 'must be an array of particle counts');
+  if (options.counts !== undefined && !Array.isArray(options.counts))
+    throw new InvalidArgumentError('counts', options.counts, 'must be an array of particle counts');
   const counts = (options.counts ?? [4, 8, 16, 32]).map((m, i) => integerAtLeast(`counts[${i}]`, m, 1));
   counts.forEach((m, i) => checkElements(`counts[${i}] particles`, m * (d + 2)));
   if (counts.length < 2) throw new InvalidArgumentError('counts', counts, 'must hold at least two particle counts to fit a slope');
@@ -111,15 +135,19 @@ export function particleScaling(options: ParticleScalingOptions): ParticleScalin
     teacher[k * p + d + 1] = 0.5 * rng.normal();
   }
   const teacherMeasure = new Measure(teacher, { dim: p });
-  const label = (X: Float64Array) => twoLayer({ data: { X, Y: new Float64Array(X.length / d), dim: d }, activation }).predict(teacherMeasure);
-  const Xtrain = gaussianRows(rng, N, d), Xtest = gaussianRows(rng, T, d);
+  const label = (X: Float64Array) =>
+    twoLayer({ data: { X, Y: new Float64Array(X.length / d), dim: d }, activation }).predict(teacherMeasure);
+  const Xtrain = gaussianRows(rng, N, d),
+    Xtest = gaussianRows(rng, T, d);
   const train = { X: Xtrain, Y: label(Xtrain), dim: d };
   const test = { X: Xtest, Y: label(Xtest), dim: d };
   const flow = twoLayer({ data: train, activation });
 
-  const testRisk: number[] = [], trainRisk: number[] = [];
+  const testRisk: number[] = [],
+    trainRisk: number[] = [];
   for (const m of counts) {
-    let te = 0, tr = 0;
+    let te = 0,
+      tr = 0;
     for (let r = 0; r < repeats; r++) {
       const mu0 = Measure.gaussian(m, p, { seed: rng.integer(2 ** 31) });
       const run = simulate(flow, mu0, { tEnd, integrator: 'rk45', rtol: 1e-4, record: { times: [tEnd] }, ...(signal ? { signal } : {}) });
@@ -157,7 +185,18 @@ export interface IsotropicGaussiansOptions {
   signal?: AbortSignal;
 }
 
-const ISOTROPIC_KEYS = optionKeys<IsotropicGaussiansOptions>()('dim', 'delta', 'samples', 'testSamples', 'neurons', 'activation', 'tEnd', 'points', 'seed', 'signal');
+const ISOTROPIC_KEYS = optionKeys<IsotropicGaussiansOptions>()(
+  'dim',
+  'delta',
+  'samples',
+  'testSamples',
+  'neurons',
+  'activation',
+  'tEnd',
+  'points',
+  'seed',
+  'signal',
+);
 
 /** Risk curves of a training run, one entry per recorded time. */
 export interface RiskCurve {
@@ -196,7 +235,8 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
   if (points > 1e6) throw new InvalidArgumentError('points', points, 'must be at most 1e6');
   const rng = new Random(seed);
   const sample = (n: number) => {
-    const X = new Float64Array(n * d), Y = new Float64Array(n);
+    const X = new Float64Array(n * d),
+      Y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       Y[i] = i % 2 === 0 ? 1 : -1;
       const s = 1 + Y[i] * delta;
@@ -204,7 +244,8 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
     }
     return { X, Y, dim: d };
   };
-  const train = sample(N), test = sample(T);
+  const train = sample(N),
+    test = sample(T);
   const flow = twoLayer({ data: train, activation });
   const mu0 = Measure.gaussian(m, d + 2, { seed: rng.integer(2 ** 31), std: [1, ...new Array(d).fill(1 / Math.sqrt(d)), 1] });
   const testError = (mu: Measure) => {
@@ -214,13 +255,21 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
     return wrong / T;
   };
   const run = simulate(flow, mu0, {
-    tEnd, integrator: 'rk45', rtol: 1e-4, record: { logSpaced: points },
+    tEnd,
+    integrator: 'rk45',
+    rtol: 1e-4,
+    record: { logSpaced: points },
     observe: { custom: { testRisk: (mu) => flow.risk(mu, test), trainRisk: (mu) => flow.risk(mu), testError } },
     ...(signal ? { signal } : {}),
   });
   finishedRun(run, 'isotropicGaussians');
   const o = run.observables;
-  return { times: Array.from(run.times), testRisk: Array.from(o.testRisk), trainRisk: Array.from(o.trainRisk), testError: Array.from(o.testError) };
+  return {
+    times: Array.from(run.times),
+    testRisk: Array.from(o.testRisk),
+    trainRisk: Array.from(o.trainRisk),
+    testError: Array.from(o.testError),
+  };
 }
 
 /** The experiments' horizon: training converges long before t = 1e6, and rk45 takes steps of O(1) until then. */
@@ -228,6 +277,11 @@ export const EXPERIMENT_T_MAX = 1e6;
 
 function experimentHorizon(tEnd: unknown): number {
   const t = positiveNumber('tEnd', tEnd);
-  if (t > EXPERIMENT_T_MAX) throw new InvalidArgumentError('tEnd', t, `must be <= ${EXPERIMENT_T_MAX} for these experiments (their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) rk45 steps)`);
+  if (t > EXPERIMENT_T_MAX)
+    throw new InvalidArgumentError(
+      'tEnd',
+      t,
+      `must be <= ${EXPERIMENT_T_MAX} for these experiments (their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) rk45 steps)`,
+    );
   return t;
 }

@@ -12,7 +12,16 @@ import { LAYER_NORMS, layerNormVelocity, requireLayerNormSpace, requireNonZeroRo
 import { optionsSchema, rule } from '../options.js';
 import { oneOf } from '../validate.js';
 import {
-  applyMatrix, logWeightsInto, requireMatrixDim, scaleOthers, requireSpace, Scratch, squareMatrix, type EvalOptions, type Flow, type VelocityOptions,
+  applyMatrix,
+  logWeightsInto,
+  requireMatrixDim,
+  scaleOthers,
+  requireSpace,
+  Scratch,
+  squareMatrix,
+  type EvalOptions,
+  type Flow,
+  type VelocityOptions,
 } from './flow.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
@@ -64,14 +73,22 @@ export const ATTENTION_SCHEMA = optionsSchema<AttentionOptions>()({
   Q: rule.custom('query matrix Q (d x d, number[][] or row-major); identity when omitted', matrixRule),
   K: rule.custom('key matrix K (d x d, number[][] or row-major); identity when omitted', matrixRule),
   V: rule.custom('value matrix V (d x d, number[][] or row-major); identity when omitted', matrixRule),
-  normalization: rule.oneOf(['softmax', 'none', 'sinkhorn'] as const, "'softmax' (SA), 'none' (USA, Z_i = 1) or 'sinkhorn' (Sinkformer)").or('softmax'),
+  normalization: rule
+    .oneOf(['softmax', 'none', 'sinkhorn'] as const, "'softmax' (SA), 'none' (USA, Z_i = 1) or 'sinkhorn' (Sinkformer)")
+    .or('softmax'),
   sinkhornIterations: rule.integer(1, "Sinkhorn iterations for normalization 'sinkhorn'").or(5),
-  mask: rule.custom<'none' | 'causal' | GraphMask>("'none', 'causal' (particle i sees j <= i) or { graph, self } (its neighbours in a CSR graph)",
-    // A graph mask is an object { graph, self }, read (and its graph checked) here; the strings are 'none' and 'causal'.
-    (name, v) => (typeof v === 'object' ? readGraphMask(name, v) : oneOf(name, v, ['none', 'causal'] as const))).or('none'),
+  mask: rule
+    .custom<'none' | 'causal' | GraphMask>(
+      "'none', 'causal' (particle i sees j <= i) or { graph, self } (its neighbours in a CSR graph)",
+      // A graph mask is an object { graph, self }, read (and its graph checked) here; the strings are 'none' and 'causal'.
+      (name, v) => (typeof v === 'object' ? readGraphMask(name, v) : oneOf(name, v, ['none', 'causal'] as const)),
+    )
+    .or('none'),
   space: rule.oneOf(['sphere', 'euclidean'] as const, "'sphere' or 'euclidean'").or('sphere'),
-  tangentProjection: rule.boolean('project the velocity onto the tangent space (false: the papers\' unprojected Euler step)').or(true),
-  layerNorm: rule.oneOf(LAYER_NORMS, "a normalisation layer read as dynamics, space 'euclidean' only: 'none', 'post', 'pre', 'peri' or 'ngpt'").or('none'),
+  tangentProjection: rule.boolean("project the velocity onto the tangent space (false: the papers' unprojected Euler step)").or(true),
+  layerNorm: rule
+    .oneOf(LAYER_NORMS, "a normalisation layer read as dynamics, space 'euclidean' only: 'none', 'post', 'pre', 'peri' or 'ngpt'")
+    .or('none'),
 });
 
 function matrixRule(name: string, value: unknown): Float64Array {
@@ -90,9 +107,21 @@ export function attention(options?: AttentionOptions): Flow {
   const { beta, normalization, sinkhornIterations, space, tangentProjection } = o;
   const mask = typeof o.mask === 'object' ? 'graph' : o.mask;
   const layerNorm = requireLayerNormSpace(o.layerNorm, space);
-  if (normalization === 'sinkhorn' && mask === 'causal') throw new InvalidArgumentError('mask', mask, "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)");
-  if (normalization === 'sinkhorn' && mask === 'graph') throw new InvalidArgumentError('mask', options?.mask, "must be 'none' with normalization 'sinkhorn' (a graph-masked matrix cannot be doubly stochastic in general)");
-  const Q = o.Q === undefined ? null : o.Q as Float64Array, K = o.K === undefined ? null : o.K as Float64Array, V = o.V === undefined ? null : o.V as Float64Array;
+  if (normalization === 'sinkhorn' && mask === 'causal')
+    throw new InvalidArgumentError(
+      'mask',
+      mask,
+      "must be 'none' with normalization 'sinkhorn' (a causal matrix cannot be doubly stochastic in general)",
+    );
+  if (normalization === 'sinkhorn' && mask === 'graph')
+    throw new InvalidArgumentError(
+      'mask',
+      options?.mask,
+      "must be 'none' with normalization 'sinkhorn' (a graph-masked matrix cannot be doubly stochastic in general)",
+    );
+  const Q = o.Q === undefined ? null : (o.Q as Float64Array),
+    K = o.K === undefined ? null : (o.K as Float64Array),
+    V = o.V === undefined ? null : (o.V as Float64Array);
   // <Q x, K y> = <(K^T Q) x, y>: transform the queries once per evaluation.
   const A = Q === null && K === null ? null : transposeTimes(K, Q);
   const scratch = new Scratch();
@@ -105,17 +134,33 @@ export function attention(options?: AttentionOptions): Flow {
     name: 'attention',
     space,
     params: {
-      beta, normalization, mask: graph !== null ? graph.describe() : mask, space, tangentProjection, Q: Q && Array.from(Q), K: K && Array.from(K), V: V && Array.from(V),
+      beta,
+      normalization,
+      mask: graph !== null ? graph.describe() : mask,
+      space,
+      tangentProjection,
+      Q: Q && Array.from(Q),
+      K: K && Array.from(K),
+      V: V && Array.from(V),
       ...(normalization === 'sinkhorn' ? { sinkhornIterations } : {}),
       ...(layerNorm !== 'none' ? { layerNorm } : {}),
     },
 
     // A mask says who sees whom: merging particles would change it.
     capabilities: {
-      collapse: mask === 'none', segments: true, logScale: true,
-      ...(mask === 'none' ? {} : {
-        reasons: { collapse: mask === 'causal' ? 'merging particles changes who sees whom under a causal mask' : 'merging particles changes the graph mask (who sees whom)' },
-      }),
+      collapse: mask === 'none',
+      segments: true,
+      logScale: true,
+      ...(mask === 'none'
+        ? {}
+        : {
+            reasons: {
+              collapse:
+                mask === 'causal'
+                  ? 'merging particles changes who sees whom under a causal mask'
+                  : 'merging particles changes the graph mask (who sees whom)',
+            },
+          }),
     },
 
     check(mu: Measure) {
@@ -143,15 +188,39 @@ export function attention(options?: AttentionOptions): Flow {
       if (graph !== null) {
         // The graph's block mask (one copy per system of an ensemble); it replaces segments and the diagonal.
         backend.softmaxReduce({
-          x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-          beta, score: 'dot', mask: { kind: 'blocks', blocks: graph.blocksFor(n, segments) }, precision: opts.precision ?? 'f64', lse, mean: out,
+          x: queries,
+          n,
+          y: x,
+          m: n,
+          d,
+          logWeights: h,
+          values,
+          k: d,
+          beta,
+          score: 'dot',
+          mask: { kind: 'blocks', blocks: graph.blocksFor(n, segments) },
+          precision: opts.precision ?? 'f64',
+          lse,
+          mean: out,
         });
         // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
         if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
       } else {
         backend.softmaxReduce({
-          x: queries, n, y: x, m: n, d, logWeights: h, values, k: d,
-          beta, score: 'dot', mask: rowMask(segments, mask === 'causal', othersOnly), precision: opts.precision ?? 'f64', lse, mean: out,
+          x: queries,
+          n,
+          y: x,
+          m: n,
+          d,
+          logWeights: h,
+          values,
+          k: d,
+          beta,
+          score: 'dot',
+          mask: rowMask(segments, mask === 'causal', othersOnly),
+          precision: opts.precision ?? 'f64',
+          lse,
+          mean: out,
         });
       }
       if (othersOnly) {
@@ -186,10 +255,12 @@ export function attention(options?: AttentionOptions): Flow {
       energyDirection: V === null && mask === 'none' ? (1 as const) : undefined,
       energy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
         energyOf(logQuadraticEnergy(normed(x, weights.length, d), weights, d, beta, scratch, opts), beta),
-      ...(beta > 0 ? {
-        logEnergy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
-          logQuadraticEnergy(normed(x, weights.length, d), weights, d, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
-      } : {}),
+      ...(beta > 0
+        ? {
+            logEnergy: (x: Float64Array, weights: Float64Array, d: number, opts: EvalOptions = {}) =>
+              logQuadraticEnergy(normed(x, weights.length, d), weights, d, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
+          }
+        : {}),
     });
   }
   return flow;
@@ -203,21 +274,63 @@ export function attention(options?: AttentionOptions): Flow {
  * and the row pass; on return h_j = log a_j + v_j, so the caller's softmax pass is the final row
  * normalisation.
  */
-function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, n: number, d: number, beta: number,
-  h: Float64Array, iterations: number, scratch: Scratch, opts: VelocityOptions): void {
+function sinkhornKeyWeights(
+  backend: Backend,
+  q: Float64Array,
+  x: Float64Array,
+  n: number,
+  d: number,
+  beta: number,
+  h: Float64Array,
+  iterations: number,
+  scratch: Scratch,
+  opts: VelocityOptions,
+): void {
   const segments = opts.segments ?? null;
   const la = scratch.get('la', n);
   la.set(h);
-  const u = scratch.get('u', n), hq = scratch.get('hq', n), lse = scratch.get('slse', n);
+  const u = scratch.get('u', n),
+    hq = scratch.get('hq', n),
+    lse = scratch.get('slse', n);
   u.fill(0);
   for (let it = 0; it < iterations; it++) {
     // Column pass: v_j = -log sum_i a_i e^{beta <q_i, x_j> + u_i}.
     for (let i = 0; i < n; i++) hq[i] = la[i] + u[i];
-    backend.softmaxReduce({ x, n, y: q, m: n, d, logWeights: hq, values: null, k: 0, beta, score: 'dot', mask: rowMask(segments, false, false), precision: opts.precision ?? 'f64', lse, mean: null });
+    backend.softmaxReduce({
+      x,
+      n,
+      y: q,
+      m: n,
+      d,
+      logWeights: hq,
+      values: null,
+      k: 0,
+      beta,
+      score: 'dot',
+      mask: rowMask(segments, false, false),
+      precision: opts.precision ?? 'f64',
+      lse,
+      mean: null,
+    });
     for (let j = 0; j < n; j++) h[j] = la[j] - lse[j];
     if (it === iterations - 1) break; // the caller's softmax pass is the last row normalisation
     // Row pass: u_i = -log sum_j a_j e^{beta <q_i, x_j> + v_j}.
-    backend.softmaxReduce({ x: q, n, y: x, m: n, d, logWeights: h, values: null, k: 0, beta, score: 'dot', mask: rowMask(segments, false, false), precision: opts.precision ?? 'f64', lse, mean: null });
+    backend.softmaxReduce({
+      x: q,
+      n,
+      y: x,
+      m: n,
+      d,
+      logWeights: h,
+      values: null,
+      k: 0,
+      beta,
+      score: 'dot',
+      mask: rowMask(segments, false, false),
+      precision: opts.precision ?? 'f64',
+      lse,
+      mean: null,
+    });
     for (let i = 0; i < n; i++) u[i] = -lse[i];
   }
 }
@@ -226,17 +339,43 @@ function sinkhornKeyWeights(backend: Backend, q: Float64Array, x: Float64Array, 
  * sum_ij a_i a_j e^{beta <x_i, x_j>} for row-major n x d points x and weights a (as given, not
  * normalised), through one lse pass, max-shifted. Shared by the attention, circle and interaction energies.
  */
-export function quadraticEnergy(x: Float64Array, weights: Float64Array, d: number, beta: number, scratch: Scratch, opts: EvalOptions): number {
+export function quadraticEnergy(
+  x: Float64Array,
+  weights: Float64Array,
+  d: number,
+  beta: number,
+  scratch: Scratch,
+  opts: EvalOptions,
+): number {
   return Math.exp(logQuadraticEnergy(x, weights, d, beta, scratch, opts));
 }
 
 /** log of {@link quadraticEnergy}, finite where the sum itself overflows. */
-export function logQuadraticEnergy(x: Float64Array, weights: Float64Array, d: number, beta: number, scratch: Scratch, opts: EvalOptions): number {
+export function logQuadraticEnergy(
+  x: Float64Array,
+  weights: Float64Array,
+  d: number,
+  beta: number,
+  scratch: Scratch,
+  opts: EvalOptions,
+): number {
   const n = weights.length;
   const lse = scratch.get('else', n);
   backendFor(opts.backend, 'energy').softmaxReduce({
-    x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('eh', n)), values: null, k: 0,
-    beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean: null,
+    x,
+    n,
+    y: x,
+    m: n,
+    d,
+    logWeights: logWeightsInto(weights, scratch.get('eh', n)),
+    values: null,
+    k: 0,
+    beta,
+    score: 'dot',
+    mask: { kind: 'none' },
+    precision: opts.precision ?? 'f64',
+    lse,
+    mean: null,
   });
   return logWeightedSumExp(lse, weights);
 }
@@ -251,7 +390,11 @@ export function energyOf(logSum: number, beta: number): number {
 function transposeTimes(K: Float64Array | null, Q: Float64Array | null): Float64Array {
   const d = Math.round(Math.sqrt((K ?? Q)!.length));
   if (K !== null && Q !== null && K.length !== Q.length) {
-    throw new InvalidArgumentError('K', `a ${d} x ${d} matrix`, `must have the shape of Q (${Math.round(Math.sqrt(Q.length))} x ${Math.round(Math.sqrt(Q.length))})`);
+    throw new InvalidArgumentError(
+      'K',
+      `a ${d} x ${d} matrix`,
+      `must have the shape of Q (${Math.round(Math.sqrt(Q.length))} x ${Math.round(Math.sqrt(Q.length))})`,
+    );
   }
   const out = new Float64Array(d * d);
   for (let r = 0; r < d; r++) {

@@ -34,12 +34,14 @@ const INTERACTION_RULE = 'must be a function θ => h(θ) (smooth, odd, 2π-perio
 // beta and normalization default by whether `interaction` is given (1 and 'softmax' without it; beta refused and 'none' with it).
 export const CIRCLE_SCHEMA = optionsSchema<CircleOptions>()({
   beta: rule.finite('inverse temperature beta (any finite real); default 1, and refused with interaction'),
-  normalization: rule.oneOf(['softmax', 'none'] as const, "'softmax' (divide by Z_i) or 'none' (Z_i = 1); default 'softmax', and 'none' (the only one) with interaction"),
-  interaction: rule.custom('a general interaction h: dθ_i/dt = sum_j a_j h(θ_j - θ_i), h smooth, odd, 2π-periodic',
-    (name, v) => {
-      if (typeof v !== 'function') throw new InvalidArgumentError(name, v, INTERACTION_RULE);
-      return v as (theta: number) => number;
-    }),
+  normalization: rule.oneOf(
+    ['softmax', 'none'] as const,
+    "'softmax' (divide by Z_i) or 'none' (Z_i = 1); default 'softmax', and 'none' (the only one) with interaction",
+  ),
+  interaction: rule.custom('a general interaction h: dθ_i/dt = sum_j a_j h(θ_j - θ_i), h smooth, odd, 2π-periodic', (name, v) => {
+    if (typeof v !== 'function') throw new InvalidArgumentError(name, v, INTERACTION_RULE);
+    return v as (theta: number) => number;
+  }),
 });
 type ResolvedCircle = ReturnType<typeof CIRCLE_SCHEMA.read>;
 
@@ -57,7 +59,10 @@ export function circle(options?: CircleOptions): Flow {
   const scratch = new Scratch();
   const embed = (theta: Float64Array, n: number): Float64Array => {
     const e = scratch.get('e', 2 * n);
-    for (let i = 0; i < n; i++) { e[2 * i] = Math.cos(theta[i]); e[2 * i + 1] = Math.sin(theta[i]); }
+    for (let i = 0; i < n; i++) {
+      e[2 * i] = Math.cos(theta[i]);
+      e[2 * i + 1] = Math.sin(theta[i]);
+    }
     return e;
   };
   const flow: Flow = {
@@ -75,8 +80,20 @@ export function circle(options?: CircleOptions): Flow {
       const mean = scratch.get('mean', 2 * n);
       const h = logWeightsInto(weights, scratch.get('h', n));
       backendFor(opts.backend, 'circle').softmaxReduce({
-        x: e, n, y: e, m: n, d: 2, logWeights: h, values: e, k: 2,
-        beta, score: 'dot', mask: rowMask(opts.segments ?? null, false, true), precision: opts.precision ?? 'f64', lse, mean,
+        x: e,
+        n,
+        y: e,
+        m: n,
+        d: 2,
+        logWeights: h,
+        values: e,
+        k: 2,
+        beta,
+        score: 'dot',
+        mask: rowMask(opts.segments ?? null, false, true),
+        precision: opts.precision ?? 'f64',
+        lse,
+        mean,
       });
       // sin(θ_i - θ_i) = 0: the own term adds nothing to the numerator, only to Z_i.
       const self = scratch.get('self', n);
@@ -93,10 +110,12 @@ export function circle(options?: CircleOptions): Flow {
       energyDirection: 1 as const,
       energy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
         energyOf(logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts), beta),
-      ...(beta > 0 ? {
-        logEnergy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
-          logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
-      } : {}),
+      ...(beta > 0
+        ? {
+            logEnergy: (theta: Float64Array, weights: Float64Array, _d: number, opts: EvalOptions = {}) =>
+              logQuadraticEnergy(embed(theta, weights.length), weights, 2, beta, scratch, opts) - (Math.LN2 + Math.log(beta)),
+          }
+        : {}),
     });
   }
   return flow;
@@ -115,7 +134,8 @@ function checkInteraction(name: string, h: unknown): number[] {
   const f = h as (t: number) => unknown;
   const at = (x: number): number => {
     const v = f(x);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(name, `a function with h(${x}) = ${String(v)}`, 'must return finite numbers');
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new InvalidArgumentError(name, `a function with h(${x}) = ${String(v)}`, 'must return finite numbers');
     return v;
   };
   const values = CHECK_POINTS.map(at);
@@ -124,9 +144,18 @@ function checkInteraction(name: string, h: unknown): number[] {
   const h0 = at(0);
   if (Math.abs(h0) > tol) throw new InvalidArgumentError(name, `a function with h(0) = ${h0}`, 'must be odd (h(0) = 0)');
   for (const p of CHECK_POINTS) {
-    const v = at(p), m = at(-p), w = at(p + TWO_PI), w2 = at(p - TWO_PI);
-    if (Math.abs(v + m) > tol) throw new InvalidArgumentError(name, `a function with h(${p}) = ${v}, h(${-p}) = ${m}`, 'must be odd: h(-x) = -h(x)');
-    if (Math.abs(w - v) > tol || Math.abs(w2 - v) > tol) throw new InvalidArgumentError(name, `a function with h(${p}) = ${v}, h(${p} + 2π) = ${w}, h(${p} - 2π) = ${w2}`, 'must be 2π-periodic');
+    const v = at(p),
+      m = at(-p),
+      w = at(p + TWO_PI),
+      w2 = at(p - TWO_PI);
+    if (Math.abs(v + m) > tol)
+      throw new InvalidArgumentError(name, `a function with h(${p}) = ${v}, h(${-p}) = ${m}`, 'must be odd: h(-x) = -h(x)');
+    if (Math.abs(w - v) > tol || Math.abs(w2 - v) > tol)
+      throw new InvalidArgumentError(
+        name,
+        `a function with h(${p}) = ${v}, h(${p} + 2π) = ${w}, h(${p} - 2π) = ${w2}`,
+        'must be 2π-periodic',
+      );
   }
   return values;
 }
@@ -134,11 +163,19 @@ function checkInteraction(name: string, h: unknown): number[] {
 /** circle({ interaction }): dθ_i/dt = sum_j a_j h(θ_j - θ_i), pair by pair. */
 function interactionFlow(options: ResolvedCircle): Flow {
   if (options.beta !== undefined) {
-    throw new InvalidArgumentError('beta', options.beta, "must be omitted with interaction (put beta into h: attention's h is θ => Math.exp(beta * Math.cos(θ)) * Math.sin(θ))");
+    throw new InvalidArgumentError(
+      'beta',
+      options.beta,
+      "must be omitted with interaction (put beta into h: attention's h is θ => Math.exp(beta * Math.cos(θ)) * Math.sin(θ))",
+    );
   }
   const normalization = options.normalization ?? 'none';
   if (normalization !== 'none') {
-    throw new InvalidArgumentError('normalization', normalization, "must be 'none' with interaction (softmax divides by Z_i = sum_j a_j e^{beta cos(θ_j - θ_i)}, which attention's h has and a general h does not)");
+    throw new InvalidArgumentError(
+      'normalization',
+      normalization,
+      "must be 'none' with interaction (softmax divides by Z_i = sum_j a_j e^{beta cos(θ_j - θ_i)}, which attention's h has and a general h does not)",
+    );
   }
   const h = options.interaction!;
   const fingerprint = checkInteraction('interaction', h);
@@ -151,10 +188,12 @@ function interactionFlow(options: ResolvedCircle): Flow {
       requireSpace('circle', mu, 'circle');
     },
     velocity(theta, weights, _d, out, opts: VelocityOptions = {}) {
-      const n = weights.length, seg = opts.segments ?? null;
+      const n = weights.length,
+        seg = opts.segments ?? null;
       const systems = seg === null ? 1 : seg.length - 1;
       for (let s = 0; s < systems; s++) {
-        const r0 = seg === null ? 0 : seg[s], r1 = seg === null ? n : seg[s + 1];
+        const r0 = seg === null ? 0 : seg[s],
+          r1 = seg === null ? n : seg[s + 1];
         for (let i = r0; i < r1; i++) {
           const ti = theta[i];
           let v = 0;
@@ -189,20 +228,29 @@ function fft(re: Float64Array, im: Float64Array): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      let t = re[i]; re[i] = re[j]; re[j] = t;
-      t = im[i]; im[i] = im[j]; im[j] = t;
+      let t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+      t = im[i];
+      im[i] = im[j];
+      im[j] = t;
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = -TWO_PI / len, half = len >> 1;
+    const ang = -TWO_PI / len,
+      half = len >> 1;
     for (let k = 0; k < half; k++) {
       // Twiddles computed directly (not by recurrence) to keep the transform accurate to rounding.
-      const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
+      const wr = Math.cos(ang * k),
+        wi = Math.sin(ang * k);
       for (let i = k; i < n; i += len) {
         const j = i + half;
-        const xr = re[j] * wr - im[j] * wi, xi = re[j] * wi + im[j] * wr;
-        re[j] = re[i] - xr; im[j] = im[i] - xi;
-        re[i] += xr; im[i] += xi;
+        const xr = re[j] * wr - im[j] * wi,
+          xi = re[j] * wi + im[j] * wr;
+        re[j] = re[i] - xr;
+        im[j] = im[i] - xi;
+        re[i] += xr;
+        im[i] += xi;
       }
     }
   }
@@ -218,15 +266,19 @@ function fourierSeries(where: string, name: string, h: unknown, options?: Fourie
   const { maxSamples } = FOURIER_SCHEMA.read(where, options);
   const f = h as (t: number) => unknown;
   for (let N = 64; N <= maxSamples; N *= 2) {
-    const re = new Float64Array(N), im = new Float64Array(N);
+    const re = new Float64Array(N),
+      im = new Float64Array(N);
     for (let j = 0; j < N; j++) {
-      const x = (TWO_PI * j) / N, v = f(x);
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(name, `a function with h(${x}) = ${String(v)}`, 'must return finite numbers');
+      const x = (TWO_PI * j) / N,
+        v = f(x);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new InvalidArgumentError(name, `a function with h(${x}) = ${String(v)}`, 'must return finite numbers');
       re[j] = v;
     }
     fft(re, im);
     const half = N / 2;
-    const a = new Float64Array(half), b = new Float64Array(half);
+    const a = new Float64Array(half),
+      b = new Float64Array(half);
     a[0] = re[0] / N;
     let top = Math.abs(a[0]);
     for (let k = 1; k < half; k++) {
@@ -238,13 +290,20 @@ function fourierSeries(where: string, name: string, h: unknown, options?: Fourie
     for (let k = 1; k < half; k++) if (Math.abs(a[k]) > 1e-14 * top || Math.abs(b[k]) > 1e-14 * top) K = k;
     if (K < N / 4 || top === 0) return { a: a.slice(0, K + 1), b: b.slice(0, K + 1) };
   }
-  throw new InvalidArgumentError(name, 'a function whose Fourier coefficients do not decay', `must be smooth: its coefficients stay above 1e-14 of the largest up to ${maxSamples / 4} modes (raise maxSamples for a rougher h)`);
+  throw new InvalidArgumentError(
+    name,
+    'a function whose Fourier coefficients do not decay',
+    `must be smooth: its coefficients stay above 1e-14 of the largest up to ${maxSamples / 4} modes (raise maxSamples for a rougher h)`,
+  );
 }
 
 /** sum_{k>=1} ca(k) a_k cos kx + cb(k) b_k sin kx (cos and sin of kx by the angle-addition recurrence). */
 function trigSum(a: Float64Array, b: Float64Array, x: number, ca: (k: number) => number, cb: (k: number) => number): number {
-  const c1 = Math.cos(x), s1 = Math.sin(x);
-  let c = c1, s = s1, sum = 0;
+  const c1 = Math.cos(x),
+    s1 = Math.sin(x);
+  let c = c1,
+    s = s1,
+    sum = 0;
   for (let k = 1; k < a.length; k++) {
     sum += ca(k) * a[k] * c + cb(k) * b[k] * s;
     const cn = c * c1 - s * s1;
@@ -262,17 +321,28 @@ function trigSum(a: Float64Array, b: Float64Array, x: number, ca: (k: number) =>
 function totalVariation(f: (x: number) => number, df: (x: number) => number, modes: number): number {
   const M = Math.max(256, 32 * modes);
   const zeros: number[] = [];
-  let x0 = 0, v0 = df(0);
+  let x0 = 0,
+    v0 = df(0);
   for (let m = 1; m <= M; m++) {
-    const x1 = (TWO_PI * m) / M, v1 = m === M ? df(0) : df(x1);
+    const x1 = (TWO_PI * m) / M,
+      v1 = m === M ? df(0) : df(x1);
     if (v0 === 0) zeros.push(x0);
     else if (v0 * v1 < 0) {
-      let lo = x0, hi = x1, flo = v0;
+      let lo = x0,
+        hi = x1,
+        flo = v0;
       for (let it = 0; it < 80 && hi - lo > 1e-15; it++) {
-        const mid = 0.5 * (lo + hi), fm = df(mid);
-        if (fm === 0) { lo = hi = mid; break; }
+        const mid = 0.5 * (lo + hi),
+          fm = df(mid);
+        if (fm === 0) {
+          lo = hi = mid;
+          break;
+        }
         if (fm * flo < 0) hi = mid;
-        else { lo = mid; flo = fm; }
+        else {
+          lo = mid;
+          flo = fm;
+        }
       }
       zeros.push(0.5 * (lo + hi));
     }
@@ -288,10 +358,22 @@ function totalVariation(f: (x: number) => number, df: (x: number) => number, mod
 
 /** f = h'' (plusIdentity: h'' + h) from the series (a, b), and its derivative f' = h‴ (h‴ + h'). */
 const second = (a: Float64Array, b: Float64Array, plusIdentity: boolean) => (x: number) =>
-  trigSum(a, b, x, (k) => (plusIdentity ? 1 : 0) - k * k, (k) => (plusIdentity ? 1 : 0) - k * k);
+  trigSum(
+    a,
+    b,
+    x,
+    (k) => (plusIdentity ? 1 : 0) - k * k,
+    (k) => (plusIdentity ? 1 : 0) - k * k,
+  );
 const third = (a: Float64Array, b: Float64Array, plusIdentity: boolean) => (x: number) =>
   // d/dx of (c a_k cos kx + c b_k sin kx) = c k (b_k cos kx - a_k sin kx), c = (plusIdentity ? 1 : 0) - k^2.
-  trigSum(b, a, x, (k) => ((plusIdentity ? 1 : 0) - k * k) * k, (k) => -((plusIdentity ? 1 : 0) - k * k) * k);
+  trigSum(
+    b,
+    a,
+    x,
+    (k) => ((plusIdentity ? 1 : 0) - k * k) * k,
+    (k) => -((plusIdentity ? 1 : 0) - k * k) * k,
+  );
 
 /**
  * ‖h‴‖_{L1[0, 2π]} = ∫_0^{2π} |h‴(θ)| dθ for a smooth 2π-periodic h (odd or not), from h's Fourier series
@@ -336,7 +418,8 @@ export interface CircleSyncCriterion {
 function certify(b1: number, hPrime0: number, S: number, S0: number): { ok: boolean; rMin: number; arc: number } {
   if (!(hPrime0 > 0 && b1 > 0 && S < b1 / 2)) return { ok: false, rMin: NaN, arc: NaN };
   const rMin = Math.sqrt(0.5 - S / b1);
-  const u = S / (b1 * rMin), u0 = S0 / (b1 * rMin);
+  const u = S / (b1 * rMin),
+    u0 = S0 / (b1 * rMin);
   if (!(u * u + u0 * u0 < 1)) return { ok: false, rMin, arc: NaN };
   const arc = 2 * Math.asin(u0);
   const ok = b1 * Math.cos(arc) > S;
@@ -356,10 +439,15 @@ function certify(b1: number, hPrime0: number, S: number, S0: number): { ok: bool
 export function circleSyncCriterion(h: (theta: number) => number, options?: FourierOptions): CircleSyncCriterion {
   checkInteraction('h', h);
   const { a, b } = fourierSeries('circleSyncCriterion', 'h', h, options);
-  let hPrime0 = 0, S = 0, S0 = 0;
+  let hPrime0 = 0,
+    S = 0,
+    S0 = 0;
   for (let k = 1; k < b.length; k++) {
     hPrime0 += k * b[k];
-    if (k >= 2) { S += k * Math.abs(b[k]); S0 += Math.abs(b[k]); }
+    if (k >= 2) {
+      S += k * Math.abs(b[k]);
+      S0 += Math.abs(b[k]);
+    }
   }
   const b1 = b.length > 1 ? b[1] : 0;
   const modes = a.length - 1;
@@ -368,5 +456,16 @@ export function circleSyncCriterion(h: (theta: number) => number, options?: Four
   const residualL1 = totalVariation(second(a, b, true), third(a, b, true), modes);
   const fourier = certify(b1, hPrime0, S, S0);
   const l1 = certify(b1, hPrime0, (3 / (4 * Math.PI)) * residualL1, residualL1 / (4 * Math.PI));
-  return { b1, hPrime0, S, S0, tripleL1, residualL1, synchronizes: fourier.ok, synchronizesL1: l1.ok, rMin: fourier.rMin, arc: fourier.arc };
+  return {
+    b1,
+    hPrime0,
+    S,
+    S0,
+    tripleL1,
+    residualL1,
+    synchronizes: fourier.ok,
+    synchronizesL1: l1.ok,
+    rMin: fourier.rMin,
+    arc: fourier.arc,
+  };
 }

@@ -87,13 +87,18 @@ export function squareMatrix(name: string, value: unknown): Float64Array | null 
   if (Array.isArray(value) && value.every(Array.isArray)) {
     const rows = value as number[][];
     if (rows.some((r) => r.length !== rows.length)) {
-      throw new InvalidArgumentError(name, `a ${rows.length}-row matrix with rows of length ${rows.map((r) => r.length).join(', ')}`, 'must be a square d x d matrix');
+      throw new InvalidArgumentError(
+        name,
+        `a ${rows.length}-row matrix with rows of length ${rows.map((r) => r.length).join(', ')}`,
+        'must be a square d x d matrix',
+      );
     }
     flat = rows.flat();
   } else if (ArrayBuffer.isView(value) || Array.isArray(value)) {
     flat = Array.from(value as ArrayLike<number>);
     const d = Math.round(Math.sqrt(flat.length));
-    if (d * d !== flat.length) throw new InvalidArgumentError(name, `an array of length ${flat.length}`, 'must be a square d x d matrix (length d*d)');
+    if (d * d !== flat.length)
+      throw new InvalidArgumentError(name, `an array of length ${flat.length}`, 'must be a square d x d matrix (length d*d)');
   } else {
     throw new InvalidArgumentError(name, value, 'must be a d x d matrix (number[][] or a row-major array of length d*d)');
   }
@@ -106,14 +111,22 @@ export function squareMatrix(name: string, value: unknown): Float64Array | null 
 /** Throws InvalidArgumentError unless the matrix m (if any) is d x d. */
 export function requireMatrixDim(name: string, m: Float64Array | null, d: number): void {
   if (m !== null && m.length !== d * d) {
-    throw new InvalidArgumentError(name, `a ${Math.round(Math.sqrt(m.length))} x ${Math.round(Math.sqrt(m.length))} matrix`, `must be ${d} x ${d} to act on points of dimension ${d}`);
+    throw new InvalidArgumentError(
+      name,
+      `a ${Math.round(Math.sqrt(m.length))} x ${Math.round(Math.sqrt(m.length))} matrix`,
+      `must be ${d} x ${d} to act on points of dimension ${d}`,
+    );
   }
 }
 
 /** Throws InvalidArgumentError unless mu lives on `space`. */
 export function requireSpace(flow: string, mu: Measure, space: Space): void {
   if (mu.space !== space) {
-    throw new InvalidArgumentError('mu.space', mu.space, `must be '${space}' for this ${flow} flow (build the measure with { space: '${space}' })`);
+    throw new InvalidArgumentError(
+      'mu.space',
+      mu.space,
+      `must be '${space}' for this ${flow} flow (build the measure with { space: '${space}' })`,
+    );
   }
 }
 
@@ -159,8 +172,17 @@ export function logWeightsInto(weights: Float64Array, out: Float64Array): Float6
  * system's rows are scaled by e^{logFactor_i - L_s} instead, L_s = max over its rows, written to
  * logScale[s]: the velocity's direction and log-size survive where the velocity underflows.
  */
-export function scaleOthers(out: Float64Array, lse: Float64Array, self: Float64Array | null, n: number, w: number,
-  mode: 'softmax' | 'sum', pre: number, options: VelocityOptions, scratch: Scratch): void {
+export function scaleOthers(
+  out: Float64Array,
+  lse: Float64Array,
+  self: Float64Array | null,
+  n: number,
+  w: number,
+  mode: 'softmax' | 'sum',
+  pre: number,
+  options: VelocityOptions,
+  scratch: Scratch,
+): void {
   const scales = options.logScale ?? null;
   if (scales === null) {
     for (let i = 0; i < n; i++) {
@@ -172,7 +194,10 @@ export function scaleOthers(out: Float64Array, lse: Float64Array, self: Float64A
   const logFactor = scratch.get('logFactor', n);
   const logPre = Math.log(pre);
   for (let i = 0; i < n; i++) {
-    if (lse[i] === -Infinity) { logFactor[i] = -Infinity; continue; }
+    if (lse[i] === -Infinity) {
+      logFactor[i] = -Infinity;
+      continue;
+    }
     // log(Z_others / Z) = -softplus(self - lse), computed without overflow.
     const z = mode === 'softmax' ? self![i] - lse[i] : 0;
     logFactor[i] = mode === 'softmax' ? -(z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) : logPre + lse[i];
@@ -180,7 +205,8 @@ export function scaleOthers(out: Float64Array, lse: Float64Array, self: Float64A
   const seg = options.segments ?? null;
   const systems = seg === null ? 1 : seg.length - 1;
   for (let s = 0; s < systems; s++) {
-    const r0 = seg === null ? 0 : seg[s], r1 = seg === null ? n : seg[s + 1];
+    const r0 = seg === null ? 0 : seg[s],
+      r1 = seg === null ? n : seg[s + 1];
     let L = -Infinity;
     for (let i = r0; i < r1; i++) L = Math.max(L, logFactor[i]);
     if (L === -Infinity) L = 0;

@@ -54,7 +54,8 @@ export const GRAPH_MASK_SCHEMA = optionsSchema<GraphMask>()({
 
 /** An array or typed array of integers (not BigInt), copied into an Int32Array; names `name` on failure. */
 function integerArray(name: string, value: unknown): Int32Array {
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array) throw new InvalidArgumentError(name, value, 'must hold numbers, not BigInt');
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array)
+    throw new InvalidArgumentError(name, value, 'must hold numbers, not BigInt');
   const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
   if (!Array.isArray(value) && !isTyped) throw new InvalidArgumentError(name, value, 'must be an Int32Array or an array of integers');
   const a = value as ArrayLike<unknown>;
@@ -63,7 +64,8 @@ function integerArray(name: string, value: unknown): Int32Array {
   const out = new Int32Array(a.length);
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidArgumentError(name, v, 'must contain only integers', `at index ${i}`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new InvalidArgumentError(name, v, 'must contain only integers', `at index ${i}`);
     if (v < -0x80000000 || v > 0x7fffffff) throw new InvalidArgumentError(name, v, 'must fit a 32-bit integer', `at index ${i}`);
     out[i] = v;
   }
@@ -81,26 +83,39 @@ export function readGraph(name: string, value: unknown): Graph {
   const o = GRAPH_SCHEMA.read(name, value, `${name}.`);
   if (o.indptr === undefined) throw new InvalidArgumentError(`${name}.indptr`, undefined, 'is required (n + 1 row offsets)');
   if (o.indices === undefined) throw new InvalidArgumentError(`${name}.indices`, undefined, 'is required (the neighbour lists)');
-  const indptr = o.indptr as Int32Array, raw = o.indices as Int32Array; // copies, made by integerArray
-  if (indptr.length < 2) throw new InvalidArgumentError(`${name}.indptr`, (value as CsrGraph).indptr, 'must hold n + 1 >= 2 offsets (a graph of at least one node)');
+  const indptr = o.indptr as Int32Array,
+    raw = o.indices as Int32Array; // copies, made by integerArray
+  if (indptr.length < 2)
+    throw new InvalidArgumentError(
+      `${name}.indptr`,
+      (value as CsrGraph).indptr,
+      'must hold n + 1 >= 2 offsets (a graph of at least one node)',
+    );
   const n = indptr.length - 1;
   if (indptr[0] !== 0) throw new InvalidArgumentError(`${name}.indptr`, indptr[0], 'must start at 0', 'at index 0');
   for (let i = 1; i <= n; i++) {
-    if (indptr[i] < indptr[i - 1]) throw new InvalidArgumentError(`${name}.indptr`, indptr[i], `must be nondecreasing (previous ${indptr[i - 1]})`, `at index ${i}`);
+    if (indptr[i] < indptr[i - 1])
+      throw new InvalidArgumentError(`${name}.indptr`, indptr[i], `must be nondecreasing (previous ${indptr[i - 1]})`, `at index ${i}`);
   }
   if (indptr[n] !== raw.length) {
     throw new InvalidArgumentError(`${name}.indptr`, indptr[n], `must end at nnz = indices.length = ${raw.length}`, `at index ${n}`);
   }
   for (let e = 0; e < raw.length; e++) {
-    if (raw[e] < 0 || raw[e] >= n) throw new InvalidArgumentError(`${name}.indices`, raw[e], `must be a node in [0, ${n}) (n = indptr.length - 1)`, `at index ${e}`);
+    if (raw[e] < 0 || raw[e] >= n)
+      throw new InvalidArgumentError(`${name}.indices`, raw[e], `must be a node in [0, ${n}) (n = indptr.length - 1)`, `at index ${e}`);
   }
   // Sort and deduplicate each row (raw is our copy).
-  const outPtr = new Int32Array(n + 1), out = new Int32Array(raw.length);
+  const outPtr = new Int32Array(n + 1),
+    out = new Int32Array(raw.length);
   let w = 0;
   for (let i = 0; i < n; i++) {
     const row = raw.subarray(indptr[i], indptr[i + 1]);
     let sorted = true;
-    for (let e = 1; e < row.length; e++) if (row[e] <= row[e - 1]) { sorted = false; break; }
+    for (let e = 1; e < row.length; e++)
+      if (row[e] <= row[e - 1]) {
+        sorted = false;
+        break;
+      }
     if (!sorted) row.sort();
     for (let e = 0; e < row.length; e++) if (e === 0 || row[e] !== row[e - 1]) out[w++] = row[e];
     outPtr[i + 1] = w;
@@ -116,10 +131,12 @@ export function readGraphMask(name: string, value: unknown): { graph: Graph; sel
 
 /** Whether row i of g lists i (binary search in the sorted row). */
 export function hasLoop(g: Graph, i: number): boolean {
-  let lo = g.indptr[i], hi = g.indptr[i + 1];
+  let lo = g.indptr[i],
+    hi = g.indptr[i + 1];
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (g.indices[mid] < i) lo = mid + 1; else hi = mid;
+    if (g.indices[mid] < i) lo = mid + 1;
+    else hi = mid;
   }
   return lo < g.indptr[i + 1] && g.indices[lo] === i;
 }
@@ -132,23 +149,34 @@ export function hasLoop(g: Graph, i: number): boolean {
  */
 export function graphBlockMask(g: Graph, options: { self: boolean; dropSelf: boolean }): BlockMask {
   const { n, indptr, indices } = g;
-  const rows: number[] = [0], ptr: number[] = [0], ranges: number[] = [];
+  const rows: number[] = [0],
+    ptr: number[] = [0],
+    ranges: number[] = [];
   let blockStart = 0; // where the current block's ranges begin in `ranges`
   const cur: number[] = [];
-  let s = -1, e = -1; // the open range [s, e)
+  let s = -1,
+    e = -1; // the open range [s, e)
   const push = (j: number) => {
-    if (j === e) { e++; return; }
+    if (j === e) {
+      e++;
+      return;
+    }
     if (s >= 0) cur.push(s, e);
-    s = j; e = j + 1;
+    s = j;
+    e = j + 1;
   };
   for (let i = 0; i < n; i++) {
     // Row i's ranges, merging i in (self) or skipping it (dropSelf).
     cur.length = 0;
-    s = -1; e = -1;
+    s = -1;
+    e = -1;
     let addSelf = options.self && !options.dropSelf;
     for (let t = indptr[i]; t < indptr[i + 1]; t++) {
       const j = indices[t];
-      if (addSelf && j > i) { push(i); addSelf = false; }
+      if (addSelf && j > i) {
+        push(i);
+        addSelf = false;
+      }
       if (j === i) {
         addSelf = false;
         if (options.dropSelf) continue;
@@ -160,7 +188,10 @@ export function graphBlockMask(g: Graph, options: { self: boolean; dropSelf: boo
     // The same ranges as the current block: the block grows by a row; otherwise a new block.
     let same = i > 0 && ranges.length - blockStart === cur.length;
     for (let u = 0; same && u < cur.length; u++) if (ranges[blockStart + u] !== cur[u]) same = false;
-    if (same) { rows[rows.length - 1] = i + 1; continue; }
+    if (same) {
+      rows[rows.length - 1] = i + 1;
+      continue;
+    }
     blockStart = ranges.length;
     for (const v of cur) ranges.push(v);
     rows.push(i + 1);
@@ -174,12 +205,19 @@ export function graphBlockMask(g: Graph, options: { self: boolean; dropSelf: boo
  * segments[s + 1]) (each of length n): the mask of S independent systems stacked in one call.
  */
 export function stackBlockMask(b: BlockMask, n: number, segments: Int32Array): BlockMask {
-  const S = segments.length - 1, Q = b.rows.length - 1, R = b.ptr[Q];
-  const rows = new Int32Array(S * Q + 1), ptr = new Int32Array(S * Q + 1), ranges = new Int32Array(2 * S * R);
+  const S = segments.length - 1,
+    Q = b.rows.length - 1,
+    R = b.ptr[Q];
+  const rows = new Int32Array(S * Q + 1),
+    ptr = new Int32Array(S * Q + 1),
+    ranges = new Int32Array(2 * S * R);
   for (let s = 0; s < S; s++) {
     const o = segments[s];
     if (segments[s + 1] - o !== n) throw new Error('stackBlockMask: segments of unequal length'); // checked by the caller
-    for (let q = 1; q <= Q; q++) { rows[s * Q + q] = b.rows[q] + o; ptr[s * Q + q] = b.ptr[q] + s * R; }
+    for (let q = 1; q <= Q; q++) {
+      rows[s * Q + q] = b.rows[q] + o;
+      ptr[s * Q + q] = b.ptr[q] + s * R;
+    }
     for (let r = 0; r < 2 * R; r++) ranges[2 * s * R + r] = b.ranges[r] + o;
   }
   return { rows, ptr, ranges };
@@ -197,7 +235,12 @@ export class GraphMaskPlan {
   private readonly base: BlockMask;
   private stacked: { segments: Int32Array; blocks: BlockMask } | null = null;
 
-  constructor(readonly name: string, readonly graph: Graph, readonly self: boolean, dropSelf: boolean) {
+  constructor(
+    readonly name: string,
+    readonly graph: Graph,
+    readonly self: boolean,
+    dropSelf: boolean,
+  ) {
     this.n = graph.n;
     this.loop = new Uint8Array(graph.n);
     for (let i = 0; i < graph.n; i++) this.loop[i] = self || hasLoop(graph, i) ? 1 : 0;
@@ -218,7 +261,8 @@ export class GraphMaskPlan {
       if (rows !== this.n) throw this.sizeError(rows);
       return this.base;
     }
-    for (let s = 0; s + 1 < segments.length; s++) if (segments[s + 1] - segments[s] !== this.n) throw this.sizeError(segments[s + 1] - segments[s], s);
+    for (let s = 0; s + 1 < segments.length; s++)
+      if (segments[s + 1] - segments[s] !== this.n) throw this.sizeError(segments[s + 1] - segments[s], s);
     const c = this.stacked;
     if (c !== null && c.segments.length === segments.length && c.segments.every((v, s) => v === segments[s])) return c.blocks;
     const blocks = stackBlockMask(this.base, this.n, segments);
@@ -227,15 +271,19 @@ export class GraphMaskPlan {
   }
 
   private sizeError(size: number, system = -1): InvalidArgumentError {
-    return new InvalidArgumentError(this.name, size,
+    return new InvalidArgumentError(
+      this.name,
+      size,
       `has ${this.n} nodes: it needs a measure of exactly ${this.n} particles (each system of an ensemble; collapse, which merges particles, cannot keep a graph mask)`,
-      `particles${system >= 0 ? ` in system ${system}` : ''}`);
+      `particles${system >= 0 ? ` in system ${system}` : ''}`,
+    );
   }
 }
 
 /** cyrb53 over n and the rows: a stable fingerprint (hex), so a checkpoint resumes only under the same graph. */
 function hashGraph(g: Graph): string {
-  let h1 = 0xdeadbeef ^ g.n, h2 = 0x41c6ce57 ^ g.n;
+  let h1 = 0xdeadbeef ^ g.n,
+    h2 = 0x41c6ce57 ^ g.n;
   const mix = (v: number) => {
     h1 = Math.imul(h1 ^ v, 2654435761);
     h2 = Math.imul(h2 ^ v, 1597334677);

@@ -18,7 +18,9 @@ export interface InteractionOptions {
 
 export const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
   beta: rule.positive('inverse temperature beta > 0').or(1),
-  space: rule.oneOf(['sphere', 'euclidean'] as const, "'euclidean' (mass escapes to infinity) or 'sphere' (the velocity projected)").or('euclidean'),
+  space: rule
+    .oneOf(['sphere', 'euclidean'] as const, "'euclidean' (mass escapes to infinity) or 'sphere' (the velocity projected)")
+    .or('euclidean'),
 });
 
 /**
@@ -44,8 +46,20 @@ export function interaction(options?: InteractionOptions): Flow {
       // On the sphere the own term x_i projects to zero: sum the others alone (full relative precision).
       const others = space === 'sphere';
       backendFor(opts.backend, 'interaction').softmaxReduce({
-        x, n, y: x, m: n, d, logWeights: logWeightsInto(weights, scratch.get('h', n)), values: x, k: d,
-        beta, score: 'dot', mask: rowMask(opts.segments ?? null, false, others), precision: opts.precision ?? 'f64', lse, mean: out,
+        x,
+        n,
+        y: x,
+        m: n,
+        d,
+        logWeights: logWeightsInto(weights, scratch.get('h', n)),
+        values: x,
+        k: d,
+        beta,
+        score: 'dot',
+        mask: rowMask(opts.segments ?? null, false, others),
+        precision: opts.precision ?? 'f64',
+        lse,
+        mean: out,
       });
       scaleOthers(out, lse, null, n, d, 'sum', 2 * beta, opts, scratch);
       if (space === 'sphere') sphere.project(x, out, n, d);

@@ -30,7 +30,11 @@ export const LAYER_NORMS = ['none', 'post', 'pre', 'peri', 'ngpt'] as const;
 /** Checks attention's `layerNorm` against its space: the schemes live in R^d, so they need space 'euclidean'. */
 export function requireLayerNormSpace(ln: LayerNorm, space: string): LayerNorm {
   if (ln !== 'none' && space !== 'euclidean') {
-    throw new InvalidArgumentError('layerNorm', ln, `needs space: 'euclidean' (tokens of any norm; on the sphere the attention flow is already Post-LN)`);
+    throw new InvalidArgumentError(
+      'layerNorm',
+      ln,
+      `needs space: 'euclidean' (tokens of any norm; on the sphere the attention flow is already Post-LN)`,
+    );
   }
   return ln;
 }
@@ -42,7 +46,12 @@ export function requireNonZeroRows(mu: Measure, ln: LayerNorm): void {
   for (let i = 0; i < mu.size; i++) {
     let s = 0;
     for (let c = 0; c < d; c++) s += mu.points[i * d + c] ** 2;
-    if (!(s > 0)) throw new InvalidArgumentError('mu.points', `a zero row at index ${i}`, `must be non-zero for layerNorm '${ln}' (a token at the origin has no normalised form)`);
+    if (!(s > 0))
+      throw new InvalidArgumentError(
+        'mu.points',
+        `a zero row at index ${i}`,
+        `must be non-zero for layerNorm '${ln}' (a token at the origin has no normalised form)`,
+      );
   }
 }
 
@@ -62,11 +71,20 @@ export function unitRows(x: Float64Array, n: number, d: number, out: Float64Arra
  * holds A_i (n x d), computed from theta = x / |x|; on return dx_i/dt. Where |A_i| = 0 the schemes
  * that divide by it ('peri', 'ngpt') give 0 (the attention has no direction there).
  */
-export function layerNormVelocity(scheme: LayerNormScheme, x: Float64Array, theta: Float64Array, out: Float64Array, n: number, d: number): void {
+export function layerNormVelocity(
+  scheme: LayerNormScheme,
+  x: Float64Array,
+  theta: Float64Array,
+  out: Float64Array,
+  n: number,
+  d: number,
+): void {
   if (scheme === 'pre') return;
   for (let i = 0; i < n; i++) {
     const o = i * d;
-    let norm2 = 0, radial = 0, r2 = 0;
+    let norm2 = 0,
+      radial = 0,
+      r2 = 0;
     for (let c = 0; c < d; c++) {
       norm2 += out[o + c] ** 2;
       radial += out[o + c] * theta[o + c];
@@ -92,12 +110,19 @@ export function layerNormVelocity(scheme: LayerNormScheme, x: Float64Array, thet
  */
 export function cosineGap(mu: Measure): number {
   if (!(mu instanceof Measure)) throw new InvalidArgumentError('mu', mu, 'must be a Measure');
-  const n = mu.size, circle = mu.space === 'circle', d = circle ? 2 : mu.dim;
+  const n = mu.size,
+    circle = mu.space === 'circle',
+    d = circle ? 2 : mu.dim;
   const theta = new Float64Array(n * d);
-  if (circle) for (let i = 0; i < n; i++) { theta[2 * i] = Math.cos(mu.points[i]); theta[2 * i + 1] = Math.sin(mu.points[i]); }
+  if (circle)
+    for (let i = 0; i < n; i++) {
+      theta[2 * i] = Math.cos(mu.points[i]);
+      theta[2 * i + 1] = Math.sin(mu.points[i]);
+    }
   else unitRows(mu.points, n, d, theta);
   const mean = new Float64Array(d);
-  let A = 0, A2 = 0;
+  let A = 0,
+    A2 = 0;
   for (let i = 0; i < n; i++) {
     const w = mu.weights[i];
     A += w;
@@ -147,10 +172,16 @@ export function equiangularMeasure(n: number, rho: number, options?: Equiangular
   const o = EQUIANGULAR_MEASURE_SCHEMA.read('equiangularMeasure', options);
   integerAtLeast('n', n, 2);
   finiteNumber('rho', rho);
-  if (!(rho > -1 / (n - 1) && rho < 1)) throw new InvalidArgumentError('rho', rho, `must be in (-1/(n-1), 1) = (${(-1 / (n - 1)).toPrecision(4)}, 1) for n = ${n} equiangular unit vectors`);
+  if (!(rho > -1 / (n - 1) && rho < 1))
+    throw new InvalidArgumentError(
+      'rho',
+      rho,
+      `must be in (-1/(n-1), 1) = (${(-1 / (n - 1)).toPrecision(4)}, 1) for n = ${n} equiangular unit vectors`,
+    );
   const radius = o.radius;
   const dim = o.dim === undefined ? n : integerAtLeast('dim', o.dim, n);
-  const a = Math.sqrt(1 - rho), b = (-a + Math.sqrt(a * a + n * rho)) / n;
+  const a = Math.sqrt(1 - rho),
+    b = (-a + Math.sqrt(a * a + n * rho)) / n;
   const pts = new Float64Array(n * dim);
   for (let i = 0; i < n; i++) for (let c = 0; c < n; c++) pts[i * dim + c] = radius * ((c === i ? a : 0) + b);
   return new Measure(pts, { dim, space: 'euclidean' });
@@ -186,7 +217,8 @@ export const EQUIANGULAR_SCHEMA = optionsSchema<EquiangularOptions>()({
 const EQUIANGULAR_RULES = EQUIANGULAR_SCHEMA.rules;
 
 function readTimes(name: string, value: unknown): Float64Array {
-  if (typeof value !== 'object' || value === null || typeof (value as ArrayLike<number>).length !== 'number') throw new InvalidArgumentError(name, value, 'must be an array of times');
+  if (typeof value !== 'object' || value === null || typeof (value as ArrayLike<number>).length !== 'number')
+    throw new InvalidArgumentError(name, value, 'must be an array of times');
   const times = Float64Array.from(value as ArrayLike<number>);
   times.forEach((t, i) => {
     nonNegativeNumber(`${name}[${i}]`, t);
@@ -248,8 +280,15 @@ function equiangularRates(scheme: LayerNormScheme, n: number, beta: number, u: n
 export function equiangularODE(options: EquiangularOptions): EquiangularSolution {
   const { scheme, n, beta, rho0, r0, times, o } = readEquiangular('equiangularODE', options, 1);
   const per = o.stepsPerUnit;
-  const out: EquiangularSolution = { times, rho: new Float64Array(times.length), gap: new Float64Array(times.length), radius: new Float64Array(times.length) };
-  let u = 1 - rho0, r = r0, t = 0;
+  const out: EquiangularSolution = {
+    times,
+    rho: new Float64Array(times.length),
+    gap: new Float64Array(times.length),
+    radius: new Float64Array(times.length),
+  };
+  let u = 1 - rho0,
+    r = r0,
+    t = 0;
   const f = (uu: number, rr: number) => equiangularRates(scheme, n, beta, uu, rr);
   for (let k = 0; k < times.length; k++) {
     const target = times[k];
@@ -257,13 +296,20 @@ export function equiangularODE(options: EquiangularOptions): EquiangularSolution
     const h = steps > 0 ? (target - t) / steps : 0;
     for (let s = 0; s < steps; s++) {
       // RK4 in log u (u decays exponentially; its logarithm is smooth and keeps relative accuracy).
-      const k1 = f(u, r), l1 = k1[0] / u;
-      const u2 = u * Math.exp(0.5 * h * l1), r2 = r + 0.5 * h * k1[1];
-      const k2 = f(u2, r2), l2 = k2[0] / u2;
-      const u3 = u * Math.exp(0.5 * h * l2), r3 = r + 0.5 * h * k2[1];
-      const k3 = f(u3, r3), l3 = k3[0] / u3;
-      const u4 = u * Math.exp(h * l3), r4 = r + h * k3[1];
-      const k4 = f(u4, r4), l4 = k4[0] / u4;
+      const k1 = f(u, r),
+        l1 = k1[0] / u;
+      const u2 = u * Math.exp(0.5 * h * l1),
+        r2 = r + 0.5 * h * k1[1];
+      const k2 = f(u2, r2),
+        l2 = k2[0] / u2;
+      const u3 = u * Math.exp(0.5 * h * l2),
+        r3 = r + 0.5 * h * k2[1];
+      const k3 = f(u3, r3),
+        l3 = k3[0] / u3;
+      const u4 = u * Math.exp(h * l3),
+        r4 = r + h * k3[1];
+      const k4 = f(u4, r4),
+        l4 = k4[0] / u4;
       u *= Math.exp((h / 6) * (l1 + 2 * l2 + 2 * l3 + l4));
       r += (h / 6) * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]);
     }
@@ -286,11 +332,25 @@ export function equiangularODE(options: EquiangularOptions): EquiangularSolution
  */
 export function equiangularClosedForm(options: EquiangularOptions): EquiangularSolution {
   const { scheme, n, beta, rho0, r0, times } = readEquiangular('equiangularClosedForm', options, 0);
-  if (beta !== 0) throw new InvalidArgumentError('beta', beta, 'must be 0: the closed forms hold for uniform attention (use equiangularODE for beta != 0)');
-  const u0 = 1 - rho0, m = (n - 1) / n, kappa = m * u0 * r0 * r0, sk = Math.sqrt(kappa);
-  const out: EquiangularSolution = { times, rho: new Float64Array(times.length), gap: new Float64Array(times.length), radius: new Float64Array(times.length) };
+  if (beta !== 0)
+    throw new InvalidArgumentError(
+      'beta',
+      beta,
+      'must be 0: the closed forms hold for uniform attention (use equiangularODE for beta != 0)',
+    );
+  const u0 = 1 - rho0,
+    m = (n - 1) / n,
+    kappa = m * u0 * r0 * r0,
+    sk = Math.sqrt(kappa);
+  const out: EquiangularSolution = {
+    times,
+    rho: new Float64Array(times.length),
+    gap: new Float64Array(times.length),
+    radius: new Float64Array(times.length),
+  };
   times.forEach((t, k) => {
-    let u: number, r = r0;
+    let u: number,
+      r = r0;
     if (scheme === 'post') {
       u = 1 / (m + (1 / u0 - m) * Math.exp(2 * t));
     } else if (scheme === 'ngpt') {
@@ -305,7 +365,10 @@ export function equiangularClosedForm(options: EquiangularOptions): EquiangularS
       r = r0 + t;
       for (let it = 0; it < 100; it++) {
         const next = r - (T(r) - t) * (1 - kappa / (r * r)); // T'(r) = 1 / (1 - κ/r^2)
-        if (Math.abs(next - r) <= 1e-15 * r) { r = next; break; }
+        if (Math.abs(next - r) <= 1e-15 * r) {
+          r = next;
+          break;
+        }
         r = next > sk ? next : (r + sk) / 2;
       }
       u = (u0 * r0 * r0) / (r * r);
@@ -322,15 +385,30 @@ export function equiangularClosedForm(options: EquiangularOptions): EquiangularS
  * ('power': gap ~ K t^{slope}), over the points with t in [from, to] (and gap > 0). The fitted exponent
  * of an equiangular collapse: -2 for Post-LN and nGPT ('exponential'), -2 for Pre-LN and Peri-LN ('power').
  */
-export function collapseExponent(times: ArrayLike<number>, gap: ArrayLike<number>, law: 'exponential' | 'power', range: [number, number] = [0, Infinity]): number {
+export function collapseExponent(
+  times: ArrayLike<number>,
+  gap: ArrayLike<number>,
+  law: 'exponential' | 'power',
+  range: [number, number] = [0, Infinity],
+): number {
   oneOf('law', law, ['exponential', 'power'] as const);
   if (times.length !== gap.length) throw new InvalidArgumentError('gap.length', gap.length, `must equal times.length ${times.length}`);
-  let sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0,
+    k = 0;
   for (let i = 0; i < times.length; i++) {
-    const t = times[i], g = gap[i];
+    const t = times[i],
+      g = gap[i];
     if (!(t >= range[0] && t <= range[1] && g > 0) || (law === 'power' && !(t > 0))) continue;
-    const x = law === 'power' ? Math.log(t) : t, y = Math.log(g);
-    sx += x; sy += y; sxx += x * x; sxy += x * y; k++;
+    const x = law === 'power' ? Math.log(t) : t,
+      y = Math.log(g);
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+    k++;
   }
   if (k < 2) throw new InvalidArgumentError('range', range, `must hold at least two points with gap > 0 (holds ${k})`);
   return (k * sxy - sx * sy) / (k * sxx - sx * sx);

@@ -60,11 +60,13 @@ const CAPACITY_OPTIONS = optionsSchema<DenseCapacityOptions>()({
     return v.map((k, i) => integerAtLeast(`${name}[${i}]`, k, 1));
   }),
   separation: separationRule(),
-  flipFraction: rule.custom('fraction of the d bits flipped in each query, in [0, 1]', (name, v) => {
-    const f = nonNegativeNumber(name, v);
-    if (f > 1) throw new InvalidArgumentError(name, f, 'must be in [0, 1]');
-    return f;
-  }).or(0.1),
+  flipFraction: rule
+    .custom('fraction of the d bits flipped in each query, in [0, 1]', (name, v) => {
+      const f = nonNegativeNumber(name, v);
+      if (f > 1) throw new InvalidArgumentError(name, f, 'must be in [0, 1]');
+      return f;
+    })
+    .or(0.1),
   trials: rule.integer(1, 'independent pattern sets per K').or(1),
   seed: rule.custom('seed of the patterns, corruptions and async neuron orders (required)', requireSeed),
   mode: rule.oneOf(['async', 'sync'] as const, 'the update mode').or('async'),
@@ -84,7 +86,8 @@ const CAPACITY_OPTIONS = optionsSchema<DenseCapacityOptions>()({
  * for F = x^p, and is exponential in d for F = exp.
  */
 export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResult {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, counts, seed, ... }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'must be { dim, counts, seed, ... }');
   const o = CAPACITY_OPTIONS.read('denseCapacity', options);
   // The required ones, refused here when missing (a given value was checked by read).
   const d = CAPACITY_OPTIONS.rules.dim.check('dim', o.dim);

@@ -159,7 +159,8 @@ const RETRIEVE_OPTIONS = optionsSchema<RetrieveOptions>()({
  * unknown option keys or an invalid separation; ResourceError when K·d exceeds LIMITS.
  */
 export function denseMemory(options: DenseMemoryOptions): DenseMemory {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
   const o = DENSE_OPTIONS.read('denseMemory', options);
   const { data: xi, n: K, d } = readPatterns(o.patterns, o.dim);
   const separation: Separation = { ...o.separation }; // a copy: the default is shared
@@ -194,14 +195,20 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
       for (let mu = 0; mu < K; mu++) {
         const x = xiT[col + mu];
         const hm = m[mu] - x * si;
-        const up = hm + 1, down = hm - 1;
+        const up = hm + 1,
+          down = hm - 1;
         coef[Math.abs(up)] += odd && up < 0 ? -x : x;
         coef[Math.abs(down)] -= odd && down < 0 ? -x : x;
       }
       let kTop = 0;
-      for (let k = d; k >= 1; k--) if (coef[k] !== 0) { kTop = k; break; }
+      for (let k = d; k >= 1; k--)
+        if (coef[k] !== 0) {
+          kTop = k;
+          break;
+        }
       if (kTop === 0) return 0; // 0^p = 0: only the base 0 is left
-      let total = 0, size = 0;
+      let total = 0,
+        size = 0;
       for (let k = kTop; k >= 1; k--) {
         if (coef[k] === 0) continue;
         const w = k === kTop ? 1 : Math.exp(p * (logBase[k] - logBase[kTop]));
@@ -238,7 +245,8 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   }
 
   function updateAsync(state: StateInput, options: AsyncOptions): AsyncResult {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { seed, sweeps?, onFlip? }');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', options, 'must be { seed, sweeps?, onFlip? }');
     const o = ASYNC_OPTIONS.read('updateAsync', options);
     const rng = new Random(requireSeed('seed', o.seed)); // required: a missing seed is refused here
     const maxSweeps = o.sweeps;
@@ -299,7 +307,10 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
       const m = overlapsOf(readState('state', state, d));
       let e = 0;
       for (let mu = 0; mu < K; mu++) e -= F(m[mu]);
-      if (!Number.isFinite(e)) throw new OverflowError(`denseMemory energy: -Σ F(overlap) leaves the double range (largest |overlap| ${Math.max(...Array.from(m, Math.abs))}, separation ${separation.kind === 'exp' ? 'exp' : `x^${p}`}); compare overlaps() instead`);
+      if (!Number.isFinite(e))
+        throw new OverflowError(
+          `denseMemory energy: -Σ F(overlap) leaves the double range (largest |overlap| ${Math.max(...Array.from(m, Math.abs))}, separation ${separation.kind === 'exp' ? 'exp' : `x^${p}`}); compare overlaps() instead`,
+        );
       return e;
     },
     overlaps: (state) => overlapsOf(readState('state', state, d)),
@@ -319,7 +330,8 @@ export function separationRule() {
 
 /** A Separation option, checked. */
 export function readSeparation(value: unknown): Separation {
-  if (value === null || typeof value !== 'object') throw new InvalidArgumentError('separation', value, "must be { kind: 'power', p } or { kind: 'exp' }");
+  if (value === null || typeof value !== 'object')
+    throw new InvalidArgumentError('separation', value, "must be { kind: 'power', p } or { kind: 'exp' }");
   const s = value as { kind?: unknown; p?: unknown };
   const kind = oneOf('separation.kind', s.kind, ['power', 'exp'] as const);
   readOptions(`${kind} separation`, value, kind === 'exp' ? ['kind'] : ['kind', 'p']);
@@ -335,7 +347,8 @@ function readPatterns(value: unknown, dim: unknown): { data: Int8Array; n: numbe
     if (dim !== undefined && dim !== d) throw new InvalidArgumentError('dim', dim, `must equal the row length ${d} of patterns`);
     const data = new Int8Array(rows.length * d);
     rows.forEach((row, r) => {
-      if (!Array.isArray(row) || row.length !== d) throw new InvalidArgumentError(`patterns[${r}]`, row, `must be an array of length ${d} like every row`);
+      if (!Array.isArray(row) || row.length !== d)
+        throw new InvalidArgumentError(`patterns[${r}]`, row, `must be an array of length ${d} like every row`);
       for (let c = 0; c < d; c++) data[r * d + c] = spin('patterns', row[c], r * d + c, ` (pattern ${r}, entry ${c})`);
     });
     return { data, n: rows.length, d };

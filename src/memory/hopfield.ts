@@ -99,19 +99,23 @@ export function hopfield(options: HopfieldOptions): Hopfield {
     M2 = Math.max(M2, r);
   }
   const constant = Math.log(K) / beta + M2 / 2;
-  if (!Number.isFinite(constant)) throw new OverflowError(`hopfield: the squared pattern norm ${M2} leaves the double range; rescale the patterns`);
-  const logK = Math.log(K), halfM2 = M2 / 2;
+  if (!Number.isFinite(constant))
+    throw new OverflowError(`hopfield: the squared pattern norm ${M2} leaves the double range; rescale the patterns`);
+  const logK = Math.log(K),
+    halfM2 = M2 / 2;
   /**
    * (1/beta) log mean_k e^{beta <x_k, xi>} where beta |x_k| |xi| <= 1e-4: its expansion mean + beta var / 2
    * (relative error below 2e-9). Through lse the difference lse - log K would be rounding noise of
    * size 1e-16 log K, divided by a tiny beta.
    */
   const smallBetaLogMean = (x: Float64Array, i: number): number => {
-    let mean = 0, sq = 0;
+    let mean = 0,
+      sq = 0;
     for (let k = 0; k < K; k++) {
       let s = 0;
       for (let c = 0; c < d; c++) s += X[k * d + c] * x[i * d + c];
-      mean += s; sq += s * s;
+      mean += s;
+      sq += s * s;
     }
     mean /= K;
     return mean + (beta / 2) * Math.max(0, sq / K - mean * mean);
@@ -125,8 +129,20 @@ export function hopfield(options: HopfieldOptions): Hopfield {
   };
   const reduce = (x: Float64Array, n: number, mean: Float64Array | null, lse: Float64Array, opts: EvalOptions) => {
     backendFor(opts.backend, 'hopfield').softmaxReduce({
-      x, n, y: X, m: K, d, logWeights: null, values: mean === null ? null : X, k: mean === null ? 0 : d,
-      beta, score: 'dot', mask: { kind: 'none' }, precision: opts.precision ?? 'f64', lse, mean,
+      x,
+      n,
+      y: X,
+      m: K,
+      d,
+      logWeights: null,
+      values: mean === null ? null : X,
+      k: mean === null ? 0 : d,
+      beta,
+      score: 'dot',
+      mask: { kind: 'none' },
+      precision: opts.precision ?? 'f64',
+      lse,
+      mean,
     });
   };
   const energyOf = (x: Float64Array, n: number, opts: EvalOptions, lse = new Float64Array(n)) => {
@@ -137,13 +153,19 @@ export function hopfield(options: HopfieldOptions): Hopfield {
       for (let c = 0; c < d; c++) r += x[i * d + c] ** 2;
       const logMean = beta * Math.sqrt(M2 * r) <= 1e-4 ? smallBetaLogMean(x, i) : (lse[i] - logK) / beta;
       e[i] = -logMean + r / 2 + halfM2;
-      if (!Number.isFinite(e[i])) throw new OverflowError(`hopfield energy: not representable for query ${i} (|xi|^2 = ${r}, lse = ${lse[i]}); rescale the queries or beta`);
+      if (!Number.isFinite(e[i]))
+        throw new OverflowError(
+          `hopfield energy: not representable for query ${i} (|xi|^2 = ${r}, lse = ${lse[i]}); rescale the queries or beta`,
+        );
     }
     return e;
   };
 
   return {
-    patterns: X, size: K, dim: d, beta,
+    patterns: X,
+    size: K,
+    dim: d,
+    beta,
     energy(queries, optsIn) {
       const opts = readEval('energy', optsIn);
       const q = queriesOf(queries);
@@ -185,7 +207,10 @@ export function nearestPatterns(X: Float64Array, K: number, d: number, states: F
     for (let k = 0; k < K; k++) {
       let s = 0;
       for (let c = 0; c < d; c++) s += X[k * d + c] * states[i * d + c];
-      if (s > best) { best = s; out[i] = k; }
+      if (s > best) {
+        best = s;
+        out[i] = k;
+      }
     }
   }
   return out;
@@ -196,8 +221,13 @@ export function noisyQueries(rng: Random, X: Float64Array, rows: number[], d: nu
   const q = new Float64Array(rows.length * d);
   const g = new Float64Array(d);
   rows.forEach((k, i) => {
-    let gn = 0, xn = 0;
-    for (let c = 0; c < d; c++) { g[c] = rng.normal(); gn += g[c] ** 2; xn += X[k * d + c] ** 2; }
+    let gn = 0,
+      xn = 0;
+    for (let c = 0; c < d; c++) {
+      g[c] = rng.normal();
+      gn += g[c] ** 2;
+      xn += X[k * d + c] ** 2;
+    }
     const s = noise * Math.sqrt(xn / gn);
     for (let c = 0; c < d; c++) q[i * d + c] = X[k * d + c] + s * g[c];
   });
@@ -244,11 +274,13 @@ const CAPACITY_OPTIONS = optionsSchema<HopfieldCapacityOptions>()({
   beta: rule.positive('inverse temperature beta > 0 of the network (required)'),
   noise: rule.positive('relative noise of the queries, |q - x_k| / |x_k|').or(0.2),
   queries: rule.integer(1, 'queries per K').or(100),
-  steps: rule.custom('updates per retrieval, an integer in [1, 1e6]', (name, v) => {
-    const steps = integerAtLeast(name, v, 1);
-    if (steps > 1e6) throw new InvalidArgumentError(name, steps, 'must be at most 1e6');
-    return steps;
-  }).or(1),
+  steps: rule
+    .custom('updates per retrieval, an integer in [1, 1e6]', (name, v) => {
+      const steps = integerAtLeast(name, v, 1);
+      if (steps > 1e6) throw new InvalidArgumentError(name, steps, 'must be at most 1e6');
+      return steps;
+    })
+    .or(1),
   tolerance: rule.positive('a retrieval succeeds when |xi - x_k| <= tolerance').or(0.1),
   seed: rule.custom('seed of the patterns and the query noise (required)', requireSeed),
   ...EVAL_RULES,

@@ -25,10 +25,11 @@ export interface LinearMemoryOptions {
 }
 
 /** Rows of numbers (never BigInt), checked in full by pointSet with their dimension. */
-const rows = (doc: string) => rule.custom(doc, (name, v) => {
-  strictNumbers(name, v);
-  return v as RowsInput;
-});
+const rows = (doc: string) =>
+  rule.custom(doc, (name, v) => {
+    strictNumbers(name, v);
+    return v as RowsInput;
+  });
 // The dimensions are checked with their rows by pointSet (against the rows, or as the width of flat ones).
 const dimension = (doc: string) => rule.custom(doc, (_name, v) => v as number);
 
@@ -63,7 +64,8 @@ export interface LinearMemory {
  * non-numeric or non-finite entries, mismatched rows; ResourceError when W (valueDim x dim) exceeds LIMITS.
  */
 export function linearMemory(options: LinearMemoryOptions): LinearMemory {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { keys, values, dim?, valueDim? }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'must be { keys, values, dim?, valueDim? }');
   const o = LINEAR_OPTIONS.read('linearMemory', options);
   const keys = pointSet('keys', o.keys, o.dim);
   const values = pointSet('values', o.values, o.valueDim);
@@ -76,14 +78,16 @@ export function linearMemory(options: LinearMemoryOptions): LinearMemory {
   const W = correlation(X, Y, n, d, v);
 
   const recall = (x: Float64Array | number[]): Float64Array => {
-    if (!Array.isArray(x) && !(x instanceof Float64Array)) throw new InvalidArgumentError('x', x, 'must be a Float64Array or an array of numbers');
+    if (!Array.isArray(x) && !(x instanceof Float64Array))
+      throw new InvalidArgumentError('x', x, 'must be a Float64Array or an array of numbers');
     strictNumbers('x', x);
     const q = toFloat64('x', x);
     if (q.length !== d) throw new InvalidArgumentError('x.length', q.length, `must equal the key dimension ${d}`);
     allFinite('x', q);
     const out = matVec(W, q, v, d);
     for (let i = 0; i < out.length; i++) {
-      if (!Number.isFinite(out[i])) throw new OverflowError(`linearMemory recall: component ${i} of W x is beyond the double range (${out[i]}); rescale x`);
+      if (!Number.isFinite(out[i]))
+        throw new OverflowError(`linearMemory recall: component ${i} of W x is beyond the double range (${out[i]}); rescale x`);
     }
     return out;
   };
@@ -106,10 +110,11 @@ export interface LinearCapacityOptions {
 }
 
 /** A non-empty array, its entries checked by `entry`. */
-const list = (doc: string, entry: (name: string, x: unknown) => number) => rule.custom(doc, (name, v) => {
-  if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array');
-  return v.map((x, i) => entry(`${name}[${i}]`, x));
-});
+const list = (doc: string, entry: (name: string, x: unknown) => number) =>
+  rule.custom(doc, (name, v) => {
+    if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array');
+    return v.map((x, i) => entry(`${name}[${i}]`, x));
+  });
 
 /** The options of linearCapacity; dim and seed are required, and one of loads, counts. */
 const CAPACITY_OPTIONS = optionsSchema<LinearCapacityOptions>()({
@@ -142,17 +147,20 @@ export interface LinearCapacityResult {
  * trials·(n d² + n² d) exceeds LIMITS.
  */
 export function linearCapacity(options: LinearCapacityOptions): LinearCapacityResult {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, loads | counts, trials?, seed }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'must be { dim, loads | counts, trials?, seed }');
   const { dim, trials, seed, loads, counts } = CAPACITY_OPTIONS.read('linearCapacity', options);
   const d = CAPACITY_OPTIONS.rules.dim.check('dim', dim); // required: a missing dim is refused here
   const rng = new Random(requireSeed('seed', seed));
-  if ((loads === undefined) === (counts === undefined)) throw new InvalidArgumentError('loads', loads, 'must be given, or counts, but not both');
+  if ((loads === undefined) === (counts === undefined))
+    throw new InvalidArgumentError('loads', loads, 'must be given, or counts, but not both');
   const ns = loads !== undefined ? loads.map((load) => Math.max(1, Math.round(load * d * d))) : counts!;
   checkElements('linearCapacity weights (d x d)', d * d);
   for (const n of ns) {
     checkElements(`linearCapacity with n = ${n} pairs`, n * d);
     const work = trials * (n * d * d + n * n * d);
-    if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`linearCapacity with n = ${n} pairs in dimension ${d}`, work * 8, LIMITS.maxPairWork * 8);
+    if (!(work <= LIMITS.maxPairWork))
+      throw new ResourceError(`linearCapacity with n = ${n} pairs in dimension ${d}`, work * 8, LIMITS.maxPairWork * 8);
   }
   const scale = 1 / Math.sqrt(d);
   const accuracy = ns.map((n) => {

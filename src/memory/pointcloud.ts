@@ -88,12 +88,23 @@ export interface PointCloudMemory {
 /** The options of pointCloudMemory, all three required. */
 const MEMORY_OPTIONS = optionsSchema<PointCloudMemoryOptions>()({
   patterns: rule.custom('the stored measures P_1..P_K, of one dimension and space (required)', (name, patterns) => {
-    if (!Array.isArray(patterns) || patterns.length === 0) throw new InvalidArgumentError(name, patterns, 'must be a non-empty array of Measures');
+    if (!Array.isArray(patterns) || patterns.length === 0)
+      throw new InvalidArgumentError(name, patterns, 'must be a non-empty array of Measures');
     patterns.forEach((p, k) => {
       if (!(p instanceof Measure)) throw new InvalidArgumentError(`${name}[${k}]`, p, 'must be a Measure');
       const first = patterns[0] as Measure;
-      if (p.dim !== first.dim) throw new InvalidArgumentError(`${name}[${k}].dim`, p.dim, `must equal ${name}[0].dim = ${first.dim} (all patterns live in one space)`);
-      if (p.space !== first.space) throw new InvalidArgumentError(`${name}[${k}].space`, p.space, `must equal ${name}[0].space = '${first.space}' (all patterns live in one space)`);
+      if (p.dim !== first.dim)
+        throw new InvalidArgumentError(
+          `${name}[${k}].dim`,
+          p.dim,
+          `must equal ${name}[0].dim = ${first.dim} (all patterns live in one space)`,
+        );
+      if (p.space !== first.space)
+        throw new InvalidArgumentError(
+          `${name}[${k}].space`,
+          p.space,
+          `must equal ${name}[0].space = '${first.space}' (all patterns live in one space)`,
+        );
     });
     return patterns as Measure[];
   }),
@@ -123,7 +134,8 @@ const RETRIEVE_OPTIONS = optionsSchema<PointCloudRetrieveOptions>()({
  * (it throws AbortedError when the signal fired before the query's own energy was evaluated).
  */
 export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMemory {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta, sinkhorn: { eps } }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'must be { patterns, beta, sinkhorn: { eps } }');
   const o = MEMORY_OPTIONS.read('pointCloudMemory', options);
   // All three are required: a missing one is refused here by its rule (a given one was checked by read).
   const { rules } = MEMORY_OPTIONS;
@@ -181,13 +193,17 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
     for (let i = 0; i < n; i++) wmin = Math.min(wmin, w[i]);
     const next = new Float64Array(n);
     let mass = 0;
-    for (let i = 0; i < n; i++) { next[i] = a[i] * Math.exp(-eta * (w[i] - wmin)); mass += next[i]; }
+    for (let i = 0; i < n; i++) {
+      next[i] = a[i] * Math.exp(-eta * (w[i] - wmin));
+      mass += next[i];
+    }
     for (let i = 0; i < n; i++) next[i] /= mass;
     return new Measure(x, { dim: d, weights: next, space: q.space });
   };
 
   return {
-    patterns, beta,
+    patterns,
+    beta,
     energy(q) {
       checkQuery(q);
       const { value, divergences, posterior } = evaluate(q);
@@ -214,7 +230,10 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
         try {
           return evaluate(m);
         } catch (err) {
-          if (err instanceof AbortedError) { stopped = true; return null; }
+          if (err instanceof AbortedError) {
+            stopped = true;
+            return null;
+          }
           throw err;
         }
       };
@@ -235,7 +254,9 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
         if (energy[taken - 1] - energy[taken] < tol) break;
       }
       let nearest = 0;
-      e.divergences.forEach((v, k) => { if (v < e.divergences[nearest]) nearest = k; });
+      e.divergences.forEach((v, k) => {
+        if (v < e.divergences[nearest]) nearest = k;
+      });
       return { measure: current, energy, steps: taken, nearest, ...(stopped ? { aborted: true } : {}) };
     },
   };

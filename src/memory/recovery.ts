@@ -13,12 +13,14 @@ import { pointCloudMemory, type Recovery, type RecoveryOptions } from './pointcl
 
 /** The options of pointCloudRecovery, declared once; the seed is required. */
 const RECOVERY_OPTIONS = optionsSchema<RecoveryOptions>()({
-  points: rule.custom('points per cloud, an integer in [3, 2000]', (name, v) => {
-    const n = integerAtLeast(name, v, 3);
-    if (n > 2000) throw new InvalidArgumentError(name, n, 'must be at most 2000 (the experiment runs exact W2 and Sinkhorn on n points)');
-    return n;
-  }).or(24),
-  jitter: rule.positive('standard deviation of the Gaussian jitter of the query\'s points').or(0.15),
+  points: rule
+    .custom('points per cloud, an integer in [3, 2000]', (name, v) => {
+      const n = integerAtLeast(name, v, 3);
+      if (n > 2000) throw new InvalidArgumentError(name, n, 'must be at most 2000 (the experiment runs exact W2 and Sinkhorn on n points)');
+      return n;
+    })
+    .or(24),
+  jitter: rule.positive("standard deviation of the Gaussian jitter of the query's points").or(0.15),
   beta: rule.positive('inverse temperature of both memories').or(20),
   eps: rule.positive('Sinkhorn entropic regularisation, in units of |x - y|^2').or(0.01),
   steps: rule.integer(1, 'maximum point-cloud retrieval steps').or(40),
@@ -29,13 +31,18 @@ const RECOVERY_OPTIONS = optionsSchema<RecoveryOptions>()({
 export function planarShapes(n: number): Measure[] {
   integerAtLeast('n', n, 2);
   checkElements('planarShapes', 2 * n);
-  const circle = new Float64Array(2 * n), segment = new Float64Array(2 * n), rings = new Float64Array(2 * n);
+  const circle = new Float64Array(2 * n),
+    segment = new Float64Array(2 * n),
+    rings = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
     const t = (2 * Math.PI * i) / n;
-    circle[2 * i] = Math.cos(t); circle[2 * i + 1] = Math.sin(t);
-    segment[2 * i] = -1.2 + (2.4 * i) / (n - 1); segment[2 * i + 1] = 0.3;
+    circle[2 * i] = Math.cos(t);
+    circle[2 * i + 1] = Math.sin(t);
+    segment[2 * i] = -1.2 + (2.4 * i) / (n - 1);
+    segment[2 * i + 1] = 0.3;
     const side = i % 2 === 0 ? -0.7 : 0.7;
-    rings[2 * i] = side + 0.3 * Math.cos(2 * t); rings[2 * i + 1] = -0.4 + 0.3 * Math.sin(2 * t);
+    rings[2 * i] = side + 0.3 * Math.cos(2 * t);
+    rings[2 * i + 1] = -0.4 + 0.3 * Math.sin(2 * t);
   }
   return [circle, segment, rings].map((p) => new Measure(p, { dim: 2 }));
 }
@@ -47,8 +54,12 @@ export function planarShapes(n: number): Measure[] {
 export function recoveryQuery(target: Measure, jitter: number, rng: Random): Measure {
   const n = target.size;
   const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) { const j = rng.integer(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
-  const x = new Float64Array(2 * n), w = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.integer(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const x = new Float64Array(2 * n),
+    w = new Float64Array(n);
   order.forEach((src, i) => {
     x[2 * i] = target.points[2 * src] + jitter * rng.normal();
     x[2 * i + 1] = target.points[2 * src + 1] + jitter * rng.normal();

@@ -16,10 +16,11 @@ export interface DataInput {
 }
 
 /** Numbers, never BigInt or other values (checked in full, with the shape, by pointSet and toFloat64). */
-const numbers = <V>(doc: string) => rule.custom(doc, (name, v) => {
-  strictNumbers(name, v);
-  return v as V;
-});
+const numbers = <V>(doc: string) =>
+  rule.custom(doc, (name, v) => {
+    strictNumbers(name, v);
+    return v as V;
+  });
 const DATA_OPTIONS = optionsSchema<DataInput>()({
   X: numbers<DataInput['X']>('samples: number[][] or a row-major array with dim (required)'),
   Y: numbers<DataInput['Y']>('one finite target per sample (required)'),
@@ -43,12 +44,14 @@ export interface Dataset {
  * per sample (unknown keys, non-numbers and non-finite values refused, nothing coerced), ResourceError beyond LIMITS.
  */
 export function dataset(input: DataInput, name = 'data'): Dataset {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
   const o = DATA_OPTIONS.read(name, input, `${name}.`);
   const { data: X, n, d: dim } = pointSet(`${name}.X`, o.X, o.dim);
   const Y = toFloat64(`${name}.Y`, o.Y);
   allFinite(`${name}.Y`, Y);
-  if (Y.length !== n) throw new InvalidArgumentError(`${name}.Y`, `${Y.length} targets`, `must have one target per sample (${n} samples in ${name}.X)`);
+  if (Y.length !== n)
+    throw new InvalidArgumentError(`${name}.Y`, `${Y.length} targets`, `must have one target per sample (${n} samples in ${name}.X)`);
   return { X, Y, n, dim };
 }
 
@@ -94,10 +97,12 @@ const MOONS_OPTIONS = optionsSchema<SyntheticOptions>()(syntheticRules(0.1));
 const XOR_OPTIONS = optionsSchema<SyntheticOptions>()(syntheticRules(0.35));
 const CIRCLES_OPTIONS = optionsSchema<CirclesOptions>()({
   ...syntheticRules(0.08),
-  factor: rule.custom('radius of the inner circle relative to the outer one, in (0, 1)', (name, f) => {
-    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new InvalidArgumentError(name, f, 'must be a number in (0, 1)');
-    return f;
-  }).or(0.5),
+  factor: rule
+    .custom('radius of the inner circle relative to the outer one, in (0, 1)', (name, f) => {
+      if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new InvalidArgumentError(name, f, 'must be a number in (0, 1)');
+      return f;
+    })
+    .or(0.5),
 });
 
 /** What the three schemas read: samples and noise defaulted, the seed still to be required. */
@@ -136,7 +141,8 @@ export function twoMoons(options: SyntheticOptions): LabelledData {
 export function gaussianXor(options: SyntheticOptions): LabelledData {
   const { rng, n, sd, X, Y } = synthetic('gaussianXor', options, XOR_OPTIONS);
   for (let i = 0; i < n; i++) {
-    const sx = rng.next() < 0.5 ? -1 : 1, sy = Y[i] * sx;
+    const sx = rng.next() < 0.5 ? -1 : 1,
+      sy = Y[i] * sx;
     X[2 * i] = sx + sd * rng.normal();
     X[2 * i + 1] = sy + sd * rng.normal();
   }
@@ -152,7 +158,8 @@ export function concentricCircles(options: CirclesOptions): LabelledData {
   const { o, rng, n, sd, X, Y } = synthetic('concentricCircles', options, CIRCLES_OPTIONS);
   const factor = o.factor as number;
   for (let i = 0; i < n; i++) {
-    const t = 2 * Math.PI * rng.next(), r = Y[i] > 0 ? factor : 1;
+    const t = 2 * Math.PI * rng.next(),
+      r = Y[i] > 0 ? factor : 1;
     X[2 * i] = r * Math.cos(t) + sd * rng.normal();
     X[2 * i + 1] = r * Math.sin(t) + sd * rng.normal();
   }

@@ -8,14 +8,25 @@ import { jacobiSvd } from '../linalg.js';
  * H L Lᵀ + L Lᵀ H = D Lᵀ + L Dᵀ (its restriction to the range of Sigma when Sigma is singular).
  * Computed through the SVD L = U S Vᵀ: with Dt = Uᵀ D V, Ht_ij = (s_j Dt_ij + s_i Dt_ji) / (s_i² + s_j²).
  */
-export function projectBW(L: Float64Array, D: Float64Array, p: number, work: Float64Array, GL: Float64Array, hess: Float64Array | null): void {
-  const U = work.subarray(0, p * p), V = work.subarray(p * p, 2 * p * p), s = work.subarray(2 * p * p, 2 * p * p + p);
-  const Dt = work.subarray(2 * p * p + p, 3 * p * p + p), T = work.subarray(3 * p * p + p, 4 * p * p + p);
+export function projectBW(
+  L: Float64Array,
+  D: Float64Array,
+  p: number,
+  work: Float64Array,
+  GL: Float64Array,
+  hess: Float64Array | null,
+): void {
+  const U = work.subarray(0, p * p),
+    V = work.subarray(p * p, 2 * p * p),
+    s = work.subarray(2 * p * p, 2 * p * p + p);
+  const Dt = work.subarray(2 * p * p + p, 3 * p * p + p),
+    T = work.subarray(3 * p * p + p, 4 * p * p + p);
   U.set(L.subarray(0, p * p));
   jacobiSvd(U, V, s, p);
   let smax = 0;
   for (let i = 0; i < p; i++) smax = Math.max(smax, s[i]);
-  if (smax === 0) { // a point mass: nothing to spread
+  if (smax === 0) {
+    // a point mass: nothing to spread
     GL.fill(0, 0, p * p);
     if (hess) hess.fill(0, 0, p * p);
     return;
@@ -65,8 +76,12 @@ export function projectBW(L: Float64Array, D: Float64Array, p: number, work: Flo
   for (let i = 0; i < p; i++) {
     for (let j = 0; j < p; j++) {
       const rho = Math.max(s[i], s[j]);
-      if (rho === 0) { T[i * p + j] = 0; continue; }
-      const a = s[i] / rho, b = s[j] / rho;
+      if (rho === 0) {
+        T[i * p + j] = 0;
+        continue;
+      }
+      const a = s[i] / rho,
+        b = s[j] / rho;
       T[i * p + j] = (b * (b * Dt[i * p + j] + a * Dt[j * p + i])) / (a * a + b * b);
     }
   }
@@ -87,8 +102,12 @@ export function projectBW(L: Float64Array, D: Float64Array, p: number, work: Flo
     for (let i = 0; i < p; i++) {
       for (let j = 0; j < p; j++) {
         const rho = Math.max(s[i], s[j]);
-        if (rho === 0) { T[i * p + j] = 0; continue; }
-        const a = s[i] / rho, b = s[j] / rho;
+        if (rho === 0) {
+          T[i * p + j] = 0;
+          continue;
+        }
+        const a = s[i] / rho,
+          b = s[j] / rho;
         T[i * p + j] = (b * Dt[i * p + j] + a * Dt[j * p + i]) / ((a * a + b * b) * rho);
       }
     }

@@ -46,28 +46,38 @@ export interface Mixture {
 /** pi_k ∝ omega_k e^{l_k}, into pi (K). */
 export function mixtureWeights(theta: Float64Array, omega: Float64Array, pi: Float64Array, K: number, D: number): void {
   let mx = -Infinity;
-  for (let k = 0; k < K; k++) { pi[k] = Math.log(omega[k]) + theta[k * D]; if (pi[k] > mx) mx = pi[k]; }
+  for (let k = 0; k < K; k++) {
+    pi[k] = Math.log(omega[k]) + theta[k * D];
+    if (pi[k] > mx) mx = pi[k];
+  }
   let t = 0;
-  for (let k = 0; k < K; k++) { pi[k] = pi[k] === -Infinity ? 0 : Math.exp(pi[k] - mx); t += pi[k]; }
+  for (let k = 0; k < K; k++) {
+    pi[k] = pi[k] === -Infinity ? 0 : Math.exp(pi[k] - mx);
+    t += pi[k];
+  }
   for (let k = 0; k < K; k++) pi[k] /= t;
 }
 
 /** A GM layer's measure (K rows of dimension 1 + p + p²) from weights, means and covariances; the flow's measure(). */
 export function mixtureMeasure(input: MixtureInput, K: number, p: number): Measure {
   const D = 1 + p + p * p;
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InvalidArgumentError('mixture', input, 'must be { means, covariances, weights? }');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new InvalidArgumentError('mixture', input, 'must be { means, covariances, weights? }');
   readOptions('measure', input, MIXTURE_KEYS);
   if (input.means === undefined) throw new InvalidArgumentError('means', undefined, `is required (K = ${K} rows of p = ${p} numbers)`);
   strictNumbers('means', input.means);
   const { data: means, n: k0, d: p0 } = pointSet('means', input.means, isRows(input.means) ? undefined : p);
-  if (p0 !== p || k0 !== K) throw new InvalidArgumentError('means', `${k0} rows of ${p0} numbers`, `must hold K = ${K} means of dimension p = d + 2 = ${p}`);
+  if (p0 !== p || k0 !== K)
+    throw new InvalidArgumentError('means', `${k0} rows of ${p0} numbers`, `must hold K = ${K} means of dimension p = d + 2 = ${p}`);
   const rows = new Float64Array(K * D);
   const cov = input.covariances;
   if (typeof cov === 'number') {
-    if (!Number.isFinite(cov) || cov < 0) throw new InvalidArgumentError('covariances', cov, 'must be a finite variance >= 0 (Sigma_k = v I) or K matrices');
+    if (!Number.isFinite(cov) || cov < 0)
+      throw new InvalidArgumentError('covariances', cov, 'must be a finite variance >= 0 (Sigma_k = v I) or K matrices');
     for (let k = 0; k < K; k++) for (let i = 0; i < p; i++) rows[k * D + 1 + p + i * p + i] = Math.sqrt(cov);
   } else {
-    if (!Array.isArray(cov) || cov.length !== K) throw new InvalidArgumentError('covariances', cov, `must be K = ${K} matrices of size ${p} x ${p}, or one variance v >= 0`);
+    if (!Array.isArray(cov) || cov.length !== K)
+      throw new InvalidArgumentError('covariances', cov, `must be K = ${K} matrices of size ${p} x ${p}, or one variance v >= 0`);
     cov.forEach((c, k) => {
       const name = `covariances[${k}]`;
       strictNumbers(name, c);
@@ -75,15 +85,23 @@ export function mixtureMeasure(input: MixtureInput, K: number, p: number): Measu
       if (flat.length !== p * p || (Array.isArray(c) && Array.isArray(c[0]) && (c as number[][]).some((r) => r.length !== p))) {
         throw new InvalidArgumentError(name, `${flat.length} numbers`, `must be a ${p} x ${p} matrix`);
       }
-      for (let i = 0; i < p * p; i++) if (!Number.isFinite(flat[i])) throw new InvalidArgumentError(name, flat[i], 'must have finite entries', `at index ${i}`);
+      for (let i = 0; i < p * p; i++)
+        if (!Number.isFinite(flat[i])) throw new InvalidArgumentError(name, flat[i], 'must have finite entries', `at index ${i}`);
       for (let r = 0; r < p; r++) {
         for (let e = r + 1; e < p; e++) {
-          const a = flat[r * p + e], b = flat[e * p + r];
-          if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) throw new InvalidArgumentError(name, `entries ${a} and ${b} at (${r}, ${e}) and (${e}, ${r})`, 'must be symmetric');
+          const a = flat[r * p + e],
+            b = flat[e * p + r];
+          if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b)))
+            throw new InvalidArgumentError(name, `entries ${a} and ${b} at (${r}, ${e}) and (${e}, ${r})`, 'must be symmetric');
         }
       }
       const L = cholesky(flat, p);
-      if (L === null) throw new InvalidArgumentError(name, 'a matrix that is not positive definite', 'must be symmetric positive definite (use covariances: 0 for point masses)');
+      if (L === null)
+        throw new InvalidArgumentError(
+          name,
+          'a matrix that is not positive definite',
+          'must be symmetric positive definite (use covariances: 0 for point masses)',
+        );
       rows.set(L, k * D + 1 + p);
     });
   }
@@ -93,15 +111,18 @@ export function mixtureMeasure(input: MixtureInput, K: number, p: number): Measu
     strictNumbers('weights', input.weights);
     weights = Float64Array.from(toFloat64('weights', input.weights));
   }
-  if (weights !== undefined && weights.length !== K) throw new InvalidArgumentError('weights', `${weights.length} weights`, `must hold K = ${K} weights`);
+  if (weights !== undefined && weights.length !== K)
+    throw new InvalidArgumentError('weights', `${weights.length} weights`, `must hold K = ${K} weights`);
   return new Measure(rows, { dim: D, weights });
 }
 
 /** The mixture (weights, means, covariances, factors) a GM layer's measure of K components holds. */
 export function readMixture(mu: Measure, K: number, p: number): Mixture {
   const D = 1 + p + p * p;
-  const weights = new Float64Array(K), means = new Float64Array(K * p);
-  const covariances = new Float64Array(K * p * p), factors = new Float64Array(K * p * p);
+  const weights = new Float64Array(K),
+    means = new Float64Array(K * p);
+  const covariances = new Float64Array(K * p * p),
+    factors = new Float64Array(K * p * p);
   mixtureWeights(mu.points, mu.weights, weights, K, D);
   for (let k = 0; k < K; k++) {
     const o = k * D;

@@ -54,14 +54,23 @@ const QUADRATURE_KEYS = optionKeys<QuadratureOptions>()('rule', 'kappa', 'order'
  */
 export function gaussianQuadrature(dim: number, options: QuadratureRule | QuadratureOptions = 'unscented'): GaussianQuadrature {
   const p = integerAtLeast('dim', dim, 1);
-  const o: Partial<QuadratureOptions> = typeof options === 'string' ? { rule: options } : readOptions<QuadratureOptions>('quadrature', options, QUADRATURE_KEYS);
+  const o: Partial<QuadratureOptions> =
+    typeof options === 'string' ? { rule: options } : readOptions<QuadratureOptions>('quadrature', options, QUADRATURE_KEYS);
   const rule = oneOf('quadrature.rule', o.rule ?? 'unscented', ['unscented', 'gauss-hermite'] as const);
   if (rule === 'unscented') {
-    if (o.order !== undefined) throw new InvalidArgumentError('quadrature.order', o.order, "is a parameter of the 'gauss-hermite' rule only (the unscented rule takes kappa)");
+    if (o.order !== undefined)
+      throw new InvalidArgumentError(
+        'quadrature.order',
+        o.order,
+        "is a parameter of the 'gauss-hermite' rule only (the unscented rule takes kappa)",
+      );
     const kappa = finiteNumber('quadrature.kappa', o.kappa ?? 3 - p);
-    if (!(p + kappa > 0)) throw new InvalidArgumentError('quadrature.kappa', kappa, `must be > -p = ${-p} (the sigma points sit at ±sqrt(p + kappa))`);
-    const S = 2 * p + 1, c = Math.sqrt(p + kappa);
-    const nodes = new Float64Array(S * p), weights = new Float64Array(S);
+    if (!(p + kappa > 0))
+      throw new InvalidArgumentError('quadrature.kappa', kappa, `must be > -p = ${-p} (the sigma points sit at ±sqrt(p + kappa))`);
+    const S = 2 * p + 1,
+      c = Math.sqrt(p + kappa);
+    const nodes = new Float64Array(S * p),
+      weights = new Float64Array(S);
     weights[0] = kappa / (p + kappa);
     for (let i = 0; i < p; i++) {
       nodes[(1 + 2 * i) * p + i] = c;
@@ -70,17 +79,24 @@ export function gaussianQuadrature(dim: number, options: QuadratureRule | Quadra
     }
     return { rule, dim: p, size: S, nodes, weights, degree: 3, parameter: kappa };
   }
-  if (o.kappa !== undefined) throw new InvalidArgumentError('quadrature.kappa', o.kappa, "is a parameter of the 'unscented' rule only (Gauss–Hermite takes order)");
+  if (o.kappa !== undefined)
+    throw new InvalidArgumentError('quadrature.kappa', o.kappa, "is a parameter of the 'unscented' rule only (Gauss–Hermite takes order)");
   const n = integerAtLeast('quadrature.order', o.order ?? 3, 1);
   if (n > 20) throw new InvalidArgumentError('quadrature.order', n, 'must be <= 20');
   if (n ** p > GAUSS_HERMITE_LIMIT) {
-    throw new InvalidArgumentError('quadrature', `a Gauss–Hermite rule of order ${n} in dimension ${p} (${n}^${p} nodes)`, `must have at most ${GAUSS_HERMITE_LIMIT} nodes; use rule 'unscented' (2p + 1 points) in this dimension`);
+    throw new InvalidArgumentError(
+      'quadrature',
+      `a Gauss–Hermite rule of order ${n} in dimension ${p} (${n}^${p} nodes)`,
+      `must have at most ${GAUSS_HERMITE_LIMIT} nodes; use rule 'unscented' (2p + 1 points) in this dimension`,
+    );
   }
   const { nodes: x, weights: w } = hermiteRule(n);
   const S = n ** p;
-  const nodes = new Float64Array(S * p), weights = new Float64Array(S);
+  const nodes = new Float64Array(S * p),
+    weights = new Float64Array(S);
   for (let s = 0; s < S; s++) {
-    let r = s, q = 1;
+    let r = s,
+      q = 1;
     for (let c = 0; c < p; c++) {
       const j = r % n;
       r = (r - j) / n;
@@ -98,15 +114,19 @@ function hermiteRule(n: number): { nodes: Float64Array; weights: Float64Array } 
   for (let k = 1; k < n; k++) J[(k - 1) * n + k] = J[k * n + k - 1] = Math.sqrt(k);
   const { values, vectors } = jacobiEigen(J, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const nodes = new Float64Array(n), weights = new Float64Array(n);
+  const nodes = new Float64Array(n),
+    weights = new Float64Array(n);
   order.forEach((j, i) => {
     // Symmetrise: the rule is exactly symmetric, so odd moments vanish to rounding.
     nodes[i] = values[j];
     weights[i] = vectors[j] ** 2; // first component of the j-th eigenvector
   });
   for (let i = 0; i < n >> 1; i++) {
-    const a = (nodes[n - 1 - i] - nodes[i]) / 2, w = (weights[i] + weights[n - 1 - i]) / 2;
-    nodes[i] = -a; nodes[n - 1 - i] = a; weights[i] = weights[n - 1 - i] = w;
+    const a = (nodes[n - 1 - i] - nodes[i]) / 2,
+      w = (weights[i] + weights[n - 1 - i]) / 2;
+    nodes[i] = -a;
+    nodes[n - 1 - i] = a;
+    weights[i] = weights[n - 1 - i] = w;
   }
   if (n % 2 === 1) nodes[n >> 1] = 0;
   let t = 0;

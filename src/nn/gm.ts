@@ -129,12 +129,16 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
   const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
   const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
   if (loss === 'logistic') requireLabels('data.Y', data.Y);
-  if (options.components === undefined) throw new InvalidArgumentError('components', undefined, 'is required (the number of mixture components K >= 1)');
+  if (options.components === undefined)
+    throw new InvalidArgumentError('components', undefined, 'is required (the number of mixture components K >= 1)');
   const K = integerAtLeast('components', options.components, 1);
   const { X, Y, n: N, dim: d } = data;
-  const p = d + 2, D = 1 + p + p * p;
+  const p = d + 2,
+    D = 1 + p + p * p;
   const quad = gaussianQuadrature(p, options.quadrature ?? 'unscented');
-  const S = quad.size, z = quad.nodes, q = quad.weights;
+  const S = quad.size,
+    z = quad.nodes,
+    q = quad.weights;
   checkElements('GM layer components', K * D);
   checkElements('GM sigma points', K * S * p);
   const { value: lossValue, slope: lossSlope } = lossFunctions(loss);
@@ -142,7 +146,12 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
 
   const check = (mu: Measure) => {
     requireSpace('gmLayer', mu, 'euclidean');
-    if (mu.dim !== D) throw new InvalidArgumentError('mu.dim', mu.dim, `must be 1 + p + p² = ${D} for a GM layer on data of dimension ${d} (rows (l_k, m_k, L_k), p = ${p}); build it with flow.measure()`);
+    if (mu.dim !== D)
+      throw new InvalidArgumentError(
+        'mu.dim',
+        mu.dim,
+        `must be 1 + p + p² = ${D} for a GM layer on data of dimension ${d} (rows (l_k, m_k, L_k), p = ${p}); build it with flow.measure()`,
+      );
     if (mu.size !== K) throw new InvalidArgumentError('mu.size', mu.size, `must be the number of components ${K}`);
   };
 
@@ -163,12 +172,21 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
   };
 
   const kernelArgs = (nodes: Float64Array, w: Float64Array, x: Float64Array, rows: number, opts: EvalOptions) => ({
-    theta: nodes, weights: w, m: K * S, x, n: rows, d, activation, precision: opts.precision ?? 'f64',
+    theta: nodes,
+    weights: w,
+    m: K * S,
+    x,
+    n: rows,
+    d,
+    activation,
+    precision: opts.precision ?? 'f64',
   });
 
   /** Sigma points of mu, pi, and f_mu on x (rows). */
   const forward = (theta: Float64Array, omega: Float64Array, x: Float64Array, rows: number, opts: EvalOptions, fName = 'f') => {
-    const pi = scratch.get('pi', K), nodes = scratch.get('nodes', K * S * p), w = scratch.get('w', K * S);
+    const pi = scratch.get('pi', K),
+      nodes = scratch.get('nodes', K * S * p),
+      w = scratch.get('w', K * S);
     mixtureWeights(theta, omega, pi, K, D);
     sigmaPoints(theta, pi, nodes, w);
     const f = scratch.get(fName, rows);
@@ -194,14 +212,18 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
     for (let i = 0; i < N; i++) r[i] = lossSlope(f[i], Y[i]) / N;
     const grad = scratch.get('grad', K * S * p);
     backend.twoLayerBackward(kernelArgs(nodes, w, X, N, opts), r, grad);
-    const psiBar = scratch.get('psiBar', K), gBar = scratch.get('gBar', K * p), GL = scratch.get('GL', K * p * p);
-    const Dk = scratch.get('D', p * p), work = scratch.get('work', 4 * p * p + p);
+    const psiBar = scratch.get('psiBar', K),
+      gBar = scratch.get('gBar', K * p),
+      GL = scratch.get('GL', K * p * p);
+    const Dk = scratch.get('D', p * p),
+      work = scratch.get('work', 4 * p * p + p);
     for (let k = 0; k < K; k++) {
       let ps = 0;
       gBar.fill(0, k * p, (k + 1) * p);
       Dk.fill(0);
       for (let s = 0; s < S; s++) {
-        const row = (k * S + s) * p, qs = q[s];
+        const row = (k * S + s) * p,
+          qs = q[s];
         // psi is linear in a: psi(theta) = a ∂psi/∂a.
         ps += qs * nodes[row] * grad[row];
         for (let c = 0; c < p; c++) {
@@ -211,7 +233,14 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
         }
       }
       psiBar[k] = ps;
-      projectBW(theta.subarray(k * D + 1 + p, (k + 1) * D), Dk, p, work, GL.subarray(k * p * p, (k + 1) * p * p), hess ? hess.subarray(k * p * p, (k + 1) * p * p) : null);
+      projectBW(
+        theta.subarray(k * D + 1 + p, (k + 1) * D),
+        Dk,
+        p,
+        work,
+        GL.subarray(k * p * p, (k + 1) * p * p),
+        hess ? hess.subarray(k * p * p, (k + 1) * p * p) : null,
+      );
     }
     return { pi, psiBar, gBar, GL };
   };
@@ -225,8 +254,14 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
     name: 'gmLayer',
     space: 'euclidean',
     params: {
-      activation, loss, components: K, quadrature: quad.rule, quadratureParameter: quad.parameter,
-      samples: N, dim: d, data: fingerprint(X) ^ fingerprint(Y),
+      activation,
+      loss,
+      components: K,
+      quadrature: quad.rule,
+      quadratureParameter: quad.parameter,
+      samples: N,
+      dim: d,
+      data: fingerprint(X) ^ fingerprint(Y),
     },
     energyDirection: -1,
     data,
@@ -297,7 +332,11 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
       const r = new Float64Array(N);
       for (let i = 0; i < N; i++) r[i] = lossSlope(f[i], Y[i]) / N;
       const gradient = new Float64Array(m * p);
-      backendFor(opts.backend, 'gmLayer').twoLayerBackward({ theta: th, weights: new Float64Array(m).fill(1), m, x: X, n: N, d, activation, precision: opts.precision ?? 'f64' }, r, gradient);
+      backendFor(opts.backend, 'gmLayer').twoLayerBackward(
+        { theta: th, weights: new Float64Array(m).fill(1), m, x: X, n: N, d, activation, precision: opts.precision ?? 'f64' },
+        r,
+        gradient,
+      );
       const value = new Float64Array(m);
       for (let j = 0; j < m; j++) value[j] = th[j * p] * gradient[j * p];
       return { value, gradient };
@@ -305,7 +344,9 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
 
     network(mu) {
       check(mu);
-      const pi = new Float64Array(K), theta = new Float64Array(K * S * p), weights = new Float64Array(K * S);
+      const pi = new Float64Array(K),
+        theta = new Float64Array(K * S * p),
+        weights = new Float64Array(K * S);
       mixtureWeights(mu.points, mu.weights, pi, K, D);
       sigmaPoints(mu.points, pi, theta, weights);
       return { theta, weights };
@@ -315,6 +356,7 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
 
 function rowCount(X: DataInput['X'], d: number): number {
   if (Array.isArray(X) && Array.isArray(X[0])) return X.length;
-  if (!Array.isArray(X) && !ArrayBuffer.isView(X)) throw new InvalidArgumentError('X', X, 'must be number[][] or a flat row-major array of samples');
+  if (!Array.isArray(X) && !ArrayBuffer.isView(X))
+    throw new InvalidArgumentError('X', X, 'must be number[][] or a flat row-major array of samples');
   return Math.floor((X as ArrayLike<number>).length / d);
 }

@@ -41,14 +41,23 @@ export function settling(flow: Flow, run: Trajectory, options: SettlingOptions):
   const o = SETTLING_OPTIONS.read('settling', options);
   const tol = SETTLING_OPTIONS.rules.tol.check('tol', o.tol); // required: a missing tol is refused here
   const evalOpts: EvalOptions = { backend: o.backend, precision: o.precision };
-  if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function' || typeof flow.check !== 'function') throw new InvalidArgumentError('flow', flow, 'must be a Flow');
-  if (run === null || typeof run !== 'object' || !Array.isArray(run.snapshots) || !(run.times instanceof Float64Array)) throw new InvalidArgumentError('run', run, 'must be a Trajectory');
+  if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function' || typeof flow.check !== 'function')
+    throw new InvalidArgumentError('flow', flow, 'must be a Flow');
+  if (run === null || typeof run !== 'object' || !Array.isArray(run.snapshots) || !(run.times instanceof Float64Array))
+    throw new InvalidArgumentError('run', run, 'must be a Trajectory');
   const snaps = run.snapshots;
-  if (snaps.length < 2) throw new InvalidArgumentError('run.snapshots', `${snaps.length} snapshots`, 'must hold at least two (simulate with record: { snapshots: true })');
+  if (snaps.length < 2)
+    throw new InvalidArgumentError(
+      'run.snapshots',
+      `${snaps.length} snapshots`,
+      'must hold at least two (simulate with record: { snapshots: true })',
+    );
   const times = Array.from(run.times);
-  if (times.length < snaps.length) throw new InvalidArgumentError('run.times', `${times.length} times`, `must hold one time per snapshot (${snaps.length})`);
+  if (times.length < snaps.length)
+    throw new InvalidArgumentError('run.times', `${times.length} times`, `must hold one time per snapshot (${snaps.length})`);
   for (let k = 0; k + 1 < snaps.length; k++) {
-    if (!(times[k + 1] > times[k]) || !Number.isFinite(times[k + 1])) throw new InvalidArgumentError('run.times', times[k + 1], 'must be finite and strictly increasing', `at index ${k + 1}`);
+    if (!(times[k + 1] > times[k]) || !Number.isFinite(times[k + 1]))
+      throw new InvalidArgumentError('run.times', times[k + 1], 'must be finite and strictly increasing', `at index ${k + 1}`);
   }
   const velocityNorm = snaps.map((mu) => stationarity(flow, mu, evalOpts));
   const speed: number[] = [];

@@ -56,8 +56,14 @@ export function lossFunctions(loss: Loss): { value: (f: number, y: number) => nu
   if (loss === 'squared') return { value: (f, y) => 0.5 * (f - y) ** 2, slope: (f, y) => f - y };
   // log(1 + e^{-t}) and its derivative -1/(1 + e^{t}), both stable for either sign of t.
   return {
-    value: (f, y) => { const t = y * f; return t > 0 ? Math.log1p(Math.exp(-t)) : -t + Math.log1p(Math.exp(t)); },
-    slope: (f, y) => { const t = y * f; return t > 0 ? -y * Math.exp(-t) / (1 + Math.exp(-t)) : -y / (1 + Math.exp(t)); },
+    value: (f, y) => {
+      const t = y * f;
+      return t > 0 ? Math.log1p(Math.exp(-t)) : -t + Math.log1p(Math.exp(t));
+    },
+    slope: (f, y) => {
+      const t = y * f;
+      return t > 0 ? (-y * Math.exp(-t)) / (1 + Math.exp(-t)) : -y / (1 + Math.exp(t));
+    },
   };
 }
 
@@ -77,11 +83,15 @@ export function fingerprint(a: Float64Array): number {
  * Throws InvalidArgumentError for bad data or options (labels other than ±1 with the logistic loss).
  */
 export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2? }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, activation?, loss?, l2? }');
   for (const moved of ['temperature', 'seed'] as const) {
     if (moved in options) {
-      throw new InvalidArgumentError(moved, (options as unknown as Record<string, unknown>)[moved],
-        "has moved to simulate: the flow is the drift, and Langevin noise is the integrator { integrator: 'euler-maruyama', dt, noise: { temperature, seed } }");
+      throw new InvalidArgumentError(
+        moved,
+        (options as unknown as Record<string, unknown>)[moved],
+        "has moved to simulate: the flow is the drift, and Langevin noise is the integrator { integrator: 'euler-maruyama', dt, noise: { temperature, seed } }",
+      );
     }
   }
   const { activation, loss, l2, ...o } = TWO_LAYER_OPTIONS.read('twoLayer', options);
@@ -92,12 +102,20 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
   const scratch = new Scratch();
 
   const args = (theta: Float64Array, weights: Float64Array, x: Float64Array, rows: number, opts: EvalOptions) => ({
-    theta, weights, m: weights.length, x, n: rows, d, activation, precision: opts.precision ?? 'f64',
+    theta,
+    weights,
+    m: weights.length,
+    x,
+    n: rows,
+    d,
+    activation,
+    precision: opts.precision ?? 'f64',
   });
 
   const check = (mu: Measure) => {
     requireSpace('twoLayer', mu, 'euclidean');
-    if (mu.dim !== d + 2) throw new InvalidArgumentError('mu.dim', mu.dim, `must be d + 2 = ${d + 2} for neurons (a, w, b) on data of dimension ${d}`);
+    if (mu.dim !== d + 2)
+      throw new InvalidArgumentError('mu.dim', mu.dim, `must be d + 2 = ${d + 2} for neurons (a, w, b) on data of dimension ${d}`);
   };
 
   const risk = (theta: Float64Array, weights: Float64Array, x: Float64Array, y: Float64Array, opts: EvalOptions) => {
@@ -167,6 +185,7 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
 
 function rowCount(X: DataInput['X'], d: number): number {
   if (Array.isArray(X) && Array.isArray(X[0])) return X.length;
-  if (!Array.isArray(X) && !ArrayBuffer.isView(X)) throw new InvalidArgumentError('X', X, 'must be number[][] or a flat row-major array of samples');
+  if (!Array.isArray(X) && !ArrayBuffer.isView(X))
+    throw new InvalidArgumentError('X', X, 'must be number[][] or a flat row-major array of samples');
   return Math.floor((X as ArrayLike<number>).length / d);
 }

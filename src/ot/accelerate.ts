@@ -30,7 +30,10 @@ export class AndersonGuard {
   private restarts = 0;
 
   update(err: number): 'accelerate' | 'restart' | 'plain' {
-    if (err < this.best) { this.best = err; this.since = 0; } else this.since++;
+    if (err < this.best) {
+      this.best = err;
+      this.since = 0;
+    } else this.since++;
     if (!(err <= ANDERSON_GUARD * this.best) || this.since >= ANDERSON_PATIENCE) {
       this.restarts++;
       this.since = 0;
@@ -80,7 +83,10 @@ export class Relaxation {
     if (!this.adaptive || !(err > 0) || !Number.isFinite(err)) return;
     if (this.markErr === Infinity) {
       // The first error of a window (after SETTLE iterations when omega just changed).
-      if (it >= this.markIt) { this.markErr = err; this.markIt = it; }
+      if (it >= this.markIt) {
+        this.markErr = err;
+        this.markIt = it;
+      }
       return;
     }
     const span = it - this.markIt;
@@ -89,7 +95,10 @@ export class Relaxation {
     const w = this.omega;
     let next = w;
     if (!(lambda < 1)) {
-      if (w !== 1) { next = 1 + (w - 1) / 2; this.cap = next; }
+      if (w !== 1) {
+        next = 1 + (w - 1) / 2;
+        this.cap = next;
+      }
     } else {
       // Young: (lambda + w - 1)^2 = lambda w^2 theta (w = 1: theta = lambda). Trusted when the decay is slower than
       // w - 1 (a real eigenvalue); a faster decay means w >= omega*, and w is kept.
@@ -132,7 +141,10 @@ export class Anderson {
   private readonly rhs: Float64Array;
   private readonly gamma: Float64Array;
 
-  constructor(n: number, private readonly M = ANDERSON_MEMORY) {
+  constructor(
+    n: number,
+    private readonly M = ANDERSON_MEMORY,
+  ) {
     this.F = Array.from({ length: M + 1 }, () => new Float64Array(n));
     this.R = Array.from({ length: M + 1 }, () => new Float64Array(n));
     this.gram = new Float64Array(M * M);
@@ -148,18 +160,25 @@ export class Anderson {
 
   /** Given f and F(f), writes the next iterate into f; w weights the least squares (the marginal a). */
   step(f: Float64Array, Ff: Float64Array, w: Float64Array): void {
-    const n = f.length, M = this.M;
+    const n = f.length,
+      M = this.M;
     const slot = (this.first + this.count) % (M + 1);
-    if (this.count === M + 1) this.first = (this.first + 1) % (M + 1); else this.count++;
-    const Fs = this.F[slot], Rs = this.R[slot];
-    for (let i = 0; i < n; i++) { Fs[i] = Ff[i]; Rs[i] = Ff[i] - f[i]; }
+    if (this.count === M + 1) this.first = (this.first + 1) % (M + 1);
+    else this.count++;
+    const Fs = this.F[slot],
+      Rs = this.R[slot];
+    for (let i = 0; i < n; i++) {
+      Fs[i] = Ff[i];
+      Rs[i] = Ff[i] - f[i];
+    }
     const k = this.count - 1;
     if (k > 0 && this.solve(k, w)) {
       // f = F_k - sum_j gamma_j (F_{j+1} - F_j)
       f.set(Fs);
       for (let j = 0; j < k; j++) {
         const g = this.gamma[j];
-        const F1 = this.F[(this.first + j + 1) % (M + 1)], F0 = this.F[(this.first + j) % (M + 1)];
+        const F1 = this.F[(this.first + j + 1) % (M + 1)],
+          F0 = this.F[(this.first + j) % (M + 1)];
         for (let i = 0; i < n; i++) f[i] -= g * (F1[i] - F0[i]);
       }
     } else f.set(Ff);
@@ -167,14 +186,17 @@ export class Anderson {
 
   /** gamma (first k entries) from the normal equations of the residual differences; false if singular. */
   private solve(k: number, w: Float64Array): boolean {
-    const M = this.M, n = w.length;
+    const M = this.M,
+      n = w.length;
     const R = (j: number) => this.R[(this.first + j) % (M + 1)];
     const r = R(k);
     const { gram: A, rhs, gamma } = this;
     for (let p = 0; p < k; p++) {
-      const p1 = R(p + 1), p0 = R(p);
+      const p1 = R(p + 1),
+        p0 = R(p);
       for (let q = 0; q <= p; q++) {
-        const q1 = R(q + 1), q0 = R(q);
+        const q1 = R(q + 1),
+          q0 = R(q);
         let s = 0;
         for (let i = 0; i < n; i++) if (w[i] > 0) s += w[i] * (p1[i] - p0[i]) * (q1[i] - q0[i]);
         A[p * k + q] = s;

@@ -18,19 +18,32 @@ export function otPair(aIn: PointsInput, bIn: PointsInput, normalize = true, dim
   const A = pointSet('a', aIn, dim, 'embedded');
   // A flat b takes a's dimension; a Measure or rows carry their own (compared below, naming b).
   const flat = !(bIn instanceof Measure) && !(Array.isArray(bIn) && Array.isArray(bIn[0]));
-  const B = pointSet('b', bIn, flat ? dim ?? A.d : dim, 'embedded');
-  if (A.d !== B.d) throw new InvalidArgumentError('b', `points of dimension ${B.d}`, `must have the dimension ${A.d} of a${aIn instanceof Measure && aIn.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`);
+  const B = pointSet('b', bIn, flat ? (dim ?? A.d) : dim, 'embedded');
+  if (A.d !== B.d)
+    throw new InvalidArgumentError(
+      'b',
+      `points of dimension ${B.d}`,
+      `must have the dimension ${A.d} of a${aIn instanceof Measure && aIn.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`,
+    );
   const d = A.d;
-  if (!(A.n * B.n * d <= LIMITS.maxPairWork)) throw new ResourceError(`transport between ${A.n} and ${B.n} points in dimension ${d}`, A.n * B.n * d * 8, LIMITS.maxPairWork * 8);
-  const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity);
+  if (!(A.n * B.n * d <= LIMITS.maxPairWork))
+    throw new ResourceError(`transport between ${A.n} and ${B.n} points in dimension ${d}`, A.n * B.n * d * 8, LIMITS.maxPairWork * 8);
+  const lo = new Float64Array(d).fill(Infinity),
+    hi = new Float64Array(d).fill(-Infinity);
   for (const p of [A.data, B.data]) {
-    for (let i = 0; i < p.length; i++) { const c = i % d; lo[c] = Math.min(lo[c], p[i]); hi[c] = Math.max(hi[c], p[i]); }
+    for (let i = 0; i < p.length; i++) {
+      const c = i % d;
+      lo[c] = Math.min(lo[c], p[i]);
+      hi[c] = Math.max(hi[c], p[i]);
+    }
   }
   const shift = lo.map((l, c) => (l + hi[c]) / 2);
   let diameter2 = 0;
   for (let c = 0; c < d; c++) diameter2 += (hi[c] - lo[c]) ** 2;
   if (!Number.isFinite(diameter2)) {
-    throw new OverflowError(`the squared diameter of the two point sets overflows the double range (coordinates spanning up to ${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`);
+    throw new OverflowError(
+      `the squared diameter of the two point sets overflows the double range (coordinates spanning up to ${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`,
+    );
   }
   const centre = (p: Float64Array) => p.map((v, i) => v - shift[i % d]);
   const weightsOf = (p: PointSet) => {
@@ -40,12 +53,25 @@ export function otPair(aIn: PointsInput, bIn: PointsInput, normalize = true, dim
     for (let i = 0; i < w.length; i++) m += w[i];
     return w.map((v) => v / m);
   };
-  const a = weightsOf(A), b = weightsOf(B);
+  const a = weightsOf(A),
+    b = weightsOf(B);
   const same = aIn === bIn || (A.n === B.n && A.data.every((v, i) => v === B.data[i]) && a.every((v, i) => v === b[i]));
-  const side = (input: PointsInput, p: PointSet): OTSide => (input instanceof Measure ? { space: input.space, points: input.points } : { space: 'euclidean', points: p.data });
+  const side = (input: PointsInput, p: PointSet): OTSide =>
+    input instanceof Measure ? { space: input.space, points: input.points } : { space: 'euclidean', points: p.data };
   return {
-    n: A.n, m: B.n, d, x: centre(A.data), y: centre(B.data), a, b,
-    la: a.map(Math.log), lb: b.map(Math.log), shift, diameter2, same, sides: [side(aIn, A), side(bIn, B)],
+    n: A.n,
+    m: B.n,
+    d,
+    x: centre(A.data),
+    y: centre(B.data),
+    a,
+    b,
+    la: a.map(Math.log),
+    lb: b.map(Math.log),
+    shift,
+    diameter2,
+    same,
+    sides: [side(aIn, A), side(bIn, B)],
   };
 }
 
@@ -58,20 +84,48 @@ export class HalfStep {
   private h: Float64Array;
   private lse: Float64Array;
 
-  constructor(options: OTOptions, private readonly precision: Precision = options.precision ?? 'f64') {
+  constructor(
+    options: OTOptions,
+    private readonly precision: Precision = options.precision ?? 'f64',
+  ) {
     this.backend = backendFor(options.backend, 'sinkhorn');
     this.h = new Float64Array(0);
     this.lse = new Float64Array(0);
   }
 
-  run(q: Float64Array, n: number, k: Float64Array, m: number, d: number, lw: Float64Array, pot: Float64Array, eps: number,
-    out: Float64Array, values: Float64Array | null = null, mean: Float64Array | null = null, valueDim = 0, blocks: BlockMask | null = null): void {
+  run(
+    q: Float64Array,
+    n: number,
+    k: Float64Array,
+    m: number,
+    d: number,
+    lw: Float64Array,
+    pot: Float64Array,
+    eps: number,
+    out: Float64Array,
+    values: Float64Array | null = null,
+    mean: Float64Array | null = null,
+    valueDim = 0,
+    blocks: BlockMask | null = null,
+  ): void {
     if (this.h.length !== m) this.h = new Float64Array(m);
     if (this.lse.length !== n) this.lse = new Float64Array(n);
     for (let j = 0; j < m; j++) this.h[j] = lw[j] + pot[j] / eps;
     this.backend.softmaxReduce({
-      x: q, n, y: k, m, d, logWeights: this.h, values, k: valueDim, beta: 1 / eps, score: 'sqdist',
-      mask: blocks === null ? { kind: 'none' } : { kind: 'blocks', blocks }, precision: this.precision, lse: this.lse, mean,
+      x: q,
+      n,
+      y: k,
+      m,
+      d,
+      logWeights: this.h,
+      values,
+      k: valueDim,
+      beta: 1 / eps,
+      score: 'sqdist',
+      mask: blocks === null ? { kind: 'none' } : { kind: 'blocks', blocks },
+      precision: this.precision,
+      lse: this.lse,
+      mean,
     });
     for (let i = 0; i < n; i++) out[i] = -eps * this.lse[i];
   }
@@ -116,7 +170,15 @@ export function massOf(w: Float64Array): number {
  * The unbalanced dual value at potentials (f, g) whose plan P = a ⊗ b e^{(f ⊕ g - C)/eps} has total mass planMass:
  * <a, rho (1 - e^{-f/rho})> + <b, rho (1 - e^{-g/rho})> - eps (mass(P) - m(a) m(b)).
  */
-export function unbalancedDual(a: Float64Array, f: Float64Array, b: Float64Array, g: Float64Array, planMass: number, eps: number, reach: number): number {
+export function unbalancedDual(
+  a: Float64Array,
+  f: Float64Array,
+  b: Float64Array,
+  g: Float64Array,
+  planMass: number,
+  eps: number,
+  reach: number,
+): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) if (a[i] > 0) s -= a[i] * reach * Math.expm1(-f[i] / reach);
   for (let j = 0; j < b.length; j++) if (b[j] > 0) s -= b[j] * reach * Math.expm1(-g[j] / reach);
@@ -133,9 +195,15 @@ export const MAX_STAGES = 100_000;
 export function epsSchedule(diameter2: number, eps: number, scaling: number): number[] {
   const out: number[] = [];
   const factor = scaling * scaling;
-  if (!Number.isFinite(diameter2)) throw new OverflowError(`the squared diameter ${diameter2} is not finite: eps-scaling cannot start from it`);
+  if (!Number.isFinite(diameter2))
+    throw new OverflowError(`the squared diameter ${diameter2} is not finite: eps-scaling cannot start from it`);
   const stages = Math.ceil(Math.log(diameter2 / eps) / -Math.log(factor));
-  if (stages > MAX_STAGES) throw new InvalidArgumentError('scaling', scaling, `needs ${stages} annealing stages from the squared diameter ${diameter2} down to eps = ${eps} (at most ${MAX_STAGES}); use a smaller scaling or a larger eps`);
+  if (stages > MAX_STAGES)
+    throw new InvalidArgumentError(
+      'scaling',
+      scaling,
+      `needs ${stages} annealing stages from the squared diameter ${diameter2} down to eps = ${eps} (at most ${MAX_STAGES}); use a smaller scaling or a larger eps`,
+    );
   for (let e = diameter2; e > eps && out.length < MAX_STAGES; ) {
     out.push(e);
     const next = e * factor;
@@ -187,7 +255,11 @@ export class Stagnation {
   update(err: number, it: number): boolean {
     if (!this.active) return false;
     if (err < this.best) this.best = err;
-    if (this.markIt < 0) { this.mark = this.best; this.markIt = it; return false; }
+    if (this.markIt < 0) {
+      this.mark = this.best;
+      this.markIt = it;
+      return false;
+    }
     if (it - this.markIt < Math.max(STAGNATION_WINDOW, Math.ceil(this.markIt / 8))) return false;
     if (!(this.best < STAGNATION_FACTOR * this.mark)) return true;
     this.mark = this.best;
@@ -211,7 +283,11 @@ export class PhasedStep {
   private readonly lowStagnation: Stagnation;
 
   /** switchTol: the marginal error at which the f32 phase ends (see mixedSwitchTol). */
-  constructor(options: OTOptions, mixed: boolean, private readonly switchTol = 0) {
+  constructor(
+    options: OTOptions,
+    mixed: boolean,
+    private readonly switchTol = 0,
+  ) {
     this.step = new HalfStep(options);
     this.low = mixed ? new HalfStep(options, 'f32') : null;
     this.lowStagnation = new Stagnation(mixed);
@@ -232,8 +308,21 @@ export class PhasedStep {
     return false;
   }
 
-  run(q: Float64Array, n: number, k: Float64Array, m: number, d: number, lw: Float64Array, pot: Float64Array, eps: number,
-    out: Float64Array, values: Float64Array | null = null, mean: Float64Array | null = null, valueDim = 0, blocks: BlockMask | null = null): void {
+  run(
+    q: Float64Array,
+    n: number,
+    k: Float64Array,
+    m: number,
+    d: number,
+    lw: Float64Array,
+    pot: Float64Array,
+    eps: number,
+    out: Float64Array,
+    values: Float64Array | null = null,
+    mean: Float64Array | null = null,
+    valueDim = 0,
+    blocks: BlockMask | null = null,
+  ): void {
     if (this.low !== null) {
       try {
         this.low.run(q, n, k, m, d, lw, pot, eps, out, values, mean, valueDim, blocks);

@@ -19,12 +19,30 @@ export function alternatingSinkhorn(p: OTPair, o: CheckedOptions, t?: Truncation
   const phased = phasedStep(o);
   if (p.same) {
     // Alternating updates crawl on self-transport; the symmetric averaged iteration does not.
-    const s = symmetricSinkhorn(p.x, p.a, p.la, p.n, p.d, o, t === undefined ? undefined : { clusters: t.cx, trunc: t.trunc, init: o.warmStart?.f });
-    const run: ShellRun = { stages: 0, iterations: s.iterations, err: s.marginalError, stopped: s.aborted === true, stagnated: s.stagnated };
+    const s = symmetricSinkhorn(
+      p.x,
+      p.a,
+      p.la,
+      p.n,
+      p.d,
+      o,
+      t === undefined ? undefined : { clusters: t.cx, trunc: t.trunc, init: o.warmStart?.f },
+    );
+    const run: ShellRun = {
+      stages: 0,
+      iterations: s.iterations,
+      err: s.marginalError,
+      stopped: s.aborted === true,
+      stagnated: s.stagnated,
+    };
     return crossResult(p, o, phased.step, { f: s.f, g: s.f.slice(), fNext: new Float64Array(p.n) }, run, 0, t);
   }
   const loop = new AlternatingLoop(p, o, phased, t);
-  const run = iterateSinkhorn(loop, o, phased, { target: loop.target, anneal: !loop.warm || o.annealWarm === true, advanceBeforeStop: false });
+  const run = iterateSinkhorn(loop, o, phased, {
+    target: loop.target,
+    anneal: !loop.warm || o.annealWarm === true,
+    advanceBeforeStop: false,
+  });
   return crossResult(p, o, phased.step, loop, run, loop.newtonSteps, t);
 }
 
@@ -43,7 +61,17 @@ class AlternatingLoop implements SinkhornLoop {
   /** f32 iterates to tol/2 (the f64-measured plan error differs from the f32 iterate's by f32 rounding). */
   readonly target: number;
   newtonSteps = 0;
-  private readonly pass: (q: Float64Array, nq: number, k: Float64Array, nk: number, lw: Float64Array, pot: Float64Array, e: number, out: Float64Array, rowPot: Float64Array) => void;
+  private readonly pass: (
+    q: Float64Array,
+    nq: number,
+    k: Float64Array,
+    nk: number,
+    lw: Float64Array,
+    pot: Float64Array,
+    e: number,
+    out: Float64Array,
+    rowPot: Float64Array,
+  ) => void;
   private readonly kappa: number;
   private relax!: Relaxation;
   private anderson: Anderson | null = null;
@@ -54,10 +82,24 @@ class AlternatingLoop implements SinkhornLoop {
   /** The relaxation of the last measure()'s g-update, which the f-update after it uses too. */
   private omega = 1;
 
-  constructor(private readonly p: OTPair, private readonly o: CheckedOptions, private readonly phased: ReturnType<typeof phasedStep>, private readonly t?: TruncationContext) {
+  constructor(
+    private readonly p: OTPair,
+    private readonly o: CheckedOptions,
+    private readonly phased: ReturnType<typeof phasedStep>,
+    private readonly t?: TruncationContext,
+  ) {
     const { n, m, d, x, la } = p;
-    const phase = (q: Float64Array, nq: number, k: Float64Array, nk: number, lw: Float64Array, pot: Float64Array, e: number, out: Float64Array, mask: BlockMask | null): void =>
-      phased.run(q, nq, k, nk, d, lw, pot, e, out, null, null, 0, mask);
+    const phase = (
+      q: Float64Array,
+      nq: number,
+      k: Float64Array,
+      nk: number,
+      lw: Float64Array,
+      pot: Float64Array,
+      e: number,
+      out: Float64Array,
+      mask: BlockMask | null,
+    ): void => phased.run(q, nq, k, nk, d, lw, pot, e, out, null, null, 0, mask);
     // With truncation, each half-step streams only the blocks its bound keeps; rowPot is the queries' current
     // potential (the bound's proxy for out), copied when out overwrites it.
     const rowCopy = { x: new Float64Array(t === undefined ? 0 : n), y: new Float64Array(t === undefined ? 0 : m) };
@@ -66,7 +108,8 @@ class AlternatingLoop implements SinkhornLoop {
       const qx = q === x;
       const own = qx ? rowCopy.x : rowCopy.y;
       own.set(rowPot);
-      const qs = t.side(qx ? 'x' : 'y', own), ks = t.side(qx ? 'y' : 'x', pot);
+      const qs = t.side(qx ? 'x' : 'y', own),
+        ks = t.side(qx ? 'y' : 'x', pot);
       t.trunc.halfStep(qx ? 'f' : 'g', qs, ks, e, out, (mask) => phase(q, nq, k, nk, lw, pot, e, out, mask));
     };
     this.kappa = damping(o.eps, o.reach);
@@ -78,7 +121,10 @@ class AlternatingLoop implements SinkhornLoop {
     if (w?.g !== undefined) this.g = w.g.slice();
     if (w?.f !== undefined) {
       this.f = w.f.slice();
-      if (w.g === undefined) { this.pass(p.y, m, x, n, la, this.f, o.schedule[0], this.g, this.g); damp(this.g, damping(o.schedule[0], o.reach)); }
+      if (w.g === undefined) {
+        this.pass(p.y, m, x, n, la, this.f, o.schedule[0], this.g, this.g);
+        damp(this.g, damping(o.schedule[0], o.reach));
+      }
     }
     this.warm = w !== undefined && (w.f !== undefined || w.g !== undefined);
     this.target = o.precision === 'f32' ? o.tol / 2 : o.tol;
@@ -108,24 +154,32 @@ class AlternatingLoop implements SinkhornLoop {
   measure(): number {
     const { p, o, kappa } = this;
     const { n, m, x, y, a, b, la, lb } = p;
-    const eps = o.eps, rho = o.reach;
-    this.pass(y, m, x, n, la, this.f, eps, this.gNext, this.g);   // gNext = T(f): the columns of P(f, gNext) are exact
-    const w = this.omega = this.relax.omega;
+    const eps = o.eps,
+      rho = o.reach;
+    this.pass(y, m, x, n, la, this.f, eps, this.gNext, this.g); // gNext = T(f): the columns of P(f, gNext) are exact
+    const w = (this.omega = this.relax.omega);
     let colErr = 0;
-    if (rho !== undefined) { damp(this.gNext, kappa); [this.g, this.gNext] = [this.gNext, this.g]; translate(a, this.f, b, this.g, eps, rho); }
-    else if (w === 1) [this.g, this.gNext] = [this.gNext, this.g];
-    else colErr = relaxInto(this.g, this.gNext, w, b, eps);   // g += w (T(f) - g); colErr: the columns of P(f, g)
-    this.pass(x, n, y, m, lb, this.g, eps, this.fNext, this.f);   // rows of P(f, g) are a_i exp((f_i - fNext_i)/eps) (before damping)
+    if (rho !== undefined) {
+      damp(this.gNext, kappa);
+      [this.g, this.gNext] = [this.gNext, this.g];
+      translate(a, this.f, b, this.g, eps, rho);
+    } else if (w === 1) [this.g, this.gNext] = [this.gNext, this.g];
+    else colErr = relaxInto(this.g, this.gNext, w, b, eps); // g += w (T(f) - g); colErr: the columns of P(f, g)
+    this.pass(x, n, y, m, lb, this.g, eps, this.fNext, this.f); // rows of P(f, g) are a_i exp((f_i - fNext_i)/eps) (before damping)
     damp(this.fNext, kappa);
     return rowMarginalError(a, this.f, this.fNext, eps, rho) + colErr;
   }
 
   advance(err: number, it: number): void {
     const { o, best } = this;
-    if (this.newton && this.phased.f64 && err < best.err) { best.err = err; best.f.set(this.f); }
+    if (this.newton && this.phased.f64 && err < best.err) {
+      best.err = err;
+      best.f.set(this.f);
+    }
     if (this.newton && it >= NEWTON_AFTER && best.err <= NEWTON_START) {
       this.newton = false;
-      const progress = o.progress, eps = o.eps;
+      const progress = o.progress,
+        eps = o.eps;
       const report = progress && ((k: number, e: number) => progress('newton', k, eps, e));
       this.f.set(best.f);
       this.newtonSteps = newtonPolish(this.p, eps, this.f, this.g, this.target, report)?.steps ?? 0;
@@ -139,8 +193,10 @@ class AlternatingLoop implements SinkhornLoop {
     if (this.anderson !== null) {
       const verdict = this.guard.update(err);
       if (verdict === 'plain') this.anderson = null;
-      if (verdict !== 'accelerate') { this.anderson?.reset(); [this.f, this.fNext] = [this.fNext, this.f]; }
-      else this.anderson!.step(this.f, this.fNext, this.p.a);
+      if (verdict !== 'accelerate') {
+        this.anderson?.reset();
+        [this.f, this.fNext] = [this.fNext, this.f];
+      } else this.anderson!.step(this.f, this.fNext, this.p.a);
     } else if (w === 1) [this.f, this.fNext] = [this.fNext, this.f];
     else relaxInto(this.f, this.fNext, w, null, this.o.eps);
   }
@@ -154,10 +210,21 @@ class AlternatingLoop implements SinkhornLoop {
  * A e^{-c/rho} = B e^{c/(rho + eps)}, c = log(A / B) rho (rho + eps) / (2 rho + eps). Zero at the fixed point.
  */
 function translate(a: Float64Array, f: Float64Array, b: Float64Array, g: Float64Array, eps: number, rho: number): void {
-  let ma = 0, mb = 0, da = 0, db = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > 0) { ma += a[i]; da += a[i] * Math.expm1(-f[i] / rho); }
-  for (let j = 0; j < b.length; j++) if (b[j] > 0) { mb += b[j]; db += b[j] * Math.expm1(-g[j] / rho); }
-  const c = Math.log1p((ma - mb + da - db) / (mb + db)) * (rho * (rho + eps)) / (2 * rho + eps);
+  let ma = 0,
+    mb = 0,
+    da = 0,
+    db = 0;
+  for (let i = 0; i < a.length; i++)
+    if (a[i] > 0) {
+      ma += a[i];
+      da += a[i] * Math.expm1(-f[i] / rho);
+    }
+  for (let j = 0; j < b.length; j++)
+    if (b[j] > 0) {
+      mb += b[j];
+      db += b[j] * Math.expm1(-g[j] / rho);
+    }
+  const c = (Math.log1p((ma - mb + da - db) / (mb + db)) * (rho * (rho + eps))) / (2 * rho + eps);
   if (!Number.isFinite(c) || c === 0) return;
   const kc = (rho / (rho + eps)) * c;
   for (let i = 0; i < f.length; i++) f[i] += c;

@@ -37,29 +37,44 @@ export function sinkhornDivergence(a: PointsInput, b: PointsInput, options: Sink
     for (let c = 0; c < d; c++) {
       const xi = x[i * d + c];
       // ∇_x C(x, y) = 2 (x - y), averaged under each plan's row i.
-      gradient[i * d + c] = 2 * cross.rowSums[i] * (xi - cross.rowMeans[i * (d + 1) + c]) - 2 * aa.rowSums[i] * (xi - aa.rowMeans[i * d + c]);
+      gradient[i * d + c] =
+        2 * cross.rowSums[i] * (xi - cross.rowMeans[i * (d + 1) + c]) - 2 * aa.rowSums[i] * (xi - aa.rowMeans[i * d + c]);
     }
   }
   const rho = o.reach;
-  const weightGradient = rho === undefined
-    ? cross.result.f.map((v, i) => v - aa.f[i])
-    : cross.result.f.map((v, i) => (rho + o.eps) * (Math.exp(-aa.f[i] / rho) - Math.exp(-v / rho)));
+  const weightGradient =
+    rho === undefined
+      ? cross.result.f.map((v, i) => v - aa.f[i])
+      : cross.result.f.map((v, i) => (rho + o.eps) * (Math.exp(-aa.f[i] / rho) - Math.exp(-v / rho)));
   const converged = cross.result.converged && aa.converged && bb.converged;
   let value = cross.result.value - (aa.value + bb.value) / 2;
   if (rho !== undefined) value += (o.eps / 2) * (massOf(p.a) - massOf(p.b)) ** 2;
   if (!Number.isFinite(value) || !gradient.every(Number.isFinite)) {
-    throw new NonFiniteError(`sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
+    throw new NonFiniteError(
+      `sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`,
+    );
   }
   const out: DivergenceResult = {
     value,
-    gradient: gradientInSpace(p.sides[0].space, p.sides[0].points, gradient), weightGradient, ab: inSpaces(cross.result, p.sides[1].space), aa, bb, converged,
+    gradient: gradientInSpace(p.sides[0].space, p.sides[0].points, gradient),
+    weightGradient,
+    ab: inSpaces(cross.result, p.sides[1].space),
+    aa,
+    bb,
+    converged,
   };
   if (cross.result.aborted || aa.aborted || bb.aborted) {
     out.aborted = true;
     out.warning = 'aborted through options.signal';
   } else if (!converged && (cross.belowReach || aa.stagnated || bb.stagnated)) {
     const errors = [cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ');
-    out.warning = f32ReachWarning(o.tol, `${errors} (a-b, a-a, b-b)`, Math.max(cross.result.iterations, aa.iterations, bb.iterations), o.defaultTol);
-  } else if (!converged) out.warning = `not converged within maxIter = ${o.maxIter}: marginal errors ${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
+    out.warning = f32ReachWarning(
+      o.tol,
+      `${errors} (a-b, a-a, b-b)`,
+      Math.max(cross.result.iterations, aa.iterations, bb.iterations),
+      o.defaultTol,
+    );
+  } else if (!converged)
+    out.warning = `not converged within maxIter = ${o.maxIter}: marginal errors ${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
   return out;
 }

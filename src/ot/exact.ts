@@ -29,11 +29,15 @@ export type { ExactOptions, ExactPlan } from './types.js';
  * relative, or a non-finite cost.
  */
 export function exactTransport(
-  a: Float64Array, b: Float64Array, cost: (i: number, j: number) => number, options: ExactOptions = {},
+  a: Float64Array,
+  b: Float64Array,
+  cost: (i: number, j: number) => number,
+  options: ExactOptions = {},
 ): ExactPlan {
   if (typeof cost !== 'function') throw new InvalidArgumentError('cost', cost, 'must be a function (i, j) => C_ij');
   const w = prepareWeights(a, b);
-  const rowIdx = w.rows, colIdx = w.cols;
+  const rowIdx = w.rows,
+    colIdx = w.cols;
   const costAt = (i: number, j: number): number => cost(rowIdx[i], colIdx[j]);
   return networkSimplex(w, costAt, cost, options);
 }
@@ -43,21 +47,32 @@ export function exactTransport(
  * Euclidean cost C_ij = |x_i - y_j|^2 (NOT halved) between the row-major point sets x (n x d)
  * and y (m x d). Same complexity and guarantees as exactTransport.
  */
-export function exactW2(x: Float64Array, a: Float64Array, y: Float64Array, b: Float64Array, d: number, options: ExactOptions = {}): ExactPlan {
+export function exactW2(
+  x: Float64Array,
+  a: Float64Array,
+  y: Float64Array,
+  b: Float64Array,
+  d: number,
+  options: ExactOptions = {},
+): ExactPlan {
   if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw new InvalidArgumentError('d', d, 'must be an integer >= 1');
   const w = prepareWeights(a, b);
   if (!x || x.length !== a.length * d) throw new InvalidArgumentError('x', x, `must hold n·d = ${a.length * d} coordinates`);
   if (!y || y.length !== b.length * d) throw new InvalidArgumentError('y', y, `must hold m·d = ${b.length * d} coordinates`);
-  for (let k = 0; k < x.length; k++) if (!Number.isFinite(x[k])) throw new InvalidArgumentError('x', x[k], 'must be finite', `at index ${k}`);
-  for (let k = 0; k < y.length; k++) if (!Number.isFinite(y[k])) throw new InvalidArgumentError('y', y[k], 'must be finite', `at index ${k}`);
+  for (let k = 0; k < x.length; k++)
+    if (!Number.isFinite(x[k])) throw new InvalidArgumentError('x', x[k], 'must be finite', `at index ${k}`);
+  for (let k = 0; k < y.length; k++)
+    if (!Number.isFinite(y[k])) throw new InvalidArgumentError('y', y[k], 'must be finite', `at index ${k}`);
 
   // Order both sides along the principal axis of the pooled points: the north-west corner
   // of the sorted projections is the 1-D optimal plan, a good starting basis.
   const axis = principalAxis(x, y, d);
   sortByProjection(w.rows, x, d, axis);
   sortByProjection(w.cols, y, d, axis);
-  const n = w.rows.length, m = w.cols.length;
-  const xs = new Float64Array(n * d), ys = new Float64Array(m * d);
+  const n = w.rows.length,
+    m = w.cols.length;
+  const xs = new Float64Array(n * d),
+    ys = new Float64Array(m * d);
   for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) xs[i * d + k] = x[w.rows[i] * d + k];
   for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) ys[j * d + k] = y[w.cols[j] * d + k];
   const userCost = (i: number, j: number): number => sqDist(x, i * d, y, j * d, d);
@@ -66,21 +81,31 @@ export function exactW2(x: Float64Array, a: Float64Array, y: Float64Array, b: Fl
 
 function sqDist(x: Float64Array, xo: number, y: Float64Array, yo: number, d: number): number {
   let s = 0;
-  for (let k = 0; k < d; k++) { const t = x[xo + k] - y[yo + k]; s += t * t; }
+  for (let k = 0; k < d; k++) {
+    const t = x[xo + k] - y[yo + k];
+    s += t * t;
+  }
   return s;
 }
 
 function squaredEuclidean(xs: Float64Array, ys: Float64Array, d: number): (i: number, j: number) => number {
-  if (d === 1) return (i, j) => { const t = xs[i] - ys[j]; return t * t; };
+  if (d === 1)
+    return (i, j) => {
+      const t = xs[i] - ys[j];
+      return t * t;
+    };
   if (d === 2) {
     return (i, j) => {
-      const t0 = xs[2 * i] - ys[2 * j], t1 = xs[2 * i + 1] - ys[2 * j + 1];
+      const t0 = xs[2 * i] - ys[2 * j],
+        t1 = xs[2 * i + 1] - ys[2 * j + 1];
       return t0 * t0 + t1 * t1;
     };
   }
   if (d === 3) {
     return (i, j) => {
-      const t0 = xs[3 * i] - ys[3 * j], t1 = xs[3 * i + 1] - ys[3 * j + 1], t2 = xs[3 * i + 2] - ys[3 * j + 2];
+      const t0 = xs[3 * i] - ys[3 * j],
+        t1 = xs[3 * i + 1] - ys[3 * j + 1],
+        t2 = xs[3 * i + 2] - ys[3 * j + 2];
       return t0 * t0 + t1 * t1 + t2 * t2;
     };
   }
@@ -90,7 +115,10 @@ function squaredEuclidean(xs: Float64Array, ys: Float64Array, d: number): (i: nu
 /** Leading eigenvector of the pooled covariance, by power iteration (deterministic start). */
 function principalAxis(x: Float64Array, y: Float64Array, d: number): Float64Array {
   const axis = new Float64Array(d);
-  if (d === 1) { axis[0] = 1; return axis; }
+  if (d === 1) {
+    axis[0] = 1;
+    return axis;
+  }
   const total = (x.length + y.length) / d;
   const mean = new Float64Array(d);
   for (let k = 0; k < x.length; k++) mean[k % d] += x[k];
@@ -136,8 +164,10 @@ function checkWeights(name: string, w: unknown): Float64Array {
 }
 
 function prepareWeights(a0: Float64Array, b0: Float64Array): Weights {
-  const a = checkWeights('a', a0), b = checkWeights('b', b0);
-  let sa = 0, sb = 0;
+  const a = checkWeights('a', a0),
+    b = checkWeights('b', b0);
+  let sa = 0,
+    sb = 0;
   for (let i = 0; i < a.length; i++) sa += a[i];
   for (let j = 0; j < b.length; j++) sb += b[j];
   if (!(sa > 0) || !Number.isFinite(sa)) throw new InvalidArgumentError('a', sa, 'must have a finite positive total mass');
@@ -145,10 +175,12 @@ function prepareWeights(a0: Float64Array, b0: Float64Array): Weights {
   if (Math.abs(sa - sb) > 1e-9 * Math.max(sa, sb)) {
     throw new InvalidArgumentError('a, b', `total masses ${sa} and ${sb}`, 'must have equal total mass (within 1e-9 relative)');
   }
-  const an = new Float64Array(a.length), bn = new Float64Array(b.length);
+  const an = new Float64Array(a.length),
+    bn = new Float64Array(b.length);
   for (let i = 0; i < a.length; i++) an[i] = a[i] / sa;
   for (let j = 0; j < b.length; j++) bn[j] = b[j] / sb;
-  const rows: number[] = [], cols: number[] = [];
+  const rows: number[] = [],
+    cols: number[] = [];
   for (let i = 0; i < a.length; i++) if (an[i] > 0) rows.push(i);
   for (let j = 0; j < b.length; j++) if (bn[j] > 0) cols.push(j);
   return { n0: a.length, m0: b.length, rows: Int32Array.from(rows), cols: Int32Array.from(cols), a: an, b: bn };

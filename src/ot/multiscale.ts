@@ -19,17 +19,38 @@ export function solveCross(p: OTPair, o: CheckedOptions): CrossSolve {
 export function solveSelf(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions): SelfTransport {
   if (o.truncate === false) return symmetricSinkhorn(x, a, la, n, d, o);
   const cl = kdClusters(x, n, d);
-  const xs = permuteRows(x, cl.order, d), as = permuteRows(a, cl.order, 1), las = permuteRows(la, cl.order, 1);
+  const xs = permuteRows(x, cl.order, d),
+    as = permuteRows(a, cl.order, 1),
+    las = permuteRows(la, cl.order, 1);
   const { start, tail } = coarseSelf(xs, as, cl, d, o);
-  const s = symmetricSinkhorn(xs, as, las, n, d, { ...o, schedule: tail }, { clusters: cl, trunc: new Truncation(o.truncate, d), init: start });
-  return { ...s, f: unpermuteRows(s.f, cl.order, 1), rowSums: unpermuteRows(s.rowSums, cl.order, 1), rowMeans: unpermuteRows(s.rowMeans, cl.order, d) };
+  const s = symmetricSinkhorn(
+    xs,
+    as,
+    las,
+    n,
+    d,
+    { ...o, schedule: tail },
+    { clusters: cl, trunc: new Truncation(o.truncate, d), init: start },
+  );
+  return {
+    ...s,
+    f: unpermuteRows(s.f, cl.order, 1),
+    rowSums: unpermuteRows(s.rowSums, cl.order, 1),
+    rowMeans: unpermuteRows(s.rowMeans, cl.order, d),
+  };
 }
 
 /**
  * The coarse level of a multiscale self-transport: OT_eps between the clusters' centroids down to the hand-over
  * eps, then the jump to the points (f on x from the coarse f). tail: the schedule the points continue with.
  */
-function coarseSelf(xs: Float64Array, as: Float64Array, cl: Clusters, d: number, o: CheckedOptions): { start: Float64Array; tail: number[] } {
+function coarseSelf(
+  xs: Float64Array,
+  as: Float64Array,
+  cl: Clusters,
+  d: number,
+  o: CheckedOptions,
+): { start: Float64Array; tail: number[] } {
   const X = coarseCloud(xs, as, cl, d);
   const { head, tail } = splitSchedule(o.schedule, cl);
   const c = symmetricSinkhorn(X.points, X.weights, X.weights.map(Math.log), cl.K, d, { ...o, ...head, progress: coarseProgress(o) });
@@ -42,7 +63,10 @@ function coarseSelf(xs: Float64Array, as: Float64Array, cl: Clusters, d: number,
  * blur reaches its cluster scale), but not below the target eps. head: the coarse solve's eps, schedule and tol;
  * tail: the schedule the points continue with (from the hand-over eps down).
  */
-function splitSchedule(schedule: number[], ...clusters: Clusters[]): { head: { eps: number; schedule: number[]; tol: number }; tail: number[] } {
+function splitSchedule(
+  schedule: number[],
+  ...clusters: Clusters[]
+): { head: { eps: number; schedule: number[]; tol: number }; tail: number[] } {
   const radii = clusters.flatMap((cl) => Array.from(cl.radius)).sort((p, q) => p - q);
   const r = radii[radii.length >> 1];
   const scale = 4 * r * r;
@@ -60,11 +84,16 @@ function coarseProgress(o: CheckedOptions): CheckedOptions['progress'] {
 /** The coarse problems are solved to this marginal error: they only place the start. */
 const COARSE_TOL = 1e-6;
 
-interface Coarse { points: Float64Array; weights: Float64Array; K: number }
+interface Coarse {
+  points: Float64Array;
+  weights: Float64Array;
+  K: number;
+}
 
 /** Each cluster as one point: its weighted centroid (plain centroid if its weight is zero), with the cluster's weight. */
 function coarseCloud(x: Float64Array, w: Float64Array, cl: Clusters, d: number): Coarse {
-  const points = new Float64Array(cl.K * d), weights = new Float64Array(cl.K);
+  const points = new Float64Array(cl.K * d),
+    weights = new Float64Array(cl.K);
   for (let c = 0; c < cl.K; c++) {
     let m = 0;
     for (let s = cl.offsets[c]; s < cl.offsets[c + 1]; s++) {
@@ -96,15 +125,27 @@ function jump(x: Float64Array, n: number, coarse: Coarse, pot: Float64Array, d: 
  */
 function truncatedCross(p: OTPair, o: CheckedOptions, truncate: number): CrossSolve {
   const { d } = p;
-  const cx = kdClusters(p.x, p.n, d), cy = p.same ? cx : kdClusters(p.y, p.m, d);
+  const cx = kdClusters(p.x, p.n, d),
+    cy = p.same ? cx : kdClusters(p.y, p.m, d);
   const perm = (v: Float64Array, cl: Clusters, w: number) => permuteRows(v, cl.order, w);
   const ps: OTPair = {
-    ...p, x: perm(p.x, cx, d), y: perm(p.y, cy, d), a: perm(p.a, cx, 1), b: perm(p.b, cy, 1), la: perm(p.la, cx, 1), lb: perm(p.lb, cy, 1),
+    ...p,
+    x: perm(p.x, cx, d),
+    y: perm(p.y, cy, d),
+    a: perm(p.a, cx, 1),
+    b: perm(p.b, cy, 1),
+    la: perm(p.la, cx, 1),
+    lb: perm(p.lb, cy, 1),
   };
   const trunc = new Truncation(truncate, d);
   const t: TruncationContext = {
-    cx, cy, trunc,
-    side: (which, pot) => (which === 'x' ? { x: ps.x, clusters: cx, pot, logWeight: ps.la, weight: ps.a } : { x: ps.y, clusters: cy, pot, logWeight: ps.lb, weight: ps.b }),
+    cx,
+    cy,
+    trunc,
+    side: (which, pot) =>
+      which === 'x'
+        ? { x: ps.x, clusters: cx, pot, logWeight: ps.la, weight: ps.a }
+        : { x: ps.y, clusters: cy, pot, logWeight: ps.lb, weight: ps.b },
   };
   let warmStart = o.warmStart;
   let schedule = o.schedule;
@@ -117,11 +158,22 @@ function truncatedCross(p: OTPair, o: CheckedOptions, truncate: number): CrossSo
     schedule = c.tail;
     annealWarm = true;
   } else {
-    const X = coarseCloud(ps.x, ps.a, cx, d), Y = coarseCloud(ps.y, ps.b, cy, d);
+    const X = coarseCloud(ps.x, ps.a, cx, d),
+      Y = coarseCloud(ps.y, ps.b, cy, d);
     const { head, tail } = splitSchedule(o.schedule, cx, cy);
     const pair: OTPair = {
-      n: cx.K, m: cy.K, d, x: X.points, y: Y.points, a: X.weights, b: Y.weights, la: X.weights.map(Math.log), lb: Y.weights.map(Math.log),
-      shift: p.shift, diameter2: p.diameter2, same: false,
+      n: cx.K,
+      m: cy.K,
+      d,
+      x: X.points,
+      y: Y.points,
+      a: X.weights,
+      b: Y.weights,
+      la: X.weights.map(Math.log),
+      lb: Y.weights.map(Math.log),
+      shift: p.shift,
+      diameter2: p.diameter2,
+      same: false,
     };
     const c = alternatingSinkhorn(pair, { ...o, ...head, warmStart: undefined, progress: coarseProgress(o) });
     // g on the points from the coarse f; the first half-step then computes f on the points from it.
@@ -142,13 +194,17 @@ function truncatedCross(p: OTPair, o: CheckedOptions, truncate: number): CrossSo
 function unpermuteResult(r: SinkhornResult, ox: Int32Array, oy: Int32Array, n: number, m: number, d: number): SinkhornResult {
   const inv = new Int32Array(n);
   for (let s = 0; s < n; s++) inv[ox[s]] = s;
-  const reorder = (row: Float64Array, out: Float64Array) => { for (let s = 0; s < m; s++) out[oy[s]] = row[s]; return out; };
+  const reorder = (row: Float64Array, out: Float64Array) => {
+    for (let s = 0; s < m; s++) out[oy[s]] = row[s];
+    return out;
+  };
   return {
     ...r,
     f: unpermuteRows(r.f, ox, 1),
     g: unpermuteRows(r.g, oy, 1),
     plan() {
-      const P = r.plan(), out = new Float64Array(n * m);
+      const P = r.plan(),
+        out = new Float64Array(n * m);
       for (let s = 0; s < n; s++) reorder(P.subarray(s * m, (s + 1) * m), out.subarray(ox[s] * m, (ox[s] + 1) * m));
       return out;
     },

@@ -45,11 +45,17 @@ export interface Weights {
  * dropped points).
  */
 export function networkSimplex(
-  w: Weights, costAt: (i: number, j: number) => number, userCost: (i: number, j: number) => number, options: ExactOptions,
+  w: Weights,
+  costAt: (i: number, j: number) => number,
+  userCost: (i: number, j: number) => number,
+  options: ExactOptions,
 ): ExactPlan {
   const maxIterations = options.maxIterations ?? 10_000_000;
-  if (typeof maxIterations !== 'number' || !(maxIterations >= 0)) throw new InvalidArgumentError('maxIterations', maxIterations, 'must be a number >= 0');
-  const n = w.rows.length, m = w.cols.length, N = n + m;
+  if (typeof maxIterations !== 'number' || !(maxIterations >= 0))
+    throw new InvalidArgumentError('maxIterations', maxIterations, 'must be a number >= 0');
+  const n = w.rows.length,
+    m = w.cols.length,
+    N = n + m;
   const nm = n * m;
   if (nm > 2 ** 31 - 1) throw new InvalidArgumentError('a, b', `${n} x ${m} points`, 'are too many for the exact solver (n·m < 2^31)');
 
@@ -81,14 +87,14 @@ export function networkSimplex(
 
   // Tree arrays (node indices: sources 0..n-1, sinks n..n+m-1).
   const parent = new Int32Array(N);
-  const pred = new Int32Array(N);      // arc joining the node to its parent (-1 at the root)
-  const forward = new Uint8Array(N);   // 1: pred arc goes node -> parent (node is a source)
-  const flow = new Float64Array(N);    // flow on the pred arc
+  const pred = new Int32Array(N); // arc joining the node to its parent (-1 at the root)
+  const forward = new Uint8Array(N); // 1: pred arc goes node -> parent (node is a source)
+  const flow = new Float64Array(N); // flow on the pred arc
   const thread = new Int32Array(N);
   const revThread = new Int32Array(N);
   const succNum = new Int32Array(N);
   const lastSucc = new Int32Array(N);
-  const pi = new Float64Array(N);      // reduced cost of arc i -> n+j: C_ij + pi_i - pi_{n+j}
+  const pi = new Float64Array(N); // reduced cost of arc i -> n+j: C_ij + pi_i - pi_{n+j}
   const dirty = new Int32Array(N + 1);
 
   initialTree();
@@ -115,12 +121,15 @@ export function networkSimplex(
   // Output: the plan, in original indices.
   let nnz = 0;
   for (let u = 0; u < N; u++) if (pred[u] >= 0 && flow[u] > 0) nnz++;
-  const rows = new Int32Array(nnz), cols = new Int32Array(nnz), flows = new Float64Array(nnz);
+  const rows = new Int32Array(nnz),
+    cols = new Int32Array(nnz),
+    flows = new Float64Array(nnz);
   let total = 0;
   for (let u = 0, k = 0; u < N; u++) {
     const e = pred[u];
     if (e < 0 || !(flow[u] > 0)) continue;
-    const i = (e / m) | 0, j = e - i * m;
+    const i = (e / m) | 0,
+      j = e - i * m;
     rows[k] = w.rows[i];
     cols[k] = w.cols[j];
     flows[k] = flow[u];
@@ -129,7 +138,8 @@ export function networkSimplex(
   }
 
   // Potentials in the user's convention (u_i + v_j <= C_ij), dropped points included.
-  const uPot = new Float64Array(w.n0).fill(NaN), vPot = new Float64Array(w.m0).fill(NaN);
+  const uPot = new Float64Array(w.n0).fill(NaN),
+    vPot = new Float64Array(w.m0).fill(NaN);
   for (let i = 0; i < n; i++) uPot[w.rows[i]] = -pi[i];
   for (let j = 0; j < m; j++) vPot[w.cols[j]] = pi[n + j];
   for (let i = 0; i < w.n0; i++) {
@@ -151,8 +161,12 @@ export function networkSimplex(
 
   /** North-west corner staircase (n + m - 1 arcs, degenerate ones included), rooted at 0. */
   function initialTree(): void {
-    const arcs = new Int32Array(N - 1), arcFlow = new Float64Array(N - 1);
-    let i = 0, j = 0, rs = supply[0], rd = -supply[n];
+    const arcs = new Int32Array(N - 1),
+      arcFlow = new Float64Array(N - 1);
+    let i = 0,
+      j = 0,
+      rs = supply[0],
+      rd = -supply[n];
     for (let k = 0; k < N - 1; k++) {
       const f = Math.min(rs, rd);
       arcs[k] = i * m + j;
@@ -160,21 +174,34 @@ export function networkSimplex(
       rs -= f;
       rd -= f;
       // Advance the row unless it is the last one, or the column is the tighter one.
-      if (j === m - 1 || (i < n - 1 && rs <= rd)) { i++; rs = supply[i]; } else { j++; rd = -supply[n + j]; }
+      if (j === m - 1 || (i < n - 1 && rs <= rd)) {
+        i++;
+        rs = supply[i];
+      } else {
+        j++;
+        rd = -supply[n + j];
+      }
     }
     // Adjacency of the tree, then an iterative DFS from node 0 gives the thread order.
     const deg = new Int32Array(N + 1);
-    for (let k = 0; k < N - 1; k++) { deg[((arcs[k] / m) | 0) + 1]++; deg[n + (arcs[k] % m) + 1]++; }
-    for (let u = 0; u < N; u++) deg[u + 1] += deg[u];
-    const adj = new Int32Array(2 * (N - 1)), fill = deg.slice(0, N);
     for (let k = 0; k < N - 1; k++) {
-      const s = (arcs[k] / m) | 0, t = n + (arcs[k] % m);
+      deg[((arcs[k] / m) | 0) + 1]++;
+      deg[n + (arcs[k] % m) + 1]++;
+    }
+    for (let u = 0; u < N; u++) deg[u + 1] += deg[u];
+    const adj = new Int32Array(2 * (N - 1)),
+      fill = deg.slice(0, N);
+    for (let k = 0; k < N - 1; k++) {
+      const s = (arcs[k] / m) | 0,
+        t = n + (arcs[k] % m);
       adj[fill[s]++] = k;
       adj[fill[t]++] = k;
     }
-    const order = new Int32Array(N), stack = new Int32Array(N);
+    const order = new Int32Array(N),
+      stack = new Int32Array(N);
     const seen = new Uint8Array(N);
-    let top = 0, pos = 0;
+    let top = 0,
+      pos = 0;
     stack[top++] = 0;
     seen[0] = 1;
     parent[0] = -1;
@@ -184,8 +211,10 @@ export function networkSimplex(
       const u = stack[--top];
       order[pos++] = u;
       for (let q = deg[u + 1] - 1; q >= deg[u]; q--) {
-        const k = adj[q], e = arcs[k];
-        const s = (e / m) | 0, t = n + (e % m);
+        const k = adj[q],
+          e = arcs[k];
+        const s = (e / m) | 0,
+          t = n + (e % m);
         const v = s === u ? t : s;
         if (seen[v]) continue;
         seen[v] = 1;
@@ -199,7 +228,8 @@ export function networkSimplex(
       }
     }
     for (let p = 0; p < N; p++) {
-      const u = order[p], v = order[(p + 1) % N];
+      const u = order[p],
+        v = order[(p + 1) % N];
       thread[u] = v;
       revThread[v] = u;
     }
@@ -212,18 +242,29 @@ export function networkSimplex(
 
   /** Block search: the most negative reduced cost in the first block that has one. */
   function findEnteringArc(): boolean {
-    let min = 0, minArc = -1, cnt = blockSize;
-    let e = nextArc, i = (e / m) | 0, j = e - i * m;
+    let min = 0,
+      minArc = -1,
+      cnt = blockSize;
+    let e = nextArc,
+      i = (e / m) | 0,
+      j = e - i * m;
     for (let k = 0; k < nm; k++) {
-      const c = (C ? C[e] : costAt(i, j));
-      const pi_ = pi[i], pj = pi[n + j];
+      const c = C ? C[e] : costAt(i, j);
+      const pi_ = pi[i],
+        pj = pi[n + j];
       const r = c + pi_ - pj;
       if (r < min && pred[i] !== e && pred[n + j] !== e && r < -EPS * (Math.abs(c) + Math.abs(pi_) + Math.abs(pj))) {
         min = r;
         minArc = e;
       }
       e++;
-      if (++j === m) { j = 0; if (++i === n) { i = 0; e = 0; } }
+      if (++j === m) {
+        j = 0;
+        if (++i === n) {
+          i = 0;
+          e = 0;
+        }
+      }
       if (--cnt === 0) {
         if (minArc >= 0) break;
         cnt = blockSize;
@@ -235,21 +276,33 @@ export function networkSimplex(
   }
 
   function pivot(): void {
-    const first = (inArc / m) | 0, second = n + (inArc % m);
+    const first = (inArc / m) | 0,
+      second = n + (inArc % m);
     // Join node: the lowest common ancestor of the entering arc's ends.
-    let u = first, v = second;
+    let u = first,
+      v = second;
     while (u !== v) {
       if (succNum[u] < succNum[v]) u = parent[u];
       else v = parent[v];
     }
     const join = u;
     // Ratio test (strongly feasible: the last blocking arc in the cycle's direction).
-    let delta = Infinity, uOut = -1, result = 0;
+    let delta = Infinity,
+      uOut = -1,
+      result = 0;
     for (u = first; u !== join; u = parent[u]) {
-      if (forward[u] && flow[u] < delta) { delta = flow[u]; uOut = u; result = 1; }
+      if (forward[u] && flow[u] < delta) {
+        delta = flow[u];
+        uOut = u;
+        result = 1;
+      }
     }
     for (u = second; u !== join; u = parent[u]) {
-      if (!forward[u] && flow[u] <= delta) { delta = flow[u]; uOut = u; result = 2; }
+      if (!forward[u] && flow[u] <= delta) {
+        delta = flow[u];
+        uOut = u;
+        result = 2;
+      }
     }
     if (result === 0) throw new MeanfieldError('exactTransport: unbounded cycle (internal error)');
     const uIn = result === 1 ? first : second;
@@ -257,10 +310,17 @@ export function networkSimplex(
     // Augment along the cycle.
     if (delta > 0) {
       for (u = first; u !== join; u = parent[u]) {
-        if (forward[u]) { const f = flow[u] - delta; flow[u] = f < FLOW_ZERO ? 0 : f; } else flow[u] += delta;
+        if (forward[u]) {
+          const f = flow[u] - delta;
+          flow[u] = f < FLOW_ZERO ? 0 : f;
+        } else flow[u] += delta;
       }
       for (u = second; u !== join; u = parent[u]) {
-        if (forward[u]) flow[u] += delta; else { const f = flow[u] - delta; flow[u] = f < FLOW_ZERO ? 0 : f; }
+        if (forward[u]) flow[u] += delta;
+        else {
+          const f = flow[u] - delta;
+          flow[u] = f < FLOW_ZERO ? 0 : f;
+        }
       }
     }
     updateTree(uIn, vIn, uOut, join, delta);
@@ -283,7 +343,9 @@ export function networkSimplex(
     const last = oldRevThread === vIn ? thread[lastSucc[uOut]] : thread[vIn];
 
     // Thread and parent along the stem (uIn up to uOut), whose parents are reversed.
-    let stem = uIn, parStem = vIn, nDirty = 0;
+    let stem = uIn,
+      parStem = vIn,
+      nDirty = 0;
     thread[vIn] = uIn;
     dirty[nDirty++] = vIn;
     while (stem !== uOut) {
@@ -307,7 +369,10 @@ export function networkSimplex(
       thread[oldRevThread] = right;
       revThread[right] = oldRevThread;
     }
-    for (let k = 0; k < nDirty; k++) { const z = dirty[k]; revThread[thread[z]] = z; }
+    for (let k = 0; k < nDirty; k++) {
+      const z = dirty[k];
+      revThread[thread[z]] = z;
+    }
 
     // pred, forward, flow, lastSucc and succNum along the stem, from uOut down to uIn.
     let sc = 0;
@@ -324,13 +389,15 @@ export function networkSimplex(
       u = wv;
     }
     pred[uIn] = inArc;
-    forward[uIn] = uIn < n ? 1 : 0;  // the entering arc goes source -> sink
+    forward[uIn] = uIn < n ? 1 : 0; // the entering arc goes source -> sink
     flow[uIn] = delta;
     succNum[uIn] = oldSuccNum;
 
     // lastSucc from vIn and vOut towards the root.
-    let upIn = -1, upOut = -1;
-    if (lastSucc[join] === vIn) upOut = join; else upIn = join;
+    let upIn = -1,
+      upOut = -1;
+    if (lastSucc[join] === vIn) upOut = join;
+    else upIn = join;
     for (u = vIn; u !== upIn && u >= 0 && lastSucc[u] === vIn; u = parent[u]) lastSucc[u] = lastSucc[uOut];
     if (join !== oldRevThread && vIn !== oldRevThread) {
       for (u = vOut; u !== upOut && u >= 0 && lastSucc[u] === oldLastSucc; u = parent[u]) lastSucc[u] = oldRevThread;

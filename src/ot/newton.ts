@@ -43,19 +43,33 @@ export function newtonFits(p: OTPair): boolean {
  * steps taken, or null (f and g untouched) when no step was accepted. onStep(k, err) follows each accepted step. Deterministic: it
  * depends only on its inputs.
  */
-export function newtonPolish(pair: OTPair, eps: number, f: Float64Array, g: Float64Array, target: number,
-  onStep?: (step: number, marginalError: number) => void): { marginalError: number; steps: number } | null {
+export function newtonPolish(
+  pair: OTPair,
+  eps: number,
+  f: Float64Array,
+  g: Float64Array,
+  target: number,
+  onStep?: (step: number, marginalError: number) => void,
+): { marginalError: number; steps: number } | null {
   const onA = pair.n <= pair.m;
-  const p = onA ? pair.n : pair.m, q = onA ? pair.m : pair.n, d = pair.d;
-  const X = onA ? pair.x : pair.y, Y = onA ? pair.y : pair.x;
-  const alpha = onA ? pair.a : pair.b, beta = onA ? pair.b : pair.a;
-  const la = onA ? pair.la : pair.lb, lb = onA ? pair.lb : pair.la;
+  const p = onA ? pair.n : pair.m,
+    q = onA ? pair.m : pair.n,
+    d = pair.d;
+  const X = onA ? pair.x : pair.y,
+    Y = onA ? pair.y : pair.x;
+  const alpha = onA ? pair.a : pair.b,
+    beta = onA ? pair.b : pair.a;
+  const la = onA ? pair.la : pair.lb,
+    lb = onA ? pair.lb : pair.la;
   // Costs scaled by 1/eps, once.
   const C = new Float64Array(p * q);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j < q; j++) {
       let s = 0;
-      for (let c = 0; c < d; c++) { const t = X[i * d + c] - Y[j * d + c]; s += t * t; }
+      for (let c = 0; c < d; c++) {
+        const t = X[i * d + c] - Y[j * d + c];
+        s += t * t;
+      }
       C[i * q + j] = s / eps;
     }
   }
@@ -71,9 +85,15 @@ export function newtonPolish(pair: OTPair, eps: number, f: Float64Array, g: Floa
       u[j] = -eps * (top + Math.log(s));
     }
   }
-  const v = new Float64Array(q), P = new Float64Array(p * q), r = new Float64Array(p);
-  const grounded = new Uint8Array(p), Q = new Float64Array(p * q);
-  const H = new Float64Array(p * p), grad = new Float64Array(p), step = new Float64Array(p), trial = new Float64Array(p);
+  const v = new Float64Array(q),
+    P = new Float64Array(p * q),
+    r = new Float64Array(p);
+  const grounded = new Uint8Array(p),
+    Q = new Float64Array(p * q);
+  const H = new Float64Array(p * p),
+    grad = new Float64Array(p),
+    step = new Float64Array(p),
+    trial = new Float64Array(p);
 
   /** v <- T(u), P and its row sums r; returns (J(u), the L1 error of the rows). */
   const evaluate = (w: Float64Array): [number, number] => {
@@ -84,7 +104,8 @@ export function newtonPolish(pair: OTPair, eps: number, f: Float64Array, g: Floa
       for (let i = 0; i < p; i++) if (alpha[i] > 0) s += Math.exp(la[i] + w[i] / eps - C[i * q + j] - top);
       v[j] = -eps * (top + Math.log(s));
     }
-    let J = 0, err = 0;
+    let J = 0,
+      err = 0;
     for (let i = 0; i < p; i++) {
       let ri = 0;
       for (let j = 0; j < q; j++) {
@@ -130,7 +151,8 @@ export function newtonPolish(pair: OTPair, eps: number, f: Float64Array, g: Floa
       step[i] = Math.max(-reach, Math.min(reach, step[i]));
       slope += grad[i] * step[i];
     }
-    let t = 1, done = false;
+    let t = 1,
+      done = false;
     for (let half = 0; half < 40 && !done; half++, t /= 2) {
       for (let i = 0; i < p; i++) trial[i] = u[i] + t * step[i];
       const [Jt, et] = evaluate(trial);
@@ -149,7 +171,13 @@ export function newtonPolish(pair: OTPair, eps: number, f: Float64Array, g: Floa
   }
   if (accepted === 0) return null;
   evaluate(u); // v = T(u) for the accepted u
-  if (onA) { f.set(u); g.set(v); } else { g.set(u); f.set(v); }
+  if (onA) {
+    f.set(u);
+    g.set(v);
+  } else {
+    g.set(u);
+    f.set(v);
+  }
   return { marginalError: err, steps: accepted };
 }
 

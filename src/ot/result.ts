@@ -15,13 +15,30 @@ export const PLAN_LIMIT = 1e7;
  * A solve of OT_eps(a, b), plus what the divergence's gradient needs: the plan's row sums r_i and the row means of
  * (y, |y|^2) in centred coordinates ((d + 1) per row); belowReach: stopped at f32's reach, not converged.
  */
-export interface CrossSolve { result: SinkhornResult; rowSums: Float64Array; rowMeans: Float64Array; belowReach: boolean }
+export interface CrossSolve {
+  result: SinkhornResult;
+  rowSums: Float64Array;
+  rowMeans: Float64Array;
+  belowReach: boolean;
+}
 
 /** The potentials a solve of OT_eps(a, b) ends with: fNext is the f-update of g (the rows of P(f, g) follow from it). */
-export interface CrossIterate { f: Float64Array; g: Float64Array; fNext: Float64Array }
+export interface CrossIterate {
+  f: Float64Array;
+  g: Float64Array;
+  fNext: Float64Array;
+}
 
 /** The result of OT_eps(a, b) at the iterate (f, g) of a run; step streams the value pass (truncated with t). */
-export function crossResult(p: OTPair, o: CheckedOptions, step: HalfStep, iterate: CrossIterate, run: ShellRun, newtonSteps: number, t?: TruncationContext): CrossSolve {
+export function crossResult(
+  p: OTPair,
+  o: CheckedOptions,
+  step: HalfStep,
+  iterate: CrossIterate,
+  run: ShellRun,
+  newtonSteps: number,
+  t?: TruncationContext,
+): CrossSolve {
   const { n, m, d, x, y, a, b, lb } = p;
   const { f, g, fNext } = iterate;
   const { eps, reach: rho } = o;
@@ -29,21 +46,29 @@ export function crossResult(p: OTPair, o: CheckedOptions, step: HalfStep, iterat
   const values = new Float64Array(m * (d + 1));
   for (let j = 0; j < m; j++) {
     let s = 0;
-    for (let c = 0; c < d; c++) { values[j * (d + 1) + c] = y[j * d + c]; s += y[j * d + c] ** 2; }
+    for (let c = 0; c < d; c++) {
+      values[j * (d + 1) + c] = y[j * d + c];
+      s += y[j * d + c] ** 2;
+    }
     values[j * (d + 1) + d] = s;
   }
   const mean = new Float64Array(n * (d + 1));
   const valuePass = (mask: BlockMask | null) => step.run(x, n, y, m, d, lb, g, eps, fNext, values, mean, d + 1, mask);
   if (t === undefined) valuePass(null);
   else t.trunc.halfStep('f', t.side('x', f), t.side('y', g), eps, fNext, valuePass);
-  let cost = 0, objective = 0;
+  let cost = 0,
+    objective = 0;
   const rowSums = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (a[i] === 0) continue;
     const r = a[i] * Math.exp((f[i] - fNext[i]) / eps); // row sum of P(f, g)
     rowSums[i] = r;
-    let xx = 0, xm = 0;
-    for (let c = 0; c < d; c++) { xx += x[i * d + c] ** 2; xm += x[i * d + c] * mean[i * (d + 1) + c]; }
+    let xx = 0,
+      xm = 0;
+    for (let c = 0; c < d; c++) {
+      xx += x[i * d + c] ** 2;
+      xm += x[i * d + c] * mean[i * (d + 1) + c];
+    }
     cost += r * (xx - 2 * xm + mean[i * (d + 1) + d]);
     objective += r * f[i];
   }
@@ -65,7 +90,10 @@ export function crossResult(p: OTPair, o: CheckedOptions, step: HalfStep, iterat
       if (expo[j] > top) top = expo[j];
     }
     let z = 0;
-    for (let j = 0; j < m; j++) { row[j] = Math.exp(expo[j] - top); z += row[j]; }
+    for (let j = 0; j < m; j++) {
+      row[j] = Math.exp(expo[j] - top);
+      z += row[j];
+    }
     const scale = rowSums[i] / z;
     for (let j = 0; j < m; j++) row[j] *= scale;
     return row;
@@ -75,11 +103,16 @@ export function crossResult(p: OTPair, o: CheckedOptions, step: HalfStep, iterat
   // Unbalanced: the targets are a e^{-f/rho} and b e^{-g/rho}, the marginals of the optimal plan.
   const rowTarget = rho === undefined ? a : a.map((v, i) => (v > 0 ? v * Math.exp(-f[i] / rho) : 0));
   const colTarget = rho === undefined ? b : b.map((v, j) => (v > 0 ? v * Math.exp(-g[j] / rho) : 0));
-  let rowErr = 0, colErr = 0;
+  let rowErr = 0,
+    colErr = 0;
   for (let i = 0; i < n; i++) rowErr += Math.abs(rowSums[i] - rowTarget[i]);
   if (n * m <= PLAN_LIMIT) {
-    const cols = new Float64Array(m), row = new Float64Array(m);
-    for (let i = 0; i < n; i++) { rowInto(i, row); for (let j = 0; j < m; j++) cols[j] += row[j]; }
+    const cols = new Float64Array(m),
+      row = new Float64Array(m);
+    for (let i = 0; i < n; i++) {
+      rowInto(i, row);
+      for (let j = 0; j < m; j++) cols[j] += row[j];
+    }
     for (let j = 0; j < m; j++) colErr += Math.abs(cols[j] - colTarget[j]);
   } else {
     const h = new Float64Array(m);
@@ -91,14 +124,28 @@ export function crossResult(p: OTPair, o: CheckedOptions, step: HalfStep, iterat
   }
   const marginalError = rowErr + colErr;
   if (!Number.isFinite(objective) || !Number.isFinite(cost) || !Number.isFinite(marginalError)) {
-    throw new NonFiniteError(`sinkhorn: non-finite result (value ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`);
+    throw new NonFiniteError(
+      `sinkhorn: non-finite result (value ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`,
+    );
   }
   const converged = !run.stopped && marginalError <= o.tol;
   const result: SinkhornResult = {
-    value: objective, cost, f: F, g: G, iterations: run.iterations + run.stages, marginalError, converged, eps,
+    value: objective,
+    cost,
+    f: F,
+    g: G,
+    iterations: run.iterations + run.stages,
+    marginalError,
+    converged,
+    eps,
     ...(newtonSteps > 0 ? { newtonSteps } : {}),
     plan() {
-      if (n * m > PLAN_LIMIT) throw new InvalidArgumentError('plan', `${n} x ${m} entries`, `is refused above ${PLAN_LIMIT} entries; use planRow(i) or barycentricMap()`);
+      if (n * m > PLAN_LIMIT)
+        throw new InvalidArgumentError(
+          'plan',
+          `${n} x ${m} entries`,
+          `is refused above ${PLAN_LIMIT} entries; use planRow(i) or barycentricMap()`,
+        );
       const P = new Float64Array(n * m);
       for (let i = 0; i < n; i++) rowInto(i, P.subarray(i * m, (i + 1) * m));
       return P;
@@ -142,7 +189,8 @@ function crossWarning(p: OTPair, o: CheckedOptions, run: ShellRun, r: SinkhornRe
   if (run.stopped) return `Sinkhorn was aborted through options.signal after ${r.iterations} iterations (marginal error ${reached})`;
   if (r.converged) return undefined;
   if (belowReach) return f32ReachWarning(tol, reached, r.iterations, o.defaultTol);
-  if (run.err <= tol) return `the iteration reached tol = ${tol.toExponential()} but the plan's marginal error is ${reached} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
+  if (run.err <= tol)
+    return `the iteration reached tol = ${tol.toExponential()} but the plan's marginal error is ${reached} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
   return `Sinkhorn did not reach tol = ${tol.toExponential()} within maxIter = ${maxIter} iterations (marginal error ${reached}); raise maxIter or eps`;
 }
 
@@ -150,8 +198,17 @@ function crossWarning(p: OTPair, o: CheckedOptions, run: ShellRun, r: SinkhornRe
  * The result of OT_eps(a, a) from the symmetric potential f of a run (copied), with the value pass that gives the
  * plan's row sums and row means; `half` streams a half-step of f into T (truncated when the solve is).
  */
-export function selfResult(a: Float64Array, n: number, d: number, o: CheckedOptions, f: Float64Array, T: Float64Array, run: ShellRun,
-  half: (pot: Float64Array, e: number, values: Float64Array, mean: Float64Array) => void, x: Float64Array): SelfTransport {
+export function selfResult(
+  a: Float64Array,
+  n: number,
+  d: number,
+  o: CheckedOptions,
+  f: Float64Array,
+  T: Float64Array,
+  run: ShellRun,
+  half: (pot: Float64Array, e: number, values: Float64Array, mean: Float64Array) => void,
+  x: Float64Array,
+): SelfTransport {
   const { eps, reach: rho } = o;
   const rowMeans = new Float64Array(n * d);
   half(f, eps, x, rowMeans);
@@ -165,7 +222,16 @@ export function selfResult(a: Float64Array, n: number, d: number, o: CheckedOpti
   if (rho !== undefined) objective = unbalancedDual(a, f, a, f, massOf(rowSums), eps, rho);
   // Iterations count every stage of the schedule, also those an abort cut short (as they always have).
   const iterations = run.iterations + o.schedule.length - 1;
-  const out: SelfTransport = { value: objective, f: f.slice(), iterations, marginalError: run.err, converged: !run.stopped && run.err <= o.tol, stagnated: run.stagnated, rowSums, rowMeans };
+  const out: SelfTransport = {
+    value: objective,
+    f: f.slice(),
+    iterations,
+    marginalError: run.err,
+    converged: !run.stopped && run.err <= o.tol,
+    stagnated: run.stagnated,
+    rowSums,
+    rowMeans,
+  };
   if (run.stopped) out.aborted = true;
   if (run.stagnated) out.warning = f32ReachWarning(o.tol, run.err.toExponential(2), out.iterations, o.defaultTol);
   return out;

@@ -58,10 +58,14 @@ export function phasedStep(o: CheckedOptions): PhasedStep {
 
 /** Runs `loop` through o.schedule and at o.eps until its error meets rules.target, maxIter, stagnation or an abort. */
 export function iterateSinkhorn(loop: SinkhornLoop, o: CheckedOptions, phased: PhasedStep, rules: ShellRules): ShellRun {
-  let stopped = false, stages = 0;
+  let stopped = false,
+    stages = 0;
   if (rules.anneal) {
     for (const e of o.schedule.slice(0, -1)) {
-      if (aborted(o.signal)) { stopped = true; break; }
+      if (aborted(o.signal)) {
+        stopped = true;
+        break;
+      }
       loop.anneal(e);
       stages++;
       o.progress?.('annealing', stages, e, NaN);
@@ -70,16 +74,24 @@ export function iterateSinkhorn(loop: SinkhornLoop, o: CheckedOptions, phased: P
   loop.begin();
   if (!stopped) stopped = aborted(o.signal);
   const stagnation = new Stagnation(o.precision === 'f32');
-  let stagnated = false, err = Infinity, it = 0;
+  let stagnated = false,
+    err = Infinity,
+    it = 0;
   while (!stopped) {
     err = loop.measure();
     it++;
     o.progress?.('iterating', it + stages, o.eps, err);
     if (phased.measuredInF64(err, it) && err <= rules.target) break;
-    if (stagnation.update(err, it)) { stagnated = true; break; }
+    if (stagnation.update(err, it)) {
+      stagnated = true;
+      break;
+    }
     if (rules.advanceBeforeStop) loop.advance(err, it);
     if (it >= o.maxIter) break;
-    if (aborted(o.signal)) { stopped = true; break; }
+    if (aborted(o.signal)) {
+      stopped = true;
+      break;
+    }
     if (!rules.advanceBeforeStop) loop.advance(err, it);
   }
   return { stages, iterations: it, err, stopped, stagnated };

@@ -2,7 +2,16 @@
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError } from '../errors.js';
-import { evalValues, finiteVector, functionOption, integerAtLeast, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
+import {
+  evalValues,
+  finiteVector,
+  functionOption,
+  integerAtLeast,
+  optionKeys,
+  positiveNumber,
+  readOptions,
+  signalOption,
+} from '../validate.js';
 import { defaultTol, epsSchedule, otPair } from './common.js';
 import type { Acceleration } from './accelerate.js';
 import type { Precision } from '../backend/index.js';
@@ -14,7 +23,21 @@ export { PLAN_LIMIT } from './result.js';
 export type { SinkhornOptions, SinkhornProgress, SinkhornResult, WarmStart } from './types.js';
 
 /** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
-export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()('eps', 'dim', 'tol', 'maxIter', 'scaling', 'warmStart', 'signal', 'onProgress', 'backend', 'precision', 'reach', 'acceleration', 'truncate');
+export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()(
+  'eps',
+  'dim',
+  'tol',
+  'maxIter',
+  'scaling',
+  'warmStart',
+  'signal',
+  'onProgress',
+  'backend',
+  'precision',
+  'reach',
+  'acceleration',
+  'truncate',
+);
 const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
 
 /**
@@ -66,9 +89,15 @@ export function isUnbalanced(options: unknown): boolean {
 }
 
 /** Binds options.onProgress to one problem of a call that started at t0 (performance.now()). */
-export function problemProgress(o: CheckedOptions, onProgress: SinkhornOptions['onProgress'], problem: SinkhornProgress['problem'], t0: number): CheckedOptions {
+export function problemProgress(
+  o: CheckedOptions,
+  onProgress: SinkhornOptions['onProgress'],
+  problem: SinkhornProgress['problem'],
+  t0: number,
+): CheckedOptions {
   if (onProgress === undefined) return o;
-  const progress: Progress = (stage, iteration, eps, marginalError) => onProgress({ problem, stage, iteration, eps, marginalError, elapsedMs: performance.now() - t0 });
+  const progress: Progress = (stage, iteration, eps, marginalError) =>
+    onProgress({ problem, stage, iteration, eps, marginalError, elapsedMs: performance.now() - t0 });
   return { ...o, progress };
 }
 
@@ -77,7 +106,12 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give eps');
   const o = readOptions<SinkhornOptions>(where, options, SINKHORN_KEYS) as SinkhornOptions;
   positiveNumber(`${prefix}eps`, o.eps);
-  if (o.eps < MIN_NORMAL) throw new InvalidArgumentError(`${prefix}eps`, o.eps, `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`);
+  if (o.eps < MIN_NORMAL)
+    throw new InvalidArgumentError(
+      `${prefix}eps`,
+      o.eps,
+      `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`,
+    );
   if (o.dim !== undefined) integerAtLeast(`${prefix}dim`, o.dim, 1);
   if (o.tol !== undefined) positiveNumber(`${prefix}tol`, o.tol);
   if (o.reach !== undefined) positiveNumber(`${prefix}reach`, o.reach);
@@ -97,7 +131,11 @@ export function readSinkhornOptions(where: string, options: unknown, prefix = ''
   }
   const tr = o.truncate;
   if (tr !== undefined && tr !== false && !(typeof tr === 'number' && tr > 0 && tr <= 1000)) {
-    throw new InvalidArgumentError(`${prefix}truncate`, tr, 'must be a number in (0, 1000] (the bound e^{-truncate²} on each row\'s skipped share) or false');
+    throw new InvalidArgumentError(
+      `${prefix}truncate`,
+      tr,
+      "must be a number in (0, 1000] (the bound e^{-truncate²} on each row's skipped share) or false",
+    );
   }
   signalOption(`${prefix}signal`, o.signal);
   functionOption(`${prefix}onProgress`, o.onProgress);
@@ -109,22 +147,41 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
   const o = readSinkhornOptions(where, options);
   const eps = o.eps;
   if (p.diameter2 > 0 && eps < MIN_RELATIVE_EPS * p.diameter2) {
-    throw new InvalidArgumentError('eps', eps, `is too small for the scale of the cost: eps / (squared diameter ${p.diameter2}) must be >= ${MIN_RELATIVE_EPS} (below, rounding of the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`);
+    throw new InvalidArgumentError(
+      'eps',
+      eps,
+      `is too small for the scale of the cost: eps / (squared diameter ${p.diameter2}) must be >= ${MIN_RELATIVE_EPS} (below, rounding of the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`,
+    );
   }
   const mixed = o.precision === 'mixed';
-  const precision: Precision | undefined = mixed ? 'f64' : o.precision as Precision | undefined;
+  const precision: Precision | undefined = mixed ? 'f64' : (o.precision as Precision | undefined);
   const tolDefault = defaultTol(precision, p.diameter2, eps);
   const tol = o.tol ?? tolDefault;
   const maxIter = o.maxIter ?? DEFAULT_MAX_ITER;
   let scaling = o.scaling;
   if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2, o.acceleration ?? 'anderson', o.reach !== undefined);
   const schedule = scaling === false ? [eps] : epsSchedule(p.diameter2, eps, scaling);
-  const warmStart = o.warmStart === undefined ? undefined : {
-    f: o.warmStart.f === undefined ? undefined : sized('warmStart.f', o.warmStart.f, p.n),
-    g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
-  };
+  const warmStart =
+    o.warmStart === undefined
+      ? undefined
+      : {
+          f: o.warmStart.f === undefined ? undefined : sized('warmStart.f', o.warmStart.f, p.n),
+          g: o.warmStart.g === undefined ? undefined : sized('warmStart.g', o.warmStart.g, p.m),
+        };
   const out: CheckedOptions = {
-    backend: o.backend, precision, mixed, diameter2: p.diameter2, acceleration: o.acceleration ?? 'anderson', truncate: o.truncate ?? false, eps, tol, defaultTol: tolDefault, maxIter, schedule, warmStart, signal: o.signal,
+    backend: o.backend,
+    precision,
+    mixed,
+    diameter2: p.diameter2,
+    acceleration: o.acceleration ?? 'anderson',
+    truncate: o.truncate ?? false,
+    eps,
+    tol,
+    defaultTol: tolDefault,
+    maxIter,
+    schedule,
+    warmStart,
+    signal: o.signal,
   };
   if (o.reach !== undefined) out.reach = o.reach;
   return out;
@@ -139,7 +196,12 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
  * below (with 0.5 or none, plain Sinkhorn at eps = 3e-4 diameter² stalls at a marginal error of 7e-6, and at
  * 1e-5 diameter² nothing reaches 1e-9 in 20 000 iterations).
  */
-export function defaultScaling(eps: number, diameter2: number, acceleration: Acceleration = 'anderson', unbalanced = false): number | false {
+export function defaultScaling(
+  eps: number,
+  diameter2: number,
+  acceleration: Acceleration = 'anderson',
+  unbalanced = false,
+): number | false {
   if (acceleration === 'anderson' && !unbalanced) return eps < 1e-4 * diameter2 ? 0.9 : false;
   if (!(eps < diameter2 / 20)) return false;
   return eps < 1e-3 * diameter2 ? 0.9 : 0.5;
@@ -150,4 +212,3 @@ function sized(name: string, v: ArrayLike<number>, len: number): Float64Array {
   if (out.length !== len) throw new InvalidArgumentError(`${name}.length`, out.length, `must be ${len}`);
   return out;
 }
-

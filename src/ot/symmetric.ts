@@ -12,7 +12,15 @@ import type { CheckedOptions, SelfTransport } from './types.js';
  * f <- (f + kappa T(f)) / 2 with kappa = rho / (rho + eps), as GeomLoss does. t: truncate every pass (x is then in
  * cluster order), starting from t.init.
  */
-export function symmetricSinkhorn(x: Float64Array, a: Float64Array, la: Float64Array, n: number, d: number, o: CheckedOptions, t?: SelfTruncation): SelfTransport {
+export function symmetricSinkhorn(
+  x: Float64Array,
+  a: Float64Array,
+  la: Float64Array,
+  n: number,
+  d: number,
+  o: CheckedOptions,
+  t?: SelfTruncation,
+): SelfTransport {
   const phased = phasedStep(o);
   const loop = new SymmetricLoop(x, a, la, n, d, o, phased, t);
   const run = iterateSinkhorn(loop, o, phased, { target: o.tol, anneal: true, advanceBeforeStop: true });
@@ -25,8 +33,16 @@ class SymmetricLoop implements SinkhornLoop {
   readonly T: Float64Array;
   private readonly kappa: number;
 
-  constructor(private readonly x: Float64Array, private readonly a: Float64Array, private readonly la: Float64Array, private readonly n: number,
-    private readonly d: number, private readonly o: CheckedOptions, private readonly phased: PhasedStep, private readonly t?: SelfTruncation) {
+  constructor(
+    private readonly x: Float64Array,
+    private readonly a: Float64Array,
+    private readonly la: Float64Array,
+    private readonly n: number,
+    private readonly d: number,
+    private readonly o: CheckedOptions,
+    private readonly phased: PhasedStep,
+    private readonly t?: SelfTruncation,
+  ) {
     this.f = t?.init !== undefined ? t.init.slice() : new Float64Array(n);
     this.T = new Float64Array(n);
     this.kappa = damping(o.eps, o.reach);

@@ -33,12 +33,24 @@ export function kdClusters(x: Float64Array, n: number, d: number, leaf = LEAF_SI
   const leaves: [number, number][] = [];
   while (stack.length > 0) {
     const [lo, hi] = stack.pop()!;
-    if (hi - lo <= leaf) { leaves.push([lo, hi]); continue; }
-    let axis = 0, widest = -1;
+    if (hi - lo <= leaf) {
+      leaves.push([lo, hi]);
+      continue;
+    }
+    let axis = 0,
+      widest = -1;
     for (let c = 0; c < d; c++) {
-      let mn = Infinity, mx = -Infinity;
-      for (let s = lo; s < hi; s++) { const v = x[order[s] * d + c]; if (v < mn) mn = v; if (v > mx) mx = v; }
-      if (mx - mn > widest) { widest = mx - mn; axis = c; }
+      let mn = Infinity,
+        mx = -Infinity;
+      for (let s = lo; s < hi; s++) {
+        const v = x[order[s] * d + c];
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      if (mx - mn > widest) {
+        widest = mx - mn;
+        axis = c;
+      }
     }
     const part = Array.from(order.subarray(lo, hi)).sort((p, q) => x[p * d + axis] - x[q * d + axis] || p - q);
     order.set(part, lo);
@@ -48,10 +60,14 @@ export function kdClusters(x: Float64Array, n: number, d: number, leaf = LEAF_SI
   }
   const K = leaves.length;
   const offsets = new Int32Array(K + 1);
-  leaves.forEach(([, hi], c) => { offsets[c + 1] = hi; });
-  const centre = new Float64Array(K * d), radius = new Float64Array(K);
+  leaves.forEach(([, hi], c) => {
+    offsets[c + 1] = hi;
+  });
+  const centre = new Float64Array(K * d),
+    radius = new Float64Array(K);
   for (let c = 0; c < K; c++) {
-    const lo = offsets[c], hi = offsets[c + 1];
+    const lo = offsets[c],
+      hi = offsets[c + 1];
     for (let s = lo; s < hi; s++) for (let k = 0; k < d; k++) centre[c * d + k] += x[order[s] * d + k] / (hi - lo);
     let r = 0;
     for (let s = lo; s < hi; s++) {
@@ -83,23 +99,41 @@ export function unpermuteRows(a: Float64Array, order: Int32Array, w: number): Fl
  * for every point of the cluster (p the least-squares slope, so p ≈ the transport map's image of the cluster;
  * rho the largest misfit). alpha is the model's value at the centre.
  */
-interface LinearModels { alpha: Float64Array; slope: Float64Array; misfit: Float64Array }
+interface LinearModels {
+  alpha: Float64Array;
+  slope: Float64Array;
+  misfit: Float64Array;
+}
 
 function fitModels(x: Float64Array, pot: Float64Array, cl: Clusters, d: number): LinearModels {
   const { K, offsets, centre } = cl;
-  const alpha = new Float64Array(K), slope = new Float64Array(K * d), misfit = new Float64Array(K);
+  const alpha = new Float64Array(K),
+    slope = new Float64Array(K * d),
+    misfit = new Float64Array(K);
   const D = d + 1;
-  const A = new Float64Array(D * D), rhs = new Float64Array(D), sol = new Float64Array(D), row = new Float64Array(D);
+  const A = new Float64Array(D * D),
+    rhs = new Float64Array(D),
+    sol = new Float64Array(D),
+    row = new Float64Array(D);
   for (let c = 0; c < K; c++) {
-    A.fill(0); rhs.fill(0);
-    const lo = offsets[c], hi = offsets[c + 1];
+    A.fill(0);
+    rhs.fill(0);
+    const lo = offsets[c],
+      hi = offsets[c + 1];
     let count = 0;
     for (let s = lo; s < hi; s++) {
       count++;
       let u = -pot[s];
       row[0] = 1;
-      for (let k = 0; k < d; k++) { const v = x[s * d + k]; u += v * v; row[k + 1] = 2 * (v - centre[c * d + k]); }
-      for (let p = 0; p < D; p++) { rhs[p] += row[p] * u; for (let q = 0; q < D; q++) A[p * D + q] += row[p] * row[q]; }
+      for (let k = 0; k < d; k++) {
+        const v = x[s * d + k];
+        u += v * v;
+        row[k + 1] = 2 * (v - centre[c * d + k]);
+      }
+      for (let p = 0; p < D; p++) {
+        rhs[p] += row[p] * u;
+        for (let q = 0; q < D; q++) A[p * D + q] += row[p] * row[q];
+      }
     }
     sol.fill(0);
     if (count > 0 && !gaussianSolve(A, rhs, sol, D)) {
@@ -112,8 +146,13 @@ function fitModels(x: Float64Array, pot: Float64Array, cl: Clusters, d: number):
     // The model as a lower bound: shift down by the largest misfit over the cluster's points.
     let worst = 0;
     for (let s = lo; s < hi; s++) {
-      let u = -pot[s], m = sol[0];
-      for (let k = 0; k < d; k++) { const v = x[s * d + k]; u += v * v; m += 2 * (v - centre[c * d + k]) * sol[k + 1]; }
+      let u = -pot[s],
+        m = sol[0];
+      for (let k = 0; k < d; k++) {
+        const v = x[s * d + k];
+        u += v * v;
+        m += 2 * (v - centre[c * d + k]) * sol[k + 1];
+      }
       const e = m - u;
       if (e > worst) worst = e;
     }
@@ -145,7 +184,8 @@ export interface Side {
 export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: number, margin: number): { mask: BlockMask; kept: number } {
   const mq = fitModels(q.x, q.pot, q.clusters, d);
   const mk = fitModels(k.x, k.pot, k.clusters, d);
-  const KQ = q.clusters.K, KK = k.clusters.K;
+  const KQ = q.clusters.K,
+    KK = k.clusters.K;
   // log of each key cluster's total weight.
   const logMass = new Float64Array(KK);
   for (let c = 0; c < KK; c++) {
@@ -161,7 +201,8 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: n
     for (let c = 0; c < d; c++) s += q.x[i * d + c] ** 2;
     brenierQ[i] = s;
   }
-  const rows = new Int32Array(KQ + 1), ptr = new Int32Array(KQ + 1);
+  const rows = new Int32Array(KQ + 1),
+    ptr = new Int32Array(KQ + 1);
   const ranges: number[] = [];
   const bound = new Float64Array(KK);
   const cut = -threshold - margin;
@@ -169,24 +210,33 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: n
   for (let I = 0; I < KQ; I++) {
     rows[I + 1] = q.clusters.offsets[I + 1];
     const rI = q.clusters.radius[I];
-    let best = -Infinity, bestJ = 0;
+    let best = -Infinity,
+      bestJ = 0;
     for (let J = 0; J < KK; J++) {
-      if (logMass[J] === -Infinity) { bound[J] = -Infinity; continue; }
+      if (logMass[J] === -Infinity) {
+        bound[J] = -Infinity;
+        continue;
+      }
       const rJ = k.clusters.radius[J];
-      let dot = 0, dI = 0, dJ = 0;
+      let dot = 0,
+        dI = 0,
+        dJ = 0;
       for (let c = 0; c < d; c++) {
-        const cI = q.clusters.centre[I * d + c], cJ = k.clusters.centre[J * d + c];
+        const cI = q.clusters.centre[I * d + c],
+          cJ = k.clusters.centre[J * d + c];
         dot += cI * cJ;
         dI += (cJ - mq.slope[I * d + c]) ** 2;
         dJ += (cI - mk.slope[J * d + c]) ** 2;
       }
-      let u = 2 * dot - mq.alpha[I] - mk.alpha[J] + mq.misfit[I] + mk.misfit[J] + 2 * rI * Math.sqrt(dI) + 2 * rJ * Math.sqrt(dJ) + 2 * rI * rJ;
+      let u =
+        2 * dot - mq.alpha[I] - mk.alpha[J] + mq.misfit[I] + mk.misfit[J] + 2 * rI * Math.sqrt(dI) + 2 * rJ * Math.sqrt(dJ) + 2 * rI * rJ;
       if (logMass[J] + u / eps >= cut) {
         // Refined row by row for the blocks the cluster bound keeps (cost |I| d each): with y_j = cJ + v,
         // 2<x_i, y_j> - u~_i - v~_j <= 2<x_i, cJ> - u~_i - alphaJ + misfitJ + 2 rJ |x_i - slopeJ|.
         let top = -Infinity;
         for (let i = q.clusters.offsets[I]; i < q.clusters.offsets[I + 1]; i++) {
-          let xc = 0, dq = 0;
+          let xc = 0,
+            dq = 0;
           for (let c = 0; c < d; c++) {
             const v = q.x[i * d + c];
             xc += v * k.clusters.centre[J * d + c];
@@ -198,7 +248,10 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, threshold: n
         u = Math.min(u, top - mk.alpha[J] + mk.misfit[J]);
       }
       bound[J] = logMass[J] + u / eps;
-      if (bound[J] > best) { best = bound[J]; bestJ = J; }
+      if (bound[J] > best) {
+        best = bound[J];
+        bestJ = J;
+      }
     }
     // Consecutive kept clusters merge into one range (leaves in tree order are contiguous).
     let open = -1;
@@ -225,7 +278,14 @@ const MIN_MARGIN = 3;
 const MAX_RETRIES = 3;
 
 /** A mask with the potentials and eps it was built for. */
-interface CachedMask { mask: BlockMask; kept: number; eps: number; margin: number; qPot: Float64Array; kPot: Float64Array }
+interface CachedMask {
+  mask: BlockMask;
+  kept: number;
+  eps: number;
+  margin: number;
+  qPot: Float64Array;
+  kPot: Float64Array;
+}
 
 /**
  * The truncation of one solve: block masks per half-step kind, reused while they stay valid. A mask built at
@@ -243,17 +303,26 @@ export class Truncation {
   total = 0;
 
   /** truncate: the bound e^{-truncate²} on each row's lost share. */
-  constructor(private readonly truncate: number, private readonly d: number) {}
+  constructor(
+    private readonly truncate: number,
+    private readonly d: number,
+  ) {}
 
   /**
    * Runs one half-step out = T(k.pot) for queries q through run(mask) (mask null: unmasked), with q.pot the rows'
    * current potential (not aliased with out).
    */
   halfStep(kind: string, q: Side, k: Side, eps: number, out: Float64Array, run: (mask: BlockMask | null) => void): void {
-    const n = q.pot.length, m = k.pot.length;
+    const n = q.pot.length,
+      m = k.pot.length;
     let c = this.cache.get(kind);
     for (let attempt = 0; ; attempt++) {
-      if (attempt > MAX_RETRIES) { run(null); this.kept += n * m; this.total += n * m; return; }
+      if (attempt > MAX_RETRIES) {
+        run(null);
+        this.kept += n * m;
+        this.total += n * m;
+        return;
+      }
       if (c === undefined || c.eps !== eps || attempt > 0) {
         const margin = Math.max(MIN_MARGIN, this.margins.get(kind) ?? INITIAL_MARGIN);
         const { mask, kept } = blockMask(q, k, this.d, eps, this.truncate ** 2 + Math.log(k.clusters.K), margin);
@@ -261,13 +330,20 @@ export class Truncation {
         this.cache.set(kind, c);
       }
       let drift = -Infinity;
-      for (let j = 0; j < m; j++) { const v = (k.pot[j] - c.kPot[j]) / eps; if (v > drift) drift = v; }
+      for (let j = 0; j < m; j++) {
+        const v = (k.pot[j] - c.kPot[j]) / eps;
+        if (v > drift) drift = v;
+      }
       run(c.mask);
       let worst = -Infinity;
-      for (let i = 0; i < n; i++) { const v = (out[i] - c.qPot[i]) / eps; if (v > worst) worst = v; }
+      for (let i = 0; i < n; i++) {
+        const v = (out[i] - c.qPot[i]) / eps;
+        if (v > worst) worst = v;
+      }
       const need = worst + drift;
       if (need <= c.margin) {
-        this.kept += c.kept; this.total += n * m;
+        this.kept += c.kept;
+        this.total += n * m;
         const next = 1.5 * (worst + Math.max(drift, 0)) + 0.5;
         this.margins.set(kind, next);
         // A mask much wider than the potentials now need is rebuilt tighter at the next half-step.

@@ -2,7 +2,17 @@
 // Cost |x - y|^2 (not halved): every function returns squared W2.
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { allFinite, checkElements, finiteVector, integerAtLeast, LIMITS, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import {
+  allFinite,
+  checkElements,
+  finiteVector,
+  integerAtLeast,
+  LIMITS,
+  optionKeys,
+  readOptions,
+  strictNumbers,
+  toFloat64,
+} from '../validate.js';
 import type { PointsInput } from '../points.js';
 import { jacobiEigen, multiply, symmetricFunction } from '../linalg.js';
 import { otPair } from './common.js';
@@ -46,7 +56,11 @@ export function wasserstein2Detailed(a: PointsInput, b: PointsInput, options?: W
   const p = otPair(a, b, true, o.dim === undefined ? undefined : integerAtLeast('dim', o.dim, 1));
   if (p.d === 1) return { value: finiteW2(sortedW2(p.x, p.a, p.y, p.b)), method: 'sorted' };
   if (p.n * p.m > EXACT_LIMIT) {
-    throw new InvalidArgumentError('a, b', `${p.n} x ${p.m} points`, `are too many for the exact solver (n·m <= ${EXACT_LIMIT}); use sinkhornDivergence or slicedWasserstein`);
+    throw new InvalidArgumentError(
+      'a, b',
+      `${p.n} x ${p.m} points`,
+      `are too many for the exact solver (n·m <= ${EXACT_LIMIT}); use sinkhornDivergence or slicedWasserstein`,
+    );
   }
   return { value: finiteW2(exactW2(p.x, p.a, p.y, p.b, p.d).cost), method: 'network-simplex' };
 }
@@ -63,8 +77,10 @@ function finiteW2(v: number): number {
 export function sortedW2(x: Float64Array, a: Float64Array, y: Float64Array, b: Float64Array): number {
   const ix = Array.from(x.keys()).sort((i, j) => x[i] - x[j]);
   const iy = Array.from(y.keys()).sort((i, j) => y[i] - y[j]);
-  let i = 0, j = 0;
-  let ra = a[ix[0]], rb = b[iy[0]];
+  let i = 0,
+    j = 0;
+  let ra = a[ix[0]],
+    rb = b[iy[0]];
   let total = 0;
   for (;;) {
     const w = Math.min(ra, rb);
@@ -72,9 +88,16 @@ export function sortedW2(x: Float64Array, a: Float64Array, y: Float64Array, b: F
     ra -= w;
     rb -= w;
     // Move on from the exhausted atom (both when they end together, up to round-off).
-    const endA = ra <= 1e-15, endB = rb <= 1e-15;
-    if (endA) { if (++i >= ix.length) break; ra = a[ix[i]]; }
-    if (endB) { if (++j >= iy.length) break; rb = b[iy[j]]; }
+    const endA = ra <= 1e-15,
+      endB = rb <= 1e-15;
+    if (endA) {
+      if (++i >= ix.length) break;
+      ra = a[ix[i]];
+    }
+    if (endB) {
+      if (++j >= iy.length) break;
+      rb = b[iy[j]];
+    }
   }
   return total;
 }
@@ -105,14 +128,30 @@ export function slicedWasserstein(a: PointsInput, b: PointsInput, options: Slice
   const work = L * (p.n + p.m) * p.d;
   if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`slicedWasserstein with ${L} projections`, work * 8, LIMITS.maxPairWork * 8);
   const { n, m, d } = p;
-  const px = new Float64Array(n), py = new Float64Array(m), theta = new Float64Array(d);
+  const px = new Float64Array(n),
+    py = new Float64Array(m),
+    theta = new Float64Array(d);
   let sum = 0;
   for (let l = 0; l < L; l++) {
     let r = 0;
-    while (r === 0) { r = 0; for (let c = 0; c < d; c++) { theta[c] = rng.normal(); r += theta[c] ** 2; } }
+    while (r === 0) {
+      r = 0;
+      for (let c = 0; c < d; c++) {
+        theta[c] = rng.normal();
+        r += theta[c] ** 2;
+      }
+    }
     r = Math.sqrt(r);
-    for (let i = 0; i < n; i++) { let s = 0; for (let c = 0; c < d; c++) s += p.x[i * d + c] * theta[c]; px[i] = s / r; }
-    for (let j = 0; j < m; j++) { let s = 0; for (let c = 0; c < d; c++) s += p.y[j * d + c] * theta[c]; py[j] = s / r; }
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += p.x[i * d + c] * theta[c];
+      px[i] = s / r;
+    }
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += p.y[j * d + c] * theta[c];
+      py[j] = s / r;
+    }
     sum += sortedW2(px, p.a, py, p.b);
   }
   return finiteW2(sum / L);
@@ -124,20 +163,29 @@ export function slicedWasserstein(a: PointsInput, b: PointsInput, options: Slice
  * Throws InvalidArgumentError for non-numeric or non-finite entries, mismatched sizes, or covariances
  * that are not symmetric positive semi-definite; OverflowError when the result leaves the double range.
  */
-export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number[][], m2: ArrayLike<number>, S2: ArrayLike<number> | number[][]): number {
-  const mu1 = finiteVector('m1', m1), mu2 = finiteVector('m2', m2);
+export function gaussianW2(
+  m1: ArrayLike<number>,
+  S1: ArrayLike<number> | number[][],
+  m2: ArrayLike<number>,
+  S2: ArrayLike<number> | number[][],
+): number {
+  const mu1 = finiteVector('m1', m1),
+    mu2 = finiteVector('m2', m2);
   const d = mu1.length;
-  if (d > GAUSSIAN_MAX_DIM) throw new InvalidArgumentError('m1.length', d, `must be at most ${GAUSSIAN_MAX_DIM} (the Jacobi eigensolver costs O(d^3) per sweep)`);
+  if (d > GAUSSIAN_MAX_DIM)
+    throw new InvalidArgumentError('m1.length', d, `must be at most ${GAUSSIAN_MAX_DIM} (the Jacobi eigensolver costs O(d^3) per sweep)`);
   checkElements('gaussianW2 covariance', d * d);
   if (d < 1) throw new InvalidArgumentError('m1', m1, 'must have at least one coordinate');
   if (mu2.length !== d) throw new InvalidArgumentError('m2.length', mu2.length, `must equal m1.length ${d}`);
-  const A = covariance('S1', S1, d), B = covariance('S2', S2, d);
+  const A = covariance('S1', S1, d),
+    B = covariance('S2', S2, d);
   const rootA = symmetricFunction(A, d, Math.sqrt);
   const M = multiply(multiply(rootA, B, d), rootA, d);
   const rootM = symmetricFunction(M, d, (v) => Math.sqrt(Math.max(v, 0)));
   let value = 0;
   for (let c = 0; c < d; c++) value += (mu1[c] - mu2[c]) ** 2 + A[c * d + c] + B[c * d + c] - 2 * rootM[c * d + c];
-  if (!Number.isFinite(value)) throw new OverflowError(`gaussianW2: the result leaves the double range (${value}) for these means and covariances; rescale them`);
+  if (!Number.isFinite(value))
+    throw new OverflowError(`gaussianW2: the result leaves the double range (${value}) for these means and covariances; rescale them`);
   return Math.max(value, 0);
 }
 
@@ -145,11 +193,14 @@ export function gaussianW2(m1: ArrayLike<number>, S1: ArrayLike<number> | number
 export const GAUSSIAN_MAX_DIM = 500;
 
 function covariance(name: string, S: unknown, d: number): Float64Array {
-  if (!Array.isArray(S) && !(ArrayBuffer.isView(S) && !(S instanceof DataView))) throw new InvalidArgumentError(name, S, `must be a ${d} x ${d} matrix (number[][] or flat row-major)`);
+  if (!Array.isArray(S) && !(ArrayBuffer.isView(S) && !(S instanceof DataView)))
+    throw new InvalidArgumentError(name, S, `must be a ${d} x ${d} matrix (number[][] or flat row-major)`);
   strictNumbers(name, S);
   if (Array.isArray(S) && Array.isArray(S[0])) {
     if (S.length !== d) throw new InvalidArgumentError(name, `${S.length} rows`, `must be a ${d} x ${d} matrix`);
-    S.forEach((row: unknown[], r) => { if (row.length !== d) throw new InvalidArgumentError(`${name}[${r}]`, row, `must have ${d} entries`); });
+    S.forEach((row: unknown[], r) => {
+      if (row.length !== d) throw new InvalidArgumentError(`${name}[${r}]`, row, `must have ${d} entries`);
+    });
   }
   const flat = Float64Array.from(toFloat64(name, Array.isArray(S) && Array.isArray(S[0]) ? (S as number[][]).flat() : S));
   allFinite(name, flat);
@@ -162,7 +213,8 @@ function covariance(name: string, S: unknown, d: number): Float64Array {
     }
   }
   const { values } = jacobiEigen(flat, d);
-  const min = Math.min(...values), max = Math.max(...values);
+  const min = Math.min(...values),
+    max = Math.max(...values);
   if (min < -1e-12 * Math.max(1, max)) throw new InvalidArgumentError(name, `an eigenvalue ${min}`, 'must be positive semi-definite');
   return flat;
 }

@@ -54,25 +54,46 @@ export function trajectoryOf(parts: RunParts, ending: Ending | null, stopReason:
   const collapse = collapser.tol !== null;
   const copy = (v: number[]) => v.slice();
   const checkpoint: Checkpoint = {
-    t: s, steps: stepper.accepted, h: stepper.h, base: stepper.base,
-    points: encodeFloat64(x.subarray(0, system.len)), weights: Array.from(system.weights), dim: system.d, space: system.space,
-    integrator: spec.integrator, clock: spec.clock, ...(arc ? { v: clock.v(x), clockOffset: clock.offset } : {}),
+    t: s,
+    steps: stepper.accepted,
+    h: stepper.h,
+    base: stepper.base,
+    points: encodeFloat64(x.subarray(0, system.len)),
+    weights: Array.from(system.weights),
+    dim: system.d,
+    space: system.space,
+    integrator: spec.integrator,
+    clock: spec.clock,
+    ...(arc ? { v: clock.v(x), clockOffset: clock.offset } : {}),
     ...(collapse ? { particleMap: Array.from(collapser.map) } : {}),
   };
   return new Trajectory({
     flow: { name: flow.name, params: flow.params },
-    times: copy(recorder.times), logTimes: arc ? copy(recorder.logTimes) : undefined,
+    times: copy(recorder.times),
+    logTimes: arc ? copy(recorder.logTimes) : undefined,
     observables: Object.fromEntries(Object.entries(recorder.observed).map(([k, v]) => [k, copy(v)])),
-    snapshots: recorder.snapshots.slice(), final: system.measure(ending?.state ?? x),
-    finalTime: ending ? ending.t : clock.time(x, s), finalLogTime: ending ? ending.logT : clock.logTime(x, s),
+    snapshots: recorder.snapshots.slice(),
+    final: system.measure(ending?.state ?? x),
+    finalTime: ending ? ending.t : clock.time(x, s),
+    finalLogTime: ending ? ending.logT : clock.logTime(x, s),
     stopReason,
     stats: {
-      accepted: stepper.accepted, rejected: stepper.rejected, evaluations: system.evaluations,
-      wallTimeMs: (start.resumed?.stats.wallTimeMs ?? 0) + performance.now() - parts.wallStart, lastStepSize: stepper.h,
+      accepted: stepper.accepted,
+      rejected: stepper.rejected,
+      evaluations: system.evaluations,
+      wallTimeMs: (start.resumed?.stats.wallTimeMs ?? 0) + performance.now() - parts.wallStart,
+      lastStepSize: stepper.h,
     },
     checkpoint,
     sizes: collapse ? copy(recorder.sizes) : undefined,
-    collapses: collapser.collapses.slice(), collapseMaps: collapser.maps.slice(), originalWeights: start.resumed?.originalWeights ?? start.mu0.weights,
-    events: Object.fromEntries(Object.entries(events.records).map(([k, v]) => [k, { times: copy(v.times), logTimes: copy(v.logTimes), measures: v.measures.slice() }])),
+    collapses: collapser.collapses.slice(),
+    collapseMaps: collapser.maps.slice(),
+    originalWeights: start.resumed?.originalWeights ?? start.mu0.weights,
+    events: Object.fromEntries(
+      Object.entries(events.records).map(([k, v]) => [
+        k,
+        { times: copy(v.times), logTimes: copy(v.logTimes), measures: v.measures.slice() },
+      ]),
+    ),
   });
 }

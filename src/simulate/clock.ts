@@ -67,7 +67,10 @@ export class ArcLengthClock implements Clock {
   stationary = false;
 
   /** @param offset c (0 for a fresh run until start(); a checkpoint's otherwise) */
-  constructor(readonly logTEnd: number, public offset: number) {}
+  constructor(
+    readonly logTEnd: number,
+    public offset: number,
+  ) {}
 
   /** v of the state z (its last entry). */
   v(z: Float64Array): number {

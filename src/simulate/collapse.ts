@@ -20,8 +20,13 @@ export interface Collapse {
 }
 
 /** The merged system when some particles lie within tol of each other, else null. */
-export function collapseParticles(x: Float64Array, weights: Float64Array, d: number, space: Space, tol: number):
-  { points: Float64Array; weights: Float64Array; labels: Int32Array } | null {
+export function collapseParticles(
+  x: Float64Array,
+  weights: Float64Array,
+  d: number,
+  space: Space,
+  tol: number,
+): { points: Float64Array; weights: Float64Array; labels: Int32Array } | null {
   const n = weights.length;
   const labels = clusterLabels(x, n, d, space, tol);
   let count = 0;
@@ -61,8 +66,11 @@ export class Collapser {
    * @param tol the merge distance, or null for no collapse
    * @param n the particles at the start (original ones when not resumed)
    */
-  constructor(readonly tol: number | null, n: number,
-    resumed: { particleMap?: number[]; collapses: readonly Collapse[]; collapseMaps: readonly Int32Array[] } | null) {
+  constructor(
+    readonly tol: number | null,
+    n: number,
+    resumed: { particleMap?: number[]; collapses: readonly Collapse[]; collapseMaps: readonly Int32Array[] } | null,
+  ) {
     this.map = resumed?.particleMap ? Int32Array.from(resumed.particleMap) : Int32Array.from({ length: n }, (_, i) => i);
     this.collapses = resumed ? [...resumed.collapses] : [];
     this.maps = resumed ? [...resumed.collapseMaps] : [];
@@ -72,8 +80,13 @@ export class Collapser {
    * The merged particles when some of the state x (weights, dimension d on `space`) lie within tol,
    * recorded as merged at `time()` = [t, log t]; else null.
    */
-  merge(x: Float64Array, weights: Float64Array, d: number, space: Space, time: () => [number, number]):
-    { points: Float64Array; weights: Float64Array } | null {
+  merge(
+    x: Float64Array,
+    weights: Float64Array,
+    d: number,
+    space: Space,
+    time: () => [number, number],
+  ): { points: Float64Array; weights: Float64Array } | null {
     if (this.tol === null) return null;
     const merged = collapseParticles(x, weights, d, space, this.tol);
     if (merged === null) return null;

@@ -23,13 +23,18 @@ import type { RunSpec } from './spec.js';
 import { StepFailure, type Evaluation } from './steppers/stepper.js';
 import { StopRules } from './stop-rules.js';
 import { ParticleSystem, type Request } from './system.js';
-import { Trajectory, type StopReason } from './trajectory.js';
+import type { Trajectory, StopReason } from './trajectory.js';
 
 export type { Request } from './system.js';
 
 /** The run of one system; yields once per velocity evaluation, returns its Trajectory. */
-export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec, req: Request,
-  onRecord: ((z: Float64Array, t: number) => void) | null = null): Generator<void, Trajectory, void> {
+export function* runSystem(
+  flow: Flow,
+  from: Measure | Trajectory,
+  spec: RunSpec,
+  req: Request,
+  onRecord: ((z: Float64Array, t: number) => void) | null = null,
+): Generator<void, Trajectory, void> {
   const wallStart = performance.now();
   const start = runStart(from);
   const { mu0, resumed, saved } = start;
@@ -38,11 +43,23 @@ export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec
   const arcClock = spec.clock === 'arclength' ? new ArcLengthClock(spec.logTEnd, savedClock.offset) : null;
   const clock: Clock = arcClock ?? new TimeClock(spec.tEnd);
   const system = new ParticleSystem(mu0, mu0.weights, clock, req, resumed?.stats.evaluations ?? 0);
-  const collapser = new Collapser(spec.collapseTol, system.n,
-    resumed ? { particleMap: saved!.particleMap, collapses: resumed.collapses, collapseMaps: resumed.collapseMaps } : null);
+  const collapser = new Collapser(
+    spec.collapseTol,
+    system.n,
+    resumed ? { particleMap: saved!.particleMap, collapses: resumed.collapses, collapseMaps: resumed.collapseMaps } : null,
+  );
   const stepper = integratorInfo(spec.integrator).create(
-    { velocity: (z, out) => system.velocity(z, out), retract: system.retract, dt: spec.dt, rtol: spec.rtol, atol: spec.atol, maxStep: spec.maxStep, noise: spec.noise },
-    { s: saved?.t ?? 0, accepted: saved?.steps ?? 0, rejected: resumed?.stats.rejected ?? 0 });
+    {
+      velocity: (z, out) => system.velocity(z, out),
+      retract: system.retract,
+      dt: spec.dt,
+      rtol: spec.rtol,
+      atol: spec.atol,
+      maxStep: spec.maxStep,
+      noise: spec.noise,
+    },
+    { s: saved?.t ?? 0, accepted: saved?.steps ?? 0, rejected: resumed?.stats.rejected ?? 0 },
+  );
 
   // The state: the particles, then v = log(1 + t e^{-c}) under the arc-length clock; and its velocity.
   const x0 = new Float64Array(system.stateLength);
@@ -52,8 +69,14 @@ export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec
   if (arcClock && saved === undefined) arcClock.start(stepper.k);
   stepper.initStepSize(saved);
 
-  const recorder = new Recorder(system, makeObserver(flow, mu0, spec.observe, spec.evalOpts).observe, arcClock !== null,
-    spec.record.snapshots === true, onRecord, resumed);
+  const recorder = new Recorder(
+    system,
+    makeObserver(flow, mu0, spec.observe, spec.evalOpts).observe,
+    arcClock !== null,
+    spec.record.snapshots === true,
+    onRecord,
+    resumed,
+  );
   const t0 = clock.time(stepper.x, stepper.s);
   if (resumed === null) recorder.take(stepper.x, 0, -Infinity);
   const schedule: RecordSchedule = arcClock
@@ -67,14 +90,19 @@ export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec
   const now = () => clock.time(stepper.x, stepper.s);
   const logNow = () => clock.logTime(stepper.x, stepper.s);
   const progressState = (): ProgressState => ({
-    t: now(), logT: logNow(), steps: stepper.accepted, stepSize: stepper.h, particles: system.n,
-    latest: recorder.latest(), latestTime: recorder.times[recorder.times.length - 1],
+    t: now(),
+    logT: logNow(),
+    steps: stepper.accepted,
+    stepSize: stepper.h,
+    particles: system.n,
+    latest: recorder.latest(),
+    latestTime: recorder.times[recorder.times.length - 1],
   });
 
   /** Merges particles within collapse.tol; the stepper restarts from the merged state. */
   function* collapse(): Evaluation {
     let t = 0;
-    const merged = collapser.merge(stepper.x, system.weights, system.d, system.space, () => [t = now(), logNow()]);
+    const merged = collapser.merge(stepper.x, system.weights, system.d, system.space, () => [(t = now()), logNow()]);
     if (merged === null) return;
     const v = arcClock ? arcClock.v(stepper.x) : 0;
     system.resize(merged.weights);
@@ -95,9 +123,18 @@ export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec
     // A stop rule met by the initial state ends the run at once.
     stopReason = stops.check(stepper.x, stepper.k, now());
     for (let stepsThisCall = 0; stopReason === null; stepsThisCall++) {
-      if (clock.ended(stepper.x, stepper.s)) { stopReason = 'tEnd'; break; }
-      if (stepsThisCall >= spec.maxSteps) { stopReason = 'maxSteps'; break; }
-      if (spec.signal?.aborted) { stopReason = 'aborted'; break; }
+      if (clock.ended(stepper.x, stepper.s)) {
+        stopReason = 'tEnd';
+        break;
+      }
+      if (stepsThisCall >= spec.maxSteps) {
+        stopReason = 'maxSteps';
+        break;
+      }
+      if (spec.signal?.aborted) {
+        stopReason = 'aborted';
+        break;
+      }
 
       yield* stepper.step();
       // Events first: a record's side step below reuses the stages the dense output reads.
@@ -113,11 +150,17 @@ export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec
       stepper.commit();
       events.commit();
       if (spec.every > 0 && stepper.accepted % spec.every === 0 && ending === null) recorder.takeIfNew(stepper.x, now(), logNow());
-      if (ending !== null) { stopReason = 'tEnd'; break; }
+      if (ending !== null) {
+        stopReason = 'tEnd';
+        break;
+      }
       yield* collapse();
       if (arcClock?.stationary && (yield* confirmStationary(arcClock))) {
         // Without a finite tEnd there is nothing to hold to: the run ends on this state (a stop rule met here names it).
-        if (!Number.isFinite(spec.logTEnd)) { stopReason = stops.check(stepper.x, stepper.k, now()) ?? 'stationary'; break; }
+        if (!Number.isFinite(spec.logTEnd)) {
+          stopReason = stops.check(stepper.x, stepper.k, now()) ?? 'stationary';
+          break;
+        }
         // The state is an equilibrium: it holds at every remaining record time, through tEnd.
         ending = (schedule as ArcLengthRecordSchedule).holdToEnd(stepper.x, stepper.scratch);
         stopReason = 'stationary';
@@ -133,7 +176,11 @@ export function* runSystem(flow: Flow, from: Measure | Trajectory, spec: RunSpec
   } catch (e) {
     if (e instanceof StepFailure) {
       const particle = e.reason.kind === 'nonFinite' ? Math.floor(e.reason.index / system.d) : undefined;
-      throw new SimulationError(stepFailureMessage(e, stepper, clock, system.d), trajectoryOf(parts, ending, stopReason ?? ('error' as StopReason)), { particle });
+      throw new SimulationError(
+        stepFailureMessage(e, stepper, clock, system.d),
+        trajectoryOf(parts, ending, stopReason ?? ('error' as StopReason)),
+        { particle },
+      );
     }
     if (e instanceof RunFailure) {
       const note = e.noteTrajectory ? `; the trajectory up to t = ${now()} is in error.trajectory` : '';

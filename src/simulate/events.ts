@@ -33,10 +33,16 @@ export class EventLocator {
   private readonly gNew: Float64Array;
 
   /** @param rtol the location tolerance in theta is 1e-3 rtol (or rounding of t, if coarser) */
-  constructor(private readonly events: readonly EventRule[], private readonly system: ParticleSystem, private readonly clock: Clock,
-    private readonly rtol: number, resumed: Trajectory | null) {
+  constructor(
+    private readonly events: readonly EventRule[],
+    private readonly system: ParticleSystem,
+    private readonly clock: Clock,
+    private readonly rtol: number,
+    resumed: Trajectory | null,
+  ) {
     if (resumed) {
-      for (const [k, v] of Object.entries(resumed.events)) this.records[k] = { times: [...v.times], logTimes: [...v.logTimes], measures: [...v.measures] };
+      for (const [k, v] of Object.entries(resumed.events))
+        this.records[k] = { times: [...v.times], logTimes: [...v.logTimes], measures: [...v.measures] };
     }
     for (const e of events) this.records[e.name] ??= { times: [], logTimes: [], measures: [] };
     this.gPrev = new Float64Array(events.length);
@@ -52,13 +58,17 @@ export class EventLocator {
   scan(step: Stepper): Crossings {
     if (this.events.length === 0) return NONE;
     const { x, y, s, sNext } = step;
-    const tStart = this.clock.time(x, s), tNew = this.clock.time(y, sNext);
+    const tStart = this.clock.time(x, s),
+      tNew = this.clock.time(y, sNext);
     for (let k = 0; k < this.events.length; k++) this.gNew[k] = this.value(k, y, tNew);
     const found: Crossings['found'] = [];
     let stopTheta = Infinity;
     for (let k = 0; k < this.events.length; k++) {
-      const e = this.events[k], a = this.gPrev[k], b = this.gNew[k];
-      const up = a < 0 && b >= 0, down = a > 0 && b <= 0;
+      const e = this.events[k],
+        a = this.gPrev[k],
+        b = this.gNew[k];
+      const up = a < 0 && b >= 0,
+        down = a > 0 && b <= 0;
       if (!((up && e.direction >= 0) || (down && e.direction <= 0))) continue;
       const theta = this.locate(k, a, b, step, tStart);
       found.push({ k, theta });
@@ -75,7 +85,8 @@ export class EventLocator {
 
   /** Records the crossings up to the first terminal one. */
   record(step: Stepper, { found, stopTheta }: Crossings): void {
-    const side = step.scratch, dense = step.dense();
+    const side = step.scratch,
+      dense = step.dense();
     for (const { k, theta } of found) {
       if (theta > stopTheta) continue;
       dense.at(theta, side);
@@ -95,28 +106,34 @@ export class EventLocator {
   private value(k: number, z: Float64Array, t: number): number {
     const e = this.events[k];
     const g = e.fn(this.system.measure(z), t);
-    if (typeof g !== 'number' || !Number.isFinite(g)) throw new RunFailure(`events.${e.name} must return a finite number, got ${String(g)} at t = ${t}`);
+    if (typeof g !== 'number' || !Number.isFinite(g))
+      throw new RunFailure(`events.${e.name} must return a finite number, got ${String(g)} at t = ${t}`);
     return g;
   }
 
   /** The theta in [0, 1] where event k changes sign (from ga to gb), by the Illinois method on the dense output. */
   private locate(k: number, ga: number, gb: number, step: Stepper, tStart: number): number {
-    const side = step.scratch, dense = step.dense();
+    const side = step.scratch,
+      dense = step.dense();
     const span = step.sNext - step.s;
-    let a = 0, b = 1, side0 = 0;
-    const tolTheta = Math.max(1e-3 * this.rtol, 4e-16 * Math.abs(tStart) / Math.max(Math.abs(span), 1e-300));
+    let a = 0,
+      b = 1,
+      side0 = 0;
+    const tolTheta = Math.max(1e-3 * this.rtol, (4e-16 * Math.abs(tStart)) / Math.max(Math.abs(span), 1e-300));
     for (let it = 0; it < 100 && b - a > tolTheta; it++) {
       let th = (a * gb - b * ga) / (gb - ga);
       if (!(th > a && th < b)) th = 0.5 * (a + b);
       dense.at(th, side);
       const g = this.value(k, side, this.clock.time(side, step.s + th * span));
       if (g === 0) return th;
-      if ((g < 0) === (ga < 0)) {
-        a = th; ga = g;
+      if (g < 0 === ga < 0) {
+        a = th;
+        ga = g;
         if (side0 === -1) gb /= 2;
         side0 = -1;
       } else {
-        b = th; gb = g;
+        b = th;
+        gb = g;
         if (side0 === 1) ga /= 2;
         side0 = 1;
       }

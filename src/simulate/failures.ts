@@ -6,7 +6,10 @@ import type { Stepper, StepFailure } from './steppers/stepper.js';
 
 /** A part's failure; `noteTrajectory` appends where the partial trajectory is to the message. */
 export class RunFailure extends Error {
-  constructor(message: string, readonly noteTrajectory = true) {
+  constructor(
+    message: string,
+    readonly noteTrajectory = true,
+  ) {
     super(message);
   }
 }

@@ -21,24 +21,38 @@ export interface IntegratorInfo {
 
 export const INTEGRATORS = {
   euler: {
-    description: 'explicit Euler, fixed step dt (Hermite dense output)', adaptive: false, denseOutput: true, stochastic: false,
+    description: 'explicit Euler, fixed step dt (Hermite dense output)',
+    adaptive: false,
+    denseOutput: true,
+    stochastic: false,
     create: (setup, state) => new FixedStepper('euler', EULER, setup, state),
   },
   heun: {
-    description: "Heun's method (2nd order), fixed step dt (Hermite dense output)", adaptive: false, denseOutput: true, stochastic: false,
+    description: "Heun's method (2nd order), fixed step dt (Hermite dense output)",
+    adaptive: false,
+    denseOutput: true,
+    stochastic: false,
     create: (setup, state) => new FixedStepper('heun', HEUN, setup, state),
   },
   rk4: {
-    description: 'classical Runge–Kutta (4th order), fixed step dt (Hermite dense output)', adaptive: false, denseOutput: true, stochastic: false,
+    description: 'classical Runge–Kutta (4th order), fixed step dt (Hermite dense output)',
+    adaptive: false,
+    denseOutput: true,
+    stochastic: false,
     create: (setup, state) => new FixedStepper('rk4', RK4, setup, state),
   },
   rk45: {
-    description: 'Dormand–Prince 5(4), adaptive (rtol, atol, maxStep; 4th-order dense output)', adaptive: true, denseOutput: true, stochastic: false,
+    description: 'Dormand–Prince 5(4), adaptive (rtol, atol, maxStep; 4th-order dense output)',
+    adaptive: true,
+    denseOutput: true,
+    stochastic: false,
     create: (setup, state) => new DormandPrince('rk45', setup, state),
   },
   'euler-maruyama': {
     description: 'Euler–Maruyama for d x = V dt + sqrt(2 temperature) dB, fixed step dt (options.noise)',
-    adaptive: false, denseOutput: false, stochastic: true,
+    adaptive: false,
+    denseOutput: false,
+    stochastic: true,
     create: (setup, state) => new FixedStepper('euler-maruyama', EULER, setup, state),
   },
 } as const satisfies Record<string, IntegratorInfo>;

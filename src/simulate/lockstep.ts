@@ -19,17 +19,28 @@ import { Trajectory } from './trajectory.js';
  */
 export function lockstep(spec: RunSpec): boolean {
   const { adaptive, stochastic } = integratorInfo(spec.integrator);
-  return !adaptive && !stochastic && spec.clock === 'time' && spec.events.length === 0 && spec.collapseTol === null
-    && spec.stop.clusterTol === null && spec.stop.velocityBelow === null && spec.stop.custom === null;
+  return (
+    !adaptive &&
+    !stochastic &&
+    spec.clock === 'time' &&
+    spec.events.length === 0 &&
+    spec.collapseTol === null &&
+    spec.stop.clusterTol === null &&
+    spec.stop.velocityBelow === null &&
+    spec.stop.custom === null
+  );
 }
 
 /** The systems' trajectories, each bit-identical to its own run (see lockstep). */
 export function simulateLockstep(flow: Flow, mus: Measure[], spec: RunSpec): Trajectory[] {
-  const B = mus.length, d = mus[0].dim, space = mus[0].space;
+  const B = mus.length,
+    d = mus[0].dim,
+    space = mus[0].space;
   const offsets = new Int32Array(B + 1);
   for (let b = 0; b < B; b++) offsets[b + 1] = offsets[b] + mus[b].size;
   const rows = offsets[B];
-  const points = new Float64Array(rows * d), weights = new Float64Array(rows);
+  const points = new Float64Array(rows * d),
+    weights = new Float64Array(rows);
   mus.forEach((m, b) => {
     if (m.space !== space) throw new InvalidArgumentError(`measures[${b}].space`, m.space, `must equal measures[0].space = '${space}'`);
     flow.check(m);
@@ -54,7 +65,10 @@ export function simulateLockstep(flow: Flow, mus: Measure[], spec: RunSpec): Tra
   let big: Trajectory;
   try {
     for (let r = run.next(); ; r = run.next()) {
-      if (r.done) { big = r.value; break; }
+      if (r.done) {
+        big = r.value;
+        break;
+      }
       flow.velocity(req.x, req.weights, d, req.out, segments);
     }
   } catch (e) {
@@ -71,10 +85,21 @@ export function simulateLockstep(flow: Flow, mus: Measure[], spec: RunSpec): Tra
   return mus.map((m, b) => {
     const slice = (z: Float64Array) => Float64Array.from(z.subarray(offsets[b] * d, offsets[b + 1] * d));
     return new Trajectory({
-      flow: big.flow, times: Array.from(big.times), observables: observed[b], snapshots: snapshots[b],
-      final: m.withPoints(slice(big.final.points)), finalTime: big.finalTime, finalLogTime: big.finalLogTime,
-      stopReason: big.stopReason, stats: { ...big.stats },
-      checkpoint: { ...c, points: encodeFloat64(slice(endPoints)), weights: Array.from(m.weights), base: c.base ? { ...c.base } : undefined },
+      flow: big.flow,
+      times: Array.from(big.times),
+      observables: observed[b],
+      snapshots: snapshots[b],
+      final: m.withPoints(slice(big.final.points)),
+      finalTime: big.finalTime,
+      finalLogTime: big.finalLogTime,
+      stopReason: big.stopReason,
+      stats: { ...big.stats },
+      checkpoint: {
+        ...c,
+        points: encodeFloat64(slice(endPoints)),
+        weights: Array.from(m.weights),
+        base: c.base ? { ...c.base } : undefined,
+      },
       originalWeights: m.weights,
     });
   });

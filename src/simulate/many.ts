@@ -28,17 +28,32 @@ export type { SimulateManyOptions } from './options.js';
  *   integrator (every system would draw the same noise) or bad options; SimulationError naming the failing
  *   system (its `system` field) when a step fails.
  */
-export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Trajectory | TrajectoryJSON>, options: SimulateManyOptions): Trajectory[] {
+export function simulateMany(
+  flow: Flow,
+  measures: ReadonlyArray<Measure | Trajectory | TrajectoryJSON>,
+  options: SimulateManyOptions,
+): Trajectory[] {
   const spec = runSpec(flow, options as SimulateOptions, 'simulateMany');
   if (!capability(flow, 'segments')) {
-    throw new InvalidArgumentError('flow', flow.name, 'must declare capabilities.segments for simulateMany (a velocity that takes a segment mask, as attention, circle and interaction do)');
+    throw new InvalidArgumentError(
+      'flow',
+      flow.name,
+      'must declare capabilities.segments for simulateMany (a velocity that takes a segment mask, as attention, circle and interaction do)',
+    );
   }
   if (integratorInfo(spec.integrator).stochastic) {
-    throw new InvalidArgumentError('integrator', spec.integrator, 'is not supported by simulateMany: every system would draw the same noise (run simulate per seed)');
+    throw new InvalidArgumentError(
+      'integrator',
+      spec.integrator,
+      'is not supported by simulateMany: every system would draw the same noise (run simulate per seed)',
+    );
   }
-  if (!Array.isArray(measures) || measures.length === 0) throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures (or Trajectories to resume)');
+  if (!Array.isArray(measures) || measures.length === 0)
+    throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures (or Trajectories to resume)');
   const starts = measures.map((m, b) => {
-    try { return startOf(flow, m, spec.clock); } catch (e) {
+    try {
+      return startOf(flow, m, spec.clock);
+    } catch (e) {
       if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`measures[${b}]`, m, e.rule);
       throw e;
     }
@@ -46,12 +61,22 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
   const dimOf = (s: Measure | Trajectory) => (s instanceof Measure ? s.dim : s.checkpoint.dim);
   const d = dimOf(starts[0]);
   starts.forEach((s, b) => {
-    if (dimOf(s) !== d) throw new InvalidArgumentError(`measures[${b}].dim`, dimOf(s), `must equal measures[0].dim = ${d} (one kernel call serves every system)`);
+    if (dimOf(s) !== d)
+      throw new InvalidArgumentError(
+        `measures[${b}].dim`,
+        dimOf(s),
+        `must equal measures[0].dim = ${d} (one kernel call serves every system)`,
+      );
   });
 
   const B = starts.length;
   if (lockstep(spec) && starts.every((s) => s instanceof Measure)) return simulateLockstep(flow, starts as Measure[], spec);
-  const reqs: Request[] = starts.map(() => ({ x: new Float64Array(0), weights: new Float64Array(0), out: new Float64Array(0), logScale: 0 }));
+  const reqs: Request[] = starts.map(() => ({
+    x: new Float64Array(0),
+    weights: new Float64Array(0),
+    out: new Float64Array(0),
+    logScale: 0,
+  }));
   const runs = starts.map((s, b) => runSystem(flow, s, spec, reqs[b]));
   const results: Trajectory[] = new Array(B);
   /** Advances system b to its next request; true when it has finished. */
@@ -68,7 +93,9 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
   };
   let active: number[] = [];
   for (let b = 0; b < B; b++) if (!advance(b)) active.push(b);
-  let xAll = new Float64Array(0), wAll = new Float64Array(0), outAll = new Float64Array(0);
+  let xAll = new Float64Array(0),
+    wAll = new Float64Array(0),
+    outAll = new Float64Array(0);
   const segAll = new Int32Array(B + 1);
   // Under the arc-length clock a flow that can scale V returns each system's scale.
   const arc = spec.clock === 'arclength' && capability(flow, 'logScale');
@@ -78,7 +105,11 @@ export function simulateMany(flow: Flow, measures: ReadonlyArray<Measure | Traje
     // Stack the pending requests; one flow call answers them all.
     let rows = 0;
     for (const b of active) rows += reqs[b].weights.length;
-    if (xAll.length < rows * d) { xAll = new Float64Array(rows * d); outAll = new Float64Array(rows * d); wAll = new Float64Array(rows); }
+    if (xAll.length < rows * d) {
+      xAll = new Float64Array(rows * d);
+      outAll = new Float64Array(rows * d);
+      wAll = new Float64Array(rows);
+    }
     const S = active.length;
     let r0 = 0;
     for (let s = 0; s < S; s++) {

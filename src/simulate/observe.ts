@@ -48,10 +48,12 @@ export interface ObserveOptions {
    * the flow (attention, circle, interaction); `{ beta }` sets it (needed for flows without one). Recorded
    * as 'specificHeat'.
    */
-  specificHeat?: boolean | {
-    /** Inverse temperature of the free energies (finite). */
-    beta: number;
-  };
+  specificHeat?:
+    | boolean
+    | {
+        /** Inverse temperature of the free energies (finite). */
+        beta: number;
+      };
   /** Any scalar of the measure, by name. */
   custom?: Record<string, (mu: Measure, t: number) => number>;
 }
@@ -63,18 +65,33 @@ export interface ObserveOptions {
 export type Observer = (x: Float64Array, weights: Float64Array, t: number, into: Record<string, number[]>) => void;
 
 /** Builds the Observer for `observe` (read by its schema, options.ts); throws InvalidArgumentError for an observable the flow lacks. */
-export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, evalOpts: EvalOptions): { names: string[]; observe: Observer } {
+export function makeObserver(
+  flow: Flow,
+  mu: Measure,
+  observe: ObserveOptions,
+  evalOpts: EvalOptions,
+): { names: string[]; observe: Observer } {
   const { dim: d, space } = mu;
   const parts: Array<[string, (x: Float64Array, weights: Float64Array, t: number) => number]> = [];
   if (observe.energy) {
     const energy = flow.energy;
-    if (energy === undefined) throw new InvalidArgumentError('observe.energy', true, `is not available: this ${flow.name} flow has no energy (attention has one only for Q = K = I and beta != 0)`);
+    if (energy === undefined)
+      throw new InvalidArgumentError(
+        'observe.energy',
+        true,
+        `is not available: this ${flow.name} flow has no energy (attention has one only for Q = K = I and beta != 0)`,
+      );
     parts.push(['energy', (x, w) => energy(x, w, d, evalOpts)]);
   }
   // With the energy comes its log, finite where E overflows (E_beta ~ e^beta / (2 beta) past beta ≈ 709).
   if (observe.logEnergy || (observe.energy && flow.logEnergy !== undefined)) {
     const logEnergy = flow.logEnergy;
-    if (logEnergy === undefined) throw new InvalidArgumentError('observe.logEnergy', true, `is not available: this ${flow.name} flow has no log-energy (attention and circle have one for Q = K = I and beta > 0)`);
+    if (logEnergy === undefined)
+      throw new InvalidArgumentError(
+        'observe.logEnergy',
+        true,
+        `is not available: this ${flow.name} flow has no log-energy (attention and circle have one for Q = K = I and beta > 0)`,
+      );
     parts.push(['logEnergy', (x, w) => logEnergy(x, w, d, evalOpts)]);
   }
   if (observe.clusters !== undefined) {
@@ -84,11 +101,14 @@ export function makeObserver(flow: Flow, mu: Measure, observe: ObserveOptions, e
   if (observe.minDistance) parts.push(['minDistance', (x, w) => minPairwiseDistance(x, w.length, d, space)]);
   if (observe.velocityNorm) {
     let v = new Float64Array(0);
-    parts.push(['velocityNorm', (x, w) => {
-      if (v.length !== w.length * d) v = new Float64Array(w.length * d);
-      flow.velocity(x, w, d, v, evalOpts);
-      return velocityNorm(v, w, d);
-    }]);
+    parts.push([
+      'velocityNorm',
+      (x, w) => {
+        if (v.length !== w.length * d) v = new Float64Array(w.length * d);
+        flow.velocity(x, w, d, v, evalOpts);
+        return velocityNorm(v, w, d);
+      },
+    ]);
   }
   if (observe.meanInnerProduct) parts.push(['meanInnerProduct', (x, w) => meanInnerProduct(x, w, d, space)]);
   if (observe.clusteredFraction !== undefined) {
@@ -132,8 +152,10 @@ export function meanInnerProduct(x: Float64Array, weights: Float64Array, d: numb
   for (let i = 0; i < n; i++) {
     const w = weights[i];
     total += w;
-    if (space === 'circle') { m[0] += w * Math.cos(x[i]); m[1] += w * Math.sin(x[i]); }
-    else for (let c = 0; c < d; c++) m[c] += w * x[i * d + c];
+    if (space === 'circle') {
+      m[0] += w * Math.cos(x[i]);
+      m[1] += w * Math.sin(x[i]);
+    } else for (let c = 0; c < d; c++) m[c] += w * x[i * d + c];
   }
   let s = 0;
   for (let c = 0; c < dim; c++) s += m[c] * m[c];
@@ -146,7 +168,8 @@ export function meanInnerProduct(x: Float64Array, weights: Float64Array, d: numb
  */
 export function clusteredFraction(x: Float64Array, weights: Float64Array, d: number, space: string, delta: number): number {
   const n = weights.length;
-  let close = 0, all = 0;
+  let close = 0,
+    all = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const w = weights[i] * weights[j];

@@ -40,10 +40,12 @@ export interface ProgressInfo {
 /** Early-stopping rules, checked on the initial state and after every natural step. */
 export interface StopWhen {
   /** Stop once the particles form one cluster (tol defaults to observe.clusters.tol, else 1e-3). */
-  oneCluster?: boolean | {
-    /** Single-linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
-    tol: number;
-  };
+  oneCluster?:
+    | boolean
+    | {
+        /** Single-linkage distance threshold > 0, in the space's intrinsic distance (radians on sphere and circle). */
+        tol: number;
+      };
   /** Stop once ‖V[mu]‖_{L²(mu)} falls below this (time clock only). */
   velocityBelow?: number;
   /** Stop once this returns true (it must return a boolean); stopReason 'custom'. */
@@ -148,7 +150,12 @@ export const DEFAULT_MAX_STEPS = 1e9;
  * A nested options object read by its own schema: unknown keys are named for `where name` (e.g. 'simulate
  * record'), values as `name.key`; the `required` keys must be given (their rule names the missing one).
  */
-function nested<T, S extends Schema<T>>(schema: OptionsSchema<T, S>, where: string, doc: string, required: ReadonlyArray<keyof T & string> = []) {
+function nested<T, S extends Schema<T>>(
+  schema: OptionsSchema<T, S>,
+  where: string,
+  doc: string,
+  required: ReadonlyArray<keyof T & string> = [],
+) {
   return rule.custom<T>(doc, (name, value) => {
     const read = schema.read(`${where} ${name}`, value, `${name}.`) as Record<string, unknown>;
     for (const key of required) if (read[key] === undefined) schema.rules[key].check(`${name}.${key}`, undefined);
@@ -157,10 +164,12 @@ function nested<T, S extends Schema<T>>(schema: OptionsSchema<T, S>, where: stri
 }
 
 /** A `{ tol }` object: a single-linkage distance > 0. */
-const TOLERANCE = optionsSchema<{ tol: number }>()({ tol: rule.positive('distance > 0, in the space\'s intrinsic distance (radians on sphere and circle)') });
+const TOLERANCE = optionsSchema<{ tol: number }>()({
+  tol: rule.positive("distance > 0, in the space's intrinsic distance (radians on sphere and circle)"),
+});
 
 const NOISE = optionsSchema<Required<SimulateOptions>['noise']>()({
-  temperature: rule.nonNegative('temperature >= 0 (0: no noise, Euler\'s steps)'),
+  temperature: rule.nonNegative("temperature >= 0 (0: no noise, Euler's steps)"),
   seed: rule.custom('seed of the noise streams (a non-negative integer)', requireSeed),
 });
 
@@ -178,15 +187,20 @@ function recordSchema(where: string) {
     times: rule.custom<number[]>('record at these times (>= 0; those outside (0, tEnd] are ignored)', (name, v) => {
       if (!Array.isArray(v)) throw new InvalidArgumentError(name, v, 'must be an array of times');
       v.forEach((t, i) => {
-        if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new InvalidArgumentError(name, t, 'must be finite times >= 0', `at index ${i}`);
+        if (typeof t !== 'number' || !Number.isFinite(t) || t < 0)
+          throw new InvalidArgumentError(name, t, 'must be finite times >= 0', `at index ${i}`);
       });
       return v;
     }),
-    logSpaced: rule.custom<Required<RecordOptions>['logSpaced']>('`count` log-spaced times (a count, or { count, from?, to? })', (name, v) => {
-      if (typeof v === 'number') return rule.integer(2, '').check(name, v);
-      if (v === null || typeof v !== 'object') throw new InvalidArgumentError(name, v, 'must be a count (integer >= 2) or { count, from?, to? }');
-      return logSpaced.check(name, v);
-    }),
+    logSpaced: rule.custom<Required<RecordOptions>['logSpaced']>(
+      '`count` log-spaced times (a count, or { count, from?, to? })',
+      (name, v) => {
+        if (typeof v === 'number') return rule.integer(2, '').check(name, v);
+        if (v === null || typeof v !== 'object')
+          throw new InvalidArgumentError(name, v, 'must be a count (integer >= 2) or { count, from?, to? }');
+        return logSpaced.check(name, v);
+      },
+    ),
     snapshots: rule.boolean('keep a copy of the measure at every recorded time'),
   });
 }
@@ -199,19 +213,28 @@ function observeSchema(where: string) {
     minDistance: rule.boolean('smallest intrinsic distance between two particles'),
     velocityNorm: rule.boolean('‖V[mu]‖ in L²(mu), weights normalised'),
     meanInnerProduct: rule.boolean('mean pairwise inner product (1 when all mass sits at one point)'),
-    clusteredFraction: nested(optionsSchema<{ delta: number }>()({
-      delta: rule.custom<number>('threshold delta in (0, 2]', (name, v) => {
-        if (typeof v !== 'number' || !(v > 0 && v <= 2)) throw new InvalidArgumentError(name, v, 'must be in (0, 2]');
-        return v;
+    clusteredFraction: nested(
+      optionsSchema<{ delta: number }>()({
+        delta: rule.custom<number>('threshold delta in (0, 2]', (name, v) => {
+          if (typeof v !== 'number' || !(v > 0 && v <= 2)) throw new InvalidArgumentError(name, v, 'must be in (0, 2]');
+          return v;
+        }),
       }),
-    }), where, 'weighted fraction of pairs with <x_i, x_j> > 1 - delta', ['delta']),
+      where,
+      'weighted fraction of pairs with <x_i, x_j> > 1 - delta',
+      ['delta'],
+    ),
     specificHeat: rule.custom<boolean | { beta: number }>('the attention specific heat: true (beta of the flow) or { beta }', (name, v) => {
       if (typeof v === 'boolean') return v;
-      return nested(optionsSchema<{ beta: number }>()({ beta: rule.finite('inverse temperature of the free energies') }), where, '', ['beta']).check(name, v);
+      return nested(optionsSchema<{ beta: number }>()({ beta: rule.finite('inverse temperature of the free energies') }), where, '', [
+        'beta',
+      ]).check(name, v);
     }),
     custom: rule.custom<Record<string, (mu: Measure, t: number) => number>>('any scalar of the measure, by name', (name, v) => {
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(name, v, 'must be an object { name: (mu, t) => number }');
-      for (const [key, fn] of Object.entries(v)) if (typeof fn !== 'function') throw new InvalidArgumentError(`${name}.${key}`, fn, 'must be a function (mu, t) => number');
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw new InvalidArgumentError(name, v, 'must be an object { name: (mu, t) => number }');
+      for (const [key, fn] of Object.entries(v))
+        if (typeof fn !== 'function') throw new InvalidArgumentError(`${name}.${key}`, fn, 'must be a function (mu, t) => number');
       return v as Record<string, (mu: Measure, t: number) => number>;
     }),
   });
@@ -230,25 +253,32 @@ function stopSchema(where: string) {
 
 const EVENT = optionsSchema<EventSpec>()({
   fn: rule.fn<(mu: Measure, t: number) => number>('the event function g(mu, t)'),
-  direction: rule.custom<1 | -1 | 0>('1: upward crossings only, -1: downward only, 0: both', (name, v) => {
-    if (v !== 1 && v !== -1 && v !== 0) throw new InvalidArgumentError(name, v, 'must be 1, -1 or 0');
-    return v;
-  }).or(0),
-  terminal: rule.custom<boolean>("end the run at the first crossing (stopReason 'event')", (name, v) => {
-    if (typeof v !== 'boolean') throw new InvalidArgumentError(name, v, 'must be a boolean');
-    return v;
-  }).or(false),
+  direction: rule
+    .custom<1 | -1 | 0>('1: upward crossings only, -1: downward only, 0: both', (name, v) => {
+      if (v !== 1 && v !== -1 && v !== 0) throw new InvalidArgumentError(name, v, 'must be 1, -1 or 0');
+      return v;
+    })
+    .or(0),
+  terminal: rule
+    .custom<boolean>("end the run at the first crossing (stopReason 'event')", (name, v) => {
+      if (typeof v !== 'boolean') throw new InvalidArgumentError(name, v, 'must be a boolean');
+      return v;
+    })
+    .or(false),
 });
 
 /** The rules of simulate()'s options; nested unknown keys are named for `where` (simulate or simulateMany). */
 function simulateRules(where: string) {
-  const record = recordSchema(where), observe = observeSchema(where), stopWhen = stopSchema(where);
+  const record = recordSchema(where),
+    observe = observeSchema(where),
+    stopWhen = stopSchema(where);
   return {
     tEnd: rule.custom<number>('end time >= 0 (Infinity or omitted: a stop rule, terminal event or collapse ends the run)', (name, v) =>
-      v === Infinity ? v : rule.nonNegative('').check(name, v)),
+      v === Infinity ? v : rule.nonNegative('').check(name, v),
+    ),
     logTEnd: rule.finite('natural log of the end time (arc-length clock only)'),
     integrator: rule.oneOf(INTEGRATOR_NAMES, 'the stepper, by its name in the registry (integrators.ts)').or('rk45' as IntegratorName),
-    dt: rule.positive('fixed step (required by the fixed-step integrators), or the adaptive one\'s first step'),
+    dt: rule.positive("fixed step (required by the fixed-step integrators), or the adaptive one's first step"),
     noise: nested(NOISE, where, "Langevin noise of 'euler-maruyama' (required with it, refused otherwise)", ['temperature', 'seed']),
     rtol: rule.positive('relative tolerance of the adaptive integrators; default 1e-6, with collapse min(1e-6, 1e-3 collapse.tol)'),
     atol: rule.positive('absolute tolerance of the adaptive integrators; default 1e-9, with collapse min(1e-9, 1e-6 collapse.tol)'),
@@ -256,10 +286,15 @@ function simulateRules(where: string) {
     maxSteps: rule.integer(0, 'natural steps allowed in this call (Infinity: no cap)', true).or(DEFAULT_MAX_STEPS),
     clock: rule.oneOf(['time', 'arclength'] as const, "'time' integrates dx/dt = V, 'arclength' dx/ds = V / ‖V‖").or('time'),
     collapse: nested(TOLERANCE, where, 'merge particles closer than tol (flows declaring capabilities.collapse)', ['tol']),
-    record: rule.custom<RecordOptions>('when to record; default { logSpaced: 100 } with a finite tEnd > 0', (name, v) => record.read(`${where} ${name}`, v, `${name}.`)),
-    observe: rule.custom<ObserveOptions>('observables recorded at every record time', (name, v) => observe.read(`${where} ${name}`, v, `${name}.`)),
+    record: rule.custom<RecordOptions>('when to record; default { logSpaced: 100 } with a finite tEnd > 0', (name, v) =>
+      record.read(`${where} ${name}`, v, `${name}.`),
+    ),
+    observe: rule.custom<ObserveOptions>('observables recorded at every record time', (name, v) =>
+      observe.read(`${where} ${name}`, v, `${name}.`),
+    ),
     events: rule.custom<Record<string, EventSpec>>('events by name, located on the dense output', (name, v) => {
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(name, v, 'must be an object { name: { fn, direction, terminal } }');
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw new InvalidArgumentError(name, v, 'must be an object { name: { fn, direction, terminal } }');
       const events: Record<string, EventSpec> = {};
       for (const [key, e] of Object.entries(v)) {
         if (e === null || typeof e !== 'object' || typeof (e as EventSpec).fn !== 'function') {

@@ -30,9 +30,14 @@ export class Recorder {
    * @param logClock keep logTimes and compare records by log t (the arc-length clock)
    * @param onRecord called with every recorded state (simulateMany's lockstep observes its systems there)
    */
-  constructor(private readonly system: ParticleSystem, private readonly observe: Observer, private readonly logClock: boolean,
-    private readonly keepSnapshots: boolean, private readonly onRecord: ((z: Float64Array, t: number) => void) | null,
-    resumed: Trajectory | null) {
+  constructor(
+    private readonly system: ParticleSystem,
+    private readonly observe: Observer,
+    private readonly logClock: boolean,
+    private readonly keepSnapshots: boolean,
+    private readonly onRecord: ((z: Float64Array, t: number) => void) | null,
+    resumed: Trajectory | null,
+  ) {
     this.times = resumed ? Array.from(resumed.times) : [];
     this.logTimes = resumed?.logTimes ? Array.from(resumed.logTimes) : [];
     this.sizes = resumed?.sizes ? Array.from(resumed.sizes) : [];
@@ -78,7 +83,12 @@ export class TimeRecordSchedule implements RecordSchedule {
   private readonly pending: number[];
 
   /** @param times record times in (0, tEnd] (those at or before s are dropped: a resumed run has taken them) */
-  constructor(private readonly recorder: Recorder, times: number[], s: number, private readonly tEnd: number) {
+  constructor(
+    private readonly recorder: Recorder,
+    times: number[],
+    s: number,
+    private readonly tEnd: number,
+  ) {
     this.pending = times.filter((r) => r > s);
   }
 
@@ -96,7 +106,8 @@ export class TimeRecordSchedule implements RecordSchedule {
         state = side;
       }
       this.recorder.take(state, at, Math.log(at));
-      if (at === this.tEnd || (this.tEnd > 0 && at >= this.tEnd)) ending = { state: Float64Array.from(state), t: this.tEnd, logT: Math.log(this.tEnd) };
+      if (at === this.tEnd || (this.tEnd > 0 && at >= this.tEnd))
+        ending = { state: Float64Array.from(state), t: this.tEnd, logT: Math.log(this.tEnd) };
     }
     return ending;
   }
@@ -111,8 +122,13 @@ export class ArcLengthRecordSchedule implements RecordSchedule {
    * @param targets record times as (t, log t), the end time last; those at or before the state x are dropped
    * @param tEnd the end time (its log is the clock's logTEnd)
    */
-  constructor(private readonly recorder: Recorder, private readonly clock: ArcLengthClock, targets: Array<{ t: number; logT: number }>,
-    x: Float64Array, private readonly tEnd: number) {
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly clock: ArcLengthClock,
+    targets: Array<{ t: number; logT: number }>,
+    x: Float64Array,
+    private readonly tEnd: number,
+  ) {
     this.pending = targets.filter((r) => clock.position(r.logT) > clock.v(x));
   }
 
@@ -126,9 +142,19 @@ export class ArcLengthRecordSchedule implements RecordSchedule {
     while (this.next < pending.length && clock.position(pending[this.next].logT) <= y[last]) {
       const r = pending[this.next++];
       const target = clock.position(r.logT);
-      const theta = target >= y[last] ? 1 : solveTheta((th) => { dense.at(th, side); return side[last] - target; });
-      if (theta > stopTheta) { this.next--; break; }
-      if (theta === 1) side.set(y); else dense.at(theta, side);
+      const theta =
+        target >= y[last]
+          ? 1
+          : solveTheta((th) => {
+              dense.at(th, side);
+              return side[last] - target;
+            });
+      if (theta > stopTheta) {
+        this.next--;
+        break;
+      }
+      if (theta === 1) side.set(y);
+      else dense.at(theta, side);
       side[last] = target;
       this.recorder.take(side, r.t, r.logT);
       if (target >= clock.end()) ending = { state: Float64Array.from(side), t: r.t, logT: r.logT };
@@ -153,10 +179,12 @@ export class ArcLengthRecordSchedule implements RecordSchedule {
 
 /** The theta in [0, 1] where the increasing function g crosses 0 (g(0) < 0 <= g(1)), by bisection. */
 function solveTheta(g: (theta: number) => number): number {
-  let a = 0, b = 1;
+  let a = 0,
+    b = 1;
   for (let it = 0; it < 60; it++) {
     const m = 0.5 * (a + b);
-    if (g(m) < 0) a = m; else b = m;
+    if (g(m) < 0) a = m;
+    else b = m;
   }
   return b;
 }

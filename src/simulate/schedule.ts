@@ -13,14 +13,16 @@ export interface RecordOptions {
    * Record at `count` log-spaced times from `from` (default min(0.01, to/100)) to `to` (default tEnd). A run
    * without a finite tEnd needs `to` (InvalidArgumentError otherwise); times past the run's end are not reached.
    */
-  logSpaced?: number | {
-    /** Number of log-spaced times (integer >= 2), `to` included. */
-    count: number;
-    /** First log-spaced time (> 0). */
-    from?: number;
-    /** Last log-spaced time (> 0). Default tEnd; required when the run has no finite tEnd. */
-    to?: number;
-  };
+  logSpaced?:
+    | number
+    | {
+        /** Number of log-spaced times (integer >= 2), `to` included. */
+        count: number;
+        /** First log-spaced time (> 0). */
+        from?: number;
+        /** Last log-spaced time (> 0). Default tEnd; required when the run has no finite tEnd. */
+        to?: number;
+      };
   /** Keep a copy of the measure at every recorded time. */
   snapshots?: boolean;
 }
@@ -52,7 +54,12 @@ export function recordTimes(record: RecordOptions, tEnd: number): number[] {
 /** record.logSpaced.to, else tEnd; InvalidArgumentError when neither is finite. */
 function logSpacedEnd(spec: { to?: number }, tEnd: number): number {
   if (spec.to !== undefined) return spec.to;
-  if (!Number.isFinite(tEnd)) throw new InvalidArgumentError('record.logSpaced.to', undefined, 'is required when the run has no finite tEnd (log-spaced records need an end)');
+  if (!Number.isFinite(tEnd))
+    throw new InvalidArgumentError(
+      'record.logSpaced.to',
+      undefined,
+      'is required when the run has no finite tEnd (log-spaced records need an end)',
+    );
   return tEnd;
 }
 

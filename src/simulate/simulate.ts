@@ -36,10 +36,15 @@ export function simulate(flow: Flow, start: Measure | Trajectory | TrajectoryJSO
 /** The measure or checkpoint a run starts from; throws unless a checkpoint fits the flow and clock. */
 export function startOf(flow: Flow, start: unknown, clock: string): Measure | Trajectory {
   if (start instanceof Measure) return start;
-  if (start === null || typeof start !== 'object') throw new InvalidArgumentError('start', start, 'must be a Measure, a Trajectory or its toJSON() object');
+  if (start === null || typeof start !== 'object')
+    throw new InvalidArgumentError('start', start, 'must be a Measure, a Trajectory or its toJSON() object');
   const resumed = start instanceof Trajectory ? start : Trajectory.fromJSON(start as TrajectoryJSON);
   if (resumed.flow.name !== flow.name || JSON.stringify(resumed.flow.params) !== JSON.stringify(flow.params)) {
-    throw new InvalidArgumentError('checkpoint', `a ${resumed.flow.name} run with ${JSON.stringify(resumed.flow.params)}`, `must come from the same flow (${flow.name} with ${JSON.stringify(flow.params)})`);
+    throw new InvalidArgumentError(
+      'checkpoint',
+      `a ${resumed.flow.name} run with ${JSON.stringify(resumed.flow.params)}`,
+      `must come from the same flow (${flow.name} with ${JSON.stringify(flow.params)})`,
+    );
   }
   const saved = resumed.checkpoint.clock ?? 'time';
   if (saved !== clock) throw new InvalidArgumentError('clock', clock, `must be the checkpoint's clock ('${saved}')`);

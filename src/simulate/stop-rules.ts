@@ -19,7 +19,10 @@ export interface StopRuleSpec {
 
 /** The stopWhen rules of a run. */
 export class StopRules {
-  constructor(private readonly rules: StopRuleSpec, private readonly system: ParticleSystem) {}
+  constructor(
+    private readonly rules: StopRuleSpec,
+    private readonly system: ParticleSystem,
+  ) {}
 
   /**
    * The rule the state x (velocity k, at time t) meets first, or null. k is the real velocity

@@ -34,8 +34,13 @@ export class ParticleSystem {
    * @param mu0 the measure the run started from (its dimension, space and, while no particle has merged, its weights)
    * @param evaluations velocity evaluations so far (a resumed run's)
    */
-  constructor(readonly mu0: Measure, weights: Float64Array, private readonly clock: Clock, private readonly req: Request,
-    public evaluations: number) {
+  constructor(
+    readonly mu0: Measure,
+    weights: Float64Array,
+    private readonly clock: Clock,
+    private readonly req: Request,
+    public evaluations: number,
+  ) {
     this.d = mu0.dim;
     this.space = mu0.space;
     this.ops = spaceOps(mu0.space);
@@ -52,7 +57,10 @@ export class ParticleSystem {
   /** out <- d/ds at z: one request, then the clock's scaling. */
   *velocity(z: Float64Array, out: Float64Array): Evaluation {
     const req = this.req;
-    req.x = z; req.weights = this.weights; req.out = out; req.logScale = 0;
+    req.x = z;
+    req.weights = this.weights;
+    req.out = out;
+    req.logScale = 0;
     yield;
     this.evaluations++;
     this.clock.scale(z, out, req.logScale, this.weights, this.d, this.len);

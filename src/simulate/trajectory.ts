@@ -109,14 +109,17 @@ export interface TrajectoryJSON {
   /** The weights of the original particles. */
   originalWeights: number[];
   /** Event crossings by event name. */
-  events: Record<string, {
-    /** Crossing times. */
-    times: JsonNumber[];
-    /** Their natural logs. */
-    logTimes: JsonNumber[];
-    /** The measure at each crossing. */
-    measures: MeasureJSON[];
-  }>;
+  events: Record<
+    string,
+    {
+      /** Crossing times. */
+      times: JsonNumber[];
+      /** Their natural logs. */
+      logTimes: JsonNumber[];
+      /** The measure at each crossing. */
+      measures: MeasureJSON[];
+    }
+  >;
   /** Natural log of finalTime. */
   finalLogTime: JsonNumber;
   /** Every recorded observable by name. */
@@ -248,7 +251,8 @@ export class Trajectory {
    * particle i of the original measure is particle map[i] of snapshots[k].
    */
   particleMap(k: number = this.times.length - 1): Int32Array {
-    if (!Number.isInteger(k) || k < 0 || k >= this.times.length) throw new InvalidArgumentError('k', k, `must be a record index in [0, ${this.times.length})`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.times.length)
+      throw new InvalidArgumentError('k', k, `must be a record index in [0, ${this.times.length})`);
     const size = this.sizes ? this.sizes[k] : this.originalWeights.length;
     const sizeAfter = [...new Set(this.collapses.map((c) => c.remaining))];
     const at = sizeAfter.indexOf(size);
@@ -258,7 +262,8 @@ export class Trajectory {
   /** Snapshot k expanded back to the original n particles (each at its merged particle, with its original weight). */
   expand(k: number): Measure {
     const snap = this.snapshots[k];
-    if (snap === undefined) throw new InvalidArgumentError('k', k, `must index a snapshot (record with { snapshots: true }; ${this.snapshots.length} recorded)`);
+    if (snap === undefined)
+      throw new InvalidArgumentError('k', k, `must index a snapshot (record with { snapshots: true }; ${this.snapshots.length} recorded)`);
     const map = this.particleMap(k);
     const d = snap.dim;
     const pts = new Float64Array(map.length * d);
@@ -277,9 +282,16 @@ export class Trajectory {
       collapses: this.collapses.map((c) => ({ ...c, t: jsonNumber(c.t), logT: jsonNumber(c.logT) })),
       collapseMaps: this.collapseMaps.map((m) => Array.from(m)),
       originalWeights: Array.from(this.originalWeights),
-      events: Object.fromEntries(Object.entries(this.events).map(([k, v]) => [k, {
-        times: v.times.map(jsonNumber), logTimes: v.logTimes.map(jsonNumber), measures: v.measures.map((m) => m.toJSON()),
-      }])),
+      events: Object.fromEntries(
+        Object.entries(this.events).map(([k, v]) => [
+          k,
+          {
+            times: v.times.map(jsonNumber),
+            logTimes: v.logTimes.map(jsonNumber),
+            measures: v.measures.map((m) => m.toJSON()),
+          },
+        ]),
+      ),
       finalLogTime: jsonNumber(this.finalLogTime),
       observables: Object.fromEntries(Object.entries(this.observables).map(([k, v]) => [k, Array.from(v)])),
       snapshots: this.snapshots.map((s) => s.toJSON()),
@@ -303,28 +315,47 @@ export class Trajectory {
       try {
         j = JSON.parse(json) as Record<string, any>;
       } catch {
-        throw new InvalidArgumentError('json', json.length > 40 ? `${json.slice(0, 40)}...` : json, 'must be valid JSON from Trajectory.toJSON()');
+        throw new InvalidArgumentError(
+          'json',
+          json.length > 40 ? `${json.slice(0, 40)}...` : json,
+          'must be valid JSON from Trajectory.toJSON()',
+        );
       }
     } else {
       j = json;
     }
     if (j === null || typeof j !== 'object' || Array.isArray(j) || j.format !== 'meanfield-trajectory@1') {
-      throw new InvalidArgumentError('json', j?.format ?? j, "must be a trajectory saved by Trajectory.toJSON() (format 'meanfield-trajectory@1')");
+      throw new InvalidArgumentError(
+        'json',
+        j?.format ?? j,
+        "must be a trajectory saved by Trajectory.toJSON() (format 'meanfield-trajectory@1')",
+      );
     }
     try {
       return Trajectory.build(j);
     } catch (e) {
       if (e instanceof MeanfieldError) throw e;
-      throw new InvalidArgumentError('json', 'a malformed trajectory', `must be a trajectory saved by Trajectory.toJSON() (${e instanceof Error ? e.message : String(e)})`);
+      throw new InvalidArgumentError(
+        'json',
+        'a malformed trajectory',
+        `must be a trajectory saved by Trajectory.toJSON() (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
   }
 
   private static build(j: Record<string, any>): Trajectory {
-    const bad = (field: string, rule: string): never => { throw new InvalidArgumentError(`json.${field}`, j[field.split('.')[0]] === undefined ? undefined : field.includes('.') ? 'its value' : j[field], rule); };
+    const bad = (field: string, rule: string): never => {
+      throw new InvalidArgumentError(
+        `json.${field}`,
+        j[field.split('.')[0]] === undefined ? undefined : field.includes('.') ? 'its value' : j[field],
+        rule,
+      );
+    };
     const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
     const num = (v: unknown) => {
       const x = typeof v === 'string' && ['Infinity', '-Infinity'].includes(v) ? Number(v) : v;
-      if (typeof x !== 'number' || Number.isNaN(x)) throw new InvalidArgumentError('json', v, 'must hold numbers, not NaN (or the strings Infinity, -Infinity) for times');
+      if (typeof x !== 'number' || Number.isNaN(x))
+        throw new InvalidArgumentError('json', v, 'must hold numbers, not NaN (or the strings Infinity, -Infinity) for times');
       return x;
     };
     const numbers = (field: string, v: unknown) => {
@@ -341,29 +372,46 @@ export class Trajectory {
     const c = j.checkpoint;
     if (!isObj(c)) bad('checkpoint', 'must be an object');
     if (typeof c.points !== 'string') bad('checkpoint.points', 'must be a base64 string');
-    if (!Array.isArray(c.weights) || !c.weights.every((w: unknown) => typeof w === 'number')) bad('checkpoint.weights', 'must be an array of numbers');
+    if (!Array.isArray(c.weights) || !c.weights.every((w: unknown) => typeof w === 'number'))
+      bad('checkpoint.weights', 'must be an array of numbers');
     if (!Number.isInteger(c.dim) || c.dim < 1) bad('checkpoint.dim', 'must be an integer >= 1');
     for (const k of ['t', 'steps', 'h']) if (typeof c[k] !== 'number') bad(`checkpoint.${k}`, 'must be a number');
     if (typeof c.integrator !== 'string') bad('checkpoint.integrator', 'must be a string');
     const points = decodeFloat64(c.points, 'json.checkpoint.points');
-    if (points.length !== c.weights.length * c.dim) bad('checkpoint.points', `must hold weights.length x dim = ${c.weights.length * c.dim} numbers, got ${points.length}`);
+    if (points.length !== c.weights.length * c.dim)
+      bad('checkpoint.points', `must hold weights.length x dim = ${c.weights.length * c.dim} numbers, got ${points.length}`);
     return new Trajectory({
       flow: j.flow,
       times: numbers('times', j.times),
       logTimes: j.logTimes ? numbers('logTimes', j.logTimes) : undefined,
       sizes: j.sizes,
       // Files saved before 0.2 call `remaining` `size`.
-      collapses: (j.collapses ?? []).map(({ size, ...c }: Collapse & { size?: number }) => ({ ...c, remaining: c.remaining ?? size, t: num(c.t), logT: num(c.logT) })),
+      collapses: (j.collapses ?? []).map(({ size, ...c }: Collapse & { size?: number }) => ({
+        ...c,
+        remaining: c.remaining ?? size,
+        t: num(c.t),
+        logT: num(c.logT),
+      })),
       collapseMaps: (j.collapseMaps ?? []).map((m: number[]) => Int32Array.from(m)),
       originalWeights: j.originalWeights ? Float64Array.from(j.originalWeights) : undefined,
-      events: Object.fromEntries(Object.entries((j.events ?? {}) as Record<string, any>).map(([k, v]) => [k, {
-        times: v.times.map(num), logTimes: v.logTimes.map(num), measures: v.measures.map((m: unknown) => Measure.fromJSON(m as never)),
-      }])),
+      events: Object.fromEntries(
+        Object.entries((j.events ?? {}) as Record<string, any>).map(([k, v]) => [
+          k,
+          {
+            times: v.times.map(num),
+            logTimes: v.logTimes.map(num),
+            measures: v.measures.map((m: unknown) => Measure.fromJSON(m as never)),
+          },
+        ]),
+      ),
       finalLogTime: j.finalLogTime === undefined ? undefined : num(j.finalLogTime),
       // Files saved before 0.2 call the cluster counts 'clusters'.
-      observables: 'clusters' in j.observables && !('clusterCounts' in j.observables)
-        ? Object.fromEntries(Object.entries(j.observables as Record<string, number[]>).map(([k, v]) => [k === 'clusters' ? 'clusterCounts' : k, v]))
-        : j.observables,
+      observables:
+        'clusters' in j.observables && !('clusterCounts' in j.observables)
+          ? Object.fromEntries(
+              Object.entries(j.observables as Record<string, number[]>).map(([k, v]) => [k === 'clusters' ? 'clusterCounts' : k, v]),
+            )
+          : j.observables,
       snapshots: (j.snapshots as unknown[]).map((s) => Measure.fromJSON(s as never)),
       final: Measure.fromJSON(j.final),
       finalTime: num(j.finalTime ?? bad('finalTime', 'must be a number')),

@@ -7,14 +7,39 @@ import { keysAreQueries, valuesAreKeys, type ReduceJob, type TwoLayerJob } from 
 /** The control words (Int32Array indices). */
 export const C = {
   // Synchronisation: job sequence number, workers still running, operation, a worker failed.
-  SEQ: 0, PENDING: 1, OP: 2, ERROR: 3,
+  SEQ: 0,
+  PENDING: 1,
+  OP: 2,
+  ERROR: 3,
   // Row chunks: the next chunk to take, rows per chunk, chunks, rows.
-  NEXT: 4, CHUNK: 5, CHUNKS: 6, ROWS: 7,
+  NEXT: 4,
+  CHUNK: 5,
+  CHUNKS: 6,
+  ROWS: 7,
   // Sizes and codes.
-  N: 8, M: 9, D: 10, K: 11, F32: 12, SCORE: 13, MASK: 14, ACT: 15,
+  N: 8,
+  M: 9,
+  D: 10,
+  K: 11,
+  F32: 12,
+  SCORE: 13,
+  MASK: 14,
+  ACT: 15,
   // Array offsets.
-  X: 16, Y: 17, H: 18, V: 19, LSE: 20, MEAN: 21, SEG: 22, NSEG: 23, BLK: 24, NBLK: 25,
-  THETA: 26, OMEGA: 27, R: 28, OUT: 29,
+  X: 16,
+  Y: 17,
+  H: 18,
+  V: 19,
+  LSE: 20,
+  MEAN: 21,
+  SEG: 22,
+  NSEG: 23,
+  BLK: 24,
+  NBLK: 25,
+  THETA: 26,
+  OMEGA: 27,
+  R: 28,
+  OUT: 29,
 } as const;
 /** Control words in the control buffer. */
 export const CONTROL_WORDS = 32;
@@ -87,7 +112,11 @@ export function writeReduce(w: SharedWriter, j: ReduceJob): { lse: Float64Array;
   const k = j.v === null ? 0 : j.k;
   w.reset();
   c[C.OP] = OP.REDUCE;
-  c[C.N] = j.n; c[C.M] = j.m; c[C.D] = j.d; c[C.K] = k; c[C.F32] = j.f32 ? 1 : 0;
+  c[C.N] = j.n;
+  c[C.M] = j.m;
+  c[C.D] = j.d;
+  c[C.K] = k;
+  c[C.F32] = j.f32 ? 1 : 0;
   c[C.SCORE] = j.score;
   c[C.MASK] = j.mask;
   w.param[0] = j.beta;
@@ -117,10 +146,14 @@ export function writeReduce(w: SharedWriter, j: ReduceJob): { lse: Float64Array;
 /** The reduction job writeReduce wrote, its outputs views of the shared buffer. */
 export function readReduce(r: SharedReader): ReduceJob {
   const c = r.ctrl;
-  const n = c[C.N], m = c[C.M], d = c[C.D], k = c[C.K];
+  const n = c[C.N],
+    m = c[C.M],
+    d = c[C.D],
+    k = c[C.K];
   const x = r.view(c[C.X], n * d);
   const y = c[C.Y] === c[C.X] ? x : r.view(c[C.Y], m * d);
-  const S = c[C.NSEG], Q = c[C.NBLK];
+  const S = c[C.NSEG],
+    Q = c[C.NBLK];
   let blocks: ReduceJob['blocks'] = null;
   if (Q > 0) {
     const Q1 = Q + 1;
@@ -129,7 +162,11 @@ export function readReduce(r: SharedReader): ReduceJob {
     blocks = { rows: all.subarray(0, Q1), ptr: all.subarray(Q1, 2 * Q1), ranges: all.subarray(2 * Q1) };
   }
   return {
-    x, n, y, m, d,
+    x,
+    n,
+    y,
+    m,
+    d,
     h: c[C.H] === NONE ? null : r.view(c[C.H], m),
     v: c[C.V] === NONE ? null : c[C.V] === c[C.Y] ? y : r.view(c[C.V], m * k),
     k,
@@ -152,7 +189,11 @@ export function writeTwoLayer(w: SharedWriter, op: number, j: TwoLayerJob, r: Fl
   const c = w.ctrl;
   w.reset();
   c[C.OP] = op;
-  c[C.N] = j.n; c[C.M] = j.m; c[C.D] = j.d; c[C.K] = 0; c[C.F32] = j.f32 ? 1 : 0;
+  c[C.N] = j.n;
+  c[C.M] = j.m;
+  c[C.D] = j.d;
+  c[C.K] = 0;
+  c[C.F32] = j.f32 ? 1 : 0;
   c[C.ACT] = j.act;
   c[C.X] = w.put(j.x.subarray(0, j.n * j.d));
   c[C.THETA] = w.put(j.theta.subarray(0, j.m * (j.d + 2)));
@@ -166,11 +207,18 @@ export function writeTwoLayer(w: SharedWriter, op: number, j: TwoLayerJob, r: Fl
 /** The two-layer job writeTwoLayer wrote, with its sample weights (null for FORWARD) and shared output. */
 export function readTwoLayer(s: SharedReader): { job: TwoLayerJob; r: Float64Array | null; out: Float64Array } {
   const c = s.ctrl;
-  const n = c[C.N], m = c[C.M], d = c[C.D];
+  const n = c[C.N],
+    m = c[C.M],
+    d = c[C.D];
   const job: TwoLayerJob = {
-    x: s.view(c[C.X], n * d), n, d,
-    theta: s.view(c[C.THETA], m * (d + 2)), omega: s.view(c[C.OMEGA], m), m,
-    act: c[C.ACT], f32: c[C.F32] === 1,
+    x: s.view(c[C.X], n * d),
+    n,
+    d,
+    theta: s.view(c[C.THETA], m * (d + 2)),
+    omega: s.view(c[C.OMEGA], m),
+    m,
+    act: c[C.ACT],
+    f32: c[C.F32] === 1,
   };
   const out = s.view(c[C.OUT], c[C.OP] === OP.BACKWARD ? m * (d + 2) : n);
   return { job, r: c[C.R] === NONE ? null : s.view(c[C.R], n), out };

@@ -15,19 +15,81 @@ export interface CoreExports {
   segmentSlotsF64(seg: number, S: number, poff: number): number;
   segmentSlotsF32(seg: number, S: number, poff: number): number;
   /** Packs segments [s0, s1) into the layout segmentSlots wrote (byte for byte what packKeys writes for them). */
-  packSegmentsF64(y: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number, s0: number, s1: number): void;
-  packSegmentsF32(y: number, d: number, h: number, v: number, k: number, soa: number, seg: number, S: number, poff: number, s0: number, s1: number): void;
+  packSegmentsF64(
+    y: number,
+    d: number,
+    h: number,
+    v: number,
+    k: number,
+    soa: number,
+    seg: number,
+    S: number,
+    poff: number,
+    s0: number,
+    s1: number,
+  ): void;
+  packSegmentsF32(
+    y: number,
+    d: number,
+    h: number,
+    v: number,
+    k: number,
+    soa: number,
+    seg: number,
+    S: number,
+    poff: number,
+    s0: number,
+    s1: number,
+  ): void;
   /**
    * Rows [i0, i1). Segments: S > 0 offsets at seg, slots at poff. Block mask: Q > 0 blocks with
    * Q + 1 i32 row offsets at brows, Q + 1 i32 range offsets at bptr, i32 pairs [start, end) at
    * branges; keys packed with S = 0 and one zero vector after the SoA. Q = S = 0: dense.
    */
-  reduceF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
-    score: number, mask: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number,
-    brows: number, Q: number, bptr: number, branges: number): void;
-  reduceF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, k: number, beta: number,
-    score: number, mask: number, lse: number, mean: number, work: number, seg: number, S: number, poff: number,
-    brows: number, Q: number, bptr: number, branges: number): void;
+  reduceF64(
+    x: number,
+    i0: number,
+    i1: number,
+    soa: number,
+    m: number,
+    d: number,
+    k: number,
+    beta: number,
+    score: number,
+    mask: number,
+    lse: number,
+    mean: number,
+    work: number,
+    seg: number,
+    S: number,
+    poff: number,
+    brows: number,
+    Q: number,
+    bptr: number,
+    branges: number,
+  ): void;
+  reduceF32(
+    x: number,
+    i0: number,
+    i1: number,
+    soa: number,
+    m: number,
+    d: number,
+    k: number,
+    beta: number,
+    score: number,
+    mask: number,
+    lse: number,
+    mean: number,
+    work: number,
+    seg: number,
+    S: number,
+    poff: number,
+    brows: number,
+    Q: number,
+    bptr: number,
+    branges: number,
+  ): void;
   expArrayF64(x: number, n: number, out: number): void;
   expArrayF32(x: number, n: number, out: number): void;
   paddedNeuronsF64(m: number): number;
@@ -37,8 +99,32 @@ export interface CoreExports {
   packNeuronsF32(theta: number, omega: number, m: number, d: number, soa: number): void;
   forwardF64(x: number, i0: number, i1: number, soa: number, m: number, d: number, act: number, out: number): void;
   forwardF32(x: number, i0: number, i1: number, soa: number, m: number, d: number, act: number, out: number): void;
-  backwardF64(x: number, r: number, n: number, soa: number, m: number, j0: number, j1: number, d: number, act: number, grad: number, work: number): void;
-  backwardF32(x: number, r: number, n: number, soa: number, m: number, j0: number, j1: number, d: number, act: number, grad: number, work: number): void;
+  backwardF64(
+    x: number,
+    r: number,
+    n: number,
+    soa: number,
+    m: number,
+    j0: number,
+    j1: number,
+    d: number,
+    act: number,
+    grad: number,
+    work: number,
+  ): void;
+  backwardF32(
+    x: number,
+    r: number,
+    n: number,
+    soa: number,
+    m: number,
+    j0: number,
+    j1: number,
+    d: number,
+    act: number,
+    grad: number,
+    work: number,
+  ): void;
 }
 
 const PAGE = 65536;

@@ -16,7 +16,9 @@ export async function instantiateCore(): Promise<{ core: CoreExports; module: We
   if (typeof WebAssembly === 'undefined') throw new WasmError('this JavaScript engine has no WebAssembly');
   const bytes = decodeBase64(WASM_BASE64);
   if (!WebAssembly.validate(bytes)) {
-    throw new WasmError('this engine cannot run the meanfield core: it needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+    throw new WasmError(
+      'this engine cannot run the meanfield core: it needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)',
+    );
   }
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, {});

@@ -89,7 +89,8 @@ export function marshalReduce(core: CoreExports, arena: Arena, j: ReduceJob, nex
   const pseg = S === 0 ? 0 : arena.alloc((S + 1) * 4);
   const ppoff = S === 0 ? 0 : arena.alloc((S + 1) * 4);
   const pblk = blk === null ? 0 : arena.alloc((2 * (Q + 1) + blk.ranges.length) * 4);
-  const bptr = pblk + (Q + 1) * 4, branges = pblk + 2 * (Q + 1) * 4;
+  const bptr = pblk + (Q + 1) * 4,
+    branges = pblk + 2 * (Q + 1) * 4;
   // The cached views only now: every alloc above may have grown (and detached) the buffer.
   if (seg === null) {
     putPrefix(arena, px, j.x, n * d, f32);
@@ -99,7 +100,8 @@ export function marshalReduce(core: CoreExports, arena: Arena, j: ReduceJob, nex
     if (f32) core.packKeysF32(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
     else core.packKeysF64(py, m, d, ph, pv, k, psoa, pseg, S, ppoff);
     if (blk !== null) {
-      const I = arena.I32, p = pblk >> 2;
+      const I = arena.I32,
+        p = pblk >> 2;
       I.fill(0, (psoa + soaBytes) >> 2, ((psoa + soaBytes) >> 2) + 4);
       I.set(blk.rows, p);
       I.set(blk.ptr, p + Q + 1);
@@ -107,14 +109,17 @@ export function marshalReduce(core: CoreExports, arena: Arena, j: ReduceJob, nex
     }
   } else {
     arena.I32.set(seg, pseg >> 2);
-    if (f32) core.segmentSlotsF32(pseg, S, ppoff); else core.segmentSlotsF64(pseg, S, ppoff);
+    if (f32) core.segmentSlotsF32(pseg, S, ppoff);
+    else core.segmentSlotsF64(pseg, S, ppoff);
   }
   for (let r = next(); r !== null; r = next()) {
-    const i0 = r[0], i1 = r[1];
+    const i0 = r[0],
+      i1 = r[1];
     if (seg !== null && i0 < i1) {
       // Rows [j0, j1) hold every query of the range and every key its rows see (n = m).
       const [s0, s1] = segmentsOf(seg, S, i0, i1);
-      const j0 = seg[s0], j1 = seg[s1];
+      const j0 = seg[s0],
+        j1 = seg[s1];
       putRows(arena, px, j.x, j0, j1, d, f32);
       if (!yIsX) putRows(arena, py, j.y, j0, j1, d, f32);
       if (j.h !== null) putRows(arena, ph, j.h, j0, j1, 1, f32);
@@ -157,7 +162,14 @@ export function marshalForward(core: CoreExports, arena: Arena, j: TwoLayerJob, 
 }
 
 /** grad rows (width d + 2) of each neuron range next() yields, with sample weights r (length n). */
-export function marshalBackward(core: CoreExports, arena: Arena, j: TwoLayerJob, r: Float64Array, grad: Float64Array, next: NextRows): void {
+export function marshalBackward(
+  core: CoreExports,
+  arena: Arena,
+  j: TwoLayerJob,
+  r: Float64Array,
+  grad: Float64Array,
+  next: NextRows,
+): void {
   const { px, psoa } = layoutTwoLayer(core, arena, j);
   const size = j.f32 ? 4 : 8;
   const pr = arena.alloc(j.n * size);
@@ -193,11 +205,21 @@ function layoutTwoLayer(core: CoreExports, arena: Arena, j: TwoLayerJob): { px: 
 
 /** The segments overlapping rows [i0, i1) (i0 < i1): [s0, s1), by binary search over the S + 1 offsets. */
 function segmentsOf(seg: Int32Array, S: number, i0: number, i1: number): [number, number] {
-  let lo = 0, hi = S; // s0: the last segment starting at or before i0
-  while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (seg[mid] <= i0) lo = mid; else hi = mid; }
+  let lo = 0,
+    hi = S; // s0: the last segment starting at or before i0
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (seg[mid] <= i0) lo = mid;
+    else hi = mid;
+  }
   const s0 = lo;
-  lo = s0; hi = S; // s1: the first offset at or after i1
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (seg[mid] < i1) lo = mid + 1; else hi = mid; }
+  lo = s0;
+  hi = S; // s1: the first offset at or after i1
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seg[mid] < i1) lo = mid + 1;
+    else hi = mid;
+  }
   return [s0, lo];
 }
 

@@ -33,7 +33,8 @@ interface WorkerLike {
 
 /** Why threads are or are not available here; null when they are. */
 export function threadsUnavailable(): string | null {
-  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available (in browsers: the page is not cross-origin isolated)';
+  if (typeof SharedArrayBuffer === 'undefined')
+    return 'SharedArrayBuffer is not available (in browsers: the page is not cross-origin isolated)';
   if (typeof Atomics === 'undefined' || typeof Atomics.wait !== 'function') return 'Atomics.wait is not available';
   if (typeof (SharedArrayBuffer.prototype as { grow?: unknown }).grow !== 'function') return 'growable SharedArrayBuffer is not available';
   const g = globalThis as { document?: unknown; crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
@@ -70,7 +71,10 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
     const parent = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
     for (let i = 0; i < parent.length; i++) {
       const a = parent[i];
-      if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') { i++; continue; }
+      if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
+        i++;
+        continue;
+      }
       if (a.startsWith('--input-type') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
       execArgv.push(a);
     }
@@ -78,23 +82,43 @@ async function spawn(): Promise<{ worker: WorkerLike; ready: (index: number) => 
     worker.unref(); // an idle pool never keeps the process alive
     return {
       worker,
-      ready: (index) => new Promise<void>((resolve, reject) => {
-        // A worker that never answers must not hang init: give up after START_TIMEOUT_MS.
-        const timer = setTimeout(() => reject(new WasmError(`worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-        (timer as { unref?: () => void }).unref?.();
-        worker.once('message', (m: { type: string; index: number }) => { clearTimeout(timer); if (m.type === 'ready' && m.index === index) resolve(); else reject(new WasmError(`worker ${index} sent ${JSON.stringify(m)}`)); });
-        worker.once('error', (e) => { clearTimeout(timer); reject(new WasmError(`worker ${index} failed to start: ${e.message}`)); });
-      }),
+      ready: (index) =>
+        new Promise<void>((resolve, reject) => {
+          // A worker that never answers must not hang init: give up after START_TIMEOUT_MS.
+          const timer = setTimeout(
+            () => reject(new WasmError(`worker ${index} did not start within ${START_TIMEOUT_MS} ms`)),
+            START_TIMEOUT_MS,
+          );
+          (timer as { unref?: () => void }).unref?.();
+          worker.once('message', (m: { type: string; index: number }) => {
+            clearTimeout(timer);
+            if (m.type === 'ready' && m.index === index) resolve();
+            else reject(new WasmError(`worker ${index} sent ${JSON.stringify(m)}`));
+          });
+          worker.once('error', (e) => {
+            clearTimeout(timer);
+            reject(new WasmError(`worker ${index} failed to start: ${e.message}`));
+          });
+        }),
     };
   }
   const url = URL.createObjectURL(new Blob([WORKER_BUNDLE], { type: 'text/javascript' }));
   const worker = new Worker(url);
   return {
     worker,
-    ready: (index) => new Promise((resolve, reject) => {
-      worker.addEventListener('message', (e: MessageEvent) => { if (e.data?.type === 'ready' && e.data.index === index) resolve(); }, { once: true });
-      worker.addEventListener('error', (e: ErrorEvent) => reject(new WasmError(`worker ${index} failed to start: ${e.message}`)), { once: true });
-    }),
+    ready: (index) =>
+      new Promise((resolve, reject) => {
+        worker.addEventListener(
+          'message',
+          (e: MessageEvent) => {
+            if (e.data?.type === 'ready' && e.data.index === index) resolve();
+          },
+          { once: true },
+        );
+        worker.addEventListener('error', (e: ErrorEvent) => reject(new WasmError(`worker ${index} failed to start: ${e.message}`)), {
+          once: true,
+        });
+      }),
   };
 }
 
@@ -176,7 +200,11 @@ export class Pool implements SharedWriter {
     Atomics.notify(ctrl, C.SEQ);
     const mine = new Uint8Array(chunks);
     try {
-      own(chunkSource(ctrl, (c) => { mine[c] = 1; }));
+      own(
+        chunkSource(ctrl, (c) => {
+          mine[c] = 1;
+        }),
+      );
     } finally {
       for (let p = Atomics.load(ctrl, C.PENDING); p !== 0; p = Atomics.load(ctrl, C.PENDING)) Atomics.wait(ctrl, C.PENDING, p);
     }

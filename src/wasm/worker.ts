@@ -54,7 +54,11 @@ function start(p: Port, msg: StartMessage): void {
   const arena = new Arena(core);
   const ctrl = new Int32Array(msg.control);
   const data = msg.data;
-  const shared: SharedReader = { ctrl, param: new Float64Array(msg.params), view: (offset, len) => new Float64Array(data, offset * 8, len) };
+  const shared: SharedReader = {
+    ctrl,
+    param: new Float64Array(msg.params),
+    view: (offset, len) => new Float64Array(data, offset * 8, len),
+  };
   let seen = Atomics.load(ctrl, C.SEQ); // read before announcing readiness: no job can slip past
   p.postMessage({ type: 'ready', index: msg.index });
   for (;;) {

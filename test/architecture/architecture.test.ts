@@ -68,12 +68,11 @@ describe('module graph of src/', () => {
 
   it('imports only down the layers (docs/design.md)', () => {
     const violations = allEdges().filter((e) => {
-      const a = moduleOf(e.from), b = moduleOf(e.to);
+      const a = moduleOf(e.from),
+        b = moduleOf(e.to);
       return a !== null && b !== null && a.name !== b.name && a.rank >= b.rank;
     });
-    const report = [
-      ...violations.map((e) => `${moduleOf(e.from)!.name} may not import ${moduleOf(e.to)!.name}:\n${show(e)}`),
-    ];
+    const report = [...violations.map((e) => `${moduleOf(e.from)!.name} may not import ${moduleOf(e.to)!.name}:\n${show(e)}`)];
     expect(report.length === 0, `\n${report.join('\n')}\n`).toBe(true);
   });
 
@@ -89,9 +88,7 @@ describe('file sizes', () => {
   it(`has no file in src/ over ${MAX_LINES} lines`, () => {
     const lines = (f: string) => readFileSync(resolve(ROOT, f), 'utf8').split('\n').length - 1;
     const long = listTs(ROOT, 'src').filter((f) => lines(f) > MAX_LINES);
-    const report = [
-      ...long.map((f) => `${f}: ${lines(f)} lines`),
-    ];
+    const report = [...long.map((f) => `${f}: ${lines(f)} lines`)];
     expect(report).toEqual([]);
   });
 });
@@ -102,7 +99,10 @@ describe('assembly/', () => {
     for (const file of listTs(ROOT, 'assembly')) {
       const sf = ts.createSourceFile(file, readFileSync(resolve(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
       for (const s of sf.statements) {
-        const spec = (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : null;
+        const spec =
+          (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)
+            ? s.moduleSpecifier.text
+            : null;
         if (spec === null) continue;
         const target = resolve(ROOT, dirname(file), spec);
         if (!spec.startsWith('.') || !target.startsWith(resolve(ROOT, 'assembly') + sep)) bad.push(`${file}: ${spec}`);

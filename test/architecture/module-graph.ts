@@ -39,17 +39,24 @@ const toPosix = (p: string) => p.split(sep).join('/');
  * file under dir (so an unreachable file is still checked). Edges leaving dir (node: builtins, packages) are dropped.
  */
 export function moduleGraph(root: string, dir: string, roots: string[]): ModuleGraph {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!config) throw new Error('tsconfig.json could not be read');
   const options = config.options;
   const all = [...new Set([...roots, ...listTs(root, dir)])];
   // Only resolution is needed: no lib or @types files are read.
-  const program = ts.createProgram(all.map((f) => join(root, f)), { ...options, noEmit: true, noLib: true, types: [] });
+  const program = ts.createProgram(
+    all.map((f) => join(root, f)),
+    { ...options, noEmit: true, noLib: true, types: [] },
+  );
   const inDir = (rel: string) => rel.startsWith(`${dir}/`);
   const edges = new Map<string, Map<string, Edge>>();
   const webAssemblyUsers: string[] = [];
@@ -113,8 +120,10 @@ export function moduleGraph(root: string, dir: string, roots: string[]): ModuleG
 
 /** Strongly connected components of more than one file, or one file importing itself (Tarjan), each sorted. */
 export function cycles(g: ModuleGraph): string[][] {
-  const index = new Map<string, number>(), low = new Map<string, number>();
-  const stack: string[] = [], onStack = new Set<string>();
+  const index = new Map<string, number>(),
+    low = new Map<string, number>();
+  const stack: string[] = [],
+    onStack = new Set<string>();
   const out: string[][] = [];
   let next = 0;
   const strongConnect = (v: string) => {

@@ -28,8 +28,14 @@ export async function launchChromium(): Promise<{ context: BrowserContext; newPa
     headless: true,
     viewport: { width: 1280, height: 800 },
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
   return {
@@ -43,22 +49,37 @@ export async function launchChromium(): Promise<{ context: BrowserContext; newPa
 }
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
 };
 
 /**
  * Serves a built directory on 127.0.0.1 (an ephemeral port). With crossOriginIsolated the
  * COOP/COEP headers are sent, so the page gets SharedArrayBuffer and worker threads.
  */
-export async function serveDir(root: string, options: { crossOriginIsolated?: boolean } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveDir(
+  root: string,
+  options: { crossOriginIsolated?: boolean } = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const base = resolve(root);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(base, path));
-    if (!file.startsWith(base)) { res.writeHead(403).end(); return; }
+    if (!file.startsWith(base)) {
+      res.writeHead(403).end();
+      return;
+    }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    if (!existsSync(file)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
     const headers: Record<string, string> = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
     if (options.crossOriginIsolated) {
       headers['cross-origin-opener-policy'] = 'same-origin';
@@ -72,7 +93,11 @@ export async function serveDir(root: string, options: { crossOriginIsolated?: bo
   // close() also drops idle keep-alive connections a still-open page holds, or it would wait for them.
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((ok) => { server.close(() => ok()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -95,8 +120,17 @@ export async function canvasInk(page: Page, id: string): Promise<{ painted: numb
 
 /** Page-space boxes of the elements matching each selector (all matches, in document order). */
 export async function layoutBoxes(page: Page, selectors: string[]): Promise<Record<string, number[][]>> {
-  return page.evaluate((sels) => Object.fromEntries(sels.map((s) => [s, Array.from(document.querySelectorAll(s), (e) => {
-    const r = e.getBoundingClientRect();
-    return [r.x + scrollX, r.y + scrollY, r.width, r.height];
-  })])), selectors);
+  return page.evaluate(
+    (sels) =>
+      Object.fromEntries(
+        sels.map((s) => [
+          s,
+          Array.from(document.querySelectorAll(s), (e) => {
+            const r = e.getBoundingClientRect();
+            return [r.x + scrollX, r.y + scrollY, r.width, r.height];
+          }),
+        ]),
+      ),
+    selectors,
+  );
 }

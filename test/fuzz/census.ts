@@ -21,7 +21,10 @@ const cases = only === undefined ? CASES : CASES.filter((c) => c.id.includes(onl
 const t0 = Date.now();
 let done = 0;
 const results = await runCases(cases, {
-  onResult: () => { done++; if (process.stderr.isTTY && done % 20 === 0) process.stderr.write(`\r${done}/${cases.length}`); },
+  onResult: () => {
+    done++;
+    if (process.stderr.isTTY && done % 20 === 0) process.stderr.write(`\r${done}/${cases.length}`);
+  },
 });
 if (process.stderr.isTTY) process.stderr.write('\r');
 
@@ -52,6 +55,9 @@ for (const [g, list] of byGroup) {
 }
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(outText, `${lines.join('\n')}\n`);
-writeFileSync(out, `${JSON.stringify({ root: ROOT, date: new Date().toISOString(), cases: cases.length, seconds, counts, failing: failing.length, results: all }, null, 1)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ root: ROOT, date: new Date().toISOString(), cases: cases.length, seconds, counts, failing: failing.length, results: all }, null, 1)}\n`,
+);
 console.log(`\nwrote ${outText} and ${out}`);
 process.exit(0);

@@ -12,7 +12,10 @@ process.on('message', async (m: { id: string }) => {
   let v: Verdict;
   if (c === undefined) v = { klass: 'nonlib', detail: `no case with id ${m.id} (the case list is not deterministic)` };
   else {
-    if (!c.isolate && !initialized) { await init({ threads: 1 }); initialized = true; }
+    if (!c.isolate && !initialized) {
+      await init({ threads: 1 });
+      initialized = true;
+    }
     v = await classify(c);
   }
   process.send!({ verdict: v });

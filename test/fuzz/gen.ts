@@ -7,9 +7,13 @@ import { show } from './harness.js';
 
 /** What an argument or option must be. */
 export type Kind =
-  | { t: 'finite' } | { t: 'positive' } | { t: 'nonneg' }
+  | { t: 'finite' }
+  | { t: 'positive' }
+  | { t: 'nonneg' }
   | { t: 'int'; min: number; edge?: unknown[] }
-  | { t: 'seed' } | { t: 'bool' } | { t: 'fn' }
+  | { t: 'seed' }
+  | { t: 'bool' }
+  | { t: 'fn' }
   | { t: 'enum'; values: readonly string[] }
   /** Custom: explicit bad and edge lists. */
   | { t: 'custom'; bad: unknown[]; edge?: unknown[] }
@@ -46,20 +50,31 @@ function drawn(seed: number, n: number): unknown[] {
   return fc.sample(arb, { seed, numRuns: n }).filter((v) => v !== undefined);
 }
 
-function isNum(v: unknown): v is number { return typeof v === 'number'; }
+function isNum(v: unknown): v is number {
+  return typeof v === 'number';
+}
 
 /** valid(kind, v): whether the documented contract accepts v (undefined: use the default). */
 export function valid(kind: Kind, v: unknown): boolean {
   switch (kind.t) {
-    case 'finite': return isNum(v) && Number.isFinite(v);
-    case 'positive': return isNum(v) && Number.isFinite(v) && v > 0;
-    case 'nonneg': return isNum(v) && Number.isFinite(v) && v >= 0;
-    case 'int': return isNum(v) && Number.isInteger(v) && v >= kind.min;
-    case 'seed': return isNum(v) && Number.isSafeInteger(v) && v >= 0;
-    case 'bool': return typeof v === 'boolean';
-    case 'fn': return typeof v === 'function';
-    case 'enum': return typeof v === 'string' && kind.values.includes(v);
-    default: return false;
+    case 'finite':
+      return isNum(v) && Number.isFinite(v);
+    case 'positive':
+      return isNum(v) && Number.isFinite(v) && v > 0;
+    case 'nonneg':
+      return isNum(v) && Number.isFinite(v) && v >= 0;
+    case 'int':
+      return isNum(v) && Number.isInteger(v) && v >= kind.min;
+    case 'seed':
+      return isNum(v) && Number.isSafeInteger(v) && v >= 0;
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'fn':
+      return typeof v === 'function';
+    case 'enum':
+      return typeof v === 'string' && kind.values.includes(v);
+    default:
+      return false;
   }
 }
 
@@ -69,27 +84,41 @@ let drawSeed = 1000;
 export function values(kind: Kind): { bad: unknown[]; edge: unknown[] } {
   const extra = drawn(drawSeed++, 3);
   const split = (cands: unknown[], fixedEdge: unknown[]) => {
-    const bad: unknown[] = [], edge: unknown[] = [...fixedEdge];
+    const bad: unknown[] = [],
+      edge: unknown[] = [...fixedEdge];
     for (const v of cands) (valid(kind, v) ? edge : bad).push(v);
     return { bad, edge };
   };
   switch (kind.t) {
-    case 'finite': return split([...NOT_NUMBERS, NaN, Infinity, -Infinity, ...extra], [-0, 1e308, -1e308, 5e-324]);
-    case 'positive': return split([...NOT_NUMBERS, NaN, Infinity, -Infinity, 0, -0, -1, -5e-324, ...extra], [5e-324, 1e-300, 1e308]);
-    case 'nonneg': return split([...NOT_NUMBERS, NaN, Infinity, -Infinity, -1, -5e-324, ...extra], [0, -0, 1e308]);
-    case 'int': return split([...NOT_NUMBERS, NaN, Infinity, 1.5, kind.min - 1, -1, ...extra], kind.edge ?? [kind.min]);
-    case 'seed': return split([...NOT_NUMBERS, NaN, Infinity, -1, 1.5, 2 ** 53, ...extra], [0, 2 ** 53 - 1]);
-    case 'bool': return split(['true', 1, 0, null, 'x', {}], [true, false]);
-    case 'fn': return split(['x', 1, null, {}, true], []);
-    case 'enum': return split([kind.values[0].toUpperCase(), `${kind.values[0]} `, '', 'x', null, 1, true, [kind.values[0]]], [...kind.values]);
-    case 'custom': return { bad: kind.bad, edge: kind.edge ?? [] };
-    case 'object': return { bad: [null, 'x', 1, [], true], edge: [] };
+    case 'finite':
+      return split([...NOT_NUMBERS, NaN, Infinity, -Infinity, ...extra], [-0, 1e308, -1e308, 5e-324]);
+    case 'positive':
+      return split([...NOT_NUMBERS, NaN, Infinity, -Infinity, 0, -0, -1, -5e-324, ...extra], [5e-324, 1e-300, 1e308]);
+    case 'nonneg':
+      return split([...NOT_NUMBERS, NaN, Infinity, -Infinity, -1, -5e-324, ...extra], [0, -0, 1e308]);
+    case 'int':
+      return split([...NOT_NUMBERS, NaN, Infinity, 1.5, kind.min - 1, -1, ...extra], kind.edge ?? [kind.min]);
+    case 'seed':
+      return split([...NOT_NUMBERS, NaN, Infinity, -1, 1.5, 2 ** 53, ...extra], [0, 2 ** 53 - 1]);
+    case 'bool':
+      return split(['true', 1, 0, null, 'x', {}], [true, false]);
+    case 'fn':
+      return split(['x', 1, null, {}, true], []);
+    case 'enum':
+      return split([kind.values[0].toUpperCase(), `${kind.values[0]} `, '', 'x', null, 1, true, [kind.values[0]]], [...kind.values]);
+    case 'custom':
+      return { bad: kind.bad, edge: kind.edge ?? [] };
+    case 'object':
+      return { bad: [null, 'x', 1, [], true], edge: [] };
   }
 }
 
 /** A misspelling of an option key: two letters swapped (or a letter doubled for short keys). */
 export function typo(key: string): string {
-  if (key.length >= 3) { const i = Math.floor(key.length / 2) - 1; return key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2); }
+  if (key.length >= 3) {
+    const i = Math.floor(key.length / 2) - 1;
+    return key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2);
+  }
   return key + key[key.length - 1];
 }
 
@@ -123,23 +152,43 @@ export function fnCases(s: FnSpec): Case[] {
   const base = s.opts?.base;
   const mk = (what: string, expect: Case['expect'], a: unknown[], o: unknown) => {
     out.push({
-      id: `${s.fn}: ${what}`, group: s.group, expect,
+      id: `${s.fn}: ${what}`,
+      group: s.group,
+      expect,
       run: () => s.call(a, o),
       check: s.check ? (r) => s.check!(r, a, o) : undefined,
-      allowNonFinite: s.allowNonFinite, timeoutMs: s.timeoutMs,
+      allowNonFinite: s.allowNonFinite,
+      timeoutMs: s.timeoutMs,
     });
   };
   mk('valid call', 'value', args, base === undefined ? undefined : { ...base });
   (s.args ?? []).forEach((a, i) => {
     const { bad, edge } = values(a.kind);
-    for (const v of bad) mk(`${a.name} = ${show(v)}`, 'error', args.map((x, j) => (j === i ? v : x)), base && { ...base });
-    for (const v of edge) mk(`${a.name} = ${show(v)} (edge-valid)`, 'either', args.map((x, j) => (j === i ? v : x)), base && { ...base });
+    for (const v of bad)
+      mk(
+        `${a.name} = ${show(v)}`,
+        'error',
+        args.map((x, j) => (j === i ? v : x)),
+        base && { ...base },
+      );
+    for (const v of edge)
+      mk(
+        `${a.name} = ${show(v)} (edge-valid)`,
+        'either',
+        args.map((x, j) => (j === i ? v : x)),
+        base && { ...base },
+      );
   });
   if (s.opts) {
     const o = s.opts;
     for (const v of [null, 'x', 7, []]) mk(`options = ${show(v)}`, 'error', args, v);
     mk('options omitted', o.optional ? 'value' : 'error', args, undefined);
-    const nested = (prefix: string, keys: Record<string, Kind>, obase: Record<string, unknown>, wrap: (inner: Record<string, unknown> | unknown) => Record<string, unknown>) => {
+    const nested = (
+      prefix: string,
+      keys: Record<string, Kind>,
+      obase: Record<string, unknown>,
+      wrap: (inner: Record<string, unknown> | unknown) => Record<string, unknown>,
+    ) => {
       const firstKey = Object.keys(keys)[0];
       for (const k of Object.keys(keys)) {
         const t = typo(k);
@@ -151,7 +200,8 @@ export function fnCases(s: FnSpec): Case[] {
       for (const [k, kind] of Object.entries(keys)) {
         const { bad, edge } = values(kind);
         for (const v of bad) mk(`${prefix}${k} = ${show(v)}`, 'error', args, wrap({ ...obase, [k]: v }));
-        if (!s.noEdge?.includes(k)) for (const v of edge) mk(`${prefix}${k} = ${show(v)} (edge-valid)`, 'either', args, wrap({ ...obase, [k]: v }));
+        if (!s.noEdge?.includes(k))
+          for (const v of edge) mk(`${prefix}${k} = ${show(v)} (edge-valid)`, 'either', args, wrap({ ...obase, [k]: v }));
         if (kind.t === 'object') {
           const sub = { ...kind.base };
           nested(`${prefix}${k}.`, kind.keys, sub, (inner) => wrap({ ...obase, [k]: inner }));
@@ -165,13 +215,23 @@ export function fnCases(s: FnSpec): Case[] {
 
 function sampleValid(kind: Kind): unknown {
   switch (kind.t) {
-    case 'finite': case 'positive': case 'nonneg': return 1;
-    case 'int': return Math.max(kind.min, 1);
-    case 'seed': return 1;
-    case 'bool': return true;
-    case 'fn': return () => 0;
-    case 'enum': return kind.values[0];
-    case 'object': return { ...kind.base };
-    default: return kind.edge?.[0] ?? 1;
+    case 'finite':
+    case 'positive':
+    case 'nonneg':
+      return 1;
+    case 'int':
+      return Math.max(kind.min, 1);
+    case 'seed':
+      return 1;
+    case 'bool':
+      return true;
+    case 'fn':
+      return () => 0;
+    case 'enum':
+      return kind.values[0];
+    case 'object':
+      return { ...kind.base };
+    default:
+      return kind.edge?.[0] ?? 1;
   }
 }

@@ -59,12 +59,21 @@ export function show(v: unknown, depth = 0): string {
   if (typeof v === 'function') return 'fn';
   if (v === null || v === undefined || typeof v === 'boolean') return String(v);
   if (depth > 2) return '…';
-  if (Array.isArray(v)) return v.length > 6 ? `[${v.slice(0, 4).map((x) => show(x, depth + 1)).join(',')},…(${v.length})]` : `[${v.map((x) => show(x, depth + 1)).join(',')}]`;
+  if (Array.isArray(v))
+    return v.length > 6
+      ? `[${v
+          .slice(0, 4)
+          .map((x) => show(x, depth + 1))
+          .join(',')},…(${v.length})]`
+      : `[${v.map((x) => show(x, depth + 1)).join(',')}]`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length})`;
   const name = (v as object).constructor?.name;
   if (name && name !== 'Object') return name;
   const e = Object.entries(v as object);
-  return `{${e.slice(0, 5).map(([k, x]) => `${k}:${show(x, depth + 1)}`).join(',')}${e.length > 5 ? ',…' : ''}}`;
+  return `{${e
+    .slice(0, 5)
+    .map(([k, x]) => `${k}:${show(x, depth + 1)}`)
+    .join(',')}${e.length > 5 ? ',…' : ''}}`;
 }
 
 /** First non-finite number inside a result (typed arrays, arrays, plain objects, class fields), or null. */
@@ -77,14 +86,21 @@ export function findNonFinite(v: unknown, allow?: (path: string, value: number) 
     if (ArrayBuffer.isView(x)) {
       if (x instanceof DataView || x instanceof BigInt64Array || x instanceof BigUint64Array) return null;
       const a = x as unknown as ArrayLike<number>;
-      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]) && !(allow?.(`${path}[]`, a[i]) ?? false)) return `${show(a[i])} at ${path}[${i}]`;
+      for (let i = 0; i < a.length; i++)
+        if (!Number.isFinite(a[i]) && !(allow?.(`${path}[]`, a[i]) ?? false)) return `${show(a[i])} at ${path}[${i}]`;
       return null;
     }
     if (Array.isArray(x)) {
-      for (let i = 0; i < x.length && i < 100000; i++) { const r = walk(x[i], `${path}[]`, depth + 1); if (r) return r.replace(`${path}[]`, `${path}[${i}]`); }
+      for (let i = 0; i < x.length && i < 100000; i++) {
+        const r = walk(x[i], `${path}[]`, depth + 1);
+        if (r) return r.replace(`${path}[]`, `${path}[${i}]`);
+      }
       return null;
     }
-    for (const [k, y] of Object.entries(x)) { const r = walk(y, `${path}.${k}`, depth + 1); if (r) return r; }
+    for (const [k, y] of Object.entries(x)) {
+      const r = walk(y, `${path}.${k}`, depth + 1);
+      if (r) return r;
+    }
     return null;
   };
   return walk(v, '', 0);
@@ -109,7 +125,11 @@ export async function classify(c: Case): Promise<Verdict> {
   if (c.expect === 'error') return { klass: 'wrong', detail: `accepted silently, returned ${show(result)}` };
   if (c.check) {
     let why: string | null;
-    try { why = c.check(result); } catch (e) { why = `result does not have the documented shape (${oneLine(String(e))})`; }
+    try {
+      why = c.check(result);
+    } catch (e) {
+      why = `result does not have the documented shape (${oneLine(String(e))})`;
+    }
     if (why !== null) return { klass: 'wrong', detail: why };
   }
   return { klass: 'correct', detail: 'ok' };
@@ -128,12 +148,20 @@ export function passes(v: Verdict): boolean {
 // ---------------------------------------------------------------- references
 
 /** |a - b| <= atol + rtol |b| for numbers or arrays; null or the first mismatch. */
-export function near(a: ArrayLike<number> | number, b: ArrayLike<number> | number, rtol = 1e-9, atol = 1e-12, what = 'value'): string | null {
-  const A = typeof a === 'number' ? [a] : a, B = typeof b === 'number' ? [b] : b;
+export function near(
+  a: ArrayLike<number> | number,
+  b: ArrayLike<number> | number,
+  rtol = 1e-9,
+  atol = 1e-12,
+  what = 'value',
+): string | null {
+  const A = typeof a === 'number' ? [a] : a,
+    B = typeof b === 'number' ? [b] : b;
   if (A.length !== B.length) return `${what}: length ${A.length}, expected ${B.length}`;
   for (let i = 0; i < A.length; i++) {
     if (A[i] === B[i]) continue;
-    if (!(Math.abs(A[i] - B[i]) <= atol + rtol * Math.abs(B[i]))) return `${what}${A.length > 1 ? `[${i}]` : ''} = ${A[i]}, reference ${B[i]}`;
+    if (!(Math.abs(A[i] - B[i]) <= atol + rtol * Math.abs(B[i])))
+      return `${what}${A.length > 1 ? `[${i}]` : ''} = ${A[i]}, reference ${B[i]}`;
   }
   return null;
 }
@@ -148,9 +176,21 @@ export function flat(rows: number[][]): Float64Array {
  * `overflow` is set when a term beta s + h is not representable (the true lse is then beyond
  * the double range, or the reference cannot tell).
  */
-export function refLse(x: Float64Array, y: Float64Array, d: number, beta: number, score: 'dot' | 'sqdist', h: ArrayLike<number> | null, causal = false, values: Float64Array | null = null, k = 0): { lse: Float64Array; mean: Float64Array; overflow: boolean } {
-  const n = x.length / d, m = y.length / d;
-  const lse = new Float64Array(n), mean = new Float64Array(n * k);
+export function refLse(
+  x: Float64Array,
+  y: Float64Array,
+  d: number,
+  beta: number,
+  score: 'dot' | 'sqdist',
+  h: ArrayLike<number> | null,
+  causal = false,
+  values: Float64Array | null = null,
+  k = 0,
+): { lse: Float64Array; mean: Float64Array; overflow: boolean } {
+  const n = x.length / d,
+    m = y.length / d;
+  const lse = new Float64Array(n),
+    mean = new Float64Array(n * k);
   let overflow = false;
   const t = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -170,7 +210,7 @@ export function refLse(x: Float64Array, y: Float64Array, d: number, beta: number
     if (!Number.isFinite(lse[i]) && max !== -Infinity) overflow = true;
     for (let c = 0; c < k; c++) {
       let s = 0;
-      for (let j = 0; j < end; j++) s += Math.exp(t[j] - max) / sum * values![j * k + c];
+      for (let j = 0; j < end; j++) s += (Math.exp(t[j] - max) / sum) * values![j * k + c];
       if (!Number.isFinite(s)) overflow = true;
       mean[i * k + c] = s;
     }
@@ -190,7 +230,11 @@ export function bruteW2(x: Float64Array, y: Float64Array, d: number): number {
       best = Math.min(best, s / n);
       return;
     }
-    for (let i = k; i < n; i++) { [perm[k], perm[i]] = [perm[i], perm[k]]; go(k + 1); [perm[k], perm[i]] = [perm[i], perm[k]]; }
+    for (let i = k; i < n; i++) {
+      [perm[k], perm[i]] = [perm[i], perm[k]];
+      go(k + 1);
+      [perm[k], perm[i]] = [perm[i], perm[k]];
+    }
   };
   go(0);
   return best;

@@ -1,5 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, logSumExp, softmaxMean, interactionEnergy, wasmMemoryBytes, Measure, InvalidArgumentError, OverflowError } from '../../src/index.js';
+import {
+  init,
+  logSumExp,
+  softmaxMean,
+  interactionEnergy,
+  wasmMemoryBytes,
+  Measure,
+  InvalidArgumentError,
+  OverflowError,
+} from '../../src/index.js';
 import { backendFor } from '../../src/backend/index.js';
 import type { ReduceArgs, Score } from '../../src/backend/types.js';
 import { lcg, maxAbs, spherePoints, uniformArray } from '../helpers.js';
@@ -39,10 +48,17 @@ function randomCase(rnd: () => number, score: Score, causal: boolean, withH: boo
   const d = 1 + Math.floor(rnd() * 17);
   const k = 1 + Math.floor(rnd() * 5);
   return {
-    x: uniformArray(rnd, n * d), n, y: uniformArray(rnd, m * d), m, d, k,
+    x: uniformArray(rnd, n * d),
+    n,
+    y: uniformArray(rnd, m * d),
+    m,
+    d,
+    k,
     logWeights: withH ? uniformArray(rnd, m, -3, 1) : null,
     values: uniformArray(rnd, m * k, -2, 2),
-    beta: 0.1 + 4 * rnd(), score, mask: { kind: causal ? 'causal' : 'none' },
+    beta: 0.1 + 4 * rnd(),
+    score,
+    mask: { kind: causal ? 'causal' : 'none' },
   };
 }
 
@@ -123,9 +139,24 @@ describe('the softmax-weighted reduction', () => {
         expect(lseError(run(c, 'wasm', 'f64').lse, denseReference(c).lse)).toBeLessThan(1e-12);
       }
     }
-    for (const [d, k] of [[64, 64], [33, 7], [5, 64]]) {
-      const c: Case = { x: uniformArray(rnd, 50 * d, -0.3, 0.3), n: 50, y: uniformArray(rnd, 700 * d, -0.3, 0.3), m: 700, d, k,
-        logWeights: null, values: uniformArray(rnd, 700 * k), beta: 1, score: 'dot', mask: { kind: 'none' } };
+    for (const [d, k] of [
+      [64, 64],
+      [33, 7],
+      [5, 64],
+    ]) {
+      const c: Case = {
+        x: uniformArray(rnd, 50 * d, -0.3, 0.3),
+        n: 50,
+        y: uniformArray(rnd, 700 * d, -0.3, 0.3),
+        m: 700,
+        d,
+        k,
+        logWeights: null,
+        values: uniformArray(rnd, 700 * k),
+        beta: 1,
+        score: 'dot',
+        mask: { kind: 'none' },
+      };
       const ref = denseReference(c);
       const w = run(c, 'wasm', 'f64');
       expect(lseError(w.lse, ref.lse)).toBeLessThan(1e-12);
@@ -135,15 +166,53 @@ describe('the softmax-weighted reduction', () => {
 
   it('stays finite and exact on extreme inputs', () => {
     const rnd = lcg(99);
-    const n = 37, m = 1203, d = 3;
+    const n = 37,
+      m = 1203,
+      d = 3;
     const sphere = spherePoints(rnd, n + m, d);
     const cases: Case[] = [
       // beta = 1e3 on the sphere: scores up to 1e3, far beyond exp's range without the shift
-      { x: sphere.subarray(0, n * d), n, y: sphere.subarray(n * d), m, d, k: 2, logWeights: null, values: uniformArray(rnd, m * 2), beta: 1e3, score: 'dot', mask: { kind: 'none' } },
+      {
+        x: sphere.subarray(0, n * d),
+        n,
+        y: sphere.subarray(n * d),
+        m,
+        d,
+        k: 2,
+        logWeights: null,
+        values: uniformArray(rnd, m * 2),
+        beta: 1e3,
+        score: 'dot',
+        mask: { kind: 'none' },
+      },
       // |x| ~ 1e3 under sqdist: every score below -1e4
-      { x: uniformArray(rnd, n * d, 1e3, 1.5e3), n, y: uniformArray(rnd, m * d, -1.5e3, -1e3), m, d, k: 2, logWeights: null, values: uniformArray(rnd, m * 2), beta: 1, score: 'sqdist', mask: { kind: 'causal' } },
+      {
+        x: uniformArray(rnd, n * d, 1e3, 1.5e3),
+        n,
+        y: uniformArray(rnd, m * d, -1.5e3, -1e3),
+        m,
+        d,
+        k: 2,
+        logWeights: null,
+        values: uniformArray(rnd, m * 2),
+        beta: 1,
+        score: 'sqdist',
+        mask: { kind: 'causal' },
+      },
       // log-weights of -1e4
-      { x: uniformArray(rnd, n * d), n, y: uniformArray(rnd, m * d), m, d, k: 2, logWeights: uniformArray(rnd, m, -1e4 - 5, -1e4), values: uniformArray(rnd, m * 2), beta: 2, score: 'dot', mask: { kind: 'none' } },
+      {
+        x: uniformArray(rnd, n * d),
+        n,
+        y: uniformArray(rnd, m * d),
+        m,
+        d,
+        k: 2,
+        logWeights: uniformArray(rnd, m, -1e4 - 5, -1e4),
+        values: uniformArray(rnd, m * 2),
+        beta: 2,
+        score: 'dot',
+        mask: { kind: 'none' },
+      },
     ];
     for (const c of cases) {
       const ref = denseReference(c);
@@ -166,7 +235,8 @@ describe('the softmax-weighted reduction', () => {
 
   it('gives zero weight to keys with log-weight -Infinity', () => {
     const rnd = lcg(3);
-    const m = 41, d = 2;
+    const m = 41,
+      d = 2;
     const y = uniformArray(rnd, m * d);
     const h = uniformArray(rnd, m);
     for (let j = 0; j < m; j += 3) h[j] = -Infinity;
@@ -174,7 +244,11 @@ describe('the softmax-weighted reduction', () => {
     const x = uniformArray(rnd, 10 * d);
     for (const backend of ['wasm', 'js'] as const) {
       const full = logSumExp(x, y, { dim: d, logWeights: h, backend });
-      const reduced = logSumExp(x, keep.flatMap((j) => [y[2 * j], y[2 * j + 1]]), { dim: d, logWeights: keep.map((j) => h[j]), backend });
+      const reduced = logSumExp(
+        x,
+        keep.flatMap((j) => [y[2 * j], y[2 * j + 1]]),
+        { dim: d, logWeights: keep.map((j) => h[j]), backend },
+      );
       expect(lseError(full, reduced)).toBeLessThan(1e-13);
     }
   });
@@ -228,7 +302,11 @@ describe('public kernel functions', () => {
   });
 
   it('number[][] and flat inputs agree; backends agree', () => {
-    const rows = [[0.1, 0.2], [0.3, -0.4], [1, 0]];
+    const rows = [
+      [0.1, 0.2],
+      [0.3, -0.4],
+      [1, 0],
+    ];
     const flat = rows.flat();
     const a = softmaxMean(rows, rows, rows, { beta: 3 });
     const b = softmaxMean(flat, flat, flat, { dim: 2, valueDim: 2, beta: 3, backend: 'js' });
@@ -238,18 +316,20 @@ describe('public kernel functions', () => {
 
   it('interactionEnergy matches the double sum, and logEnergy stays exact where energy overflows', () => {
     const rnd = lcg(21);
-    const n = 50, d = 3;
+    const n = 50,
+      d = 3;
     const pts = spherePoints(rnd, n, d);
     const w = uniformArray(rnd, n, 0.2, 1);
     const mu = new Measure(pts, { dim: d, weights: w, space: 'sphere' });
     for (const beta of [0.5, 4, 1000]) {
       // log of (1/(2 beta)) sum_ij a_i a_j e^{beta <x_i, x_j>}, max-shifted by beta (|<x,y>| <= 1).
       let s = 0;
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        let dot = 0;
-        for (let c = 0; c < d; c++) dot += pts[i * d + c] * pts[j * d + c];
-        s += mu.weights[i] * mu.weights[j] * Math.exp(beta * (dot - 1));
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let dot = 0;
+          for (let c = 0; c < d; c++) dot += pts[i * d + c] * pts[j * d + c];
+          s += mu.weights[i] * mu.weights[j] * Math.exp(beta * (dot - 1));
+        }
       const logRef = beta + Math.log(s) - Math.log(2 * beta);
       for (const backend of ['wasm', 'js'] as const) {
         const { energy, logEnergy } = interactionEnergy(mu, { beta, backend });
@@ -261,7 +341,10 @@ describe('public kernel functions', () => {
   });
 
   it('rejects bad options with named errors', () => {
-    const x = [[0, 1], [1, 0]];
+    const x = [
+      [0, 1],
+      [1, 0],
+    ];
     const bad: Array<[() => unknown, RegExp]> = [
       [() => logSumExp(x, x, { beta: NaN }), /beta must be a finite number, got NaN/],
       [() => logSumExp(x, x, { beta: Infinity }), /beta must be a finite number, got Infinity/],
@@ -306,7 +389,9 @@ describe('memory', () => {
 
   it('runs 200 000 queries against 1 000 keys', () => {
     const rnd = lcg(6);
-    const n = 200_000, m = 1000, d = 3;
+    const n = 200_000,
+      m = 1000,
+      d = 3;
     const x = uniformArray(rnd, n * d);
     const y = uniformArray(rnd, m * d);
     const v = uniformArray(rnd, m * 2);
@@ -317,6 +402,11 @@ describe('memory', () => {
     const rows = [0, 1, 99_999, 199_999];
     const sub = Float64Array.from(rows.flatMap((i) => [x[3 * i], x[3 * i + 1], x[3 * i + 2]]));
     const ref = softmaxMean(sub, y, v, { dim: d, valueDim: 2, score: 'sqdist', backend: 'js' });
-    expect(lseError(Float64Array.from(rows, (i) => lse[i]), ref.lse)).toBeLessThan(1e-12);
+    expect(
+      lseError(
+        Float64Array.from(rows, (i) => lse[i]),
+        ref.lse,
+      ),
+    ).toBeLessThan(1e-12);
   });
 });

@@ -12,11 +12,15 @@ import { tuning } from '../../src/backend/wasm.js';
 import type { KernelMask, ReduceArgs } from '../../src/backend/types.js';
 import { lcg, thrown, uniformArray } from '../helpers.js';
 
-beforeAll(async () => { await init({ threads: 1 }); });
+beforeAll(async () => {
+  await init({ threads: 1 });
+});
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-const N = 23, D = 3, K = 2;
+const N = 23,
+  D = 3,
+  K = 2;
 const OFFSETS = Int32Array.from([0, 5, 5, 17, 23]);
 const BLOCKS = { rows: Int32Array.from([0, 10, 23]), ptr: Int32Array.from([0, 2, 3]), ranges: Int32Array.from([0, 3, 7, 12, 4, 23]) };
 
@@ -29,7 +33,11 @@ function maskProblem() {
 /** Every kind and allowed combination, with the keys it lets row i see (written out independently of the kernel). */
 function maskCases(): Array<[KernelMask, (i: number, j: number) => boolean]> {
   const offsets = OFFSETS;
-  const systemOf = (i: number) => { let s = 0; while (offsets[s + 1] <= i) s++; return s; };
+  const systemOf = (i: number) => {
+    let s = 0;
+    while (offsets[s + 1] <= i) s++;
+    return s;
+  };
   return [
     [{ kind: 'none' }, () => true],
     [{ kind: 'causal' }, (i, j) => j <= i],
@@ -39,7 +47,7 @@ function maskCases(): Array<[KernelMask, (i: number, j: number) => boolean]> {
     [{ kind: 'segments', offsets, causal: true }, (i, j) => systemOf(i) === systemOf(j) && j <= i],
     [{ kind: 'segments', offsets, diagonal: true }, (i, j) => systemOf(i) === systemOf(j) && j !== i],
     [{ kind: 'segments', offsets, causal: true, diagonal: true }, (i, j) => systemOf(i) === systemOf(j) && j < i],
-    [{ kind: 'blocks', blocks: BLOCKS }, (i, j) => (i < 10 ? (j < 3 || (j >= 7 && j < 12)) : j >= 4)],
+    [{ kind: 'blocks', blocks: BLOCKS }, (i, j) => (i < 10 ? j < 3 || (j >= 7 && j < 12) : j >= 4)],
   ];
 }
 
@@ -49,15 +57,46 @@ function describeMask(mask: KernelMask): string {
 
 /** One self-attention reduction of the problem under mask. */
 function reduce(backend: 'wasm' | 'js', mask: KernelMask, precision: 'f32' | 'f64', x: Float64Array, h: Float64Array, v: Float64Array) {
-  const lse = new Float64Array(N), mean = new Float64Array(N * K);
-  backendFor(backend, 't').softmaxReduce({ x, n: N, y: x, m: N, d: D, logWeights: h, values: v, k: K, beta: 1.5, score: 'dot', mask, precision, lse, mean });
+  const lse = new Float64Array(N),
+    mean = new Float64Array(N * K);
+  backendFor(backend, 't').softmaxReduce({
+    x,
+    n: N,
+    y: x,
+    m: N,
+    d: D,
+    logWeights: h,
+    values: v,
+    k: K,
+    beta: 1.5,
+    score: 'dot',
+    mask,
+    precision,
+    lse,
+    mean,
+  });
   return { lse, mean };
 }
 
 /** A self-attention call (n = m) of 4 rows in R^2 with the given mask. */
 function args(mask: unknown, n = 4, m = 4): ReduceArgs {
   const x = new Float64Array(2 * Math.max(n, m));
-  return { x, n, y: x, m, d: 2, logWeights: null, values: null, k: 0, beta: 1, score: 'dot', precision: 'f64', lse: new Float64Array(n), mean: null, mask: mask as KernelMask };
+  return {
+    x,
+    n,
+    y: x,
+    m,
+    d: 2,
+    logWeights: null,
+    values: null,
+    k: 0,
+    beta: 1,
+    score: 'dot',
+    precision: 'f64',
+    lse: new Float64Array(n),
+    mean: null,
+    mask: mask as KernelMask,
+  };
 }
 
 describe('KernelMask', () => {
@@ -69,10 +108,29 @@ describe('KernelMask', () => {
         for (let i = 0; i < N; i++) {
           // Reference: the keys row i may see keep their weight, the others get weight zero.
           const hi = h.map((w, j) => (sees(i, j) ? w : -Infinity));
-          const l = new Float64Array(1), mu = new Float64Array(K);
-          backendFor('js', 't').softmaxReduce({ x: x.subarray(i * D, (i + 1) * D), n: 1, y: x, m: N, d: D, logWeights: hi, values: v, k: K, beta: 1.5, score: 'dot', mask: { kind: 'none' }, precision: 'f64', lse: l, mean: mu });
+          const l = new Float64Array(1),
+            mu = new Float64Array(K);
+          backendFor('js', 't').softmaxReduce({
+            x: x.subarray(i * D, (i + 1) * D),
+            n: 1,
+            y: x,
+            m: N,
+            d: D,
+            logWeights: hi,
+            values: v,
+            k: K,
+            beta: 1.5,
+            score: 'dot',
+            mask: { kind: 'none' },
+            precision: 'f64',
+            lse: l,
+            mean: mu,
+          });
           const what = `${describeMask(mask)} ${backend} row ${i}`;
-          if (l[0] === -Infinity) { expect(lse[i], what).toBe(-Infinity); continue; }
+          if (l[0] === -Infinity) {
+            expect(lse[i], what).toBe(-Infinity);
+            continue;
+          }
           expect(Math.abs(lse[i] - l[0]), what).toBeLessThan(1e-12 * Math.max(1, Math.abs(l[0])));
           for (let c = 0; c < K; c++) expect(Math.abs(mean[i * K + c] - mu[c]), what).toBeLessThan(1e-12);
         }
@@ -86,10 +144,14 @@ describe('KernelMask', () => {
     try {
       for (const [mask] of maskCases()) {
         for (const precision of ['f32', 'f64'] as const) {
-          const w = reduce('wasm', mask, precision, x, h, v), j = reduce('js', mask, precision, x, h, v);
+          const w = reduce('wasm', mask, precision, x, h, v),
+            j = reduce('js', mask, precision, x, h, v);
           const what = `${describeMask(mask)} ${precision}`;
           for (let i = 0; i < N; i++) {
-            if (j.lse[i] === -Infinity) { expect(w.lse[i], what).toBe(-Infinity); continue; }
+            if (j.lse[i] === -Infinity) {
+              expect(w.lse[i], what).toBe(-Infinity);
+              continue;
+            }
             expect(Math.abs(w.lse[i] - j.lse[i]), what).toBeLessThan(1e-5 * Math.max(1, Math.abs(j.lse[i])));
             for (let c = 0; c < K; c++) expect(Math.abs(w.mean[i * K + c] - j.mean[i * K + c]), what).toBeLessThan(1e-5);
           }
@@ -115,32 +177,62 @@ describe('KernelMask', () => {
     expect(rowMask(null, true, true)).toEqual({ kind: 'causal', diagonal: true });
     expect(rowMask(null, false, true)).toEqual({ kind: 'diagonal' });
     expect(rowMask(s, true, false)).toEqual({ kind: 'segments', offsets: s, causal: true, diagonal: false });
-    for (const segments of [null, s]) for (const causal of [false, true]) for (const diagonal of [false, true]) {
-      const plan = readMask(args(rowMask(segments, causal, diagonal)));
-      expect(plan).toMatchObject({ causal, diagonal, segments, blocks: null });
-    }
+    for (const segments of [null, s])
+      for (const causal of [false, true])
+        for (const diagonal of [false, true]) {
+          const plan = readMask(args(rowMask(segments, causal, diagonal)));
+          expect(plan).toMatchObject({ causal, diagonal, segments, blocks: null });
+        }
   });
 
   it('refuses a combination the kernel does not compute, and a malformed mask, by name (wasm and js)', () => {
     const offsets = Int32Array.from([0, 4]);
     const blocks = { rows: Int32Array.from([0, 4]), ptr: Int32Array.from([0, 1]), ranges: Int32Array.from([0, 4]) };
     const bad: Array<[unknown, string, RegExp]> = [
-      [undefined, 'mask', /^mask must be an object \{ kind, \.\.\. \} with kind 'none', 'causal', 'diagonal', 'segments', 'blocks', got undefined$/],
+      [
+        undefined,
+        'mask',
+        /^mask must be an object \{ kind, \.\.\. \} with kind 'none', 'causal', 'diagonal', 'segments', 'blocks', got undefined$/,
+      ],
       [null, 'mask', /^mask must be an object/],
       ['causal', 'mask', /^mask must be an object .* got "causal"$/],
       [{}, 'mask.kind', /^mask.kind must be one of 'none', 'causal', 'diagonal', 'segments', 'blocks', got undefined$/],
       [{ kind: 'graph' }, 'mask.kind', /^mask.kind must be one of .* got "graph"$/],
       [{ kind: 'toString' }, 'mask.kind', /^mask.kind must be one of/],
-      [{ kind: 'blocks', blocks, causal: true }, 'mask.causal', /^mask.causal cannot be combined with mask kind 'blocks' \(a block mask combines with nothing: build causality, the diagonal or systems into its ranges\), got true$/],
+      [
+        { kind: 'blocks', blocks, causal: true },
+        'mask.causal',
+        /^mask.causal cannot be combined with mask kind 'blocks' \(a block mask combines with nothing: build causality, the diagonal or systems into its ranges\), got true$/,
+      ],
       [{ kind: 'blocks', blocks, diagonal: true }, 'mask.diagonal', /^mask.diagonal cannot be combined with mask kind 'blocks'/],
       [{ kind: 'blocks', blocks, offsets }, 'mask.offsets', /^mask.offsets cannot be combined with mask kind 'blocks'/],
       [{ kind: 'blocks', blocks, causal: false }, 'mask.causal', /^mask.causal cannot be combined with mask kind 'blocks'/],
-      [{ kind: 'diagonal', causal: true }, 'mask.causal', /^mask.causal cannot be combined with mask kind 'diagonal' \(use \{ kind: 'causal', diagonal: true \}\)/],
+      [
+        { kind: 'diagonal', causal: true },
+        'mask.causal',
+        /^mask.causal cannot be combined with mask kind 'diagonal' \(use \{ kind: 'causal', diagonal: true \}\)/,
+      ],
       [{ kind: 'none', causal: true }, 'mask.causal', /^mask.causal cannot be combined with mask kind 'none' \(use \{ kind: 'causal' \}\)/],
-      [{ kind: 'causal', offsets }, 'mask.offsets', /^mask.offsets cannot be combined with mask kind 'causal' \(use \{ kind: 'segments', offsets \}\)/],
-      [{ kind: 'segments', offsets, blocks }, 'mask.blocks', /^mask.blocks cannot be combined with mask kind 'segments' \(use \{ kind: 'blocks', blocks \}\)/],
-      [{ kind: 'causal', excludeSelf: true }, 'mask.excludeSelf', /^mask.excludeSelf is not a field of a mask \(kind 'causal' takes diagonal\), got true$/],
-      [{ kind: 'none', segments: offsets }, 'mask.segments', /^mask.segments is not a field of a mask \(kind 'none' takes no other field\)/],
+      [
+        { kind: 'causal', offsets },
+        'mask.offsets',
+        /^mask.offsets cannot be combined with mask kind 'causal' \(use \{ kind: 'segments', offsets \}\)/,
+      ],
+      [
+        { kind: 'segments', offsets, blocks },
+        'mask.blocks',
+        /^mask.blocks cannot be combined with mask kind 'segments' \(use \{ kind: 'blocks', blocks \}\)/,
+      ],
+      [
+        { kind: 'causal', excludeSelf: true },
+        'mask.excludeSelf',
+        /^mask.excludeSelf is not a field of a mask \(kind 'causal' takes diagonal\), got true$/,
+      ],
+      [
+        { kind: 'none', segments: offsets },
+        'mask.segments',
+        /^mask.segments is not a field of a mask \(kind 'none' takes no other field\)/,
+      ],
       [{ kind: 'causal', diagonal: 1 }, 'mask.diagonal', /^mask.diagonal must be a boolean, got 1$/],
       [{ kind: 'segments', offsets, causal: 'yes' }, 'mask.causal', /^mask.causal must be a boolean/],
       [{ kind: 'segments' }, 'mask.offsets', /^mask.offsets must be an Int32Array/],
@@ -161,16 +253,29 @@ describe('KernelMask', () => {
   it('the type tests (test/types/mask.ts) compile, and each @ts-expect-error hides a real error on the line under it', () => {
     const file = join(ROOT, 'test', 'types', 'mask.ts');
     const source = readFileSync(file, 'utf8');
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [], lib: ['lib.es2022.d.ts'] };
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      types: [],
+      lib: ['lib.es2022.d.ts'],
+    };
     const errorLines = (text: string): number[] => {
       const host = ts.createCompilerHost(options);
       const read = host.getSourceFile.bind(host);
-      host.getSourceFile = (name, lang, ...rest) => (resolve(name) === file ? ts.createSourceFile(name, text, lang) : read(name, lang, ...rest));
+      host.getSourceFile = (name, lang, ...rest) =>
+        resolve(name) === file ? ts.createSourceFile(name, text, lang) : read(name, lang, ...rest);
       const program = ts.createProgram([file], options, host);
-      return [...new Set(ts.getPreEmitDiagnostics(program).map((d) => {
-        expect(d.file?.fileName && resolve(d.file.fileName), ts.flattenDiagnosticMessageText(d.messageText, '\n')).toBe(file);
-        return d.file!.getLineAndCharacterOfPosition(d.start!).line;
-      }))].sort((a, b) => a - b);
+      return [
+        ...new Set(
+          ts.getPreEmitDiagnostics(program).map((d) => {
+            expect(d.file?.fileName && resolve(d.file.fileName), ts.flattenDiagnosticMessageText(d.messageText, '\n')).toBe(file);
+            return d.file!.getLineAndCharacterOfPosition(d.start!).line;
+          }),
+        ),
+      ].sort((a, b) => a - b);
     };
     expect(errorLines(source)).toEqual([]);
     const lines = source.split('\n');

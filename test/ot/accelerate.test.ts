@@ -9,8 +9,18 @@ import { lcg, uniformArray } from '../helpers.js';
 const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
 
 interface RefCase {
-  name: string; n: number; m: number; d: number; eps: number; x: number[]; y: number[]; a: number[]; b: number[];
-  cost: number; objective: number; divergence: number;
+  name: string;
+  n: number;
+  m: number;
+  d: number;
+  eps: number;
+  x: number[];
+  y: number[];
+  a: number[];
+  b: number[];
+  cost: number;
+  objective: number;
+  divergence: number;
 }
 
 beforeAll(async () => {
@@ -22,7 +32,8 @@ const close = (got: number, want: number) => Math.abs(got - want) <= Math.max(1e
 
 /** Max |u - v| after centring both (potentials are defined up to a constant shift of f against g). */
 function centredDiff(u: Float64Array, v: Float64Array): number {
-  const mu = u.reduce((s, x) => s + x, 0) / u.length, mv = v.reduce((s, x) => s + x, 0) / v.length;
+  const mu = u.reduce((s, x) => s + x, 0) / u.length,
+    mv = v.reduce((s, x) => s + x, 0) / v.length;
   let e = 0;
   for (let i = 0; i < u.length; i++) e = Math.max(e, Math.abs(u[i] - mu - (v[i] - mv)));
   return e;
@@ -70,7 +81,8 @@ function objectiveBound(r: { f: Float64Array; g: Float64Array }): number {
 }
 
 describe('fewer iterations, same answer', () => {
-  const a = cloud(31, 200, 2), b = new Measure(uniformArray(lcg(32), 150 * 2, -0.2, 0.9), { dim: 2 });
+  const a = cloud(31, 200, 2),
+    b = new Measure(uniformArray(lcg(32), 150 * 2, -0.2, 0.9), { dim: 2 });
   const eps = 0.004; // eps / diameter² ≈ 1e-3: plain Sinkhorn's error decays slowly here
   const tol = 1e-9; // tight, so that the fixed points are compared to 1e-9 (objectiveBound)
   let plain: ReturnType<typeof sinkhorn>;
@@ -90,7 +102,7 @@ describe('fewer iterations, same answer', () => {
     }
   });
 
-  it("mixed precision returns f64 answers: marginal error within the f64 tol, the f64 objective", () => {
+  it('mixed precision returns f64 answers: marginal error within the f64 tol, the f64 objective', () => {
     const mixed = sinkhorn(a, b, { eps, tol, precision: 'mixed' });
     const f64 = sinkhorn(a, b, { eps, tol });
     expect(mixed.converged).toBe(true);
@@ -108,14 +120,15 @@ describe('fewer iterations, same answer', () => {
   });
 
   it('unbalanced solves (reach) run plain: the acceleration option changes nothing, bit for bit', () => {
-    const u = sinkhorn(a, b, { eps: 0.05, reach: 0.3 }), v = sinkhorn(a, b, { eps: 0.05, reach: 0.3, acceleration: false });
+    const u = sinkhorn(a, b, { eps: 0.05, reach: 0.3 }),
+      v = sinkhorn(a, b, { eps: 0.05, reach: 0.3, acceleration: false });
     expect(Object.is(u.value, v.value)).toBe(true);
     expect(Buffer.from(u.f.buffer).equals(Buffer.from(v.f.buffer))).toBe(true);
   });
 });
 
 describe('over-relaxation parameter', () => {
-  it("omega* = 2 / (1 + sqrt(1 - theta)), capped", () => {
+  it('omega* = 2 / (1 + sqrt(1 - theta)), capped', () => {
     expect(optimalOmega(0)).toBe(1);
     expect(optimalOmega(0.75)).toBeCloseTo(2 / 1.5, 15);
     expect(optimalOmega(0.99)).toBeCloseTo(2 / 1.1, 14);
@@ -126,13 +139,23 @@ describe('over-relaxation parameter', () => {
     const theta = 0.96;
     const r = new Relaxation(true);
     let err = 1;
-    for (let it = 1; it <= OVERRELAX_START + 16; it++) { err *= theta; r.update(err, it); if (r.omega !== 1) break; }
+    for (let it = 1; it <= OVERRELAX_START + 16; it++) {
+      err *= theta;
+      r.update(err, it);
+      if (r.omega !== 1) break;
+    }
     expect(r.omega).toBeCloseTo(optimalOmega(theta), 10);
     const w = r.omega;
     // At omega* SOR decays like (omega* - 1)^k: nothing more to learn.
-    for (let it = 100; it < 200; it++) { err *= w - 1; r.update(err, it); }
+    for (let it = 100; it < 200; it++) {
+      err *= w - 1;
+      r.update(err, it);
+    }
     expect(r.omega).toBe(w);
-    for (let it = 200; it < 260; it++) { err *= 1.05; r.update(err, it); }
+    for (let it = 200; it < 260; it++) {
+      err *= 1.05;
+      r.update(err, it);
+    }
     expect(r.omega).toBeLessThan(w);
     expect(r.omega).toBeGreaterThanOrEqual(1);
   });
@@ -149,26 +172,39 @@ describe('Anderson acceleration', () => {
     // A: symmetric with eigenvalues up to 0.99 (plain iteration: ~1 500 steps to 1e-6); n = 4 < memory + 1, so
     // Anderson (a Krylov method on linear maps) is exact after about n + 1 steps.
     const n = 4;
-    const Q = [[0.5, 0.5, 0.5, 0.5], [0.5, -0.5, 0.5, -0.5], [0.5, 0.5, -0.5, -0.5], [0.5, -0.5, -0.5, 0.5]];
+    const Q = [
+      [0.5, 0.5, 0.5, 0.5],
+      [0.5, -0.5, 0.5, -0.5],
+      [0.5, 0.5, -0.5, -0.5],
+      [0.5, -0.5, -0.5, 0.5],
+    ];
     const lam = [0.99, 0.9, 0.5, -0.3];
-    const A = (v: Float64Array) => Float64Array.from({ length: n }, (_, i) => {
-      let s = 0;
-      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) s += Q[i][k] * lam[k] * Q[j][k] * v[j];
-      return s;
-    });
+    const A = (v: Float64Array) =>
+      Float64Array.from({ length: n }, (_, i) => {
+        let s = 0;
+        for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) s += Q[i][k] * lam[k] * Q[j][k] * v[j];
+        return s;
+      });
     const c = Float64Array.from([1, -2, 0.5, 3]);
     const F = (v: Float64Array) => A(v).map((x, i) => x + c[i]);
     // The solution: (I - A)^{-1} c through the eigenbasis.
     const want = Float64Array.from({ length: n }, (_, i) => {
       let s = 0;
-      for (let k = 0; k < n; k++) { let qc = 0; for (let j = 0; j < n; j++) qc += Q[j][k] * c[j]; s += Q[i][k] * qc / (1 - lam[k]); }
+      for (let k = 0; k < n; k++) {
+        let qc = 0;
+        for (let j = 0; j < n; j++) qc += Q[j][k] * c[j];
+        s += (Q[i][k] * qc) / (1 - lam[k]);
+      }
       return s;
     });
     const aa = new Anderson(n);
     const w = new Float64Array(n).fill(0.25);
     const f = new Float64Array(n);
     let steps = 0;
-    while (steps < 50 && Math.max(...f.map((v, i) => Math.abs(v - want[i]))) > 1e-9) { aa.step(f, F(f), w); steps++; }
+    while (steps < 50 && Math.max(...f.map((v, i) => Math.abs(v - want[i]))) > 1e-9) {
+      aa.step(f, F(f), w);
+      steps++;
+    }
     expect(steps).toBeLessThanOrEqual(n + 3);
     // reset(): the next step is the plain one.
     aa.reset();
@@ -180,7 +216,8 @@ describe('Anderson acceleration', () => {
 });
 
 describe('option checks', () => {
-  const a = cloud(41, 10, 2), b = cloud(42, 12, 2);
+  const a = cloud(41, 10, 2),
+    b = cloud(42, 12, 2);
   it('acceleration must be anderson, overrelaxation or false', () => {
     for (const bad of ['fast', true, 1.5, null, 'Anderson']) {
       expect(() => sinkhorn(a, b, { eps: 0.1, acceleration: bad as never })).toThrow(InvalidArgumentError);

@@ -5,7 +5,17 @@ import { exactTransport, exactW2, type ExactPlan } from '../../src/ot/exact.js';
 
 const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
 
-interface RefCase { name: string; n: number; m: number; d: number; x: number[]; y: number[]; a: number[]; b: number[]; w2sq: number }
+interface RefCase {
+  name: string;
+  n: number;
+  m: number;
+  d: number;
+  x: number[];
+  y: number[];
+  a: number[];
+  b: number[];
+  w2sq: number;
+}
 
 /** Small deterministic generator (LCG), uniform in [0, 1). */
 function rng(seed: number): () => number {
@@ -31,15 +41,20 @@ function normalised(w: ArrayLike<number>): Float64Array {
 function sqCost(x: Float64Array, y: Float64Array, d: number) {
   return (i: number, j: number): number => {
     let s = 0;
-    for (let k = 0; k < d; k++) { const t = x[i * d + k] - y[j * d + k]; s += t * t; }
+    for (let k = 0; k < d; k++) {
+      const t = x[i * d + k] - y[j * d + k];
+      s += t * t;
+    }
     return s;
   };
 }
 
 /** Marginals within tol, flows > 0, support at most n + m - 1, cost = <P, C>. */
 function expectFeasible(p: ExactPlan, a: Float64Array, b: Float64Array, cost: (i: number, j: number) => number, tol = 1e-12): void {
-  const an = normalised(a), bn = normalised(b);
-  const rs = new Float64Array(a.length), cs = new Float64Array(b.length);
+  const an = normalised(a),
+    bn = normalised(b);
+  const rs = new Float64Array(a.length),
+    cs = new Float64Array(b.length);
   let total = 0;
   for (let k = 0; k < p.flows.length; k++) {
     expect(p.flows[k]).toBeGreaterThan(0);
@@ -56,7 +71,8 @@ function expectFeasible(p: ExactPlan, a: Float64Array, b: Float64Array, cost: (i
 /** Dual feasibility (reduced costs >= -1e-9), complementary slackness and strong duality. */
 function expectOptimal(p: ExactPlan, a: Float64Array, b: Float64Array, cost: (i: number, j: number) => number): void {
   const { u, v } = p.potentials;
-  const an = normalised(a), bn = normalised(b);
+  const an = normalised(a),
+    bn = normalised(b);
   let minReduced = Infinity;
   for (let i = 0; i < a.length; i++) for (let j = 0; j < b.length; j++) minReduced = Math.min(minReduced, cost(i, j) - u[i] - v[j]);
   expect(minReduced).toBeGreaterThanOrEqual(-1e-9);
@@ -83,7 +99,10 @@ describe('exactW2 against POT ot.emd2', () => {
     expect(ref.cases.length).toBeGreaterThan(0);
     let largest = { name: '', arcs: 0, ms: 0 };
     for (const c of ref.cases) {
-      const x = Float64Array.from(c.x), y = Float64Array.from(c.y), a = Float64Array.from(c.a), b = Float64Array.from(c.b);
+      const x = Float64Array.from(c.x),
+        y = Float64Array.from(c.y),
+        a = Float64Array.from(c.a),
+        b = Float64Array.from(c.b);
       const t0 = performance.now();
       const p = exactW2(x, a, y, b, c.d);
       const ms = performance.now() - t0;
@@ -101,9 +120,17 @@ describe('exactW2 against POT ot.emd2', () => {
 describe('exactTransport', () => {
   it('returns feasible plans with at most n + m - 1 nonzero flows', () => {
     const r = rng(11);
-    for (const [n, m, d] of [[1, 1, 2], [1, 7, 2], [9, 1, 3], [40, 25, 2], [120, 150, 5]]) {
-      const x = Float64Array.from({ length: n * d }, r), y = Float64Array.from({ length: m * d }, r);
-      const a = uniform(n, r), b = uniform(m, r);
+    for (const [n, m, d] of [
+      [1, 1, 2],
+      [1, 7, 2],
+      [9, 1, 3],
+      [40, 25, 2],
+      [120, 150, 5],
+    ]) {
+      const x = Float64Array.from({ length: n * d }, r),
+        y = Float64Array.from({ length: m * d }, r);
+      const a = uniform(n, r),
+        b = uniform(m, r);
       const p = exactW2(x, a, y, b, d);
       expectFeasible(p, a, b, sqCost(x, y, d));
       expectOptimal(p, a, b, sqCost(x, y, d));
@@ -113,7 +140,8 @@ describe('exactTransport', () => {
   it('certifies optimality (reduced costs and strong duality) on random problems', () => {
     const r = rng(5);
     for (let trial = 0; trial < 12; trial++) {
-      const n = 2 + Math.floor(r() * 80), m = 2 + Math.floor(r() * 80);
+      const n = 2 + Math.floor(r() * 80),
+        m = 2 + Math.floor(r() * 80);
       // A non-metric cost, some integer ties, weights with heavy degeneracy.
       const C = Float64Array.from({ length: n * m }, () => (trial % 2 ? Math.floor(r() * 5) : r() * 10 - 3));
       const cost = (i: number, j: number) => C[i * m + j];
@@ -144,9 +172,11 @@ describe('exactTransport', () => {
   it('matches the sorted-quantile formula in 1-D', () => {
     const r = rng(3);
     for (const n of [1, 2, 10, 300]) {
-      const x = Float64Array.from({ length: n }, () => r() * 4 - 2), y = Float64Array.from({ length: n }, () => r() * r());
+      const x = Float64Array.from({ length: n }, () => r() * 4 - 2),
+        y = Float64Array.from({ length: n }, () => r() * r());
       const w = new Float64Array(n).fill(1);
-      const xs = Float64Array.from(x).sort(), ys = Float64Array.from(y).sort();
+      const xs = Float64Array.from(x).sort(),
+        ys = Float64Array.from(y).sort();
       let want = 0;
       for (let i = 0; i < n; i++) want += (xs[i] - ys[i]) ** 2 / n;
       // The points come unsorted: exactW2 and the generic solver must both find the sorted coupling.
@@ -159,12 +189,17 @@ describe('exactTransport', () => {
 
   it('drops zero weights and maps indices back', () => {
     const r = rng(8);
-    const n = 12, m = 9, d = 2;
-    const x = Float64Array.from({ length: n * d }, r), y = Float64Array.from({ length: m * d }, r);
-    const a0 = uniform(n, r), b0 = uniform(m, r);
+    const n = 12,
+      m = 9,
+      d = 2;
+    const x = Float64Array.from({ length: n * d }, r),
+      y = Float64Array.from({ length: m * d }, r);
+    const a0 = uniform(n, r),
+      b0 = uniform(m, r);
     for (const i of [0, 5, 11]) a0[i] = 0;
     for (const j of [3, 8]) b0[j] = 0;
-    const a = normalised(a0), b = normalised(b0);
+    const a = normalised(a0),
+      b = normalised(b0);
     const p = exactW2(x, a, y, b, d);
     expectFeasible(p, a, b, sqCost(x, y, d));
     expectOptimal(p, a, b, sqCost(x, y, d));
@@ -173,7 +208,8 @@ describe('exactTransport', () => {
       expect([3, 8]).not.toContain(p.cols[k]);
     }
     // Same answer as solving the reduced problem directly.
-    const keepA = [...a.keys()].filter((i) => a[i] > 0), keepB = [...b.keys()].filter((j) => b[j] > 0);
+    const keepA = [...a.keys()].filter((i) => a[i] > 0),
+      keepB = [...b.keys()].filter((j) => b[j] > 0);
     const xr = Float64Array.from(keepA.flatMap((i) => [x[2 * i], x[2 * i + 1]]));
     const yr = Float64Array.from(keepB.flatMap((j) => [y[2 * j], y[2 * j + 1]]));
     const q = exactW2(xr, Float64Array.from(keepA.map((i) => a[i])), yr, Float64Array.from(keepB.map((j) => b[j])), d);
@@ -182,7 +218,8 @@ describe('exactTransport', () => {
 
   it('is zero between a measure and itself, duplicated points included', () => {
     const r = rng(9);
-    const n = 50, d = 3;
+    const n = 50,
+      d = 3;
     const x = Float64Array.from({ length: n * d }, r);
     x.copyWithin(0, 3 * d, 6 * d); // points 0..2 duplicate 3..5
     const w = new Float64Array(n).fill(1 / n);
@@ -193,9 +230,13 @@ describe('exactTransport', () => {
 
   it('normalises the weights, and exactW2 agrees with exactTransport on the same cost', () => {
     const r = rng(21);
-    const n = 60, m = 45, d = 4;
-    const x = Float64Array.from({ length: n * d }, r), y = Float64Array.from({ length: m * d }, r);
-    const a = uniform(n, r).map((v) => v * 7), b = uniform(m, r).map((v) => v * 7);
+    const n = 60,
+      m = 45,
+      d = 4;
+    const x = Float64Array.from({ length: n * d }, r),
+      y = Float64Array.from({ length: m * d }, r);
+    const a = uniform(n, r).map((v) => v * 7),
+      b = uniform(m, r).map((v) => v * 7);
     const p = exactW2(x, a, y, b, d);
     const q = exactTransport(a, b, sqCost(x, y, d));
     expect(Math.abs(p.cost - q.cost)).toBeLessThanOrEqual(1e-12);
@@ -204,9 +245,13 @@ describe('exactTransport', () => {
 
   it('solves n·m > 4e6 with costs on the fly, optimally', () => {
     const r = rng(77);
-    const n = 2100, m = 2000, d = 2;
-    const x = Float64Array.from({ length: n * d }, r), y = Float64Array.from({ length: m * d }, r);
-    const a = uniform(n, r), b = new Float64Array(m).fill(1 / m);
+    const n = 2100,
+      m = 2000,
+      d = 2;
+    const x = Float64Array.from({ length: n * d }, r),
+      y = Float64Array.from({ length: m * d }, r);
+    const a = uniform(n, r),
+      b = new Float64Array(m).fill(1 / m);
     const t0 = performance.now();
     const p = exactW2(x, a, y, b, d);
     console.log(`exactW2 ${n} x ${m} (d = ${d}, costs on the fly): ${(performance.now() - t0).toFixed(0)} ms, ${p.iterations} pivots`);

@@ -72,8 +72,12 @@ describe("precision 'f32' with its default tol", () => {
       expect(s32.warning).toBeUndefined();
       expect(Math.max(s32.aa.iterations, s32.bb.iterations)).toBeLessThan(200);
       expect(rel(s32.value, s64.value)).toBeLessThan(1e-3);
-      let g = 0, g64 = 0;
-      for (let i = 0; i < s64.gradient.length; i++) { g = Math.max(g, Math.abs(s32.gradient[i] - s64.gradient[i])); g64 = Math.max(g64, Math.abs(s64.gradient[i])); }
+      let g = 0,
+        g64 = 0;
+      for (let i = 0; i < s64.gradient.length; i++) {
+        g = Math.max(g, Math.abs(s32.gradient[i] - s64.gradient[i]));
+        g64 = Math.max(g64, Math.abs(s64.gradient[i]));
+      }
       expect(g / g64).toBeLessThan(1e-3);
     });
   }
@@ -124,12 +128,14 @@ describe("precision 'f32' with a tol below its reach", () => {
 describe("precision 'f64' is unchanged", () => {
   it('the default tol is 1e-6: identical bits to an explicit tol 1e-6', () => {
     for (const c of CASES) {
-      const d = sinkhorn(c.a, c.b, { eps: c.eps }), e = sinkhorn(c.a, c.b, { eps: c.eps, tol: 1e-6 });
+      const d = sinkhorn(c.a, c.b, { eps: c.eps }),
+        e = sinkhorn(c.a, c.b, { eps: c.eps, tol: 1e-6 });
       expect(Object.is(d.value, e.value) && Object.is(d.cost, e.cost) && Object.is(d.marginalError, e.marginalError)).toBe(true);
       expect(d.iterations).toBe(e.iterations);
       expect(Buffer.from(d.f.buffer).equals(Buffer.from(e.f.buffer))).toBe(true);
       expect(Buffer.from(d.g.buffer).equals(Buffer.from(e.g.buffer))).toBe(true);
-      const sd = sinkhornDivergence(c.a, c.b, { eps: c.eps }), se = sinkhornDivergence(c.a, c.b, { eps: c.eps, tol: 1e-6 });
+      const sd = sinkhornDivergence(c.a, c.b, { eps: c.eps }),
+        se = sinkhornDivergence(c.a, c.b, { eps: c.eps, tol: 1e-6 });
       expect(Object.is(sd.value, se.value)).toBe(true);
       expect(Buffer.from(sd.gradient.buffer).equals(Buffer.from(se.gradient.buffer))).toBe(true);
     }
@@ -160,11 +166,16 @@ const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 describe.skipIf(!existsSync(CLI))('meanfield sinkhorn --precision f32', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meanfield-f32-'));
-  const csv = (m: Measure) => Array.from({ length: m.size }, (_, i) => Array.from(m.points.subarray(i * m.dim, (i + 1) * m.dim)).join(',')).join('\n') + '\n';
+  const csv = (m: Measure) =>
+    Array.from({ length: m.size }, (_, i) => Array.from(m.points.subarray(i * m.dim, (i + 1) * m.dim)).join(',')).join('\n') + '\n';
   writeFileSync(join(dir, 'a.csv'), csv(CASES[1].a));
   writeFileSync(join(dir, 'b.csv'), csv(CASES[1].b));
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, 'sinkhorn', 'a.csv', 'b.csv', '--eps', '0.01', '--precision', 'f32', ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI, 'sinkhorn', 'a.csv', 'b.csv', '--eps', '0.01', '--precision', 'f32', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
 

@@ -4,7 +4,16 @@
 // Newton's method. The answers are checked without trusting the solver: the marginals are summed from plan(),
 // and the primal value <P, C> + eps KL(P | a ⊗ b) of that plan must meet the dual value it reports.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, InvalidArgumentError, Measure, planarShapes, pointCloudMemory, sinkhorn, sinkhornDivergence, type SinkhornProgress } from '../../src/index.js';
+import {
+  init,
+  InvalidArgumentError,
+  Measure,
+  planarShapes,
+  pointCloudMemory,
+  sinkhorn,
+  sinkhornDivergence,
+  type SinkhornProgress,
+} from '../../src/index.js';
 
 beforeAll(async () => {
   await init();
@@ -18,9 +27,12 @@ const CASES = [
 
 /** Marginal errors and the primal value of a dense plan P (n x m) between uniform-weight clouds, cost |x - y|². */
 function primal(P: Float64Array, a: Measure, b: Measure, eps: number): { rows: number; cols: number; value: number } {
-  const n = a.size, m = b.size, d = a.dim;
+  const n = a.size,
+    m = b.size,
+    d = a.dim;
   const cols = new Float64Array(m);
-  let rows = 0, value = 0;
+  let rows = 0,
+    value = 0;
   for (let i = 0; i < n; i++) {
     let r = 0;
     for (let j = 0; j < m; j++) {
@@ -42,7 +54,8 @@ function primal(P: Float64Array, a: Measure, b: Measure, eps: number): { rows: n
 
 describe('default options converge on nearly block-diagonal plans', () => {
   for (const { d, seeds } of CASES) {
-    const a = Measure.gaussian(300, d, { seed: seeds[0] }), b = Measure.gaussian(200, d, { seed: seeds[1] });
+    const a = Measure.gaussian(300, d, { seed: seeds[0] }),
+      b = Measure.gaussian(200, d, { seed: seeds[1] });
 
     it(`d = ${d}, seeds ${seeds}: the default tol (1e-6) is reached in a bounded number of iterations`, () => {
       const r = sinkhorn(a, b, { eps: 0.01 });
@@ -66,17 +79,25 @@ describe('default options converge on nearly block-diagonal plans', () => {
   }
 
   it('plain Sinkhorn (acceleration: false) is left as it was: no Newton polish', () => {
-    const a = Measure.gaussian(60, 2, { seed: 1 }), b = Measure.gaussian(40, 2, { seed: 2 });
+    const a = Measure.gaussian(60, 2, { seed: 1 }),
+      b = Measure.gaussian(40, 2, { seed: 2 });
     const r = sinkhorn(a, b, { eps: 0.01, acceleration: false, maxIter: 300 });
     expect(r.newtonSteps).toBeUndefined();
   });
 
   it('a solve stopped by maxIter returns the iterate it measured: plan() has the error the last iteration reported', () => {
     // Anderson's extrapolated f used to be returned with the g of the step before, a plan 100x worse than reported.
-    const a = Measure.gaussian(300, 3, { seed: 7 }), b = Measure.gaussian(200, 3, { seed: 8 });
+    const a = Measure.gaussian(300, 3, { seed: 7 }),
+      b = Measure.gaussian(200, 3, { seed: 8 });
     for (const maxIter of [7, 40, 90]) {
       let last = NaN;
-      const r = sinkhorn(a, b, { eps: 0.01, maxIter, onProgress: (p) => { if (p.stage === 'iterating') last = p.marginalError; } });
+      const r = sinkhorn(a, b, {
+        eps: 0.01,
+        maxIter,
+        onProgress: (p) => {
+          if (p.stage === 'iterating') last = p.marginalError;
+        },
+      });
       expect(r.converged).toBe(false);
       expect(Math.abs(r.marginalError - last)).toBeLessThan(1e-6 * last);
     }
@@ -86,7 +107,16 @@ describe('default options converge on nearly block-diagonal plans', () => {
     const shapes = planarShapes(5);
     const pcm = pointCloudMemory({ patterns: shapes.slice(0, 2), beta: 5, sinkhorn: { eps: 0.05 } });
     let worst = 0;
-    const counted = pointCloudMemory({ patterns: shapes.slice(0, 2), beta: 5, sinkhorn: { eps: 0.05, onProgress: (p) => { if (p.problem === 'ab') worst = Math.max(worst, p.iteration); } } });
+    const counted = pointCloudMemory({
+      patterns: shapes.slice(0, 2),
+      beta: 5,
+      sinkhorn: {
+        eps: 0.05,
+        onProgress: (p) => {
+          if (p.problem === 'ab') worst = Math.max(worst, p.iteration);
+        },
+      },
+    });
     const r = pcm.retrieve(shapes[2]);
     counted.retrieve(shapes[2]);
     for (let i = 1; i < r.energy.length; i++) expect(r.energy[i]).toBeLessThanOrEqual(r.energy[i - 1] + 1e-12);
@@ -95,7 +125,8 @@ describe('default options converge on nearly block-diagonal plans', () => {
 });
 
 describe('onProgress', () => {
-  const a = Measure.gaussian(40, 2, { seed: 3 }), b = Measure.gaussian(30, 2, { seed: 4, mean: 0.5 });
+  const a = Measure.gaussian(40, 2, { seed: 3 }),
+    b = Measure.gaussian(30, 2, { seed: 4, mean: 0.5 });
 
   it('sinkhorn reports every iteration of its one problem; the last report is the result', () => {
     const seen: SinkhornProgress[] = [];
@@ -120,19 +151,35 @@ describe('onProgress', () => {
 
   it('sinkhornDivergence reports its three problems in turn (ab, aa, bb)', () => {
     const order: string[] = [];
-    sinkhornDivergence(a, b, { eps: 0.05, onProgress: (p) => { if (order.at(-1) !== p.problem) order.push(p.problem); } });
+    sinkhornDivergence(a, b, {
+      eps: 0.05,
+      onProgress: (p) => {
+        if (order.at(-1) !== p.problem) order.push(p.problem);
+      },
+    });
     expect(order).toEqual(['ab', 'aa', 'bb']);
   });
 
   it('multiscale solves report their coarse start', () => {
     const stages = new Set<string>();
-    sinkhorn(Measure.gaussian(400, 2, { seed: 5 }), Measure.gaussian(300, 2, { seed: 6 }), { eps: 0.01, truncate: 5, onProgress: (p) => stages.add(p.stage) });
+    sinkhorn(Measure.gaussian(400, 2, { seed: 5 }), Measure.gaussian(300, 2, { seed: 6 }), {
+      eps: 0.01,
+      truncate: 5,
+      onProgress: (p) => stages.add(p.stage),
+    });
     expect(stages.has('coarse')).toBe(true);
     expect(stages.has('iterating')).toBe(true);
   });
 
   it('an exception thrown by onProgress propagates; a non-function is refused by name', () => {
-    expect(() => sinkhorn(a, b, { eps: 0.05, onProgress: () => { throw new RangeError('stop here'); } })).toThrow(RangeError);
+    expect(() =>
+      sinkhorn(a, b, {
+        eps: 0.05,
+        onProgress: () => {
+          throw new RangeError('stop here');
+        },
+      }),
+    ).toThrow(RangeError);
     const bad = { eps: 0.05, onProgress: 42 } as unknown as Parameters<typeof sinkhorn>[2];
     expect(() => sinkhorn(a, b, bad)).toThrow(InvalidArgumentError);
     expect(() => sinkhornDivergence(a, b, bad)).toThrow(/onProgress/);

@@ -12,8 +12,17 @@ beforeAll(async () => {
 
 function options(over: Partial<CheckedOptions> = {}): CheckedOptions {
   return {
-    backend: 'js', mixed: false, acceleration: false, truncate: false, diameter2: 1, eps: 0.1, tol: 1e-6, defaultTol: 1e-6,
-    maxIter: 100, schedule: [1, 0.5, 0.1], ...over,
+    backend: 'js',
+    mixed: false,
+    acceleration: false,
+    truncate: false,
+    diameter2: 1,
+    eps: 0.1,
+    tol: 1e-6,
+    defaultTol: 1e-6,
+    maxIter: 100,
+    schedule: [1, 0.5, 0.1],
+    ...over,
   };
 }
 
@@ -23,17 +32,34 @@ function scripted(errors: number[]): SinkhornLoop & { log: string[] } {
   let k = 0;
   return {
     log,
-    anneal: (e) => { log.push(`anneal ${e}`); },
-    begin: () => { log.push('begin'); },
-    measure: () => { const e = errors[Math.min(k++, errors.length - 1)]; log.push(`measure ${e}`); return e; },
-    advance: (_err, it) => { log.push(`advance ${it}`); },
+    anneal: (e) => {
+      log.push(`anneal ${e}`);
+    },
+    begin: () => {
+      log.push('begin');
+    },
+    measure: () => {
+      const e = errors[Math.min(k++, errors.length - 1)];
+      log.push(`measure ${e}`);
+      return e;
+    },
+    advance: (_err, it) => {
+      log.push(`advance ${it}`);
+    },
   };
 }
 
 /** A signal that fires at its k-th read, counting the reads. */
 function readsUntil(k: number): { signal: AbortSignal; reads: () => number } {
   let reads = 0;
-  return { signal: { get aborted() { return ++reads > k; } } as unknown as AbortSignal, reads: () => reads };
+  return {
+    signal: {
+      get aborted() {
+        return ++reads > k;
+      },
+    } as unknown as AbortSignal,
+    reads: () => reads,
+  };
 }
 
 describe('iterateSinkhorn', () => {
@@ -41,7 +67,16 @@ describe('iterateSinkhorn', () => {
     const o = options();
     const loop = scripted([1e-2, 1e-4, 1e-7]);
     const run = iterateSinkhorn(loop, o, phasedStep(o), { target: 1e-6, anneal: true, advanceBeforeStop: false });
-    expect(loop.log).toEqual(['anneal 1', 'anneal 0.5', 'begin', 'measure 0.01', 'advance 1', 'measure 0.0001', 'advance 2', 'measure 1e-7']);
+    expect(loop.log).toEqual([
+      'anneal 1',
+      'anneal 0.5',
+      'begin',
+      'measure 0.01',
+      'advance 1',
+      'measure 0.0001',
+      'advance 2',
+      'measure 1e-7',
+    ]);
     expect(run).toEqual({ stages: 2, iterations: 3, err: 1e-7, stopped: false, stagnated: false });
   });
 
@@ -96,7 +131,7 @@ describe('iterateSinkhorn', () => {
     expect(run).toEqual({ stages: 1, iterations: 0, err: Infinity, stopped: true, stagnated: false });
   });
 
-  it("stops an f32 loop whose error stagnates above the target, never an f64 one", () => {
+  it('stops an f32 loop whose error stagnates above the target, never an f64 one', () => {
     const f32 = options({ precision: 'f32', schedule: [0.1], maxIter: 10_000 });
     const stuck = iterateSinkhorn(scripted([1e-3]), f32, phasedStep(f32), { target: 1e-9, anneal: true, advanceBeforeStop: false });
     expect(stuck.stagnated).toBe(true);

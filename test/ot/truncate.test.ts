@@ -25,7 +25,9 @@ function points(seed: number, n: number, d: number, gaussian = false): Float64Ar
 
 describe('k-d clusters', () => {
   it('partition the points into leaves of at most 32, each within its radius of its centre', () => {
-    const d = 3, n = 1000, x = points(1, n, d);
+    const d = 3,
+      n = 1000,
+      x = points(1, n, d);
     const c = kdClusters(x, n, d);
     expect(Array.from(c.order).sort((p, q) => p - q)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(c.offsets[0]).toBe(0);
@@ -45,15 +47,19 @@ describe('k-d clusters', () => {
 
 /** A problem in cluster order with potentials near a solve's (converged at eps, then perturbed). */
 function problem(n: number, m: number, d: number, eps: number, seed: number) {
-  const x0 = points(seed, n, d), y0 = points(seed + 1, m, d, true);
+  const x0 = points(seed, n, d),
+    y0 = points(seed + 1, m, d, true);
   const sol = sinkhorn(new Measure(x0, { dim: d }), new Measure(y0, { dim: d }), { eps, tol: 1e-3, precision: 'mixed' });
-  const cx = kdClusters(x0, n, d), cy = kdClusters(y0, m, d);
+  const cx = kdClusters(x0, n, d),
+    cy = kdClusters(y0, m, d);
   const r = lcg(seed + 2);
-  const x = permuteRows(x0, cx.order, d), y = permuteRows(y0, cy.order, d);
+  const x = permuteRows(x0, cx.order, d),
+    y = permuteRows(y0, cy.order, d);
   // Noise of a few eps: the bound must hold for any potentials, not only converged ones.
   const f = permuteRows(sol.f, cx.order, 1).map((v) => v + 3 * eps * (r() - 0.5));
   const g = permuteRows(sol.g, cy.order, 1).map((v) => v + 3 * eps * (r() - 0.5));
-  const a = new Float64Array(n).fill(1 / n), b = new Float64Array(m).fill(1 / m);
+  const a = new Float64Array(n).fill(1 / n),
+    b = new Float64Array(m).fill(1 / m);
   const xs: Side = { x, clusters: cx, pot: f, logWeight: a.map(Math.log), weight: a };
   const ys: Side = { x: y, clusters: cy, pot: g, logWeight: b.map(Math.log), weight: b };
   return { x, y, f, g, a, b, xs, ys, cx, cy };
@@ -61,9 +67,13 @@ function problem(n: number, m: number, d: number, eps: number, seed: number) {
 
 describe('the block bound', () => {
   it('every skipped block carries less than its bound: log sum_{j in J} b_j e^{(f_i + g_j - C_ij)/eps} < cut for all i in I', () => {
-    const d = 3, n = 3000, m = 2500, eps = 0.0005;
+    const d = 3,
+      n = 3000,
+      m = 2500,
+      eps = 0.0005;
     const P = problem(n, m, d, eps, 11);
-    const threshold = 4, margin = 0;
+    const threshold = 4,
+      margin = 0;
     const { mask, kept } = blockMask(P.xs, P.ys, d, eps, threshold, margin);
     expect(kept).toBeLessThan(0.97 * n * m); // the test must see skipped blocks
     let worst = -Infinity;
@@ -88,22 +98,29 @@ describe('the block bound', () => {
 });
 
 describe('a truncated half-step', () => {
-  it.each([[1.5], [2], [3]])('equals the exact one to its bound at truncate = %d: 0 <= (out - exact)/eps <= -log(1 - e^{-truncate²})', (tau) => {
-    const d = 3, n = 3000, m = 2500, eps = 0.0005;
-    const P = problem(n, m, d, eps, 21 + tau);
-    const step = new HalfStep({});
-    const exact = new Float64Array(n), out = new Float64Array(n);
-    step.run(P.x, n, P.y, m, d, P.ys.logWeight, P.g, eps, exact);
-    const t = new Truncation(tau, d);
-    t.halfStep('f', P.xs, P.ys, eps, out, (mask) => step.run(P.x, n, P.y, m, d, P.ys.logWeight, P.g, eps, out, null, null, 0, mask));
-    expect(t.kept).toBeLessThan(t.total);
-    const bound = -Math.log1p(-Math.exp(-tau * tau));
-    for (let i = 0; i < n; i++) {
-      const gap = (out[i] - exact[i]) / eps;
-      expect(gap).toBeGreaterThanOrEqual(-1e-12 * Math.max(1, Math.abs(exact[i] / eps)));
-      expect(gap).toBeLessThanOrEqual(bound + 1e-12 * Math.max(1, Math.abs(exact[i] / eps)));
-    }
-  });
+  it.each([[1.5], [2], [3]])(
+    'equals the exact one to its bound at truncate = %d: 0 <= (out - exact)/eps <= -log(1 - e^{-truncate²})',
+    (tau) => {
+      const d = 3,
+        n = 3000,
+        m = 2500,
+        eps = 0.0005;
+      const P = problem(n, m, d, eps, 21 + tau);
+      const step = new HalfStep({});
+      const exact = new Float64Array(n),
+        out = new Float64Array(n);
+      step.run(P.x, n, P.y, m, d, P.ys.logWeight, P.g, eps, exact);
+      const t = new Truncation(tau, d);
+      t.halfStep('f', P.xs, P.ys, eps, out, (mask) => step.run(P.x, n, P.y, m, d, P.ys.logWeight, P.g, eps, out, null, null, 0, mask));
+      expect(t.kept).toBeLessThan(t.total);
+      const bound = -Math.log1p(-Math.exp(-tau * tau));
+      for (let i = 0; i < n; i++) {
+        const gap = (out[i] - exact[i]) / eps;
+        expect(gap).toBeGreaterThanOrEqual(-1e-12 * Math.max(1, Math.abs(exact[i] / eps)));
+        expect(gap).toBeLessThanOrEqual(bound + 1e-12 * Math.max(1, Math.abs(exact[i] / eps)));
+      }
+    },
+  );
 });
 
 const rel = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-300);
@@ -112,7 +129,8 @@ describe.skipIf(!existsSync(REFERENCE))('truncated solves on the POT reference c
   const cases: { name: string; d: number; eps: number; x: number[]; y: number[]; a: number[]; b: number[]; objective: number }[] =
     existsSync(REFERENCE) ? JSON.parse(readFileSync(REFERENCE, 'utf8')).cases : [];
   it.each(cases.map((c) => [c.name, c] as const))('%s: within 1e-6 relative of the exact solve', (_name, c) => {
-    const a = new Measure(c.x, { dim: c.d, weights: c.a }), b = new Measure(c.y, { dim: c.d, weights: c.b });
+    const a = new Measure(c.x, { dim: c.d, weights: c.a }),
+      b = new Measure(c.y, { dim: c.d, weights: c.b });
     const exact = sinkhornDivergence(a, b, { eps: c.eps });
     const cut = sinkhornDivergence(a, b, { eps: c.eps, truncate: 5 });
     expect(cut.converged).toBe(true);
@@ -136,14 +154,17 @@ describe('truncated solves', () => {
     expect(cut.keptFraction).toBeLessThanOrEqual(1);
     expect(rel(cut.value, exact.value)).toBeLessThan(1e-6);
     const shift = (v: Float64Array) => v.map((z) => z - v[0]);
-    const fe = shift(exact.f), fc = shift(cut.f);
+    const fe = shift(exact.f),
+      fc = shift(cut.f);
     for (let i = 0; i < fe.length; i++) expect(Math.abs(fc[i] - fe[i])).toBeLessThan(1e-6);
-    const Pe = exact.plan(), Pc = cut.plan();
+    const Pe = exact.plan(),
+      Pc = cut.plan();
     let diff = 0;
     for (let k = 0; k < Pe.length; k++) diff += Math.abs(Pe[k] - Pc[k]);
     expect(diff).toBeLessThan(1e-6);
     expect(Array.from(cut.planRow(123))).toEqual(Array.from(Pc.subarray(123 * 700, 124 * 700)));
-    const Te = exact.barycentricMap(), Tc = cut.barycentricMap();
+    const Te = exact.barycentricMap(),
+      Tc = cut.barycentricMap();
     for (let k = 0; k < Te.length; k++) expect(Math.abs(Te[k] - Tc[k])).toBeLessThan(1e-5);
   });
 
@@ -152,13 +173,18 @@ describe('truncated solves', () => {
     const cut = sinkhornDivergence(a, b, { eps, tol: 1e-8, truncate: 5 });
     expect(cut.converged).toBe(true);
     expect(Math.abs(cut.value - exact.value)).toBeLessThan(1e-7);
-    let g = 0, ge = 0;
-    for (let k = 0; k < exact.gradient.length; k++) { g = Math.max(g, Math.abs(cut.gradient[k] - exact.gradient[k])); ge = Math.max(ge, Math.abs(exact.gradient[k])); }
+    let g = 0,
+      ge = 0;
+    for (let k = 0; k < exact.gradient.length; k++) {
+      g = Math.max(g, Math.abs(cut.gradient[k] - exact.gradient[k]));
+      ge = Math.max(ge, Math.abs(exact.gradient[k]));
+    }
     expect(g).toBeLessThan(1e-5 * ge);
   });
 
   it('self-transport (a with itself) gives S(a, a) = 0 and the exact OT(a, a)', () => {
-    const exact = sinkhorn(a, a, { eps }), cut = sinkhorn(a, a, { eps, truncate: 5 });
+    const exact = sinkhorn(a, a, { eps }),
+      cut = sinkhorn(a, a, { eps, truncate: 5 });
     expect(rel(cut.value, exact.value)).toBeLessThan(1e-6);
     expect(sinkhornDivergence(a, a, { eps, truncate: 5 }).value).toBe(0);
   });

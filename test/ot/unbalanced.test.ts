@@ -7,10 +7,27 @@ import { init, InvalidArgumentError, Measure, Random, sinkhorn, sinkhornDivergen
 const REFERENCE = new URL('./reference/ot-unbalanced-pot.json', import.meta.url);
 
 interface RefCase {
-  name: string; n: number; m: number; d: number; eps: number; reach: number;
-  x: number[]; y: number[]; a: number[]; b: number[];
-  cost: number; objective: number; dual: number; rowMarginal: number[]; colMarginal: number[]; mass: number;
-  f: number[]; g: number[]; plan: number[]; gap: number; residual: number;
+  name: string;
+  n: number;
+  m: number;
+  d: number;
+  eps: number;
+  reach: number;
+  x: number[];
+  y: number[];
+  a: number[];
+  b: number[];
+  cost: number;
+  objective: number;
+  dual: number;
+  rowMarginal: number[];
+  colMarginal: number[];
+  mass: number;
+  f: number[];
+  g: number[];
+  plan: number[];
+  gap: number;
+  residual: number;
 }
 
 const cases: RefCase[] = JSON.parse(readFileSync(REFERENCE, 'utf8')).cases;
@@ -66,8 +83,13 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/ot/reference/ot-unbalanced
     expect(maxAbsDiff(r.g, c.g)).toBeLessThan(1e-8);
     const P = r.plan();
     expect(maxAbsDiff(P, c.plan)).toBeLessThan(1e-9);
-    const rows = new Float64Array(c.n), cols = new Float64Array(c.m);
-    for (let i = 0; i < c.n; i++) for (let j = 0; j < c.m; j++) { rows[i] += P[i * c.m + j]; cols[j] += P[i * c.m + j]; }
+    const rows = new Float64Array(c.n),
+      cols = new Float64Array(c.m);
+    for (let i = 0; i < c.n; i++)
+      for (let j = 0; j < c.m; j++) {
+        rows[i] += P[i * c.m + j];
+        cols[j] += P[i * c.m + j];
+      }
     expect(maxAbsDiff(rows, c.rowMarginal)).toBeLessThan(1e-10);
     expect(maxAbsDiff(cols, c.colMarginal)).toBeLessThan(1e-10);
     // The primal value of our plan equals our (dual) objective: <P,C> + eps KL(P|a⊗b) + rho KL(P1|a) + rho KL(P^T 1|b).
@@ -79,7 +101,10 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/ot/reference/ot-unbalanced
 
   it('the default tol (1e-9) already matches POT to 1e-8 relative, on every case', () => {
     for (const c of cases) {
-      const r = sinkhorn(new Measure(c.x, { dim: c.d, weights: c.a }), new Measure(c.y, { dim: c.d, weights: c.b }), { eps: c.eps, reach: c.reach });
+      const r = sinkhorn(new Measure(c.x, { dim: c.d, weights: c.a }), new Measure(c.y, { dim: c.d, weights: c.b }), {
+        eps: c.eps,
+        reach: c.reach,
+      });
       expect(r.converged).toBe(true);
       expect(Math.abs(r.value - c.objective)).toBeLessThan(1e-8 * Math.max(1, Math.abs(c.objective)));
     }
@@ -87,9 +112,15 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/ot/reference/ot-unbalanced
 
   it('js backend, no eps-scaling and a warm start reach the same answer', () => {
     const c = cases.find((k) => k.d === 2 && k.eps === 0.05 && k.reach === 1)!;
-    const A = new Measure(c.x, { dim: c.d, weights: c.a }), B = new Measure(c.y, { dim: c.d, weights: c.b });
+    const A = new Measure(c.x, { dim: c.d, weights: c.a }),
+      B = new Measure(c.y, { dim: c.d, weights: c.b });
     const base = sinkhorn(A, B, { eps: c.eps, reach: c.reach, tol: 1e-12 });
-    for (const extra of [{ backend: 'js' as const }, { scaling: false as const }, { warmStart: { f: base.f } }, { warmStart: { f: base.f, g: base.g } }]) {
+    for (const extra of [
+      { backend: 'js' as const },
+      { scaling: false as const },
+      { warmStart: { f: base.f } },
+      { warmStart: { f: base.f, g: base.g } },
+    ]) {
       const r = sinkhorn(A, B, { eps: c.eps, reach: c.reach, tol: 1e-12, ...extra });
       expect(r.converged).toBe(true);
       expect(Math.abs(r.value - c.objective)).toBeLessThan(1e-10 * Math.max(1, Math.abs(c.objective)));
@@ -99,7 +130,8 @@ describe('unbalanced Sinkhorn against POT 0.8.2 (test/ot/reference/ot-unbalanced
 
 describe('reach → ∞ tends to balanced OT', () => {
   it('OT_{eps,rho} increases with rho to OT_eps (probability measures), and S_{eps,rho} tends to S_eps', () => {
-    const A = cloud(3, 9, 2, 1), B = cloud(4, 11, 2, 1, 0.3);
+    const A = cloud(3, 9, 2, 1),
+      B = cloud(4, 11, 2, 1, 0.3);
     for (const eps of [0.05, 0.5]) {
       const balanced = sinkhorn(A, B, { eps });
       const values = [0.01, 0.1, 1, 10, 100, 1e3, 1e4, 1e6].map((reach) => sinkhorn(A, B, { eps, reach }).value);
@@ -113,16 +145,28 @@ describe('reach → ∞ tends to balanced OT', () => {
       expect(Math.abs(su.value - sb.value)).toBeLessThan(1e-5);
       // Potentials and weight gradients too (balanced ones up to the simplex's constant).
       const r = sinkhorn(A, B, { eps, reach: 1e6 });
-      const shift = (r.f[0] - balanced.f[0]);
-      expect(maxAbsDiff(r.f.map((v) => v - shift), balanced.f)).toBeLessThan(1e-4);
-      const wb = sb.weightGradient, wu = su.weightGradient;
-      expect(maxAbsDiff(wu.map((v) => v - (wu[0] - wb[0])), wb)).toBeLessThan(1e-4);
+      const shift = r.f[0] - balanced.f[0];
+      expect(
+        maxAbsDiff(
+          r.f.map((v) => v - shift),
+          balanced.f,
+        ),
+      ).toBeLessThan(1e-4);
+      const wb = sb.weightGradient,
+        wu = su.weightGradient;
+      expect(
+        maxAbsDiff(
+          wu.map((v) => v - (wu[0] - wb[0])),
+          wb,
+        ),
+      ).toBeLessThan(1e-4);
       expect(maxAbsDiff(su.gradient, sb.gradient)).toBeLessThan(1e-5);
     }
   });
 
   it('balanced calls are untouched: reach is opt-in, and weights are normalised only without it', () => {
-    const A = cloud(5, 6, 1, 3), B = cloud(6, 7, 1, 0.5);
+    const A = cloud(5, 6, 1, 3),
+      B = cloud(6, 7, 1, 0.5);
     const bal = sinkhorn(A, B, { eps: 0.1 });
     const balN = sinkhorn(A.normalized(), B.normalized(), { eps: 0.1 });
     expect(Math.abs(bal.value - balN.value)).toBeLessThan(1e-15);
@@ -162,7 +206,8 @@ describe('unbalanced Sinkhorn divergence', () => {
   it('the mass correction (eps/2)(m(a) - m(b))^2 is added: same points, masses 1 and 2', () => {
     const A = cloud(7, 6, 2, 1);
     const A2 = new Measure(A.points, { dim: 2, weights: A.weights.map((w) => 2 * w) });
-    const eps = 0.1, reach = 0.7;
+    const eps = 0.1,
+      reach = 0.7;
     const s = sinkhornDivergence(A, A2, { eps, reach });
     expect(s.value).toBeGreaterThan(0);
     const raw = s.ab.value - (s.aa.value + s.bb.value) / 2;
@@ -179,15 +224,22 @@ describe('unbalanced Sinkhorn divergence', () => {
   });
 
   it('gradients in the points and the weights match central finite differences', () => {
-    const d = 2, eps = 0.2, reach = 0.5, h = 1e-5;
-    const A = cloud(21, 5, d, 1.4), B = cloud(22, 6, d, 0.6, 0.2);
+    const d = 2,
+      eps = 0.2,
+      reach = 0.5,
+      h = 1e-5;
+    const A = cloud(21, 5, d, 1.4),
+      B = cloud(22, 6, d, 0.6, 0.2);
     const opts = { eps, reach, tol: 1e-13 };
     const s = sinkhornDivergence(A, B, opts);
     const S = (x: Float64Array, w: Float64Array) => sinkhornDivergence(new Measure(x, { dim: d, weights: w }), B, opts).value;
-    let err = 0, top = 0;
+    let err = 0,
+      top = 0;
     for (let k = 0; k < A.points.length; k++) {
-      const xp = A.points.slice(), xm = A.points.slice();
-      xp[k] += h; xm[k] -= h;
+      const xp = A.points.slice(),
+        xm = A.points.slice();
+      xp[k] += h;
+      xm[k] -= h;
       const fd = (S(xp, A.weights) - S(xm, A.weights)) / (2 * h);
       err = Math.max(err, Math.abs(fd - s.gradient[k]));
       top = Math.max(top, Math.abs(fd));
@@ -196,8 +248,10 @@ describe('unbalanced Sinkhorn divergence', () => {
     expect(err).toBeLessThan(1e-7);
     err = 0;
     for (let i = 0; i < A.size; i++) {
-      const wp = A.weights.slice(), wm = A.weights.slice();
-      wp[i] += h; wm[i] -= h;
+      const wp = A.weights.slice(),
+        wm = A.weights.slice();
+      wp[i] += h;
+      wm[i] -= h;
       const fd = (S(A.points, wp) - S(A.points, wm)) / (2 * h);
       err = Math.max(err, Math.abs(fd - s.weightGradient[i]));
     }
@@ -205,28 +259,41 @@ describe('unbalanced Sinkhorn divergence', () => {
   });
 
   it('potentials: dOT/da_i = rho - (rho + eps) e^{-f_i/rho} + eps m(b), by finite differences', () => {
-    const d = 3, eps = 0.1, reach = 2, h = 1e-5;
-    const A = cloud(31, 4, d, 0.8), B = cloud(32, 5, d, 1.3, 0.1);
+    const d = 3,
+      eps = 0.1,
+      reach = 2,
+      h = 1e-5;
+    const A = cloud(31, 4, d, 0.8),
+      B = cloud(32, 5, d, 1.3, 0.1);
     const opts = { eps, reach, tol: 1e-13 };
     const r = sinkhorn(A, B, opts);
     const mb = B.weights.reduce((t, v) => t + v, 0);
     for (let i = 0; i < A.size; i++) {
-      const wp = A.weights.slice(), wm = A.weights.slice();
-      wp[i] += h; wm[i] -= h;
-      const fd = (sinkhorn(new Measure(A.points, { dim: d, weights: wp }), B, opts).value
-        - sinkhorn(new Measure(A.points, { dim: d, weights: wm }), B, opts).value) / (2 * h);
+      const wp = A.weights.slice(),
+        wm = A.weights.slice();
+      wp[i] += h;
+      wm[i] -= h;
+      const fd =
+        (sinkhorn(new Measure(A.points, { dim: d, weights: wp }), B, opts).value -
+          sinkhorn(new Measure(A.points, { dim: d, weights: wm }), B, opts).value) /
+        (2 * h);
       expect(Math.abs(fd - (reach - (reach + eps) * Math.exp(-r.f[i] / reach) + eps * mb))).toBeLessThan(1e-7);
     }
   });
 });
 
 describe('reach: checks', () => {
-  const A = () => cloud(1, 3, 1, 1), B = () => cloud(2, 4, 1, 2);
+  const A = () => cloud(1, 3, 1, 1),
+    B = () => cloud(2, 4, 1, 2);
   it('reach <= 0, NaN, Infinity, non-numbers and null are InvalidArgumentError naming reach', () => {
     for (const reach of [0, -1, NaN, Infinity, -Infinity, '1', null, [1], true]) {
       for (const f of [sinkhorn, sinkhornDivergence]) {
         let e: unknown;
-        try { f(A(), B(), { eps: 0.1, reach: reach as never }); } catch (err) { e = err; }
+        try {
+          f(A(), B(), { eps: 0.1, reach: reach as never });
+        } catch (err) {
+          e = err;
+        }
         expect(e).toBeInstanceOf(InvalidArgumentError);
         expect((e as InvalidArgumentError).argument).toBe('reach');
       }

@@ -3,9 +3,32 @@
 // keys (with a suggestion) and null, and every loop ends quickly whatever the floating point does.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  denseCapacity, denseMemory, gaussianW2, hopfield, hopfieldCapacity, init, InvalidArgumentError, isotropicGaussians,
-  linearCapacity, linearMemory, logLogSlope, Measure, MeanfieldError, OverflowError, particleScaling, planarShapes, pointCloudMemory,
-  pointCloudRecovery, ResourceError, settling, simulate, sinkhorn, sinkhornDivergence, slicedWasserstein, twoLayer, UnknownOptionError,
+  denseCapacity,
+  denseMemory,
+  gaussianW2,
+  hopfield,
+  hopfieldCapacity,
+  init,
+  InvalidArgumentError,
+  isotropicGaussians,
+  linearCapacity,
+  linearMemory,
+  logLogSlope,
+  Measure,
+  type MeanfieldError,
+  OverflowError,
+  particleScaling,
+  planarShapes,
+  pointCloudMemory,
+  pointCloudRecovery,
+  ResourceError,
+  settling,
+  simulate,
+  sinkhorn,
+  sinkhornDivergence,
+  slicedWasserstein,
+  twoLayer,
+  UnknownOptionError,
   wasserstein2,
 } from '../../src/index.js';
 import { AbortedError } from '../../src/errors.js';
@@ -35,17 +58,47 @@ function expectNamed(fn: () => unknown, cls: new (...args: never[]) => Meanfield
 const a2 = () => new Measure([[0], [1]]);
 const b2 = () => new Measure([[0.2], [1.3]]);
 const cloud = (seed: number, n = 12, d = 2) => Measure.uniformBox(n, d, { seed });
-const data = { X: [[0, 1], [1, 0], [1, 1]], Y: [1, -1, 0.5] };
+const data = {
+  X: [
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  Y: [1, -1, 0.5],
+};
 const shapes = () => planarShapes(6);
 
 describe('reproducers', () => {
   it('gaussianW2 refuses NaN / Infinity means and covariances, and matches the closed form otherwise', () => {
-    const I = [[1, 0], [0, 1]];
+    const I = [
+      [1, 0],
+      [0, 1],
+    ];
     for (const bad of [NaN, Infinity, -Infinity]) {
       expectNamed(() => gaussianW2([bad, 0], I, [0, 0], I));
       expectNamed(() => gaussianW2([0, 0], I, [0, bad], I));
-      expectNamed(() => gaussianW2([0, 0], [[bad, 0], [0, 1]], [0, 0], I));
-      expectNamed(() => gaussianW2([0, 0], I, [0, 0], [[1, 0], [0, bad]]));
+      expectNamed(() =>
+        gaussianW2(
+          [0, 0],
+          [
+            [bad, 0],
+            [0, 1],
+          ],
+          [0, 0],
+          I,
+        ),
+      );
+      expectNamed(() =>
+        gaussianW2(
+          [0, 0],
+          I,
+          [0, 0],
+          [
+            [1, 0],
+            [0, bad],
+          ],
+        ),
+      );
     }
     for (const bad of [null, '', '1', true, [0], 1n]) expectNamed(() => gaussianW2([bad as never, 0], I, [0, 0], I));
     expectNamed(() => gaussianW2(null as never, I, [0], I));
@@ -96,7 +149,10 @@ describe('reproducers', () => {
     const reference = (patterns: number[][], s: number[], p: bigint) => {
       const d = s.length;
       const pow = new Map<number, bigint>();
-      const F = (x: number) => { if (!pow.has(x)) pow.set(x, BigInt(x) ** p); return pow.get(x) as bigint; };
+      const F = (x: number) => {
+        if (!pow.has(x)) pow.set(x, BigInt(x) ** p);
+        return pow.get(x) as bigint;
+      };
       return s.map((si, i) => {
         let total = 0n;
         for (const xi of patterns) {
@@ -108,9 +164,13 @@ describe('reproducers', () => {
       });
     };
     let rngState = 7;
-    const spin = () => { rngState = (rngState * 1103515245 + 12345) % 2 ** 31; return rngState % 2 === 0 ? 1 : -1; };
+    const spin = () => {
+      rngState = (rngState * 1103515245 + 12345) % 2 ** 31;
+      return rngState % 2 === 0 ? 1 : -1;
+    };
     for (let trial = 0; trial < 60; trial++) {
-      const d = 8, K = 3 + (trial % 10);
+      const d = 8,
+        K = 3 + (trial % 10);
       const patterns = Array.from({ length: K }, () => Array.from({ length: d }, spin));
       const s = Array.from({ length: d }, spin);
       // p = 2^16 + 3 (odd) is already far into the regime where the largest base decides, as for 2^32 + 3.
@@ -122,7 +182,8 @@ describe('reproducers', () => {
     }
     // Constructed: neuron 0 of the all-ones state sees one pattern with h = 5 (x = +1) against three with h = 3 (x = -1):
     // p = 3 gives 6^3 - 4^3 - 3 (4^3 - 2^3) = -16 (flip), while for huge p the base 6 decides (+1, keep).
-    const A = [1, 1, 1, 1, 1, 1, 1, -1], B = [-1, 1, 1, 1, 1, 1, -1, -1];
+    const A = [1, 1, 1, 1, 1, 1, 1, -1],
+      B = [-1, 1, 1, 1, 1, 1, -1, -1];
     const patterns = [A, B, B, B];
     const ones = Array(8).fill(1);
     const big = denseMemory({ patterns, separation: { kind: 'power', p: 2 ** 32 + 3 } }).updateSync(ones, { steps: 1 }).state;
@@ -132,9 +193,18 @@ describe('reproducers', () => {
     expect(Array.from(big)).toEqual(reference(patterns, ones, 65539n));
     expect(Array.from(small)).toEqual(reference(patterns, ones, 3n));
     // Energies beyond the double range are named, never ±Infinity or NaN.
-    const m = denseMemory({ patterns: [[1, 1, 1], [-1, -1, -1]], separation: { kind: 'power', p: 2 ** 32 + 3 } });
+    const m = denseMemory({
+      patterns: [
+        [1, 1, 1],
+        [-1, -1, -1],
+      ],
+      separation: { kind: 'power', p: 2 ** 32 + 3 },
+    });
     expectNamed(() => m.energy([1, 1, 1]), OverflowError);
-    expectNamed(() => denseMemory({ patterns: [Array(800).fill(1)], separation: { kind: 'exp' } }).energy(Array(800).fill(1)), OverflowError);
+    expectNamed(
+      () => denseMemory({ patterns: [Array(800).fill(1)], separation: { kind: 'exp' } }).energy(Array(800).fill(1)),
+      OverflowError,
+    );
   });
 
   it('sinkhorn at eps = 1e-300 is refused; near the limit the marginal error is that of plan() and the cost is right', () => {
@@ -155,13 +225,23 @@ describe('reproducers', () => {
       }
     }
     // A random case: marginalError is the L1 error of plan()'s rows and columns.
-    const A = cloud(1, 20), B = cloud(2, 15);
+    const A = cloud(1, 20),
+      B = cloud(2, 15);
     const r = sinkhorn(A, B, { eps: 1e-4, maxIter: 30 });
     const P = r.plan();
-    const aw = A.normalized().weights, bw = B.normalized().weights;
+    const aw = A.normalized().weights,
+      bw = B.normalized().weights;
     let err = 0;
-    for (let i = 0; i < 20; i++) { let s = 0; for (let j = 0; j < 15; j++) s += P[i * 15 + j]; err += Math.abs(s - aw[i]); }
-    for (let j = 0; j < 15; j++) { let s = 0; for (let i = 0; i < 20; i++) s += P[i * 15 + j]; err += Math.abs(s - bw[j]); }
+    for (let i = 0; i < 20; i++) {
+      let s = 0;
+      for (let j = 0; j < 15; j++) s += P[i * 15 + j];
+      err += Math.abs(s - aw[i]);
+    }
+    for (let j = 0; j < 15; j++) {
+      let s = 0;
+      for (let i = 0; i < 20; i++) s += P[i * 15 + j];
+      err += Math.abs(s - bw[j]);
+    }
     expect(Math.abs(r.marginalError - err)).toBeLessThan(1e-12);
   });
 });
@@ -182,11 +262,13 @@ describe('termination', () => {
 
   it('a subnormal eps is refused; tiny but normal scales solve to the right answer, quickly', () => {
     const t0 = Date.now();
-    const A = new Measure([[0], [1e-160]]), B = new Measure([[0], [2e-161]]);
+    const A = new Measure([[0], [1e-160]]),
+      B = new Measure([[0], [2e-161]]);
     expectNamed(() => sinkhorn(A, B, { eps: Number.MIN_VALUE * 4 }));
     expectNamed(() => sinkhornDivergence(A, B, { eps: 1e-310 }));
     // The same problem scaled by 1e-150: cost 1e-300 times the unit-scale one (W2^2 = 0.5 · 0.8^2).
-    const a = new Measure([[0], [1e-150]]), b = new Measure([[0], [2e-151]]);
+    const a = new Measure([[0], [1e-150]]),
+      b = new Measure([[0], [2e-151]]);
     const r = sinkhorn(a, b, { eps: 1e-306 });
     expect(r.converged).toBe(true);
     expect(r.cost / 1e-300).toBeCloseTo(0.32, 6);
@@ -194,7 +276,14 @@ describe('termination', () => {
   });
 
   it('coordinates ~1e155 (infinite squared diameter) are an OverflowError, not a hang', () => {
-    const A = new Measure([[1e155, 0], [0, 0]]), B = new Measure([[-1e155, 0], [0, 1]]);
+    const A = new Measure([
+        [1e155, 0],
+        [0, 0],
+      ]),
+      B = new Measure([
+        [-1e155, 0],
+        [0, 1],
+      ]);
     const t0 = Date.now();
     expectNamed(() => sinkhorn(A, B, { eps: 0.1 }), OverflowError);
     expectNamed(() => sinkhornDivergence(A, B, { eps: 0.1 }), OverflowError);
@@ -212,7 +301,11 @@ describe('termination', () => {
     expect(r.warning).toMatch(/aborted/);
     // Aborted mid-run: the signal fires after a few checks.
     let reads = 0;
-    const late = { get aborted() { return ++reads > 5; } } as unknown as AbortSignal;
+    const late = {
+      get aborted() {
+        return ++reads > 5;
+      },
+    } as unknown as AbortSignal;
     const t0 = Date.now();
     const r2 = sinkhorn(cloud(1, 50), cloud(2, 50), { eps: 1e-4, tol: 1e-300, maxIter: 1e7, signal: late });
     expect(r2.aborted).toBe(true);
@@ -224,8 +317,15 @@ describe('termination', () => {
     expectNamed(() => mem.energy(shapes()[0]), AbortedError);
     expectNamed(() => mem.retrieve(shapes()[0]), AbortedError);
     let checks = 0;
-    const later = { get aborted() { return ++checks > 400; } } as unknown as AbortSignal;
-    const ret = pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: { eps: 0.01, signal: later } }).retrieve(shapes()[0], { steps: 1000, tol: 1e-300 });
+    const later = {
+      get aborted() {
+        return ++checks > 400;
+      },
+    } as unknown as AbortSignal;
+    const ret = pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: { eps: 0.01, signal: later } }).retrieve(shapes()[0], {
+      steps: 1000,
+      tol: 1e-300,
+    });
     expect(ret.aborted).toBe(true);
     expect(ret.energy.every(Number.isFinite)).toBe(true);
     expectNamed(() => sinkhorn(a2(), b2(), { eps: 0.1, signal: 'x' as never }));
@@ -235,8 +335,21 @@ describe('termination', () => {
 describe('options bags: unknown keys (with a suggestion) and null refused', () => {
   const flow = () => twoLayer({ data });
   const mu = () => Measure.gaussian(4, 4, { seed: 1 });
-  const hop = () => hopfield({ patterns: [[1, 0], [0, 1]], beta: 2 });
-  const dense = () => denseMemory({ patterns: [[1, -1, 1], [-1, 1, 1]] });
+  const hop = () =>
+    hopfield({
+      patterns: [
+        [1, 0],
+        [0, 1],
+      ],
+      beta: 2,
+    });
+  const dense = () =>
+    denseMemory({
+      patterns: [
+        [1, -1, 1],
+        [-1, 1, 1],
+      ],
+    });
   const cases: Array<[string, (o: unknown) => unknown, Record<string, unknown>, string]> = [
     ['sinkhorn', (o) => sinkhorn(a2(), b2(), o as never), { eps: 0.1 }, 'maxiter'],
     ['sinkhornDivergence', (o) => sinkhornDivergence(a2(), b2(), o as never), { eps: 0.1 }, 'tolerance'],
@@ -262,8 +375,18 @@ describe('options bags: unknown keys (with a suggestion) and null refused', () =
     ['linearCapacity', (o) => linearCapacity(o as never), { dim: 2, counts: [1], seed: 1 }, 'load'],
     ['pointCloudMemory', (o) => pointCloudMemory(o as never), { patterns: shapes(), beta: 1, sinkhorn: { eps: 0.1 } }, 'betta'],
     ['pointCloudMemory sinkhorn', (o) => pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: o as never }), { eps: 0.1 }, 'maxiter'],
-    ['pointCloud step', (o) => pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: { eps: 0.1 } }).step(shapes()[1], o as never), {}, 'stepsize'],
-    ['pointCloud retrieve', (o) => pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: { eps: 0.1 } }).retrieve(shapes()[1], o as never), {}, 'step'],
+    [
+      'pointCloud step',
+      (o) => pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: { eps: 0.1 } }).step(shapes()[1], o as never),
+      {},
+      'stepsize',
+    ],
+    [
+      'pointCloud retrieve',
+      (o) => pointCloudMemory({ patterns: shapes(), beta: 1, sinkhorn: { eps: 0.1 } }).retrieve(shapes()[1], o as never),
+      {},
+      'step',
+    ],
     ['pointCloudRecovery', (o) => pointCloudRecovery(o as never), { seed: 1 }, 'jiter'],
   ];
   it.each(cases)('%s', (_name, call, valid, typo) => {
@@ -273,11 +396,21 @@ describe('options bags: unknown keys (with a suggestion) and null refused', () =
   });
 
   it('suggests the nearest key', () => {
-    expect(thrown(() => sinkhorn(a2(), b2(), { eps: 1e-3, maxiter: 1 } as never)).message).toBe("unknown option 'maxiter' for sinkhorn; did you mean 'maxIter'?");
+    expect(thrown(() => sinkhorn(a2(), b2(), { eps: 1e-3, maxiter: 1 } as never)).message).toBe(
+      "unknown option 'maxiter' for sinkhorn; did you mean 'maxIter'?",
+    );
   });
 
   it('values are checked: backend, precision, scaling, tol, signal', () => {
-    for (const bad of [{ backend: null }, { backend: 'gpu' }, { precision: 'f16' }, { scaling: 1 }, { tol: NaN }, { maxIter: 1.5 }, { signal: {} }]) {
+    for (const bad of [
+      { backend: null },
+      { backend: 'gpu' },
+      { precision: 'f16' },
+      { scaling: 1 },
+      { tol: NaN },
+      { maxIter: 1.5 },
+      { signal: {} },
+    ]) {
       expectNamed(() => sinkhorn(a2(), b2(), { eps: 0.1, ...bad } as never));
     }
     expectNamed(() => hopfield({ patterns: [[1, 0]], beta: 1 }).energy([[1, 0]], { precision: 'f16' as never }));
@@ -288,7 +421,15 @@ describe('options bags: unknown keys (with a suggestion) and null refused', () =
 describe('data and sizes', () => {
   it('number[][] inputs are not coerced', () => {
     for (const bad of [null, '', '2', true, [0], 2n]) {
-      expectNamed(() => hopfield({ patterns: [[1, 0], [0, bad as never]], beta: 1 }));
+      expectNamed(() =>
+        hopfield({
+          patterns: [
+            [1, 0],
+            [0, bad as never],
+          ],
+          beta: 1,
+        }),
+      );
       expectNamed(() => hopfield({ patterns: [[1, 0]], beta: 1 }).energy([[bad as never, 0]]));
       expectNamed(() => linearMemory({ keys: [[1, bad as never]], values: [[1]] }));
       expectNamed(() => linearMemory({ keys: [[1, 0]], values: [[1]] }).recall([bad as never, 0]));
@@ -314,7 +455,12 @@ describe('data and sizes', () => {
     const flow = twoLayer({ data });
     expectNamed(() => settling(flow, null as never, { tol: 1 }));
     expectNamed(() => settling(flow, {} as never, { tol: 1 }));
-    const run = simulate(flow, Measure.gaussian(3, 4, { seed: 2 }), { tEnd: 1, integrator: 'rk4', dt: 0.1, record: { times: [0.5, 1], snapshots: true } });
+    const run = simulate(flow, Measure.gaussian(3, 4, { seed: 2 }), {
+      tEnd: 1,
+      integrator: 'rk4',
+      dt: 0.1,
+      record: { times: [0.5, 1], snapshots: true },
+    });
     expect(settling(flow, run, { tol: 1e9 }).settledAt).toBe(0);
     expectNamed(() => settling(flow, run, { tol: 1, tl: 2 } as never), UnknownOptionError);
   });

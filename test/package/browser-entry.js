@@ -5,6 +5,14 @@ import * as meanfield from 'meanfield';
 import runChecks from './checks.cjs';
 
 runChecks(meanfield).then(
-  (r) => { document.body.dataset.result = JSON.stringify({ format: 'browser', crossOriginIsolated: globalThis.crossOriginIsolated === true, ...r }); },
-  (e) => { document.body.dataset.error = String((e && e.stack) || e); },
+  (r) => {
+    document.body.dataset.result = JSON.stringify({
+      format: 'browser',
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      ...r,
+    });
+  },
+  (e) => {
+    document.body.dataset.error = String((e && e.stack) || e);
+  },
 );

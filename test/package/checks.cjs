@@ -9,7 +9,12 @@ module.exports = async function runChecks({ init, logSumExp, attention, Measure,
   // log sum_j exp(beta <x, y_j> + h_j), computed here in plain JS for comparison.
   const beta = 2;
   const x = [0.3, -0.2, 0.5];
-  const keys = [[1, 0, 0], [0, 1, 0], [0.2, 0.4, -0.1], [-0.5, 0.25, 1]];
+  const keys = [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0.2, 0.4, -0.1],
+    [-0.5, 0.25, 1],
+  ];
   const logWeights = [Math.log(0.1), Math.log(0.2), Math.log(0.3), Math.log(0.4)];
   const dot = (a, b) => a.reduce((s, v, c) => s + v * b[c], 0);
   const expected = Math.log(keys.reduce((s, y, j) => s + Math.exp(beta * dot(x, y) + logWeights[j]), 0));
@@ -19,14 +24,17 @@ module.exports = async function runChecks({ init, logSumExp, attention, Measure,
   const singleExpected = beta * dot(x, keys[3]) + Math.log(0.4);
 
   // One attention velocity evaluation on the sphere: finite and tangent (<x_i, v_i> = 0).
-  const n = 16, d = 3;
+  const n = 16,
+    d = 3;
   const mu = Measure.uniformSphere(n, d, { seed: 1 });
   const flow = attention({ beta: 1 });
   const v = new Float64Array(n * d);
   flow.velocity(mu.points, mu.weights, d, v);
   const vJs = new Float64Array(n * d);
   flow.velocity(mu.points, mu.weights, d, vJs, { backend: 'js' });
-  let maxTangent = 0, maxWasmJs = 0, velocityNorm = 0;
+  let maxTangent = 0,
+    maxWasmJs = 0,
+    velocityNorm = 0;
   for (let i = 0; i < n; i++) {
     let t = 0;
     for (let c = 0; c < d; c++) {
@@ -47,15 +55,29 @@ module.exports = async function runChecks({ init, logSumExp, attention, Measure,
   }
 
   let errorClass = null;
-  try { logSumExp([[1, 2]], [[1, 2, 3]]); } catch (e) {
+  try {
+    logSumExp([[1, 2]], [[1, 2, 3]]);
+  } catch (e) {
     errorClass = e instanceof InvalidArgumentError && e instanceof MeanfieldError ? e.name : `unexpected: ${e}`;
   }
 
   return {
-    backend: info.backend, simd: info.simd, threads: info.threads,
-    lse, expected, single, singleExpected,
-    velocityFinite: v.every(Number.isFinite), velocityNorm: Math.sqrt(velocityNorm), maxTangent, maxWasmJs,
-    steps: traj.steps, finalTime: traj.finalTime, stopReason: traj.stopReason,
-    finalFinite: traj.final.points.every(Number.isFinite), maxNormError, errorClass,
+    backend: info.backend,
+    simd: info.simd,
+    threads: info.threads,
+    lse,
+    expected,
+    single,
+    singleExpected,
+    velocityFinite: v.every(Number.isFinite),
+    velocityNorm: Math.sqrt(velocityNorm),
+    maxTangent,
+    maxWasmJs,
+    steps: traj.steps,
+    finalTime: traj.finalTime,
+    stopReason: traj.stopReason,
+    finalFinite: traj.final.points.every(Number.isFinite),
+    maxNormError,
+    errorClass,
   };
 };

@@ -6,5 +6,8 @@ const runChecks = require('./checks.cjs');
 
 runChecks(meanfield).then(
   (r) => console.log(JSON.stringify({ format: 'cjs', name: pkg.name, version: pkg.version, dependencies: pkg.dependencies ?? null, ...r })),
-  (e) => { console.error(e); process.exit(1); },
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
 );

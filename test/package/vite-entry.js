@@ -14,7 +14,13 @@ const inWorker = new Promise((resolve, reject) => {
 Promise.all([runChecks(meanfield), inWorker]).then(
   ([r, w]) => {
     document.body.dataset.worker = JSON.stringify(w);
-    document.body.dataset.result = JSON.stringify({ format: 'browser', crossOriginIsolated: globalThis.crossOriginIsolated === true, ...r });
+    document.body.dataset.result = JSON.stringify({
+      format: 'browser',
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      ...r,
+    });
   },
-  (e) => { document.body.dataset.error = String((e && e.stack) || e); },
+  (e) => {
+    document.body.dataset.error = String((e && e.stack) || e);
+  },
 );

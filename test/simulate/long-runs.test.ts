@@ -1,10 +1,22 @@
 // Long runs: cluster collapse, the arc-length clock, events located on the dense output.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  circle, attention, init, interaction, InvalidArgumentError, Measure, simulate, SimulationError, plateaus, clusters, Trajectory,
+  circle,
+  attention,
+  init,
+  interaction,
+  InvalidArgumentError,
+  Measure,
+  simulate,
+  SimulationError,
+  plateaus,
+  clusters,
+  Trajectory,
 } from '../../src/index.js';
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 /**
  * log of the two-particle merge time on the circle, ∫_tol^{D0} (e^{β(1−cos D)} + 1) / (2 sin D) dD:
@@ -12,10 +24,14 @@ beforeAll(async () => { await init(); });
  * reaches e^{800}).
  */
 function logMergeTime(beta: number, d0: number, tol: number): number {
-  const nodes = [-0.9931285991850949, -0.9639719272779138, -0.9122344282513259, -0.8391169718222188, -0.7463319064601508,
-    -0.636053680726515, -0.5108670019508271, -0.37370608871541955, -0.2277858511416451, -0.07652652113349734];
-  const wts = [0.017614007139152118, 0.04060142980038694, 0.06267204833410907, 0.08327674157670475, 0.10193011981724044,
-    0.11819453196151842, 0.13168863844917664, 0.14209610931838204, 0.14917298647260374, 0.15275338713072584];
+  const nodes = [
+    -0.9931285991850949, -0.9639719272779138, -0.9122344282513259, -0.8391169718222188, -0.7463319064601508, -0.636053680726515,
+    -0.5108670019508271, -0.37370608871541955, -0.2277858511416451, -0.07652652113349734,
+  ];
+  const wts = [
+    0.017614007139152118, 0.04060142980038694, 0.06267204833410907, 0.08327674157670475, 0.10193011981724044, 0.11819453196151842,
+    0.13168863844917664, 0.14209610931838204, 0.14917298647260374, 0.15275338713072584,
+  ];
   // log of the integrand in D: log((e^{β(1−cos D)} + 1) / (2 sin D)).
   const logG = (D: number) => {
     const e = beta * (1 - Math.cos(D));
@@ -27,10 +43,11 @@ function logMergeTime(beta: number, d0: number, tol: number): number {
     const w = (b - a) / panels;
     for (let p = 0; p < panels; p++) {
       const mid = a + (p + 0.5) * w;
-      for (let k = 0; k < 10; k++) for (const sgn of [1, -1]) {
-        const u = mid + sgn * 0.5 * w * nodes[k];
-        terms.push(Math.log(0.5 * w * wts[k]) + (logSpace ? logG(Math.exp(u)) + u : logG(u)));
-      }
+      for (let k = 0; k < 10; k++)
+        for (const sgn of [1, -1]) {
+          const u = mid + sgn * 0.5 * w * nodes[k];
+          terms.push(Math.log(0.5 * w * wts[k]) + (logSpace ? logG(Math.exp(u)) + u : logG(u)));
+        }
     }
   };
   const split = Math.min(0.05, d0);
@@ -53,7 +70,12 @@ describe('cluster collapse', () => {
       expect(run.final.size).toBe(1);
       expect(run.steps).toBeLessThan(2000);
     }
-    const loose = simulate(circle({ beta: 9 }), Measure.uniformCircle(64, { seed: 3 }), { collapse: { tol: 1e-6 }, rtol: 1e-6, atol: 1e-9, maxSteps: 5000 });
+    const loose = simulate(circle({ beta: 9 }), Measure.uniformCircle(64, { seed: 3 }), {
+      collapse: { tol: 1e-6 },
+      rtol: 1e-6,
+      atol: 1e-9,
+      maxSteps: 5000,
+    });
     expect(loose.stopReason).toBe('maxSteps'); // explicit tolerances are used as given: the crawl this default avoids
   });
 
@@ -61,7 +83,13 @@ describe('cluster collapse', () => {
     it(`two particles at beta = ${beta} merge at the quadrature's time, then the run reaches tEnd in few steps`, () => {
       const tol = 1e-6;
       const expected = mergeTimeQuadrature(beta, Math.PI / 2, tol);
-      const run = simulate(circle({ beta }), pair(), { tEnd: 2 * expected, rtol: 1e-10, atol: 1e-13, collapse: { tol }, record: { logSpaced: 20 } });
+      const run = simulate(circle({ beta }), pair(), {
+        tEnd: 2 * expected,
+        rtol: 1e-10,
+        atol: 1e-13,
+        collapse: { tol },
+        record: { logSpaced: 20 },
+      });
       expect(run.collapses).toHaveLength(1);
       expect(run.collapses[0].particles).toEqual([0, 1]);
       expect(Math.abs(run.collapses[0].t - expected) / expected).toBeLessThan(1e-4);
@@ -77,18 +105,35 @@ describe('cluster collapse', () => {
   it('circle n = 64, beta = 4: merge times (events on the cluster count) and energies match the uncollapsed run', () => {
     const mu = Measure.uniformCircle(64, { seed: 3 });
     const tol = 1e-2;
-    const events = Object.fromEntries([8, 4, 2, 1].map((k) => [`below${k + 1}`, {
-      fn: (m: Measure) => clusters(m, { tol }).count - (k + 0.5), direction: -1 as const,
-    }]));
-    const opts = { tEnd: 1e4, rtol: 1e-10, atol: 1e-13, record: { logSpaced: { count: 120, from: 0.1 } }, observe: { energy: true, clusters: { tol } }, events };
+    const events = Object.fromEntries(
+      [8, 4, 2, 1].map((k) => [
+        `below${k + 1}`,
+        {
+          fn: (m: Measure) => clusters(m, { tol }).count - (k + 0.5),
+          direction: -1 as const,
+        },
+      ]),
+    );
+    const opts = {
+      tEnd: 1e4,
+      rtol: 1e-10,
+      atol: 1e-13,
+      record: { logSpaced: { count: 120, from: 0.1 } },
+      observe: { energy: true, clusters: { tol } },
+      events,
+    };
     const plain = simulate(circle({ beta: 4 }), mu, opts);
     const merged = simulate(circle({ beta: 4 }), mu, { ...opts, collapse: { tol: 1e-7 } });
     expect(merged.collapses.length).toBeGreaterThan(0);
     let compared = 0;
     for (const name of Object.keys(events)) {
-      const a = plain.events[name].times, b = merged.events[name].times;
+      const a = plain.events[name].times,
+        b = merged.events[name].times;
       expect(b.length).toBe(a.length);
-      for (let i = 0; i < a.length; i++) { expect(Math.abs(b[i] - a[i]) / a[i]).toBeLessThan(1e-3); compared++; }
+      for (let i = 0; i < a.length; i++) {
+        expect(Math.abs(b[i] - a[i]) / a[i]).toBeLessThan(1e-3);
+        compared++;
+      }
     }
     expect(compared).toBeGreaterThan(1);
     // The same energy at every record: continuous across merges (a merge at distance tol moves it by O(beta tol^2)).
@@ -100,7 +145,10 @@ describe('cluster collapse', () => {
   });
 
   it('the energy is continuous across every merge and never decreases (attention on S^2, interaction on S^2)', () => {
-    for (const [flow, dir] of [[attention({ beta: 5 }), 1], [interaction({ beta: 2, space: 'sphere' }), -1]] as const) {
+    for (const [flow, dir] of [
+      [attention({ beta: 5 }), 1],
+      [interaction({ beta: 2, space: 'sphere' }), -1],
+    ] as const) {
       const mu = Measure.uniformSphere(40, 3, { seed: 5 });
       const run = simulate(flow, mu, { tEnd: 200, collapse: { tol: 1e-5 }, record: { every: 1 }, observe: { energy: true } });
       expect(run.collapses.length).toBeGreaterThan(0);
@@ -125,7 +173,9 @@ describe('cluster collapse', () => {
   it('refuses bad input with named errors', () => {
     const mu = Measure.uniformSphere(8, 3, { seed: 1 });
     expect(() => simulate(attention({ beta: 1 }), mu, { tEnd: 1, collapse: { tol: 0 } })).toThrow(InvalidArgumentError);
-    expect(() => simulate(attention({ beta: 1 }), mu, { tEnd: 1, collapse: { tol: -1 } })).toThrow(/collapse.tol must be a finite number > 0/);
+    expect(() => simulate(attention({ beta: 1 }), mu, { tEnd: 1, collapse: { tol: -1 } })).toThrow(
+      /collapse.tol must be a finite number > 0/,
+    );
     expect(() => simulate(attention({ beta: 1, mask: 'causal' }), mu, { tEnd: 1, collapse: { tol: 1e-3 } })).toThrow(/causal/);
   });
 });
@@ -140,14 +190,22 @@ describe('arc-length clock', () => {
     expect(Array.from(arc.times)).toEqual(Array.from(real.times));
     for (let k = 1; k < arc.times.length; k++) {
       expect(arc.logTimes![k]).toBeCloseTo(Math.log(arc.times[k]), 12);
-      const a = arc.snapshots[k].points, b = realSnaps.snapshots[k].points;
+      const a = arc.snapshots[k].points,
+        b = realSnaps.snapshots[k].points;
       for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-6);
       expect(Math.abs(arc.energy![k] - real.energy![k]) / real.energy![k]).toBeLessThan(1e-8);
     }
   });
 
   it('keeps log t past the double range: two particles at beta = 800 merge at the quadrature time e^{795}', () => {
-    const run = simulate(circle({ beta: 800 }), pair(), { logTEnd: 900, clock: 'arclength', collapse: { tol: 1e-6 }, rtol: 1e-9, atol: 1e-12, record: { logSpaced: 30 } });
+    const run = simulate(circle({ beta: 800 }), pair(), {
+      logTEnd: 900,
+      clock: 'arclength',
+      collapse: { tol: 1e-6 },
+      rtol: 1e-9,
+      atol: 1e-12,
+      record: { logSpaced: 30 },
+    });
     expect(run.collapses).toHaveLength(1);
     expect(run.collapses[0].t).toBe(Infinity);
     expect(Number.isFinite(run.collapses[0].logT)).toBe(true);
@@ -164,7 +222,10 @@ describe('events', () => {
     const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
     for (const d1 of [1, 0.3, 1e-3]) {
       const run = simulate(circle({ beta: 0 }), pair(), {
-        tEnd: 20, rtol: 1e-11, atol: 1e-14, events: { reach: { fn: (m) => gap(m) - d1, direction: -1 } },
+        tEnd: 20,
+        rtol: 1e-11,
+        atol: 1e-14,
+        events: { reach: { fn: (m) => gap(m) - d1, direction: -1 } },
       });
       const exact = Math.log(Math.tan(d0 / 2) / Math.tan(d1 / 2));
       expect(run.events.reach.times).toHaveLength(1);
@@ -175,7 +236,12 @@ describe('events', () => {
   it('terminal events end the run at the crossing; fixed-step methods locate on Hermite output', () => {
     const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
     const exact = Math.log(Math.tan(Math.PI / 4) / Math.tan(0.25));
-    const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } });
+    const run = simulate(circle({ beta: 0 }), pair(), {
+      tEnd: 20,
+      integrator: 'rk4',
+      dt: 0.01,
+      events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } },
+    });
     expect(run.stopReason).toBe('event');
     expect(Math.abs(run.finalTime - exact)).toBeLessThan(1e-6);
     expect(Math.abs(gap(run.final) - 0.5)).toBeLessThan(1e-6);
@@ -187,7 +253,11 @@ describe('events', () => {
     const gap = (m: Measure) => Math.abs(m.points[1] - m.points[0]);
     const exact = Math.log(Math.tan(Math.PI / 4) / Math.tan(0.25));
     for (const record of [{ times: [] }, { logSpaced: 100 }, { logSpaced: { count: 400, from: 0.01, to: 20 } }]) {
-      const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, record, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } });
+      const run = simulate(circle({ beta: 0 }), pair(), {
+        tEnd: 20,
+        record,
+        events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } },
+      });
       expect(run.stopReason).toBe('event');
       expect(Math.abs(run.finalTime - exact)).toBeLessThan(1e-5);
       expect(Math.abs(gap(run.events.half.measures[0]) - 0.5)).toBeLessThan(1e-9);
@@ -198,7 +268,10 @@ describe('events', () => {
   it('stopWhen.custom ends the run; direction filters crossings', () => {
     const run = simulate(circle({ beta: 0 }), pair(), { tEnd: 20, stopWhen: { custom: (m) => Math.abs(m.points[1] - m.points[0]) < 0.1 } });
     expect(run.stopReason).toBe('custom');
-    const up = simulate(circle({ beta: 0 }), pair(), { tEnd: 5, events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 1, direction: 1 } } });
+    const up = simulate(circle({ beta: 0 }), pair(), {
+      tEnd: 5,
+      events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 1, direction: 1 } },
+    });
     expect(up.events.e.times).toHaveLength(0);
   });
 
@@ -212,7 +285,9 @@ describe('events', () => {
       expect((e as Error).message).toMatch(/events.bad must return a finite number, got NaN/);
     }
     expect(() => simulate(circle({ beta: 1 }), pair(), { tEnd: 5, events: { bad: { fn: 3 as never } } })).toThrow(InvalidArgumentError);
-    expect(() => simulate(circle({ beta: 1 }), pair(), { tEnd: 5, events: { e: { fn: () => 1, direction: 2 as never } } })).toThrow(/direction/);
+    expect(() => simulate(circle({ beta: 1 }), pair(), { tEnd: 5, events: { e: { fn: () => 1, direction: 2 as never } } })).toThrow(
+      /direction/,
+    );
   });
 });
 
@@ -220,7 +295,8 @@ describe('order parameters', () => {
   it('meanInnerProduct and clusteredFraction reach 1 when the tokens cluster', () => {
     const mu = Measure.uniformSphere(16, 3, { seed: 2 });
     const run = simulate(attention({ beta: 1 }), mu, { tEnd: 40, observe: { meanInnerProduct: true, clusteredFraction: { delta: 1e-3 } } });
-    const rho = run.observables.meanInnerProduct, frac = run.observables.clusteredFraction;
+    const rho = run.observables.meanInnerProduct,
+      frac = run.observables.clusteredFraction;
     expect(rho[rho.length - 1]).toBeGreaterThan(0.999);
     expect(frac[frac.length - 1]).toBe(1);
     expect(frac[0]).toBe(0);
@@ -234,22 +310,41 @@ describe('the staircase of HugoKoubbi/2024-transformers-dotm (n = 5, USA on the 
       const theta0 = Float64Array.from([0, 0.5, 2, 4, 7], (c) => 0.5 * c * unit);
       const soft = (mu: Measure) => {
         let e = 0;
-        for (let i = 0; i < mu.size; i++) for (let j = 0; j < mu.size; j++) e += mu.weights[i] * mu.weights[j] * Math.exp(beta * (Math.cos(mu.points[i] - mu.points[j]) - 1));
+        for (let i = 0; i < mu.size; i++)
+          for (let j = 0; j < mu.size; j++)
+            e += mu.weights[i] * mu.weights[j] * Math.exp(beta * (Math.cos(mu.points[i] - mu.points[j]) - 1));
         return e;
       };
       const run = simulate(circle({ beta, normalization: 'none' }), new Measure(theta0, { dim: 1, space: 'circle' }), {
-        logTEnd: 2 * beta, clock: 'arclength', collapse: { tol: 1e-7 }, rtol: 1e-10, atol: 1e-13,
-        record: { every: 1 }, observe: { custom: { soft } }, stopWhen: { custom: (mu) => mu.size === 1 },
+        logTEnd: 2 * beta,
+        clock: 'arclength',
+        collapse: { tol: 1e-7 },
+        rtol: 1e-10,
+        atol: 1e-13,
+        record: { every: 1 },
+        observe: { custom: { soft } },
+        stopWhen: { custom: (mu) => mu.size === 1 },
       });
-      expect(run.collapses.map((c) => c.particles)).toEqual([[0, 1], [0, 1, 2], [3, 4], [0, 1, 2, 3, 4]]);
+      expect(run.collapses.map((c) => c.particles)).toEqual([
+        [0, 1],
+        [0, 1, 2],
+        [3, 4],
+        [0, 1, 2, 3, 4],
+      ]);
       // Times in units where the weights are e^{β(cos − 1)}: the staircase's steps grow with β.
       const logTau = run.collapses.map((c) => c.logT + beta);
       for (let k = 1; k < 4; k++) expect(logTau[k]).toBeGreaterThan(logTau[k - 1] + 5);
       // Plateau energies at the log-midpoints between merges.
-      const L = run.logTimes!, E = run.observables.soft;
-      const at = (lt: number) => { let b = 1; for (let i = 1; i < L.length; i++) if (Math.abs(L[i] - lt) < Math.abs(L[b] - lt)) b = i; return E[b]; };
+      const L = run.logTimes!,
+        E = run.observables.soft;
+      const at = (lt: number) => {
+        let b = 1;
+        for (let i = 1; i < L.length; i++) if (Math.abs(L[i] - lt) < Math.abs(L[b] - lt)) b = i;
+        return E[b];
+      };
       const expected = [7 / 25, 11 / 25, 13 / 25];
-      for (let k = 0; k < 3; k++) expect(Math.abs(at((run.collapses[k].logT + run.collapses[k + 1].logT) / 2) - expected[k])).toBeLessThan(1e-6);
+      for (let k = 0; k < 3; k++)
+        expect(Math.abs(at((run.collapses[k].logT + run.collapses[k + 1].logT) / 2) - expected[k])).toBeLessThan(1e-6);
       expect(run.stopReason).toBe('stationary'); // one particle: V = 0 from the last merge on
     });
   }
@@ -258,12 +353,16 @@ describe('the staircase of HugoKoubbi/2024-transformers-dotm (n = 5, USA on the 
 describe('simulate options', () => {
   it('unknown keys are refused with the nearest valid name; null options are a named error', () => {
     const mu = Measure.uniformSphere(4, 3, { seed: 1 });
-    expect(() => simulate(attention(), mu, { tEnd: 1, stopWhen: { onecluster: true } } as never)).toThrow(/unknown option 'onecluster' for simulate stopWhen; did you mean 'oneCluster'\?/);
+    expect(() => simulate(attention(), mu, { tEnd: 1, stopWhen: { onecluster: true } } as never)).toThrow(
+      /unknown option 'onecluster' for simulate stopWhen; did you mean 'oneCluster'\?/,
+    );
     expect(() => simulate(attention(), mu, { tEnd: 1, rtl: 1e-3 } as never)).toThrow(/did you mean 'rtol'/);
     expect(() => simulate(attention(), mu, null as never)).toThrow(InvalidArgumentError);
     expect(() => simulate(attention(), mu, { tEnd: 1, precision: 'f16' } as never)).toThrow(/precision/);
     expect(() => simulate(attention(), mu, { tEnd: 1, signal: 'x' } as never)).toThrow(/signal/);
-    expect(() => simulate(attention(), mu, { tEnd: 1, collapse: { tol: 1e-3, tolerance: 1 } } as never)).toThrow(/unknown option 'tolerance'/);
+    expect(() => simulate(attention(), mu, { tEnd: 1, collapse: { tol: 1e-3, tolerance: 1 } } as never)).toThrow(
+      /unknown option 'tolerance'/,
+    );
   });
 });
 
@@ -275,11 +374,16 @@ describe('the last record is the stopping state', () => {
     for (const v of Object.values(run.observables)) expect(v.length).toBe(run.times.length);
   };
 
-  it('npm start\'s run (circle n = 64, beta = 9, seed 2, collapse, stopWhen at one particle) records its last merge', () => {
+  it("npm start's run (circle n = 64, beta = 9, seed 2, collapse, stopWhen at one particle) records its last merge", () => {
     const mu = Measure.uniformCircle(64, { seed: 2 });
     const run = simulate(circle({ beta: 9 }), mu, {
-      tEnd: 1e12, integrator: 'rk45', rtol: 1e-9, atol: 1e-12, collapse: { tol: 1e-6 },
-      record: { logSpaced: { count: 400, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } },
+      tEnd: 1e12,
+      integrator: 'rk45',
+      rtol: 1e-9,
+      atol: 1e-12,
+      collapse: { tol: 1e-6 },
+      record: { logSpaced: { count: 400, from: 0.05 } },
+      observe: { energy: true, clusters: { tol: 1e-2 } },
       stopWhen: { custom: (m) => m.size === 1 },
     });
     expect(run.stopReason).toBe('custom');
@@ -311,11 +415,29 @@ describe('the last record is the stopping state', () => {
       custom: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { custom: (m) => gap(m) < 0.1 } }),
       oneCluster: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { oneCluster: { tol: 0.05 } } }),
       velocityBelow: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, observe, stopWhen: { velocityBelow: 0.01 } }),
-      event: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } } }),
+      event: simulate(circle({ beta: 0 }), pair(), {
+        tEnd: 20,
+        integrator: 'rk4',
+        dt: 0.01,
+        observe,
+        events: { half: { fn: (m) => gap(m) - 0.5, terminal: true } },
+      }),
       maxSteps: simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, maxSteps: 123 }),
       aborted: (() => {
         const ctl = new AbortController();
-        return simulate(circle({ beta: 0 }), pair(), { tEnd: 20, integrator: 'rk4', dt: 0.01, observe, signal: ctl.signal, stopWhen: { custom: (_m, t) => { if (t >= 0.5) ctl.abort(); return false; } } });
+        return simulate(circle({ beta: 0 }), pair(), {
+          tEnd: 20,
+          integrator: 'rk4',
+          dt: 0.01,
+          observe,
+          signal: ctl.signal,
+          stopWhen: {
+            custom: (_m, t) => {
+              if (t >= 0.5) ctl.abort();
+              return false;
+            },
+          },
+        });
       })(),
     };
     for (const [reason, run] of Object.entries(runs)) {
@@ -329,7 +451,12 @@ describe('the last record is the stopping state', () => {
     expect(runs.aborted.finalTime).toBeGreaterThanOrEqual(0.5);
     expect(runs.aborted.finalTime).toBeLessThan(0.6);
     // A stationary state under the arc-length clock (one particle left after a merge) holds through tEnd, the last record.
-    const still = simulate(circle({ beta: 1 }), new Measure([1, 1.5], { space: 'circle' }), { tEnd: 100, clock: 'arclength', collapse: { tol: 1e-6 }, observe: { energy: true } });
+    const still = simulate(circle({ beta: 1 }), new Measure([1, 1.5], { space: 'circle' }), {
+      tEnd: 100,
+      clock: 'arclength',
+      collapse: { tol: 1e-6 },
+      observe: { energy: true },
+    });
     expect(still.stopReason).toBe('stationary');
     endsAtStop(still);
     expect(still.finalTime).toBeCloseTo(100, 9);
@@ -355,7 +482,11 @@ describe('runs without tEnd', () => {
       expect(Array.from(open.final.points)).toEqual(Array.from(bounded.final.points));
       expect(Array.from(open.times)).toEqual([0, open.finalTime]); // default records: the start and the stop
     }
-    const arc = simulate(circle({ beta: 9 }), mu, { ...opts, clock: 'arclength', record: { logSpaced: { count: 50, from: 0.05, to: 1e12 } } });
+    const arc = simulate(circle({ beta: 9 }), mu, {
+      ...opts,
+      clock: 'arclength',
+      record: { logSpaced: { count: 50, from: 0.05, to: 1e12 } },
+    });
     expect(arc.stopReason).toBe('oneCluster');
     expect(Math.abs(arc.finalTime / bounded.finalTime - 1)).toBeLessThan(1e-3);
     expect(arc.times.at(-1)).toBe(arc.finalTime);
@@ -365,7 +496,10 @@ describe('runs without tEnd', () => {
   it('stopWhen rules and terminal events end it; maxSteps still guards it', () => {
     const pairRun = (o: Parameters<typeof simulate>[2]) => simulate(circle({ beta: 0 }), pair(), o);
     expect(pairRun({ tEnd: Infinity, stopWhen: { oneCluster: { tol: 0.05 } } }).stopReason).toBe('oneCluster');
-    expect(pairRun({ integrator: 'rk4', dt: 0.01, events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 0.5, terminal: true } } }).stopReason).toBe('event');
+    expect(
+      pairRun({ integrator: 'rk4', dt: 0.01, events: { e: { fn: (m) => Math.abs(m.points[1] - m.points[0]) - 0.5, terminal: true } } })
+        .stopReason,
+    ).toBe('event');
     const capped = pairRun({ integrator: 'rk4', dt: 0.01, stopWhen: { custom: () => false }, maxSteps: 50 });
     expect(capped.stopReason).toBe('maxSteps');
     expect(capped.steps).toBe(50);
@@ -374,8 +508,14 @@ describe('runs without tEnd', () => {
 
   it('is refused by name when nothing could end the run, and log-spaced records then need their end', () => {
     expect(() => simulate(circle({ beta: 9 }), mu, {})).toThrow(InvalidArgumentError);
-    expect(() => simulate(circle({ beta: 9 }), mu, { tEnd: Infinity, events: { e: { fn: () => 1 } } })).toThrow(/tEnd is required .* unless stopWhen, a terminal event or collapse/);
-    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: 10 } })).toThrow(/record\.logSpaced\.to is required when the run has no finite tEnd/);
-    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: { count: 10, to: -1 } } })).toThrow(/record\.logSpaced\.to must be a finite number > 0/);
+    expect(() => simulate(circle({ beta: 9 }), mu, { tEnd: Infinity, events: { e: { fn: () => 1 } } })).toThrow(
+      /tEnd is required .* unless stopWhen, a terminal event or collapse/,
+    );
+    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: 10 } })).toThrow(
+      /record\.logSpaced\.to is required when the run has no finite tEnd/,
+    );
+    expect(() => simulate(circle({ beta: 9 }), mu, { ...opts, record: { logSpaced: { count: 10, to: -1 } } })).toThrow(
+      /record\.logSpaced\.to must be a finite number > 0/,
+    );
   });
 });

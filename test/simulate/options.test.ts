@@ -9,14 +9,23 @@ import { DEFAULT_MAX_STEPS, SIMULATE_MANY_OPTIONS, SIMULATE_OPTIONS } from '../.
 const mu = Measure.uniformSphere(6, 3, { seed: 1 });
 
 function thrown(f: () => unknown): Error {
-  try { f(); } catch (e) { return e as Error; }
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
   throw new Error('did not throw');
 }
 
 describe('SIMULATE_OPTIONS', () => {
   it('fills the static defaults and leaves the ones that depend on other options unset', () => {
     expect(SIMULATE_OPTIONS.read('simulate', { tEnd: 1 })).toEqual({
-      tEnd: 1, integrator: 'rk45', maxStep: Infinity, maxSteps: DEFAULT_MAX_STEPS, clock: 'time', progressInterval: 250,
+      tEnd: 1,
+      integrator: 'rk45',
+      maxStep: Infinity,
+      maxSteps: DEFAULT_MAX_STEPS,
+      clock: 'time',
+      progressInterval: 250,
     });
     const events = SIMULATE_OPTIONS.read('simulate', { events: { up: { fn: () => 1 } } }).events!;
     expect(events.up.direction).toBe(0);
@@ -27,12 +36,18 @@ describe('SIMULATE_OPTIONS', () => {
     expect([...SIMULATE_MANY_OPTIONS.keys, 'onProgress', 'progressInterval'].sort()).toEqual([...SIMULATE_OPTIONS.keys].sort());
     expect(SIMULATE_OPTIONS.keys).toEqual(expect.arrayContaining([...EVAL_OPTIONS.keys]));
     expect(thrown(() => simulateMany(attention(), [mu], { tEnd: 1, progressInterval: 10 } as never))).toBeInstanceOf(UnknownOptionError);
-    expect(() => simulateMany(attention(), [mu], { tEnd: 1, onProgress: () => {} } as never)).toThrow(/onProgress is not supported by simulateMany/);
+    expect(() => simulateMany(attention(), [mu], { tEnd: 1, onProgress: () => {} } as never)).toThrow(
+      /onProgress is not supported by simulateMany/,
+    );
   });
 
   it('names nested unknown keys for the function that was called, and nested values by their path', () => {
-    expect(() => simulateMany(attention(), [mu], { tEnd: 1, record: { evry: 2 } } as never)).toThrow(/unknown option 'evry' for simulateMany record; did you mean 'every'\?/);
-    expect(() => simulate(attention(), mu, { tEnd: 1, observe: { clusters: { tool: 1 } } } as never)).toThrow(/for simulate observe\.clusters; did you mean 'tol'\?/);
+    expect(() => simulateMany(attention(), [mu], { tEnd: 1, record: { evry: 2 } } as never)).toThrow(
+      /unknown option 'evry' for simulateMany record; did you mean 'every'\?/,
+    );
+    expect(() => simulate(attention(), mu, { tEnd: 1, observe: { clusters: { tool: 1 } } } as never)).toThrow(
+      /for simulate observe\.clusters; did you mean 'tol'\?/,
+    );
     const cases: Array<[object, RegExp]> = [
       [{ collapse: {} }, /^collapse\.tol must be a finite number > 0, got undefined/],
       [{ integrator: 'euler-maruyama', dt: 0.1, noise: { temperature: 1 } }, /^noise\.seed is required/],

@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  attention, circle, init, InvalidArgumentError, kdeModes, Measure, plateaus, simulate, SimulationError, Trajectory,
+  attention,
+  circle,
+  init,
+  InvalidArgumentError,
+  kdeModes,
+  Measure,
+  plateaus,
+  simulate,
+  SimulationError,
+  Trajectory,
 } from '../../src/index.js';
 import type { Flow } from '../../src/flows/flow.js';
 
@@ -32,7 +41,10 @@ function referenceEuler(x0: Float64Array, n: number, d: number, beta: number, dt
         for (let c = 0; c < d; c++) v[c] -= p * x[i * d + c];
       }
       let r = 0;
-      for (let c = 0; c < d; c++) { next[i * d + c] = x[i * d + c] + dt * v[c]; r += next[i * d + c] ** 2; }
+      for (let c = 0; c < d; c++) {
+        next[i * d + c] = x[i * d + c] + dt * v[c];
+        r += next[i * d + c] ** 2;
+      }
       for (let c = 0; c < d; c++) next[i * d + c] /= Math.sqrt(r);
     }
     x = next;
@@ -49,7 +61,9 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('integrators', () => {
   for (const tangentProjection of [true, false]) {
     it(`Euler dt = 0.1 with renormalisation (${tangentProjection ? 'projected' : "the papers' unprojected"} variant) matches a step-by-step reimplementation`, () => {
-      const n = 40, d = 3, beta = 4;
+      const n = 40,
+        d = 3,
+        beta = 4;
       const mu = Measure.uniformSphere(n, d, { seed: 77 });
       const run = simulate(attention({ beta, tangentProjection }), mu, { tEnd: 10, integrator: 'euler', dt: 0.1, record: { every: 10 } });
       expect(run.steps).toBe(100);
@@ -102,7 +116,16 @@ describe('checkpoints', () => {
     // Also after an abort, for a fixed-step integrator.
     const ctl = new AbortController();
     let calls = 0;
-    const aborted = simulate(flow, mu, { tEnd: 3, integrator: 'rk4', dt: 0.01, progressInterval: 0, onProgress: () => { if (++calls === 50) ctl.abort(); }, signal: ctl.signal });
+    const aborted = simulate(flow, mu, {
+      tEnd: 3,
+      integrator: 'rk4',
+      dt: 0.01,
+      progressInterval: 0,
+      onProgress: () => {
+        if (++calls === 50) ctl.abort();
+      },
+      signal: ctl.signal,
+    });
     expect(aborted.stopReason).toBe('aborted');
     const wholeRk4 = simulate(flow, mu, { tEnd: 3, integrator: 'rk4', dt: 0.01 });
     const rest = simulate(flow, Trajectory.fromJSON(JSON.stringify(aborted)), { tEnd: 3, integrator: 'rk4', dt: 0.01 });
@@ -112,7 +135,9 @@ describe('checkpoints', () => {
   it('refuses to resume a different flow', () => {
     const mu = Measure.uniformSphere(8, 3, { seed: 1 });
     const part = simulate(attention({ beta: 1 }), mu, { tEnd: 1 });
-    expect(() => simulate(attention({ beta: 2 }), part, { tEnd: 2 })).toThrow(/checkpoint must come from the same flow \(attention .*\), got "a attention run/);
+    expect(() => simulate(attention({ beta: 2 }), part, { tEnd: 2 })).toThrow(
+      /checkpoint must come from the same flow \(attention .*\), got "a attention run/,
+    );
   });
 });
 
@@ -120,8 +145,12 @@ describe('metastability', () => {
   it('circle, SA, n = 64, beta = 9: clusters form by t ≈ 15, a multi-cluster plateau lasts ≥ 10x that, energy flat on plateaus and jumping at merges', () => {
     const mu = Measure.uniformCircle(64, { seed: 2 });
     const run = simulate(circle({ beta: 9 }), mu, {
-      tEnd: 3e4, integrator: 'rk45', rtol: 1e-9, atol: 1e-12,
-      record: { logSpaced: { count: 300, from: 0.05 } }, observe: { energy: true, clusters: { tol: 1e-2 } },
+      tEnd: 3e4,
+      integrator: 'rk45',
+      rtol: 1e-9,
+      atol: 1e-12,
+      record: { logSpaced: { count: 300, from: 0.05 } },
+      observe: { energy: true, clusters: { tol: 1e-2 } },
     });
     // Only the staircase is metastable: not the initial clustering, whose not-yet-merged counts also sit
     // still for a while near t = 0 on a log axis.
@@ -154,8 +183,15 @@ describe('analysis', () => {
 
   it('plateaus splits a record into constant-count runs and merges', () => {
     const r = plateaus({ times: [0, 1, 2, 3, 4, 5], clusterCounts: [5, 3, 3, 3, 1, 1], energy: [1, 2, 2.0001, 2.0001, 3, 3] });
-    expect(r.plateaus.map((p) => [p.start, p.end, p.clusters])).toEqual([[0, 0, 5], [1, 3, 3], [4, 5, 1]]);
-    expect(r.merges.map((m) => [m.after, m.before, m.from, m.to])).toEqual([[0, 1, 5, 3], [3, 4, 3, 1]]);
+    expect(r.plateaus.map((p) => [p.start, p.end, p.clusters])).toEqual([
+      [0, 0, 5],
+      [1, 3, 3],
+      [4, 5, 1],
+    ]);
+    expect(r.merges.map((m) => [m.after, m.before, m.from, m.to])).toEqual([
+      [0, 1, 5, 3],
+      [3, 4, 3, 1],
+    ]);
     expect(r.plateaus[1].energyChange).toBeCloseTo(0.0001 / 2.0001, 12);
     expect(() => plateaus({ times: [0] })).toThrow(/clusterCounts must be recorded/);
   });
@@ -171,12 +207,25 @@ describe('analysis', () => {
     const counts = [58, 57, 57, 57, 20, 5, 3, 3, 3, 2, 2, 2, 1];
     const r = plateaus({ times, clusterCounts: counts });
     expect(r.clusteredAt).toBe(2); // the first record with at most 58 / 2 clusters
-    expect(r.plateaus.filter((p) => p.metastable).map((p) => [p.clusters, p.start, p.end])).toEqual([[3, 15, 5000], [2, 6000, 1e7]]);
+    expect(r.plateaus.filter((p) => p.metastable).map((p) => [p.clusters, p.start, p.end])).toEqual([
+      [3, 15, 5000],
+      [2, 6000, 1e7],
+    ]);
     // A count that rises (a cluster splitting past tol) is not metastable, however long; the fall after it can be.
     const rising = plateaus({ times: [0, 1, 2, 10, 100, 1000, 1e4], clusterCounts: [8, 4, 3, 4, 4, 3, 3] });
-    expect(rising.plateaus.map((p) => [p.clusters, p.metastable])).toEqual([[8, false], [4, false], [3, false], [4, false], [3, true]]);
+    expect(rising.plateaus.map((p) => [p.clusters, p.metastable])).toEqual([
+      [8, false],
+      [4, false],
+      [3, false],
+      [4, false],
+      [3, true],
+    ]);
     // minRatio applies after the first clustered state.
-    expect(plateaus({ times, clusterCounts: counts }, { minRatio: 1000 }).plateaus.filter((p) => p.metastable).map((p) => p.clusters)).toEqual([2]);
+    expect(
+      plateaus({ times, clusterCounts: counts }, { minRatio: 1000 })
+        .plateaus.filter((p) => p.metastable)
+        .map((p) => p.clusters),
+    ).toEqual([2]);
   });
 });
 
@@ -186,8 +235,30 @@ describe('bad input', () => {
     const bad: Array<[() => unknown, RegExp]> = [
       [() => attention({ beta: NaN }), /beta must be a finite number, got NaN/],
       [() => circle({ beta: Infinity }), /beta must be a finite number, got Infinity/],
-      [() => simulate(attention({ Q: [[1, 0], [0, 1]] }), mu, { tEnd: 1 }), /Q must be 3 x 3 to act on points of dimension 3, got "a 2 x 2 matrix"/],
-      [() => attention({ V: [[1, 0, 0], [0, 1]] }), /V must be a square d x d matrix/],
+      [
+        () =>
+          simulate(
+            attention({
+              Q: [
+                [1, 0],
+                [0, 1],
+              ],
+            }),
+            mu,
+            { tEnd: 1 },
+          ),
+        /Q must be 3 x 3 to act on points of dimension 3, got "a 2 x 2 matrix"/,
+      ],
+      [
+        () =>
+          attention({
+            V: [
+              [1, 0, 0],
+              [0, 1],
+            ],
+          }),
+        /V must be a square d x d matrix/,
+      ],
       [() => simulate(circle({ beta: 1 }), mu, { tEnd: 1 }), /mu.space must be 'circle' for this circle flow .*, got "sphere"/],
       [() => simulate(attention({ beta: 1, space: 'euclidean' }), mu, { tEnd: 1 }), /mu.space must be 'euclidean'/],
       [() => simulate(attention(), mu, { tEnd: -1 }), /tEnd must be a finite number >= 0, got -1/],
@@ -196,7 +267,21 @@ describe('bad input', () => {
       [() => simulate(attention(), mu, { tEnd: 1, rtol: 0 }), /rtol must be a finite number > 0, got 0/],
       [() => simulate(attention(), mu, { tEnd: 1, atol: -1 }), /atol must be a finite number > 0, got -1/],
       [() => simulate(attention(), mu, { tEnd: 1, integrator: 'leapfrog' as never }), /integrator must be one of/],
-      [() => simulate(attention({ Q: [[1, 0, 0], [0, 1, 0], [0, 0, 2]] }), mu, { tEnd: 1, observe: { energy: true } }), /observe.energy .*no energy/],
+      [
+        () =>
+          simulate(
+            attention({
+              Q: [
+                [1, 0, 0],
+                [0, 1, 0],
+                [0, 0, 2],
+              ],
+            }),
+            mu,
+            { tEnd: 1, observe: { energy: true } },
+          ),
+        /observe.energy .*no energy/,
+      ],
     ];
     for (const [call, message] of bad) {
       expect(call).toThrow(InvalidArgumentError);
@@ -207,18 +292,28 @@ describe('bad input', () => {
   it('a non-finite step stops the run with an error naming the step and time, keeping the trajectory', () => {
     let calls = 0;
     const exploding: Flow = {
-      name: 'exploding', space: 'euclidean', params: {},
+      name: 'exploding',
+      space: 'euclidean',
+      params: {},
       check() {},
-      velocity(x, _w, _d, out) { calls++; for (let i = 0; i < x.length; i++) out[i] = calls > 30 ? NaN : 1; },
+      velocity(x, _w, _d, out) {
+        calls++;
+        for (let i = 0; i < x.length; i++) out[i] = calls > 30 ? NaN : 1;
+      },
     };
-    const mu0 = new Measure([[0, 0], [1, 1]]);
+    const mu0 = new Measure([
+      [0, 0],
+      [1, 1],
+    ]);
     try {
       simulate(exploding, mu0, { tEnd: 10, integrator: 'euler', dt: 0.1, record: { every: 1 } });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(SimulationError);
       // Evaluation 31 is the velocity at t = 3, which step 31 uses.
-      expect((e as Error).message).toMatch(/step 31 from t = 3(\.0+\d*)? to t = 3\.1\d* produced a non-finite value \(coordinate 0 of particle 0\)/);
+      expect((e as Error).message).toMatch(
+        /step 31 from t = 3(\.0+\d*)? to t = 3\.1\d* produced a non-finite value \(coordinate 0 of particle 0\)/,
+      );
       const traj = (e as SimulationError).trajectory as Trajectory;
       expect(traj.times.length).toBe(31);
       expect(traj.times[30]).toBeCloseTo(3, 12);

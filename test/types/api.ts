@@ -3,8 +3,19 @@
 // this file against src/; test/package.test.ts checks it against the shipped declarations (import from
 // 'meanfield'), and checks that each directive hides a real error.
 import {
-  ensembleSpecificHeat, interactionEnergy, Measure, simulate, simulateMany, sinkhorn, sinkhornDivergence, slicedWasserstein,
-  specificHeat, wasserstein2, wasserstein2Detailed, type Flow, type Trajectory,
+  ensembleSpecificHeat,
+  interactionEnergy,
+  type Measure,
+  simulate,
+  simulateMany,
+  sinkhorn,
+  sinkhornDivergence,
+  slicedWasserstein,
+  specificHeat,
+  wasserstein2,
+  wasserstein2Detailed,
+  type Flow,
+  type Trajectory,
 } from '../../src/index.js';
 import * as mf from '../../src/index.js';
 
@@ -14,7 +25,10 @@ declare const run: Trajectory;
 
 /** Calls that must compile. */
 export function accepted(): number[] {
-  const rows = [[0, 1], [1, 0]];
+  const rows = [
+    [0, 1],
+    [1, 0],
+  ];
   return [
     sinkhorn(mu, mu, { eps: 0.1 }).value,
     sinkhorn(rows, [[1, 1]], { eps: 0.1 }).cost,

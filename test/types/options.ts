@@ -22,7 +22,9 @@ export const mode: 'a' | 'b' = read.mode;
 export const missing = optionsSchema<Example>()({ beta: rule.positive('scale'), mode: rule.oneOf(['a', 'b'] as const, 'm') });
 
 export const extra = optionsSchema<Example>()({
-  beta: rule.positive('scale'), mode: rule.oneOf(['a', 'b'] as const, 'm'), onDone: rule.fn<(n: number) => void>('f'),
+  beta: rule.positive('scale'),
+  mode: rule.oneOf(['a', 'b'] as const, 'm'),
+  onDone: rule.fn<(n: number) => void>('f'),
   // @ts-expect-error a key the interface does not have
   gamma: rule.positive('not an option'),
 });
@@ -30,7 +32,8 @@ export const extra = optionsSchema<Example>()({
 export const wrongType = optionsSchema<Example>()({
   // @ts-expect-error the rule checks a boolean, the option is a number
   beta: rule.boolean('not a number'),
-  mode: rule.oneOf(['a', 'b'] as const, 'm'), onDone: rule.fn<(n: number) => void>('f'),
+  mode: rule.oneOf(['a', 'b'] as const, 'm'),
+  onDone: rule.fn<(n: number) => void>('f'),
 });
 
 export const wrongValues = optionsSchema<Example>()({

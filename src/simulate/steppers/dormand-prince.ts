@@ -1,7 +1,14 @@
 // Dormand–Prince 5(4) with its embedded error estimate, an order-5 step-size controller and
 // Hairer's 4th-order continuous extension (Hairer, Nørsett & Wanner, Solving ODEs I, table 5.2).
 import {
-  checkStep, combine, StepFailure, StepperBase, type Attempt, type DenseOutput, type Evaluation, type SavedStep,
+  checkStep,
+  combine,
+  StepFailure,
+  StepperBase,
+  type Attempt,
+  type DenseOutput,
+  type Evaluation,
+  type SavedStep,
 } from './stepper.js';
 
 const A = [
@@ -16,8 +23,15 @@ const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84] as const;
 /** b5 - b4: the embedded error estimate's weights (the 7th is -1/40 on k7 = V(y)). */
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40] as const;
 /** Dormand–Prince's continuous extension (Hairer's DOPRI5 dense output, 4th order), on k1..k7. */
-const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072,
-  701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423] as const;
+const D = [
+  -12715105075 / 11282082432,
+  0,
+  87487479700 / 32700410799,
+  -10690763975 / 1880347072,
+  701980252875 / 199316789632,
+  -1453857185 / 822651844,
+  69997945 / 29380423,
+] as const;
 
 /** Step-size update after an attempt with scaled error err (order 5 controller, safety 0.9). */
 export function nextStepSize(h: number, err: number): number {
@@ -27,7 +41,8 @@ export function nextStepSize(h: number, err: number): number {
 
 /** Hairer's initial step guess from |x|, |V(x)| and the tolerances. */
 export function initialStepSize(x: Float64Array, k1: Float64Array, rtol: number, atol: number, tSpan: number): number {
-  let d0 = 0, d1 = 0;
+  let d0 = 0,
+    d1 = 0;
   for (let i = 0; i < x.length; i++) {
     const sc = atol + rtol * Math.abs(x[i]);
     d0 += (x[i] / sc) ** 2;
@@ -61,7 +76,10 @@ export class DormandPrince extends StepperBase {
 
   initStepSize(saved: SavedStep | undefined): void {
     const { dt, rtol, atol, maxStep } = this.setup;
-    this.h = saved !== undefined && saved.integrator === this.name ? saved.h : Math.min(dt ?? initialStepSize(this.x, this.k, rtol, atol, Infinity), maxStep);
+    this.h =
+      saved !== undefined && saved.integrator === this.name
+        ? saved.h
+        : Math.min(dt ?? initialStepSize(this.x, this.k, rtol, atol, Infinity), maxStep);
     this.adoptBase(saved);
   }
 

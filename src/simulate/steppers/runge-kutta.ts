@@ -3,7 +3,15 @@
 // ends with the space's retraction. Euler–Maruyama is Euler's tableau plus Brownian increments.
 import { addNoise } from './noise.js';
 import {
-  checkStep, combine, StepperBase, type Attempt, type DenseOutput, type Evaluation, type SavedStep, type StepperSetup, type StepperState,
+  checkStep,
+  combine,
+  StepperBase,
+  type Attempt,
+  type DenseOutput,
+  type Evaluation,
+  type SavedStep,
+  type StepperSetup,
+  type StepperState,
 } from './stepper.js';
 
 /** An explicit tableau: stage s is evaluated at x + h sum_{t<s} a[s][t] k_t; the step is x + h sum_s b_s k_s. */
@@ -21,9 +29,22 @@ export const RK4: Tableau = { a: [[], [0.5], [0, 0.5], [0, 0, 1]], b: [1 / 6, 1 
  * Cubic Hermite interpolation on [x0, x1] with end slopes k0, k1 over a step of length h:
  * the dense output of the fixed-step methods (third order, exact for cubics).
  */
-export function hermite(x0: Float64Array, x1: Float64Array, k0: Float64Array, k1: Float64Array, h: number, theta: number, out: Float64Array): void {
-  const t = theta, t2 = t * t, t3 = t2 * t;
-  const h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + t, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
+export function hermite(
+  x0: Float64Array,
+  x1: Float64Array,
+  k0: Float64Array,
+  k1: Float64Array,
+  h: number,
+  theta: number,
+  out: Float64Array,
+): void {
+  const t = theta,
+    t2 = t * t,
+    t3 = t2 * t;
+  const h00 = 2 * t3 - 3 * t2 + 1,
+    h10 = t3 - 2 * t2 + t,
+    h01 = -2 * t3 + 3 * t2,
+    h11 = t3 - t2;
   for (let i = 0; i < out.length; i++) out[i] = h00 * x0[i] + h10 * h * k0[i] + h01 * x1[i] + h11 * h * k1[i];
 }
 
@@ -37,7 +58,12 @@ export class FixedStepper extends StepperBase {
   private tmp = new Float64Array(0);
   private readonly interpolant: DenseOutput;
 
-  constructor(name: string, private readonly tableau: Tableau, setup: StepperSetup, state: StepperState) {
+  constructor(
+    name: string,
+    private readonly tableau: Tableau,
+    setup: StepperSetup,
+    state: StepperState,
+  ) {
     super(name, setup, state);
     const noisy = setup.noise !== null;
     this.interpolant = {

@@ -129,13 +129,20 @@ export interface Stepper {
  */
 export function combine(y: Float64Array, x: Float64Array, h: number, ks: Float64Array[], cs: readonly number[], count = cs.length): void {
   const len = x.length;
-  const k: Float64Array[] = [], c: number[] = [];
-  for (let t = 0; t < count; t++) if (cs[t] !== 0) { k.push(ks[t]); c.push(cs[t]); }
+  const k: Float64Array[] = [],
+    c: number[] = [];
+  for (let t = 0; t < count; t++)
+    if (cs[t] !== 0) {
+      k.push(ks[t]);
+      c.push(cs[t]);
+    }
   if (k.length === 1) {
-    const [k0] = k, [c0] = c;
+    const [k0] = k,
+      [c0] = c;
     for (let i = 0; i < len; i++) y[i] = x[i] + h * (0 + c0 * k0[i]);
   } else if (k.length === 2) {
-    const [k0, k1] = k, [c0, c1] = c;
+    const [k0, k1] = k,
+      [c0, c1] = c;
     for (let i = 0; i < len; i++) y[i] = x[i] + h * (0 + c0 * k0[i] + c1 * k1[i]);
   } else {
     for (let i = 0; i < len; i++) {
@@ -178,7 +185,11 @@ export abstract class StepperBase implements Stepper {
   base: { t: number; steps: number };
 
   /** @param name the integrator's name in the registry (a checkpoint's step size is reused under the same name) */
-  constructor(readonly name: string, protected readonly setup: StepperSetup, state: StepperState) {
+  constructor(
+    readonly name: string,
+    protected readonly setup: StepperSetup,
+    state: StepperState,
+  ) {
     this.s = this.sNext = state.s;
     this.accepted = state.accepted;
     this.rejected = state.rejected;

@@ -4,7 +4,14 @@
 // once; recorded.test.ts recomputes them. Only calls may change with the API, never the cases.
 import { createHash } from 'node:crypto';
 import { toHex } from '../../golden/bits.js';
-import { Measure, sinkhorn, sinkhornDivergence, type SinkhornOptions, type SinkhornProgress, type SinkhornResult } from '../../../src/index.js';
+import {
+  Measure,
+  sinkhorn,
+  sinkhornDivergence,
+  type SinkhornOptions,
+  type SinkhornProgress,
+  type SinkhornResult,
+} from '../../../src/index.js';
 
 /** A case's numbers (compared by their bits) and texts (compared as strings). */
 export type Recorded = Record<string, number[] | string>;
@@ -24,7 +31,17 @@ function watch(): { onProgress: (p: SinkhornProgress) => void; seen: () => strin
 }
 
 function result(r: SinkhornResult, prefix: string, out: Recorded, plan = true): void {
-  out[`${prefix}.numbers`] = [r.value, r.cost, r.iterations, r.marginalError, r.converged ? 1 : 0, r.newtonSteps ?? -1, r.keptFraction ?? -1, r.aborted ? 1 : 0, r.eps];
+  out[`${prefix}.numbers`] = [
+    r.value,
+    r.cost,
+    r.iterations,
+    r.marginalError,
+    r.converged ? 1 : 0,
+    r.newtonSteps ?? -1,
+    r.keptFraction ?? -1,
+    r.aborted ? 1 : 0,
+    r.eps,
+  ];
   out[`${prefix}.f`] = [...r.f];
   out[`${prefix}.g`] = [...r.g];
   out[`${prefix}.warning`] = r.warning ?? '';
@@ -45,11 +62,17 @@ function divergence(a: Measure, b: Measure, options: Omit<SinkhornOptions, 'onPr
   const w = watch();
   const s = sinkhornDivergence(a, b, { ...options, onProgress: w.onProgress });
   const out: Recorded = {
-    value: [s.value, s.converged ? 1 : 0, s.aborted ? 1 : 0], gradient: [...s.gradient], weightGradient: [...s.weightGradient],
-    warning: s.warning ?? '', progress: w.seen(),
+    value: [s.value, s.converged ? 1 : 0, s.aborted ? 1 : 0],
+    gradient: [...s.gradient],
+    weightGradient: [...s.weightGradient],
+    warning: s.warning ?? '',
+    progress: w.seen(),
   };
   result(s.ab, 'ab', out, false);
-  for (const [k, t] of [['aa', s.aa], ['bb', s.bb]] as const) {
+  for (const [k, t] of [
+    ['aa', s.aa],
+    ['bb', s.bb],
+  ] as const) {
     out[`${k}.numbers`] = [t.value, t.iterations, t.marginalError, t.converged ? 1 : 0, t.aborted ? 1 : 0, t.stagnated ? 1 : 0];
     out[`${k}.f`] = [...t.f];
     out[`${k}.rows`] = [...t.rowSums, ...t.rowMeans];
@@ -61,7 +84,11 @@ function divergence(a: Measure, b: Measure, options: Omit<SinkhornOptions, 'onPr
 /** A signal that fires at its k-th read. */
 function abortAfter(k: number): AbortSignal {
   let reads = 0;
-  return { get aborted() { return ++reads > k; } } as unknown as AbortSignal;
+  return {
+    get aborted() {
+      return ++reads > k;
+    },
+  } as unknown as AbortSignal;
 }
 
 const A = () => Measure.gaussian(40, 2, { seed: 21 });
@@ -91,17 +118,26 @@ export const CASES: Record<string, () => Recorded> = {
   'cross aborted in annealing': () => solve(A(), B(), { eps: 1e-4, signal: abortAfter(3), acceleration: false }),
   'cross truncated': () => solve(bigA(), bigB(), { eps: 0.002, truncate: 4 }),
   'cross truncated mixed': () => solve(bigA(), bigB(), { eps: 0.005, truncate: 5, precision: 'mixed' }),
-  'cross truncated warm': () => solve(bigA(), bigB(), { eps: 0.005, truncate: 5, warmStart: { f: sinkhorn(bigA(), bigB(), { eps: 0.05 }).f } }),
+  'cross truncated warm': () =>
+    solve(bigA(), bigB(), { eps: 0.005, truncate: 5, warmStart: { f: sinkhorn(bigA(), bigB(), { eps: 0.05 }).f } }),
   'cross truncated unbalanced': () => solve(bigA(), bigB(), { eps: 0.005, truncate: 5, reach: 1 }),
   'same default': () => solve(A(), A(), { eps: 0.02 }, true),
   'same mixed': () => solve(A(), A(), { eps: 0.02, precision: 'mixed' }),
   'same unbalanced': () => solve(A(), A(), { eps: 0.02, reach: 0.5 }),
   'same truncated': () => solve(bigA(), bigA(), { eps: 0.003, truncate: 5 }),
-  'circle': () => solve(Measure.uniformCircle(25, { seed: 25 }), Measure.uniformCircle(20, { seed: 26 }), { eps: 0.05 }),
-  'sphere': () => solve(Measure.uniformSphere(25, 3, { seed: 27 }), Measure.uniformSphere(20, 3, { seed: 28 }), { eps: 0.05 }),
+  circle: () => solve(Measure.uniformCircle(25, { seed: 25 }), Measure.uniformCircle(20, { seed: 26 }), { eps: 0.05 }),
+  sphere: () => solve(Measure.uniformSphere(25, 3, { seed: 27 }), Measure.uniformSphere(20, 3, { seed: 28 }), { eps: 0.05 }),
   'above PLAN_LIMIT (column pass)': () => {
-    const r = sinkhorn(Measure.gaussian(3200, 2, { seed: 29 }), Measure.gaussian(3200, 2, { seed: 30 }), { eps: 0.5, maxIter: 3, scaling: false });
-    return { numbers: [r.value, r.cost, r.iterations, r.marginalError], f: [...r.f.subarray(0, 50)], row: [...r.planRow(7).subarray(0, 50)] };
+    const r = sinkhorn(Measure.gaussian(3200, 2, { seed: 29 }), Measure.gaussian(3200, 2, { seed: 30 }), {
+      eps: 0.5,
+      maxIter: 3,
+      scaling: false,
+    });
+    return {
+      numbers: [r.value, r.cost, r.iterations, r.marginalError],
+      f: [...r.f.subarray(0, 50)],
+      row: [...r.planRow(7).subarray(0, 50)],
+    };
   },
   'divergence default': () => divergence(A(), B(), { eps: 0.05 }),
   'divergence tight small eps': () => divergence(A(), B(), { eps: 0.005, tol: 1e-9 }),

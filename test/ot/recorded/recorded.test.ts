@@ -6,7 +6,9 @@ import { init } from '../../../src/index.js';
 import { digest } from './digest.js';
 import { CASES } from './cases.js';
 
-const recorded: Record<string, Record<string, string[] | string>> = JSON.parse(readFileSync(new URL('./values.json', import.meta.url), 'utf8'));
+const recorded: Record<string, Record<string, string[] | string>> = JSON.parse(
+  readFileSync(new URL('./values.json', import.meta.url), 'utf8'),
+);
 
 describe.each([1, 2])('recorded OT results, bit for bit (%i threads)', (threads) => {
   it('every case was recorded', () => {
