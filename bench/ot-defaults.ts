@@ -27,7 +27,7 @@ const seeds = Number(arg('seeds', '4'));
 const skipPot = argv.includes('--skip-pot');
 const EPS = 0.01;
 
-const POT = String.raw`
+const POT = `
 import sys, json, time, numpy as np, ot, warnings
 warnings.simplefilter('ignore')
 x = np.loadtxt(sys.argv[1], delimiter=','); y = np.loadtxt(sys.argv[2], delimiter=',')

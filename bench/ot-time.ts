@@ -123,7 +123,7 @@ export interface TimeRow {
 
 async function child(job: ChildJob): Promise<void> {
   const { init, InvalidArgumentError, Measure, sinkhorn } = await import('../src/index.js');
-  const send = (m: ChildMessage) => process.stdout.write(PREFIX + JSON.stringify(m) + '\n');
+  const send = (m: ChildMessage) => process.stdout.write(`${PREFIX + JSON.stringify(m)}\n`);
   const info = await init({ threads: job.threads });
   send({ type: 'init', threads: info.threads, ...(info.note === undefined ? {} : { note: info.note }) });
   const load = (name: string) => new Measure(readCsv(path.join(job.dataDir, `${name}${job.n}.csv`)), { dim: 3 });
@@ -420,7 +420,7 @@ function save(rows: TimeRow[], pot: PotRow[], meta: Record<string, unknown>, fre
   };
   mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   const tmp = `${JSON_OUT}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`);
   renameSync(tmp, JSON_OUT);
 }
 

@@ -75,17 +75,15 @@ for (const beta of betas) {
 // The plateau levels Σ_c (n_c/n)² as dashed references.
 const xmin = Math.min(...energySeries.map((s) => s.x[0])),
   xmax = Math.max(...energySeries.map((s) => s.x[s.x.length - 1]));
-const levels: Series[] = expected
-  .slice(1)
-  .map((e, k) => ({
-    label: k === 0 ? 'Σ (n_c/n)²' : '',
-    x: [xmin, xmax],
-    y: [e, e],
-    dashed: true,
-    color: '#888',
-    width: 1.2,
-    markers: false,
-  }));
+const levels: Series[] = expected.slice(1).map((e, k) => ({
+  label: k === 0 ? 'Σ (n_c/n)²' : '',
+  x: [xmin, xmax],
+  y: [e, e],
+  dashed: true,
+  color: '#888',
+  width: 1.2,
+  markers: false,
+}));
 // The first plateau (5 separate tokens) sits a little above 0.2; the later ones are Σ_c (n_c/n)².
 const worst = Math.max(...plateauRows.flatMap((p) => p.slice(1).map((e, k) => Math.abs(e - expected[k + 1]))));
 const measured = plateauRows[plateauRows.length - 1]

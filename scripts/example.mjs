@@ -17,7 +17,7 @@ const names = existsSync(dir)
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !names.includes(name)) {
   if (name) console.error(`unknown example '${name}'`);
-  console.error('usage: npm run example <name> [-- --tiny]\nexamples:\n' + names.map((n) => `  ${n}`).join('\n'));
+  console.error(`usage: npm run example <name> [-- --tiny]\nexamples:\n${names.map((n) => `  ${n}`).join('\n')}`);
   process.exit(2);
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, `${name}.ts`), ...rest], { stdio: 'inherit', cwd: root });

@@ -8,7 +8,6 @@
 import { init, Measure, simulate, circle } from '../dist/index.js';
 
 await init();
-const n = 5;
 /** (1/n²) Σ_ij e^{β(cos(θ_i − θ_j) − 1)} on the current (possibly merged) particles. */
 const softEnergy = (beta) => (mu) => {
   let e = 0;

@@ -63,7 +63,7 @@ export class ResourceError extends MeanfieldError {
 }
 
 function formatBytes(b: number): string {
-  if (!Number.isFinite(b)) return String(b) + ' bytes';
+  if (!Number.isFinite(b)) return `${b} bytes`;
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let u = 0;
   while (b >= 1024 && u < units.length - 1) {

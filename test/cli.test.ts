@@ -301,9 +301,9 @@ describe('meanfield CLI', () => {
 
   it('sinkhorn --precision mixed, --acceleration and --truncate reach the same answer to tol', () => {
     const pts = (seed: number, n: number) =>
-      Array.from({ length: n }, (_, i) => `${((seed * 7919 + i * 104729) % 1000) / 1000},${((seed * 31 + i * 7877) % 997) / 997}`).join(
-        '\n',
-      ) + '\n';
+      Array.from({ length: n }, (_, i) => `${((seed * 7919 + i * 104729) % 1000) / 1000},${((seed * 31 + i * 7877) % 997) / 997}\n`).join(
+        '',
+      );
     writeFileSync(join(dir, 'c.csv'), pts(1, 60));
     writeFileSync(join(dir, 'd.csv'), pts(2, 50));
     // An explicit tol: the default (1e-6) bounds the value's relative error by about 2e-6, not the 1e-8 compared here.

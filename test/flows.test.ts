@@ -1,18 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  attention,
-  circle,
-  clusters,
-  init,
-  interaction,
-  InvalidArgumentError,
-  Measure,
-  simulate,
-  SimulationError,
-  stationarity,
-  type Trajectory,
-} from '../src/index.js';
+import { attention, circle, clusters, init, interaction, Measure, simulate, SimulationError, type Trajectory } from '../src/index.js';
 import { lcg } from './helpers.js';
 
 beforeAll(async () => {

@@ -34,7 +34,7 @@ describe('dense associative memory: energy', () => {
         const run = memory.updateAsync(start, {
           seed,
           sweeps: 50,
-          onFlip: (neuron, state) => {
+          onFlip: (_neuron, state) => {
             const e = memory.energy(state);
             // every flip lowers the energy strictly (tolerance only for exp's rounding)
             expect(e).toBeLessThan(previous + 1e-9 * Math.abs(previous));

@@ -101,7 +101,7 @@ export function fmt(v: number, digits = 3): string {
   if (a >= 1e5 || a < 1e-3) {
     const [m, e] = v.toExponential(digits - 1).split('e');
     const mant = m.replace(/\.?0+$/, '');
-    return `${mant === '1' ? '' : mant === '-1' ? '-' : mant + '·'}10^${Number(e)}`.replace(/^·/, '');
+    return `${mant === '1' ? '' : mant === '-1' ? '-' : `${mant}·`}10^${Number(e)}`.replace(/^·/, '');
   }
   return String(Number(v.toPrecision(digits)));
 }
@@ -420,7 +420,7 @@ export function lineChart(o: LineChartOptions): string {
     ),
   );
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** Scatter chart: one colour per group; equalAxes keeps one unit of x as long as one unit of y. */
@@ -466,7 +466,7 @@ export function scatterChart(o: ScatterChartOptions): string {
     ),
   );
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** Viridis, sampled at 9 stops, linearly interpolated; t in [0, 1]. */
@@ -618,7 +618,7 @@ export function heatmapChart(o: HeatmapChartOptions): string {
     );
   }
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /**
@@ -661,13 +661,8 @@ export function stack(svgs: string[]): string {
     y += h;
     width = Math.max(width, w);
   }
-  return (
-    [
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" ${FONT}>`,
-      ...parts,
-      '</svg>',
-    ].join('\n') + '\n'
-  );
+  const open = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" ${FONT}>`;
+  return `${[open, ...parts, '</svg>'].join('\n')}\n`;
 }
 
 /** True when the script was started with --tiny (the smoke test's small size). */

@@ -35,7 +35,11 @@ export interface WasmBackend extends Backend {
 /** A range supplier that yields [i0, i1) once. */
 function once(i0: number, i1: number): NextRows {
   let done = false;
-  return () => (done ? null : ((done = true), [i0, i1]));
+  return () => {
+    if (done) return null;
+    done = true;
+    return [i0, i1];
+  };
 }
 
 /** The core's view of a two-layer call. */
@@ -83,7 +87,10 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
         mean: a.mean,
       };
       const pool = poolFor(a.n, mask.pairs * (a.d + k + 1));
-      if (pool === null) return marshalReduce(core, arena, job, once(0, a.n));
+      if (pool === null) {
+        marshalReduce(core, arena, job, once(0, a.n));
+        return;
+      }
       const shared = writeReduce(pool, job);
       // This thread computes straight into the caller's arrays, the workers into shared memory.
       // Row chunks need not align with segments or blocks: the kernel finds each row's segment or block.
@@ -96,7 +103,10 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     twoLayerForward(a: TwoLayerArgs, out: Float64Array): void {
       const job = twoLayerJob(a);
       const pool = poolFor(a.n, a.n * a.m * (a.d + 2));
-      if (pool === null) return marshalForward(core, arena, job, out, once(0, a.n));
+      if (pool === null) {
+        marshalForward(core, arena, job, out, once(0, a.n));
+        return;
+      }
       const shared = writeTwoLayer(pool, OP.FORWARD, job, null);
       for (const [i0, i1] of pool.run(a.n, 1, (next) => marshalForward(core, arena, job, out, next))) out.set(shared.subarray(i0, i1), i0);
     },
@@ -104,7 +114,10 @@ export function createWasmBackend(core: CoreExports): WasmBackend {
     twoLayerBackward(a: TwoLayerArgs, r: Float64Array, grad: Float64Array): void {
       const job = twoLayerJob(a);
       const pool = poolFor(a.m, a.n * a.m * (a.d + 2));
-      if (pool === null) return marshalBackward(core, arena, job, r, grad, once(0, a.m));
+      if (pool === null) {
+        marshalBackward(core, arena, job, r, grad, once(0, a.m));
+        return;
+      }
       const shared = writeTwoLayer(pool, OP.BACKWARD, job, r);
       const p = a.d + 2;
       // Neuron chunks start on a lane boundary (4 covers f64x2 and f32x4).

@@ -48,7 +48,11 @@ export function parseGrid(command: string, flag: string, raw: string, rule: Grid
   const high = rule.max === undefined ? undefined : values.find((v) => v > rule.max!);
   if (high !== undefined) throw bad(`values must be <= ${rule.max} (${high} is not; a limit of meanfield ${command})`);
   const seen = new Set<number>();
-  return values.filter((v) => (seen.has(v) ? false : (seen.add(v), true)));
+  return values.filter((v) => {
+    if (seen.has(v)) return false;
+    seen.add(v);
+    return true;
+  });
 }
 
 /** One point of a grid: the value of every grid parameter. */
@@ -113,7 +117,7 @@ export function chunkJobs(jobs: Job[], threads: number, batch: number | ((point:
  * as its three numbers, a list as its (deduplicated) values. Its size is that of the flag typed.
  */
 export function gridText(raw: string | undefined, values: number[]): string {
-  if (raw !== undefined && raw.includes(':'))
+  if (raw?.includes(':'))
     return raw
       .split(':')
       .map((p) => String(Number(p)))

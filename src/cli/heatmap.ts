@@ -4,7 +4,7 @@
 import { InputError, UsageError } from '../errors.js';
 import type { CommandSpec, Values } from './args.js';
 import { readJsonLines, writeAtomic } from './files.js';
-import { colour, escape, extent, format, logTicks, niceTicks, RAMP } from './svg.js';
+import { colour, escapeXml, extent, format, logTicks, niceTicks, RAMP } from './svg.js';
 import { GRID_PARAMS, gridValuesOf, matchesWhere, parseWhere, type GridParam } from './grid.js';
 
 type Param = GridParam;
@@ -206,7 +206,7 @@ function render(f: Figure): string {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${M.left + pw / 2}" y="24" text-anchor="middle" font-size="15">${escape(f.title)}</text>`,
+    `<text x="${M.left + pw / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(f.title)}</text>`,
     '<g class="cells" shape-rendering="crispEdges">',
   ];
   f.rows.forEach((_, i) =>
@@ -259,7 +259,7 @@ function colourBar(lo: number, hi: number, label: string, x: number, top: number
     out.push(`<line x1="${x + 18}" y1="${yc.toFixed(2)}" x2="${x + 23}" y2="${yc.toFixed(2)}" stroke="#444"/>`);
     out.push(`<text class="tick" x="${x + 26}" y="${(yc + 4).toFixed(2)}">${format(t)}</text>`);
   }
-  out.push(`<text transform="translate(${x + 80} ${top + h / 2}) rotate(-90)" text-anchor="middle">${escape(label)}</text>`, '</g>');
+  out.push(`<text transform="translate(${x + 80} ${top + h / 2}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text>`, '</g>');
   return out.join('\n');
 }
 

@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import type { CommandSpec, Values } from './args.js';
 import { readJsonLines, writeAtomic } from './files.js';
 import { GRID_PARAMS, gridValuesOf, matchesWhere, parseWhere, type GridParam } from './grid.js';
-import { colour, escape, extent, format, logTicks, niceTicks } from './svg.js';
+import { colour, escapeXml, extent, format, logTicks, niceTicks } from './svg.js';
 
 export const plotCommand: CommandSpec = {
   name: 'plot',
@@ -125,7 +125,7 @@ export function plot(files: string[], v: Values): { seeds: number; groups: numbe
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text class="title" x="${M.left + (W - M.left - M.right) / 2}" y="22" text-anchor="middle" font-size="15">${escape(title)}</text>`,
+    `<text class="title" x="${M.left + (W - M.left - M.right) / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
   ];
   panels.forEach((p, k) =>
     parts.push(panel(p.name, p.label, groups, p.name === 'energy' ? 'energy' : 'clusters', 30 + k * (PANEL_H + M.top + M.bottom))),
@@ -144,7 +144,7 @@ function legend(groups: Group[], named: boolean): string {
   shown.forEach((g, k) => {
     const y = 30 + M.top + 10 + k * 18;
     out.push(`<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${g.colour}" stroke-width="3"/>`);
-    out.push(`<text x="${x + 28}" y="${y + 4}">${escape(named ? g.label : 'median')}</text>`);
+    out.push(`<text x="${x + 28}" y="${y + 4}">${escapeXml(named ? g.label : 'median')}</text>`);
   });
   out.push('</g>');
   return out.join('\n');
@@ -228,7 +228,7 @@ function panel(name: string, label: string, groups: Group[], key: 'energy' | 'cl
   for (const g of groups) {
     if (g[key].length === 0) continue;
     out.push(
-      `<polyline class="median" data-group="${escape(g.label)}" fill="none" stroke="${g.colour}" stroke-width="2.5" points="${path(median(g[key]))}"/>`,
+      `<polyline class="median" data-group="${escapeXml(g.label)}" fill="none" stroke="${g.colour}" stroke-width="2.5" points="${path(median(g[key]))}"/>`,
     );
   }
   out.push('</g>');

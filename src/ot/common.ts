@@ -216,7 +216,7 @@ export function epsSchedule(diameter2: number, eps: number, scaling: number): nu
 
 /** True once the (optional) signal has fired. */
 export function aborted(signal: AbortSignal | undefined): boolean {
-  return signal !== undefined && signal.aborted;
+  return signal?.aborted === true;
 }
 
 /** The default L1 marginal tolerance with precision 'f64'. */

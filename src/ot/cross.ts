@@ -157,7 +157,8 @@ class AlternatingLoop implements SinkhornLoop {
     const eps = o.eps,
       rho = o.reach;
     this.pass(y, m, x, n, la, this.f, eps, this.gNext, this.g); // gNext = T(f): the columns of P(f, gNext) are exact
-    const w = (this.omega = this.relax.omega);
+    this.omega = this.relax.omega;
+    const w = this.omega;
     let colErr = 0;
     if (rho !== undefined) {
       damp(this.gNext, kappa);

@@ -52,7 +52,10 @@ class SymmetricLoop implements SinkhornLoop {
   half(pot: Float64Array, e: number, values: Float64Array | null = null, mean: Float64Array | null = null): void {
     const { x, n, d, la, t } = this;
     const run = (mask: BlockMask | null) => this.phased.run(x, n, x, n, d, la, pot, e, this.T, values, mean, values === null ? 0 : d, mask);
-    if (t === undefined) return run(null);
+    if (t === undefined) {
+      run(null);
+      return;
+    }
     const side = { x, clusters: t.clusters, pot, logWeight: la, weight: this.a };
     t.trunc.halfStep('self', side, side, e, this.T, run);
   }

@@ -102,7 +102,10 @@ export function* runSystem(
   /** Merges particles within collapse.tol; the stepper restarts from the merged state. */
   function* collapse(): Evaluation {
     let t = 0;
-    const merged = collapser.merge(stepper.x, system.weights, system.d, system.space, () => [(t = now()), logNow()]);
+    const merged = collapser.merge(stepper.x, system.weights, system.d, system.space, () => {
+      t = now();
+      return [t, logNow()];
+    });
     if (merged === null) return;
     const v = arcClock ? arcClock.v(stepper.x) : 0;
     system.resize(merged.weights);

@@ -130,7 +130,10 @@ export function makeObserver(
   return {
     names: parts.map(([name]) => name),
     observe(x, weights, t, into) {
-      for (const [name, fn] of parts) (into[name] ??= []).push(fn(x, weights, t));
+      for (const [name, fn] of parts) {
+        into[name] ??= [];
+        into[name].push(fn(x, weights, t));
+      }
     },
   };
 }

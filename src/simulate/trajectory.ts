@@ -159,6 +159,13 @@ export interface TrajectoryData {
 }
 
 /**
+ * Parsed JSON as fromJSON walks it: each field is checked before it is used, and a TypeError
+ * from a malformed file becomes an InvalidArgumentError.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: untrusted JSON, checked field by field in build()
+type ParsedJson = any;
+
+/**
  * The result of simulate(): recorded times and observables (arrays aligned with `times`),
  * optional snapshots, the final measure, step statistics and a checkpoint to resume from.
  */
@@ -310,10 +317,10 @@ export class Trajectory {
    *   base64 of n x dim float64 numbers (never a SyntaxError or TypeError).
    */
   static fromJSON(json: TrajectoryJSON | string): Trajectory {
-    let j: any;
+    let j: ParsedJson;
     if (typeof json === 'string') {
       try {
-        j = JSON.parse(json) as Record<string, any>;
+        j = JSON.parse(json) as ParsedJson;
       } catch {
         throw new InvalidArgumentError(
           'json',
@@ -343,7 +350,7 @@ export class Trajectory {
     }
   }
 
-  private static build(j: Record<string, any>): Trajectory {
+  private static build(j: Record<string, ParsedJson>): Trajectory {
     const bad = (field: string, rule: string): never => {
       throw new InvalidArgumentError(
         `json.${field}`,
@@ -395,7 +402,7 @@ export class Trajectory {
       collapseMaps: (j.collapseMaps ?? []).map((m: number[]) => Int32Array.from(m)),
       originalWeights: j.originalWeights ? Float64Array.from(j.originalWeights) : undefined,
       events: Object.fromEntries(
-        Object.entries((j.events ?? {}) as Record<string, any>).map(([k, v]) => [
+        Object.entries((j.events ?? {}) as Record<string, ParsedJson>).map(([k, v]) => [
           k,
           {
             times: v.times.map(num),

@@ -1123,7 +1123,10 @@ const trajectory: Case[] = [
 function refClusters(mu: M, tol: number): number {
   const n = mu.size,
     parent = Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const find = (i: number): number => {
+    if (parent[i] !== i) parent[i] = find(parent[i]); // path compression
+    return parent[i];
+  };
   const ops = mf.spaceOps(mu.space);
   for (let i = 0; i < n; i++)
     for (let j = i + 1; j < n; j++) if (ops.distance(mu.points, i, mu.points, j, mu.dim) <= tol) parent[find(i)] = find(j);
@@ -2157,7 +2160,11 @@ const init: Case[] = [
 
 function dedupe(list: Case[]): Case[] {
   const seen = new Set<string>();
-  return list.filter((c) => (seen.has(c.id) ? false : (seen.add(c.id), true)));
+  return list.filter((c) => {
+    if (seen.has(c.id)) return false;
+    seen.add(c.id);
+    return true;
+  });
 }
 
 /** Every case, in a fixed order. */

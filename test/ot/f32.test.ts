@@ -167,7 +167,7 @@ const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 describe.skipIf(!existsSync(CLI))('meanfield sinkhorn --precision f32', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meanfield-f32-'));
   const csv = (m: Measure) =>
-    Array.from({ length: m.size }, (_, i) => Array.from(m.points.subarray(i * m.dim, (i + 1) * m.dim)).join(',')).join('\n') + '\n';
+    Array.from({ length: m.size }, (_, i) => `${Array.from(m.points.subarray(i * m.dim, (i + 1) * m.dim)).join(',')}\n`).join('');
   writeFileSync(join(dir, 'a.csv'), csv(CASES[1].a));
   writeFileSync(join(dir, 'b.csv'), csv(CASES[1].b));
   const cli = (...args: string[]) => {

@@ -13,6 +13,6 @@ runChecks(meanfield).then(
     });
   },
   (e) => {
-    document.body.dataset.error = String((e && e.stack) || e);
+    document.body.dataset.error = String(e?.stack || e);
   },
 );

@@ -21,6 +21,6 @@ Promise.all([runChecks(meanfield), inWorker]).then(
     });
   },
   (e) => {
-    document.body.dataset.error = String((e && e.stack) || e);
+    document.body.dataset.error = String(e?.stack || e);
   },
 );

@@ -4,5 +4,5 @@ import runChecks from './checks.cjs';
 
 runChecks(meanfield).then(
   (r) => postMessage({ result: { format: 'worker', ...r } }),
-  (e) => postMessage({ error: String((e && e.stack) || e) }),
+  (e) => postMessage({ error: String(e?.stack || e) }),
 );
