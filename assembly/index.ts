@@ -23,10 +23,14 @@ export function packKeysF32(y: usize, m: i32, d: i32, h: usize, v: usize, k: i32
 export function segmentSlotsF64(seg: usize, S: i32, poff: usize): i32 { return segmentSlots<f64>(seg, S, poff); }
 export function segmentSlotsF32(seg: usize, S: i32, poff: usize): i32 { return segmentSlots<f32>(seg, S, poff); }
 /** Packs segments [s0, s1) into the layout segmentSlots wrote (what packKeys writes for them). */
-export function packSegmentsF64(y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32): void {
+export function packSegmentsF64(
+  y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32,
+): void {
   packSegments<f64>(y, d, h, v, k, soa, seg, S, poff, s0, s1);
 }
-export function packSegmentsF32(y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32): void {
+export function packSegmentsF32(
+  y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32,
+): void {
   packSegments<f32>(y, d, h, v, k, soa, seg, S, poff, s0, s1);
 }
 
@@ -71,9 +75,13 @@ export function forwardF64(x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i3
 export function forwardF32(x: usize, i0: i32, i1: i32, soa: usize, m: i32, d: i32, act: i32, out: usize): void {
   forward<f32>(x, i0, i1, soa, m, d, act, out);
 }
-export function backwardF64(x: usize, r: usize, n: i32, soa: usize, m: i32, j0: i32, j1: i32, d: i32, act: i32, grad: usize, work: usize): void {
+export function backwardF64(
+  x: usize, r: usize, n: i32, soa: usize, m: i32, j0: i32, j1: i32, d: i32, act: i32, grad: usize, work: usize,
+): void {
   backward<f64>(x, r, n, soa, m, j0, j1, d, act, grad, work);
 }
-export function backwardF32(x: usize, r: usize, n: i32, soa: usize, m: i32, j0: i32, j1: i32, d: i32, act: i32, grad: usize, work: usize): void {
+export function backwardF32(
+  x: usize, r: usize, n: i32, soa: usize, m: i32, j0: i32, j1: i32, d: i32, act: i32, grad: usize, work: usize,
+): void {
   backward<f32>(x, r, n, soa, m, j0, j1, d, act, grad, work);
 }

@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const dense = rows.find((o) => o.variant === 'dense' && o.k === r.k && o.precision === r.precision && o.threads === r.threads)!;
     lines.push(
-      `| ${r.variant} | ${r.k} | ${r.precision} | ${r.threads} | ${(100 * r.keptFraction).toFixed(0)}% | ${r.nsPerKeptPair.toFixed(2)} | ${(r.nsPerKeptPair / dense.nsPerKeptPair).toFixed(2)}x |`,
+      `| ${r.variant} | ${r.k} | ${r.precision} | ${r.threads} | ${(100 * r.keptFraction).toFixed(0)}% | ${r.nsPerKeptPair.toFixed(2)} | ` +
+        `${(r.nsPerKeptPair / dense.nsPerKeptPair).toFixed(2)}x |`,
     );
   }
   console.log(lines.join('\n'));

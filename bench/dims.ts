@@ -57,7 +57,9 @@ export interface BuildOptions {
   converge?: boolean;
 }
 
-/** The release build of assembly/ (asconfig.json's release target and options, then `over`) with the given specialisation mask, in memory. */
+/**
+ * The release build of assembly/ (asconfig.json's release target and options, then `over`) with the given specialisation mask, in memory.
+ */
 export async function buildCore(mask: number, over: BuildOptions = {}): Promise<Uint8Array> {
   const config = JSON.parse(readFileSync(`${ROOT}asconfig.json`, 'utf8')) as {
     targets: { release: Record<string, unknown> };
@@ -315,7 +317,8 @@ export async function dimsBench(
 export function dimsTable(rows: DimsRow[], variants: Variant[], clock: Clock): string {
   const [ref, ...others] = variants.map((v) => v.label);
   const lines = [
-    `wasm sizes: ${variants.map((v) => `${v.label} ${v.bytes.length} B`).join(', ')}; ${clock === 'cpu' ? 'CPU' : 'wall'} time, medians of ${rows[0]?.reps} repetitions [quartiles]`,
+    `wasm sizes: ${variants.map((v) => `${v.label} ${v.bytes.length} B`).join(', ')}; ${clock === 'cpu' ? 'CPU' : 'wall'} time, medians ` +
+      `of ${rows[0]?.reps} repetitions [quartiles]`,
     '',
     `| case | d | n | precision | ${ref} ns/pair | ${others.map((l) => `${l} / ${ref}`).join(' | ')} |`,
     `|${'---|'.repeat(5 + others.length)}`,

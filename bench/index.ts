@@ -68,13 +68,15 @@ async function main(): Promise<void> {
   for (const n of [512, 4096]) {
     const [w64, w32, js] = [sps(n, 'wasm f64'), sps(n, 'wasm f32'), sps(n, 'js f64')];
     flowLines.push(
-      `| N = ${n} | ${w64.toPrecision(3)} | ${w32.toPrecision(3)} | ${js.toPrecision(3)} | ${(w64 / js).toFixed(1)}x | ${(w32 / js).toFixed(1)}x |`,
+      `| N = ${n} | ${w64.toPrecision(3)} | ${w32.toPrecision(3)} | ${js.toPrecision(3)} | ${(w64 / js).toFixed(1)}x | ` +
+        `${(w32 / js).toFixed(1)}x |`,
     );
   }
   const meta = metastabilityBench();
   flowLines.push(
     '',
-    '| metastability run (circle, n = 64, beta = 9, rk45 to t = 1e5) | wall time | steps (rejected) | velocity evaluations | final clusters |',
+    '| metastability run (circle, n = 64, beta = 9, rk45 to t = 1e5) | wall time | steps (rejected) | velocity evaluations | final ' +
+      'clusters |',
     '|---|---|---|---|---|',
   );
   for (const m of meta)
@@ -104,13 +106,15 @@ async function main(): Promise<void> {
   const pot = potBench(); // right after, on the same machine
   const ms = (n: number, v: string) => sinkRows.find((r) => r.n === n && r.variant === v)?.msPerIteration ?? NaN;
   const otLines = [
-    '| Sinkhorn, d = 3, eps = 0.05 | wasm f64 ms/it | wasm f32 ms/it | js f64 ms/it | POT sinkhorn_log ms/it | POT / wasm f64 | POT / wasm f32 |',
+    '| Sinkhorn, d = 3, eps = 0.05 | wasm f64 ms/it | wasm f32 ms/it | js f64 ms/it | POT sinkhorn_log ms/it | POT / wasm f64 | POT / ' +
+      'wasm f32 |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const n of [1000, 4000]) {
     const [w64, w32, js, p] = [ms(n, 'wasm f64'), ms(n, 'wasm f32'), ms(n, 'js f64'), pot[n] ?? NaN];
     otLines.push(
-      `| n = m = ${n} | ${w64.toFixed(1)} | ${w32.toFixed(1)} | ${js.toFixed(1)} | ${Number.isFinite(p) ? p.toFixed(1) : 'n/a'} | ${(p / w64).toFixed(1)}x | ${(p / w32).toFixed(1)}x |`,
+      `| n = m = ${n} | ${w64.toFixed(1)} | ${w32.toFixed(1)} | ${js.toFixed(1)} | ${Number.isFinite(p) ? p.toFixed(1) : 'n/a'} | ` +
+        `${(p / w64).toFixed(1)}x | ${(p / w32).toFixed(1)}x |`,
     );
   }
   console.log(`\n${otLines.join('\n')}\n`);
@@ -119,7 +123,8 @@ async function main(): Promise<void> {
     process.env.MEANFIELD_LARGE === '1' ? (['f32', 'f64'] as const).map((p) => ({ precision: p, ...largeSinkhornPass(p) })) : [];
   for (const l of large) {
     console.log(
-      `Sinkhorn at n = m = ${l.n}, d = 3, wasm ${l.precision}: ${(l.msPerIteration / 1000).toFixed(1)} s per iteration, Wasm memory ${l.wasmMemoryMiB.toFixed(1)} MiB`,
+      `Sinkhorn at n = m = ${l.n}, d = 3, wasm ${l.precision}: ${(l.msPerIteration / 1000).toFixed(1)} s per iteration, Wasm memory ` +
+        `${l.wasmMemoryMiB.toFixed(1)} MiB`,
     );
   }
 

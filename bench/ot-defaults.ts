@@ -96,7 +96,9 @@ try {
         rows.push(row);
         const p = row.pot;
         console.log(
-          `| ${n} x ${m} | ${d} | ${s1}/${s2} | ${seconds.toFixed(2)} | ${r.iterations}${row.newtonSteps ? ` + ${row.newtonSteps}` : ''} | ${r.marginalError.toExponential(1)}${r.converged ? '' : ' (not converged)'} | ${p ? p.seconds.toFixed(2) : '—'} | ${p ? p.iterations : '—'} | ${p ? p.l1.toExponential(1) : '—'} |`,
+          `| ${n} x ${m} | ${d} | ${s1}/${s2} | ${seconds.toFixed(2)} | ${r.iterations}${row.newtonSteps ? ` + ${row.newtonSteps}` : ''} ` +
+            `| ${r.marginalError.toExponential(1)}${r.converged ? '' : ' (not converged)'} | ${p ? p.seconds.toFixed(2) : '—'} | ` +
+            `${p ? p.iterations : '—'} | ${p ? p.l1.toExponential(1) : '—'} |`,
         );
       }
     }

@@ -322,7 +322,8 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, onLine: (line:
       else
         reject(
           new Error(
-            `${path.basename(cmd)} ${argv.slice(0, 2).join(' ')} exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`,
+            `${path.basename(cmd)} ${argv.slice(0, 2).join(' ')} exited with ` +
+              `${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`,
           ),
         );
     });
@@ -379,11 +380,16 @@ const sci = (v: number | undefined) => (v === undefined ? '—' : v.toExponentia
 
 function tableRow(r: TimeRow): string {
   const p = r.pot;
-  const head = `| ${r.n} | ${r.eps} | ${secs(p?.seconds)} | ${p?.iterations ?? '—'} | ${sci(p?.l1)} | ${r.variant} | ${r.threadsActual ?? r.threads} |`;
+  const head =
+    `| ${r.n} | ${r.eps} | ${secs(p?.seconds)} | ${p?.iterations ?? '—'} | ${sci(p?.l1)} | ${r.variant} | ` +
+    `${r.threadsActual ?? r.threads} |`;
   if (r.skipped !== undefined) return `${head} skipped | — | — | — | — | — | — | — |`;
   const conv = r.converged ? 'yes' : r.warning?.includes("below what precision 'f32' can reach") ? 'no (f32 reach)' : 'no';
   const diff = r.costRelDiff === undefined ? '—' : `${r.costRelDiff >= 0 ? '+' : ''}${r.costRelDiff.toExponential(1)}`;
-  return `${head} ${secs(r.seconds)} | ${r.iterations} | ${sci(r.l1)} | ${conv} | ${r.cost!.toFixed(8)} | ${p === undefined ? '—' : p.cost.toFixed(8)} | ${diff} | ${r.speedup === undefined ? '—' : `${r.speedup.toFixed(1)}x`} |`;
+  return (
+    `${head} ${secs(r.seconds)} | ${r.iterations} | ${sci(r.l1)} | ${conv} | ${r.cost!.toFixed(8)} | ` +
+    `${p === undefined ? '—' : p.cost.toFixed(8)} | ${diff} | ${r.speedup === undefined ? '—' : `${r.speedup.toFixed(1)}x`} |`
+  );
 }
 
 interface Saved {
@@ -454,7 +460,9 @@ async function main(): Promise<void> {
     tol: TOL,
     potStopThr: args.skipPot ? undefined : Number(args.potStop),
     dataDir: args.data,
-    timing: `wall time of sinkhorn(x, y, options) to return; best of ${args.reps ?? '3 (1 at n >= 4000, eps <= 0.001)'}, a run over ${LONG_SECONDS} s not repeated; POT: its script's time (ot.dist + sinkhorn_log)`,
+    timing:
+      `wall time of sinkhorn(x, y, options) to return; best of ${args.reps ?? '3 (1 at n >= 4000, eps <= 0.001)'}, a run over ` +
+      `${LONG_SECONDS} s not repeated; POT: its script's time (ot.dist + sinkhorn_log)`,
     maxRss:
       'process.resourceUsage().maxRSS of the child (KB), one child per (n, eps, threads); includes plan() for the L1 check at n m <= 1e7',
   };
@@ -480,7 +488,8 @@ async function main(): Promise<void> {
         potRow = savedPot.find((r) => r.n === n && r.eps === eps);
         if (potRow !== undefined)
           process.stderr.write(
-            `  POT row of an earlier run (${path.relative(process.cwd(), JSON_OUT)}, ${potRow.measuredAt ?? 'undated'}, stopThr ${potRow.stopThr}): ${potRow.seconds} s, ${potRow.iterations} iterations\n`,
+            `  POT row of an earlier run (${path.relative(process.cwd(), JSON_OUT)}, ${potRow.measuredAt ?? 'undated'}, stopThr ` +
+              `${potRow.stopThr}): ${potRow.seconds} s, ${potRow.iterations} iterations\n`,
           );
       }
       for (const threads of args.threads) {

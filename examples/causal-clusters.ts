@@ -59,7 +59,8 @@ for (const seed of seeds) {
     drift = Math.max(drift, Math.abs(Math.atan2(Math.sin(angle(run.final, k) - theta[k]), Math.cos(angle(run.final, k) - theta[k]))));
   rows.push({ seed, centres: centres.length, strong: strong.length, clusters: count, clustersHalf: countHalf, strongDrift: drift });
   console.log(
-    `seed ${seed}: ${centres.length} Rényi centres, ${strong.length} strong, ${countHalf} clusters at t = ${tEnd / 2}, ${count} at t = ${tEnd}; strong centres moved at most ${drift.toExponential(1)} rad`,
+    `seed ${seed}: ${centres.length} Rényi centres, ${strong.length} strong, ${countHalf} clusters at t = ${tEnd / 2}, ${count} at t = ` +
+      `${tEnd}; strong centres moved at most ${drift.toExponential(1)} rad`,
   );
   if (seed === seeds[0]) {
     // Angles against time; a token's line is broken where it wraps around ±π.
@@ -91,7 +92,9 @@ for (const seed of seeds) {
 const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
 const parking = (renyiConstant * (2 * Math.PI)) / delta;
 const first = rows[0];
-const note = `paper: Rényi centres (δ = 4β^-1/2) capture the meta-stable clusters; c_R·2π/δ ≈ ${parking.toFixed(1)}; measured: ${first.centres} centres, ${first.clusters} clusters at t = ${tEnd}`;
+const note =
+  `paper: Rényi centres (δ = 4β^-1/2) capture the meta-stable clusters; c_R·2π/δ ≈ ${parking.toFixed(1)}; measured: ` +
+  `${first.centres} centres, ${first.clusters} clusters at t = ${tEnd}`;
 writeSvg(
   'causal-clusters',
   lineChart({
@@ -106,5 +109,7 @@ writeSvg(
 report(
   'causal-clusters',
   `Rényi centres ≈ clusters; parking constant gives c_R·2π/δ ≈ ${parking.toFixed(2)} centres for n → ∞`,
-  `mean over ${rows.length} seeds: ${mean((r) => r.centres).toFixed(2)} Rényi centres, ${mean((r) => r.strong).toFixed(2)} strong, ${mean((r) => r.clustersHalf).toFixed(2)} clusters at t = ${tEnd / 2} and ${mean((r) => r.clusters).toFixed(2)} at t = ${tEnd}; strong centres moved ≤ ${Math.max(...rows.map((r) => r.strongDrift)).toExponential(1)} rad`,
+  `mean over ${rows.length} seeds: ${mean((r) => r.centres).toFixed(2)} Rényi centres, ${mean((r) => r.strong).toFixed(2)} strong, ` +
+    `${mean((r) => r.clustersHalf).toFixed(2)} clusters at t = ${tEnd / 2} and ${mean((r) => r.clusters).toFixed(2)} at t = ${tEnd}; ` +
+    `strong centres moved ≤ ${Math.max(...rows.map((r) => r.strongDrift)).toExponential(1)} rad`,
 );

@@ -73,7 +73,8 @@ betas.forEach((beta, k) => {
   });
   random.push(hi.events.collapsed.times[0] ?? NaN);
   console.log(
-    `β = ${beta}: ODE t* = ${theory[k].toPrecision(5)}, frame ${exact[k].toPrecision(5)}, random on S^${dHigh - 1} ${random[k].toPrecision(4)}`,
+    `β = ${beta}: ODE t* = ${theory[k].toPrecision(5)}, frame ${exact[k].toPrecision(5)}, random on S^${dHigh - 1} ` +
+      `${random[k].toPrecision(4)}`,
   );
   if ([1, 4, 8, 12].includes(beta) || (small && k === betas.length - 1)) {
     const t = Array.from(run.times),
@@ -103,7 +104,9 @@ const refSeries: Series = {
 };
 
 const last = betas.length - 1;
-const note = `paper: equiangular ODE t*(${betas[last]}) = ${theory[last].toPrecision(4)}, 1 − ρ ~ e^{−2t}; measured: ${exact[last].toPrecision(4)} (max rel. error ${relErr.toExponential(1)}), rate ${(-rate).toFixed(3)}`;
+const note =
+  `paper: equiangular ODE t*(${betas[last]}) = ${theory[last].toPrecision(4)}, 1 − ρ ~ e^{−2t}; measured: ` +
+  `${exact[last].toPrecision(4)} (max rel. error ${relErr.toExponential(1)}), rate ${(-rate).toFixed(3)}`;
 writeSvg(
   'equiangular-collapse',
   stack([
@@ -131,5 +134,6 @@ writeSvg(
 report(
   'equiangular-collapse',
   `equiangular ODE t*(β) (${betas.map((b, k) => `${b}: ${theory[k].toPrecision(4)}`).join(', ')}); late rate 1 − ρ ~ e^{-2t}`,
-  `frame ${betas.map((b, k) => `${b}: ${exact[k].toPrecision(4)}`).join(', ')} (max rel. error ${relErr.toExponential(1)}); random/ODE ${Math.min(...ratios).toFixed(2)}…${Math.max(...ratios).toFixed(2)}; late rate ${(-rate).toFixed(3)}`,
+  `frame ${betas.map((b, k) => `${b}: ${exact[k].toPrecision(4)}`).join(', ')} (max rel. error ${relErr.toExponential(1)}); random/ODE ` +
+    `${Math.min(...ratios).toFixed(2)}…${Math.max(...ratios).toFixed(2)}; late rate ${(-rate).toFixed(3)}`,
 );

@@ -68,13 +68,16 @@ for (const p of [2, 3] as const) {
   if (Number.isNaN(h) && r.fraction.every((f) => f >= 0.5)) h = r.counts[r.counts.length - 1];
   half[p] = h;
   console.log(
-    `dense F = x^${p}, d = ${dDense}: ${r.fraction.map((f, k) => `K=${r.counts[k]}: ${f.toFixed(2)}`).join(', ')}; theory ${theory[p].toFixed(1)}`,
+    `dense F = x^${p}, d = ${dDense}: ${r.fraction.map((f, k) => `K=${r.counts[k]}: ${f.toFixed(2)}`).join(', ')}; theory ` +
+      `${theory[p].toFixed(1)}`,
   );
 }
 dense.push({ label: 'theory (dashed)', x: [], y: [], dashed: true, color: '#888' });
 
 const top = betas[betas.length - 1];
-const note = `paper: classical 0.138 d = ${classical.toFixed(1)} patterns, modern exponential in d; measured: β = ${top} retrieves all K ≤ ${largestAll[top]} (${(largestAll[top] / d).toFixed(0)} d)`;
+const note =
+  `paper: classical 0.138 d = ${classical.toFixed(1)} patterns, modern exponential in d; measured: β = ${top} retrieves all K ` +
+  `≤ ${largestAll[top]} (${(largestAll[top] / d).toFixed(0)} d)`;
 writeSvg(
   'hopfield-capacity',
   stack([
@@ -89,7 +92,9 @@ writeSvg(
     }),
     lineChart({
       title: `Dense associative memory, d = ${dDense}, 10% flips: exact recovery`,
-      note: `theory: d/(2 ln d) = ${theory[2].toFixed(1)} (x²), d²/(6 ln d) = ${theory[3].toFixed(0)} (x³); measured 50% points: ${half[2].toFixed(1)}, ${half[3].toFixed(0)}`,
+      note:
+        `theory: d/(2 ln d) = ${theory[2].toFixed(1)} (x²), d²/(6 ln d) = ${theory[3].toFixed(0)} (x³); measured 50% points: ` +
+        `${half[2].toFixed(1)}, ${half[3].toFixed(0)}`,
       xLabel: 'stored patterns K',
       yLabel: 'fraction recovered exactly',
       logX: true,
@@ -100,6 +105,8 @@ writeSvg(
 );
 report(
   'hopfield-capacity',
-  `classical ≈ 0.138 d = ${classical.toFixed(1)} at d = ${d}; exact-recall d/(2 ln d) = ${theory[2].toFixed(1)} (x²), d²/(6 ln d) = ${theory[3].toFixed(0)} (x³) at d = ${dDense}`,
-  `modern β = ${top}: all K ≤ ${largestAll[top]} retrieved; β = ${betas[0]}: all K ≤ ${largestAll[betas[0]]}; dense 50% points ${half[2].toFixed(1)} (x²), ${half[3].toFixed(0)} (x³)`,
+  `classical ≈ 0.138 d = ${classical.toFixed(1)} at d = ${d}; exact-recall d/(2 ln d) = ${theory[2].toFixed(1)} (x²), d²/(6 ln d) = ` +
+    `${theory[3].toFixed(0)} (x³) at d = ${dDense}`,
+  `modern β = ${top}: all K ≤ ${largestAll[top]} retrieved; β = ${betas[0]}: all K ≤ ${largestAll[betas[0]]}; dense 50% points ` +
+    `${half[2].toFixed(1)} (x²), ${half[3].toFixed(0)} (x³)`,
 );

@@ -30,7 +30,8 @@ for (const seed of seeds) {
 }
 betas.forEach((b, k) =>
   console.log(
-    `n = β = ${b}: ${modes[k].toFixed(2)} modes (mean of ${seeds.length}), modes / √(β log β) = ${(modes[k] / Math.sqrt(b * Math.log(b))).toFixed(3)}, modes / √β = ${(modes[k] / Math.sqrt(b)).toFixed(3)}`,
+    `n = β = ${b}: ${modes[k].toFixed(2)} modes (mean of ${seeds.length}), modes / √(β log β) = ` +
+      `${(modes[k] / Math.sqrt(b * Math.log(b))).toFixed(3)}, modes / √β = ${(modes[k] / Math.sqrt(b)).toFixed(3)}`,
   ),
 );
 
@@ -46,7 +47,9 @@ const plain = fit((b) => Math.sqrt(b));
 const slope = logLogSlope(betas, modes);
 const ratio = betas.map((b, k) => modes[k] / Math.sqrt(b * Math.log(b)));
 
-const note = `paper: E[modes] = Θ(√(β log β)); measured (β = n): modes / √(β log β) = ${Math.min(...ratio).toFixed(2)}…${Math.max(...ratio).toFixed(2)} for β = ${betas[0]}…${betas[betas.length - 1]}`;
+const note =
+  `paper: E[modes] = Θ(√(β log β)); measured (β = n): modes / √(β log β) = ` +
+  `${Math.min(...ratio).toFixed(2)}…${Math.max(...ratio).toFixed(2)} for β = ${betas[0]}…${betas[betas.length - 1]}`;
 writeSvg(
   'kde-modes',
   lineChart({
@@ -72,5 +75,6 @@ writeSvg(
 report(
   'kde-modes',
   'modes = Θ(√(β log β)) for n^c ≲ β ≲ n^(2−c)',
-  `modes / √(β log β) = ${ratio.map((r) => r.toFixed(3)).join(', ')} at β = n = ${betas.join(', ')}; log-log slope ${slope.toFixed(3)}; rms log residual ${withLog.rms.toFixed(3)} for C√(β log β) vs ${plain.rms.toFixed(3)} for C√β`,
+  `modes / √(β log β) = ${ratio.map((r) => r.toFixed(3)).join(', ')} at β = n = ${betas.join(', ')}; log-log slope ${slope.toFixed(3)}; ` +
+    `rms log residual ${withLog.rms.toFixed(3)} for C√(β log β) vs ${plain.rms.toFixed(3)} for C√β`,
 );

@@ -57,7 +57,8 @@ function panel(activation: 'relu' | 'tanh'): string {
         markers: false,
       });
       console.log(
-        `${activation} ${weights.padEnd(10)} ${residual ? 'residual   ' : 'no residual'}  rate ${r.rate.toFixed(4)} per layer, mu(X^${depth}) = ${r.similarity[depth].toExponential(2)}`,
+        `${activation} ${weights.padEnd(10)} ${residual ? 'residual   ' : 'no residual'}  rate ${r.rate.toFixed(4)} per layer, ` +
+          `mu(X^${depth}) = ${r.similarity[depth].toExponential(2)}`,
       );
     }
   });
@@ -88,6 +89,9 @@ const list = (activation: string, residual: boolean) =>
   laws.map((l) => rates[`${activation} ${l}${residual ? ' residual' : ''}`].toFixed(3)).join(', ');
 report(
   'oversmoothing',
-  `without residual mu(X^k) decays at rate log|λ₂(A)| = ${predicted.toFixed(4)} per layer for every weight law; residual connections slow or stop the decay`,
-  `rates (gaussian, uniform, orthogonal) relu ${list('relu', false)} → residual ${list('relu', true)}; tanh ${list('tanh', false)} → residual ${list('tanh', true)}`,
+  `without residual mu(X^k) decays at rate log|λ₂(A)| = ${predicted.toFixed(4)} per layer for every weight law; residual ` +
+    `connections slow ` +
+    `or stop the decay`,
+  `rates (gaussian, uniform, orthogonal) relu ${list('relu', false)} → residual ${list('relu', true)}; tanh ${list('tanh', false)} → ` +
+    `residual ${list('tanh', true)}`,
 );

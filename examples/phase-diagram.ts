@@ -107,7 +107,9 @@ const ratios = betas.map((_, k) => measuredHalf[k] / theory[k]).filter((r) => Nu
 const sorted = [...ratios].sort((a, b) => a - b);
 const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
 const last = betas.length - 1;
-const note = `paper: equiangular (d ≫ n) clustering time t*(β), e.g. t*(${betas[last]}) = ${theory[last].toPrecision(3)}; measured t½(${betas[last]}) = ${measuredHalf[last].toPrecision(3)} (median ratio ${median.toFixed(2)})`;
+const note =
+  `paper: equiangular (d ≫ n) clustering time t*(β), e.g. t*(${betas[last]}) = ${theory[last].toPrecision(3)}; measured ` +
+  `t½(${betas[last]}) = ${measuredHalf[last].toPrecision(3)} (median ratio ${median.toFixed(2)})`;
 writeSvg(
   'phase-diagram',
   heatmapChart({

@@ -31,21 +31,25 @@ const baseline = flat.retrieve([Array.from(query.points)]).states;
 const w2 = (m: Measure) => Math.sqrt(Math.max(0, wasserstein2(m, target)));
 const baselineMeasure = new Measure(baseline, { dim: 2 });
 console.log(
-  `seed ${seeds[0]}: W2 to the stored circle: query ${w2(query).toFixed(3)}, point-cloud memory ${w2(retrieved.measure).toFixed(3)} (${retrieved.steps} steps), flattened Hopfield ${w2(baselineMeasure).toFixed(3)}`,
+  `seed ${seeds[0]}: W2 to the stored circle: query ${w2(query).toFixed(3)}, point-cloud memory ${w2(retrieved.measure).toFixed(3)} ` +
+    `(${retrieved.steps} steps), flattened Hopfield ${w2(baselineMeasure).toFixed(3)}`,
 );
 
 // The numbers: pointCloudRecovery over seeds.
 const rows = seeds.map((seed) => pointCloudRecovery({ seed, points: n, steps }));
 rows.forEach((r, k) =>
   console.log(
-    `pointCloudRecovery seed ${seeds[k]}: W2 ${r.initialW2.toFixed(3)} → ${r.pointCloudW2.toFixed(3)} (point cloud, nearest pattern ${r.nearest}), Hopfield ${r.hopfieldW2.toFixed(3)}`,
+    `pointCloudRecovery seed ${seeds[k]}: W2 ${r.initialW2.toFixed(3)} → ${r.pointCloudW2.toFixed(3)} (point cloud, nearest pattern ` +
+      `${r.nearest}), Hopfield ${r.hopfieldW2.toFixed(3)}`,
   ),
 );
 
 const xs = (m: Measure) => Array.from({ length: m.size }, (_, i) => m.points[2 * i]);
 const ys = (m: Measure) => Array.from({ length: m.size }, (_, i) => m.points[2 * i + 1]);
 const r0 = rows[0];
-const note = `paper: recovery to within the blur √ε = ${Math.sqrt(eps).toFixed(2)} in W2; measured W2 ${r0.initialW2.toFixed(2)} → ${r0.pointCloudW2.toFixed(3)} (flattened Hopfield ${r0.hopfieldW2.toFixed(2)})`;
+const note =
+  `paper: recovery to within the blur √ε = ${Math.sqrt(eps).toFixed(2)} in W2; measured W2 ${r0.initialW2.toFixed(2)} → ` +
+  `${r0.pointCloudW2.toFixed(3)} (flattened Hopfield ${r0.hopfieldW2.toFixed(2)})`;
 writeSvg(
   'pointcloud-recovery',
   scatterChart({
@@ -68,5 +72,6 @@ const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => 
 report(
   'pointcloud-recovery',
   `W2 to the stored cloud ≲ √ε = ${Math.sqrt(eps).toFixed(2)} after retrieval, independent of point order`,
-  `W2 ${rows.map((r) => `${r.initialW2.toFixed(3)} → ${r.pointCloudW2.toFixed(3)}`).join(', ')} (seeds ${seeds.join(', ')}; mean ${mean((r) => r.pointCloudW2).toFixed(3)}); flattened Hopfield ${rows.map((r) => r.hopfieldW2.toFixed(3)).join(', ')}`,
+  `W2 ${rows.map((r) => `${r.initialW2.toFixed(3)} → ${r.pointCloudW2.toFixed(3)}`).join(', ')} (seeds ${seeds.join(', ')}; mean ` +
+    `${mean((r) => r.pointCloudW2).toFixed(3)}); flattened Hopfield ${rows.map((r) => r.hopfieldW2.toFixed(3)).join(', ')}`,
 );

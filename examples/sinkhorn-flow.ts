@@ -62,7 +62,8 @@ for (let k = 1; k <= steps; k++) {
 }
 const sEnd = sinkhornDivergence(mu, target, { eps }).value;
 console.log(
-  `${steps} Euler steps of both flows in ${((performance.now() - t0) / 1000).toFixed(1)} s; S_ε ${divergence[0].toExponential(3)} → ${sEnd.toExponential(3)}`,
+  `${steps} Euler steps of both flows in ${((performance.now() - t0) / 1000).toFixed(1)} s; S_ε ${divergence[0].toExponential(3)} → ` +
+    `${sEnd.toExponential(3)}`,
 );
 const w2Start = w2(source),
   w2S = w2(mu),
@@ -74,7 +75,9 @@ console.log(
 const xs = (m: Measure) => Array.from({ length: m.size }, (_, i) => m.points[2 * i]);
 const ys = (m: Measure) => Array.from({ length: m.size }, (_, i) => m.points[2 * i + 1]);
 const colours = ['#E69F00', '#009E73', '#0072B2'];
-const note = `paper: S_ε is positive definite, the flow reaches the target (OT_ε's is biased); measured W2 to target ${w2S.toFixed(3)} (S_ε) vs ${w2OT.toFixed(3)} (OT_ε)`;
+const note =
+  `paper: S_ε is positive definite, the flow reaches the target (OT_ε's is biased); measured W2 to target ${w2S.toFixed(3)} ` +
+  `(S_ε) vs ${w2OT.toFixed(3)} (OT_ε)`;
 writeSvg(
   'sinkhorn-flow',
   stack([
@@ -111,5 +114,6 @@ writeSvg(
 report(
   'sinkhorn-flow',
   'S_ε(α, β) = 0 only at α = β: the flow converges to the target; OT_ε flow stays biased',
-  `W2 to target ${w2Start.toFixed(3)} → ${w2S.toFixed(4)} (S_ε flow) vs ${w2OT.toFixed(4)} (OT_ε flow); S_ε ${divergence[0].toExponential(2)} → ${sEnd.toExponential(2)}`,
+  `W2 to target ${w2Start.toFixed(3)} → ${w2S.toFixed(4)} (S_ε flow) vs ${w2OT.toFixed(4)} (OT_ε flow); S_ε ` +
+    `${divergence[0].toExponential(2)} → ${sEnd.toExponential(2)}`,
 );

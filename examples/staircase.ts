@@ -68,7 +68,8 @@ for (const beta of betas) {
   energySeries.push({ label: `β = ${beta}`, x, y, markers: false });
   countSeries.push({ label: `β = ${beta}`, x, y: c, markers: false });
   console.log(
-    `β = ${beta}: merges at log(e^β t) = ${run.collapses.map((m) => (m.logT + beta).toFixed(2)).join(', ')}; plateau energies ${plateaus.map((e) => e.toFixed(4)).join(', ')} (${run.steps} rk45 steps)`,
+    `β = ${beta}: merges at log(e^β t) = ${run.collapses.map((m) => (m.logT + beta).toFixed(2)).join(', ')}; plateau energies ` +
+      `${plateaus.map((e) => e.toFixed(4)).join(', ')} (${run.steps} rk45 steps)`,
   );
 }
 

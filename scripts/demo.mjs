@@ -9,7 +9,8 @@ const n = 64,
   seed = Number(process.env.SEED ?? 2);
 const info = await init();
 console.log(
-  `meanfield (${info.backend} backend): circle attention, n = ${n}, beta = ${beta}, seed = ${seed}, rk45 with cluster collapse, to the last merge`,
+  `meanfield (${info.backend} backend): circle attention, n = ${n}, beta = ${beta}, seed = ${seed}, rk45 with cluster collapse, to the ` +
+    `last merge`,
 );
 console.log('plateaus (cluster count constant at tol 1e-2) as they happen:');
 
@@ -26,7 +27,8 @@ function onProgress(p) {
     if (current !== null) {
       if (tty) process.stdout.write('\r\x1b[K');
       console.log(
-        `  ${String(current.clusters).padStart(3)} cluster${current.clusters === 1 ? ' ' : 's'}  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`,
+        `  ${String(current.clusters).padStart(3)} cluster${current.clusters === 1 ? ' ' : 's'}  t in [${fmt(current.start)}, ` +
+          `${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`,
       );
     }
     current = { clusters: c, start: p.latestTime, end: p.latestTime, energy: p.latest.energy };
@@ -58,7 +60,8 @@ const run = simulate(circle({ beta }), mu, {
 if (tty) process.stdout.write('\r\x1b[K');
 if (current)
   console.log(
-    `  ${String(current.clusters).padStart(3)} cluster${current.clusters === 1 ? ' ' : 's'}  t in [${fmt(current.start)}, ${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`,
+    `  ${String(current.clusters).padStart(3)} cluster${current.clusters === 1 ? ' ' : 's'}  t in [${fmt(current.start)}, ` +
+      `${fmt(current.end)}]  energy ${current.energy.toFixed(6)}`,
   );
 
 const all = plateaus(run).plateaus;
@@ -67,7 +70,9 @@ for (const [k, p] of all.entries()) {
   if (!p.metastable) continue;
   const next = all[k + 1]; // the first record after the merge that ends the plateau
   console.log(
-    `  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}]${next ? ` (merged by t = ${fmt(next.start)})` : ''}, energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`,
+    `  ${String(p.clusters).padStart(3)} clusters for t in [${fmt(p.start)}, ${fmt(p.end)}]${
+      next ? ` (merged by t = ${fmt(next.start)})` : ''
+    }, energy ${p.energy.toFixed(6)} (relative change on the plateau ${p.energyChange.toExponential(1)})`,
   );
 }
 const late = run.collapses.filter((c) => c.remaining <= 4);
@@ -77,5 +82,6 @@ for (const c of late)
 const last = run.collapses[run.collapses.length - 1];
 console.log(`\nlast merge at t = ${last.t.toExponential(4)}: all ${n} tokens form one cluster (stop: ${run.stopReason})`);
 console.log(
-  `${run.steps} rk45 steps (${run.stats.rejected} rejected, ${run.stats.evaluations} velocity evaluations) in ${(run.stats.wallTimeMs / 1000).toFixed(2)} s`,
+  `${run.steps} rk45 steps (${run.stats.rejected} rejected, ${run.stats.evaluations} velocity evaluations) in ` +
+    `${(run.stats.wallTimeMs / 1000).toFixed(2)} s`,
 );

@@ -120,10 +120,14 @@ export function figureValues(sizes, summary, nodeEngines = readNodeEngines()) {
   const perf = [
     '| task (one machine, one run) | meanfield | reference |',
     '|---|---|---|',
-    `| attention kernel, N = 4096, d = 3, ns per pair | ${fixed(ns('attention-velocity', 'wasm f32'), 2)} (Wasm f32), ${fixed(ns('attention-velocity', 'wasm f64'), 2)} (Wasm f64) | ${fixed(ns('attention-velocity', 'js f64'), 1)} (pure JS f64) |`,
-    `| \`npm start\`: 64 tokens on the circle to their last merge | ${fixed(start.wallTimeS, 2)} s, ${start.steps} rk45 steps | without collapse, t = 10⁵ only: ${fixed(summary.longRows.find((r) => r.case.startsWith('the same without'))?.wallTimeS, 1)} s |`,
-    `| phase-diagram batch (2048 systems, n = 32, d = 8, 300 Euler steps), f32, 2 threads | ${fixed(mf.ms / 1000, 2)} s | PyTorch CPU: ${fixed(torch.ms / 1000, 2)} s |`,
-    `| one Sinkhorn iteration, n = m = 1000, d = 3, ε = 0.05 | ${fixed(sink(1000, 'wasm f64'), 1)} ms (f64), ${fixed(sink(1000, 'wasm f32'), 1)} ms (f32) | POT \`sinkhorn_log\`: ${fixed(pot1000, 1)} ms |`,
+    `| attention kernel, N = 4096, d = 3, ns per pair | ${fixed(ns('attention-velocity', 'wasm f32'), 2)} (Wasm f32), ` +
+      `${fixed(ns('attention-velocity', 'wasm f64'), 2)} (Wasm f64) | ${fixed(ns('attention-velocity', 'js f64'), 1)} (pure JS f64) |`,
+    `| \`npm start\`: 64 tokens on the circle to their last merge | ${fixed(start.wallTimeS, 2)} s, ${start.steps} rk45 steps | without ` +
+      `collapse, t = 10⁵ only: ${fixed(summary.longRows.find((r) => r.case.startsWith('the same without'))?.wallTimeS, 1)} s |`,
+    `| phase-diagram batch (2048 systems, n = 32, d = 8, 300 Euler steps), f32, 2 threads | ${fixed(mf.ms / 1000, 2)} s | PyTorch CPU: ` +
+      `${fixed(torch.ms / 1000, 2)} s |`,
+    `| one Sinkhorn iteration, n = m = 1000, d = 3, ε = 0.05 | ${fixed(sink(1000, 'wasm f64'), 1)} ms (f64), ` +
+      `${fixed(sink(1000, 'wasm f32'), 1)} ms (f32) | POT \`sinkhorn_log\`: ${fixed(pot1000, 1)} ms |`,
   ].join('\n');
   const steps = ['| one system, Euler step (SA on S², d = 3) | f64 µs | f32 µs |', '|---|---|---|'];
   for (const n of [...new Set((summary.stepRows ?? []).map((r) => r.n))]) {
@@ -215,6 +219,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const values = writeFigures(ROOT);
   console.log(
-    `figures written: wasm ${values['wasm-kB']} kB, dist ${values['dist-kB']} kB, tarball ${values['tarball-kB']} kB; timings of ${values['bench-date']}`,
+    `figures written: wasm ${values['wasm-kB']} kB, dist ${values['dist-kB']} kB, tarball ${values['tarball-kB']} kB; timings of ` +
+      `${values['bench-date']}`,
   );
 }

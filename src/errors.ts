@@ -38,7 +38,9 @@ export class UnknownOptionError extends InvalidArgumentError {
   constructor(key: string, where: string, known: readonly string[]) {
     super(key, key, 'is not an option');
     const near = nearest(key, known);
-    this.message = `unknown option '${key}' for ${where}; ${near !== null ? `did you mean '${near}'?` : `valid options: ${known.join(', ')}`}`;
+    this.message = `unknown option '${key}' for ${where}; ${
+      near !== null ? `did you mean '${near}'?` : `valid options: ${known.join(', ')}`
+    }`;
     this.known = known;
   }
 }
@@ -169,5 +171,8 @@ export class InputError extends MeanfieldError {
   }
 }
 
-/** A call was stopped through its AbortSignal before it finished (where the function documents that it throws rather than returning a partial result). */
+/**
+ * A call was stopped through its AbortSignal before it finished (where the function documents that it throws rather than returning a
+ * partial result).
+ */
 export class AbortedError extends MeanfieldError {}

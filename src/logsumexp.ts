@@ -24,7 +24,10 @@ export interface KernelOptions {
   logWeights?: Float64Array | number[];
   /** Sum over j <= i only. Default false. */
   causal?: boolean;
-  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
+  /**
+   * Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws
+   * NotInitializedError before init().
+   */
   backend?: BackendName;
   /** Kernel arithmetic: 'f64' (default) or 'f32'. Results are always Float64Array. */
   precision?: Precision;
@@ -150,7 +153,8 @@ function requireRepresentable(p: Prepared, lse: Float64Array, where: string): vo
     const v = lse[i];
     if (Number.isNaN(v) || v === Infinity) {
       throw new OverflowError(
-        `${where}: beta * s(x_${i}, y_j) + h_j exceeds the double range (about 1.8e308) for query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented; scale beta, the points or logWeights down`,
+        `${where}: beta * s(x_${i}, y_j) + h_j exceeds the double range (about 1.8e308) for query ${i} (beta = ${p.beta}, score ` +
+          `'${p.score}'), so its log-sum-exp cannot be represented; scale beta, the points or logWeights down`,
       );
     }
     if (v === -Infinity) {
@@ -159,7 +163,9 @@ function requireRepresentable(p: Prepared, lse: Float64Array, where: string): vo
       for (let j = 0; j < lim && !seen; j++) seen = p.h === null || p.h[j] > -Infinity;
       if (seen)
         throw new OverflowError(
-          `${where}: beta * s(x_${i}, y_j) + h_j falls below -1.8e308 for every key of query ${i} (beta = ${p.beta}, score '${p.score}'), so its log-sum-exp cannot be represented`,
+          `${where}: beta * s(x_${i}, y_j) + h_j falls below -1.8e308 for every key of query ${i} (beta = ${p.beta}, score ` +
+            `'${p.score}'), ` +
+            `so its log-sum-exp cannot be represented`,
         );
     }
   }
@@ -302,7 +308,10 @@ export function softmaxMean(
 export interface EnergyOptions {
   /** Inverse temperature beta, a finite number > 0. Required. */
   beta: number;
-  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
+  /**
+   * Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws
+   * NotInitializedError before init().
+   */
   backend?: BackendName;
   /** Kernel arithmetic: 'f64' (default) or 'f32'. The result is always a float64 number. */
   precision?: Precision;

@@ -95,7 +95,9 @@ export function pointSet(name: string, value: unknown, dim: number | undefined, 
       throw new InvalidArgumentError(
         `${name}.space`,
         value.space,
-        "must be 'euclidean' or 'sphere' here: a circle measure's angles are not vector coordinates (pass the embedded points [cos θ, sin θ] as number[][] if that is what you mean)",
+        "must be 'euclidean' or 'sphere' here: a circle measure's angles are not vector coordinates (pass the embedded points " +
+          '[cos θ, sin ' +
+          'θ] as number[][] if that is what you mean)',
       );
     }
     const { data, d } = reading === 'embedded' ? embeddedPoints(value) : { data: value.points, d: value.dim };
@@ -103,7 +105,9 @@ export function pointSet(name: string, value: unknown, dim: number | undefined, 
       throw new InvalidArgumentError(
         'dim',
         dim,
-        `must equal the dimension ${d} of ${name}${value.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`,
+        `must equal the dimension ${d} of ${name}${
+          value.space === 'circle' ? " (a circle measure's points are (cos θ, sin " + 'θ) in R²)' : ''
+        }`,
       );
     }
     return { data, n: value.size, d, weights: value.weights };

@@ -234,7 +234,8 @@ describe('meanfield run: the output', () => {
     expect(existsSync(at('killed.jsonl.lock'))).toBe(false);
   }, 90_000);
 
-  it('a write that fails mid-run (disk full, directory gone read-only) stops the run with one line; the file keeps its last version', async () => {
+  it('a write that fails mid-run (disk full, directory gone read-only) stops the run with one line; the file keeps its ' +
+    'last version', async () => {
     const b = background([...SLOW, '--seeds', '1..40', '--out', 'wfail.jsonl'], 'wfail.jsonl');
     await b.first;
     // The next rewrite's temporary file cannot be created: a directory stands in its way.
@@ -361,7 +362,9 @@ describe('meanfield run: progress', () => {
   }, 60_000);
 
   it('on a terminal: redrawn at most ~10 times a second', () => {
-    const cmd = `${process.execPath} ${CLI} run circle --n 8 --beta 4 --t-end 20 --records 5 --seeds 1..3000 --batch 1 --threads 2 --out ${at('tty.jsonl')}`;
+    const cmd =
+      `${process.execPath} ${CLI} run circle --n 8 --beta 4 --t-end 20 --records 5 --seeds 1..3000 --batch 1 --threads 2 --out ` +
+      `${at('tty.jsonl')}`;
     const t0 = Date.now();
     const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
     const seconds = (Date.now() - t0) / 1000;

@@ -322,7 +322,15 @@ describe('plot and heatmap read the grid', () => {
     // beta 4: the median is seed 1 at every time (6 of 5, 6, 7; 4 of 3, 4, 5; 2 of 1, 2, 3).
     writeFileSync(
       at('syn.jsonl'),
-      `${[synthetic(4, 1, [8, 6, 4, 2]), synthetic(4, 2, [8, 5, 3, 1]), synthetic(4, 3, [8, 7, 5, 3]), synthetic(1, 1, [8, 8, 8, 8]), synthetic(1, 2, [8, 8, 1, 1])].join('\n')}\n`,
+      [
+        synthetic(4, 1, [8, 6, 4, 2]),
+        synthetic(4, 2, [8, 5, 3, 1]),
+        synthetic(4, 3, [8, 7, 5, 3]),
+        synthetic(1, 1, [8, 8, 8, 8]),
+        synthetic(1, 2, [8, 8, 1, 1]),
+      ]
+        .map((line) => `${line}\n`)
+        .join(''),
     );
     const r = cli(['plot', 'syn.jsonl', '--out', 'syn.svg']);
     expect(r.code, r.err).toBe(0);

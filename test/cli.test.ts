@@ -176,7 +176,8 @@ describe('meanfield CLI', () => {
       for (const s of seeds) expect(s[2].trim().split(' ').length).toBe(lines[0].times.length - 1); // t = 0 is off a log axis
       expect(body).toMatch(/<polyline class="median"[^>]*stroke-width="2.5"/);
       expect(body).toMatch(/time t \(log scale\)/);
-      expect(body).toMatch(name === 'energy' ? />energy( \(log scale\))?</ : />cluster count \(log scale\)</); // 24 clusters down to 1 or 2: a log axis
+      // 24 clusters down to 1 or 2: a log axis
+      expect(body).toMatch(name === 'energy' ? />energy( \(log scale\))?</ : />cluster count \(log scale\)</);
     }
   });
 

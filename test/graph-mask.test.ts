@@ -179,45 +179,49 @@ describe('attention({ mask: { graph } })', () => {
     expect(maxDiff(a.final.points, b.final.points)).toBeLessThan(1e-10);
   });
 
-  it('the complete graph is no mask (1e-12); any graph matches the formula (f64 1e-12, f32 1e-5), a row with no neighbour has velocity 0', () => {
-    const rnd = lcg(11);
-    const n = 40,
-      d = 3;
-    const mu = Measure.uniformSphere(n, d, { seed: 9, weights: Array.from({ length: n }, () => 0.1 + rnd()) });
-    for (const backend of ['wasm', 'js'] as const) {
-      expect(
-        maxDiff(
-          velocity(attention({ beta: 5 }), mu, { backend }),
-          velocity(attention({ beta: 5, mask: { graph: complete(n) } }), mu, { backend }),
-        ),
-      ).toBeLessThan(1e-12);
-    }
-    // Random directed graph: rows of 0..12 random neighbours (repeats, unsorted, some self loops), every 7th row empty.
-    const rows = range(0, n).map((i) => (i % 7 === 3 ? [] : Array.from({ length: Math.floor(rnd() * 13) }, () => Math.floor(rnd() * n))));
-    const graph = csr(rows);
-    let empty = 0;
-    for (const self of [true, false])
-      for (const normalization of ['softmax', 'none'] as const)
-        for (const project of [true, false]) {
-          const flow = attention({ beta: 4, normalization, mask: { graph, self }, ...(project ? {} : { space: 'euclidean' as const }) });
-          const m = project ? mu : new Measure(mu.points, { dim: d, weights: mu.weights });
-          const ref = reference(m, rows, self, 4, normalization, project);
-          for (const backend of ['wasm', 'js'] as const)
-            for (const precision of ['f64', 'f32'] as const) {
-              const v = velocity(flow, m, { backend, precision });
-              expect(v.every(Number.isFinite)).toBe(true);
-              const scale = Math.max(1, ...ref.map(Math.abs));
-              expect(maxDiff(v, ref) / scale).toBeLessThan(precision === 'f64' ? 1e-12 : 1e-5);
-              if (!self)
-                for (let i = 0; i < n; i++)
-                  if (rows[i].length === 0) {
-                    empty++;
-                    for (let c = 0; c < d; c++) expect(v[i * d + c]).toBe(0);
-                  }
-            }
-        }
-    expect(empty).toBeGreaterThan(0);
-  });
+  it(
+    'the complete graph is no mask (1e-12); any graph matches the formula (f64 1e-12, f32 1e-5), a row with no neighbour has ' +
+      'velocity 0',
+    () => {
+      const rnd = lcg(11);
+      const n = 40,
+        d = 3;
+      const mu = Measure.uniformSphere(n, d, { seed: 9, weights: Array.from({ length: n }, () => 0.1 + rnd()) });
+      for (const backend of ['wasm', 'js'] as const) {
+        expect(
+          maxDiff(
+            velocity(attention({ beta: 5 }), mu, { backend }),
+            velocity(attention({ beta: 5, mask: { graph: complete(n) } }), mu, { backend }),
+          ),
+        ).toBeLessThan(1e-12);
+      }
+      // Random directed graph: rows of 0..12 random neighbours (repeats, unsorted, some self loops), every 7th row empty.
+      const rows = range(0, n).map((i) => (i % 7 === 3 ? [] : Array.from({ length: Math.floor(rnd() * 13) }, () => Math.floor(rnd() * n))));
+      const graph = csr(rows);
+      let empty = 0;
+      for (const self of [true, false])
+        for (const normalization of ['softmax', 'none'] as const)
+          for (const project of [true, false]) {
+            const flow = attention({ beta: 4, normalization, mask: { graph, self }, ...(project ? {} : { space: 'euclidean' as const }) });
+            const m = project ? mu : new Measure(mu.points, { dim: d, weights: mu.weights });
+            const ref = reference(m, rows, self, 4, normalization, project);
+            for (const backend of ['wasm', 'js'] as const)
+              for (const precision of ['f64', 'f32'] as const) {
+                const v = velocity(flow, m, { backend, precision });
+                expect(v.every(Number.isFinite)).toBe(true);
+                const scale = Math.max(1, ...ref.map(Math.abs));
+                expect(maxDiff(v, ref) / scale).toBeLessThan(precision === 'f64' ? 1e-12 : 1e-5);
+                if (!self)
+                  for (let i = 0; i < n; i++)
+                    if (rows[i].length === 0) {
+                      empty++;
+                      for (let c = 0; c < d; c++) expect(v[i * d + c]).toBe(0);
+                    }
+              }
+          }
+      expect(empty).toBeGreaterThan(0);
+    },
+  );
 
   it('threads 1, 2 and 3 give identical bits (f64 and f32)', async () => {
     const saved = tuning.threadCutoff;

@@ -19,23 +19,26 @@ const N = 12;
 const lambda2 = (1 + 2 * Math.cos((2 * Math.PI) / N)) / 3; // 0.9107, the largest modulus after 1 (k = N/2 gives -1/3)
 
 describe('oversmoothing: rates against closed forms', () => {
-  it('linear layers without residual on a ring: rate = log |λ₂(A)| (W = I and orthogonal exactly, Gaussian and uniform in the limit)', () => {
-    const base = { graph: ring(N), dim: 8, depth: 200, residual: false, activation: 'identity', seed: 7 } as const;
-    const exact = Math.log(lambda2); // -0.09357
-    const id = oversmoothing({ ...base, weights: 'identity' });
-    expect(Math.abs(id.rate - exact)).toBeLessThan(1e-9);
-    expect(id.similarity).toHaveLength(201);
-    expect(id.similarity[0]).toBeGreaterThan(0.9); // random features: the rows start far apart
-    expect(id.similarity[200]).toBeLessThan(1e-7);
-    // Orthogonal W_k preserve both norms of mu: the same numbers as W = I (the features come first from the seed).
-    const orth = oversmoothing({ ...base, weights: 'orthogonal' });
-    for (let k = 0; k <= 200; k++) expect(Math.abs(orth.logSimilarity[k] - id.logSimilarity[k])).toBeLessThan(1e-10);
-    for (const weights of ['gaussian', 'uniform'] as const)
-      for (const seed of [1, 2, 3]) {
-        const r = oversmoothing({ ...base, weights, seed });
-        expect(Math.abs(r.rate - exact)).toBeLessThan(0.01);
-      }
-  });
+  it(
+    'linear layers without residual on a ring: rate = log |λ₂(A)| (W = I and orthogonal exactly, Gaussian and uniform in ' + 'the limit)',
+    () => {
+      const base = { graph: ring(N), dim: 8, depth: 200, residual: false, activation: 'identity', seed: 7 } as const;
+      const exact = Math.log(lambda2); // -0.09357
+      const id = oversmoothing({ ...base, weights: 'identity' });
+      expect(Math.abs(id.rate - exact)).toBeLessThan(1e-9);
+      expect(id.similarity).toHaveLength(201);
+      expect(id.similarity[0]).toBeGreaterThan(0.9); // random features: the rows start far apart
+      expect(id.similarity[200]).toBeLessThan(1e-7);
+      // Orthogonal W_k preserve both norms of mu: the same numbers as W = I (the features come first from the seed).
+      const orth = oversmoothing({ ...base, weights: 'orthogonal' });
+      for (let k = 0; k <= 200; k++) expect(Math.abs(orth.logSimilarity[k] - id.logSimilarity[k])).toBeLessThan(1e-10);
+      for (const weights of ['gaussian', 'uniform'] as const)
+        for (const seed of [1, 2, 3]) {
+          const r = oversmoothing({ ...base, weights, seed });
+          expect(Math.abs(r.rate - exact)).toBeLessThan(0.01);
+        }
+    },
+  );
 
   it('with residual x + alpha A x (W = I) the rate is log((1 + alpha λ₂) / (1 + alpha)): slower than log λ₂', () => {
     // The next eigenvalue (k = 2, 2/3) decays relatively like ((1 + 2alpha/3) / (1 + alpha λ₂))^k: depth 400 makes it negligible.

@@ -220,7 +220,8 @@ describe('the packed library', () => {
       execFileSync(process.execPath, [join(ROOT, 'scripts', 'sizes.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }),
     ) as Sizes;
     console.log(
-      `package sizes: wasm ${sizes.wasm.bytes} B, dist ${sizes.dist.bytes} B, tarball ${sizes.tarball.bytes} B (${sizes.tarball.unpackedBytes} B unpacked)`,
+      `package sizes: wasm ${sizes.wasm.bytes} B, dist ${sizes.dist.bytes} B, tarball ${sizes.tarball.bytes} B ` +
+        `(${sizes.tarball.unpackedBytes} B unpacked)`,
     );
     expect(sizes.wasm.copies, `base64 Wasm modules in ${sizes.wasm.in.join(', ')}`).toBe(1);
     expect(sizes.wasm.in).toEqual(['dist/wasm.js']);
@@ -413,7 +414,8 @@ describe('the packed library', () => {
       for (const f of ['checks.cjs', 'vite-entry.js', 'worker-entry.js']) copyFileSync(join(project, f), join(app, f));
       writeFileSync(
         join(app, 'index.html'),
-        '<!doctype html>\n<html><head><meta charset="utf-8"><title>meanfield in Vite</title></head>\n<body><script type="module" src="./vite-entry.js"></script></body></html>\n',
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>meanfield in Vite</title></head>\n<body><script type="module" ' +
+          'src="./vite-entry.js"></script></body></html>\n',
       );
       // Vite's defaults (classic workers, no config file), resolving meanfield from the installed tarball.
       await build({

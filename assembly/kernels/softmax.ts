@@ -126,7 +126,9 @@ export function segmentSlots<T>(seg: usize, S: i32, poff: usize): i32 {
  * Packs segments [s0, s1) only, into the layout segmentSlots wrote to poff: what packKeys writes
  * for them, byte for byte. A thread packs just the segments its rows need.
  */
-export function packSegments<T>(y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32): void {
+export function packSegments<T>(
+  y: usize, d: i32, h: usize, v: usize, k: i32, soa: usize, seg: usize, S: i32, poff: usize, s0: i32, s1: i32,
+): void {
   const col = <usize>load<i32>(poff + <usize>S * 4) * <usize>sizeof<T>();
   for (let s = s0; s < s1; s++) {
     const a = load<i32>(seg + <usize>s * 4), b = load<i32>(seg + <usize>(s + 1) * 4);

@@ -255,7 +255,8 @@ function axesSvg(
 ): string[] {
   const out: string[] = [];
   out.push(
-    `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#333" stroke-width="1"/>`,
+    `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#333" ` +
+      `stroke-width="1"/>`,
   );
   for (const t of xa.ticks) {
     const x = sx(t);
@@ -263,7 +264,8 @@ function axesSvg(
     out.push(`<line x1="${x.toFixed(1)}" y1="${f.top}" x2="${x.toFixed(1)}" y2="${f.bottom}" stroke="#e4e4e4" stroke-width="1"/>`);
     out.push(`<line x1="${x.toFixed(1)}" y1="${f.bottom}" x2="${x.toFixed(1)}" y2="${f.bottom + 5}" stroke="#333"/>`);
     out.push(
-      `<text x="${x.toFixed(1)}" y="${f.bottom + 18}" text-anchor="middle" font-size="11.5" fill="#333">${esc(tickLabel(t, xa.log))}</text>`,
+      `<text x="${x.toFixed(1)}" y="${f.bottom + 18}" text-anchor="middle" font-size="11.5" ` +
+        `fill="#333">${esc(tickLabel(t, xa.log))}</text>`,
     );
   }
   for (const t of ya.ticks) {
@@ -272,7 +274,8 @@ function axesSvg(
     out.push(`<line x1="${f.left}" y1="${y.toFixed(1)}" x2="${f.right}" y2="${y.toFixed(1)}" stroke="#e4e4e4" stroke-width="1"/>`);
     out.push(`<line x1="${f.left - 5}" y1="${y.toFixed(1)}" x2="${f.left}" y2="${y.toFixed(1)}" stroke="#333"/>`);
     out.push(
-      `<text x="${f.left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11.5" fill="#333">${esc(tickLabel(t, ya.log))}</text>`,
+      `<text x="${f.left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11.5" ` +
+        `fill="#333">${esc(tickLabel(t, ya.log))}</text>`,
     );
   }
   out.push(
@@ -293,7 +296,8 @@ function legendSvg(f: Frame, entries: { label: string; color: string; dashed?: b
       if (e.dot) out.push(`<circle cx="${x + 10}" cy="${y}" r="4" fill="${e.color}"/>`);
       else
         out.push(
-          `<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+          `<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" ` +
+            `stroke-width="2.5"${e.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
         );
       out.push(`<text x="${x + 28}" y="${y + 4}" font-size="12" fill="#222">${esc(e.label)}</text>`);
     });
@@ -395,7 +399,8 @@ export function lineChart(o: LineChartOptions): string {
       if (seg.length >= 4) {
         const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
         out.push(
-          `<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${dash} points="${polylinePoints(seg)}"/>`,
+          `<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${dash} ` +
+            `points="${polylinePoints(seg)}"/>`,
         );
       }
       seg = [];
@@ -511,7 +516,8 @@ export function heatmapChart(o: HeatmapChartOptions): string {
       const x = f.left + c * cw,
         y = f.bottom - (r + 1) * chh;
       out.push(
-        `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cw + 0.4).toFixed(2)}" height="${(chh + 0.4).toFixed(2)}" fill="${viridis((v - vlo) / (vhi - vlo))}"/>`,
+        `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${(cw + 0.4).toFixed(2)}" height="${(chh + 0.4).toFixed(2)}" ` +
+          `fill="${viridis((v - vlo) / (vhi - vlo))}"/>`,
       );
     }
   }
@@ -552,7 +558,8 @@ export function heatmapChart(o: HeatmapChartOptions): string {
   for (let i = 0; i < steps; i++) {
     const y = f.bottom - ((i + 1) / steps) * (f.bottom - f.top);
     out.push(
-      `<rect x="${bx}" y="${y.toFixed(2)}" width="${bw}" height="${((f.bottom - f.top) / steps + 0.5).toFixed(2)}" fill="${viridis((i + 0.5) / steps)}"/>`,
+      `<rect x="${bx}" y="${y.toFixed(2)}" width="${bw}" height="${((f.bottom - f.top) / steps + 0.5).toFixed(2)}" ` +
+        `fill="${viridis((i + 0.5) / steps)}"/>`,
     );
   }
   out.push(`<rect x="${bx}" y="${f.top}" width="${bw}" height="${f.bottom - f.top}" fill="none" stroke="#333"/>`);
@@ -576,7 +583,8 @@ export function heatmapChart(o: HeatmapChartOptions): string {
       const flush = () => {
         if (seg.length >= 4)
           out.push(
-            `<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} points="${polylinePoints(seg)}"/>`,
+            `<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} ` +
+              `points="${polylinePoints(seg)}"/>`,
           );
         seg = [];
       };
@@ -599,13 +607,15 @@ export function heatmapChart(o: HeatmapChartOptions): string {
     if (labels.length) {
       const w = 40 + 6.4 * Math.max(...labels.map((e) => e.label.length));
       out.push(
-        `<rect x="${f.left + 6}" y="${f.top + 6}" width="${w.toFixed(0)}" height="${labels.length * 18 + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#999"/>`,
+        `<rect x="${f.left + 6}" y="${f.top + 6}" width="${w.toFixed(0)}" height="${labels.length * 18 + 8}" fill="#ffffff" ` +
+          `fill-opacity="0.85" stroke="#999"/>`,
       );
       labels.forEach((e, i) => {
         const y = f.top + 19 + i * 18;
         const stroke = e.color === '#ffffff' ? '#555' : e.color;
         out.push(
-          `<line x1="${f.left + 12}" y1="${y}" x2="${f.left + 32}" y2="${y}" stroke="${stroke}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="7 4"' : ''}/>`,
+          `<line x1="${f.left + 12}" y1="${y}" x2="${f.left + 32}" y2="${y}" stroke="${stroke}" ` +
+            `stroke-width="2.5"${e.dashed ? ' stroke-dasharray="7 4"' : ''}/>`,
         );
         out.push(`<text x="${f.left + 38}" y="${y + 4}" font-size="11.5" fill="#222">${esc(e.label)}</text>`);
       });
@@ -614,7 +624,8 @@ export function heatmapChart(o: HeatmapChartOptions): string {
   if (o.valueLabel) {
     const lx = bx + bw + 62;
     out.push(
-      `<text x="${lx}" y="${cy}" text-anchor="middle" font-size="12" fill="#222" transform="rotate(-90 ${lx} ${cy})">${esc(o.valueLabel)}</text>`,
+      `<text x="${lx}" y="${cy}" text-anchor="middle" font-size="12" fill="#222" transform="rotate(-90 ${lx} ` +
+        `${cy})">${esc(o.valueLabel)}</text>`,
     );
   }
   out.push('</svg>');

@@ -15,7 +15,10 @@ export interface KdeOptions {
   weights?: Float64Array | number[];
   /** Grid points (integer >= 8); default max(4096, ceil(256 sqrt(beta))), fine enough to separate modes at this beta. */
   grid?: number;
-  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
+  /**
+   * Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws
+   * NotInitializedError before init().
+   */
   backend?: BackendName;
 }
 

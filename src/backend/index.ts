@@ -39,7 +39,9 @@ export const INIT_SCHEMA = optionsSchema<InitOptions>()({
   backend: backendRule('default backend for calls that do not name one, from now on; omitted: unchanged (first call: wasm)'),
   threads: rule.integer(
     1,
-    'threads for the Wasm kernels, the calling thread included; omitted: the cores on first use, else unchanged; at most THREADS_PER_CORE x the cores',
+    'threads for the Wasm kernels, the calling thread included; omitted: the cores on first use, else unchanged; at most ' +
+      'THREADS_PER_CORE ' +
+      'x the cores',
   ),
 });
 
@@ -105,7 +107,9 @@ async function resize(w: WasmBackend, asked: number | undefined): Promise<void> 
     note = `running on 1 thread instead of ${wanted}: ${why}`;
     wanted = 1;
   } else if (wanted > cap) {
-    note = `running on ${cap} threads instead of ${wanted}: capped at ${THREADS_PER_CORE} x the ${cores} cores (and at most ${MAX_THREADS})`;
+    note =
+      `running on ${cap} threads instead of ${wanted}: capped at ${THREADS_PER_CORE} x the ${cores} cores (and at most ` +
+      `${MAX_THREADS})`;
     wanted = cap;
   }
   if (wanted === current) return;

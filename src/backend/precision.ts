@@ -62,13 +62,17 @@ export function checkF32(a: ReduceArgs): void {
   const scores = Math.abs(a.beta) * size;
   if (!(scores + H <= F32_MAX / 4)) {
     throw new OverflowError(
-      `the f32 scores |beta s| + |h| reach about ${(scores + H).toPrecision(3)} (beta = ${a.beta}, max |x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}), beyond the float32 range: use precision 'f64'`,
+      `the f32 scores |beta s| + |h| reach about ${(scores + H).toPrecision(3)} (beta = ${a.beta}, max |x| = ` +
+        `${X.toPrecision(3)}, max |y| ` +
+        `= ${Y.toPrecision(3)}), beyond the float32 range: use precision 'f64'`,
     );
   }
   const error = u * ((d + 3) * scores + H);
   if (error > F32_SCORE_ERROR) {
     throw new OverflowError(
-      `float32 cannot resolve these scores: their rounding error may reach ${error.toPrecision(3)} (beta = ${a.beta}, '${a.score}', max |x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}, max |h| = ${H.toPrecision(3)}), so softmax weights could be off by ${(100 * Math.expm1(error)).toPrecision(2)}%: use precision 'f64'`,
+      `float32 cannot resolve these scores: their rounding error may reach ${error.toPrecision(3)} (beta = ${a.beta}, '${a.score}', max ` +
+        `|x| = ${X.toPrecision(3)}, max |y| = ${Y.toPrecision(3)}, max |h| = ${H.toPrecision(3)}), so softmax weights could be off by ` +
+        `${(100 * Math.expm1(error)).toPrecision(2)}%: use precision 'f64'`,
     );
   }
 }

@@ -108,7 +108,9 @@ export function parse(
     const { min, max, names } = c.positionals;
     if (positionals.length < min || positionals.length > max) {
       throw new UsageError(
-        `meanfield ${c.name}: expected ${names}, got ${positionals.length === 0 ? 'nothing' : positionals.map((p) => `'${p}'`).join(' ')} (see meanfield ${c.name} --help)`,
+        `meanfield ${c.name}: expected ${names}, got ` +
+          `${positionals.length === 0 ? 'nothing' : positionals.map((p) => `'${p}'`).join(' ')} ` +
+          `(see meanfield ${c.name} --help)`,
       );
     }
   }

@@ -16,7 +16,8 @@ export const sinkhornCommand: CommandSpec = {
   name: 'sinkhorn',
   usage: 'meanfield sinkhorn a.csv b.csv --eps 0.01 [--out result.json]',
   summary:
-    'Entropic OT between two point clouds (CSV, one point per line, uniform weights): OT_eps value, Sinkhorn divergence S_eps, iterations. Cost |x - y|^2.',
+    'Entropic OT between two point clouds (CSV, one point per line, uniform weights): OT_eps value, Sinkhorn divergence S_eps, ' +
+    'iterations. Cost |x - y|^2.',
   positionals: { min: 2, max: 2, names: 'two CSV files of points' },
   flags: [
     { name: 'eps', kind: 'number', min: 0, exclusiveMin: true, default: 0.01, help: 'entropic regularisation, in units of |x - y|^2' },
@@ -25,7 +26,9 @@ export const sinkhornCommand: CommandSpec = {
       kind: 'number',
       min: 0,
       exclusiveMin: true,
-      help: "L1 marginal error to stop at (default 1e-6 with f64 and mixed; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a tol below f32's reach stops with a warning)",
+      help:
+        'L1 marginal error to stop at (default 1e-6 with f64 and mixed; with --precision f32 max(1e-5, 2^-26 diameter^2/eps), and a ' +
+        "tol below f32's reach stops with a warning)",
     },
     { name: 'max-iter', kind: 'int', min: 1, default: DEFAULT_MAX_ITER, help: 'iterations at the final eps' },
     { ...precisionFlag, kind: ['f64', 'f32', 'mixed'], help: "kernel precision; 'mixed': f32 iterations, then an f64 polish to --tol" },
@@ -84,7 +87,9 @@ function checkWritable(path: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new OutputError(
-      `cannot write --out ${path}: ${code === 'ENOENT' ? `the directory ${dirname(path)} does not exist` : `the directory ${dirname(path)} is not writable (${code})`}`,
+      `cannot write --out ${path}: ${
+        code === 'ENOENT' ? `the directory ${dirname(path)} does not exist` : `the directory ${dirname(path)} is not writable (${code})`
+      }`,
     );
   }
 }
@@ -163,7 +168,8 @@ function checkCostRange(files: string[], clouds: Array<{ points: Float64Array; d
   throw new InputError(
     files[file],
     null,
-    `point ${Math.floor(index / d) + 1} has the coordinate ${clouds[file].points[index]}: the squared distances |x - y|^2 between the clouds overflow double precision (keep the spread of the points below about 1e150, or rescale them)`,
+    `point ${Math.floor(index / d) + 1} has the coordinate ${clouds[file].points[index]}: the squared distances |x - y|^2 between the ` +
+      `clouds overflow double precision (keep the spread of the points below about 1e150, or rescale them)`,
   );
 }
 
@@ -211,7 +217,8 @@ export async function benchCli(v: Values): Promise<string> {
   ms[`wasm f32 x${threads}`] = time(() => flow.velocity(mu.points, mu.weights, 3, out, { precision: 'f32' }));
   for (const [label, t] of Object.entries(ms)) {
     rows.push(
-      `| ${label.replace(/ x\d+$/, '')} | ${label.includes(' x') ? threads : one.threads} | ${t.toFixed(3)} | ${((t * 1e6) / (n * n)).toFixed(2)} | ${(ms['js f64'] / t).toFixed(1)}x |`,
+      `| ${label.replace(/ x\d+$/, '')} | ${label.includes(' x') ? threads : one.threads} | ${t.toFixed(3)} | ` +
+        `${((t * 1e6) / (n * n)).toFixed(2)} | ${(ms['js f64'] / t).toFixed(1)}x |`,
     );
   }
   return `attention velocity, N = ${n}, d = 3, beta = 4 (${process.version})\n\n${rows.join('\n')}\n`;

@@ -23,7 +23,9 @@ const tidy = (v: number) => Number(v.toPrecision(12));
 export function parseGrid(command: string, flag: string, raw: string, rule: GridRule): number[] {
   const bad = (msg: string) => new UsageError(`meanfield ${command}: --${flag} ${msg}, got '${raw}'`);
   const num = (s: string) => (s.trim() === '' ? NaN : Number(s));
-  const one = `must be ${rule.int ? 'an integer' : 'a number'}${rule.min === undefined ? '' : ` >= ${rule.min}`}, a list a,b,c or a grid start:stop:count`;
+  const one =
+    `must be ${rule.int ? 'an integer' : 'a number'}${rule.min === undefined ? '' : ` >= ${rule.min}`}, a list a,b,c or a grid ` +
+    `start:stop:count`;
   let values: number[];
   if (raw.includes(':')) {
     const parts = raw.split(':');

@@ -15,7 +15,8 @@ export const heatmapCommand: CommandSpec = {
   name: 'heatmap',
   usage: 'meanfield heatmap runs.jsonl [more.jsonl ...] --out phase.svg [--x t|dim|n|beta] [--y beta|dim|n] [--value clusteredFraction]',
   summary:
-    'Phase diagram: a recorded value averaged over seeds as an SVG heatmap; rows = grid values of --y, columns = record times or grid values of --x.',
+    'Phase diagram: a recorded value averaged over seeds as an SVG heatmap; rows = grid values of --y, columns = record times or grid ' +
+    'values of --x.',
   positionals: { min: 1, max: Infinity, names: 'one or more JSON Lines files from meanfield run' },
   flags: [
     { name: 'out', kind: 'string', default: 'phase.svg', help: 'SVG file to write' },
@@ -110,7 +111,9 @@ export function heatmap(files: string[], v: Values): HeatmapResult {
   const seeds = extent(count, () => true)?.[1] ?? 0;
   const title =
     (v.title as string | undefined) ??
-    `${value}, mean over ${seeds} seed${seeds === 1 ? '' : 's'} per cell${x === 't' ? '' : v.at === undefined ? ', at the last record' : `, at t = ${format(at)}`}`;
+    `${value}, mean over ${seeds} seed${seeds === 1 ? '' : 's'} per cell${
+      x === 't' ? '' : v.at === undefined ? ', at the ' + 'last record' : `, at t = ${format(at)}`
+    }`;
   const svg = render({ x, y, value, log, rows, cols, mean, title });
   writeAtomic(v.out as string, svg);
   return { runs: runs.length, rows: rows.length, cols: cols.length, svg };
@@ -217,7 +220,8 @@ function render(f: Figure): string {
         y0 = bottom - (i + 1) * rowH;
       const fill = Number.isFinite(m) ? colour((m - lo) / (hi - lo)) : '#dddddd';
       out.push(
-        `<rect class="cell" data-row="${i}" data-col="${j}" data-value="${Number.isFinite(m) ? m : ''}" x="${x0.toFixed(2)}" y="${y0.toFixed(2)}" width="${(x1 - x0).toFixed(2)}" height="${rowH.toFixed(2)}" fill="${fill}"/>`,
+        `<rect class="cell" data-row="${i}" data-col="${j}" data-value="${Number.isFinite(m) ? m : ''}" x="${x0.toFixed(2)}" ` +
+          `y="${y0.toFixed(2)}" width="${(x1 - x0).toFixed(2)}" height="${rowH.toFixed(2)}" fill="${fill}"/>`,
       );
     }),
   );
@@ -234,7 +238,8 @@ function render(f: Figure): string {
     out.push(`<text x="${X(q).toFixed(2)}" y="${bottom + 18}" text-anchor="middle">${label}</text>`);
   }
   out.push(
-    `<text x="${M.left + pw / 2}" y="${bottom + 40}" text-anchor="middle">${LABELS[f.x]}${f.x === 't' && f.log ? ' (log scale)' : ''}</text>`,
+    `<text x="${M.left + pw / 2}" y="${bottom + 40}" ` +
+      `text-anchor="middle">${LABELS[f.x]}${f.x === 't' && f.log ? ' (log scale)' : ''}</text>`,
   );
   // y axis: a label on every row, or on every k-th of many.
   const every = Math.ceil(f.rows.length / 12);

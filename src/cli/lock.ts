@@ -139,7 +139,8 @@ export function acquireLock(out: string, warn: (line: string) => void): Lock {
         /* no temp file left */
       }
       warn(
-        `warning: took over the stale lock ${path} of process ${Number.isSafeInteger(o.pid) ? o.pid : '?'} (${earlierRunOfThisJob(o) ? `an earlier run of this Slurm job, now requeued` : 'no longer running'})`,
+        `warning: took over the stale lock ${path} of process ${Number.isSafeInteger(o.pid) ? o.pid : '?'} ` +
+          `(${earlierRunOfThisJob(o) ? `an earlier run of this Slurm job, now requeued` : 'no longer running'})`,
       );
       continue;
     }

@@ -18,7 +18,8 @@ export const mergeCommand: CommandSpec = {
   name: 'merge',
   usage: 'meanfield merge --out all.jsonl runs/part-*.jsonl',
   summary:
-    'Merge the shard files of one sweep into one file in sweep order (as one process writes it); every (grid point, seed) exactly once, with the same settings.',
+    'Merge the shard files of one sweep into one file in sweep order (as one process writes it); every (grid point, seed) exactly once, ' +
+    'with the same settings.',
   positionals: { min: 1, max: Infinity, names: 'one or more JSON Lines files from meanfield run --shard' },
   flags: [{ name: 'out', kind: 'string', help: 'the merged JSON Lines file (required; must not exist yet; written atomically)' }],
 };
@@ -89,11 +90,10 @@ export function merge(files: string[], out: string | undefined, log: (line: stri
       if (differ !== null) throw new InputError(file, line, `${differ}: merge takes the shards of one sweep only`);
       const id = `${job.point}, seed ${job.seed}`;
       if (!layout!.keys.has(job.point) || !layout!.seedSet.has(job.seed)) {
-        throw new InputError(
-          file,
-          line,
-          `holds ${id}, which is not in its sweep (--beta ${(value.sweep as SweepGrid).beta}, --n ${(value.sweep as SweepGrid).n}${(value.sweep as SweepGrid).dim === null ? '' : `, --dim ${(value.sweep as SweepGrid).dim}`}, --seeds ${(value.sweep as SweepGrid).seeds})`,
-        );
+        const sweep = value.sweep as SweepGrid;
+        const dim = sweep.dim === null ? '' : `, --dim ${sweep.dim}`;
+        const grid = `--beta ${sweep.beta}, --n ${sweep.n}${dim}, --seeds ${sweep.seeds}`;
+        throw new InputError(file, line, `holds ${id}, which is not in its sweep (${grid})`);
       }
       const before = byRun.get(id);
       if (before === undefined) {
@@ -127,7 +127,8 @@ export function merge(files: string[], out: string | undefined, log: (line: stri
     throw new InputError(
       files.length === 1 ? files[0] : `the ${files.length} files`,
       null,
-      `miss ${count} of the sweep's ${total} runs: ${missing.slice(0, LIST).join('; ')}${count > LIST ? '; ...' : ''} (run the missing shards, or --resume the cut ones, then merge again)`,
+      `miss ${count} of the sweep's ${total} runs: ${missing.slice(0, LIST).join('; ')}${count > LIST ? '; ...' : ''} (run the missing ` +
+        `shards, or --resume the cut ones, then merge again)`,
     );
   }
   if (duplicates > 0)

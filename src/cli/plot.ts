@@ -14,7 +14,9 @@ export const plotCommand: CommandSpec = {
   name: 'plot',
   usage: 'meanfield plot runs.jsonl [more.jsonl ...] --out fig.svg [--where beta=4]',
   summary:
-    'Plot energy and cluster count against log-time for every run of one or more run files: one colour per grid value (beta, n, dim), its median bold.',
+    'Plot energy and cluster count against log-time for every run of one or more run files: one colour per grid value (beta, n, ' +
+    'dim), its ' +
+    'median bold.',
   positionals: { min: 1, max: Infinity, names: 'one or more JSON Lines files from meanfield run' },
   flags: [
     { name: 'out', kind: 'string', default: 'fig.svg', help: 'SVG file to write' },
@@ -123,7 +125,8 @@ export function plot(files: string[], v: Values): { seeds: number; groups: numbe
   ];
   const height = panels.length * (PANEL_H + M.top + M.bottom) + 30;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" ` +
+      `font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text class="title" x="${M.left + (W - M.left - M.right) / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
   ];
@@ -213,7 +216,9 @@ function panel(name: string, label: string, groups: Group[], key: 'energy' | 'cl
   out.push(`<text x="${M.left + pw / 2}" y="${top + PANEL_H + 38}" text-anchor="middle">time t (log scale)</text>`);
   if (tr === null)
     out.push(
-      `<text class="note" x="${M.left + pw / 2}" y="${top + PANEL_H / 2}" text-anchor="middle">no record at t &gt; 0 (the runs end at t = 0)</text>`,
+      `<text class="note" x="${M.left + pw / 2}" y="${top + PANEL_H / 2}" text-anchor="middle">no record at t &gt; 0 (the runs ` +
+        `end at t = ` +
+        `0)</text>`,
     );
   out.push(
     `<text transform="translate(16 ${top + PANEL_H / 2}) rotate(-90)" text-anchor="middle">${label}${log ? ' (log scale)' : ''}</text>`,
@@ -222,13 +227,15 @@ function panel(name: string, label: string, groups: Group[], key: 'energy' | 'cl
   for (const g of groups) {
     for (const s of g[key])
       out.push(
-        `<polyline class="seed" data-seed="${s.seed}" fill="none" stroke="${g.colour}" stroke-opacity="${faint.toFixed(2)}" stroke-width="1" points="${path(s)}"/>`,
+        `<polyline class="seed" data-seed="${s.seed}" fill="none" stroke="${g.colour}" stroke-opacity="${faint.toFixed(2)}" ` +
+          `stroke-width="1" points="${path(s)}"/>`,
       );
   }
   for (const g of groups) {
     if (g[key].length === 0) continue;
     out.push(
-      `<polyline class="median" data-group="${escapeXml(g.label)}" fill="none" stroke="${g.colour}" stroke-width="2.5" points="${path(median(g[key]))}"/>`,
+      `<polyline class="median" data-group="${escapeXml(g.label)}" fill="none" stroke="${g.colour}" stroke-width="2.5" ` +
+        `points="${path(median(g[key]))}"/>`,
     );
   }
   out.push('</g>');

@@ -83,7 +83,9 @@ export class Progress {
     if (this.tty) {
       const width = 30,
         filled = Math.round((width * this.done) / this.total);
-      const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} runs  ETA ${duration(eta)}${what ? `  (${what})` : ''}`;
+      const text =
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} runs  ETA ` +
+        `${duration(eta)}${what ? `  (${what})` : ''}`;
       const cols = this.stream.columns ?? 0;
       this.stream.write(`\r\x1b[K${cols > 10 && text.length >= cols ? `${text.slice(0, cols - 2)}…` : text}`);
     } else {

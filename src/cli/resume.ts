@@ -25,7 +25,8 @@ export function readResume(out: string, specs: SweepSpec[], keys: string[], seed
   const { lines: read, partial } = readRunLines(out, readText(out));
   if (partial !== null)
     log(
-      `warning: ${out}: dropped a cut last line (${partial.length} bytes, not valid JSON: written when the run was killed); every whole line is kept`,
+      `warning: ${out}: dropped a cut last line (${partial.length} bytes, not valid JSON: written when the run was killed); every whole ` +
+        `line is kept`,
     );
   const kept: Kept = { lines: [], done: new Set() };
   let duplicates = 0;

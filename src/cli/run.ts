@@ -43,7 +43,8 @@ export const runCommand: CommandSpec = {
   name: 'run',
   usage: `meanfield run ${Object.keys(SWEEP_FLOWS).join('|')} [options] --out runs.jsonl`,
   summary:
-    'Simulate one flow over a grid of beta, n, dim and many seeds; write one JSON line per (grid point, seed) (plateaus, cluster counts, clustered-pairs fraction and energy over time, steps, wall time).',
+    'Simulate one flow over a grid of beta, n, dim and many seeds; write one JSON line per (grid point, seed) (plateaus, cluster counts, ' +
+    'clustered-pairs fraction and energy over time, steps, wall time).',
   positionals: { min: 1, max: 1, names: `one flow: ${FLOW_LIST}` },
   flags: [
     { name: 'n', kind: 'int', min: 2, default: 64, grid: true, help: 'particles (a grid: 8,16,32 or 8:32:4)' },
@@ -77,14 +78,18 @@ export const runCommand: CommandSpec = {
       kind: 'number',
       min: 0,
       exclusiveMin: true,
-      help: `${ADAPTIVE.join(', ')} relative tolerance (default: simulate's, ${TOLERANCES.rtol}; with --collapse TOL, min(${TOLERANCES.rtol}, 1e-3 TOL))`,
+      help:
+        `${ADAPTIVE.join(', ')} relative tolerance (default: simulate's, ${TOLERANCES.rtol}; with --collapse TOL, ` +
+        `min(${TOLERANCES.rtol}, 1e-3 TOL))`,
     },
     {
       name: 'atol',
       kind: 'number',
       min: 0,
       exclusiveMin: true,
-      help: `${ADAPTIVE.join(', ')} absolute tolerance (default: simulate's, ${TOLERANCES.atol}; with --collapse TOL, min(${TOLERANCES.atol}, 1e-6 TOL))`,
+      help:
+        `${ADAPTIVE.join(', ')} absolute tolerance (default: simulate's, ${TOLERANCES.atol}; with --collapse TOL, ` +
+        `min(${TOLERANCES.atol}, 1e-6 TOL))`,
     },
     {
       name: 'clock',
@@ -97,7 +102,9 @@ export const runCommand: CommandSpec = {
       kind: 'number',
       min: 0,
       exclusiveMin: true,
-      help: 'merge particles closer than TOL (radians) into one weighted particle: long runs reach the last merge in few steps (not with --mask causal)',
+      help:
+        'merge particles closer than TOL (radians) into one weighted particle: long runs reach the last merge in few steps (not with ' +
+        '--mask causal)',
     },
     {
       name: 'stop-one-cluster',
@@ -133,14 +140,18 @@ export const runCommand: CommandSpec = {
     {
       name: 'shard',
       kind: 'string',
-      help: 'run the i-th of k contiguous slices of the (grid point, seed) list: i/k (1 <= i <= k); auto in a Slurm job array (sbatch --array=0-7); auto/K in a Kubernetes Indexed Job of K completions',
+      help:
+        'run the i-th of k contiguous slices of the (grid point, seed) list: i/k (1 <= i <= k); auto in a Slurm job array (sbatch ' +
+        '--array=0-7); auto/K in a Kubernetes Indexed Job of K completions',
     },
     { name: 'threads', kind: 'int', min: 1, help: `worker threads (default: the cores; at most ${THREADS_PER_CORE} per core)` },
     { name: 'batch', kind: 'int', min: 1, default: 16, help: 'most seeds of one grid point simulated together in one chunk' },
     {
       name: 'out',
       kind: 'string',
-      help: "output JSON Lines file (required; locked while the run writes it, via <out>.lock); {shard} in it is the shard number: --out 'runs/part-{shard}.jsonl'",
+      help:
+        'output JSON Lines file (required; locked while the run writes it, via <out>.lock); {shard} in it is the shard number: --out ' +
+        "'runs/part-{shard}.jsonl'",
     },
     {
       name: 'resume',
@@ -165,7 +176,8 @@ export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> 
     every = v['record-every'] as number | undefined;
   if (!adaptive && v.clock === 'time' && dt !== undefined && tEnd / dt > DEFAULT_MAX_STEPS) {
     throw new UsageError(
-      `meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ${DEFAULT_MAX_STEPS.toExponential(0)} per run`,
+      `meanfield run: --t-end ${tEnd} with --dt ${dt} is ${(tEnd / dt).toExponential(2)} steps, beyond the limit of ` +
+        `${DEFAULT_MAX_STEPS.toExponential(0)} per run`,
     );
   }
   const collapse = (v.collapse as number | undefined) ?? null,
@@ -174,7 +186,8 @@ export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> 
     throw new UsageError(`meanfield run: --atol applies to --integrator ${ADAPTIVE.join(', ')} only, got --integrator ${v.integrator}`);
   if (every !== undefined && !adaptive && v.clock === 'time' && dt !== undefined && tEnd / dt / every > MAX_RECORDS) {
     throw new UsageError(
-      `meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the limit of ${MAX_RECORDS} per run`,
+      `meanfield run: --record-every ${every} with --t-end ${tEnd} and --dt ${dt} is ${Math.ceil(tEnd / dt / every)} records, beyond the ` +
+        `limit of ${MAX_RECORDS} per run`,
     );
   }
   const base = {
@@ -213,7 +226,9 @@ export function sweepSpecs(flow: string, v: Values, raw: Record<string, string> 
     const most = Math.floor(Math.min(LIMITS.maxElements / coords, Math.sqrt(LIMITS.maxPairWork / Math.max(coords, 2))));
     if (elements > LIMITS.maxElements || work > LIMITS.maxPairWork) {
       throw new UsageError(
-        `meanfield run: --n ${s.n}${flow === 'circle' ? '' : ` with --dim ${s.dim}`} is beyond the size limit (at most ${most} particles${flow === 'circle' ? '' : ` in dimension ${s.dim}`}: ${LIMITS.maxElements} numbers per measure, ${LIMITS.maxPairWork.toExponential(2)} pair terms per velocity call)`,
+        `meanfield run: --n ${s.n}${flow === 'circle' ? '' : ` with --dim ${s.dim}`} is beyond the size limit (at most ${most} ` +
+          `particles${flow === 'circle' ? '' : ` in dimension ${s.dim}`}: ${LIMITS.maxElements} numbers per measure, ` +
+          `${LIMITS.maxPairWork.toExponential(2)} pair terms per velocity call)`,
       );
     }
   }
@@ -269,7 +284,8 @@ export async function run(flow: string, v: Values, log: (line: string) => void, 
   const seeds = parseSeeds(v.seeds as string).sort((a, b) => a - b);
   if (specs.length * seeds.length > MAX_RUNS) {
     throw new UsageError(
-      `meanfield run: ${specs.length} grid points x ${seeds.length} seeds is ${specs.length * seeds.length} runs, beyond the limit of ${MAX_RUNS} (split the sweep over several --out files)`,
+      `meanfield run: ${specs.length} grid points x ${seeds.length} seeds is ${specs.length * seeds.length} runs, beyond the limit of ` +
+        `${MAX_RUNS} (split the sweep over several --out files)`,
     );
   }
   let jobs: Job[] = specs.flatMap((_, point) => seeds.map((seed) => ({ point, seed })));
@@ -310,7 +326,8 @@ async function runLocked(
       .split('\n')
       .filter((l) => l.trim() !== '').length;
     throw new UsageError(
-      `meanfield run: --out ${out} already holds ${count} line${count === 1 ? '' : 's'}: add --resume to keep its runs and add the missing ones, or remove it (a results file is never replaced)`,
+      `meanfield run: --out ${out} already holds ${count} line${count === 1 ? '' : 's'}: add --resume to keep its runs and add the ` +
+        `missing ones, or remove it (a results file is never replaced)`,
     );
   }
   let dirty = true,
@@ -381,7 +398,8 @@ async function runLocked(
   for (const f of failures) log(`failed: ${f}`);
   if (writeError !== null)
     throw new OutputError(
-      `${out} could not be written: ${(writeError as Error).message.replace(/^.*could not be written: /, '')}; the file keeps its last complete version (rerun with --resume)`,
+      `${out} could not be written: ${(writeError as Error).message.replace(/^.*could not be written: /, '')}; the file keeps its last ` +
+        `complete version (rerun with --resume)`,
     );
   if (interrupted) {
     log(`interrupted: ${lines.length} runs in ${out}; rerun with --resume to finish`);

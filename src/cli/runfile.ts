@@ -25,7 +25,8 @@ export function runLineJob(file: string, line: number, value: Record<string, unk
     throw new InputError(
       file,
       line,
-      `was written by an earlier version of meanfield run${old}; ${what} cannot use its runs: write to a new --out (plot and heatmap still read the old file)`,
+      `was written by an earlier version of meanfield run${old}; ${what} cannot use its runs: write to a new --out (plot and heatmap ` +
+        `still read the old file)`,
     );
   }
   return job;
@@ -37,7 +38,10 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 const show = (x: unknown) => (x === null || x === undefined ? 'unset' : String(x));
 
-/** The first setting (flow, then the settings block) of `line` that differs from `flow`/`mine`, as 'was run with ..., <other> has ...'; null if none. */
+/**
+ * The first setting (flow, then the settings block) of `line` that differs from `flow`/`mine`, as 'was run with ..., <other> has ...'; null
+ * if none.
+ */
 export function settingsDifference(line: Record<string, unknown>, flow: string, mine: SweepSettings, other = 'this run'): string | null {
   if (line.flow !== flow) return `was run with the ${show(line.flow)} flow, ${other} is ${flow}`;
   const theirs = line.settings as Record<string, unknown>;

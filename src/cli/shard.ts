@@ -62,16 +62,20 @@ export function parseShard(raw: string, env: NodeJS.ProcessEnv = process.env): S
     const index = envInt(env, 'JOB_COMPLETION_INDEX')!;
     if (given === undefined)
       throw new UsageError(
-        `meanfield run: --shard auto: in a Kubernetes Indexed Job (JOB_COMPLETION_INDEX=${index}) give the number of completions as --shard auto/K`,
+        `meanfield run: --shard auto: in a Kubernetes Indexed Job (JOB_COMPLETION_INDEX=${index}) give the number of completions as ` +
+          `--shard auto/K`,
       );
     if (index >= given)
       throw new UsageError(
-        `meanfield run: --shard auto/${given}: JOB_COMPLETION_INDEX=${index} is not below the ${given} completions (indices run from 0 to ${given - 1})`,
+        `meanfield run: --shard auto/${given}: JOB_COMPLETION_INDEX=${index} is not below the ${given} completions (indices run ` +
+          `from 0 to ` +
+          `${given - 1})`,
       );
     return { index: index + 1, count: given, source: `Kubernetes completion index ${index} of ${given}` };
   }
   throw new UsageError(
-    `meanfield run: --shard ${text}: no job array found (neither SLURM_ARRAY_TASK_ID, set by sbatch --array, nor JOB_COMPLETION_INDEX, set in a Kubernetes Indexed Job); give the shard as --shard i/k`,
+    `meanfield run: --shard ${text}: no job array found (neither SLURM_ARRAY_TASK_ID, set by sbatch --array, nor JOB_COMPLETION_INDEX, ` +
+      `set in a Kubernetes Indexed Job); give the shard as --shard i/k`,
   );
 }
 
@@ -89,7 +93,9 @@ function slurmShard(env: NodeJS.ProcessEnv, given: number | undefined): Shard {
   const array = `SLURM_ARRAY_TASK_ID=${id}, MIN=${min}, MAX=${max}, COUNT=${count}`;
   if (min === undefined || max === undefined || count === undefined) {
     throw new UsageError(
-      `meanfield run: --shard auto: SLURM_ARRAY_TASK_ID=${id} without SLURM_ARRAY_TASK_MIN, _MAX and _COUNT (set by sbatch --array); give the shard as --shard i/k`,
+      `meanfield run: --shard auto: SLURM_ARRAY_TASK_ID=${id} without SLURM_ARRAY_TASK_MIN, _MAX and _COUNT (set by sbatch ` +
+        `--array); give ` +
+        `the shard as --shard i/k`,
     );
   }
   if (count < 1 || max < min || id < min || id > max)
@@ -98,7 +104,9 @@ function slurmShard(env: NodeJS.ProcessEnv, given: number | undefined): Shard {
   const regular = count === 1 ? min === max : Number.isSafeInteger(step) && step >= 1;
   if (!regular || (count > 1 && stepEnv !== undefined && stepEnv !== step) || (id - min) % step !== 0) {
     throw new UsageError(
-      `meanfield run: --shard auto: the Slurm array is not a range with a constant step (${array}${stepEnv === undefined ? '' : `, STEP=${stepEnv}`}), so its tasks cannot be mapped to shards; submit --array=a-b or a-b:step, or give --shard i/k`,
+      `meanfield run: --shard auto: the Slurm array is not a range with a constant step ` +
+        `(${array}${stepEnv === undefined ? '' : `, STEP=${stepEnv}`}), so its tasks cannot be mapped to shards; submit --array=a-b or ` +
+        `a-b:step, or give --shard i/k`,
     );
   }
   if (given !== undefined && given !== count)

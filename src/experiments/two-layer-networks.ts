@@ -281,7 +281,8 @@ function experimentHorizon(tEnd: unknown): number {
     throw new InvalidArgumentError(
       'tEnd',
       t,
-      `must be <= ${EXPERIMENT_T_MAX} for these experiments (their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) rk45 steps)`,
+      `must be <= ${EXPERIMENT_T_MAX} for these experiments (their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) ` +
+        `rk45 steps)`,
     );
   return t;
 }

@@ -174,7 +174,9 @@ function interactionFlow(options: ResolvedCircle): Flow {
     throw new InvalidArgumentError(
       'normalization',
       normalization,
-      "must be 'none' with interaction (softmax divides by Z_i = sum_j a_j e^{beta cos(θ_j - θ_i)}, which attention's h has and a general h does not)",
+      "must be 'none' with interaction (softmax divides by Z_i = sum_j a_j e^{beta cos(θ_j - θ_i)}, which attention's h has and " +
+        'a general ' +
+        'h does not)',
     );
   }
   const h = options.interaction!;

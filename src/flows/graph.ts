@@ -274,7 +274,8 @@ export class GraphMaskPlan {
     return new InvalidArgumentError(
       this.name,
       size,
-      `has ${this.n} nodes: it needs a measure of exactly ${this.n} particles (each system of an ensemble; collapse, which merges particles, cannot keep a graph mask)`,
+      `has ${this.n} nodes: it needs a measure of exactly ${this.n} particles (each system of an ensemble; collapse, which merges ` +
+        `particles, cannot keep a graph mask)`,
       `particles${system >= 0 ? ` in system ${system}` : ''}`,
     );
   }

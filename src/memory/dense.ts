@@ -309,7 +309,8 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
       for (let mu = 0; mu < K; mu++) e -= F(m[mu]);
       if (!Number.isFinite(e))
         throw new OverflowError(
-          `denseMemory energy: -Σ F(overlap) leaves the double range (largest |overlap| ${Math.max(...Array.from(m, Math.abs))}, separation ${separation.kind === 'exp' ? 'exp' : `x^${p}`}); compare overlaps() instead`,
+          `denseMemory energy: -Σ F(overlap) leaves the double range (largest |overlap| ${Math.max(...Array.from(m, Math.abs))}, ` +
+            `separation ${separation.kind === 'exp' ? 'exp' : `x^${p}`}); compare overlaps() instead`,
         );
       return e;
     },

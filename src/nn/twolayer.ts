@@ -76,7 +76,8 @@ export function fingerprint(a: Float64Array): number {
 }
 
 /**
- * The Wasserstein gradient flow of the risk L(mu) (+ weight decay) over neurons theta = (a, w_1..w_d, b), each row of mu's points (euclidean, dim d + 2):
+ * The Wasserstein gradient flow of the risk L(mu) (+ weight decay) over neurons theta = (a, w_1..w_d, b), each row of mu's points
+ * (euclidean, dim d + 2):
  * f_mu(x) = sum_j omega_j a_j sigma(<w_j, x> + b_j) with omega the measure's weights.
  * Langevin noise (noisy SGD at temperature tau) is simulate's integrator:
  * `simulate(flow, mu, { integrator: 'euler-maruyama', dt, noise: { temperature: tau, seed } })`.
@@ -90,7 +91,8 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
       throw new InvalidArgumentError(
         moved,
         (options as unknown as Record<string, unknown>)[moved],
-        "has moved to simulate: the flow is the drift, and Langevin noise is the integrator { integrator: 'euler-maruyama', dt, noise: { temperature, seed } }",
+        "has moved to simulate: the flow is the drift, and Langevin noise is the integrator { integrator: 'euler-maruyama', dt, noise: { " +
+          'temperature, seed } }',
       );
     }
   }

@@ -23,7 +23,9 @@ export function otPair(aIn: PointsInput, bIn: PointsInput, normalize = true, dim
     throw new InvalidArgumentError(
       'b',
       `points of dimension ${B.d}`,
-      `must have the dimension ${A.d} of a${aIn instanceof Measure && aIn.space === 'circle' ? " (a circle measure's points are (cos θ, sin θ) in R²)" : ''}`,
+      `must have the dimension ${A.d} of a${
+        aIn instanceof Measure && aIn.space === 'circle' ? " (a circle measure's points are (cos θ, " + 'sin θ) in R²)' : ''
+      }`,
     );
   const d = A.d;
   if (!(A.n * B.n * d <= LIMITS.maxPairWork))
@@ -42,7 +44,8 @@ export function otPair(aIn: PointsInput, bIn: PointsInput, normalize = true, dim
   for (let c = 0; c < d; c++) diameter2 += (hi[c] - lo[c]) ** 2;
   if (!Number.isFinite(diameter2)) {
     throw new OverflowError(
-      `the squared diameter of the two point sets overflows the double range (coordinates spanning up to ${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`,
+      `the squared diameter of the two point sets overflows the double range (coordinates spanning up to ` +
+        `${Math.max(...hi.map((h, c) => h - lo[c]))}): the cost |x - y|^2 cannot be represented; rescale the points`,
     );
   }
   const centre = (p: Float64Array) => p.map((v, i) => v - shift[i % d]);
@@ -202,7 +205,8 @@ export function epsSchedule(diameter2: number, eps: number, scaling: number): nu
     throw new InvalidArgumentError(
       'scaling',
       scaling,
-      `needs ${stages} annealing stages from the squared diameter ${diameter2} down to eps = ${eps} (at most ${MAX_STAGES}); use a smaller scaling or a larger eps`,
+      `needs ${stages} annealing stages from the squared diameter ${diameter2} down to eps = ${eps} (at most ${MAX_STAGES}); use a ` +
+        `smaller scaling or a larger eps`,
     );
   for (let e = diameter2; e > eps && out.length < MAX_STAGES; ) {
     out.push(e);
@@ -270,7 +274,11 @@ export class Stagnation {
 
 /** The warning of a solve stopped because tol is below what f32 reaches. */
 export function f32ReachWarning(tol: number, reached: string, iterations: number, f32Tol: number): string {
-  return `tol = ${tol.toExponential()} is below what precision 'f32' can reach on this problem: the marginal error stopped decreasing at ${reached} after ${iterations} iterations (f32's default tol here is ${f32Tol.toExponential(1)}); use precision 'f64' for this tol, or a tol above the error reached`;
+  return (
+    `tol = ${tol.toExponential()} is below what precision 'f32' can reach on this problem: the marginal error stopped decreasing at ` +
+    `${reached} after ${iterations} iterations (f32's default tol here is ${f32Tol.toExponential(1)}); use precision 'f64' for this tol, ` +
+    `or a tol above the error reached`
+  );
 }
 
 /**

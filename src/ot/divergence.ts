@@ -51,7 +51,8 @@ export function sinkhornDivergence(a: PointsInput, b: PointsInput, options: Sink
   if (rho !== undefined) value += (o.eps / 2) * (massOf(p.a) - massOf(p.b)) ** 2;
   if (!Number.isFinite(value) || !gradient.every(Number.isFinite)) {
     throw new NonFiniteError(
-      `sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`,
+      `sinkhornDivergence: non-finite value or gradient at eps = ${o.eps} for a squared diameter ${p.diameter2}; rescale the points or ` +
+        `raise eps`,
     );
   }
   const out: DivergenceResult = {
@@ -75,6 +76,8 @@ export function sinkhornDivergence(a: PointsInput, b: PointsInput, options: Sink
       o.defaultTol,
     );
   } else if (!converged)
-    out.warning = `not converged within maxIter = ${o.maxIter}: marginal errors ${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
+    out.warning =
+      `not converged within maxIter = ${o.maxIter}: marginal errors ` +
+      `${[cross.result.marginalError, aa.marginalError, bb.marginalError].map((e) => e.toExponential(1)).join(', ')} (a-b, a-a, b-b)`;
   return out;
 }

@@ -77,7 +77,8 @@ export function crossResult(
   else for (let j = 0; j < m; j++) if (b[j] > 0) objective += b[j] * g[j];
   if (rho !== undefined) objective = unbalancedDual(a, f, b, g, massOf(rowSums), eps, rho);
   const { f: F, g: G } = gauged(p, o, f, g);
-  // Row i of the plan, row-normalised with its largest exponent subtracted: P_ij = r_i b_j e^{(g_j - C_ij)/eps} / sum_k b_k e^{(g_k - C_ik)/eps},
+  // Row i of the plan, row-normalised with its largest exponent subtracted: P_ij = r_i b_j e^{(g_j - C_ij)/eps} / sum_k b_k e^{(g_k -
+  // C_ik)/eps},
   // the plan the kernel's row sums, cost and barycentric map describe (equal to a_i b_j e^{(f_i + g_j - C_ij)/eps} in exact arithmetic).
   const expo = new Float64Array(m);
   const rowInto = (i: number, row: Float64Array): Float64Array => {
@@ -125,7 +126,8 @@ export function crossResult(
   const marginalError = rowErr + colErr;
   if (!Number.isFinite(objective) || !Number.isFinite(cost) || !Number.isFinite(marginalError)) {
     throw new NonFiniteError(
-      `sinkhorn: non-finite result (value ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared diameter ${p.diameter2}; rescale the points or raise eps`,
+      `sinkhorn: non-finite result (value ${objective}, cost ${cost}, marginal error ${marginalError}) at eps = ${eps} for a squared ` +
+        `diameter ${p.diameter2}; rescale the points or raise eps`,
     );
   }
   const converged = !run.stopped && marginalError <= o.tol;
@@ -190,8 +192,14 @@ function crossWarning(p: OTPair, o: CheckedOptions, run: ShellRun, r: SinkhornRe
   if (r.converged) return undefined;
   if (belowReach) return f32ReachWarning(tol, reached, r.iterations, o.defaultTol);
   if (run.err <= tol)
-    return `the iteration reached tol = ${tol.toExponential()} but the plan's marginal error is ${reached} (rounding at eps / squared diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`;
-  return `Sinkhorn did not reach tol = ${tol.toExponential()} within maxIter = ${maxIter} iterations (marginal error ${reached}); raise maxIter or eps`;
+    return (
+      `the iteration reached tol = ${tol.toExponential()} but the plan's marginal error is ${reached} (rounding at eps / squared ` +
+      `diameter = ${(eps / p.diameter2).toExponential(1)}); raise eps or tol`
+    );
+  return (
+    `Sinkhorn did not reach tol = ${tol.toExponential()} within maxIter = ${maxIter} iterations (marginal error ${reached}); raise ` +
+    `maxIter or eps`
+  );
 }
 
 /**

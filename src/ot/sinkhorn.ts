@@ -150,7 +150,9 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     throw new InvalidArgumentError(
       'eps',
       eps,
-      `is too small for the scale of the cost: eps / (squared diameter ${p.diameter2}) must be >= ${MIN_RELATIVE_EPS} (below, rounding of the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`,
+      `is too small for the scale of the cost: eps / (squared diameter ${p.diameter2}) must be >= ${MIN_RELATIVE_EPS} (below, ` +
+        `rounding of ` +
+        `the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`,
     );
   }
   const mixed = o.precision === 'mixed';

@@ -7,7 +7,10 @@ import type { Acceleration } from './accelerate.js';
 
 /** Backend options shared by the optimal-transport solvers. */
 export interface OTOptions {
-  /** Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws NotInitializedError before init(). */
+  /**
+   * Compute backend, 'wasm' or 'js'. Default: the one chosen by init() ('wasm' unless init({ backend: 'js' })); 'wasm' throws
+   * NotInitializedError before init().
+   */
   backend?: BackendName;
   /**
    * Kernel arithmetic: 'f64' (default) or 'f32'. Potentials and results are always stored as Float64Array.

@@ -21,13 +21,22 @@ export function stepFailureMessage(failure: StepFailure, stepper: Stepper, clock
   const t = clock.time(stepper.x, stepper.s);
   const kept = `; the trajectory up to t = ${t} is in error.trajectory`;
   if (r.kind === 'tooSmall') {
-    return `step ${step} at t = ${t} failed: the step size fell to ${r.h} without a finite, accurate step (velocity not finite or the flow too stiff)`;
+    return (
+      `step ${step} at t = ${t} failed: the step size fell to ${r.h} without a finite, accurate step (velocity not finite or the ` +
+      `flow too stiff)`
+    );
   }
   if (r.kind === 'stalled') {
-    return `step ${step} of size ${r.length} does not advance ${clock.variable} from ${stepper.s} (t + dt rounds back to t): raise ${r.remedy}${kept}`;
+    return (
+      `step ${step} of size ${r.length} does not advance ${clock.variable} from ${stepper.s} (t + dt rounds back to t): raise ` +
+      `${r.remedy}${kept}`
+    );
   }
   const to = clock.name === 'arclength' ? 'its end' : r.sTo;
-  return `step ${step} from t = ${t} to t = ${to} produced a non-finite value (coordinate ${r.index % d} of particle ${Math.floor(r.index / d)})${kept}`;
+  return (
+    `step ${step} from t = ${t} to t = ${to} produced a non-finite value (coordinate ${r.index % d} of particle ` +
+    `${Math.floor(r.index / d)})${kept}`
+  );
 }
 
 /** simulateMany's error for system b: names it in the message and the `system` field (particle: its failing particle, where known). */

@@ -70,7 +70,8 @@ export function runSpec(flow: Flow, options: SimulateOptions, where: 'simulate' 
     throw new InvalidArgumentError(
       'flow.noise',
       (flow as { noise?: unknown }).noise,
-      "is no longer read: Langevin noise is an integrator, simulate(flow, mu, { integrator: 'euler-maruyama', dt, noise: { temperature, seed } })",
+      "is no longer read: Langevin noise is an integrator, simulate(flow, mu, { integrator: 'euler-maruyama', dt, noise: { temperature, " +
+        'seed } })',
     );
   }
   const { integrator, maxStep, maxSteps, dt } = o;
@@ -90,14 +91,16 @@ export function runSpec(flow: Flow, options: SimulateOptions, where: 'simulate' 
     throw new InvalidArgumentError(
       'dt',
       dt,
-      `is too small: tEnd / dt = ${(tEnd / dt!).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise dt, or pass maxSteps (Infinity for no cap) to run part of the way`,
+      `is too small: tEnd / dt = ${(tEnd / dt!).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise dt, or pass ` +
+        `maxSteps (Infinity for no cap) to run part of the way`,
     );
   }
   if (adaptive && !arc && !open && capped && tEnd / maxStep > maxSteps) {
     throw new InvalidArgumentError(
       'maxStep',
       maxStep,
-      `is too small: tEnd / maxStep = ${(tEnd / maxStep).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise maxStep, or pass maxSteps (Infinity for no cap)`,
+      `is too small: tEnd / maxStep = ${(tEnd / maxStep).toPrecision(3)} steps exceed maxSteps (default ${DEFAULT_MAX_STEPS}); raise ` +
+        `maxStep, or pass maxSteps (Infinity for no cap)`,
     );
   }
   const noise = noiseOption(o.noise, integrator, stochastic);

@@ -8,7 +8,8 @@ import { decodeFloat64 } from './float64.js';
 
 /**
  * Why a run ended: it reached tEnd, a stopWhen rule fired ('oneCluster', 'velocityBelow',
- * 'custom'; 'oneCluster' also when a collapse left one particle in a run without a finite tEnd), a terminal event fired ('event'), the arc-length clock met a stationary state
+ * 'custom'; 'oneCluster' also when a collapse left one particle in a run without a finite tEnd), a terminal event fired ('event'), the
+ * arc-length clock met a stationary state
  * ('stationary'), options.signal was aborted, or this call's maxSteps ran out.
  */
 export type StopReason = 'tEnd' | 'oneCluster' | 'velocityBelow' | 'custom' | 'event' | 'stationary' | 'aborted' | 'maxSteps';
@@ -204,7 +205,10 @@ export class Trajectory {
   readonly snapshots: readonly Measure[];
   /** The measure at the time the run ended (tEnd unless it stopped early). */
   readonly final: Measure;
-  /** The time of `final` and of the last record: tEnd, or the time the run stopped early (its last natural step, or a terminal event's crossing). */
+  /**
+   * The time of `final` and of the last record: tEnd, or the time the run stopped early (its last natural step, or a terminal event's
+   * crossing).
+   */
   readonly finalTime: number;
   /** Natural steps taken since t = 0 (across resumes). */
   readonly steps: number;

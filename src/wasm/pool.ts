@@ -2,7 +2,8 @@
 // of the core. A kernel call writes its inputs (as f64) into one growable SharedArrayBuffer
 // and wakes the workers through shared control words; every thread, the caller included, then
 // takes chunks of rows from a shared counter until none is left, and the caller sleeps on
-// Atomics.wait until every worker has written its rows back. Each row's reduction is the same code on the same inputs whichever thread runs it,
+// Atomics.wait until every worker has written its rows back. Each row's reduction is the same code on the same inputs whichever thread runs
+// it,
 // so results are bit-identical for any thread count.
 //
 // This needs SharedArrayBuffer and a thread allowed to block: Node's main thread and workers,

@@ -557,7 +557,8 @@ export function cliCases(): Case[] {
 
   // The library from a module script given with -e / on stdin (node --input-type=module).
   const script = () =>
-    `import { init, logSumExp } from ${JSON.stringify(`file://${join(process.env.FUZZ_BIN_DIR ?? '', 'index.js')}`)};\nconst i = await init();\nconsole.log(JSON.stringify({ threads: i.threads, lse: logSumExp([[1, 0]], [[1, 0]])[0] }));\n`;
+    `import { init, logSumExp } from ${JSON.stringify(`file://${join(process.env.FUZZ_BIN_DIR ?? '', 'index.js')}`)};\nconst i = await ` +
+    `init();\nconsole.log(JSON.stringify({ threads: i.threads, lse: logSumExp([[1, 0]], [[1, 0]])[0] }));\n`;
   add(
     'node --input-type=module -e: init() works',
     () => {

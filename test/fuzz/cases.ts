@@ -1240,7 +1240,8 @@ function sinkhornCheck(r: any, aIn: M | number[][], bIn: M | number[][], o: any)
       for (let k = 0; k < d; k++) c += (a.points[i * d + k] - b.points[j * d + k]) ** 2;
       cost += P[i * m + j] * c;
     }
-  // The tol in force: the caller's, else the precision's default (f64 1e-9; f32 max(1e-5, 2^-26 diam²/eps), at most about 1e-4 where f32 is accepted).
+  // The tol in force: the caller's, else the precision's default (f64 1e-9; f32 max(1e-5, 2^-26 diam²/eps), at most about 1e-4 where f32 is
+  // accepted).
   const tol = o?.tol ?? (o?.precision === 'f32' ? 1e-4 : 1e-9);
   if (r.converged && err > Math.max(1e-6, 10 * tol))
     return `reports converged (marginalError ${r.marginalError}) but the plan's marginals are off by ${err.toExponential(2)} (L1)`;

@@ -57,7 +57,11 @@ mkdirSync(dirname(out), { recursive: true });
 writeFileSync(outText, `${lines.join('\n')}\n`);
 writeFileSync(
   out,
-  `${JSON.stringify({ root: ROOT, date: new Date().toISOString(), cases: cases.length, seconds, counts, failing: failing.length, results: all }, null, 1)}\n`,
+  `${JSON.stringify(
+    { root: ROOT, date: new Date().toISOString(), cases: cases.length, seconds, counts, failing: failing.length, results: all },
+    null,
+    1,
+  )}\n`,
 );
 console.log(`\nwrote ${outText} and ${out}`);
 process.exit(0);

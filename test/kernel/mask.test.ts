@@ -202,7 +202,10 @@ describe('KernelMask', () => {
       [
         { kind: 'blocks', blocks, causal: true },
         'mask.causal',
-        /^mask.causal cannot be combined with mask kind 'blocks' \(a block mask combines with nothing: build causality, the diagonal or systems into its ranges\), got true$/,
+        new RegExp(
+          "^mask.causal cannot be combined with mask kind 'blocks' \\(a block mask combines with nothing: " +
+            'build causality, the diagonal or systems into its ranges\\), got true$',
+        ),
       ],
       [{ kind: 'blocks', blocks, diagonal: true }, 'mask.diagonal', /^mask.diagonal cannot be combined with mask kind 'blocks'/],
       [{ kind: 'blocks', blocks, offsets }, 'mask.offsets', /^mask.offsets cannot be combined with mask kind 'blocks'/],

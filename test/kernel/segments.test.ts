@@ -320,70 +320,74 @@ describe('segments: many independent systems in one call', () => {
 });
 
 describe('the diagonal mask', () => {
-  it('drops exactly key i from row i: equal to a per-row call whose own key has weight zero (wasm f64/f32, js; segments, causal, any d)', () => {
-    const rnd = lcg(31);
-    for (const d of [2, 3, 8, 11]) {
-      const b = batch(rnd, 9, d, 3, 40, true);
-      for (const backend of ['wasm', 'js'] as const)
-        for (const precision of ['f64', 'f32'] as const)
-          for (const causal of [false, true]) {
-            const lse = new Float64Array(b.n),
-              mean = new Float64Array(b.n * b.k);
-            backendFor(backend, 'test').softmaxReduce({
-              x: b.x,
-              n: b.n,
-              y: b.y,
-              m: b.n,
-              d: b.d,
-              logWeights: b.h,
-              values: b.v,
-              k: b.k,
-              beta: 1.5,
-              score: 'dot',
-              mask: { kind: 'segments', offsets: b.segments, causal, diagonal: true },
-              precision,
-              lse,
-              mean,
-            });
-            // Reference: the JS twin in f64 on row i alone, with h_i = -Infinity.
-            for (let s = 0; s + 1 < b.segments.length; s++) {
-              const a0 = b.segments[s],
-                a1 = b.segments[s + 1];
-              for (let i = a0; i < a1; i++) {
-                const m = a1 - a0,
-                  h = Float64Array.from(b.h!.subarray(a0, a1));
-                h[i - a0] = -Infinity;
-                const l = new Float64Array(m),
-                  mu = new Float64Array(m * b.k);
-                backendFor('js', 'test').softmaxReduce({
-                  x: b.x.subarray(a0 * d, a1 * d),
-                  n: m,
-                  y: b.y.subarray(a0 * d, a1 * d),
-                  m,
-                  d,
-                  logWeights: h,
-                  values: b.v.subarray(a0 * b.k, a1 * b.k),
-                  k: b.k,
-                  beta: 1.5,
-                  score: 'dot',
-                  mask: { kind: causal ? 'causal' : 'none' },
-                  precision: 'f64',
-                  lse: l,
-                  mean: mu,
-                });
-                const r = i - a0,
-                  tol = precision === 'f32' ? 1e-5 : 1e-12;
-                if (l[r] === -Infinity) {
-                  expect(lse[i]).toBe(-Infinity);
-                  continue;
+  it(
+    'drops exactly key i from row i: equal to a per-row call whose own key has weight zero (wasm f64/f32, js; segments, ' +
+      'causal, any d)',
+    () => {
+      const rnd = lcg(31);
+      for (const d of [2, 3, 8, 11]) {
+        const b = batch(rnd, 9, d, 3, 40, true);
+        for (const backend of ['wasm', 'js'] as const)
+          for (const precision of ['f64', 'f32'] as const)
+            for (const causal of [false, true]) {
+              const lse = new Float64Array(b.n),
+                mean = new Float64Array(b.n * b.k);
+              backendFor(backend, 'test').softmaxReduce({
+                x: b.x,
+                n: b.n,
+                y: b.y,
+                m: b.n,
+                d: b.d,
+                logWeights: b.h,
+                values: b.v,
+                k: b.k,
+                beta: 1.5,
+                score: 'dot',
+                mask: { kind: 'segments', offsets: b.segments, causal, diagonal: true },
+                precision,
+                lse,
+                mean,
+              });
+              // Reference: the JS twin in f64 on row i alone, with h_i = -Infinity.
+              for (let s = 0; s + 1 < b.segments.length; s++) {
+                const a0 = b.segments[s],
+                  a1 = b.segments[s + 1];
+                for (let i = a0; i < a1; i++) {
+                  const m = a1 - a0,
+                    h = Float64Array.from(b.h!.subarray(a0, a1));
+                  h[i - a0] = -Infinity;
+                  const l = new Float64Array(m),
+                    mu = new Float64Array(m * b.k);
+                  backendFor('js', 'test').softmaxReduce({
+                    x: b.x.subarray(a0 * d, a1 * d),
+                    n: m,
+                    y: b.y.subarray(a0 * d, a1 * d),
+                    m,
+                    d,
+                    logWeights: h,
+                    values: b.v.subarray(a0 * b.k, a1 * b.k),
+                    k: b.k,
+                    beta: 1.5,
+                    score: 'dot',
+                    mask: { kind: causal ? 'causal' : 'none' },
+                    precision: 'f64',
+                    lse: l,
+                    mean: mu,
+                  });
+                  const r = i - a0,
+                    tol = precision === 'f32' ? 1e-5 : 1e-12;
+                  if (l[r] === -Infinity) {
+                    expect(lse[i]).toBe(-Infinity);
+                    continue;
+                  }
+                  expect(Math.abs(lse[i] - l[r])).toBeLessThan(tol * Math.max(1, Math.abs(l[r])));
+                  for (let c = 0; c < b.k; c++) expect(Math.abs(mean[i * b.k + c] - mu[r * b.k + c])).toBeLessThan(tol * 10);
                 }
-                expect(Math.abs(lse[i] - l[r])).toBeLessThan(tol * Math.max(1, Math.abs(l[r])));
-                for (let c = 0; c < b.k; c++) expect(Math.abs(mean[i * b.k + c] - mu[r * b.k + c])).toBeLessThan(tol * 10);
               }
             }
-          }
-    }
-  });
+      }
+    },
+  );
 
   it('needs as many keys as queries', () => {
     const x = new Float64Array(6),

@@ -60,15 +60,19 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('integrators', () => {
   for (const tangentProjection of [true, false]) {
-    it(`Euler dt = 0.1 with renormalisation (${tangentProjection ? 'projected' : "the papers' unprojected"} variant) matches a step-by-step reimplementation`, () => {
-      const n = 40,
-        d = 3,
-        beta = 4;
-      const mu = Measure.uniformSphere(n, d, { seed: 77 });
-      const run = simulate(attention({ beta, tangentProjection }), mu, { tEnd: 10, integrator: 'euler', dt: 0.1, record: { every: 10 } });
-      expect(run.steps).toBe(100);
-      expect(maxDiff(run.final.points, referenceEuler(mu.points, n, d, beta, 0.1, 100, tangentProjection))).toBeLessThan(1e-12);
-    });
+    it(
+      `Euler dt = 0.1 with renormalisation (${tangentProjection ? 'projected' : "the papers' unprojected"} variant) matches a ` +
+        `step-by-step reimplementation`,
+      () => {
+        const n = 40,
+          d = 3,
+          beta = 4;
+        const mu = Measure.uniformSphere(n, d, { seed: 77 });
+        const run = simulate(attention({ beta, tangentProjection }), mu, { tEnd: 10, integrator: 'euler', dt: 0.1, record: { every: 10 } });
+        expect(run.steps).toBe(100);
+        expect(maxDiff(run.final.points, referenceEuler(mu.points, n, d, beta, 0.1, 100, tangentProjection))).toBeLessThan(1e-12);
+      },
+    );
   }
 
   it('rk4 converges at fourth order and rk45 meets its tolerance', () => {
@@ -142,33 +146,37 @@ describe('checkpoints', () => {
 });
 
 describe('metastability', () => {
-  it('circle, SA, n = 64, beta = 9: clusters form by t ≈ 15, a multi-cluster plateau lasts ≥ 10x that, energy flat on plateaus and jumping at merges', () => {
-    const mu = Measure.uniformCircle(64, { seed: 2 });
-    const run = simulate(circle({ beta: 9 }), mu, {
-      tEnd: 3e4,
-      integrator: 'rk45',
-      rtol: 1e-9,
-      atol: 1e-12,
-      record: { logSpaced: { count: 300, from: 0.05 } },
-      observe: { energy: true, clusters: { tol: 1e-2 } },
-    });
-    // Only the staircase is metastable: not the initial clustering, whose not-yet-merged counts also sit
-    // still for a while near t = 0 on a log axis.
-    const metastable = plateaus(run).plateaus.filter((p) => p.metastable);
-    const formed = metastable[0];
-    expect(formed.clusters).toBeGreaterThanOrEqual(2);
-    expect(formed.clusters).toBeLessThanOrEqual(10);
-    expect(formed.start).toBeLessThan(15);
-    // It, or a later multi-cluster plateau, lasts at least 10x the time it took to form.
-    expect(metastable.some((p) => p.clusters >= 2 && p.end - p.start >= 10 * formed.start)).toBe(true);
-    // Flat energy on every plateau, a jump at every merge between them (a staircase).
-    expect(metastable.length).toBeGreaterThanOrEqual(2);
-    for (const p of metastable) expect(p.energyChange).toBeLessThan(1e-3);
-    for (let i = 1; i < metastable.length; i++) {
-      expect(metastable[i].clusters).toBeLessThan(metastable[i - 1].clusters);
-      expect(metastable[i].energy - metastable[i - 1].energy).toBeGreaterThan(1e-2 * metastable[i - 1].energy);
-    }
-  });
+  it(
+    'circle, SA, n = 64, beta = 9: clusters form by t ≈ 15, a multi-cluster plateau lasts ≥ 10x that, energy flat on plateaus and ' +
+      'jumping at merges',
+    () => {
+      const mu = Measure.uniformCircle(64, { seed: 2 });
+      const run = simulate(circle({ beta: 9 }), mu, {
+        tEnd: 3e4,
+        integrator: 'rk45',
+        rtol: 1e-9,
+        atol: 1e-12,
+        record: { logSpaced: { count: 300, from: 0.05 } },
+        observe: { energy: true, clusters: { tol: 1e-2 } },
+      });
+      // Only the staircase is metastable: not the initial clustering, whose not-yet-merged counts also sit
+      // still for a while near t = 0 on a log axis.
+      const metastable = plateaus(run).plateaus.filter((p) => p.metastable);
+      const formed = metastable[0];
+      expect(formed.clusters).toBeGreaterThanOrEqual(2);
+      expect(formed.clusters).toBeLessThanOrEqual(10);
+      expect(formed.start).toBeLessThan(15);
+      // It, or a later multi-cluster plateau, lasts at least 10x the time it took to form.
+      expect(metastable.some((p) => p.clusters >= 2 && p.end - p.start >= 10 * formed.start)).toBe(true);
+      // Flat energy on every plateau, a jump at every merge between them (a staircase).
+      expect(metastable.length).toBeGreaterThanOrEqual(2);
+      for (const p of metastable) expect(p.energyChange).toBeLessThan(1e-3);
+      for (let i = 1; i < metastable.length; i++) {
+        expect(metastable[i].clusters).toBeLessThan(metastable[i - 1].clusters);
+        expect(metastable[i].energy - metastable[i - 1].energy).toBeGreaterThan(1e-2 * metastable[i - 1].energy);
+      }
+    },
+  );
 });
 
 describe('analysis', () => {
