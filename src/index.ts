@@ -30,17 +30,17 @@ export type { InteractionOptions } from './flows/interaction.js';
 export { circle } from './flows/circle.js';
 export type { CircleOptions } from './flows/circle.js';
 // General circle interactions: ‖h‴‖_{L1} and a synchronisation criterion for dθ_i/dt = sum_j a_j h(θ_j - θ_i).
-export { hTripleDerivativeL1, circleSyncCriterion } from './flows/circle.js';
-export type { CircleSyncCriterion, FourierOptions } from './flows/circle.js';
+export { hTripleDerivativeL1, circleSyncCriterion } from './flows/circle-sync.js';
+export type { CircleSyncCriterion, FourierOptions } from './flows/circle-sync.js';
 // Normalisation layers as dynamics (attention({ layerNorm })) and their equiangular reduction.
 export {
   equiangularMeasure,
   equiangularODE,
   equiangularClosedForm,
-  collapseExponent,
   meanPairwiseCosine,
   cosineGap,
 } from './flows/layernorm.js';
+export { collapseExponent } from './flows/collapse-exponent.js';
 export type { LayerNorm, LayerNormScheme, EquiangularMeasureOptions, EquiangularOptions, EquiangularSolution } from './flows/layernorm.js';
 export type { Flow, EvalOptions } from './flows/flow.js';
 export { euclidean, sphere, circle as circleSpace, spaceOps, wrapAngle } from './spaces.js';

@@ -7,7 +7,8 @@ import { attention, circle, equiangularODE, init, interaction, InvalidArgumentEr
 import { INIT_SCHEMA } from '../src/backend/index.js';
 import { ENERGY_SCHEMA, KERNEL_SCHEMA, MEAN_SCHEMA } from '../src/logsumexp.js';
 import { ATTENTION_SCHEMA } from '../src/flows/attention.js';
-import { CIRCLE_SCHEMA, FOURIER_SCHEMA } from '../src/flows/circle.js';
+import { FOURIER_SCHEMA } from '../src/flows/circle-sync.js';
+import { CIRCLE_SCHEMA } from '../src/flows/circle.js';
 import { INTERACTION_SCHEMA } from '../src/flows/interaction.js';
 import { GRAPH_MASK_SCHEMA, GRAPH_SCHEMA } from '../src/flows/graph.js';
 import { EQUIANGULAR_MEASURE_SCHEMA, EQUIANGULAR_SCHEMA } from '../src/flows/layernorm.js';

@@ -11,7 +11,8 @@ import { benchCli, benchCommand, sinkhornCli, sinkhornCommand } from './commands
 import { heatmap, heatmapCommand } from './heatmap.js';
 import { merge, mergeCommand } from './merge.js';
 import { plot, plotCommand } from './plot.js';
-import { run, runCommand } from './run.js';
+import { run } from './run.js';
+import { runCommand } from './run-command.js';
 
 const COMMANDS: CommandSpec[] = [runCommand, mergeCommand, plotCommand, heatmapCommand, sinkhornCommand, benchCommand];
 

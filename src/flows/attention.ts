@@ -5,7 +5,6 @@
 import { backendFor, rowMask, type Backend } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Measure } from '../measure.js';
-import { logWeightedSumExp } from '../logsumexp.js';
 import { sphere } from '../spaces.js';
 import { GraphMaskPlan, readGraphMask, type Graph, type GraphMask } from './graph.js';
 import { LAYER_NORMS, layerNormVelocity, requireLayerNormSpace, requireNonZeroRows, unitRows, type LayerNorm } from './layernorm.js';
@@ -23,6 +22,7 @@ import {
   type Flow,
   type VelocityOptions,
 } from './flow.js';
+import { logQuadraticEnergy, energyOf } from './energy.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
 export type Normalization = 'softmax' | 'none';
@@ -333,57 +333,6 @@ function sinkhornKeyWeights(
     });
     for (let i = 0; i < n; i++) u[i] = -lse[i];
   }
-}
-
-/**
- * sum_ij a_i a_j e^{beta <x_i, x_j>} for row-major n x d points x and weights a (as given, not
- * normalised), through one lse pass, max-shifted. Shared by the attention, circle and interaction energies.
- */
-export function quadraticEnergy(
-  x: Float64Array,
-  weights: Float64Array,
-  d: number,
-  beta: number,
-  scratch: Scratch,
-  opts: EvalOptions,
-): number {
-  return Math.exp(logQuadraticEnergy(x, weights, d, beta, scratch, opts));
-}
-
-/** log of {@link quadraticEnergy}, finite where the sum itself overflows. */
-export function logQuadraticEnergy(
-  x: Float64Array,
-  weights: Float64Array,
-  d: number,
-  beta: number,
-  scratch: Scratch,
-  opts: EvalOptions,
-): number {
-  const n = weights.length;
-  const lse = scratch.get('else', n);
-  backendFor(opts.backend, 'energy').softmaxReduce({
-    x,
-    n,
-    y: x,
-    m: n,
-    d,
-    logWeights: logWeightsInto(weights, scratch.get('eh', n)),
-    values: null,
-    k: 0,
-    beta,
-    score: 'dot',
-    mask: { kind: 'none' },
-    precision: opts.precision ?? 'f64',
-    lse,
-    mean: null,
-  });
-  return logWeightedSumExp(lse, weights);
-}
-
-/** (1 / (2 beta)) e^{logSum} without forming 2 beta (which overflows past 9e307); any sign of beta. */
-export function energyOf(logSum: number, beta: number): number {
-  if (Math.abs(beta) < 1e300) return Math.exp(logSum) / (2 * beta);
-  return Math.sign(beta) * Math.exp(logSum - Math.LN2 - Math.log(Math.abs(beta)));
 }
 
 /** K^T Q with identity for a missing factor. */

@@ -5,7 +5,7 @@ import { backendFor, rowMask } from '../backend/index.js';
 import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { optionsSchema, rule } from '../options.js';
-import { logQuadraticEnergy, quadraticEnergy } from './attention.js';
+import { logQuadraticEnergy, quadraticEnergy } from './energy.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link interaction}. */
