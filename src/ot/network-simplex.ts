@@ -18,26 +18,14 @@
 
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
 import type { ExactOptions, ExactPlan } from './types.js';
+import { checkedCosts, userPotentials, type Weights } from './network-simplex-io.js';
 
-/** Above this many arcs costs are computed on the fly instead of cached. */
-const CACHE_LIMIT = 4e6;
+export type { Weights } from './network-simplex-io.js';
+
 /** Relative tolerance on reduced costs: an arc enters only if c̄ < -EPS (|C| + |π_s| + |π_t|). */
 const EPS = 1e-13;
 /** Flows below this (the total mass is 1) are round-off and are set to 0 during pivoting. */
 const FLOW_ZERO = 1e-15;
-
-/** The weights of an exact problem, normalised, with the points of positive weight the solver sees. */
-export interface Weights {
-  /** Original sizes. */
-  n0: number;
-  m0: number;
-  /** Original indices of the points with positive weight (solver order). */
-  rows: Int32Array;
-  cols: Int32Array;
-  /** Normalised weights, original indexing. */
-  a: Float64Array;
-  b: Float64Array;
-}
 
 /**
  * The network simplex on the active points. costAt(i, j) is in solver indices (0..n-1,
@@ -65,24 +53,7 @@ export function networkSimplex(
   for (let j = 0; j < m; j++) supply[n + j] = -w.b[w.cols[j]];
 
   // Costs: cached when small enough, validated either way.
-  let C: Float64Array | null = null;
-  if (nm <= CACHE_LIMIT) {
-    C = new Float64Array(nm);
-    for (let i = 0, e = 0; i < n; i++) {
-      for (let j = 0; j < m; j++, e++) {
-        const c = costAt(i, j);
-        if (!Number.isFinite(c)) throw badCost(w, i, j, c);
-        C[e] = c;
-      }
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) {
-        const c = costAt(i, j);
-        if (!Number.isFinite(c)) throw badCost(w, i, j, c);
-      }
-    }
-  }
+  const C = checkedCosts(w, costAt);
   const arcCost = C ? (e: number) => C![e] : (e: number) => costAt((e / m) | 0, e % m);
 
   // Tree arrays (node indices: sources 0..n-1, sinks n..n+m-1).
@@ -137,25 +108,7 @@ export function networkSimplex(
     k++;
   }
 
-  // Potentials in the user's convention (u_i + v_j <= C_ij), dropped points included.
-  const uPot = new Float64Array(w.n0).fill(NaN),
-    vPot = new Float64Array(w.m0).fill(NaN);
-  for (let i = 0; i < n; i++) uPot[w.rows[i]] = -pi[i];
-  for (let j = 0; j < m; j++) vPot[w.cols[j]] = pi[n + j];
-  for (let i = 0; i < w.n0; i++) {
-    if (!Number.isNaN(uPot[i])) continue;
-    let best = Infinity;
-    for (let j = 0; j < m; j++) best = Math.min(best, userCost(i, w.cols[j]) - vPot[w.cols[j]]);
-    uPot[i] = best;
-  }
-  for (let j = 0; j < w.m0; j++) {
-    if (!Number.isNaN(vPot[j])) continue;
-    let best = Infinity;
-    for (let i = 0; i < w.n0; i++) best = Math.min(best, userCost(i, j) - uPot[i]);
-    vPot[j] = best;
-  }
-
-  return { cost: total, rows, cols, flows, iterations, potentials: { u: uPot, v: vPot } };
+  return { cost: total, rows, cols, flows, iterations, potentials: userPotentials(w, pi, userCost) };
 
   // ---------------------------------------------------------------------------------------
 
@@ -433,8 +386,4 @@ export function networkSimplex(
     for (let u = 0; u < N; u++) if (parent[u] < 0) return u;
     throw new MeanfieldError('exactTransport: tree has no root (internal error)');
   }
-}
-
-function badCost(w: Weights, i: number, j: number, c: number): InvalidArgumentError {
-  return new InvalidArgumentError('cost', c, 'must be finite', `at (${w.rows[i]}, ${w.cols[j]})`);
 }
