@@ -17,7 +17,7 @@
 //     recomputed from the tree and the supplies, so the marginals hold to round-off.
 
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
-import type { ExactOptions, ExactPlan } from './types.js';
+import type { ExactPlan } from './types.js';
 
 /** Above this many arcs costs are computed on the fly instead of cached. */
 const CACHE_LIMIT = 4e6;
@@ -42,13 +42,11 @@ export interface Weights {
 /**
  * The network simplex on the active points. costAt(i, j) is in solver indices (0..n-1,
  * 0..m-1 over w.rows / w.cols); userCost(i, j) in original indices (for the potentials of
- * dropped points).
+ * dropped points). maxIterations (checked by EXACT_SCHEMA): pivots before it throws.
  */
 export function networkSimplex(
-  w: Weights, costAt: (i: number, j: number) => number, userCost: (i: number, j: number) => number, options: ExactOptions,
+  w: Weights, costAt: (i: number, j: number) => number, userCost: (i: number, j: number) => number, maxIterations: number,
 ): ExactPlan {
-  const maxIterations = options.maxIterations ?? 10_000_000;
-  if (typeof maxIterations !== 'number' || !(maxIterations >= 0)) throw new InvalidArgumentError('maxIterations', maxIterations, 'must be a number >= 0');
   const n = w.rows.length, m = w.cols.length, N = n + m;
   const nm = n * m;
   if (nm > 2 ** 31 - 1) throw new InvalidArgumentError('a, b', `${n} x ${m} points`, 'are too many for the exact solver (n·m < 2^31)');
