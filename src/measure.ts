@@ -1,20 +1,10 @@
 // A Measure: n weighted points in R^d, on the unit sphere, or on the circle (angle form).
 import { InvalidArgumentError } from './errors.js';
-import { wrapAngle } from './spaces.js';
+import { wrapAngle, type Space } from './spaces.js';
 import { Random, requireSeed } from './random.js';
-import { checkElements, finiteNumber, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, strictNumbers, toFloat64 } from './validate.js';
+import { optionsSchema, rule } from './options.js';
+import { checkElements, integerAtLeast, positiveNumber, strictNumbers, toFloat64 } from './validate.js';
 
-/**
- * Where a measure's points live: 'euclidean' (R^d), 'sphere' (unit sphere S^{d-1}, rows of norm 1)
- * or 'circle' (angle form: dim 1, angles in radians wrapped into [0, 2π)).
- *
- * One convention for every function that reads a Measure (docs/spaces.md): a sphere measure's points are
- * points of S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel
- * scores and transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ),
- * the chordal cost, as on the sphere). Results in point coordinates come back in the measure's own
- * coordinates (an angle derivative for a gradient, an angle for a map) or the space is refused by name.
- */
-export type Space = 'euclidean' | 'sphere' | 'circle';
 const SPACES = ['euclidean', 'sphere', 'circle'] as const;
 const TWO_PI = 2 * Math.PI;
 /** Points of a 'sphere' measure must have norm 1 within this. */
@@ -30,7 +20,14 @@ export interface MeasureOptions {
   space?: Space;
 }
 
-const MEASURE_KEYS = optionKeys<MeasureOptions>()('dim', 'weights', 'space');
+// Each option's value is checked against the points (dim, the weights' length), so the rules pass them through.
+const given = <V>(doc: string) => rule.custom(doc, (_name, v) => v as V);
+const weightsRule = given<Float64Array | number[]>('non-negative weights, not all zero (default uniform 1/n)');
+const MEASURE_OPTIONS = optionsSchema<MeasureOptions>()({
+  dim: given<number>('point dimension d; required for flat points (except on the circle)'),
+  weights: weightsRule,
+  space: rule.oneOf(SPACES, "the space: 'euclidean', 'sphere' or 'circle' (angles)").or('euclidean'),
+});
 
 /** Options of {@link Measure.uniformSphere} and {@link Measure.uniformCircle}. */
 export interface SamplerOptions {
@@ -58,10 +55,19 @@ export interface SpacedOptions {
   /** Angle of the first point (radians). Default 0. */
   offset?: number;
 }
-const SAMPLER_KEYS = optionKeys<SamplerOptions>()('seed', 'weights');
-const GAUSSIAN_KEYS = optionKeys<GaussianOptions>()('seed', 'weights', 'mean', 'std');
-const BOX_KEYS = optionKeys<BoxOptions>()('seed', 'weights', 'low', 'high');
-const SPACED_KEYS = optionKeys<SpacedOptions>()('offset');
+const SAMPLER_RULES = { seed: rule.custom('seed of the generator, a non-negative safe integer (required)', requireSeed), weights: weightsRule };
+const SAMPLER_OPTIONS = optionsSchema<SamplerOptions>()(SAMPLER_RULES);
+const GAUSSIAN_OPTIONS = optionsSchema<GaussianOptions>()({
+  ...SAMPLER_RULES,
+  mean: given<number | number[]>('mean, a number or one per coordinate (default 0)'),
+  std: given<number | number[]>('standard deviation > 0, a number or one per coordinate (default 1)'),
+});
+const BOX_OPTIONS = optionsSchema<BoxOptions>()({
+  ...SAMPLER_RULES,
+  low: given<number | number[]>('lower corner, a number or one per coordinate (default 0)'),
+  high: given<number | number[]>('upper corner (> low), a number or one per coordinate (default 1)'),
+});
+const SPACED_OPTIONS = optionsSchema<SpacedOptions>()({ offset: rule.finite('angle of the first point, in radians').or(0) });
 
 /** Plain-number form of a Measure, from {@link Measure.toJSON}. */
 export interface MeasureJSON {
@@ -105,14 +111,14 @@ export class Measure {
    *   UnknownOptionError for an unknown option; ResourceError beyond LIMITS.maxElements numbers.
    */
   constructor(points: Float64Array | number[] | number[][], options?: MeasureOptions) {
-    options = readOptions<MeasureOptions>('Measure', options, MEASURE_KEYS);
-    const space = oneOf('space', options.space ?? 'euclidean', SPACES);
+    const o = MEASURE_OPTIONS.read('Measure', options);
+    const space = o.space;
     let flat: Float64Array;
     let dim: number;
     if (Array.isArray(points) && points.length > 0 && Array.isArray(points[0])) {
       const rows = points as number[][];
       dim = rows[0].length;
-      if (options.dim !== undefined && options.dim !== dim) throw new InvalidArgumentError('dim', options.dim, `must equal the row length ${dim} of points`);
+      if (o.dim !== undefined && o.dim !== dim) throw new InvalidArgumentError('dim', o.dim, `must equal the row length ${dim} of points`);
       checkElements('Measure points', rows.length * dim);
       flat = new Float64Array(rows.length * dim);
       rows.forEach((row, i) => {
@@ -128,8 +134,8 @@ export class Measure {
       flat = Float64Array.from(toFloat64('points', points)); // always a copy: the Measure owns its arrays
       if (flat.length === 0) throw new InvalidArgumentError('points', points, 'must hold at least one point (n >= 1)');
       // A circle measure's points are angles, so its dim can only be 1.
-      dim = options.dim ?? (space === 'circle' ? 1 : NaN);
-      if (options.dim === undefined && space !== 'circle') throw new InvalidArgumentError('dim', undefined, 'is required when points is a flat array');
+      dim = o.dim ?? (space === 'circle' ? 1 : NaN);
+      if (o.dim === undefined && space !== 'circle') throw new InvalidArgumentError('dim', undefined, 'is required when points is a flat array');
     }
     integerAtLeast('dim', dim, 1);
     if (flat.length % dim !== 0) throw new InvalidArgumentError('points.length', flat.length, `must be a multiple of dim = ${dim}`);
@@ -157,7 +163,7 @@ export class Measure {
     this.dim = dim;
     this.size = n;
     this.space = space;
-    this.weights = checkWeights(options.weights, n);
+    this.weights = checkWeights(o.weights, n);
   }
 
   /** Total mass: the sum of the weights. */
@@ -217,8 +223,8 @@ export class Measure {
 
   /** n points uniform on the unit sphere S^{d-1} (normalised standard Gaussian vectors). */
   static uniformSphere(n: number, d: number, options: SamplerOptions): Measure {
-    options = readOptions<SamplerOptions>('Measure.uniformSphere', options, SAMPLER_KEYS) as SamplerOptions;
-    const rng = new Random(requireSeed('seed', options.seed));
+    const o = SAMPLER_OPTIONS.read('Measure.uniformSphere', options);
+    const rng = new Random(requireSeed('seed', o.seed));
     const x = sized(n, d);
     for (let i = 0; i < n; i++) {
       let r = 0;
@@ -230,49 +236,48 @@ export class Measure {
       r = Math.sqrt(r);
       for (let c = 0; c < d; c++) x[i * d + c] /= r;
     }
-    return new Measure(x, { dim: d, space: 'sphere', weights: options.weights });
+    return new Measure(x, { dim: d, space: 'sphere', weights: o.weights });
   }
 
   /** n Gaussian points with the given mean (number or per-coordinate) and std > 0. */
   static gaussian(n: number, d: number, options: GaussianOptions): Measure {
-    options = readOptions<GaussianOptions>('Measure.gaussian', options, GAUSSIAN_KEYS) as GaussianOptions;
-    const rng = new Random(requireSeed('seed', options.seed));
+    const o = GAUSSIAN_OPTIONS.read('Measure.gaussian', options);
+    const rng = new Random(requireSeed('seed', o.seed));
     const x = sized(n, d);
-    const mean = perCoordinate('mean', options.mean ?? 0, d);
-    const std = perCoordinate('std', options.std ?? 1, d);
+    const mean = perCoordinate('mean', o.mean ?? 0, d);
+    const std = perCoordinate('std', o.std ?? 1, d);
     std.forEach((s) => positiveNumber('std', s));
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = mean[c] + std[c] * rng.normal();
-    return new Measure(x, { dim: d, weights: options.weights });
+    return new Measure(x, { dim: d, weights: o.weights });
   }
 
   /** n points uniform in the box [low, high)^d (numbers or per-coordinate bounds, low < high). */
   static uniformBox(n: number, d: number, options: BoxOptions): Measure {
-    options = readOptions<BoxOptions>('Measure.uniformBox', options, BOX_KEYS) as BoxOptions;
-    const rng = new Random(requireSeed('seed', options.seed));
+    const o = BOX_OPTIONS.read('Measure.uniformBox', options);
+    const rng = new Random(requireSeed('seed', o.seed));
     const x = sized(n, d);
-    const low = perCoordinate('low', options.low ?? 0, d);
-    const high = perCoordinate('high', options.high ?? 1, d);
+    const low = perCoordinate('low', o.low ?? 0, d);
+    const high = perCoordinate('high', o.high ?? 1, d);
     for (let c = 0; c < d; c++) {
       if (!(low[c] < high[c])) throw new InvalidArgumentError('high', high[c], `must be greater than low (${low[c]})`, `at coordinate ${c}`);
     }
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) x[i * d + c] = rng.uniform(low[c], high[c]);
-    return new Measure(x, { dim: d, weights: options.weights });
+    return new Measure(x, { dim: d, weights: o.weights });
   }
 
   /** n angles uniform on the circle. */
   static uniformCircle(n: number, options: SamplerOptions): Measure {
-    options = readOptions<SamplerOptions>('Measure.uniformCircle', options, SAMPLER_KEYS) as SamplerOptions;
-    const rng = new Random(requireSeed('seed', options.seed));
+    const o = SAMPLER_OPTIONS.read('Measure.uniformCircle', options);
+    const rng = new Random(requireSeed('seed', o.seed));
     const x = sized(n, 1);
     for (let i = 0; i < n; i++) x[i] = TWO_PI * rng.next();
-    return new Measure(x, { dim: 1, space: 'circle', weights: options.weights });
+    return new Measure(x, { dim: 1, space: 'circle', weights: o.weights });
   }
 
   /** n equally spaced angles offset + 2πi/n. */
   static equallySpacedCircle(n: number, options?: SpacedOptions): Measure {
-    options = readOptions<SpacedOptions>('Measure.equallySpacedCircle', options, SPACED_KEYS);
+    const { offset } = SPACED_OPTIONS.read('Measure.equallySpacedCircle', options);
     const x = sized(n, 1);
-    const offset = finiteNumber('offset', options.offset ?? 0);
     for (let i = 0; i < n; i++) x[i] = offset + (TWO_PI * i) / n;
     return new Measure(x, { dim: 1, space: 'circle' });
   }

@@ -1,13 +1,14 @@
 // Accepting point sets in the forms users have them: a Measure, number[][] or a flat
 // row-major Float64Array / number[] with an explicit dim.
 //
-// The one convention for points of a space (DESIGN.md, docs): a sphere measure's points are points of
+// The one convention for points of a space (docs/spaces.md): a sphere measure's points are points of
 // S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel scores and
 // transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ)), and
 // results that live in point coordinates come back in the measure's own coordinates (an angle derivative
 // for a gradient, an angle for a map) or are refused.
 import { InvalidArgumentError, NonFiniteError } from './errors.js';
-import { Measure, type Space } from './measure.js';
+import { Measure } from './measure.js';
+import type { Space } from './spaces.js';
 import { wrapAngle } from './spaces.js';
 import { allFinite, checkElements, integerAtLeast, strictNumbers, toFloat64 } from './validate.js';
 

@@ -1,7 +1,18 @@
 // The spaces particles live on. Each supplies the tangent projection used by flows, the
 // retraction used by integrators after every step, and the distance used by analysis.
 import { InvalidArgumentError } from './errors.js';
-import type { Space } from './measure.js';
+
+/**
+ * Where a measure's points live: 'euclidean' (R^d), 'sphere' (unit sphere S^{d-1}, rows of norm 1)
+ * or 'circle' (angle form: dim 1, angles in radians wrapped into [0, 2π)).
+ *
+ * One convention for every function that reads a Measure (docs/spaces.md): a sphere measure's points are
+ * points of S^{d-1} ⊂ R^d, and a circle measure's angle θ is the point (cos θ, sin θ) of S¹ ⊂ R². Kernel
+ * scores and transport costs are those of the embedded points (<x, y> = cos(θ - φ), |x - y|² = 2 - 2 cos(θ - φ),
+ * the chordal cost, as on the sphere). Results in point coordinates come back in the measure's own
+ * coordinates (an angle derivative for a gradient, an angle for a map) or the space is refused by name.
+ */
+export type Space = 'euclidean' | 'sphere' | 'circle';
 
 /** The operations of one {@link Space}; point arrays are row-major n x d Float64Arrays. */
 export interface SpaceOps {

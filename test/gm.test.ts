@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, InvalidArgumentError, Measure, Random, simulate, UnknownOptionError } from '../src/index.js';
-import { gaussianQuadrature, gmLayer, type GmLayerFlow } from '../src/nn/gm.js';
+import { gmLayer, type GmLayerFlow } from '../src/nn/gm.js';
+import { gaussianQuadrature } from '../src/nn/gm-quadrature.js';
 import { jacobiEigen as symmetricEigen } from '../src/linalg.js';
 import { gmExperiment } from '../src/experiments/gm-versus-two-layer.js';
 import { concentricCircles, gaussianXor, twoMoons } from '../src/nn/data.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lcg, thrown } from './helpers.js';
-import { denseCapacity, denseMemory, type Separation } from '../src/memory/dense.js';
+import { denseMemory, type Separation } from '../src/memory/dense.js';
+import { denseCapacity } from '../src/memory/dense-capacity.js';
 import { linearCapacity, linearMemory } from '../src/memory/linear.js';
 
 // Test data from the helpers' Park–Miller stream (independent of src/random.ts).

@@ -264,6 +264,50 @@ const legendWidth = (labels: string[]): number => {
 let clipCounter = 0;
 const clipId = (): string => `plot${++clipCounter}`;
 
+/** A pixel coordinate to 0.1 px, without trailing zeros: finer than any screen shows, and short. */
+export const px = (v: number): string => String(Math.round(v * 10) / 10);
+
+/**
+ * The points of a polyline (flat [x0, y0, x1, y1, ...], in pixels) that matter at tolerance `tol` px: Ramer–Douglas–Peucker
+ * keeps the ends and, recursively, the point farthest from the chord while it is farther than tol. Every dropped
+ * point lies within tol of the drawn line (a quarter pixel by default: the picture does not change).
+ */
+export function thin(xy: ArrayLike<number>, tol = 0.25): number[] {
+  const n = xy.length / 2;
+  if (n <= 2) return Array.from(xy);
+  const keep = new Uint8Array(n);
+  keep[0] = keep[n - 1] = 1;
+  const stack: Array<[number, number]> = [[0, n - 1]];
+  while (stack.length) {
+    const [a, b] = stack.pop()!;
+    const ax = xy[2 * a], ay = xy[2 * a + 1], dx = xy[2 * b] - ax, dy = xy[2 * b + 1] - ay;
+    const len2 = dx * dx + dy * dy;
+    let worst = -1, far = tol * tol;
+    for (let i = a + 1; i < b; i++) {
+      const qx = xy[2 * i] - ax, qy = xy[2 * i + 1] - ay;
+      // Squared distance to the segment [a, b] (to the point a when a and b coincide).
+      const t = len2 > 0 ? Math.max(0, Math.min(1, (qx * dx + qy * dy) / len2)) : 0;
+      const ex = qx - t * dx, ey = qy - t * dy, d2 = ex * ex + ey * ey;
+      if (d2 > far) { far = d2; worst = i; }
+    }
+    if (worst >= 0) {
+      keep[worst] = 1;
+      stack.push([a, worst], [worst, b]);
+    }
+  }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (keep[i]) out.push(xy[2 * i], xy[2 * i + 1]);
+  return out;
+}
+
+/** The points attribute of a polyline through flat pixel coordinates, thinned and rounded. */
+function polylinePoints(xy: number[]): string {
+  const t = thin(xy);
+  const parts: string[] = [];
+  for (let i = 0; i < t.length; i += 2) parts.push(`${px(t[i])},${px(t[i + 1])}`);
+  return parts.join(' ');
+}
+
 /** Line chart: one polyline per series (broken at non-finite points, and at non-positive ones on a log axis). */
 export function lineChart(o: LineChartOptions): string {
   const logX = !!o.logX, logY = !!o.logY;
@@ -280,18 +324,21 @@ export function lineChart(o: LineChartOptions): string {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     const n = Math.min(s.x.length, s.y.length);
     const ok = (i: number) => Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]) && (!logX || s.x[i] > 0) && (!logY || s.y[i] > 0);
-    let seg: string[] = [];
+    let seg: number[] = [];
     const flush = () => {
-      if (seg.length >= 2) out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${seg.join(' ')}"/>`);
+      if (seg.length >= 4) {
+        const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+        out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-linejoin="round"${dash} points="${polylinePoints(seg)}"/>`);
+      }
       seg = [];
     };
     for (let i = 0; i < n; i++) {
       if (!ok(i)) { flush(); continue; }
-      seg.push(`${sx(s.x[i]).toFixed(2)},${sy(s.y[i]).toFixed(2)}`);
+      seg.push(sx(s.x[i]), sy(s.y[i]));
     }
     flush();
     if (s.markers ?? n <= 40) {
-      for (let i = 0; i < n; i++) if (ok(i)) out.push(`<circle cx="${sx(s.x[i]).toFixed(2)}" cy="${sy(s.y[i]).toFixed(2)}" r="3" fill="${color}"/>`);
+      for (let i = 0; i < n; i++) if (ok(i)) out.push(`<circle cx="${px(sx(s.x[i]))}" cy="${px(sy(s.y[i]))}" r="3" fill="${color}"/>`);
     }
   });
   out.push('</g>');
@@ -327,7 +374,7 @@ export function scatterChart(o: ScatterChartOptions): string {
     const dots: string[] = [];
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(g.x[i]) || !Number.isFinite(g.y[i])) continue;
-      dots.push(`<circle cx="${sx(g.x[i]).toFixed(2)}" cy="${sy(g.y[i]).toFixed(2)}" r="${r}"/>`);
+      dots.push(`<circle cx="${px(sx(g.x[i]))}" cy="${px(sy(g.y[i]))}" r="${r}"/>`);
     }
     out.push(`<g fill="${color}" fill-opacity="0.8">${dots.join('')}</g>`);
   });
@@ -406,18 +453,18 @@ export function heatmapChart(o: HeatmapChartOptions): string {
     const clip = clipId();
     out.push(`<clipPath id="${clip}"><rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/></clipPath>`);
     out.push(`<g clip-path="url(#${clip})">`);
-    const px = cellPosition(o.xs), py = cellPosition(o.ys);
+    const cellX = cellPosition(o.xs), cellY = cellPosition(o.ys);
     o.curves.forEach((c, k) => {
       const color = c.color ?? ['#ffffff', '#ff4040', '#000000'][k % 3];
-      let seg: string[] = [];
+      let seg: number[] = [];
       const flush = () => {
-        if (seg.length >= 2) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} points="${seg.join(' ')}"/>`);
+        if (seg.length >= 4) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5"${c.dashed ? ' stroke-dasharray="7 4"' : ''} points="${polylinePoints(seg)}"/>`);
         seg = [];
       };
       for (let i = 0; i < Math.min(c.x.length, c.y.length); i++) {
-        const a = px(c.x[i]), b = py(c.y[i]);
+        const a = cellX(c.x[i]), b = cellY(c.y[i]);
         if (!Number.isFinite(a) || !Number.isFinite(b)) { flush(); continue; }
-        seg.push(`${(f.left + (a + 0.5) * cw).toFixed(2)},${(f.bottom - (b + 0.5) * chh).toFixed(2)}`);
+        seg.push(f.left + (a + 0.5) * cw, f.bottom - (b + 0.5) * chh);
       }
       flush();
     });

@@ -3,7 +3,9 @@
 // particles and t(θ) = (-sin θ, cos θ): one kernel pass over a grid gives the sign of rho'.
 import { backendFor, type BackendName } from '../backend/index.js';
 import { InvalidArgumentError, ResourceError } from '../errors.js';
-import { allFinite, evalValues, integerAtLeast, LIMITS, optionKeys, positiveNumber, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import { EVAL_RULES } from '../flows/eval-options.js';
+import { optionsSchema, rule } from '../options.js';
+import { allFinite, integerAtLeast, LIMITS, strictNumbers, toFloat64 } from '../validate.js';
 
 /** Options of kdeModes. */
 export interface KdeOptions {
@@ -17,7 +19,15 @@ export interface KdeOptions {
   backend?: BackendName;
 }
 
-const KDE_KEYS = optionKeys<KdeOptions>()('beta', 'weights', 'grid', 'backend');
+const KDE_OPTIONS = optionsSchema<KdeOptions>()({
+  beta: rule.positive('concentration of the kernel e^{beta cos(θ - θ_j)}, bandwidth about 1/sqrt(beta) (required)'),
+  weights: rule.custom('a_j, one per angle, >= 0 (default uniform)', (name, v) => {
+    strictNumbers(name, v);
+    return v as Float64Array | number[];
+  }),
+  grid: rule.integer(8, 'grid points (default max(4096, ceil(256 sqrt(beta))))'),
+  backend: EVAL_RULES.backend,
+});
 
 /**
  * Number of local maxima of rho(θ) = sum_j a_j e^{beta cos(θ - θ_j)} on the circle, for angles
@@ -28,15 +38,13 @@ const KDE_KEYS = optionKeys<KdeOptions>()('beta', 'weights', 'grid', 'backend');
  */
 export function kdeModes(angles: Float64Array | number[], options: KdeOptions): number {
   if (options === undefined) throw new InvalidArgumentError('kdeModes options', options, 'must be { beta, weights?, grid?, backend? } (beta is required)');
-  const o = readOptions<KdeOptions>('kdeModes', options, KDE_KEYS);
-  evalValues(o);
+  const o = KDE_OPTIONS.read('kdeModes', options);
   strictNumbers('angles', angles);
   const theta = toFloat64('angles', angles);
   if (theta.length === 0) throw new InvalidArgumentError('angles', angles, 'must hold at least one angle');
   allFinite('angles', theta);
-  const beta = positiveNumber('beta', o.beta);
+  const beta = KDE_OPTIONS.rules.beta.check('beta', o.beta); // required: a missing beta is refused here
   const n = theta.length;
-  if (o.weights !== undefined) strictNumbers('weights', o.weights);
   const w = o.weights === undefined ? new Float64Array(n).fill(1 / n) : toFloat64('weights', o.weights);
   if (w.length !== n) throw new InvalidArgumentError('weights.length', w.length, `must equal the number of angles ${n}`);
   let total = 0;

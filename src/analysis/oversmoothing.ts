@@ -13,7 +13,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { readGraph, type CsrGraph, type Graph } from '../flows/graph.js';
 import { pointSet } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { checkElements, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements } from '../validate.js';
 
 /**
  * How the layer weights W_k (d x d, independent across layers) are drawn; every random law has
@@ -77,7 +78,21 @@ export interface Oversmoothing {
   rate: number;
 }
 
-const KEYS = optionKeys<OversmoothingOptions>()('graph', 'features', 'dim', 'depth', 'residual', 'weights', 'activation', 'seed');
+/** The options of oversmoothing; graph, depth, residual, weights and seed are required (refused by name when missing). */
+const OPTIONS = optionsSchema<OversmoothingOptions>()({
+  // graph and features are read (with their shapes) by readGraph and pointSet.
+  graph: rule.custom('the graph, in CSR form { indptr, indices } (required)', (_name, v) => v as CsrGraph),
+  features: rule.custom('initial features X^0, n x d (default N(0, 1) from the seed)', (_name, v) => v as OversmoothingOptions['features'] & {}),
+  dim: rule.integer(1, 'feature dimension d (default 16, or the width of features)'),
+  depth: rule.integer(1, 'the number of layers (required)'),
+  residual: rule.custom('true, false, or the branch scale alpha >= 0 (required)', (_name, v) => {
+    residualScale(v);
+    return v as boolean | number;
+  }),
+  weights: rule.oneOf(['gaussian', 'uniform', 'orthogonal', 'identity'] as const, 'the law of the weights W_k (required)'),
+  activation: rule.oneOf(['relu', 'tanh', 'identity'] as const, 'the layer activation').or('relu'),
+  seed: rule.custom('seed of the features and the weights (required)', requireSeed),
+});
 
 /**
  * Runs `depth` random graph-network layers from X^0 and measures oversmoothing: the normalised
@@ -89,20 +104,18 @@ const KEYS = optionKeys<OversmoothingOptions>()('graph', 'features', 'dim', 'dep
  * malformed graph, or features whose row count differs from the graph's node count.
  */
 export function oversmoothing(options: OversmoothingOptions): Oversmoothing {
-  const o = readOptions<OversmoothingOptions>('oversmoothing', options, KEYS);
+  const o = OPTIONS.read('oversmoothing', options);
   if (options === undefined) throw new InvalidArgumentError('oversmoothing options', options, 'are required: { graph, depth, residual, weights, seed }');
   const graph = readGraph('graph', o.graph);
   const n = graph.n;
   if (o.depth === undefined) throw new InvalidArgumentError('depth', undefined, 'is required (the number of layers, an integer >= 1)');
-  const depth = integerAtLeast('depth', o.depth, 1);
+  const depth = o.depth;
   checkElements('similarity (depth + 1 values)', depth + 1);
   if (o.residual === undefined) throw new InvalidArgumentError('residual', undefined, 'is required (true, false, or the branch scale alpha >= 0)');
   const alpha = residualScale(o.residual);
   if (o.weights === undefined) throw new InvalidArgumentError('weights', undefined, "is required ('gaussian', 'uniform', 'orthogonal' or 'identity')");
-  const law = oneOf('weights', o.weights, ['gaussian', 'uniform', 'orthogonal', 'identity'] as const);
-  const activation = oneOf('activation', o.activation ?? 'relu', ['relu', 'tanh', 'identity'] as const);
-  const seed = requireSeed('seed', o.seed);
-  if (o.dim !== undefined) integerAtLeast('dim', o.dim, 1);
+  const { weights: law, activation } = o;
+  const seed = requireSeed('seed', o.seed); // required: a missing seed is refused here
   let x0: Float64Array | null = null, d = o.dim ?? 16;
   if (o.features !== undefined) {
     const p = pointSet('features', o.features, o.dim);

@@ -2,7 +2,6 @@
 import { init } from '../backend/index.js';
 import { attention } from '../flows/attention.js';
 import { Measure } from '../measure.js';
-import { sinkhornDivergence } from '../ot/divergence.js';
 import { DEFAULT_MAX_ITER } from '../ot/sinkhorn.js';
 import { precisionFlag, type CommandSpec, type Values } from './args.js';
 import { OutputError, readPointsCsv, writeAtomic } from './files.js';
@@ -11,7 +10,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, MeanfieldError, ResourceError } from '../errors.js';
-import type { WorkerFailure } from './worker.js';
+import type { SinkhornJob, WorkerFailure } from './worker-messages.js';
 
 export const sinkhornCommand: CommandSpec = {
   name: 'sinkhorn',
@@ -29,34 +28,6 @@ export const sinkhornCommand: CommandSpec = {
     { name: 'out', kind: 'string', help: 'write the JSON result here instead of standard output' },
   ],
 };
-
-/** A sinkhorn computation as sent to the worker thread. */
-export interface SinkhornJob {
-  type: 'sinkhorn';
-  files: string[];
-  a: { points: Float64Array; dim: number; size: number };
-  b: { points: Float64Array; dim: number; size: number };
-  eps: number; tol: number | undefined; maxIter: number; precision: 'f64' | 'f32' | 'mixed'; threads: number | undefined;
-  acceleration: 'anderson' | 'overrelaxation' | 'none'; truncate: number | undefined;
-}
-
-/** Runs in the worker: the divergence and its summary (init done by the caller). */
-export function sinkhornResult(j: SinkhornJob): Record<string, unknown> {
-  const mu = new Measure(j.a.points, { dim: j.a.dim }), nu = new Measure(j.b.points, { dim: j.b.dim });
-  const t0 = performance.now();
-  // No --tol: the precision's default (sinkhornDivergence picks it).
-  const s = sinkhornDivergence(mu, nu, {
-    eps: j.eps, ...(j.tol === undefined ? {} : { tol: j.tol }), maxIter: j.maxIter, precision: j.precision,
-    acceleration: j.acceleration === 'none' ? false : j.acceleration, truncate: j.truncate ?? false,
-  });
-  const out: Record<string, unknown> = {
-    a: j.files[0], b: j.files[1], n: j.a.size, m: j.b.size, dim: j.a.dim, eps: j.eps,
-    value: s.ab.value, cost: s.ab.cost, divergence: s.value, iterations: s.ab.iterations,
-    marginalError: s.ab.marginalError, converged: s.converged, wallTimeMs: Math.round(performance.now() - t0),
-  };
-  if (s.warning !== undefined) out.warning = s.warning;
-  return out;
-}
 
 /**
  * The computation runs on a worker thread with a heap limit: whatever goes wrong inside the

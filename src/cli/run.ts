@@ -23,7 +23,7 @@ import { Progress } from './progress.js';
 import { readResume } from './resume.js';
 import { parseShard, shardOut, shardSlice, type Shard } from './shard.js';
 import { makeFlow, simulateOptions, SWEEP_FLOWS, type SweepSpec } from './sweep.js';
-import type { ProgressMessage, SeedResult } from './worker.js';
+import type { ProgressMessage, SeedResult } from './worker-messages.js';
 
 /** Most records of a run. */
 export const MAX_RECORDS = 100_000;

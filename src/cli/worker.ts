@@ -2,18 +2,15 @@
 // simulates each chunk's seeds together and posts back one summary line per seed. If the
 // batch fails (a seed's run turned non-finite, say), its seeds are rerun one by one so that
 // only the failing seeds are reported as failed. A chunk of one seed reports progress within
-// the run ({ type: 'progress' } messages, at most every 200 ms).
+// the run ({ type: 'progress' } messages, at most every 200 ms). It also runs `meanfield sinkhorn`'s job
+// (sinkhorn-job.ts). The messages are declared in worker-messages.ts.
 import { parentPort } from 'node:worker_threads';
 import { init } from '../backend/index.js';
 import { MeanfieldError } from '../errors.js';
 import type { ProgressInfo } from '../simulate/spec.js';
-import { runSeeds, type SeedSummary, type SweepSpec } from './sweep.js';
-import { sinkhornResult, type SinkhornJob } from './commands.js';
-
-export interface ChunkMessage { type: 'chunk'; id: number; spec: SweepSpec; seeds: number[] }
-export interface SeedResult { seed: number; line?: SeedSummary; error?: string }
-/** Progress within the run of a chunk's lone seed. */
-export interface ProgressMessage { type: 'progress'; id: number; seed: number; t: number; tEnd: number; fraction: number; steps: number }
+import { sinkhornResult } from './sinkhorn-job.js';
+import { runSeeds, type SweepSpec } from './sweep.js';
+import type { ChunkMessage, ProgressMessage, SeedResult, SinkhornJob, WorkerFailure } from './worker-messages.js';
 
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
@@ -28,9 +25,6 @@ function runChunk(id: number, spec: SweepSpec, seeds: number[]): SeedResult[] {
     return seeds.flatMap((seed) => runChunk(id, spec, [seed]));
   }
 }
-
-/** A library error crosses the thread boundary as its name and message. */
-export interface WorkerFailure { type: 'failed'; name: string; message: string; library: boolean }
 
 let ready: Promise<unknown> | null = null;
 parentPort!.on('message', async (msg: ChunkMessage | SinkhornJob) => {

@@ -10,7 +10,8 @@ import { DETERMINISTIC_INTEGRATORS, integratorInfo, type IntegratorName } from '
 import { simulate } from '../simulate/simulate.js';
 import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
 import { concentricCircles, gaussianXor, twoMoons, type LabelledData } from '../nn/data.js';
-import { gmLayer, type QuadratureOptions, type QuadratureRule } from '../nn/gm.js';
+import { gmLayer } from '../nn/gm.js';
+import type { QuadratureOptions, QuadratureRule } from '../nn/gm-quadrature.js';
 import { twoLayer, type Loss } from '../nn/twolayer.js';
 
 /** The synthetic tasks of gmExperiment. */

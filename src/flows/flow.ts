@@ -2,7 +2,8 @@
 // in src/simulate only ever call velocity() and the space's retraction.
 import type { BackendName, Precision } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Measure, Space } from '../measure.js';
+import type { Measure } from '../measure.js';
+import type { Space } from '../spaces.js';
 
 /** Per-call kernel options of a flow evaluation. */
 export interface EvalOptions {

@@ -12,7 +12,8 @@
 // updates carry no such guarantee and can oscillate with period 2.
 import { InvalidArgumentError, OverflowError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import { checkElements, functionOption, integerAtLeast, nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast, oneOf, readOptions } from '../validate.js';
 
 /** F(x) = x^p for an integer p >= 1 (p = 2: classical Hopfield), or F(x) = exp(x). */
 export type Separation =
@@ -127,11 +128,25 @@ export interface DenseMemory {
   retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult;
 }
 
-const DENSE_KEYS = optionKeys<DenseMemoryOptions>()('patterns', 'dim', 'separation');
-const ASYNC_KEYS = optionKeys<AsyncOptions>()('seed', 'sweeps', 'onFlip');
-const SYNC_KEYS = optionKeys<SyncOptions>()('steps');
-const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('mode', 'seed', 'sweeps', 'steps');
-const CAPACITY_KEYS = optionKeys<DenseCapacityOptions>()('dim', 'counts', 'separation', 'flipFraction', 'trials', 'seed', 'mode', 'queries', 'sweeps', 'steps');
+/** The options of denseMemory; patterns (required) and dim are read together by readPatterns. */
+const DENSE_OPTIONS = optionsSchema<DenseMemoryOptions>()({
+  patterns: rule.custom('the K >= 1 stored patterns, entries exactly ±1 (required)', (_name, v) => v as PatternsInput),
+  dim: rule.custom('pattern length d; required for flat patterns', (_name, v) => v as number),
+  separation: separationRule(),
+});
+const ASYNC_OPTIONS = optionsSchema<AsyncOptions>()({
+  seed: rule.custom('seed of the random neuron order (required)', requireSeed),
+  sweeps: rule.integer(1, 'at most this many sweeps').or(100),
+  onFlip: rule.fn<(neuron: number, state: Int8Array) => void>('called after every single flip'),
+});
+const SYNC_OPTIONS = optionsSchema<SyncOptions>()({ steps: rule.integer(1, 'at most this many synchronous steps').or(100) });
+/** Each mode uses one of sweeps / steps; the other is still checked, so a bad value never passes silently. */
+const RETRIEVE_OPTIONS = optionsSchema<RetrieveOptions>()({
+  mode: rule.oneOf(['async', 'sync'] as const, "'async' (needs seed) or 'sync'").or('async'),
+  seed: rule.custom("seed of the random neuron order; required in 'async' mode, checked there", (_name, v) => v as number),
+  sweeps: rule.integer(1, "at most this many sweeps in 'async' mode (default 100)"),
+  steps: rule.integer(1, "at most this many synchronous steps in 'sync' mode (default 100)"),
+});
 
 /**
  * A dense associative memory. Per-neuron updates use incrementally kept overlaps. For
@@ -145,9 +160,9 @@ const CAPACITY_KEYS = optionKeys<DenseCapacityOptions>()('dim', 'counts', 'separ
  */
 export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, dim?, separation? }');
-  readOptions('denseMemory', options, DENSE_KEYS);
-  const { data: xi, n: K, d } = readPatterns(options.patterns, options.dim);
-  const separation = readSeparation(options.separation === undefined ? { kind: 'power', p: 2 } : options.separation);
+  const o = DENSE_OPTIONS.read('denseMemory', options);
+  const { data: xi, n: K, d } = readPatterns(o.patterns, o.dim);
+  const separation: Separation = { ...o.separation }; // a copy: the default is shared
   const xiT = new Int8Array(K * d); // d x K, so a neuron's column is contiguous
   for (let m = 0; m < K; m++) for (let i = 0; i < d; i++) xiT[i * K + m] = xi[m * d + i];
   const F = separation.kind === 'exp' ? Math.exp : (x: number) => ipow(x, separation.p);
@@ -224,10 +239,9 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
 
   function updateAsync(state: StateInput, options: AsyncOptions): AsyncResult {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { seed, sweeps?, onFlip? }');
-    const o = readOptions<AsyncOptions>('updateAsync', options, ASYNC_KEYS) as AsyncOptions;
-    const rng = new Random(requireSeed('seed', o.seed));
-    const maxSweeps = integerAtLeast('sweeps', o.sweeps ?? 100, 1);
-    functionOption('onFlip', o.onFlip);
+    const o = ASYNC_OPTIONS.read('updateAsync', options);
+    const rng = new Random(requireSeed('seed', o.seed)); // required: a missing seed is refused here
+    const maxSweeps = o.sweeps;
     const s = readState('state', state, d);
     const m = overlapsOf(s);
     const order = Int32Array.from({ length: d }, (_, i) => i);
@@ -250,8 +264,7 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   }
 
   function updateSync(state: StateInput, options?: SyncOptions): SyncResult {
-    const o = readOptions<SyncOptions>('updateSync', options, SYNC_KEYS);
-    const maxSteps = integerAtLeast('steps', o.steps ?? 100, 1);
+    const maxSteps = SYNC_OPTIONS.read('updateSync', options).steps;
     let s = readState('state', state, d);
     for (let step = 1; step <= maxSteps; step++) {
       const m = overlapsOf(s);
@@ -271,12 +284,8 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   }
 
   function retrieve(query: StateInput, options?: RetrieveOptions): RetrieveResult {
-    const o = readOptions<RetrieveOptions>('retrieve', options, RETRIEVE_KEYS);
-    const mode = oneOf('mode', o.mode ?? 'async', ['async', 'sync'] as const);
-    // Each mode uses one of sweeps / steps; the other is still checked, so a bad value never passes silently.
-    if (o.sweeps !== undefined) integerAtLeast('sweeps', o.sweeps, 1);
-    if (o.steps !== undefined) integerAtLeast('steps', o.steps, 1);
-    const run = mode === 'async' ? updateAsync(query, { seed: o.seed as number, sweeps: o.sweeps }) : updateSync(query, { steps: o.steps });
+    const { mode, seed, sweeps, steps } = RETRIEVE_OPTIONS.read('retrieve', options);
+    const run = mode === 'async' ? updateAsync(query, { seed: seed as number, sweeps }) : updateSync(query, { steps });
     const passes = 'sweeps' in run ? run.sweeps : run.steps;
     return { state: run.state, match: findPattern(xi, K, d, run.state), converged: run.converged, passes };
   }
@@ -300,118 +309,16 @@ export function denseMemory(options: DenseMemoryOptions): DenseMemory {
   };
 }
 
-/** Options of {@link denseCapacity}. */
-export interface DenseCapacityOptions {
-  /** Pattern length d. */
-  dim: number;
-  /** Numbers of stored patterns K to try. */
-  counts: number[];
-  /** Default { kind: 'power', p: 2 }. */
-  separation?: Separation;
-  /** Fraction of the d bits flipped in each query (round(flipFraction·d) distinct bits). Default 0.1. */
-  flipFraction?: number;
-  /** Independent pattern sets per K. Default 1. */
-  trials?: number;
-  /** Seed of the patterns, corruptions and async neuron orders. Required. */
-  seed: number;
-  /** Default 'async'. */
-  mode?: 'async' | 'sync';
-  /** Patterns queried per trial (the first ones). Default: all K. */
-  queries?: number;
-  /** Budget per async retrieval, in sweeps. Default 100. */
-  sweeps?: number;
-  /** Budget per sync retrieval, in steps. Default 100. */
-  steps?: number;
-}
-
-/** Result of {@link denseCapacity}; the arrays are indexed like `counts`. */
-export interface DenseCapacityResult {
-  /** Pattern length d. */
-  dim: number;
-  /** The separation function used. */
-  separation: Separation;
-  /** The update mode used. */
-  mode: 'async' | 'sync';
-  /** The numbers of stored patterns K tried (a copy of the input). */
-  counts: number[];
-  /** Bits flipped per query. */
-  flips: number;
-  /** Independent pattern sets per K. */
-  trials: number;
-  /** Queries run per K (trials x queried patterns). */
-  tested: number[];
-  /** Per K: fraction of queries whose final state equals the stored pattern exactly. */
-  fraction: number[];
-  /** Per K: mean final overlap <ξ, σ>/d with the pattern the query came from. */
-  overlap: number[];
-}
-
-/**
- * Retrieval experiment: for each K in counts, `trials` times, store K uniform random ±1
- * patterns, flip round(flipFraction·d) distinct bits of each queried pattern, run the
- * dynamics and count exact recoveries. Patterns and corruptions come from one seeded
- * stream and the async orders from another, so the same seed gives the same patterns
- * and queries for every separation and mode: curves for different p are paired (loop
- * over separations yourself to compare them). Theory (Krotov & Hopfield 2016; Demircigil
- * et al. 2017): exact-retrieval capacity ~ d/(2 ln d) for p = 2, grows like d^(p-1)/ln d
- * for F = x^p, and is exponential in d for F = exp.
- */
-export function denseCapacity(options: DenseCapacityOptions): DenseCapacityResult {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, counts, seed, ... }');
-  readOptions('denseCapacity', options, CAPACITY_KEYS);
-  const d = integerAtLeast('dim', options.dim, 1);
-  if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of integers >= 1');
-  options.counts.forEach((k, i) => { integerAtLeast(`counts[${i}]`, k, 1); checkElements(`counts[${i}] patterns`, k * d, 1); });
-  const separation = readSeparation(options.separation === undefined ? { kind: 'power', p: 2 } : options.separation);
-  const flipFraction = nonNegativeNumber('flipFraction', options.flipFraction ?? 0.1);
-  if (flipFraction > 1) throw new InvalidArgumentError('flipFraction', flipFraction, 'must be in [0, 1]');
-  const trials = integerAtLeast('trials', options.trials ?? 1, 1);
-  const master = new Random(requireSeed('seed', options.seed));
-  const mode = oneOf('mode', options.mode ?? 'async', ['async', 'sync'] as const);
-  const queries = options.queries === undefined ? Infinity : integerAtLeast('queries', options.queries, 1);
-  const sweeps = integerAtLeast('sweeps', options.sweeps ?? 100, 1);
-  const steps = integerAtLeast('steps', options.steps ?? 100, 1);
-  const flips = Math.round(flipFraction * d);
-  const data = new Random(master.nextUint32());
-  const orders = new Random(master.nextUint32());
-  const positions = Int32Array.from({ length: d }, (_, i) => i);
-
-  const tested: number[] = [];
-  const fraction: number[] = [];
-  const overlap: number[] = [];
-  for (const K of options.counts) {
-    let hits = 0;
-    let runs = 0;
-    let overlapSum = 0;
-    for (let t = 0; t < trials; t++) {
-      const patterns = randomSpins(data, K * d);
-      const memory = denseMemory({ patterns, dim: d, separation });
-      for (let mu = 0; mu < Math.min(K, queries); mu++) {
-        const target = patterns.subarray(mu * d, (mu + 1) * d);
-        const query = target.slice();
-        for (let f = 0; f < flips; f++) {
-          const j = f + data.integer(d - f); // partial Fisher–Yates: distinct positions
-          [positions[f], positions[j]] = [positions[j], positions[f]];
-          query[positions[f]] = -query[positions[f]];
-        }
-        const run = memory.retrieve(query, { mode, seed: orders.nextUint32(), sweeps, steps });
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += run.state[i] * target[i];
-        if (dot === d) hits++;
-        overlapSum += dot / d;
-        runs++;
-      }
-    }
-    tested.push(runs);
-    fraction.push(hits / runs);
-    overlap.push(overlapSum / runs);
-  }
-  return { dim: d, separation, mode, counts: options.counts.slice(), flips, trials, tested, fraction, overlap };
-}
-
 // ---- helpers ----
 
-function readSeparation(value: unknown): Separation {
+/** The rule of a `separation` option (default x², the classical Hopfield network); callers copy the default. */
+export function separationRule() {
+  const doc = "the separation F: { kind: 'power', p } or { kind: 'exp' }";
+  return rule.custom<Separation>(doc, (_name, v) => readSeparation(v)).or({ kind: 'power', p: 2 });
+}
+
+/** A Separation option, checked. */
+export function readSeparation(value: unknown): Separation {
   if (value === null || typeof value !== 'object') throw new InvalidArgumentError('separation', value, "must be { kind: 'power', p } or { kind: 'exp' }");
   const s = value as { kind?: unknown; p?: unknown };
   const kind = oneOf('separation.kind', s.kind, ['power', 'exp'] as const);
@@ -489,13 +396,4 @@ function shuffle(a: Int32Array, rng: Random): void {
     const j = rng.integer(i + 1);
     [a[i], a[j]] = [a[j], a[i]];
   }
-}
-
-function randomSpins(rng: Random, length: number): Int8Array {
-  const out = new Int8Array(length);
-  for (let k = 0; k < length; k += 32) {
-    const bits = rng.nextUint32();
-    for (let b = 0; b < 32 && k + b < length; b++) out[k + b] = (bits >>> b) & 1 ? 1 : -1;
-  }
-  return out;
 }

@@ -11,8 +11,9 @@ import type { EvalOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
 import { pointSet, type PointsInput } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { readEval } from '../flows/eval-options.js';
-import { checkElements, evalValues, integerAtLeast, optionKeys, positiveNumber, readOptions, strictNumbers } from '../validate.js';
+import { EVAL_RULES, readEval } from '../flows/eval-options.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast, strictNumbers } from '../validate.js';
 
 /** Options of {@link hopfield}. */
 export interface HopfieldOptions {
@@ -32,8 +33,22 @@ export interface RetrieveOptions extends EvalOptions {
   tol?: number;
 }
 
-const HOPFIELD_KEYS = optionKeys<HopfieldOptions>()('patterns', 'dim', 'beta');
-const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxSteps', 'tol', 'backend', 'precision');
+/** The options of hopfield; patterns and dim are read together by pointSet, beta is required. */
+const HOPFIELD_OPTIONS = optionsSchema<HopfieldOptions>()({
+  patterns: rule.custom('the stored patterns, K x d: rows, or flat with dim (required)', (name, v) => {
+    strictNumbers(name, v);
+    if (Array.isArray(v) && v.length === 0) throw new InvalidArgumentError(name, v, 'must hold at least one pattern');
+    return v as PointsInput;
+  }),
+  // Checked with the patterns by pointSet (against the rows, or as the width of flat patterns).
+  dim: rule.custom('pattern dimension d; required for flat patterns', (_name, v) => v as number),
+  beta: rule.positive('inverse temperature beta > 0 (required)'),
+});
+const RETRIEVE_OPTIONS = optionsSchema<RetrieveOptions>()({
+  maxSteps: rule.integer(1, 'updates at most').or(1),
+  tol: rule.positive('stop when no coordinate of any query moves by more than tol (max-norm)').or(1e-12),
+  ...EVAL_RULES,
+});
 
 /** Result of {@link Hopfield.retrieve}. */
 export interface Retrieval {
@@ -74,11 +89,9 @@ export interface Hopfield {
  */
 export function hopfield(options: HopfieldOptions): Hopfield {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta }');
-  readOptions('hopfield', options, HOPFIELD_KEYS);
-  strictNumbers('patterns', options.patterns);
-  if (Array.isArray(options.patterns) && options.patterns.length === 0) throw new InvalidArgumentError('patterns', options.patterns, 'must hold at least one pattern');
-  const { data: X, n: K, d } = pointSet('patterns', options.patterns, options.dim);
-  const beta = positiveNumber('beta', options.beta);
+  const o = HOPFIELD_OPTIONS.read('hopfield', options);
+  const { data: X, n: K, d } = pointSet('patterns', o.patterns, o.dim);
+  const beta = HOPFIELD_OPTIONS.rules.beta.check('beta', o.beta); // required: a missing beta is refused here
   let M2 = 0;
   for (let k = 0; k < K; k++) {
     let r = 0;
@@ -144,11 +157,9 @@ export function hopfield(options: HopfieldOptions): Hopfield {
       return out;
     },
     retrieve(queries, optsIn) {
-      const opts = readOptions<RetrieveOptions>('retrieve', optsIn, RETRIEVE_KEYS);
-      evalValues(opts);
+      const opts = RETRIEVE_OPTIONS.read('retrieve', optsIn);
       const q = queriesOf(queries);
-      const maxSteps = integerAtLeast('maxSteps', opts.maxSteps ?? 1, 1);
-      const tol = opts.tol === undefined ? 1e-12 : positiveNumber('tol', opts.tol);
+      const { maxSteps, tol } = opts;
       let state = Float64Array.from(q.data);
       let next = new Float64Array(state.length);
       const lse = new Float64Array(q.n);
@@ -223,7 +234,25 @@ export interface HopfieldCapacity {
   fraction: number[];
 }
 
-const CAPACITY_KEYS = optionKeys<HopfieldCapacityOptions>()('dim', 'counts', 'beta', 'noise', 'queries', 'steps', 'tolerance', 'seed', 'backend', 'precision');
+/** The options of hopfieldCapacity; seed, dim, counts and beta are required. */
+const CAPACITY_OPTIONS = optionsSchema<HopfieldCapacityOptions>()({
+  dim: rule.integer(1, 'pattern dimension d (required)'),
+  counts: rule.custom('numbers of stored patterns K to try (required)', (name, v) => {
+    if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array of pattern counts');
+    return v.map((k, i) => integerAtLeast(`${name}[${i}]`, k, 1));
+  }),
+  beta: rule.positive('inverse temperature beta > 0 of the network (required)'),
+  noise: rule.positive('relative noise of the queries, |q - x_k| / |x_k|').or(0.2),
+  queries: rule.integer(1, 'queries per K').or(100),
+  steps: rule.custom('updates per retrieval, an integer in [1, 1e6]', (name, v) => {
+    const steps = integerAtLeast(name, v, 1);
+    if (steps > 1e6) throw new InvalidArgumentError(name, steps, 'must be at most 1e6');
+    return steps;
+  }).or(1),
+  tolerance: rule.positive('a retrieval succeeds when |xi - x_k| <= tolerance').or(0.1),
+  seed: rule.custom('seed of the patterns and the query noise (required)', requireSeed),
+  ...EVAL_RULES,
+});
 
 /**
  * Fraction of patterns retrieved against the number stored, random patterns on S^{d-1}.
@@ -231,25 +260,21 @@ const CAPACITY_KEYS = optionKeys<HopfieldCapacityOptions>()('dim', 'counts', 'be
  */
 export function hopfieldCapacity(options: HopfieldCapacityOptions): HopfieldCapacity {
   if (options === undefined) throw new InvalidArgumentError('hopfieldCapacity options', options, 'must give dim, counts, beta and seed');
-  options = readOptions<HopfieldCapacityOptions>('hopfieldCapacity', options, CAPACITY_KEYS) as HopfieldCapacityOptions;
-  evalValues(options);
-  const seed = requireSeed('seed', options.seed);
-  const d = integerAtLeast('dim', options.dim, 1);
-  if (!Array.isArray(options.counts) || options.counts.length === 0) throw new InvalidArgumentError('counts', options.counts, 'must be a non-empty array of pattern counts');
-  const counts = options.counts.map((k, i) => integerAtLeast(`counts[${i}]`, k, 1));
+  const o = CAPACITY_OPTIONS.read('hopfieldCapacity', options);
+  // The required ones, refused here when missing (a given value was checked by read).
+  const { rules } = CAPACITY_OPTIONS;
+  const seed = requireSeed('seed', o.seed);
+  const d = rules.dim.check('dim', o.dim);
+  const counts = rules.counts.check('counts', o.counts);
   counts.forEach((k, i) => checkElements(`counts[${i}] patterns`, k * d));
-  const beta = positiveNumber('beta', options.beta);
-  const noise = options.noise === undefined ? 0.2 : positiveNumber('noise', options.noise);
-  const queries = integerAtLeast('queries', options.queries ?? 100, 1);
-  const tolerance = positiveNumber('tolerance', options.tolerance ?? 0.1);
-  const steps = integerAtLeast('steps', options.steps ?? 1, 1);
-  if (steps > 1e6) throw new InvalidArgumentError('steps', steps, 'must be at most 1e6');
+  const beta = rules.beta.check('beta', o.beta);
+  const { noise, queries, tolerance, steps } = o;
   const rng = new Random(seed);
   const fraction = counts.map((K) => {
     const X = Measure.uniformSphere(K, d, { seed: rng.integer(2 ** 31) }).points;
     const rows = Array.from({ length: Math.min(queries, K) }, (_, i) => Math.floor((i * K) / Math.min(queries, K)));
     const q = noisyQueries(rng, X, rows, d, noise);
-    const r = hopfield({ patterns: X, dim: d, beta }).retrieve(q, { maxSteps: steps, backend: options.backend, precision: options.precision });
+    const r = hopfield({ patterns: X, dim: d, beta }).retrieve(q, { maxSteps: steps, backend: o.backend, precision: o.precision });
     let ok = 0;
     rows.forEach((k, i) => {
       let e = 0;

@@ -6,7 +6,8 @@
 import { InvalidArgumentError, ResourceError, OverflowError } from '../errors.js';
 import { pointSet } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { allFinite, checkElements, integerAtLeast, LIMITS, nonNegativeNumber, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { allFinite, checkElements, integerAtLeast, LIMITS, nonNegativeNumber, strictNumbers, toFloat64 } from '../validate.js';
 
 /** Rows as number[][], or a flat row-major Float64Array / number[] with the dimension given. */
 export type RowsInput = Float64Array | number[] | number[][];
@@ -23,7 +24,21 @@ export interface LinearMemoryOptions {
   valueDim?: number;
 }
 
-const LINEAR_KEYS = optionKeys<LinearMemoryOptions>()('keys', 'values', 'dim', 'valueDim');
+/** Rows of numbers (never BigInt), checked in full by pointSet with their dimension. */
+const rows = (doc: string) => rule.custom(doc, (name, v) => {
+  strictNumbers(name, v);
+  return v as RowsInput;
+});
+// The dimensions are checked with their rows by pointSet (against the rows, or as the width of flat ones).
+const dimension = (doc: string) => rule.custom(doc, (_name, v) => v as number);
+
+/** The options of linearMemory; keys and values are required, and read with their dimensions by pointSet. */
+const LINEAR_OPTIONS = optionsSchema<LinearMemoryOptions>()({
+  keys: rows('keys x_k, n x dim (required)'),
+  values: rows('values y_k, n x valueDim, one row per key (required)'),
+  dim: dimension('key dimension; required when keys is flat'),
+  valueDim: dimension('value dimension; required when values is flat'),
+});
 
 /** A linear associative memory, built by {@link linearMemory}. Queries x have length dim. */
 export interface LinearMemory {
@@ -49,11 +64,9 @@ export interface LinearMemory {
  */
 export function linearMemory(options: LinearMemoryOptions): LinearMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { keys, values, dim?, valueDim? }');
-  readOptions('linearMemory', options, LINEAR_KEYS);
-  strictNumbers('keys', options.keys);
-  strictNumbers('values', options.values);
-  const keys = pointSet('keys', options.keys, options.dim);
-  const values = pointSet('values', options.values, options.valueDim);
+  const o = LINEAR_OPTIONS.read('linearMemory', options);
+  const keys = pointSet('keys', o.keys, o.dim);
+  const values = pointSet('values', o.values, o.valueDim);
   if (values.n !== keys.n) throw new InvalidArgumentError('values', `${values.n} rows`, `must have one row per key (${keys.n} keys)`);
   const { n, d } = keys;
   const v = values.d;
@@ -92,7 +105,20 @@ export interface LinearCapacityOptions {
   seed: number;
 }
 
-const CAPACITY_KEYS = optionKeys<LinearCapacityOptions>()('dim', 'loads', 'counts', 'trials', 'seed');
+/** A non-empty array, its entries checked by `entry`. */
+const list = (doc: string, entry: (name: string, x: unknown) => number) => rule.custom(doc, (name, v) => {
+  if (!Array.isArray(v) || v.length === 0) throw new InvalidArgumentError(name, v, 'must be a non-empty array');
+  return v.map((x, i) => entry(`${name}[${i}]`, x));
+});
+
+/** The options of linearCapacity; dim and seed are required, and one of loads, counts. */
+const CAPACITY_OPTIONS = optionsSchema<LinearCapacityOptions>()({
+  dim: rule.integer(1, 'dimension d of keys and values (required)'),
+  loads: list('loads n/d², n = max(1, round(load d²)); give loads or counts, not both', nonNegativeNumber),
+  counts: list('numbers of stored pairs n', (name, x) => integerAtLeast(name, x, 1)),
+  trials: rule.integer(1, 'independent draws per n').or(1),
+  seed: rule.custom('seed of the random keys and values (required)', requireSeed),
+});
 
 /** Result of {@link linearCapacity}; the arrays are indexed alike. */
 export interface LinearCapacityResult {
@@ -117,18 +143,11 @@ export interface LinearCapacityResult {
  */
 export function linearCapacity(options: LinearCapacityOptions): LinearCapacityResult {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { dim, loads | counts, trials?, seed }');
-  readOptions('linearCapacity', options, CAPACITY_KEYS);
-  const d = integerAtLeast('dim', options.dim, 1);
-  const trials = integerAtLeast('trials', options.trials ?? 1, 1);
-  const rng = new Random(requireSeed('seed', options.seed));
-  const { loads, counts } = options;
+  const { dim, trials, seed, loads, counts } = CAPACITY_OPTIONS.read('linearCapacity', options);
+  const d = CAPACITY_OPTIONS.rules.dim.check('dim', dim); // required: a missing dim is refused here
+  const rng = new Random(requireSeed('seed', seed));
   if ((loads === undefined) === (counts === undefined)) throw new InvalidArgumentError('loads', loads, 'must be given, or counts, but not both');
-  const list = loads ?? counts;
-  const name = loads !== undefined ? 'loads' : 'counts';
-  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError(name, list, 'must be a non-empty array');
-  const ns = list.map((x, i) =>
-    loads !== undefined ? Math.max(1, Math.round(nonNegativeNumber(`loads[${i}]`, x) * d * d)) : integerAtLeast(`counts[${i}]`, x, 1),
-  );
+  const ns = loads !== undefined ? loads.map((load) => Math.max(1, Math.round(load * d * d))) : counts!;
   checkElements('linearCapacity weights (d x d)', d * d);
   for (const n of ns) {
     checkElements(`linearCapacity with n = ${n} pairs`, n * d);

@@ -3,7 +3,7 @@
 //   E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k))
 // (S_eps the debiased Sinkhorn divergence), and retrieval descends E in the
 // Hellinger–Kantorovich geometry restricted to probability measures: points move along
-// the Wasserstein gradient, x_i <- x_i - tau (1/a_i) dE/dx_i, and masses are reweighted
+// the Wasserstein gradient, x_i <- x_i - s (1/a_i) dE/dx_i, and masses are reweighted
 // multiplicatively on the simplex, a_i <- a_i exp(-eta dE/da_i) / Z. Because
 // dE = sum_k p_k dS_eps(q, P_k) with p = softmax(-beta S), a retrieval step is a
 // posterior-weighted pull towards the stored clouds, the sharpest for the nearest one.
@@ -12,7 +12,8 @@ import { Measure } from '../measure.js';
 import { spaceOps } from '../spaces.js';
 import { sinkhornDivergence } from '../ot/divergence.js';
 import { readSinkhornOptions, type SinkhornOptions } from '../ot/sinkhorn.js';
-import { integerAtLeast, nonNegativeNumber, optionKeys, positiveNumber, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { nonNegativeNumber, positiveNumber } from '../validate.js';
 
 /** Options of {@link pointCloudMemory}. */
 export interface PointCloudMemoryOptions {
@@ -39,7 +40,7 @@ export interface PointCloudEnergy {
 
 /** Step sizes of one descent step ({@link PointCloudMemory.step}). */
 export interface PointCloudStepOptions {
-  /** tau: 0.5 sends each point to its barycentric target when one pattern dominates. Default 0.5. */
+  /** The point step s: 0.5 sends each point to its barycentric target when one pattern dominates. Default 0.5. */
   stepSize?: number;
   /** eta of the multiplicative mass update, in units of 1 / cost (0 keeps the masses). Default 0.3. */
   massStep?: number;
@@ -78,15 +79,41 @@ export interface PointCloudMemory {
   readonly beta: number;
   /** E(q), the divergences S_eps(q, P_k) and the posterior p_k; one Sinkhorn divergence per pattern. */
   energy(q: Measure): PointCloudEnergy;
-  /** One descent step of E (points by tau, masses by eta), without backtracking; returns a new Measure with weights summing to 1. */
+  /** One descent step of E (points by s, masses by eta), without backtracking; returns a new Measure with weights summing to 1. */
   step(q: Measure, options?: PointCloudStepOptions): Measure;
   /** Descends E from q with backtracking (recorded energies never increase) until tol or the step budget. */
   retrieve(q: Measure, options?: PointCloudRetrieveOptions): PointCloudRetrieval;
 }
 
-const MEMORY_KEYS = optionKeys<PointCloudMemoryOptions>()('patterns', 'beta', 'sinkhorn');
-const STEP_KEYS = optionKeys<PointCloudStepOptions>()('stepSize', 'massStep');
-const RETRIEVE_KEYS = optionKeys<PointCloudRetrieveOptions>()('stepSize', 'massStep', 'steps', 'tol');
+/** The options of pointCloudMemory, all three required. */
+const MEMORY_OPTIONS = optionsSchema<PointCloudMemoryOptions>()({
+  patterns: rule.custom('the stored measures P_1..P_K, of one dimension and space (required)', (name, patterns) => {
+    if (!Array.isArray(patterns) || patterns.length === 0) throw new InvalidArgumentError(name, patterns, 'must be a non-empty array of Measures');
+    patterns.forEach((p, k) => {
+      if (!(p instanceof Measure)) throw new InvalidArgumentError(`${name}[${k}]`, p, 'must be a Measure');
+      const first = patterns[0] as Measure;
+      if (p.dim !== first.dim) throw new InvalidArgumentError(`${name}[${k}].dim`, p.dim, `must equal ${name}[0].dim = ${first.dim} (all patterns live in one space)`);
+      if (p.space !== first.space) throw new InvalidArgumentError(`${name}[${k}].space`, p.space, `must equal ${name}[0].space = '${first.space}' (all patterns live in one space)`);
+    });
+    return patterns as Measure[];
+  }),
+  beta: rule.positive('inverse temperature over patterns, in units of 1 / cost (required)'),
+  sinkhorn: rule.custom('Sinkhorn options of every divergence, eps required (required)', (name, ot) => {
+    if (ot === null || typeof ot !== 'object') throw new InvalidArgumentError(name, ot, 'must be Sinkhorn options with eps');
+    readSinkhornOptions('pointCloudMemory sinkhorn', ot, `${name}.`);
+    return ot as SinkhornOptions;
+  }),
+});
+const STEP_RULES = {
+  stepSize: rule.positive('the point step s (0.5 sends each point to its barycentric target when one pattern dominates)').or(0.5),
+  massStep: rule.nonNegative('eta of the multiplicative mass update, in units of 1 / cost (0 keeps the masses)').or(0.3),
+};
+const STEP_OPTIONS = optionsSchema<PointCloudStepOptions>()(STEP_RULES);
+const RETRIEVE_OPTIONS = optionsSchema<PointCloudRetrieveOptions>()({
+  ...STEP_RULES,
+  steps: rule.integer(0, 'at most this many accepted steps').or(30),
+  tol: rule.positive('stop when an accepted step lowers E by less than tol').or(1e-10),
+});
 
 /**
  * A memory storing measures, with energy E(q) = -(1/beta) log sum_k exp(-beta S_eps(q, P_k)).
@@ -97,18 +124,12 @@ const RETRIEVE_KEYS = optionKeys<PointCloudRetrieveOptions>()('stepSize', 'massS
  */
 export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMemory {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'must be { patterns, beta, sinkhorn: { eps } }');
-  readOptions('pointCloudMemory', options, MEMORY_KEYS);
-  const patterns = options.patterns;
-  if (!Array.isArray(patterns) || patterns.length === 0) throw new InvalidArgumentError('patterns', patterns, 'must be a non-empty array of Measures');
-  patterns.forEach((p, k) => {
-    if (!(p instanceof Measure)) throw new InvalidArgumentError(`patterns[${k}]`, p, 'must be a Measure');
-    if (p.dim !== patterns[0].dim) throw new InvalidArgumentError(`patterns[${k}].dim`, p.dim, `must equal patterns[0].dim = ${patterns[0].dim} (all patterns live in one space)`);
-    if (p.space !== patterns[0].space) throw new InvalidArgumentError(`patterns[${k}].space`, p.space, `must equal patterns[0].space = '${patterns[0].space}' (all patterns live in one space)`);
-  });
-  const beta = positiveNumber('beta', options.beta);
-  const ot = options.sinkhorn;
-  if (ot === null || typeof ot !== 'object') throw new InvalidArgumentError('sinkhorn', ot, 'must be Sinkhorn options with eps');
-  readSinkhornOptions('pointCloudMemory sinkhorn', ot, 'sinkhorn.');
+  const o = MEMORY_OPTIONS.read('pointCloudMemory', options);
+  // All three are required: a missing one is refused here by its rule (a given one was checked by read).
+  const { rules } = MEMORY_OPTIONS;
+  const patterns = rules.patterns.check('patterns', o.patterns);
+  const beta = rules.beta.check('beta', o.beta);
+  const ot = rules.sinkhorn.check('sinkhorn', o.sinkhorn);
   const d = patterns[0].dim;
   const space = spaceOps(patterns[0].space);
 
@@ -133,9 +154,10 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
     return { value: -(max + Math.log(z)) / beta, divergences, posterior, results };
   };
 
-  const stepFrom = (q: Measure, e: ReturnType<typeof evaluate>, o: PointCloudStepOptions) => {
-    const tau = positiveNumber('stepSize', o.stepSize ?? 0.5);
-    const eta = nonNegativeNumber('massStep', o.massStep ?? 0.3);
+  const stepFrom = (q: Measure, e: ReturnType<typeof evaluate>, o: Required<PointCloudStepOptions>) => {
+    // Checked again: retrieve's halvings could take a step size to 0.
+    const pointStep = positiveNumber('stepSize', o.stepSize);
+    const eta = nonNegativeNumber('massStep', o.massStep);
     const n = q.size;
     const a = q.normalized().weights;
     const x = Float64Array.from(q.points);
@@ -152,7 +174,7 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
     // A step along the space: on the sphere the tangent part of the gradient, then back onto the sphere;
     // on the circle the gradient is the angle derivative and the step an angle (wrapped by the Measure).
     space.project(x, g, n, d);
-    for (let i = 0; i < n * d; i++) x[i] -= tau * g[i];
+    for (let i = 0; i < n * d; i++) x[i] -= pointStep * g[i];
     space.retract(x, n, d);
     // Multiplicative (Fisher–Rao) update, shifted by the max for stability; renormalised to mass 1.
     let wmin = Infinity;
@@ -172,17 +194,14 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
       return { value, divergences, posterior };
     },
     step(q, options) {
-      const o = readOptions<PointCloudStepOptions>('step', options, STEP_KEYS);
+      const o = STEP_OPTIONS.read('step', options);
       checkQuery(q);
       return stepFrom(q, evaluate(q), o);
     },
     retrieve(q, options) {
-      const o = readOptions<PointCloudRetrieveOptions>('retrieve', options, RETRIEVE_KEYS);
+      const o = RETRIEVE_OPTIONS.read('retrieve', options);
       checkQuery(q);
-      const steps = integerAtLeast('steps', o.steps ?? 30, 0);
-      const tol = o.tol === undefined ? 1e-10 : positiveNumber('tol', o.tol);
-      positiveNumber('stepSize', o.stepSize ?? 0.5);
-      nonNegativeNumber('massStep', o.massStep ?? 0.3);
+      const { steps, tol } = o;
       let current = q;
       let e = evaluate(current);
       let stopped = false;
@@ -190,7 +209,7 @@ export function pointCloudMemory(options: PointCloudMemoryOptions): PointCloudMe
       let taken = 0;
       // Backtracking: a step that would raise E is retried with both step sizes halved (and
       // the smaller sizes kept), so the recorded energies never increase.
-      let sizes = { stepSize: o.stepSize ?? 0.5, massStep: o.massStep ?? 0.3 };
+      let sizes = { stepSize: o.stepSize, massStep: o.massStep };
       const tryEvaluate = (m: Measure) => {
         try {
           return evaluate(m);

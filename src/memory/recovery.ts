@@ -6,11 +6,24 @@ import { Measure } from '../measure.js';
 import { wasserstein2 } from '../ot/wasserstein.js';
 import { Random, requireSeed } from '../random.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkElements, integerAtLeast, optionKeys, positiveNumber, readOptions } from '../validate.js';
-
-const RECOVERY_KEYS = optionKeys<RecoveryOptions>()('points', 'jitter', 'beta', 'eps', 'steps', 'seed');
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast } from '../validate.js';
 import { hopfield } from './hopfield.js';
 import { pointCloudMemory, type Recovery, type RecoveryOptions } from './pointcloud.js';
+
+/** The options of pointCloudRecovery, declared once; the seed is required. */
+const RECOVERY_OPTIONS = optionsSchema<RecoveryOptions>()({
+  points: rule.custom('points per cloud, an integer in [3, 2000]', (name, v) => {
+    const n = integerAtLeast(name, v, 3);
+    if (n > 2000) throw new InvalidArgumentError(name, n, 'must be at most 2000 (the experiment runs exact W2 and Sinkhorn on n points)');
+    return n;
+  }).or(24),
+  jitter: rule.positive('standard deviation of the Gaussian jitter of the query\'s points').or(0.15),
+  beta: rule.positive('inverse temperature of both memories').or(20),
+  eps: rule.positive('Sinkhorn entropic regularisation, in units of |x - y|^2').or(0.01),
+  steps: rule.integer(1, 'maximum point-cloud retrieval steps').or(40),
+  seed: rule.custom('seed of the point order, jitter and masses of the query (required)', requireSeed),
+});
 
 /** A circle, a segment and a pair of small rings, each n uniform-weight points in the plane (n an integer >= 2). */
 export function planarShapes(n: number): Measure[] {
@@ -51,14 +64,8 @@ export function recoveryQuery(target: Measure, jitter: number, rng: Random): Mea
  */
 export function pointCloudRecovery(options: RecoveryOptions): Recovery {
   if (options === undefined) throw new InvalidArgumentError('pointCloudRecovery options', options, 'must give seed');
-  options = readOptions<RecoveryOptions>('pointCloudRecovery', options, RECOVERY_KEYS) as RecoveryOptions;
-  const seed = requireSeed('seed', options.seed);
-  const n = integerAtLeast('points', options.points ?? 24, 3);
-  if (n > 2000) throw new InvalidArgumentError('points', n, 'must be at most 2000 (the experiment runs exact W2 and Sinkhorn on n points)');
-  const jitter = positiveNumber('jitter', options.jitter ?? 0.15);
-  const beta = positiveNumber('beta', options.beta ?? 20);
-  const eps = positiveNumber('eps', options.eps ?? 0.01);
-  const steps = integerAtLeast('steps', options.steps ?? 40, 1);
+  const { seed: givenSeed, points: n, jitter, beta, eps, steps } = RECOVERY_OPTIONS.read('pointCloudRecovery', options);
+  const seed = requireSeed('seed', givenSeed);
   const shapes = planarShapes(n);
   const target = shapes[0];
   const query = recoveryQuery(target, jitter, new Random(seed));

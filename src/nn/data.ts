@@ -2,9 +2,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import { pointSet } from '../points.js';
 import { Random, requireSeed } from '../random.js';
-import { allFinite, checkElements, integerAtLeast, nonNegativeNumber, optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
-
-const DATA_KEYS = optionKeys<DataInput>()('X', 'Y', 'dim');
+import { optionsSchema, rule } from '../options.js';
+import { allFinite, checkElements, strictNumbers, toFloat64 } from '../validate.js';
 
 /** Training data as given by the user: N samples X (N x d) and N targets Y. */
 export interface DataInput {
@@ -15,6 +14,17 @@ export interface DataInput {
   /** Sample dimension d; required when X is a flat array. */
   dim?: number;
 }
+
+/** Numbers, never BigInt or other values (checked in full, with the shape, by pointSet and toFloat64). */
+const numbers = <V>(doc: string) => rule.custom(doc, (name, v) => {
+  strictNumbers(name, v);
+  return v as V;
+});
+const DATA_OPTIONS = optionsSchema<DataInput>()({
+  X: numbers<DataInput['X']>('samples: number[][] or a row-major array with dim (required)'),
+  Y: numbers<DataInput['Y']>('one finite target per sample (required)'),
+  dim: rule.custom('sample dimension d; required when X is flat (checked by pointSet)', (_name, v) => v as number),
+});
 
 /** Validated training data. */
 export interface Dataset {
@@ -34,11 +44,9 @@ export interface Dataset {
  */
 export function dataset(input: DataInput, name = 'data'): Dataset {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InvalidArgumentError(name, input, 'must be { X, Y } with X the samples (N x d) and Y the N targets');
-  readOptions(name, input, DATA_KEYS);
-  strictNumbers(`${name}.X`, input.X);
-  strictNumbers(`${name}.Y`, input.Y);
-  const { data: X, n, d: dim } = pointSet(`${name}.X`, input.X, input.dim);
-  const Y = toFloat64(`${name}.Y`, input.Y);
+  const o = DATA_OPTIONS.read(name, input, `${name}.`);
+  const { data: X, n, d: dim } = pointSet(`${name}.X`, o.X, o.dim);
+  const Y = toFloat64(`${name}.Y`, o.Y);
   allFinite(`${name}.Y`, Y);
   if (Y.length !== n) throw new InvalidArgumentError(`${name}.Y`, `${Y.length} targets`, `must have one target per sample (${n} samples in ${name}.X)`);
   return { X, Y, n, dim };
@@ -76,17 +84,33 @@ export interface LabelledData {
   dim: number;
 }
 
-const SYNTHETIC_KEYS = optionKeys<SyntheticOptions>()('samples', 'noise', 'seed');
-const CIRCLES_KEYS = optionKeys<CirclesOptions>()('samples', 'noise', 'seed', 'factor');
+/** The options of a synthetic dataset whose noise defaults to `noise`. */
+const syntheticRules = (noise: number) => ({
+  samples: rule.integer(1, 'number of samples N, half of each class').or(200),
+  noise: rule.nonNegative('standard deviation of the Gaussian noise added to each coordinate').or(noise),
+  seed: rule.custom('seed of the samples (required)', requireSeed),
+});
+const MOONS_OPTIONS = optionsSchema<SyntheticOptions>()(syntheticRules(0.1));
+const XOR_OPTIONS = optionsSchema<SyntheticOptions>()(syntheticRules(0.35));
+const CIRCLES_OPTIONS = optionsSchema<CirclesOptions>()({
+  ...syntheticRules(0.08),
+  factor: rule.custom('radius of the inner circle relative to the outer one, in (0, 1)', (name, f) => {
+    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new InvalidArgumentError(name, f, 'must be a number in (0, 1)');
+    return f;
+  }).or(0.5),
+});
 
-function synthetic(where: string, options: unknown, keys: readonly string[], noise: number) {
+/** What the three schemas read: samples and noise defaulted, the seed still to be required. */
+type SyntheticRead = { samples: number; noise: number; seed?: number; factor?: number };
+
+function synthetic(where: string, options: unknown, schema: { read(where: string, value: unknown): object }) {
   if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give seed');
-  const o = readOptions<CirclesOptions>(where, options, keys);
-  const seed = requireSeed('seed', o.seed);
-  const n = integerAtLeast('samples', o.samples ?? 200, 1);
+  const o = schema.read(where, options) as SyntheticRead;
+  const seed = requireSeed('seed', o.seed); // required: a missing seed is refused here
+  const n = o.samples;
   checkElements('samples', 2 * n);
-  const sd = nonNegativeNumber('noise', o.noise ?? noise);
-  return { o, rng: new Random(seed), n, sd, X: new Float64Array(2 * n), Y: Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : -1)) };
+  const Y = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : -1));
+  return { o, rng: new Random(seed), n, sd: o.noise, X: new Float64Array(2 * n), Y };
 }
 
 /**
@@ -95,7 +119,7 @@ function synthetic(where: string, options: unknown, keys: readonly string[], noi
  * coordinate (default noise 0.1), shifted by (-1/2, -1/4) so the set is centred.
  */
 export function twoMoons(options: SyntheticOptions): LabelledData {
-  const { rng, n, sd, X, Y } = synthetic('twoMoons', options, SYNTHETIC_KEYS, 0.1);
+  const { rng, n, sd, X, Y } = synthetic('twoMoons', options, MOONS_OPTIONS);
   for (let i = 0; i < n; i++) {
     const t = Math.PI * rng.next();
     const [u, v] = Y[i] > 0 ? [Math.cos(t), Math.sin(t)] : [1 - Math.cos(t), 0.5 - Math.sin(t)];
@@ -110,7 +134,7 @@ export function twoMoons(options: SyntheticOptions): LabelledData {
  * product of the centre's signs (+1 on (1, 1) and (-1, -1), -1 on the other diagonal).
  */
 export function gaussianXor(options: SyntheticOptions): LabelledData {
-  const { rng, n, sd, X, Y } = synthetic('gaussianXor', options, SYNTHETIC_KEYS, 0.35);
+  const { rng, n, sd, X, Y } = synthetic('gaussianXor', options, XOR_OPTIONS);
   for (let i = 0; i < n; i++) {
     const sx = rng.next() < 0.5 ? -1 : 1, sy = Y[i] * sx;
     X[2 * i] = sx + sd * rng.normal();
@@ -125,9 +149,8 @@ export function gaussianXor(options: SyntheticOptions): LabelledData {
  * coordinate (default noise 0.08).
  */
 export function concentricCircles(options: CirclesOptions): LabelledData {
-  const { o, rng, n, sd, X, Y } = synthetic('concentricCircles', options, CIRCLES_KEYS, 0.08);
-  const factor = o.factor ?? 0.5;
-  if (typeof factor !== 'number' || !(factor > 0 && factor < 1)) throw new InvalidArgumentError('factor', factor, 'must be a number in (0, 1)');
+  const { o, rng, n, sd, X, Y } = synthetic('concentricCircles', options, CIRCLES_OPTIONS);
+  const factor = o.factor as number;
   for (let i = 0; i < n; i++) {
     const t = 2 * Math.PI * rng.next(), r = Y[i] > 0 ? factor : 1;
     X[2 * i] = r * Math.cos(t) + sd * rng.normal();

@@ -6,15 +6,19 @@ import { InvalidArgumentError } from '../errors.js';
 import type { EvalOptions, Flow } from '../flows/flow.js';
 import { wasserstein2 } from '../ot/wasserstein.js';
 import type { Trajectory } from '../simulate/trajectory.js';
-import { evalValues, optionKeys, positiveNumber, readOptions } from '../validate.js';
-
-const SETTLING_KEYS = optionKeys<SettlingOptions>()('tol', 'backend', 'precision');
+import { EVAL_RULES } from '../flows/eval-options.js';
+import { optionsSchema, rule } from '../options.js';
 
 /** Options of settling: the tolerance plus the flow's evaluation options (backend, precision). */
 export interface SettlingOptions extends EvalOptions {
   /** Settled once the velocity and the metric speed are both below tol. */
   tol: number;
 }
+
+const SETTLING_OPTIONS = optionsSchema<SettlingOptions>()({
+  tol: rule.positive('settled once the velocity and the metric speed are both below tol (required)'),
+  ...EVAL_RULES,
+});
 
 /** Velocity and metric speed along a recorded run, and when it settled. */
 export interface Settling {
@@ -34,9 +38,8 @@ export interface Settling {
  */
 export function settling(flow: Flow, run: Trajectory, options: SettlingOptions): Settling {
   if (options === undefined) throw new InvalidArgumentError('settling options', options, 'must give tol');
-  const o = readOptions<SettlingOptions>('settling', options, SETTLING_KEYS);
-  const tol = positiveNumber('tol', o.tol);
-  evalValues(o);
+  const o = SETTLING_OPTIONS.read('settling', options);
+  const tol = SETTLING_OPTIONS.rules.tol.check('tol', o.tol); // required: a missing tol is refused here
   const evalOpts: EvalOptions = { backend: o.backend, precision: o.precision };
   if (flow === null || typeof flow !== 'object' || typeof flow.velocity !== 'function' || typeof flow.check !== 'function') throw new InvalidArgumentError('flow', flow, 'must be a Flow');
   if (run === null || typeof run !== 'object' || !Array.isArray(run.snapshots) || !(run.times instanceof Float64Array)) throw new InvalidArgumentError('run', run, 'must be a Trajectory');

@@ -5,14 +5,14 @@
 // Training is the Wasserstein gradient flow of L(mu) + (l2/2) ∫|theta|^2 dmu:
 //   V[mu](theta) = -∇_theta (δL/δmu)(theta) - l2 theta,
 //   (δL/δmu)(theta) = (1/N) sum_i l'(f_mu(X_i), Y_i) a sigma(<w, X_i> + b).
-// The flow is the drift alone. Noisy SGD (d theta = V dt + sqrt(2 tau) dB, the flow of the free energy
-// L + (l2/2)∫|theta|^2 + tau ∫ mu log mu) is simulate's integrator 'euler-maruyama' with noise { temperature: tau, seed }.
+// The flow is the drift alone. Noisy SGD (d theta = V dt + sqrt(2 T) dB, the flow of the free energy
+// L + (l2/2)∫|theta|^2 + T ∫ mu log mu) is simulate's integrator 'euler-maruyama' with noise { temperature: T, seed }.
 import { backendFor, type Activation } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { requireSpace, Scratch, type EvalOptions, type Flow } from '../flows/flow.js';
 import { readEval } from '../flows/eval-options.js';
 import type { Measure } from '../measure.js';
-import { nonNegativeNumber, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 
 /** The per-sample loss l(f, y): 'squared' (f - y)^2 / 2, or 'logistic' log(1 + e^{-y f}) with labels y = ±1. */
@@ -30,7 +30,13 @@ export interface TwoLayerOptions {
   l2?: number;
 }
 
-const TWO_LAYER_KEYS = optionKeys<TwoLayerOptions>()('data', 'activation', 'loss', 'l2');
+const TWO_LAYER_OPTIONS = optionsSchema<TwoLayerOptions>()({
+  // Read (and required) by dataset().
+  data: rule.custom('training samples X (N x d) and targets Y (required)', (_name, v) => v as DataInput),
+  activation: rule.oneOf(['relu', 'tanh', 'sigmoid'] as const, 'the activation sigma').or('relu'),
+  loss: rule.oneOf(['squared', 'logistic'] as const, "the per-sample loss: 'squared' (f - y)^2 / 2, 'logistic' (labels ±1)").or('squared'),
+  l2: rule.nonNegative('weight decay l2 on the particles').or(0),
+});
 /** The training flow of a mean-field two-layer network; its measures are neurons (a, w, b), dim d + 2, in R^{d+2}. */
 export interface TwoLayerFlow extends Flow {
   /** The validated training data. */
@@ -78,12 +84,9 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
         "has moved to simulate: the flow is the drift, and Langevin noise is the integrator { integrator: 'euler-maruyama', dt, noise: { temperature, seed } }");
     }
   }
-  readOptions('twoLayer', options, TWO_LAYER_KEYS);
-  const data = dataset(options.data);
-  const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
-  const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
+  const { activation, loss, l2, ...o } = TWO_LAYER_OPTIONS.read('twoLayer', options);
+  const data = dataset(o.data);
   if (loss === 'logistic') requireLabels('data.Y', data.Y);
-  const l2 = nonNegativeNumber('l2', options.l2 ?? 0);
   const { value: lossValue, slope: lossSlope } = lossFunctions(loss);
   const { X, Y, n, dim: d } = data;
   const scratch = new Scratch();
@@ -127,7 +130,7 @@ export function twoLayer(options: TwoLayerOptions): TwoLayerFlow {
       for (let i = 0; i < len; i++) out[i] = -out[i] - l2 * theta[i];
     },
 
-    /** L(mu) + (l2/2) ∫|theta|^2 dmu (the entropy term of tau > 0 is not included). */
+    /** L(mu) + (l2/2) ∫|theta|^2 dmu (the entropy term of T > 0 is not included). */
     energy(theta, weights, D, opts: EvalOptions = {}) {
       let reg = 0;
       if (l2 > 0) {

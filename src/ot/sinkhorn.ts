@@ -8,7 +8,7 @@ import { defaultTol, DIM_RULE, epsSchedule, otPair } from './common.js';
 import type { Acceleration } from './accelerate.js';
 import { backendRule, type Precision } from '../backend/index.js';
 import { solveCross } from './multiscale.js';
-import type { Space } from '../measure.js';
+import type { Space } from '../spaces.js';
 import { rowsInSpace, type PointsInput } from '../points.js';
 import type { CheckedOptions, OTPair, Progress, SinkhornOptions, SinkhornProgress, SinkhornResult, WarmStart } from './types.js';
 export { PLAN_LIMIT } from './result.js';

@@ -2,7 +2,7 @@
 // (sinkhorn, sinkhornDivergence, exactTransport), the pair of measures the solvers share, and the checked options
 // the Sinkhorn solvers read.
 import type { BackendName, Precision } from '../backend/index.js';
-import type { Space } from '../measure.js';
+import type { Space } from '../spaces.js';
 import type { Acceleration } from './accelerate.js';
 
 /** Backend options shared by the optimal-transport solvers. */

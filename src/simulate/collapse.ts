@@ -3,7 +3,7 @@
 // merged system is the same mean-field dynamics started from the merged measure; the stiff
 // intra-cluster mode is gone and the step controller can lengthen steps through slow phases.
 import { clusterCenters, clusterLabels } from '../analysis/clusters.js';
-import type { Space } from '../measure.js';
+import type { Space } from '../spaces.js';
 
 /** One merge: the original particles that became one current particle, and when. */
 export interface Collapse {

@@ -2,8 +2,8 @@
 // collapsed), and the velocity as the stepper sees it: one yielded request per evaluation,
 // answered by the driver (simulate: one flow call; simulateMany: one segmented call for all
 // systems), then scaled by the clock.
-import type { Measure, Space } from '../measure.js';
-import { spaceOps, type SpaceOps } from '../spaces.js';
+import type { Measure } from '../measure.js';
+import { spaceOps, type Space, type SpaceOps } from '../spaces.js';
 import type { Clock } from './clock.js';
 import { currentMeasure } from './observe.js';
 import type { Evaluation } from './steppers/stepper.js';

@@ -1,7 +1,8 @@
 // A Trajectory: recorded times and observables, optional snapshots, the final measure,
 // step statistics, and the integrator state that lets a run continue bit-identically.
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
-import { Measure, type MeasureJSON, type Space } from '../measure.js';
+import { Measure, type MeasureJSON } from '../measure.js';
+import type { Space } from '../spaces.js';
 import type { Collapse } from './collapse.js';
 import { decodeFloat64 } from './float64.js';
 

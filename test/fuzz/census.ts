@@ -1,17 +1,19 @@
 // The census: runs every fuzz case (cases.ts, the list the vitest suite uses) in child
 // processes with time limits and classifies each one: named error, correct answer, silent
 // wrong, non-library error, hang/death. Prints the counts and every non-passing case, and
-// writes test/fuzz/census.json (or the path given with --out).
+// writes them to test/fuzz/out/census.txt and census.json (or to the .json path given with --out and the
+// .txt beside it). test/fuzz/out/ is gitignored: a census holds dates and this machine's paths.
 //   node --import tsx test/fuzz/census.ts [--out file.json] [--only substring]
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CASES } from './cases.js';
 import { KLASS_NAMES, passes, type Klass, type Verdict } from './harness.js';
 import { FUZZ_DIR, ROOT, runCases } from './pool.js';
 
 const argv = process.argv.slice(2);
 const outArg = argv.indexOf('--out');
-const out = outArg >= 0 ? argv[outArg + 1] : join(FUZZ_DIR, 'census.json');
+const out = outArg >= 0 ? argv[outArg + 1] : join(FUZZ_DIR, 'out', 'census.json');
+const outText = out.replace(/(\.json)?$/, '.txt');
 const onlyArg = argv.indexOf('--only');
 const only = onlyArg >= 0 ? argv[onlyArg + 1] : undefined;
 const cases = only === undefined ? CASES : CASES.filter((c) => c.id.includes(only) || c.group === only);
@@ -34,15 +36,22 @@ for (const c of cases) {
   if (!pass) failing.push({ id: c.id, group: c.group, klass: v.klass, detail: v.detail });
 }
 const seconds = Math.round((Date.now() - t0) / 1000);
-console.log(`meanfield fuzz census: ${cases.length} cases on ${ROOT} (${seconds} s)\n`);
-for (const k of Object.keys(counts) as Klass[]) console.log(`  ${String(counts[k]).padStart(5)}  ${KLASS_NAMES[k]}`);
-console.log(`\n  ${cases.length - failing.length} pass, ${failing.length} do not\n`);
+const lines: string[] = [];
+const say = (line = '') => {
+  console.log(line);
+  lines.push(...line.split('\n'));
+};
+say(`meanfield fuzz census: ${cases.length} cases on ${ROOT} (${seconds} s)\n`);
+for (const k of Object.keys(counts) as Klass[]) say(`  ${String(counts[k]).padStart(5)}  ${KLASS_NAMES[k]}`);
+say(`\n  ${cases.length - failing.length} pass, ${failing.length} do not\n`);
 const byGroup = new Map<string, typeof failing>();
 for (const f of failing) byGroup.set(f.group, [...(byGroup.get(f.group) ?? []), f]);
 for (const [g, list] of byGroup) {
-  console.log(`[${g}] ${list.length}`);
-  for (const f of list) console.log(`  ${f.klass.padEnd(6)} ${f.id} — ${f.detail}`);
+  say(`[${g}] ${list.length}`);
+  for (const f of list) say(`  ${f.klass.padEnd(6)} ${f.id} — ${f.detail}`);
 }
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(outText, `${lines.join('\n')}\n`);
 writeFileSync(out, `${JSON.stringify({ root: ROOT, date: new Date().toISOString(), cases: cases.length, seconds, counts, failing: failing.length, results: all }, null, 1)}\n`);
-console.log(`\nwrote ${out}`);
+console.log(`\nwrote ${outText} and ${out}`);
 process.exit(0);
