@@ -3,9 +3,13 @@
 import { backendFor, type Backend, type BlockMask, type Precision } from '../backend/index.js';
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Measure } from '../measure.js';
+import { rule } from '../options.js';
 import { pointSet, type PointSet, type PointsInput } from '../points.js';
 import { LIMITS } from '../validate.js';
 import type { OTOptions, OTPair, OTSide } from './types.js';
+
+/** The rule of the `dim` option every OT entry point takes (sinkhorn, wasserstein2, slicedWasserstein). */
+export const DIM_RULE = rule.integer(1, 'point dimension; required when a or b is a flat array (as for logSumExp)');
 
 /**
  * The pair a, b in shared, centred coordinates. a and b are Measures or the point forms logSumExp takes

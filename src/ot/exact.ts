@@ -4,9 +4,15 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import { powerIteration } from '../linalg.js';
+import { optionsSchema, rule } from '../options.js';
 import { networkSimplex, type Weights } from './network-simplex.js';
 import type { ExactOptions, ExactPlan } from './types.js';
 export type { ExactOptions, ExactPlan } from './types.js';
+
+/** The options of exactTransport and exactW2, declared once. */
+export const EXACT_SCHEMA = optionsSchema<ExactOptions>()({
+  maxIterations: rule.integer(0, 'simplex pivots after which the solver gives up and throws', true).or(10_000_000),
+});
 
 /**
  * Exact min sum_ij P_ij C_ij subject to P 1 = a, P^T 1 = b, P >= 0, for a (n) and b (m)
@@ -32,14 +38,15 @@ export function exactTransport(
   a: Float64Array,
   b: Float64Array,
   cost: (i: number, j: number) => number,
-  options: ExactOptions = {},
+  options?: ExactOptions,
 ): ExactPlan {
+  const o = EXACT_SCHEMA.read('exactTransport', options);
   if (typeof cost !== 'function') throw new InvalidArgumentError('cost', cost, 'must be a function (i, j) => C_ij');
   const w = prepareWeights(a, b);
   const rowIdx = w.rows,
     colIdx = w.cols;
   const costAt = (i: number, j: number): number => cost(rowIdx[i], colIdx[j]);
-  return networkSimplex(w, costAt, cost, options);
+  return networkSimplex(w, costAt, cost, o.maxIterations);
 }
 
 /**
@@ -47,14 +54,8 @@ export function exactTransport(
  * Euclidean cost C_ij = |x_i - y_j|^2 (NOT halved) between the row-major point sets x (n x d)
  * and y (m x d). Same complexity and guarantees as exactTransport.
  */
-export function exactW2(
-  x: Float64Array,
-  a: Float64Array,
-  y: Float64Array,
-  b: Float64Array,
-  d: number,
-  options: ExactOptions = {},
-): ExactPlan {
+export function exactW2(x: Float64Array, a: Float64Array, y: Float64Array, b: Float64Array, d: number, options?: ExactOptions): ExactPlan {
+  const o = EXACT_SCHEMA.read('exactW2', options);
   if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw new InvalidArgumentError('d', d, 'must be an integer >= 1');
   const w = prepareWeights(a, b);
   if (!x || x.length !== a.length * d) throw new InvalidArgumentError('x', x, `must hold n·d = ${a.length * d} coordinates`);
@@ -76,7 +77,7 @@ export function exactW2(
   for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) xs[i * d + k] = x[w.rows[i] * d + k];
   for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) ys[j * d + k] = y[w.cols[j] * d + k];
   const userCost = (i: number, j: number): number => sqDist(x, i * d, y, j * d, d);
-  return networkSimplex(w, squaredEuclidean(xs, ys, d), userCost, options);
+  return networkSimplex(w, squaredEuclidean(xs, ys, d), userCost, o.maxIterations);
 }
 
 function sqDist(x: Float64Array, xo: number, y: Float64Array, yo: number, d: number): number {

@@ -17,7 +17,7 @@
 //     recomputed from the tree and the supplies, so the marginals hold to round-off.
 
 import { InvalidArgumentError, MeanfieldError } from '../errors.js';
-import type { ExactOptions, ExactPlan } from './types.js';
+import type { ExactPlan } from './types.js';
 import { checkedCosts, userPotentials, type Weights } from './network-simplex-io.js';
 
 export type { Weights } from './network-simplex-io.js';
@@ -30,17 +30,14 @@ const FLOW_ZERO = 1e-15;
 /**
  * The network simplex on the active points. costAt(i, j) is in solver indices (0..n-1,
  * 0..m-1 over w.rows / w.cols); userCost(i, j) in original indices (for the potentials of
- * dropped points).
+ * dropped points). maxIterations (checked by EXACT_SCHEMA): pivots before it throws.
  */
 export function networkSimplex(
   w: Weights,
   costAt: (i: number, j: number) => number,
   userCost: (i: number, j: number) => number,
-  options: ExactOptions,
+  maxIterations: number,
 ): ExactPlan {
-  const maxIterations = options.maxIterations ?? 10_000_000;
-  if (typeof maxIterations !== 'number' || !(maxIterations >= 0))
-    throw new InvalidArgumentError('maxIterations', maxIterations, 'must be a number >= 0');
   const n = w.rows.length,
     m = w.cols.length,
     N = n + m;

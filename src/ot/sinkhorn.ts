@@ -2,43 +2,17 @@
 // Each half-iteration is one pass of the kernel (score -|x - y|^2, beta = 1/eps, log-weights
 // log b_j + g_j/eps), so nothing n x m is ever stored unless plan() is asked for.
 import { InvalidArgumentError } from '../errors.js';
-import {
-  evalValues,
-  finiteVector,
-  functionOption,
-  integerAtLeast,
-  optionKeys,
-  positiveNumber,
-  readOptions,
-  signalOption,
-} from '../validate.js';
-import { defaultTol, epsSchedule, otPair } from './common.js';
+import { finiteVector, positiveNumber } from '../validate.js';
+import { optionsSchema, rule, type Resolved } from '../options.js';
+import { defaultTol, DIM_RULE, epsSchedule, otPair } from './common.js';
 import type { Acceleration } from './accelerate.js';
-import type { Precision } from '../backend/index.js';
+import { backendRule, type Precision } from '../backend/index.js';
 import { solveCross } from './multiscale.js';
 import type { Space } from '../spaces.js';
 import { rowsInSpace, type PointsInput } from '../points.js';
 import type { CheckedOptions, OTPair, Progress, SinkhornOptions, SinkhornProgress, SinkhornResult, WarmStart } from './types.js';
 export { PLAN_LIMIT } from './result.js';
 export type { SinkhornOptions, SinkhornProgress, SinkhornResult, WarmStart } from './types.js';
-
-/** The option names of sinkhorn (and sinkhornDivergence), checked against SinkhornOptions at compile time. */
-export const SINKHORN_KEYS = optionKeys<SinkhornOptions>()(
-  'eps',
-  'dim',
-  'tol',
-  'maxIter',
-  'scaling',
-  'warmStart',
-  'signal',
-  'onProgress',
-  'backend',
-  'precision',
-  'reach',
-  'acceleration',
-  'truncate',
-);
-const WARM_KEYS = optionKeys<WarmStart>()('f', 'g');
 
 /**
  * Smallest eps / (squared diameter) accepted: below it the potentials' rounding error,
@@ -51,6 +25,70 @@ export const DEFAULT_MAX_ITER = 100_000;
 
 /** The smallest normal double, 2^-1022: the smallest eps accepted. */
 const MIN_NORMAL = 2 ** -1022;
+
+/** The options of {@link SinkhornOptions.warmStart}: two potentials, each copied into a Float64Array once checked finite. */
+export const WARM_START_SCHEMA = optionsSchema<WarmStart>()({
+  f: rule.custom<ArrayLike<number>>("potential on a's points (length n); alone, g is computed from it", finiteVector),
+  g: rule.custom<ArrayLike<number>>("potential on b's points (length m)", finiteVector),
+});
+
+/**
+ * The options of sinkhorn, sinkhornDivergence and pointCloudMemory's `sinkhorn`, declared once: the key list (in this
+ * order), the checks that need no measure, the defaults that need none (tol and scaling depend on the pair: see
+ * checkOptions) and the doc lines. eps is required: readSinkhornOptions refuses it missing.
+ */
+export const SINKHORN_SCHEMA = optionsSchema<SinkhornOptions>()({
+  eps: rule.custom('entropic regularisation > 0 in units of the cost |x - y|², at least 2^-1022 (required)', readEps),
+  dim: DIM_RULE,
+  tol: rule.positive('stop at this L1 marginal error; default 1e-6 (f64, mixed), max(1e-5, 2^-26 diameter²/eps) with f32'),
+  maxIter: rule.integer(1, 'iterations at the final eps').or(DEFAULT_MAX_ITER),
+  scaling: rule.custom('eps-scaling factor in (0, 1) per stage, or false; default from eps/diameter², acceleration, reach', readScaling),
+  warmStart: rule.custom("start from potentials { f, g } (e.g. a previous result's)", readWarmStart),
+  signal: rule.signal('stops the solve: sinkhorn and sinkhornDivergence return the last iterate with aborted: true'),
+  onProgress: rule.fn<Required<SinkhornOptions>['onProgress']>('called after every iteration and annealing stage (a SinkhornProgress)'),
+  backend: backendRule("kernel backend; default: init()'s"),
+  precision: rule.oneOf(['f64', 'f32', 'mixed'] as const, "kernel arithmetic; 'mixed' iterates in f32, then polishes in f64").or('f64'),
+  reach: rule.positive('unbalanced OT: the marginal penalty rho in cost units (weights taken as given); omitted: balanced'),
+  acceleration: rule.custom<Acceleration>("'anderson', 'overrelaxation' or false (plain Sinkhorn)", readAcceleration).or('anderson'),
+  truncate: rule.custom('multiscale truncation tau in (0, 1000] (a row skips <= e^{-tau²} of its mass) or false', readTruncate).or(false),
+});
+
+/** SinkhornOptions as SINKHORN_SCHEMA reads them: checked, maxIter, precision, acceleration and truncate filled in. */
+export type ReadSinkhornOptions = Resolved<SinkhornOptions, typeof SINKHORN_SCHEMA.rules>;
+
+function readEps(name: string, v: unknown): number {
+  const eps = positiveNumber(name, v);
+  if (eps < MIN_NORMAL) {
+    throw new InvalidArgumentError(name, eps, `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`);
+  }
+  return eps;
+}
+
+function readScaling(name: string, v: unknown): number | false {
+  if (v !== false && !(typeof v === 'number' && v > 0 && v < 1)) {
+    throw new InvalidArgumentError(name, v, 'must be a number in (0, 1) or false');
+  }
+  return v;
+}
+
+function readWarmStart(name: string, v: unknown): WarmStart {
+  return WARM_START_SCHEMA.read(name, v, `${name}.`);
+}
+
+function readAcceleration(name: string, v: unknown): Acceleration {
+  if (v !== false && v !== 'anderson' && v !== 'overrelaxation') {
+    throw new InvalidArgumentError(name, v, "must be 'anderson', 'overrelaxation' or false");
+  }
+  return v;
+}
+
+function readTruncate(name: string, v: unknown): number | false {
+  if (v !== false && !(typeof v === 'number' && v > 0 && v <= 1000)) {
+    const why = "the bound e^{-truncate²} on each row's skipped share";
+    throw new InvalidArgumentError(name, v, `must be a number in (0, 1000] (${why}) or false`);
+  }
+  return v;
+}
 
 /**
  * Entropic OT between a (n points) and b (m points) of the same dimension, cost |x - y|^2, weights normalised
@@ -74,7 +112,7 @@ export function sinkhorn(a: PointsInput, b: PointsInput, options: SinkhornOption
 /** options.dim when options is an object (it is checked with the other options later). */
 export function dimOption(options: unknown): number | undefined {
   const dim = typeof options === 'object' && options !== null ? (options as { dim?: unknown }).dim : undefined;
-  return dim === undefined ? undefined : integerAtLeast('dim', dim, 1);
+  return dim === undefined ? undefined : DIM_RULE.check('dim', dim);
 }
 
 /** The result with its barycentric map in the coordinates of b's space (an angle for a circle). */
@@ -102,47 +140,14 @@ export function problemProgress(
 }
 
 /** The checks of SinkhornOptions that do not depend on the measures (used by pointCloudMemory up front too). */
-export function readSinkhornOptions(where: string, options: unknown, prefix = ''): SinkhornOptions {
+export function readSinkhornOptions(where: string, options: unknown, prefix = ''): ReadSinkhornOptions {
   if (options === undefined) throw new InvalidArgumentError(`${where} options`, options, 'must give eps');
-  const o = readOptions<SinkhornOptions>(where, options, SINKHORN_KEYS) as SinkhornOptions;
-  positiveNumber(`${prefix}eps`, o.eps);
-  if (o.eps < MIN_NORMAL)
-    throw new InvalidArgumentError(
-      `${prefix}eps`,
-      o.eps,
-      `must be >= ${MIN_NORMAL} (a subnormal eps has no precision left and 1/eps overflows)`,
-    );
-  if (o.dim !== undefined) integerAtLeast(`${prefix}dim`, o.dim, 1);
-  if (o.tol !== undefined) positiveNumber(`${prefix}tol`, o.tol);
-  if (o.reach !== undefined) positiveNumber(`${prefix}reach`, o.reach);
-  if (o.maxIter !== undefined) integerAtLeast(`${prefix}maxIter`, o.maxIter, 1);
-  const scaling = o.scaling;
-  if (scaling !== undefined && scaling !== false && !(typeof scaling === 'number' && scaling > 0 && scaling < 1)) {
-    throw new InvalidArgumentError(`${prefix}scaling`, scaling, 'must be a number in (0, 1) or false');
-  }
-  if (o.warmStart !== undefined) {
-    const w = readOptions<WarmStart>(`${where} warmStart`, o.warmStart, WARM_KEYS);
-    if (w.f !== undefined) finiteVector(`${prefix}warmStart.f`, w.f);
-    if (w.g !== undefined) finiteVector(`${prefix}warmStart.g`, w.g);
-  }
-  const r = o.acceleration;
-  if (r !== undefined && r !== false && r !== 'anderson' && r !== 'overrelaxation') {
-    throw new InvalidArgumentError(`${prefix}acceleration`, r, "must be 'anderson', 'overrelaxation' or false");
-  }
-  const tr = o.truncate;
-  if (tr !== undefined && tr !== false && !(typeof tr === 'number' && tr > 0 && tr <= 1000)) {
-    throw new InvalidArgumentError(
-      `${prefix}truncate`,
-      tr,
-      "must be a number in (0, 1000] (the bound e^{-truncate²} on each row's skipped share) or false",
-    );
-  }
-  signalOption(`${prefix}signal`, o.signal);
-  functionOption(`${prefix}onProgress`, o.onProgress);
-  evalValues({ backend: o.backend, precision: o.precision === 'mixed' ? undefined : o.precision });
+  const o = SINKHORN_SCHEMA.read(where, options, prefix);
+  if (o.eps === undefined) readEps(`${prefix}eps`, o.eps);
   return o;
 }
 
+/** SinkhornOptions read (for `where`) and resolved against the pair p: eps against its scale, tol, the schedule, the warm start sized. */
 export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkhorn'): CheckedOptions {
   const o = readSinkhornOptions(where, options);
   const eps = o.eps;
@@ -156,12 +161,12 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     );
   }
   const mixed = o.precision === 'mixed';
-  const precision: Precision | undefined = mixed ? 'f64' : (o.precision as Precision | undefined);
+  const precision: Precision = o.precision === 'mixed' ? 'f64' : o.precision;
   const tolDefault = defaultTol(precision, p.diameter2, eps);
   const tol = o.tol ?? tolDefault;
-  const maxIter = o.maxIter ?? DEFAULT_MAX_ITER;
+  const maxIter = o.maxIter;
   let scaling = o.scaling;
-  if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2, o.acceleration ?? 'anderson', o.reach !== undefined);
+  if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2, o.acceleration, o.reach !== undefined);
   const schedule = scaling === false ? [eps] : epsSchedule(p.diameter2, eps, scaling);
   const warmStart =
     o.warmStart === undefined
@@ -175,8 +180,8 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     precision,
     mixed,
     diameter2: p.diameter2,
-    acceleration: o.acceleration ?? 'anderson',
-    truncate: o.truncate ?? false,
+    acceleration: o.acceleration,
+    truncate: o.truncate,
     eps,
     tol,
     defaultTol: tolDefault,

@@ -2,20 +2,11 @@
 // Cost |x - y|^2 (not halved): every function returns squared W2.
 import { InvalidArgumentError, OverflowError, ResourceError } from '../errors.js';
 import { Random, requireSeed } from '../random.js';
-import {
-  allFinite,
-  checkElements,
-  finiteVector,
-  integerAtLeast,
-  LIMITS,
-  optionKeys,
-  readOptions,
-  strictNumbers,
-  toFloat64,
-} from '../validate.js';
+import { allFinite, checkElements, finiteVector, LIMITS, strictNumbers, toFloat64 } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
 import type { PointsInput } from '../points.js';
 import { jacobiEigen, multiply, symmetricFunction } from '../linalg.js';
-import { otPair } from './common.js';
+import { DIM_RULE, otPair } from './common.js';
 import { exactW2 } from './exact.js';
 
 /** Largest n * m the exact LP solver accepts. */
@@ -34,7 +25,8 @@ export interface Wasserstein2Options {
   /** Point dimension; required when a or b is a flat array (as for logSumExp). */
   dim?: number;
 }
-const W2_KEYS = optionKeys<Wasserstein2Options>()('dim');
+/** The options of wasserstein2 and wasserstein2Detailed, declared once. */
+export const W2_SCHEMA = optionsSchema<Wasserstein2Options>()({ dim: DIM_RULE });
 
 /**
  * Exact squared W2 between two measures (weights normalised to 1): the sorting formula in
@@ -52,8 +44,8 @@ export function wasserstein2(a: PointsInput, b: PointsInput, options?: Wasserste
  * double range. Not abortable (n·m <= EXACT_LIMIT bounds it to seconds).
  */
 export function wasserstein2Detailed(a: PointsInput, b: PointsInput, options?: Wasserstein2Options): Wasserstein2Result {
-  const o = readOptions<Wasserstein2Options>('wasserstein2', options, W2_KEYS);
-  const p = otPair(a, b, true, o.dim === undefined ? undefined : integerAtLeast('dim', o.dim, 1));
+  const o = W2_SCHEMA.read('wasserstein2', options);
+  const p = otPair(a, b, true, o.dim);
   if (p.d === 1) return { value: finiteW2(sortedW2(p.x, p.a, p.y, p.b)), method: 'sorted' };
   if (p.n * p.m > EXACT_LIMIT) {
     throw new InvalidArgumentError(
@@ -112,7 +104,12 @@ export interface SlicedOptions {
   seed: number;
 }
 
-const SLICED_KEYS = optionKeys<SlicedOptions>()('dim', 'projections', 'seed');
+/** The options of slicedWasserstein, declared once; seed is required (slicedWasserstein refuses it missing). */
+export const SLICED_SCHEMA = optionsSchema<SlicedOptions>()({
+  dim: DIM_RULE,
+  projections: rule.integer(1, 'number of random directions').or(100),
+  seed: rule.custom('seed of the random directions, a non-negative safe integer (required)', requireSeed),
+});
 
 /**
  * Sliced W2^2: the mean over random unit directions θ of W2^2(θ#a, θ#b) (weights normalised to 1; a, b as
@@ -121,9 +118,9 @@ const SLICED_KEYS = optionKeys<SlicedOptions>()('dim', 'projections', 'seed');
  * exceeds LIMITS.maxPairWork, OverflowError when a projected W2^2 leaves the double range.
  */
 export function slicedWasserstein(a: PointsInput, b: PointsInput, options: SlicedOptions): number {
-  const o = readOptions<SlicedOptions>('slicedWasserstein', options, SLICED_KEYS);
-  const p = otPair(a, b, true, o.dim === undefined ? undefined : integerAtLeast('dim', o.dim, 1));
-  const L = integerAtLeast('projections', o.projections ?? 100, 1);
+  const o = SLICED_SCHEMA.read('slicedWasserstein', options);
+  const p = otPair(a, b, true, o.dim);
+  const L = o.projections;
   const rng = new Random(requireSeed('seed', o.seed));
   const work = L * (p.n + p.m) * p.d;
   if (!(work <= LIMITS.maxPairWork)) throw new ResourceError(`slicedWasserstein with ${L} projections`, work * 8, LIMITS.maxPairWork * 8);
