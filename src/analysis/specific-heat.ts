@@ -11,7 +11,9 @@ import { backendFor } from '../backend/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { logWeightsInto, Scratch, type EvalOptions } from '../flows/flow.js';
 import { Measure } from '../measure.js';
-import { evalValues, finiteNumber, optionKeys, readOptions, requireBetaOptions } from '../validate.js';
+import { EVAL_RULES } from '../flows/eval-options.js';
+import { optionsSchema, rule } from '../options.js';
+import { requireBetaOptions } from '../validate.js';
 
 /** lse_i = log sum_j a_j e^{β <x_i, x_j>} (circle: angles embedded as (cos θ, sin θ)) into `lse`. */
 export function logPartitions(
@@ -102,7 +104,10 @@ export interface SpecificHeatOptions extends EvalOptions {
   /** Inverse temperature β of the free energies (any finite number; C = 0 at β = 0). Required. */
   beta: number;
 }
-const HEAT_KEYS = optionKeys<SpecificHeatOptions>()('beta', 'backend', 'precision');
+const HEAT_OPTIONS = optionsSchema<SpecificHeatOptions>()({
+  beta: rule.finite('inverse temperature beta of the free energies, any finite number (required)'),
+  ...EVAL_RULES,
+});
 
 /**
  * The attention specific heat C = β² Var_a(E_i) of a measure, E_i = -(1/β) log sum_j a_j e^{β <x_i, x_j>}
@@ -112,10 +117,9 @@ const HEAT_KEYS = optionKeys<SpecificHeatOptions>()('beta', 'backend', 'precisio
  * @throws InvalidArgumentError for a non-Measure, a missing or non-finite options.beta or bad options.
  */
 export function specificHeat(mu: Measure, options: SpecificHeatOptions): number {
-  const o = readOptions<SpecificHeatOptions>('specificHeat', requireBetaOptions('specificHeat', options), HEAT_KEYS);
-  evalValues(o);
+  const o = HEAT_OPTIONS.read('specificHeat', requireBetaOptions('specificHeat', options));
   const m = readMeasure('mu', mu);
-  const b = finiteNumber('beta', o.beta);
+  const b = HEAT_OPTIONS.rules.beta.check('beta', o.beta); // required: a missing beta is refused here
   return specificHeatOf(m.points, m.weights, m.dim, m.space, b, o, new Scratch());
 }
 
@@ -126,11 +130,10 @@ export function specificHeat(mu: Measure, options: SpecificHeatOptions): number 
  * @throws InvalidArgumentError for an empty list, a non-Measure, a missing or non-finite options.beta or bad options.
  */
 export function ensembleSpecificHeat(measures: readonly Measure[], options: SpecificHeatOptions): number {
-  const o = readOptions<SpecificHeatOptions>('ensembleSpecificHeat', requireBetaOptions('ensembleSpecificHeat', options), HEAT_KEYS);
-  evalValues(o);
+  const o = HEAT_OPTIONS.read('ensembleSpecificHeat', requireBetaOptions('ensembleSpecificHeat', options));
   if (!Array.isArray(measures) || measures.length === 0)
     throw new InvalidArgumentError('measures', measures, 'must be a non-empty array of Measures');
-  const b = finiteNumber('beta', o.beta);
+  const b = HEAT_OPTIONS.rules.beta.check('beta', o.beta); // required: a missing beta is refused here
   if (b === 0) return 0;
   const scratch = new Scratch();
   // β Ē_s = -sum_i ã_i lse_i, so β² Var(Ē) = Var_s(sum_i ã_i lse_i).

@@ -8,11 +8,12 @@ import { Measure } from '../measure.js';
 import { Random, requireSeed } from '../random.js';
 import { DETERMINISTIC_INTEGRATORS, integratorInfo, type IntegratorName } from '../simulate/integrators.js';
 import { simulate } from '../simulate/simulate.js';
-import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast, positiveNumber } from '../validate.js';
 import { concentricCircles, gaussianXor, twoMoons, type LabelledData } from '../nn/data.js';
 import { gmLayer } from '../nn/gm.js';
 import type { QuadratureOptions, QuadratureRule } from '../nn/gm-quadrature.js';
-import { twoLayer, type Loss } from '../nn/twolayer.js';
+import { TWO_LAYER_OPTIONS, twoLayer, type Loss } from '../nn/twolayer.js';
 
 /** The synthetic tasks of gmExperiment. */
 export type GmTask = 'moons' | 'xor' | 'circles' | 'isotropic';
@@ -53,24 +54,41 @@ export interface GmExperimentOptions {
   signal?: AbortSignal;
 }
 
-const KEYS = optionKeys<GmExperimentOptions>()(
-  'task',
-  'components',
-  'steps',
-  'tEnd',
-  'integrator',
-  'rtol',
-  'dt',
-  'records',
-  'samples',
-  'testSamples',
-  'activation',
-  'loss',
-  'quadrature',
-  'dim',
-  'seed',
-  'signal',
-);
+// dt, rtol and dim have no schema default: each belongs to some runs only, and is refused when given for the others.
+const GM_EXPERIMENT_OPTIONS = optionsSchema<GmExperimentOptions>()({
+  task: rule.oneOf(['moons', 'xor', 'circles', 'isotropic'] as const, 'the synthetic task (required)'),
+  components: rule.integer(1, 'mixture components K of the GM layer').or(4),
+  steps: rule.integer(1, "each model's step budget (accepted integrator steps)").or(2000),
+  tEnd: rule
+    .custom("each model's flow-time horizon, at most 1e6", (name, v) => {
+      const t = positiveNumber(name, v);
+      if (t > 1e6) throw new InvalidArgumentError(name, t, 'must be <= 1e6');
+      return t;
+    })
+    .or(1e4),
+  // The registry's deterministic integrators (euler-maruyama is its only stochastic one).
+  integrator: rule
+    .oneOf(DETERMINISTIC_INTEGRATORS as readonly Exclude<IntegratorName, 'euler-maruyama'>[], "'rk45' (adaptive) or a fixed step")
+    .or('rk45'),
+  rtol: rule.positive("rk45's relative tolerance; default 1e-4"),
+  dt: rule.positive("the fixed step of 'euler', 'heun' and 'rk4'; default 0.25"),
+  records: rule
+    .custom('records per run at log-spaced flow times from 0.01 to tEnd, besides t = 0; in [2, 1e4]', (name, v) => {
+      const n = integerAtLeast(name, v, 2);
+      if (n > 1e4) throw new InvalidArgumentError(name, n, 'must be <= 1e4');
+      return n;
+    })
+    .or(40),
+  samples: rule.integer(1, 'training samples').or(400),
+  testSamples: rule.integer(1, 'test samples').or(2000),
+  activation: TWO_LAYER_OPTIONS.rules.activation,
+  loss: TWO_LAYER_OPTIONS.rules.loss.or('logistic'),
+  // Checked by gmLayer's gaussianQuadrature, which knows the dimension.
+  quadrature: rule.custom("the GM layer's quadrature rule; default 'unscented'", (_name, v) => v as QuadratureRule | QuadratureOptions),
+  dim: rule.integer(1, "input dimension of the 'isotropic' task (the others are planar); default 10"),
+  seed: rule.custom('seed of the data and both initialisations (required)', requireSeed),
+  signal: rule.signal('aborts the training runs (the call then throws AbortedError)'),
+});
 
 /** One model's training curve. */
 export interface ModelCurve {
@@ -127,31 +145,21 @@ function isotropic(rng: Random, n: number, d: number): LabelledData {
  */
 export function gmExperiment(options: GmExperimentOptions): GmExperiment {
   if (options === undefined) throw new InvalidArgumentError('gmExperiment options', options, 'must give task and seed');
-  const o = readOptions<GmExperimentOptions>('gmExperiment', options, KEYS);
-  const task = oneOf('task', o.task, ['moons', 'xor', 'circles', 'isotropic'] as const);
+  const o = GM_EXPERIMENT_OPTIONS.read('gmExperiment', options);
+  // The required ones, refused here when missing (a given value was checked by read).
+  const task = GM_EXPERIMENT_OPTIONS.rules.task.check('task', o.task);
   const seed = requireSeed('seed', o.seed);
-  const signal = signalOption('signal', o.signal);
-  const K = integerAtLeast('components', o.components ?? 4, 1);
-  const steps = integerAtLeast('steps', o.steps ?? 2000, 1);
-  const integrator = oneOf('integrator', o.integrator ?? 'rk45', DETERMINISTIC_INTEGRATORS);
+  const { signal, components: K, steps, integrator, tEnd, records, samples: N, testSamples: T, activation, loss } = o;
   const { adaptive } = integratorInfo(integrator);
   if (adaptive && o.dt !== undefined)
     throw new InvalidArgumentError('dt', o.dt, "is the fixed step of 'euler', 'heun' and 'rk4' (rk45 adapts its step to rtol)");
   if (!adaptive && o.rtol !== undefined)
     throw new InvalidArgumentError('rtol', o.rtol, `is rk45's tolerance (the '${integrator}' step is fixed by dt)`);
-  const dt = positiveNumber('dt', o.dt ?? 0.25);
-  const rtol = positiveNumber('rtol', o.rtol ?? 1e-4);
-  const tEnd = positiveNumber('tEnd', o.tEnd ?? 1e4);
-  if (tEnd > 1e6) throw new InvalidArgumentError('tEnd', tEnd, 'must be <= 1e6');
-  const records = integerAtLeast('records', o.records ?? 40, 2);
-  if (records > 1e4) throw new InvalidArgumentError('records', records, 'must be <= 1e4');
-  const N = integerAtLeast('samples', o.samples ?? 400, 1);
-  const T = integerAtLeast('testSamples', o.testSamples ?? 2000, 1);
-  const activation = oneOf('activation', o.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
-  const loss = oneOf('loss', o.loss ?? 'logistic', ['squared', 'logistic'] as const);
+  const dt = o.dt ?? 0.25;
+  const rtol = o.rtol ?? 1e-4;
   if (o.dim !== undefined && task !== 'isotropic')
     throw new InvalidArgumentError('dim', o.dim, `is an option of the 'isotropic' task only ('${task}' is planar)`);
-  const d = task === 'isotropic' ? integerAtLeast('dim', o.dim ?? 10, 1) : 2;
+  const d = task === 'isotropic' ? (o.dim ?? 10) : 2;
   checkElements('training samples', N * d);
   checkElements('test samples', T * d);
   const p = d + 2;

@@ -3,12 +3,27 @@
 import { AbortedError, InvalidArgumentError } from '../errors.js';
 import type { Activation } from '../backend/index.js';
 import { Measure } from '../measure.js';
-import { twoLayer } from '../nn/twolayer.js';
+import { TWO_LAYER_OPTIONS, twoLayer } from '../nn/twolayer.js';
 import { Random, requireSeed } from '../random.js';
 import { simulate } from '../simulate/simulate.js';
-import { checkElements, integerAtLeast, oneOf, optionKeys, positiveNumber, readOptions, signalOption, strictNumbers } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, integerAtLeast, positiveNumber, strictNumbers } from '../validate.js';
 
-const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+const SIGNAL_RULE = rule.signal('aborts the training (the call then throws AbortedError)');
+
+/** The experiments' horizon: training converges long before t = 1e6, and rk45 takes steps of O(1) until then. */
+export const EXPERIMENT_T_MAX = 1e6;
+
+function horizonRule(doc: string) {
+  return rule.custom(`${doc}, at most EXPERIMENT_T_MAX = 1e6`, (name, v) => {
+    const t = positiveNumber(name, v);
+    if (t > EXPERIMENT_T_MAX) {
+      const why = 'their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) rk45 steps';
+      throw new InvalidArgumentError(name, t, `must be <= ${EXPERIMENT_T_MAX} for these experiments (${why})`);
+    }
+    return t;
+  });
+}
 
 function finishedRun(run: { stopReason: string }, where: string): void {
   if (run.stopReason === 'aborted') throw new AbortedError(`${where} was aborted through options.signal`);
@@ -73,18 +88,25 @@ export interface ParticleScalingOptions {
   signal?: AbortSignal;
 }
 
-const SCALING_KEYS = optionKeys<ParticleScalingOptions>()(
-  'dim',
-  'counts',
-  'samples',
-  'testSamples',
-  'teacherNeurons',
-  'activation',
-  'tEnd',
-  'repeats',
-  'seed',
-  'signal',
-);
+const SCALING_OPTIONS = optionsSchema<ParticleScalingOptions>()({
+  dim: rule.integer(1, 'input dimension').or(10),
+  counts: rule
+    .custom('particle counts m to sweep, at least two', (name, v) => {
+      if (!Array.isArray(v)) throw new InvalidArgumentError(name, v, 'must be an array of particle counts');
+      const counts = v.map((m, i) => integerAtLeast(`${name}[${i}]`, m, 1));
+      if (counts.length < 2) throw new InvalidArgumentError(name, counts, 'must hold at least two particle counts to fit a slope');
+      return counts;
+    })
+    .or([4, 8, 16, 32]),
+  samples: rule.integer(1, 'training samples').or(1000),
+  testSamples: rule.integer(1, 'test samples').or(2000),
+  teacherNeurons: rule.integer(1, 'neurons of the wide teacher (a stand-in for a continuum measure)').or(1000),
+  activation: TWO_LAYER_OPTIONS.rules.activation,
+  tEnd: horizonRule('training time ("long times")').or(200),
+  repeats: rule.integer(1, 'independent student initialisations averaged per m').or(3),
+  seed: rule.custom('seed of the teacher, data and initialisations (required)', requireSeed),
+  signal: SIGNAL_RULE,
+});
 
 /** Risks against the number of particles m, from particleScaling. */
 export interface ParticleScaling {
@@ -107,21 +129,11 @@ export interface ParticleScaling {
  */
 export function particleScaling(options: ParticleScalingOptions): ParticleScaling {
   if (options === undefined) throw new InvalidArgumentError('particleScaling options', options, 'must give seed');
-  options = readOptions<ParticleScalingOptions>('particleScaling', options, SCALING_KEYS) as ParticleScalingOptions;
-  const seed = requireSeed('seed', options.seed);
-  const signal = signalOption('signal', options.signal);
-  const d = integerAtLeast('dim', options.dim ?? 10, 1);
-  if (options.counts !== undefined && !Array.isArray(options.counts))
-    throw new InvalidArgumentError('counts', options.counts, 'must be an array of particle counts');
-  const counts = (options.counts ?? [4, 8, 16, 32]).map((m, i) => integerAtLeast(`counts[${i}]`, m, 1));
+  const o = SCALING_OPTIONS.read('particleScaling', options);
+  const seed = requireSeed('seed', o.seed); // required: a missing seed is refused here
+  const { signal, dim: d, samples: N, testSamples: T, teacherNeurons: M, tEnd, repeats, activation } = o;
+  const counts = [...o.counts]; // returned: a copy, so the schema's default array is never shared
   counts.forEach((m, i) => checkElements(`counts[${i}] particles`, m * (d + 2)));
-  if (counts.length < 2) throw new InvalidArgumentError('counts', counts, 'must hold at least two particle counts to fit a slope');
-  const N = integerAtLeast('samples', options.samples ?? 1000, 1);
-  const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
-  const M = integerAtLeast('teacherNeurons', options.teacherNeurons ?? 1000, 1);
-  const tEnd = experimentHorizon(options.tEnd ?? 200);
-  const repeats = integerAtLeast('repeats', options.repeats ?? 3, 1);
-  const activation = oneOf('activation', options.activation ?? 'relu', ACTIVATIONS);
   checkElements('training samples', N * d);
   checkElements('test samples', T * d);
   checkElements('teacher neurons', M * (d + 2));
@@ -185,18 +197,30 @@ export interface IsotropicGaussiansOptions {
   signal?: AbortSignal;
 }
 
-const ISOTROPIC_KEYS = optionKeys<IsotropicGaussiansOptions>()(
-  'dim',
-  'delta',
-  'samples',
-  'testSamples',
-  'neurons',
-  'activation',
-  'tEnd',
-  'points',
-  'seed',
-  'signal',
-);
+const ISOTROPIC_OPTIONS = optionsSchema<IsotropicGaussiansOptions>()({
+  dim: rule.integer(1, 'input dimension').or(20),
+  delta: rule
+    .custom('the classes are N(0, (1 ± delta)^2 I); 0 < delta < 1', (name, v) => {
+      const delta = positiveNumber(name, v);
+      if (delta >= 1) throw new InvalidArgumentError(name, delta, 'must be < 1 (the class standard deviations are 1 ± delta)');
+      return delta;
+    })
+    .or(0.4),
+  samples: rule.integer(1, 'training samples').or(1000),
+  testSamples: rule.integer(1, 'test samples').or(2000),
+  neurons: rule.integer(1, 'particles').or(200),
+  activation: TWO_LAYER_OPTIONS.rules.activation,
+  tEnd: horizonRule('training time').or(100),
+  points: rule
+    .custom('points of the risk curve (log-spaced), in [2, 1e6]', (name, v) => {
+      const points = integerAtLeast(name, v, 2);
+      if (points > 1e6) throw new InvalidArgumentError(name, points, 'must be at most 1e6');
+      return points;
+    })
+    .or(40),
+  seed: rule.custom('seed of the data and the initialisation (required)', requireSeed),
+  signal: SIGNAL_RULE,
+});
 
 /** Risk curves of a training run, one entry per recorded time. */
 export interface RiskCurve {
@@ -217,22 +241,12 @@ export interface RiskCurve {
  */
 export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurve {
   if (options === undefined) throw new InvalidArgumentError('isotropicGaussians options', options, 'must give seed');
-  options = readOptions<IsotropicGaussiansOptions>('isotropicGaussians', options, ISOTROPIC_KEYS) as IsotropicGaussiansOptions;
-  const seed = requireSeed('seed', options.seed);
-  const signal = signalOption('signal', options.signal);
-  const d = integerAtLeast('dim', options.dim ?? 20, 1);
-  const delta = positiveNumber('delta', options.delta ?? 0.4);
-  if (delta >= 1) throw new InvalidArgumentError('delta', delta, 'must be < 1 (the class standard deviations are 1 ± delta)');
-  const N = integerAtLeast('samples', options.samples ?? 1000, 1);
-  const T = integerAtLeast('testSamples', options.testSamples ?? 2000, 1);
-  const m = integerAtLeast('neurons', options.neurons ?? 200, 1);
-  const tEnd = experimentHorizon(options.tEnd ?? 100);
-  const points = integerAtLeast('points', options.points ?? 40, 2);
-  const activation = oneOf('activation', options.activation ?? 'relu', ACTIVATIONS);
+  const opts = ISOTROPIC_OPTIONS.read('isotropicGaussians', options);
+  const seed = requireSeed('seed', opts.seed); // required: a missing seed is refused here
+  const { signal, dim: d, delta, samples: N, testSamples: T, neurons: m, tEnd, points, activation } = opts;
   checkElements('training samples', N * d);
   checkElements('test samples', T * d);
   checkElements('neurons', m * (d + 2));
-  if (points > 1e6) throw new InvalidArgumentError('points', points, 'must be at most 1e6');
   const rng = new Random(seed);
   const sample = (n: number) => {
     const X = new Float64Array(n * d),
@@ -270,19 +284,4 @@ export function isotropicGaussians(options: IsotropicGaussiansOptions): RiskCurv
     trainRisk: Array.from(o.trainRisk),
     testError: Array.from(o.testError),
   };
-}
-
-/** The experiments' horizon: training converges long before t = 1e6, and rk45 takes steps of O(1) until then. */
-export const EXPERIMENT_T_MAX = 1e6;
-
-function experimentHorizon(tEnd: unknown): number {
-  const t = positiveNumber('tEnd', tEnd);
-  if (t > EXPERIMENT_T_MAX)
-    throw new InvalidArgumentError(
-      'tEnd',
-      t,
-      `must be <= ${EXPERIMENT_T_MAX} for these experiments (their losses settle by t ~ 1e3; a longer horizon only costs O(tEnd) ` +
-        `rk45 steps)`,
-    );
-  return t;
 }

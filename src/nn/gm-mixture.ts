@@ -13,7 +13,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Measure } from '../measure.js';
 import { pointSet } from '../points.js';
-import { optionKeys, readOptions, strictNumbers, toFloat64 } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { strictNumbers, toFloat64 } from '../validate.js';
 import { cholesky } from '../linalg.js';
 
 /** What a GM layer's `measure()` builds its Measure from. */
@@ -29,7 +30,21 @@ export interface MixtureInput {
   weights?: ArrayLike<number>;
 }
 
-const MIXTURE_KEYS = optionKeys<MixtureInput>()('means', 'covariances', 'weights');
+// The rules check what does not depend on the layer; mixtureMeasure checks the shapes against its K and p.
+const MIXTURE_INPUT = optionsSchema<MixtureInput>()({
+  means: rule.custom('means m_k: K rows of p = d + 2 numbers (a, w, b), rows or flat row-major (required)', (name, v) => {
+    strictNumbers(name, v);
+    return v as MixtureInput['means'];
+  }),
+  covariances: rule.custom(
+    'covariances Sigma_k: K symmetric positive definite p x p matrices, or one variance v >= 0 for v I (required)',
+    (_name, v) => v as MixtureInput['covariances'],
+  ),
+  weights: rule.custom('mixture weights pi_k >= 0, not all zero (normalised); omitted: uniform', (name, v): ArrayLike<number> => {
+    strictNumbers(name, v);
+    return Float64Array.from(toFloat64(name, v));
+  }),
+});
 
 /** A GM layer's mixture, read from its measure. */
 export interface Mixture {
@@ -63,14 +78,13 @@ export function mixtureMeasure(input: MixtureInput, K: number, p: number): Measu
   const D = 1 + p + p * p;
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     throw new InvalidArgumentError('mixture', input, 'must be { means, covariances, weights? }');
-  readOptions('measure', input, MIXTURE_KEYS);
-  if (input.means === undefined) throw new InvalidArgumentError('means', undefined, `is required (K = ${K} rows of p = ${p} numbers)`);
-  strictNumbers('means', input.means);
-  const { data: means, n: k0, d: p0 } = pointSet('means', input.means, isRows(input.means) ? undefined : p);
+  const o = MIXTURE_INPUT.read('measure', input);
+  if (o.means === undefined) throw new InvalidArgumentError('means', undefined, `is required (K = ${K} rows of p = ${p} numbers)`);
+  const { data: means, n: k0, d: p0 } = pointSet('means', o.means, isRows(o.means) ? undefined : p);
   if (p0 !== p || k0 !== K)
     throw new InvalidArgumentError('means', `${k0} rows of ${p0} numbers`, `must hold K = ${K} means of dimension p = d + 2 = ${p}`);
   const rows = new Float64Array(K * D);
-  const cov = input.covariances;
+  const cov = o.covariances;
   if (typeof cov === 'number') {
     if (!Number.isFinite(cov) || cov < 0)
       throw new InvalidArgumentError('covariances', cov, 'must be a finite variance >= 0 (Sigma_k = v I) or K matrices');
@@ -106,11 +120,7 @@ export function mixtureMeasure(input: MixtureInput, K: number, p: number): Measu
     });
   }
   for (let k = 0; k < K; k++) rows.set(means.subarray(k * p, (k + 1) * p), k * D + 1);
-  let weights: Float64Array | undefined;
-  if (input.weights !== undefined) {
-    strictNumbers('weights', input.weights);
-    weights = Float64Array.from(toFloat64('weights', input.weights));
-  }
+  const weights = o.weights as Float64Array | undefined; // the rule copied them into a Float64Array
   if (weights !== undefined && weights.length !== K)
     throw new InvalidArgumentError('weights', `${weights.length} weights`, `must hold K = ${K} weights`);
   return new Measure(rows, { dim: D, weights });

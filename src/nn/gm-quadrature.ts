@@ -2,7 +2,8 @@
 // rule (2p + 1 sigma points) or a tensor Gauss–Hermite rule (Golub–Welsch).
 import { InvalidArgumentError } from '../errors.js';
 import { jacobiEigen } from '../linalg.js';
-import { finiteNumber, integerAtLeast, oneOf, optionKeys, readOptions } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { integerAtLeast } from '../validate.js';
 
 /** A Gaussian quadrature rule: 'unscented' (2p + 1 sigma points) or 'gauss-hermite' (tensor product). */
 export type QuadratureRule = 'unscented' | 'gauss-hermite';
@@ -45,7 +46,19 @@ export interface GaussianQuadrature {
 /** Most nodes a tensor Gauss–Hermite rule may have. */
 export const GAUSS_HERMITE_LIMIT = 4096;
 
-const QUADRATURE_KEYS = optionKeys<QuadratureOptions>()('rule', 'kappa', 'order');
+// kappa and order have no schema default: each belongs to one rule only (given for the other, it is refused),
+// and kappa's default 3 - p depends on the dimension.
+const QUADRATURE_OPTIONS = optionsSchema<QuadratureOptions>()({
+  rule: rule
+    .oneOf(['unscented', 'gauss-hermite'] as const, "'unscented' (2p + 1 sigma points) or 'gauss-hermite' (order^p points)")
+    .or('unscented'),
+  kappa: rule.finite("'unscented' only: the spread parameter kappa > -p; default 3 - p"),
+  order: rule.custom("'gauss-hermite' only: nodes per coordinate n, 1..20, order^p <= 4096 in all; default 3", (name, v) => {
+    const n = integerAtLeast(name, v, 1);
+    if (n > 20) throw new InvalidArgumentError(name, n, 'must be <= 20');
+    return n;
+  }),
+});
 
 /**
  * The quadrature rule for E over N(0, I_dim): the unscented rule (default) or a tensor Gauss–Hermite rule.
@@ -54,17 +67,15 @@ const QUADRATURE_KEYS = optionKeys<QuadratureOptions>()('rule', 'kappa', 'order'
  */
 export function gaussianQuadrature(dim: number, options: QuadratureRule | QuadratureOptions = 'unscented'): GaussianQuadrature {
   const p = integerAtLeast('dim', dim, 1);
-  const o: Partial<QuadratureOptions> =
-    typeof options === 'string' ? { rule: options } : readOptions<QuadratureOptions>('quadrature', options, QUADRATURE_KEYS);
-  const rule = oneOf('quadrature.rule', o.rule ?? 'unscented', ['unscented', 'gauss-hermite'] as const);
-  if (rule === 'unscented') {
+  const o = QUADRATURE_OPTIONS.read('quadrature', typeof options === 'string' ? { rule: options } : options, 'quadrature.');
+  if (o.rule === 'unscented') {
     if (o.order !== undefined)
       throw new InvalidArgumentError(
         'quadrature.order',
         o.order,
         "is a parameter of the 'gauss-hermite' rule only (the unscented rule takes kappa)",
       );
-    const kappa = finiteNumber('quadrature.kappa', o.kappa ?? 3 - p);
+    const kappa = o.kappa ?? 3 - p;
     if (!(p + kappa > 0))
       throw new InvalidArgumentError('quadrature.kappa', kappa, `must be > -p = ${-p} (the sigma points sit at ±sqrt(p + kappa))`);
     const S = 2 * p + 1,
@@ -77,12 +88,11 @@ export function gaussianQuadrature(dim: number, options: QuadratureRule | Quadra
       nodes[(2 + 2 * i) * p + i] = -c;
       weights[1 + 2 * i] = weights[2 + 2 * i] = 1 / (2 * (p + kappa));
     }
-    return { rule, dim: p, size: S, nodes, weights, degree: 3, parameter: kappa };
+    return { rule: o.rule, dim: p, size: S, nodes, weights, degree: 3, parameter: kappa };
   }
   if (o.kappa !== undefined)
     throw new InvalidArgumentError('quadrature.kappa', o.kappa, "is a parameter of the 'unscented' rule only (Gauss–Hermite takes order)");
-  const n = integerAtLeast('quadrature.order', o.order ?? 3, 1);
-  if (n > 20) throw new InvalidArgumentError('quadrature.order', n, 'must be <= 20');
+  const n = o.order ?? 3;
   if (n ** p > GAUSS_HERMITE_LIMIT) {
     throw new InvalidArgumentError(
       'quadrature',
@@ -105,7 +115,7 @@ export function gaussianQuadrature(dim: number, options: QuadratureRule | Quadra
     }
     weights[s] = q;
   }
-  return { rule, dim: p, size: S, nodes, weights, degree: 2 * n - 1, parameter: n };
+  return { rule: o.rule, dim: p, size: S, nodes, weights, degree: 2 * n - 1, parameter: n };
 }
 
 /** Gauss–Hermite nodes and weights for N(0, 1) (probabilists' Hermite), by Golub–Welsch. */

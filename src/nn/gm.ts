@@ -27,12 +27,13 @@ import { readEval } from '../flows/eval-options.js';
 import { requireSpace, Scratch, type EvalOptions, type Flow, type VelocityOptions } from '../flows/flow.js';
 import type { Measure } from '../measure.js';
 import { pointSet } from '../points.js';
-import { checkElements, integerAtLeast, oneOf, optionKeys, readOptions, strictNumbers } from '../validate.js';
+import { optionsSchema, rule } from '../options.js';
+import { checkElements, strictNumbers } from '../validate.js';
 import { dataset, requireLabels, type DataInput, type Dataset } from './data.js';
 import { projectBW } from './gm-bures.js';
 import { isRows, mixtureMeasure, mixtureWeights, readMixture, type Mixture, type MixtureInput } from './gm-mixture.js';
 import { gaussianQuadrature, type GaussianQuadrature, type QuadratureOptions, type QuadratureRule } from './gm-quadrature.js';
-import { fingerprint, lossFunctions, type Loss } from './twolayer.js';
+import { fingerprint, lossFunctions, TWO_LAYER_OPTIONS, type Loss } from './twolayer.js';
 
 /** Options of gmLayer. */
 export interface GmLayerOptions {
@@ -48,7 +49,20 @@ export interface GmLayerOptions {
   quadrature?: QuadratureRule | QuadratureOptions;
 }
 
-const GM_KEYS = optionKeys<GmLayerOptions>()('data', 'activation', 'loss', 'components', 'quadrature');
+const GM_LAYER_OPTIONS = optionsSchema<GmLayerOptions>()({
+  // Read (and required) by dataset().
+  data: rule.custom('training samples X (N x d) and targets Y (required)', (_name, v) => v as DataInput),
+  activation: TWO_LAYER_OPTIONS.rules.activation,
+  loss: TWO_LAYER_OPTIONS.rules.loss,
+  components: rule.integer(1, 'number of mixture components K (required)'),
+  // Checked by gaussianQuadrature, which knows the dimension p.
+  quadrature: rule
+    .custom(
+      "the rule for the expectations E_k: 'unscented' (2p + 1 points), 'gauss-hermite' (order^p points) or { rule, kappa?, order? }",
+      (_name, v) => v as QuadratureRule | QuadratureOptions,
+    )
+    .or('unscented'),
+});
 
 /** The per-component expectations that drive a GM layer's flow. */
 export interface GmExpectations {
@@ -124,18 +138,17 @@ export function gmLayer(options: GmLayerOptions): GmLayerFlow {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError('options', options, 'must be { data: { X, Y }, components, activation?, loss?, quadrature? }');
   }
-  readOptions('gmLayer', options, GM_KEYS);
-  const data = dataset(options.data);
-  const activation = oneOf('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid'] as const);
-  const loss = oneOf('loss', options.loss ?? 'squared', ['squared', 'logistic'] as const);
+  const { activation, loss, quadrature, ...o } = GM_LAYER_OPTIONS.read('gmLayer', options);
+  const data = dataset(o.data);
   if (loss === 'logistic') requireLabels('data.Y', data.Y);
-  if (options.components === undefined)
+  if (o.components === undefined) {
     throw new InvalidArgumentError('components', undefined, 'is required (the number of mixture components K >= 1)');
-  const K = integerAtLeast('components', options.components, 1);
+  }
+  const K = o.components;
   const { X, Y, n: N, dim: d } = data;
   const p = d + 2,
     D = 1 + p + p * p;
-  const quad = gaussianQuadrature(p, options.quadrature ?? 'unscented');
+  const quad = gaussianQuadrature(p, quadrature);
   const S = quad.size,
     z = quad.nodes,
     q = quad.weights;

@@ -30,7 +30,8 @@ export interface TwoLayerOptions {
   l2?: number;
 }
 
-const TWO_LAYER_OPTIONS = optionsSchema<TwoLayerOptions>()({
+/** The schema of TwoLayerOptions; gmLayer and the experiments share its activation and loss rules. */
+export const TWO_LAYER_OPTIONS = optionsSchema<TwoLayerOptions>()({
   // Read (and required) by dataset().
   data: rule.custom('training samples X (N x d) and targets Y (required)', (_name, v) => v as DataInput),
   activation: rule.oneOf(['relu', 'tanh', 'sigmoid'] as const, 'the activation sigma').or('relu'),
