@@ -259,6 +259,8 @@ describe('defaults and messages, as before the schemas', () => {
       [() => particleScaling({ seed: 1, counts: [4, 0] }), /^counts\[1\] must be an integer >= 1/],
       [() => particleScaling({ seed: 1, counts: [4] }), /^counts must hold at least two particle counts/],
       [() => particleScaling({ seed: 1, tEnd: 2e6 }), /^tEnd must be <= 1000000 for these experiments/],
+      // A huge repeat count was a loop without end (found by the fuzz suite): refused up front.
+      [() => particleScaling({ seed: 1, repeats: Number.MAX_VALUE }), /^repeats must be at most 1e4/],
       [() => particleScaling({ seed: 1, activation: 'gelu' as never }), /^activation must be one of 'relu', 'tanh', 'sigmoid'/],
       [() => isotropicGaussians({ seed: 1, delta: 1.5 }), /^delta must be < 1/],
       [() => isotropicGaussians({ seed: 1, delta: 0 }), /^delta must be a finite number > 0/],

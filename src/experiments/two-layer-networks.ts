@@ -80,7 +80,7 @@ export interface ParticleScalingOptions {
   activation?: Activation;
   /** Training time ("long times"), at most EXPERIMENT_T_MAX = 1e6. Default 200. */
   tEnd?: number;
-  /** Independent student initialisations averaged per m. Default 3. */
+  /** Independent student initialisations averaged per m, at most 1e4. Default 3. */
   repeats?: number;
   /** Seed of the teacher, data and initialisations (required). */
   seed: number;
@@ -103,7 +103,14 @@ const SCALING_OPTIONS = optionsSchema<ParticleScalingOptions>()({
   teacherNeurons: rule.integer(1, 'neurons of the wide teacher (a stand-in for a continuum measure)').or(1000),
   activation: TWO_LAYER_OPTIONS.rules.activation,
   tEnd: horizonRule('training time ("long times")').or(200),
-  repeats: rule.integer(1, 'independent student initialisations averaged per m').or(3),
+  // Each repeat is a training run per m: the count is bounded so that a call always ends.
+  repeats: rule
+    .custom('independent student initialisations averaged per m, in [1, 1e4]', (name, v) => {
+      const repeats = integerAtLeast(name, v, 1);
+      if (repeats > 1e4) throw new InvalidArgumentError(name, repeats, 'must be at most 1e4 (each repeat trains one network per m)');
+      return repeats;
+    })
+    .or(3),
   seed: rule.custom('seed of the teacher, data and initialisations (required)', requireSeed),
   signal: SIGNAL_RULE,
 });
