@@ -73,17 +73,6 @@ export function checkElements(what: string, count: number, bytesEach = 8): void 
 }
 
 /**
- * The option names of T, checked at compile time to be exactly the keys of T, so the
- * TypeScript signature and the runtime check come from one declaration:
- * `const KEYS = optionKeys<SimulateOptions>()('tEnd', 'dt', ...)` fails to compile when a key is missing or unknown.
- */
-export function optionKeys<T>() {
-  return <const K extends readonly (keyof T & string)[]>(
-    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
-  ): readonly string[] => keys as unknown as readonly string[];
-}
-
-/**
  * Reads an options bag: undefined is {}; null, arrays and non-objects are refused; every own key
  * must be one of `keys` (UnknownOptionError names the nearest) and no value may be null (omit a key
  * for its default). `where` names the function.
