@@ -1,0 +1,156 @@
+// Candidate pairs for single linkage through a uniform grid: a pair can be linked only when its
+// points lie in the same or neighbouring cells, so only those pairs are tested. The caller's
+// exact predicate decides every candidate, so the partition equals the all-pairs one as long as
+// the grid never separates a linked pair: cell sides carry a margin over every rounding error of
+// the predicate and of the cell index (a larger cell only adds candidates, never loses one).
+import type { Space } from '../spaces.js';
+
+/** Tests one pair with the caller's exact predicate and merges the pair's components when it holds. */
+export type LinkPair = (i: number, j: number) => void;
+
+const EPS = 2 ** -52;
+/** Grid axes: at most 3 coordinates (3^d neighbour cells blow up in high d; extra coordinates are still checked exactly). */
+const MAX_AXES = 3;
+
+/**
+ * Calls link(i, j) (i in one cell, j in the same or a neighbouring one, each unordered pair once) for
+ * every pair whose computed distance can be <= tol. Returns false, having called nothing, when a grid
+ * cannot pay (fewer than 4 cells along an axis, or spans beyond the double range): the caller then
+ * tests all pairs.
+ * Sphere and R^d: a grid over the first min(d, 3) coordinates of the embedding, cell side >= the
+ * chord for tol. Circle: a ring of cells over the angle mod 2π, the last cell next to the first.
+ */
+export function linkNeighbours(x: Float64Array, n: number, d: number, space: Space, tol: number, link: LinkPair): boolean {
+  const keys = space === 'circle' ? ringKeys(x, n, tol) : gridKeys(x, n, d, space, tol);
+  if (keys === null) return false;
+  const { key, forward } = keys;
+  // Cells in compressed form: the members of cell c are members[start[c] .. start[c + 1]).
+  const cellOf = new Map<number, number>();
+  const cellKey: number[] = [];
+  const cell = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(key[i])) continue; // a non-finite coordinate: linked to nothing
+    let c = cellOf.get(key[i]);
+    if (c === undefined) {
+      c = cellKey.length;
+      cellOf.set(key[i], c);
+      cellKey.push(key[i]);
+    }
+    cell[i] = c;
+  }
+  const count = cellKey.length;
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) if (cell[i] >= 0) start[cell[i] + 1]++;
+  for (let c = 0; c < count; c++) start[c + 1] += start[c];
+  const fill = start.slice(0, count);
+  const members = new Int32Array(start[count]);
+  for (let i = 0; i < n; i++) if (cell[i] >= 0) members[fill[cell[i]]++] = i;
+  for (let a = 0; a < count; a++) {
+    const a0 = start[a],
+      a1 = start[a + 1];
+    for (let p = a0; p < a1; p++) for (let q = p + 1; q < a1; q++) link(members[p], members[q]);
+    for (const offset of forward(cellKey[a])) {
+      const b = cellOf.get(offset);
+      if (b === undefined || b === a) continue;
+      const b0 = start[b],
+        b1 = start[b + 1];
+      for (let p = a0; p < a1; p++) for (let q = b0; q < b1; q++) link(members[p], members[q]);
+    }
+  }
+  return true;
+}
+
+interface Keys {
+  /** Cell key of every point (NaN: the point cannot be linked). */
+  key: Float64Array;
+  /** Keys of the neighbour cells that follow a cell, so that every neighbouring pair of cells is visited once. */
+  forward: (key: number) => number[];
+}
+
+/**
+ * A grid over the first k = min(d, 3) coordinates. A linked pair has, on every axis, a computed
+ * difference t with t² <= chord, so |t| <= r(1 + 3ε) with r = √chord (r is at least 1e-150, under
+ * which t² underflows); the cell index floor(x / h) errs by at most |x / h| ε. So a side
+ * h > r(1 + 3ε) + 2 max|x| ε keeps linked pairs within one cell of each other on every axis.
+ */
+function gridKeys(x: Float64Array, n: number, d: number, space: Space, tol: number): Keys | null {
+  const chord = space === 'sphere' ? (tol >= Math.PI ? 4 : (2 * Math.sin(tol / 2)) ** 2) : tol * tol;
+  const r = Math.max(Math.sqrt(chord), 1e-150);
+  const k = Math.min(d, MAX_AXES);
+  // Keys pack k cell indices in base B below 2^51, exact in a double.
+  const maxCells = Math.floor(2 ** (51 / k)) - 8;
+  const B = maxCells + 5;
+  const lo = new Float64Array(k).fill(Infinity);
+  const hi = new Float64Array(k).fill(-Infinity);
+  let big = 0;
+  for (let i = 0; i < n; i++) {
+    if (!finiteAxes(x, i, d, k)) continue;
+    for (let c = 0; c < k; c++) {
+      const v = x[i * d + c];
+      if (v < lo[c]) lo[c] = v;
+      if (v > hi[c]) hi[c] = v;
+      big = Math.max(big, Math.abs(v));
+    }
+  }
+  let span = 0;
+  for (let c = 0; c < k; c++) span = Math.max(span, hi[c] - lo[c]);
+  if (!(span >= 0)) span = 0; // no finite point
+  const h = Math.max((r + 4 * big * EPS) * (1 + 1e-7), span / maxCells);
+  if (!Number.isFinite(h) || span < 4 * h) return null;
+  const base = Array.from(lo, (v) => (Number.isFinite(v) ? Math.floor(v / h) : 0));
+  const key = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!finiteAxes(x, i, d, k)) {
+      key[i] = NaN;
+      continue;
+    }
+    let s = 0;
+    // Shifted by 1 so that index ± 1 stays in [0, B): neighbour keys never alias another row.
+    for (let c = 0; c < k; c++) s = s * B + (Math.floor(x[i * d + c] / h) - base[c] + 1);
+    key[i] = s;
+  }
+  // The forward half of the 3^k - 1 neighbour offsets: those whose first nonzero entry is +1.
+  const offsets: number[] = [];
+  for (let code = 0; code < 3 ** k; code++) {
+    let off = 0,
+      first = 0;
+    for (let c = 0, m = code; c < k; c++, m = Math.floor(m / 3)) {
+      const o = (m % 3) - 1;
+      off = off * B + o;
+      if (first === 0) first = o;
+    }
+    if (first === 1) offsets.push(off);
+  }
+  return { key, forward: (at) => offsets.map((o) => at + o) };
+}
+
+function finiteAxes(x: Float64Array, i: number, d: number, k: number): boolean {
+  for (let c = 0; c < k; c++) if (!Number.isFinite(x[i * d + c])) return false;
+  return true;
+}
+
+const TWO_PI = 2 * Math.PI;
+
+/**
+ * A ring of C cells over θ = a mod 2π. The predicate min(t, 2π - t) <= tol, t = |a - b| mod 2π,
+ * errs from the true circular distance by a few ε(|a| + |b| + 2π); cells of width >= tol plus 64 such
+ * errors keep a linked pair in the same or adjacent cells (cell C - 1 is adjacent to cell 0).
+ */
+function ringKeys(x: Float64Array, n: number, tol: number): Keys | null {
+  let big = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(x[i])) big = Math.max(big, Math.abs(x[i]));
+  const window = tol * (1 + 1e-7) + 64 * (big + 8) * EPS;
+  const C = Math.min(Math.floor(TWO_PI / window), 2 ** 40);
+  if (!(C >= 4)) return null;
+  const w = TWO_PI / C;
+  const key = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i])) {
+      key[i] = NaN;
+      continue;
+    }
+    const theta = ((x[i] % TWO_PI) + TWO_PI) % TWO_PI;
+    key[i] = Math.min(C - 1, Math.floor(theta / w));
+  }
+  return { key, forward: (at) => [at + 1 === C ? 0 : at + 1] };
+}
