@@ -123,16 +123,14 @@ export function clusterLabels(x: Float64Array, n: number, d: number, space: Meas
   if (n < ALL_PAIRS_BELOW || !linkNeighbours(x, n, d, space, tol, link)) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) link(i, j);
   }
+  // Numbered in order of first appearance of each component's root.
   const labels = new Int32Array(n);
-  const index = new Map<number, number>();
+  const labelOfRoot = new Int32Array(n).fill(-1);
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const r = find(i);
-    let l = index.get(r);
-    if (l === undefined) {
-      l = index.size;
-      index.set(r, l);
-    }
-    labels[i] = l;
+    if (labelOfRoot[r] < 0) labelOfRoot[r] = count++;
+    labels[i] = labelOfRoot[r];
   }
   return labels;
 }
