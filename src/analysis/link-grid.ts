@@ -23,42 +23,46 @@ const MAX_AXES = 3;
 export function linkNeighbours(x: Float64Array, n: number, d: number, space: Space, tol: number, link: LinkPair): boolean {
   const keys = space === 'circle' ? ringKeys(x, n, tol) : gridKeys(x, n, d, space, tol);
   if (keys === null) return false;
-  const { key, offsets, ring } = keys;
+  const { key, ranges, ring } = keys;
+  // Cells numbered in increasing key order, members in compressed form: the members of cell c are
+  // members[start[c] .. start[c + 1]).
   const table = new CellTable(n);
-  // Cells in compressed form: the members of cell c are members[start[c] .. start[c + 1]).
-  const cellKey: number[] = [];
-  const cell = new Int32Array(n).fill(-1);
+  const found: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(key[i])) continue; // a non-finite coordinate: linked to nothing
-    let c = table.get(key[i]);
-    if (c < 0) {
-      c = cellKey.length;
-      table.set(key[i], c);
-      cellKey.push(key[i]);
-    }
-    cell[i] = c;
+    if (Number.isNaN(key[i]) || table.get(key[i]) >= 0) continue; // NaN: a non-finite coordinate, linked to nothing
+    table.set(key[i], 0);
+    found.push(key[i]);
   }
-  const count = cellKey.length;
+  const sorted = Float64Array.from(found).sort();
+  const count = sorted.length;
+  for (let c = 0; c < count; c++) table.set(sorted[c], c);
+  const cell = new Int32Array(n);
   const start = new Int32Array(count + 1);
-  for (let i = 0; i < n; i++) if (cell[i] >= 0) start[cell[i] + 1]++;
+  for (let i = 0; i < n; i++) {
+    cell[i] = Number.isNaN(key[i]) ? -1 : table.get(key[i]);
+    if (cell[i] >= 0) start[cell[i] + 1]++;
+  }
   for (let c = 0; c < count; c++) start[c + 1] += start[c];
   const fill = start.slice(0, count);
   const members = new Int32Array(start[count]);
   for (let i = 0; i < n; i++) if (cell[i] >= 0) members[fill[cell[i]]++] = i;
+  const linkCells = (a: number, b: number): void => {
+    for (let p = start[a]; p < start[a + 1]; p++) for (let q = start[b]; q < start[b + 1]; q++) link(members[p], members[q]);
+  };
+  // The forward neighbours of cell a have keys in [key + lo, key + hi] for each range: both ends grow
+  // with a, so one pointer per range walks the sorted keys once (no lookup per neighbour).
+  const from = new Int32Array(ranges.length);
   for (let a = 0; a < count; a++) {
-    const a0 = start[a],
-      a1 = start[a + 1];
-    for (let p = a0; p < a1; p++) for (let q = p + 1; q < a1; q++) link(members[p], members[q]);
-    for (let o = 0; o < offsets.length; o++) {
-      let next = cellKey[a] + offsets[o];
-      if (next >= ring) next -= ring;
-      const b = table.get(next);
-      if (b < 0 || b === a) continue;
-      const b0 = start[b],
-        b1 = start[b + 1];
-      for (let p = a0; p < a1; p++) for (let q = b0; q < b1; q++) link(members[p], members[q]);
+    for (let p = start[a]; p < start[a + 1]; p++) for (let q = p + 1; q < start[a + 1]; q++) link(members[p], members[q]);
+    for (let r = 0; r < ranges.length; r++) {
+      const lo = sorted[a] + ranges[r][0],
+        hi = sorted[a] + ranges[r][1];
+      while (from[r] < count && sorted[from[r]] < lo) from[r]++;
+      for (let b = from[r]; b < count && sorted[b] <= hi; b++) linkCells(a, b);
     }
   }
+  // The ring closes: the last cell (C - 1) is next to the first (0).
+  if (count > 1 && sorted[0] === 0 && sorted[count - 1] === ring - 1) linkCells(count - 1, 0);
   return true;
 }
 
@@ -75,7 +79,8 @@ class CellTable {
     this.mask = size - 1;
   }
   private slot(key: number): number {
-    let h = Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x85ebca6b);
+    const high = Math.floor(key / 4294967296); // key - high * 2^32 is exact, where % on doubles is a slow call
+    let h = Math.imul((key - high * 4294967296) | 0, 0x9e3779b1) ^ Math.imul(high | 0, 0x85ebca6b);
     h ^= h >>> 15;
     let at = h & this.mask;
     while (this.keys[at] !== key && this.keys[at] !== -1) at = (at + 1) & this.mask;
@@ -96,9 +101,12 @@ class CellTable {
 interface Keys {
   /** Cell key of every point (NaN: the point cannot be linked). */
   key: Float64Array;
-  /** Key steps to the neighbour cells that follow a cell, so that every neighbouring pair of cells is visited once. */
-  offsets: number[];
-  /** Keys wrap modulo this (the circle's ring of cells; Infinity for a grid). */
+  /**
+   * Key ranges [lo, hi] (lo > 0) relative to a cell's key that hold the neighbour cells following it,
+   * so that every neighbouring pair of cells is visited once.
+   */
+  ranges: [number, number][];
+  /** The number of cells of the circle's ring (cell ring - 1 is next to cell 0); Infinity for a grid. */
   ring: number;
 }
 
@@ -144,19 +152,20 @@ function gridKeys(x: Float64Array, n: number, d: number, space: Space, tol: numb
     for (let c = 0; c < k; c++) s = s * B + (Math.floor(x[i * d + c] / h) - base[c] + 1);
     key[i] = s;
   }
-  // The forward half of the 3^k - 1 neighbour offsets: those whose first nonzero entry is +1.
-  const offsets: number[] = [];
-  for (let code = 0; code < 3 ** k; code++) {
-    let off = 0,
+  // The forward half of the 3^k - 1 neighbour offsets (first nonzero entry +1), grouped by their
+  // first k - 1 entries: the last axis spans a key range. A zero prefix leaves only the step +1.
+  const ranges: [number, number][] = [[1, 1]];
+  for (let code = 0; code < 3 ** (k - 1); code++) {
+    let prefix = 0,
       first = 0;
-    for (let c = 0, m = code; c < k; c++, m = Math.floor(m / 3)) {
+    for (let c = 0, m = code; c < k - 1; c++, m = Math.floor(m / 3)) {
       const o = (m % 3) - 1;
-      off = off * B + o;
+      prefix = prefix * B + o;
       if (first === 0) first = o;
     }
-    if (first === 1) offsets.push(off);
+    if (first === 1) ranges.push([prefix * B - 1, prefix * B + 1]);
   }
-  return { key, offsets, ring: Infinity };
+  return { key, ranges, ring: Infinity };
 }
 
 function finiteAxes(x: Float64Array, i: number, d: number, k: number): boolean {
@@ -187,5 +196,5 @@ function ringKeys(x: Float64Array, n: number, tol: number): Keys | null {
     const theta = ((x[i] % TWO_PI) + TWO_PI) % TWO_PI;
     key[i] = Math.min(C - 1, Math.floor(theta / w));
   }
-  return { key, offsets: [1], ring: C };
+  return { key, ranges: [[1, 1]], ring: C };
 }
