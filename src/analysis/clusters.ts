@@ -94,7 +94,8 @@ const ALL_PAIRS_BELOW = 64;
  */
 export function clusterLabels(x: Float64Array, n: number, d: number, space: Measure['space'], tol: number): Int32Array {
   const ops = spaceOps(space);
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
   const find = (i: number): number => {
     while (parent[i] !== i) {
       parent[i] = parent[parent[i]];

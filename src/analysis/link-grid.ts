@@ -26,15 +26,12 @@ export function linkNeighbours(x: Float64Array, n: number, d: number, space: Spa
   const { key, ranges, ring } = keys;
   // Cells numbered in increasing key order, members in compressed form: the members of cell c are
   // members[start[c] .. start[c + 1]).
-  const table = new CellTable(n);
-  const found: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(key[i]) || table.get(key[i]) >= 0) continue; // NaN: a non-finite coordinate, linked to nothing
-    table.set(key[i], 0);
-    found.push(key[i]);
-  }
-  const sorted = Float64Array.from(found).sort();
-  const count = sorted.length;
+  // NaN keys (a non-finite coordinate: linked to nothing) sort last and are dropped.
+  const all = Float64Array.from(key).sort();
+  let count = 0;
+  for (let i = 0; i < n && !Number.isNaN(all[i]); i++) if (count === 0 || all[i] !== all[count - 1]) all[count++] = all[i];
+  const sorted = all.subarray(0, count);
+  const table = new CellTable(count);
   for (let c = 0; c < count; c++) table.set(sorted[c], c);
   const cell = new Int32Array(n);
   const start = new Int32Array(count + 1);
