@@ -25,8 +25,8 @@ export function linkNeighbours(x: Float64Array, n: number, d: number, space: Spa
   if (keys === null) return false;
   const { key, ranges, ring } = keys;
   // Cells numbered in increasing key order, members in compressed form: the members of cell c are
-  // members[start[c] .. start[c + 1]).
-  // NaN keys (a non-finite coordinate: linked to nothing) sort last and are dropped.
+  // members[start[c] .. start[c + 1]). NaN keys (a non-finite coordinate: linked to nothing) sort
+  // last and are dropped.
   const all = Float64Array.from(key).sort();
   let count = 0;
   for (let i = 0; i < n && !Number.isNaN(all[i]); i++) if (count === 0 || all[i] !== all[count - 1]) all[count++] = all[i];
