@@ -17,6 +17,7 @@
 import type { Backend, BlockMask, Precision } from '../backend/index.js';
 import { kdLeaves, type KdLeaves } from '../backend/clusters.js';
 import { InvalidArgumentError } from '../errors.js';
+import { GROUP, ROUNDING, geometry, groupGeometry, newGeometry, skippedLog, upperLogWeights, type Geometry } from './attention-bounds.js';
 
 /** truncate as read: tau, false (exact), or 'auto'. */
 export type Truncate = number | false | 'auto';
@@ -31,8 +32,6 @@ export const AUTO_MAX_FRACTION = 1 / 16;
 const LEAF = 32;
 /** The tree is rebuilt when the clusters' mean angular radius has grown past this factor of the built one. */
 const REBUILD_GROWTH = 1.5;
-/** Relative slack on each computed dot product (covers rounding in the bound's own arithmetic). */
-const ROUNDING = 1e-9;
 
 export function readTruncate(name: string, v: unknown): Truncate {
   if (v === false || v === 'auto') return v;
@@ -45,70 +44,6 @@ export function readTruncate(name: string, v: unknown): Truncate {
 export function autoTruncates(n: number, beta: number): boolean {
   return n >= AUTO_MIN_N && beta > 0 && (AUTO_TAU * AUTO_TAU) / (2 * beta) <= AUTO_MAX_FRACTION;
 }
-
-/** Per-cluster geometry of one point set in cluster order. */
-interface Geometry {
-  dir: Float64Array; // K x d unit directions
-  theta: Float64Array; // angular radii
-  cos: Float64Array; // cos theta
-  sin: Float64Array; // sin theta
-  lo: Float64Array; // smallest norm
-  hi: Float64Array; // largest norm
-}
-
-function geometry(p: Float64Array, cl: KdLeaves, d: number, g: Geometry): number {
-  const { K, offsets } = cl;
-  let sumTheta = 0;
-  for (let c = 0; c < K; c++) {
-    let norm = 0;
-    for (let k = 0; k < d; k++) {
-      let s = 0;
-      for (let i = offsets[c]; i < offsets[c + 1]; i++) s += p[i * d + k];
-      g.dir[c * d + k] = s;
-      norm += s * s;
-    }
-    norm = Math.sqrt(norm);
-    // A zero sum (points cancelling) leaves no direction: any unit vector with theta = pi is a valid bound.
-    if (norm > 0) for (let k = 0; k < d; k++) g.dir[c * d + k] /= norm;
-    else {
-      g.dir.fill(0, c * d, (c + 1) * d);
-      g.dir[c * d] = 1;
-    }
-    let minCos = 1,
-      lo = Infinity,
-      hi = 0;
-    for (let i = offsets[c]; i < offsets[c + 1]; i++) {
-      let r = 0,
-        dot = 0;
-      for (let k = 0; k < d; k++) {
-        const v = p[i * d + k];
-        r += v * v;
-        dot += v * g.dir[c * d + k];
-      }
-      r = Math.sqrt(r);
-      if (r < lo) lo = r;
-      if (r > hi) hi = r;
-      const cos = r > 0 ? dot / r : 1; // the origin makes <q, y> = 0 whatever the angle
-      if (cos < minCos) minCos = cos;
-    }
-    g.theta[c] = norm > 0 ? Math.min(Math.PI, Math.acos(Math.max(-1, minCos)) + 1e-12) : Math.PI;
-    g.cos[c] = Math.cos(g.theta[c]);
-    g.sin[c] = Math.sin(g.theta[c]);
-    g.lo[c] = lo;
-    g.hi[c] = hi;
-    sumTheta += g.theta[c];
-  }
-  return sumTheta / Math.max(1, K);
-}
-
-const newGeometry = (K: number, d: number): Geometry => ({
-  dir: new Float64Array(K * d),
-  theta: new Float64Array(K),
-  cos: new Float64Array(K),
-  sin: new Float64Array(K),
-  lo: new Float64Array(K),
-  hi: new Float64Array(K),
-});
 
 /** The truncation state of one flow: the tree order (reused across evaluations) and the last mask's statistics. */
 export class AttentionTruncation {
@@ -213,38 +148,6 @@ function permute(a: Float64Array, order: Int32Array, w: number, out: Float64Arra
   return out;
 }
 
-/**
- * logU[J] = log W_J + beta max <q, y> over q in query cluster I and y in key cluster J (see the file's comment),
- * the maximum slightly widened for rounding.
- */
-function upperLogWeights(gq: Geometry, I: number, gy: Geometry, logW: Float64Array, d: number, beta: number, logU: Float64Array): void {
-  const { dir, theta, cos, sin, lo, hi } = gy;
-  const qCos = gq.cos[I],
-    qSin = gq.sin[I],
-    qTheta = gq.theta[I],
-    qLo = gq.lo[I],
-    qHi = gq.hi[I],
-    qDir = gq.dir,
-    o = I * d;
-  for (let J = 0; J < logW.length; J++) {
-    if (logW[J] === -Infinity) {
-      logU[J] = -Infinity;
-      continue;
-    }
-    let cosPhi = 0;
-    for (let k = 0; k < d; k++) cosPhi += qDir[o + k] * dir[J * d + k];
-    cosPhi = cosPhi > 1 ? 1 : cosPhi < -1 ? -1 : cosPhi;
-    let cosPsi = 1;
-    if (qTheta + theta[J] < Math.PI) {
-      const cosA = qCos * cos[J] - qSin * sin[J];
-      // phi > a = theta_I + theta_J: psi = phi - a, cos psi = cos phi cos a + sin phi sin a.
-      if (cosPhi < cosA) cosPsi = cosPhi * cosA + Math.sqrt(1 - cosPhi * cosPhi) * (qSin * cos[J] + qCos * sin[J]);
-    }
-    const top = qHi * hi[J];
-    logU[J] = logW[J] + beta * ((cosPsi >= 0 ? top : qLo * lo[J]) * cosPsi + ROUNDING * top);
-  }
-}
-
 /** The block mask of one evaluation and the pairs it keeps (arrays in cluster order). */
 export function truncationMask(
   tree: KdLeaves,
@@ -267,6 +170,10 @@ export function truncationMask(
     logW[J] = top === -Infinity ? -Infinity : top + Math.log(s);
   }
   const logU = new Float64Array(K);
+  const groups = groupGeometry(gy, logW, K, d);
+  const G = groups.logW.length;
+  const logUG = new Float64Array(G);
+  const cand = new Int32Array(K);
   const rows = new Int32Array(K + 1),
     ptr = new Int32Array(K + 1);
   const ranges: number[] = [];
@@ -288,40 +195,44 @@ export function truncationMask(
       const v = hs[i] + beta * (dot - ROUNDING * Math.sqrt(qq * yy));
       if (v < logL) logL = v;
     }
-    upperLogWeights(gq, I, gy, logW, d, beta, logU);
-    // The skipped set {J != I : logU_J < cut}. First cut = budget, kept if the skipped sum is within budget;
-    // else cut = budget - log c, c the count of blocks below budget: at most c blocks of less than budget / c each.
-    const budget = logL - tau2;
+    // Two stages, half the budget each: groups of GROUP consecutive leaves whose bound is below half the budget over
+    // G are skipped whole (their leaves get logU = -Infinity, out of the second stage's sum); then leaf by leaf.
+    const half = logL - tau2 - Math.LN2;
+    upperLogWeights(gq, I, groups, groups.logW, d, beta, logUG);
+    const far = half - Math.log(G);
+    let nc = 0; // cand[0, nc): the leaves of the groups not skipped whole, in order
+    for (let g = 0; g < G; g++) {
+      const from = g * GROUP,
+        to = Math.min(K, from + GROUP);
+      if (logUG[g] < far && !(I >= from && I < to)) continue;
+      upperLogWeights(gq, I, gy, logW, d, beta, logU, from, to);
+      for (let J = from; J < to; J++) cand[nc++] = J;
+    }
+    // The skipped set {candidates J != I : logU_J < cut}. First cut = budget, kept if the skipped sum is within
+    // budget; else cut = budget - log c, c the count below budget: at most c blocks of less than budget / c each.
+    const budget = half;
     let cut = budget;
-    if (!(skippedLog(logU, I, cut) <= budget)) {
+    if (!(skippedLog(logU, cand, nc, I, cut) <= budget)) {
       let c = 0;
-      for (let J = 0; J < K; J++) if (J !== I && logU[J] < budget) c++;
+      for (let t = 0; t < nc; t++) if (cand[t] !== I && logU[cand[t]] < budget) c++;
       cut = budget - Math.log(Math.max(1, c));
     }
-    let open = -1;
-    for (let J = 0; J <= K; J++) {
-      const keep = J < K && (J === I || !(logU[J] < cut));
-      if (keep) {
-        if (open < 0) open = J;
-        kept += (offsets[I + 1] - offsets[I]) * (offsets[J + 1] - offsets[J]);
-      } else if (open >= 0) {
-        ranges.push(offsets[open], offsets[J]);
-        open = -1;
+    let open = -1,
+      last = -2;
+    for (let t = 0; t < nc; t++) {
+      const J = cand[t];
+      if (!(J === I || !(logU[J] < cut))) continue;
+      kept += (offsets[I + 1] - offsets[I]) * (offsets[J + 1] - offsets[J]);
+      if (J !== last + 1) {
+        if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
+        open = J;
       }
+      last = J;
     }
+    if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
     ptr[I + 1] = ranges.length / 2;
   }
   return { mask: { rows, ptr, ranges: Int32Array.from(ranges) }, kept };
-}
-
-/** log sum_{J != I, logU_J < cut} e^{logU_J}. */
-function skippedLog(logU: Float64Array, I: number, cut: number): number {
-  let top = -Infinity;
-  for (let J = 0; J < logU.length; J++) if (J !== I && logU[J] < cut && logU[J] > top) top = logU[J];
-  if (top === -Infinity) return -Infinity;
-  let s = 0;
-  for (let J = 0; J < logU.length; J++) if (J !== I && logU[J] < cut) s += Math.exp(logU[J] - top);
-  return top + Math.log(s);
 }
 
 /**
