@@ -39,37 +39,65 @@ const CASES = [
 ] as const;
 
 describe('attention truncate: the bound', () => {
+  /** The largest log skipped share of a row under t's last mask, from an f64 reference (every pair). */
+  function worstSkippedShare(t: AttentionTruncation, x: Float64Array, w: Float64Array, n: number, beta: number): number {
+    const mask = t.lastMask!,
+      order = t.lastOrder!;
+    const seen = new Uint8Array(n);
+    let worst = -Infinity;
+    for (let q = 0; q + 1 < mask.rows.length; q++) {
+      seen.fill(0);
+      for (let r = mask.ptr[q]; r < mask.ptr[q + 1]; r++) seen.fill(1, mask.ranges[2 * r], mask.ranges[2 * r + 1]);
+      for (let s = mask.rows[q]; s < mask.rows[q + 1]; s++) {
+        const i = order[s];
+        let total = 0,
+          skipped = 0;
+        for (let u = 0; u < n; u++) {
+          const j = order[u];
+          // Scores relative to the row's own (the largest on the sphere), so nothing overflows.
+          const dot = x[3 * i] * x[3 * j] + x[3 * i + 1] * x[3 * j + 1] + x[3 * i + 2] * x[3 * j + 2];
+          const e = w[j] * Math.exp(beta * (dot - 1));
+          total += e;
+          if (!seen[u]) skipped += e;
+        }
+        worst = Math.max(worst, Math.log(skipped / total));
+      }
+    }
+    return worst;
+  }
+
   it('every row skips at most e^{-tau²} of its weight (f64 reference of the skipped share), and skips something', () => {
     for (const { n, beta, tau } of CASES) {
       const { x, w } = problem(n, n + beta);
       const t = new AttentionTruncation(tau);
-      const h = w.map(Math.log);
-      t.reduce(jsBackend, x, x, x, h, n, 3, beta, 'f64', new Float64Array(n), new Float64Array(3 * n));
-      const mask = t.lastMask!,
-        order = t.lastOrder!;
+      t.reduce(jsBackend, x, x, x, w.map(Math.log), n, 3, beta, 'f64', new Float64Array(n), new Float64Array(3 * n));
       expect(t.kept).toBeLessThan(0.6 * n * n);
-      const seen = new Uint8Array(n);
-      let worst = -Infinity;
-      for (let q = 0; q + 1 < mask.rows.length; q++) {
-        seen.fill(0);
-        for (let r = mask.ptr[q]; r < mask.ptr[q + 1]; r++) seen.fill(1, mask.ranges[2 * r], mask.ranges[2 * r + 1]);
-        for (let s = mask.rows[q]; s < mask.rows[q + 1]; s++) {
-          const i = order[s];
-          let total = 0,
-            skipped = 0;
-          for (let u = 0; u < n; u++) {
-            const j = order[u];
-            // Scores relative to the row's own (the largest on the sphere), so nothing overflows.
-            const dot = x[3 * i] * x[3 * j] + x[3 * i + 1] * x[3 * j + 1] + x[3 * i + 2] * x[3 * j + 2];
-            const e = w[j] * Math.exp(beta * (dot - 1));
-            total += e;
-            if (!seen[u]) skipped += e;
-          }
-          worst = Math.max(worst, Math.log(skipped / total));
-        }
-      }
-      expect(worst).toBeLessThanOrEqual(-tau * tau);
+      expect(worstSkippedShare(t, x, w, n, beta)).toBeLessThanOrEqual(-tau * tau);
     }
+  });
+
+  it('holds on points the tree was not built on (moved a little, then replaced), rebuilding the tree when it pays', () => {
+    const { n, beta, tau } = CASES[1];
+    const { x, w } = problem(n, 21);
+    const t = new AttentionTruncation(tau);
+    const run = (p: Float64Array) =>
+      t.reduce(jsBackend, p, p, p, w.map(Math.log), n, 3, beta, 'f64', new Float64Array(n), new Float64Array(3 * n));
+    run(x);
+    // Moved by up to 0.02 (renormalised): the old tree, the bound from the new points.
+    const rnd = lcg(3);
+    const moved = x.map((v) => v + 0.02 * (rnd() - 0.5));
+    for (let i = 0; i < n; i++) {
+      const r = Math.hypot(moved[3 * i], moved[3 * i + 1], moved[3 * i + 2]);
+      for (let k = 0; k < 3; k++) moved[3 * i + k] /= r;
+    }
+    run(moved);
+    expect(t.builds).toBe(1);
+    expect(worstSkippedShare(t, moved, w, n, beta)).toBeLessThanOrEqual(-tau * tau);
+    // Other points altogether: the clusters of the old order are spread out, so the tree is rebuilt.
+    const other = problem(n, 22).x;
+    run(other);
+    expect(t.builds).toBe(2);
+    expect(worstSkippedShare(t, other, w, n, beta)).toBeLessThanOrEqual(-tau * tau);
   });
 
   it('the truncated velocity is within 2 e^{-tau²} of the exact one: f64 and f32, wasm and js', () => {
