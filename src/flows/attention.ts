@@ -23,6 +23,7 @@ import {
   type VelocityOptions,
 } from './flow.js';
 import { logQuadraticEnergy, energyOf } from './energy.js';
+import { readTruncate, truncationOf } from './attention-truncate.js';
 
 /** 'softmax': divide by Z_i (SA); 'none': Z_i = 1 (unnormalised attention, USA). */
 export type Normalization = 'softmax' | 'none';
@@ -66,6 +67,12 @@ export interface AttentionOptions {
    * 'ngpt' dθ_i/dt = P_θi A_i/|A_i| (norms kept). Default 'none'. See docs/normalization.md.
    */
   layerNorm?: LayerNorm;
+  /**
+   * Skip key blocks whose total weight is provably at most e^{-truncate²} of each row's (softmax, no mask, the
+   * sphere, beta > 0): tau in (0, 1000], false (exact, every pair) or 'auto' (default: tau = 5 when
+   * n >= 4096 and tau²/(2 beta) <= 1/16, else exact). See docs/design.md, "Truncation".
+   */
+  truncate?: number | false | 'auto';
 }
 
 export const ATTENTION_SCHEMA = optionsSchema<AttentionOptions>()({
@@ -89,6 +96,9 @@ export const ATTENTION_SCHEMA = optionsSchema<AttentionOptions>()({
   layerNorm: rule
     .oneOf(LAYER_NORMS, "a normalisation layer read as dynamics, space 'euclidean' only: 'none', 'post', 'pre', 'peri' or 'ngpt'")
     .or('none'),
+  truncate: rule
+    .custom("truncation tau in (0, 1000] (skipped keys carry <= e^{-tau²} of a row's weight), false or 'auto'", readTruncate)
+    .or('auto'),
 });
 
 function matrixRule(name: string, value: unknown): Float64Array {
@@ -119,6 +129,7 @@ export function attention(options?: AttentionOptions): Flow {
       options?.mask,
       "must be 'none' with normalization 'sinkhorn' (a graph-masked matrix cannot be doubly stochastic in general)",
     );
+  const truncation = truncationOf(o.truncate, normalization, mask, space, beta);
   const Q = o.Q === undefined ? null : (o.Q as Float64Array),
     K = o.K === undefined ? null : (o.K as Float64Array),
     V = o.V === undefined ? null : (o.V as Float64Array);
@@ -126,9 +137,9 @@ export function attention(options?: AttentionOptions): Flow {
   const A = Q === null && K === null ? null : transposeTimes(K, Q);
   const scratch = new Scratch();
   // Where the own term vanishes (V = I, tangent-projected on the sphere), sum the others alone.
-  const othersOnly = V === null && space === 'sphere' && tangentProjection && normalization !== 'sinkhorn';
-  // The graph's block mask; without each particle's own key when the own term is added apart (othersOnly).
-  const graph = typeof o.mask === 'object' ? new GraphMaskPlan('mask.graph', o.mask.graph as Graph, o.mask.self ?? true, othersOnly) : null;
+  const ownApart = V === null && space === 'sphere' && tangentProjection && normalization !== 'sinkhorn';
+  // The graph's block mask; without each particle's own key when the own term is added apart (ownApart).
+  const graph = typeof o.mask === 'object' ? new GraphMaskPlan('mask.graph', o.mask.graph as Graph, o.mask.self ?? true, ownApart) : null;
 
   const flow: Flow = {
     name: 'attention',
@@ -144,6 +155,7 @@ export function attention(options?: AttentionOptions): Flow {
       V: V && Array.from(V),
       ...(normalization === 'sinkhorn' ? { sinkhornIterations } : {}),
       ...(layerNorm !== 'none' ? { layerNorm } : {}),
+      ...(o.truncate !== 'auto' ? { truncate: o.truncate } : {}),
     },
 
     // A mask says who sees whom: merging particles would change it.
@@ -184,6 +196,9 @@ export function attention(options?: AttentionOptions): Flow {
       const backend = backendFor(opts.backend, 'attention');
       const h = logWeightsInto(weights, scratch.get('h', n));
       const segments = opts.segments ?? null;
+      const truncating = truncation?.applies(n, segments) === true;
+      // Truncated, the own key is one of its block's keys (a block mask has no diagonal): the own term projects away.
+      const othersOnly = ownApart && !truncating;
       if (normalization === 'sinkhorn') sinkhornKeyWeights(backend, queries, x, n, d, beta, h, sinkhornIterations, scratch, opts);
       if (graph !== null) {
         // The graph's block mask (one copy per system of an ensemble); it replaces segments and the diagonal.
@@ -205,6 +220,8 @@ export function attention(options?: AttentionOptions): Flow {
         });
         // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
         if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
+      } else if (truncating) {
+        truncation.state.reduce(backend, queries, x, values, h, n, d, beta, opts.precision ?? 'f64', lse, out);
       } else {
         backend.softmaxReduce({
           x: queries,

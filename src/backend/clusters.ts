@@ -1,0 +1,82 @@
+// Points in clusters for block-sparse masks: the leaves of a k-d tree, each a contiguous range of a permutation.
+// Shared by every truncated kernel (flows and OT import it from here).
+
+/** Leaves of a k-d tree: order[s] = original index at sorted position s; leaf c holds positions [offsets[c], offsets[c+1]). */
+export interface KdLeaves {
+  order: Int32Array;
+  offsets: Int32Array;
+  K: number;
+}
+
+/**
+ * Splits n points (row-major, n x d) into k-d tree leaves of at most `leaf` points, each node cut at the median
+ * of its widest coordinate by quickselect (O(n) per level, O(n log n) in all). Deterministic: ties broken by index.
+ */
+export function kdLeaves(x: Float64Array, n: number, d: number, leaf: number): KdLeaves {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const stack: number[] = [0, n];
+  const ends: number[] = [];
+  while (stack.length > 0) {
+    const lo = stack[stack.length - 2],
+      hi = stack[stack.length - 1];
+    stack.length -= 2;
+    if (hi - lo <= leaf) {
+      ends.push(hi);
+      continue;
+    }
+    let axis = 0,
+      widest = -1;
+    for (let c = 0; c < d; c++) {
+      let mn = Infinity,
+        mx = -Infinity;
+      for (let s = lo; s < hi; s++) {
+        const v = x[order[s] * d + c];
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      if (mx - mn > widest) {
+        widest = mx - mn;
+        axis = c;
+      }
+    }
+    const mid = (lo + hi) >> 1;
+    select(order, lo, hi, mid, x, d, axis);
+    // Right first, so that leaves come out in tree order (neighbours in space stay neighbours in the list).
+    stack.push(mid, hi, lo, mid);
+  }
+  const K = ends.length;
+  const offsets = new Int32Array(K + 1);
+  for (let c = 0; c < K; c++) offsets[c + 1] = ends[c];
+  return { order, offsets, K };
+}
+
+/** Rearranges order[lo, hi) so that position k holds the k-th smallest by (coordinate axis, index), smaller ones before it. */
+function select(order: Int32Array, lo: number, hi: number, k: number, x: Float64Array, d: number, axis: number): void {
+  const less = (a: number, b: number) => {
+    const va = x[a * d + axis],
+      vb = x[b * d + axis];
+    return va < vb || (va === vb && a < b);
+  };
+  const swap = (i: number, j: number) => {
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  };
+  while (hi - lo > 1) {
+    // Median of three as the pivot, moved to hi - 1.
+    const m = (lo + hi) >> 1;
+    if (less(order[m], order[lo])) swap(m, lo);
+    if (less(order[hi - 1], order[lo])) swap(hi - 1, lo);
+    if (less(order[m], order[hi - 1])) swap(m, hi - 1);
+    const p = order[hi - 1];
+    let store = lo;
+    for (let i = lo; i < hi - 1; i++) {
+      if (less(order[i], p)) swap(i, store++);
+    }
+    swap(store, hi - 1);
+    if (k === store) return;
+    if (k < store) hi = store;
+    else lo = store + 1;
+  }
+}

@@ -1,0 +1,270 @@
+// Attention at large beta: each query cluster streams only the key clusters whose weight is not provably
+// below e^{-tau²} of every one of its rows' weight, through the kernel's block mask (no second kernel).
+//
+// The bound. Keys y_j and queries q_i are put in the order of k-d tree leaves built on the keys (the same
+// order for both, so query block I is key cluster I). Per cluster, from the current points: a direction c
+// (the normalised sum), an angular radius theta (the largest angle between a point and c) and the norms'
+// range [lo, hi]. Angles obey the triangle inequality, so for q in I and y in J the angle between them is at
+// least psi = max(0, phi_IJ - theta_I - theta_J), phi_IJ the angle between the directions; as cos falls on
+// [0, pi], <q, y> = |q| |y| cos(angle) <= hiI hiJ cos psi (cos psi >= 0) or loI loJ cos psi (cos psi < 0).
+// With beta > 0, row i's weight from J is at most U_IJ = W_J e^{beta max<q, y>}, W_J = sum_{j in J} a_j.
+// Every row i of I keeps its own key (cluster I is always kept), whose weight is a_i e^{beta <q_i, y_i>}:
+// the kept weight of row i is at least L_I = min_{i in I} a_i e^{beta <q_i, y_i>}. The mask skips a set S of
+// key clusters only when sum_{J in S} U_IJ <= e^{-tau²} L_I, so for every row the skipped share of Z_i is at
+// most skipped / kept <= e^{-tau²}. The softmax mean of values v then moves by at most 2 e^{-tau²} max |v_j|.
+// The geometry is recomputed from the points of each evaluation, so the bound holds whatever the particles
+// did since the tree was built; the tree (only the order) is rebuilt when its clusters have grown.
+import type { Backend, BlockMask, Precision } from '../backend/index.js';
+import { kdLeaves, type KdLeaves } from '../backend/clusters.js';
+import { InvalidArgumentError } from '../errors.js';
+import { GROUP, ROUNDING, geometry, groupGeometry, newGeometry, skippedLog, upperLogWeights, type Geometry } from './attention-bounds.js';
+
+/** truncate as read: tau, false (exact), or 'auto'. */
+export type Truncate = number | false | 'auto';
+
+/** tau of 'auto' (as OT). */
+export const AUTO_TAU = 5;
+/** 'auto' truncates from this many particles on. */
+export const AUTO_MIN_N = 4096;
+/** ... and only when the predicted kept fraction tau²/(2 beta) (a cap on S²) is at most this. */
+export const AUTO_MAX_FRACTION = 1 / 16;
+/** Leaf size of the k-d tree. */
+const LEAF = 32;
+/** The tree is rebuilt when the clusters' mean angular radius has grown past this factor of the built one. */
+const REBUILD_GROWTH = 1.5;
+
+export function readTruncate(name: string, v: unknown): Truncate {
+  if (v === false || v === 'auto') return v;
+  if (typeof v === 'number' && v > 0 && v <= 1000) return v;
+  const why = "the bound e^{-truncate²} on each row's skipped share";
+  throw new InvalidArgumentError(name, v, `must be a number in (0, 1000] (${why}), false or 'auto'`);
+}
+
+/** The 'auto' rule: truncate when n >= AUTO_MIN_N and tau²/(2 beta) <= AUTO_MAX_FRACTION. */
+export function autoTruncates(n: number, beta: number): boolean {
+  return n >= AUTO_MIN_N && beta > 0 && (AUTO_TAU * AUTO_TAU) / (2 * beta) <= AUTO_MAX_FRACTION;
+}
+
+/** The truncation state of one flow: the tree order (reused across evaluations) and the last mask's statistics. */
+export class AttentionTruncation {
+  private tree: KdLeaves | null = null;
+  private builtTheta = 0;
+  private buffers = new Map<string, Float64Array>();
+  /** Pairs the last evaluation streamed, and n² (for reporting). */
+  kept = 0;
+  total = 0;
+  /** Tree builds so far. */
+  builds = 0;
+  /** The last evaluation's mask, over the points in the order lastOrder (lastOrder[s] = original index). */
+  lastMask: BlockMask | null = null;
+  lastOrder: Int32Array | null = null;
+
+  constructor(readonly tau: number) {}
+
+  private buf(name: string, length: number): Float64Array {
+    let b = this.buffers.get(name);
+    if (b === undefined || b.length !== length) {
+      b = new Float64Array(length);
+      this.buffers.set(name, b);
+    }
+    return b;
+  }
+
+  /**
+   * The softmax reduction lse_i = log sum_j e^{beta <q_i, x_j> + h_j}, mean_i = its mean of values, with the keys the
+   * bound lets each row skip left out (see the file's comment). q, x, values, h in the caller's order; so are lse, mean.
+   */
+  reduce(
+    backend: Backend,
+    q: Float64Array,
+    x: Float64Array,
+    values: Float64Array,
+    h: Float64Array,
+    n: number,
+    d: number,
+    beta: number,
+    precision: Precision,
+    lse: Float64Array,
+    mean: Float64Array,
+  ): void {
+    if (this.tree === null || this.tree.order.length !== n) this.build(x, n, d);
+    let tree = this.tree!;
+    const xs = permute(x, tree.order, d, this.buf('xs', n * d));
+    let gy = newGeometry(tree.K, d);
+    const theta = geometry(xs, tree, d, gy);
+    if (theta > REBUILD_GROWTH * this.builtTheta + 1e-9) {
+      this.build(x, n, d);
+      tree = this.tree!;
+      permute(x, tree.order, d, xs);
+      gy = newGeometry(tree.K, d);
+      geometry(xs, tree, d, gy);
+    }
+    const { order } = tree;
+    const qs = q === x ? xs : permute(q, order, d, this.buf('qs', n * d));
+    const gq = q === x ? gy : newGeometry(tree.K, d);
+    if (q !== x) geometry(qs, tree, d, gq);
+    const vs = values === x ? xs : permute(values, order, d, this.buf('vs', n * d));
+    const hs = permute(h, order, 1, this.buf('hs', n));
+    const { mask, kept } = truncationMask(tree, qs, xs, hs, gq, gy, d, beta, this.tau);
+    this.kept = kept;
+    this.lastMask = mask;
+    this.lastOrder = order;
+    this.total = n * n;
+    const lseS = this.buf('lse', n),
+      meanS = this.buf('mean', n * d);
+    backend.softmaxReduce({
+      x: qs,
+      n,
+      y: xs,
+      m: n,
+      d,
+      logWeights: hs,
+      values: vs,
+      k: d,
+      beta,
+      score: 'dot',
+      mask: { kind: 'blocks', blocks: mask },
+      precision,
+      lse: lseS,
+      mean: meanS,
+    });
+    for (let s = 0; s < n; s++) {
+      const i = order[s];
+      lse[i] = lseS[s];
+      for (let c = 0; c < d; c++) mean[i * d + c] = meanS[s * d + c];
+    }
+  }
+
+  private build(x: Float64Array, n: number, d: number): void {
+    this.tree = kdLeaves(x, n, d, LEAF);
+    this.builds++;
+    const xs = permute(x, this.tree.order, d, this.buf('xs', n * d));
+    this.builtTheta = geometry(xs, this.tree, d, newGeometry(this.tree.K, d));
+  }
+}
+
+function permute(a: Float64Array, order: Int32Array, w: number, out: Float64Array): Float64Array {
+  for (let s = 0; s < order.length; s++) for (let c = 0; c < w; c++) out[s * w + c] = a[order[s] * w + c];
+  return out;
+}
+
+/** The block mask of one evaluation and the pairs it keeps (arrays in cluster order). */
+export function truncationMask(
+  tree: KdLeaves,
+  qs: Float64Array,
+  xs: Float64Array,
+  hs: Float64Array,
+  gq: Geometry,
+  gy: Geometry,
+  d: number,
+  beta: number,
+  tau: number,
+): { mask: BlockMask; kept: number } {
+  const { K, offsets } = tree;
+  const logW = new Float64Array(K);
+  for (let J = 0; J < K; J++) {
+    let top = -Infinity;
+    for (let j = offsets[J]; j < offsets[J + 1]; j++) if (hs[j] > top) top = hs[j];
+    let s = 0;
+    if (top > -Infinity) for (let j = offsets[J]; j < offsets[J + 1]; j++) s += Math.exp(hs[j] - top);
+    logW[J] = top === -Infinity ? -Infinity : top + Math.log(s);
+  }
+  const logU = new Float64Array(K);
+  const groups = groupGeometry(gy, logW, K, d);
+  const G = groups.logW.length;
+  const logUG = new Float64Array(G);
+  const cand = new Int32Array(K);
+  const rows = new Int32Array(K + 1),
+    ptr = new Int32Array(K + 1);
+  const ranges: number[] = [];
+  let kept = 0;
+  const tau2 = tau * tau;
+  for (let I = 0; I < K; I++) {
+    rows[I + 1] = offsets[I + 1];
+    // L_I: the smallest own-key weight (log) over the rows of I, minus the rounding slack of its dot product.
+    let logL = Infinity;
+    for (let i = offsets[I]; i < offsets[I + 1]; i++) {
+      let dot = 0,
+        qq = 0,
+        yy = 0;
+      for (let k = 0; k < d; k++) {
+        dot += qs[i * d + k] * xs[i * d + k];
+        qq += qs[i * d + k] ** 2;
+        yy += xs[i * d + k] ** 2;
+      }
+      const v = hs[i] + beta * (dot - ROUNDING * Math.sqrt(qq * yy));
+      if (v < logL) logL = v;
+    }
+    // Two stages, half the budget each: groups of GROUP consecutive leaves whose bound is below half the budget over
+    // G are skipped whole (their leaves get logU = -Infinity, out of the second stage's sum); then leaf by leaf.
+    const half = logL - tau2 - Math.LN2;
+    upperLogWeights(gq, I, groups, groups.logW, d, beta, logUG);
+    const far = half - Math.log(G);
+    let nc = 0; // cand[0, nc): the leaves of the groups not skipped whole, in order
+    for (let g = 0; g < G; g++) {
+      const from = g * GROUP,
+        to = Math.min(K, from + GROUP);
+      if (logUG[g] < far && !(I >= from && I < to)) continue;
+      upperLogWeights(gq, I, gy, logW, d, beta, logU, from, to);
+      for (let J = from; J < to; J++) cand[nc++] = J;
+    }
+    // The skipped set {candidates J != I : logU_J < cut}. First cut = budget, kept if the skipped sum is within
+    // budget; else cut = budget - log c, c the count below budget: at most c blocks of less than budget / c each.
+    const budget = half;
+    let cut = budget;
+    if (!(skippedLog(logU, cand, nc, I, cut) <= budget)) {
+      let c = 0;
+      for (let t = 0; t < nc; t++) if (cand[t] !== I && logU[cand[t]] < budget) c++;
+      cut = budget - Math.log(Math.max(1, c));
+    }
+    let open = -1,
+      last = -2;
+    for (let t = 0; t < nc; t++) {
+      const J = cand[t];
+      if (!(J === I || !(logU[J] < cut))) continue;
+      kept += (offsets[I + 1] - offsets[I]) * (offsets[J + 1] - offsets[J]);
+      if (J !== last + 1) {
+        if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
+        open = J;
+      }
+      last = J;
+    }
+    if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
+    ptr[I + 1] = ranges.length / 2;
+  }
+  return { mask: { rows, ptr, ranges: Int32Array.from(ranges) }, kept };
+}
+
+/**
+ * The truncation of a flow, or null when it never truncates. An explicit tau needs softmax attention without a mask on the
+ * sphere with beta > 0 (InvalidArgumentError otherwise); 'auto' truncates only there, at large n and beta.
+ */
+export function truncationOf(truncate: Truncate, normalization: string, mask: string, space: string, beta: number) {
+  if (truncate === false) return null;
+  const supported = normalization === 'softmax' && mask === 'none' && space === 'sphere' && beta > 0;
+  if (truncate === 'auto' && !supported) return null;
+  if (!supported) {
+    const why =
+      normalization !== 'softmax'
+        ? `normalization '${normalization}'`
+        : mask !== 'none'
+          ? `mask '${mask}'`
+          : space !== 'sphere'
+            ? `space '${space}'`
+            : `beta = ${beta} (the bound needs beta > 0)`;
+    throw new InvalidArgumentError('truncate', truncate, `is not supported with ${why} yet: use false or 'auto'`);
+  }
+  const explicit = truncate !== 'auto';
+  const state = new AttentionTruncation(explicit ? truncate : AUTO_TAU);
+  return {
+    state,
+    applies(n: number, segments: Int32Array | null): boolean {
+      if (segments !== null) {
+        if (explicit)
+          throw new InvalidArgumentError('truncate', truncate, "is not supported for ensembles (segments) yet: use false or 'auto'");
+        return false;
+      }
+      return explicit || autoTruncates(n, beta);
+    },
+  };
+}
