@@ -3,6 +3,30 @@
 import { WasmError } from '../errors.js';
 
 /** The flat ABI exported by assembly/index.ts. Pointers are byte offsets into memory. */
+/** The streaming reduction over rows [i0, i1), one export per precision (pointers into Wasm memory; see reduceF64). */
+type ReduceExport = (
+  x: number,
+  i0: number,
+  i1: number,
+  soa: number,
+  m: number,
+  d: number,
+  k: number,
+  beta: number,
+  score: number,
+  mask: number,
+  lse: number,
+  mean: number,
+  work: number,
+  seg: number,
+  S: number,
+  poff: number,
+  brows: number,
+  Q: number,
+  bptr: number,
+  branges: number,
+) => void;
+
 export interface CoreExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
@@ -46,50 +70,8 @@ export interface CoreExports {
    * Q + 1 i32 row offsets at brows, Q + 1 i32 range offsets at bptr, i32 pairs [start, end) at
    * branges; keys packed with S = 0 and one zero vector after the SoA. Q = S = 0: dense.
    */
-  reduceF64(
-    x: number,
-    i0: number,
-    i1: number,
-    soa: number,
-    m: number,
-    d: number,
-    k: number,
-    beta: number,
-    score: number,
-    mask: number,
-    lse: number,
-    mean: number,
-    work: number,
-    seg: number,
-    S: number,
-    poff: number,
-    brows: number,
-    Q: number,
-    bptr: number,
-    branges: number,
-  ): void;
-  reduceF32(
-    x: number,
-    i0: number,
-    i1: number,
-    soa: number,
-    m: number,
-    d: number,
-    k: number,
-    beta: number,
-    score: number,
-    mask: number,
-    lse: number,
-    mean: number,
-    work: number,
-    seg: number,
-    S: number,
-    poff: number,
-    brows: number,
-    Q: number,
-    bptr: number,
-    branges: number,
-  ): void;
+  reduceF64: ReduceExport;
+  reduceF32: ReduceExport;
   expArrayF64(x: number, n: number, out: number): void;
   expArrayF32(x: number, n: number, out: number): void;
   paddedNeuronsF64(m: number): number;
