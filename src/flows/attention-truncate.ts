@@ -17,7 +17,8 @@
 import type { Backend, BlockMask, Precision } from '../backend/index.js';
 import { kdLeaves, type KdLeaves } from '../backend/clusters.js';
 import { InvalidArgumentError } from '../errors.js';
-import { GROUP, ROUNDING, geometry, groupGeometry, newGeometry, skippedLog, upperLogWeights, type Geometry } from './attention-bounds.js';
+import { geometry, newGeometry } from './attention-bounds.js';
+import { truncationMask } from './attention-mask.js';
 
 /** truncate as read: tau, false (exact), or 'auto'. */
 export type Truncate = number | false | 'auto';
@@ -146,93 +147,6 @@ export class AttentionTruncation {
 function permute(a: Float64Array, order: Int32Array, w: number, out: Float64Array): Float64Array {
   for (let s = 0; s < order.length; s++) for (let c = 0; c < w; c++) out[s * w + c] = a[order[s] * w + c];
   return out;
-}
-
-/** The block mask of one evaluation and the pairs it keeps (arrays in cluster order). */
-export function truncationMask(
-  tree: KdLeaves,
-  qs: Float64Array,
-  xs: Float64Array,
-  hs: Float64Array,
-  gq: Geometry,
-  gy: Geometry,
-  d: number,
-  beta: number,
-  tau: number,
-): { mask: BlockMask; kept: number } {
-  const { K, offsets } = tree;
-  const logW = new Float64Array(K);
-  for (let J = 0; J < K; J++) {
-    let top = -Infinity;
-    for (let j = offsets[J]; j < offsets[J + 1]; j++) if (hs[j] > top) top = hs[j];
-    let s = 0;
-    if (top > -Infinity) for (let j = offsets[J]; j < offsets[J + 1]; j++) s += Math.exp(hs[j] - top);
-    logW[J] = top === -Infinity ? -Infinity : top + Math.log(s);
-  }
-  const logU = new Float64Array(K);
-  const groups = groupGeometry(gy, logW, K, d);
-  const G = groups.logW.length;
-  const logUG = new Float64Array(G);
-  const cand = new Int32Array(K);
-  const rows = new Int32Array(K + 1),
-    ptr = new Int32Array(K + 1);
-  const ranges: number[] = [];
-  let kept = 0;
-  const tau2 = tau * tau;
-  for (let I = 0; I < K; I++) {
-    rows[I + 1] = offsets[I + 1];
-    // L_I: the smallest own-key weight (log) over the rows of I, minus the rounding slack of its dot product.
-    let logL = Infinity;
-    for (let i = offsets[I]; i < offsets[I + 1]; i++) {
-      let dot = 0,
-        qq = 0,
-        yy = 0;
-      for (let k = 0; k < d; k++) {
-        dot += qs[i * d + k] * xs[i * d + k];
-        qq += qs[i * d + k] ** 2;
-        yy += xs[i * d + k] ** 2;
-      }
-      const v = hs[i] + beta * (dot - ROUNDING * Math.sqrt(qq * yy));
-      if (v < logL) logL = v;
-    }
-    // Two stages, half the budget each: groups of GROUP consecutive leaves whose bound is below half the budget over
-    // G are skipped whole (their leaves get logU = -Infinity, out of the second stage's sum); then leaf by leaf.
-    const half = logL - tau2 - Math.LN2;
-    upperLogWeights(gq, I, groups, groups.logW, d, beta, logUG);
-    const far = half - Math.log(G);
-    let nc = 0; // cand[0, nc): the leaves of the groups not skipped whole, in order
-    for (let g = 0; g < G; g++) {
-      const from = g * GROUP,
-        to = Math.min(K, from + GROUP);
-      if (logUG[g] < far && !(I >= from && I < to)) continue;
-      upperLogWeights(gq, I, gy, logW, d, beta, logU, from, to);
-      for (let J = from; J < to; J++) cand[nc++] = J;
-    }
-    // The skipped set {candidates J != I : logU_J < cut}. First cut = budget, kept if the skipped sum is within
-    // budget; else cut = budget - log c, c the count below budget: at most c blocks of less than budget / c each.
-    const budget = half;
-    let cut = budget;
-    if (!(skippedLog(logU, cand, nc, I, cut) <= budget)) {
-      let c = 0;
-      for (let t = 0; t < nc; t++) if (cand[t] !== I && logU[cand[t]] < budget) c++;
-      cut = budget - Math.log(Math.max(1, c));
-    }
-    let open = -1,
-      last = -2;
-    for (let t = 0; t < nc; t++) {
-      const J = cand[t];
-      if (!(J === I || !(logU[J] < cut))) continue;
-      kept += (offsets[I + 1] - offsets[I]) * (offsets[J + 1] - offsets[J]);
-      if (J !== last + 1) {
-        if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
-        open = J;
-      }
-      last = J;
-    }
-    if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
-    ptr[I + 1] = ranges.length / 2;
-  }
-  return { mask: { rows, ptr, ranges: Int32Array.from(ranges) }, kept };
 }
 
 /**
