@@ -4,6 +4,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../src/index.js';
 import { jsBackend } from '../src/backend/index.js';
+import { kdLeaves, kdSubLeaves } from '../src/backend/clusters.js';
+import { geometry, newGeometry, upperLogWeights, upperLogWeightsOf } from '../src/flows/attention-bounds.js';
+import { truncationMask } from '../src/flows/attention-mask.js';
 import { AttentionTruncation } from '../src/flows/attention-truncate.js';
 import { lcg, spherePoints } from './helpers.js';
 
@@ -147,5 +150,89 @@ describe('attention truncation mask, row by row', () => {
     const { worst, tau } = poleShare(-Math.LN2 - 1, -50);
     expect(worst).toBeGreaterThan(-tau * tau - 2);
     expect(worst).toBeLessThanOrEqual(-tau * tau);
+  });
+
+  it('upperLogWeightsOf gives upperLogWeights on exactly the listed clusters', () => {
+    const n = 640,
+      d = 3,
+      beta = 50;
+    const x = spherePoints(lcg(4), n, d);
+    const tree = kdLeaves(x, n, d, 16);
+    const xs = new Float64Array(n * d);
+    for (let s = 0; s < n; s++) for (let k = 0; k < d; k++) xs[s * d + k] = x[tree.order[s] * d + k];
+    const g = newGeometry(tree.K, d);
+    geometry(xs, tree, d, g);
+    const logW = Float64Array.from({ length: tree.K }, (_, J) => -J / 10);
+    const all = new Float64Array(tree.K),
+      some = new Float64Array(tree.K).fill(Number.NaN);
+    upperLogWeights(g, 3, g, logW, d, beta, all);
+    const cand = Int32Array.from([0, 1, 2, 5, 6, 9, tree.K - 1]);
+    upperLogWeightsOf(g, 3, g, logW, d, beta, some, cand, cand.length);
+    for (let J = 0; J < tree.K; J++) expect(some[J]).toBe(cand.includes(J) ? all[J] : Number.NaN);
+  });
+
+  it("charges each query block's skipped clusters within e^{-tau²} of its smallest own-cluster weight (recounted)", () => {
+    // Spread-out clusters with uneven weights: rows of one query block differ in L_i, so its budget is their smallest.
+    const n = 4096,
+      d = 3,
+      beta = 300,
+      tau = 1.5;
+    const rnd = lcg(12);
+    const x = spherePoints(rnd, n, d);
+    const h = Float64Array.from({ length: n }, () => 3 * rnd());
+    const leaves = kdLeaves(x, n, d, 32);
+    const sub = kdSubLeaves(x, d, leaves, 8);
+    const tree = { order: sub.order, offsets: leaves.offsets, K: leaves.K };
+    const xs = new Float64Array(n * d),
+      hs = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      hs[s] = h[sub.order[s]];
+      for (let k = 0; k < d; k++) xs[s * d + k] = x[sub.order[s] * d + k];
+    }
+    const g = newGeometry(tree.K, d),
+      gs = newGeometry(sub.K, d);
+    geometry(xs, tree, d, g);
+    geometry(xs, sub, d, gs);
+    const { mask } = truncationMask(tree, sub, xs, xs, hs, g, g, d, beta, tau);
+    // Recount: own-cluster weights by brute force, cluster weights, and per block the bounds of every skipped cluster.
+    const { offsets, K } = tree;
+    const clusterOf = new Int32Array(n);
+    for (let J = 0; J < K; J++) clusterOf.fill(J, offsets[J], offsets[J + 1]);
+    const logW = new Float64Array(K);
+    for (let J = 0; J < K; J++) {
+      let s = 0;
+      for (let j = offsets[J]; j < offsets[J + 1]; j++) s += Math.exp(hs[j]);
+      logW[J] = Math.log(s);
+    }
+    const uSub = new Float64Array(K),
+      uLeaf = new Float64Array(K);
+    let worst = -Infinity,
+      skippedSome = 0;
+    for (let b = 0; b < sub.K; b++) {
+      const I = clusterOf[sub.offsets[b]];
+      let minL = Infinity;
+      for (let i = sub.offsets[b]; i < sub.offsets[b + 1]; i++) {
+        let s = 0;
+        for (let j = offsets[I]; j < offsets[I + 1]; j++) {
+          const dot = xs[i * d] * xs[j * d] + xs[i * d + 1] * xs[j * d + 1] + xs[i * d + 2] * xs[j * d + 2];
+          s += Math.exp(hs[j] + beta * (dot - 1));
+        }
+        minL = Math.min(minL, Math.log(s) + beta);
+      }
+      const seen = new Uint8Array(K);
+      for (let r = mask.ptr[b]; r < mask.ptr[b + 1]; r++) {
+        for (let J = clusterOf[mask.ranges[2 * r]]; J < K && offsets[J] < mask.ranges[2 * r + 1]; J++) seen[J] = 1;
+      }
+      upperLogWeights(gs, b, g, logW, d, beta, uSub);
+      upperLogWeights(g, I, g, logW, d, beta, uLeaf);
+      let charged = 0;
+      for (let J = 0; J < K; J++) if (!seen[J]) charged += Math.exp(Math.min(uSub[J], uLeaf[J]) - minL);
+      if (charged > 0) skippedSome++;
+      worst = Math.max(worst, Math.log(charged));
+    }
+    expect(skippedSome).toBe(sub.K);
+    // Not vacuous: the budget is used (within a factor e), not left idle.
+    expect(worst).toBeGreaterThan(-tau * tau - 1);
+    expect(worst).toBeLessThanOrEqual(-tau * tau + 1e-9);
   });
 });

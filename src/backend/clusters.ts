@@ -15,10 +15,35 @@ export interface KdLeaves {
 export function kdLeaves(x: Float64Array, n: number, d: number, leaf: number): KdLeaves {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  // key[s] = the current axis coordinate of the point at position s, moved with it (no indirect loads in select).
-  const key = new Float64Array(n);
-  const stack: number[] = [0, n];
   const ends: number[] = [];
+  kdSplit(x, d, order, new Float64Array(n), 0, n, leaf, ends);
+  return leavesOf(order, ends);
+}
+
+/**
+ * The leaves of `tree` each split again by the same rule into sub-leaves of at most `leaf` points: a permutation
+ * inside each leaf, so every leaf of `tree` is a run of consecutive sub-leaves (returned with the new order; `tree`
+ * itself is left as it was, its offsets valid for the new order).
+ */
+export function kdSubLeaves(x: Float64Array, d: number, tree: KdLeaves, leaf: number): KdLeaves {
+  const order = tree.order.slice();
+  const key = new Float64Array(order.length);
+  const ends: number[] = [];
+  for (let c = 0; c < tree.K; c++) kdSplit(x, d, order, key, tree.offsets[c], tree.offsets[c + 1], leaf, ends);
+  return leavesOf(order, ends);
+}
+
+function leavesOf(order: Int32Array, ends: number[]): KdLeaves {
+  const K = ends.length;
+  const offsets = new Int32Array(K + 1);
+  for (let c = 0; c < K; c++) offsets[c + 1] = ends[c];
+  return { order, offsets, K };
+}
+
+/** Splits positions [from, to) of order into leaves of at most `leaf` points, pushing their ends in tree order. */
+function kdSplit(x: Float64Array, d: number, order: Int32Array, key: Float64Array, from: number, to: number, leaf: number, ends: number[]) {
+  // key[s] = the current axis coordinate of the point at position s, moved with it (no indirect loads in select).
+  const stack: number[] = [from, to];
   while (stack.length > 0) {
     const lo = stack[stack.length - 2],
       hi = stack[stack.length - 1];
@@ -48,10 +73,6 @@ export function kdLeaves(x: Float64Array, n: number, d: number, leaf: number): K
     // Right first, so that leaves come out in tree order (neighbours in space stay neighbours in the list).
     stack.push(mid, hi, lo, mid);
   }
-  const K = ends.length;
-  const offsets = new Int32Array(K + 1);
-  for (let c = 0; c < K; c++) offsets[c + 1] = ends[c];
-  return { order, offsets, K };
 }
 
 /**

@@ -114,6 +114,28 @@ export function upperLogWeights(
   }
 }
 
+/** upperLogWeights for the key clusters cand[0, nc) only. */
+export function upperLogWeightsOf(
+  gq: Geometry,
+  I: number,
+  gy: Geometry,
+  logW: Float64Array,
+  d: number,
+  beta: number,
+  logU: Float64Array,
+  cand: Int32Array,
+  nc: number,
+): void {
+  let t = 0;
+  while (t < nc) {
+    // Runs of consecutive clusters in one call.
+    let e = t + 1;
+    while (e < nc && cand[e] === cand[e - 1] + 1) e++;
+    upperLogWeights(gq, I, gy, logW, d, beta, logU, cand[t], cand[e - 1] + 1);
+    t = e;
+  }
+}
+
 /**
  * The geometry of groups of GROUP consecutive leaves (tree order keeps them close), from the leaves': a point of
  * leaf L is within theta_L + angle(c_L, c_G) of the group's direction c_G. logW: the groups' log total weights.

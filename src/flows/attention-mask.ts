@@ -7,15 +7,23 @@
 //    attention-bounds.ts), whole groups and then leaves J with U_IJ below e^{-tau²} min_I L / (2 K) are dropped for the
 //    whole cluster: at most K terms, so their sum F_I is below half of e^{-tau²} L_i for every row i of I.
 //    F_I is summed (an upper bound, not the union bound) and charged to each row.
-// 3. Near clusters, row by row. For the rest, the bound with the query side exact: the angle from q_i to any y in J
-//    is at least phi_iJ - theta_J (phi_iJ the angle from q_i to J's direction), so
-//    U_iJ = W_J e^{beta |q_i| max|y| cos(max(0, phi_iJ - theta_J))} (lo norms when the cosine is negative).
-//    Row i skips the J != I with the smallest U_iJ, smallest first, while their sum stays within
-//    B_i = e^{-tau²} L_i - F_I. So skipped(i) <= F_I + B_i = e^{-tau²} L_i <= e^{-tau²} kept(i).
-// Every row gets its own block (the kernel streams row by row, so this costs the mask's size only).
+// 3. Near clusters, by sub-leaf. Each cluster I is split again into sub-leaves b of a few rows (kdSubLeaves), each a
+//    query block of the mask with its own, smaller angular radius: U_bJ, the cluster bound between b and J, bounds
+//    every row of b. Sub-leaf b skips the J != I with the smallest U_bJ, smallest first, while their sum stays
+//    within B_b = e^{-tau²} min_{i in b} L_i - F_I. So skipped(i) <= F_I + B_b <= e^{-tau²} L_i <= e^{-tau²} kept(i).
+// The kernel streams row by row, so small query blocks cost only the mask's size.
 import type { BlockMask } from '../backend/index.js';
 import type { KdLeaves } from '../backend/clusters.js';
-import { GROUP, ROUNDING, groupGeometry, upperLogWeights, type Geometry } from './attention-bounds.js';
+import {
+  GROUP,
+  ROUNDING,
+  geometry,
+  groupGeometry,
+  newGeometry,
+  upperLogWeights,
+  upperLogWeightsOf,
+  type Geometry,
+} from './attention-bounds.js';
 
 /** Relative slack on sums of exponentials (covers their rounding). */
 const SUM_SLACK = 1e-12;
@@ -80,6 +88,7 @@ function rowNorms(p: Float64Array, n: number, d: number): Float64Array {
 /** The row-by-row mask (see the file's comment) and the pairs it keeps. */
 export function truncationMask(
   tree: KdLeaves,
+  sub: KdLeaves,
   qs: Float64Array,
   xs: Float64Array,
   hs: Float64Array,
@@ -95,6 +104,8 @@ export function truncationMask(
   const logW = clusterLogWeights(offsets, K, hs);
   const logL = ownClusterLogWeights(tree, qs, xs, hs, d, beta);
   const groups = groupGeometry(gy, logW, K, d);
+  const gs = newGeometry(sub.K, d);
+  geometry(qs, sub, d, gs);
   const G = groups.logW.length;
   const logUG = new Float64Array(G),
     logU = new Float64Array(K);
@@ -103,9 +114,10 @@ export function truncationMask(
     nearJ = new Int32Array(K),
     keep = new Uint8Array(K),
     far = new Float64Array(K + G);
-  const rows = new Int32Array(n + 1),
-    ptr = new Int32Array(n + 1);
-  let ranges = new Int32Array(Math.max(16, 8 * n));
+  const rows = sub.offsets,
+    ptr = new Int32Array(sub.K + 1);
+  let ranges = new Int32Array(Math.max(16, 8 * sub.K));
+  let b = 0; // the next sub-leaf
   let nr = 0,
     kept = 0;
   for (let I = 0; I < K; I++) {
@@ -134,13 +146,13 @@ export function truncationMask(
     let farSum = 0;
     if (farTop > -Infinity) for (let t = 0; t < nf; t++) farSum += Math.exp(far[t] - farTop);
     const logF = farTop === -Infinity ? -Infinity : farTop + Math.log(farSum * (1 + SUM_SLACK));
-    // Step 3, row by row.
-    for (let i = offsets[I]; i < offsets[I + 1]; i++) {
-      rows[i + 1] = i + 1;
-      const total = logL[i] - tau2;
-      // B_i = e^{total} - F_I (> half of e^{total}: F_I is below it by step 2).
+    // Step 3, sub-leaf by sub-leaf (the sub-leaves of I tile it): its rows' smallest budget, its own bounds.
+    for (; b < sub.K && sub.offsets[b] < offsets[I + 1]; b++) {
+      let total = Infinity;
+      for (let i = sub.offsets[b]; i < sub.offsets[b + 1]; i++) total = Math.min(total, logL[i] - tau2);
+      // B = e^{total} - F_I (> half of e^{total}: F_I is below it by step 2).
       const logB = logF === -Infinity ? total : total + Math.log1p(-Math.exp(logF - total));
-      const m = rowNearBounds(qs, i, gy, logW, cand, nc, I, d, beta, logB, keep, near, nearJ);
+      const m = nearBounds(gs, b, gy, logW, cand, nc, I, d, beta, logB, keep, logU, near, nearJ);
       skipSmallestFirst(near, nearJ, m, logB, keep);
       if (nr + 2 * nc > ranges.length) {
         const grown = new Int32Array(2 * ranges.length + 2 * nc);
@@ -148,11 +160,12 @@ export function truncationMask(
         ranges = grown;
       }
       let open = -1,
-        last = -2;
+        last = -2,
+        keys = 0;
       for (let t = 0; t < nc; t++) {
         const J = cand[t];
         if (keep[J] === 0) continue;
-        kept += offsets[J + 1] - offsets[J];
+        keys += offsets[J + 1] - offsets[J];
         if (J !== last + 1) {
           if (open >= 0) {
             ranges[nr++] = offsets[open];
@@ -166,19 +179,20 @@ export function truncationMask(
         ranges[nr++] = offsets[open];
         ranges[nr++] = offsets[last + 1];
       }
-      ptr[i + 1] = nr / 2;
+      kept += keys * (sub.offsets[b + 1] - sub.offsets[b]);
+      ptr[b + 1] = nr / 2;
     }
   }
   return { mask: { rows, ptr, ranges: ranges.slice(0, nr) }, kept };
 }
 
 /**
- * Step 3's bounds for row i: marks keep[J] = 1 for the candidates that must stay (I itself, and every J whose
- * own bound is not below logB), and lists the others (log U_iJ, J) in near/nearJ; returns their count.
+ * Step 3's bounds for sub-leaf b: marks keep[J] = 1 for the candidates that must stay (I itself, and every J whose
+ * bound U_bJ is not below logB), and lists the others (log U_bJ, J) in near/nearJ; returns their count.
  */
-function rowNearBounds(
-  qs: Float64Array,
-  i: number,
+function nearBounds(
+  gs: Geometry,
+  b: number,
   gy: Geometry,
   logW: Float64Array,
   cand: Int32Array,
@@ -188,33 +202,18 @@ function rowNearBounds(
   beta: number,
   logB: number,
   keep: Uint8Array,
+  logU: Float64Array,
   near: Float64Array,
   nearJ: Int32Array,
 ): number {
-  const { dir, cos, sin, lo, hi, theta } = gy;
-  let r = 0;
-  for (let k = 0; k < d; k++) r += qs[i * d + k] ** 2;
-  r = Math.sqrt(r);
+  upperLogWeightsOf(gs, b, gy, logW, d, beta, logU, cand, nc);
   let m = 0;
   for (let t = 0; t < nc; t++) {
     const J = cand[t];
     keep[J] = 1;
-    if (J === I || logW[J] === -Infinity) {
-      if (logW[J] === -Infinity && J !== I) keep[J] = 0;
-      continue;
-    }
-    let cosPsi = 1;
-    if (r > 0 && theta[J] < Math.PI) {
-      let c = 0;
-      for (let k = 0; k < d; k++) c += qs[i * d + k] * dir[J * d + k];
-      const cosPhi = Math.max(-1, Math.min(1, c / r));
-      // phi > theta_J: psi = phi - theta_J, cos psi = cos phi cos theta + sin phi sin theta.
-      if (cosPhi < cos[J]) cosPsi = cosPhi * cos[J] + Math.sqrt(1 - cosPhi * cosPhi) * sin[J];
-    }
-    const top = r * hi[J];
-    const u = logW[J] + beta * ((cosPsi >= 0 ? top : r * lo[J]) * cosPsi + ROUNDING * top);
-    if (u < logB) {
-      near[m] = u;
+    if (J === I) continue;
+    if (logU[J] < logB) {
+      near[m] = logU[J];
       nearJ[m++] = J;
       keep[J] = 0;
     }

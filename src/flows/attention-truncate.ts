@@ -15,7 +15,7 @@
 // The geometry is recomputed from the points of each evaluation, so the bound holds whatever the particles
 // did since the tree was built; the tree (only the order) is rebuilt when its clusters have grown.
 import type { Backend, BlockMask, Precision } from '../backend/index.js';
-import { kdLeaves, type KdLeaves } from '../backend/clusters.js';
+import { kdLeaves, kdSubLeaves, type KdLeaves } from '../backend/clusters.js';
 import { InvalidArgumentError } from '../errors.js';
 import { geometry, newGeometry } from './attention-bounds.js';
 import { truncationMask } from './attention-mask.js';
@@ -29,8 +29,9 @@ export const AUTO_TAU = 5;
 export const AUTO_MIN_N = 4096;
 /** ... and only when the predicted kept fraction tau²/(2 beta) (a cap on S²) is at most this. */
 export const AUTO_MAX_FRACTION = 1 / 16;
-/** Leaf size of the k-d tree. */
+/** Leaf size of the k-d tree (key clusters), and of the sub-leaves each leaf is split into (query blocks). */
 const LEAF = 32;
+const SUB_LEAF = 8;
 /** The tree is rebuilt when the clusters' mean angular radius has grown past this factor of the built one. */
 const REBUILD_GROWTH = 1.5;
 
@@ -49,6 +50,7 @@ export function autoTruncates(n: number, beta: number): boolean {
 /** The truncation state of one flow: the tree order (reused across evaluations) and the last mask's statistics. */
 export class AttentionTruncation {
   private tree: KdLeaves | null = null;
+  private sub: KdLeaves | null = null;
   private builtTheta = 0;
   private buffers = new Map<string, Float64Array>();
   /** Pairs the last evaluation streamed, and n² (for reporting). */
@@ -106,7 +108,7 @@ export class AttentionTruncation {
     if (q !== x) geometry(qs, tree, d, gq);
     const vs = values === x ? xs : permute(values, order, d, this.buf('vs', n * d));
     const hs = permute(h, order, 1, this.buf('hs', n));
-    const { mask, kept } = truncationMask(tree, qs, xs, hs, gq, gy, d, beta, this.tau);
+    const { mask, kept } = truncationMask(tree, this.sub!, qs, xs, hs, gq, gy, d, beta, this.tau);
     this.kept = kept;
     this.lastMask = mask;
     this.lastOrder = order;
@@ -137,7 +139,10 @@ export class AttentionTruncation {
   }
 
   private build(x: Float64Array, n: number, d: number): void {
-    this.tree = kdLeaves(x, n, d, LEAF);
+    const leaves = kdLeaves(x, n, d, LEAF);
+    this.sub = kdSubLeaves(x, d, leaves, SUB_LEAF);
+    // The key clusters are the leaves, in the sub-leaves' order (each leaf a run of sub-leaves).
+    this.tree = { order: this.sub.order, offsets: leaves.offsets, K: leaves.K };
     this.builds++;
     const xs = permute(x, this.tree.order, d, this.buf('xs', n * d));
     this.builtTheta = geometry(xs, this.tree, d, newGeometry(this.tree.K, d));
