@@ -77,8 +77,9 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(
     `reached t = ${r.reached.toPrecision(4)} of ${r.tEnd} in ${r.seconds.toFixed(1)} s: ${r.steps} steps (${r.rejected} rejected), ${r.evaluations} evaluations, ${r.finalTokens} tokens left`,
   );
+  const perEvaluation = (1000 * r.velocitySeconds) / Math.max(1, r.evaluations);
   console.log(
-    `velocity ${r.velocitySeconds.toFixed(1)} s (${((1000 * r.velocitySeconds) / Math.max(1, r.evaluations)).toFixed(0)} ms per evaluation), ` +
+    `velocity ${r.velocitySeconds.toFixed(1)} s (${perEvaluation.toFixed(0)} ms per evaluation), ` +
       `the rest (collapse, rk45, records) ${(r.seconds - r.velocitySeconds).toFixed(1)} s; peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
   );
 }
