@@ -75,7 +75,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`n = ${n}, beta = ${BETA}, rk45 + collapse (tol 1e-6), f32, ${threads} threads, to t = ${tEnd} (at most ${limit} s)`);
   const r = await attentionRun(n, tEnd, limit, threads);
   console.log(
-    `reached t = ${r.reached.toPrecision(4)} of ${r.tEnd} in ${r.seconds.toFixed(1)} s: ${r.steps} steps (${r.rejected} rejected), ${r.evaluations} evaluations, ${r.finalTokens} tokens left`,
+    `reached t = ${r.reached.toPrecision(4)} of ${r.tEnd} in ${r.seconds.toFixed(1)} s: ${r.steps} steps (${r.rejected} rejected), ` +
+      `${r.evaluations} evaluations, ${r.finalTokens} tokens left`,
   );
   const perEvaluation = (1000 * r.velocitySeconds) / Math.max(1, r.evaluations);
   console.log(
