@@ -49,9 +49,8 @@ export async function attentionRun(n: number, tEnd: number, limitSeconds: number
     progressInterval: 2000,
     onProgress: (p) => {
       timeline.push({ t: p.t, seconds: elapsed(), tokens: p.particles, steps: p.steps });
-      console.log(
-        `  t = ${p.t.toPrecision(4)}  ${elapsed().toFixed(1)} s  ${p.steps} steps  ${p.particles} tokens  step ${p.stepSize.toExponential(2)}`,
-      );
+      const at = `  t = ${p.t.toPrecision(4)}  ${elapsed().toFixed(1)} s`;
+      console.log(`${at}  ${p.steps} steps  ${p.particles} tokens  step ${p.stepSize.toExponential(2)}`);
     },
   });
   return {
