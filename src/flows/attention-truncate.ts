@@ -8,9 +8,10 @@
 // least psi = max(0, phi_IJ - theta_I - theta_J), phi_IJ the angle between the directions; as cos falls on
 // [0, pi], <q, y> = |q| |y| cos(angle) <= hiI hiJ cos psi (cos psi >= 0) or loI loJ cos psi (cos psi < 0).
 // With beta > 0, row i's weight from J is at most U_IJ = W_J e^{beta max<q, y>}, W_J = sum_{j in J} a_j.
-// Every row i of I keeps its own key (cluster I is always kept), whose weight is a_i e^{beta <q_i, y_i>}:
-// the kept weight of row i is at least L_I = min_{i in I} a_i e^{beta <q_i, y_i>}. The mask skips a set S of
-// key clusters only when sum_{J in S} U_IJ <= e^{-tau²} L_I, so for every row the skipped share of Z_i is at
+// Every row i of I keeps its own cluster I, whose weight L_i is computed exactly; the mask (attention-mask.ts)
+// charges each query block (a sub-leaf of I) the summed bounds of the clusters it skips, far ones by the cluster
+// bound of I, near ones by its own, and keeps their sum within e^{-tau²} min L_i over its rows, so for every row the
+// skipped share of Z_i is at
 // most skipped / kept <= e^{-tau²}. The softmax mean of values v then moves by at most 2 e^{-tau²} max |v_j|.
 // The geometry is recomputed from the points of each evaluation, so the bound holds whatever the particles
 // did since the tree was built; the tree (only the order) is rebuilt when its clusters have grown.
