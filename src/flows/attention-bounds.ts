@@ -179,26 +179,3 @@ export function groupGeometry(gy: Geometry, logW: Float64Array, K: number, d: nu
   }
   return g;
 }
-
-/**
- * An upper bound on log sum over candidates J != I with logU_J < cut of e^{logU_J}: terms more than 40 below the largest count as
- * e^{-40} of it each (an overestimate, and no exp for the many far blocks).
- */
-export function skippedLog(logU: Float64Array, cand: Int32Array, nc: number, I: number, cut: number): number {
-  let top = -Infinity;
-  for (let t = 0; t < nc; t++) {
-    const J = cand[t];
-    if (J !== I && logU[J] < cut && logU[J] > top) top = logU[J];
-  }
-  if (top === -Infinity) return -Infinity;
-  const floor = top - 40;
-  let s = 0,
-    far = 0;
-  for (let t = 0; t < nc; t++) {
-    const J = cand[t];
-    if (J === I || !(logU[J] < cut)) continue;
-    if (logU[J] >= floor) s += Math.exp(logU[J] - top);
-    else if (logU[J] > -Infinity) far++;
-  }
-  return top + Math.log(s + far * Math.exp(-40));
-}
