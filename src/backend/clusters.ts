@@ -15,8 +15,35 @@ export interface KdLeaves {
 export function kdLeaves(x: Float64Array, n: number, d: number, leaf: number): KdLeaves {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const stack: number[] = [0, n];
   const ends: number[] = [];
+  kdSplit(x, d, order, new Float64Array(n), 0, n, leaf, ends);
+  return leavesOf(order, ends);
+}
+
+/**
+ * The leaves of `tree` each split again by the same rule into sub-leaves of at most `leaf` points: a permutation
+ * inside each leaf, so every leaf of `tree` is a run of consecutive sub-leaves (returned with the new order; `tree`
+ * itself is left as it was, its offsets valid for the new order).
+ */
+export function kdSubLeaves(x: Float64Array, d: number, tree: KdLeaves, leaf: number): KdLeaves {
+  const order = tree.order.slice();
+  const key = new Float64Array(order.length);
+  const ends: number[] = [];
+  for (let c = 0; c < tree.K; c++) kdSplit(x, d, order, key, tree.offsets[c], tree.offsets[c + 1], leaf, ends);
+  return leavesOf(order, ends);
+}
+
+function leavesOf(order: Int32Array, ends: number[]): KdLeaves {
+  const K = ends.length;
+  const offsets = new Int32Array(K + 1);
+  for (let c = 0; c < K; c++) offsets[c + 1] = ends[c];
+  return { order, offsets, K };
+}
+
+/** Splits positions [from, to) of order into leaves of at most `leaf` points, pushing their ends in tree order. */
+function kdSplit(x: Float64Array, d: number, order: Int32Array, key: Float64Array, from: number, to: number, leaf: number, ends: number[]) {
+  // key[s] = the current axis coordinate of the point at position s, moved with it (no indirect loads in select).
+  const stack: number[] = [from, to];
   while (stack.length > 0) {
     const lo = stack[stack.length - 2],
       hi = stack[stack.length - 1];
@@ -40,39 +67,38 @@ export function kdLeaves(x: Float64Array, n: number, d: number, leaf: number): K
         axis = c;
       }
     }
+    for (let s = lo; s < hi; s++) key[s] = x[order[s] * d + axis];
     const mid = (lo + hi) >> 1;
-    select(order, lo, hi, mid, x, d, axis);
+    select(order, key, lo, hi, mid);
     // Right first, so that leaves come out in tree order (neighbours in space stay neighbours in the list).
     stack.push(mid, hi, lo, mid);
   }
-  const K = ends.length;
-  const offsets = new Int32Array(K + 1);
-  for (let c = 0; c < K; c++) offsets[c + 1] = ends[c];
-  return { order, offsets, K };
 }
 
-/** Rearranges order[lo, hi) so that position k holds the k-th smallest by (coordinate axis, index), smaller ones before it. */
-function select(order: Int32Array, lo: number, hi: number, k: number, x: Float64Array, d: number, axis: number): void {
-  const less = (a: number, b: number) => {
-    const va = x[a * d + axis],
-      vb = x[b * d + axis];
-    return va < vb || (va === vb && a < b);
-  };
+/**
+ * Rearranges order[lo, hi) (and key, its coordinates, alongside) so that position k holds the k-th smallest by
+ * (key, index), smaller ones before it.
+ */
+function select(order: Int32Array, key: Float64Array, lo: number, hi: number, k: number): void {
+  const less = (a: number, b: number) => key[a] < key[b] || (key[a] === key[b] && order[a] < order[b]);
   const swap = (i: number, j: number) => {
     const t = order[i];
     order[i] = order[j];
     order[j] = t;
+    const v = key[i];
+    key[i] = key[j];
+    key[j] = v;
   };
   while (hi - lo > 1) {
     // Median of three as the pivot, moved to hi - 1.
     const m = (lo + hi) >> 1;
-    if (less(order[m], order[lo])) swap(m, lo);
-    if (less(order[hi - 1], order[lo])) swap(hi - 1, lo);
-    if (less(order[m], order[hi - 1])) swap(m, hi - 1);
-    const p = order[hi - 1];
+    if (less(m, lo)) swap(m, lo);
+    if (less(hi - 1, lo)) swap(hi - 1, lo);
+    if (less(m, hi - 1)) swap(m, hi - 1);
+    const p = hi - 1;
     let store = lo;
     for (let i = lo; i < hi - 1; i++) {
-      if (less(order[i], p)) swap(i, store++);
+      if (less(i, p)) swap(i, store++);
     }
     swap(store, hi - 1);
     if (k === store) return;

@@ -114,6 +114,28 @@ export function upperLogWeights(
   }
 }
 
+/** upperLogWeights for the key clusters cand[0, nc) only. */
+export function upperLogWeightsOf(
+  gq: Geometry,
+  I: number,
+  gy: Geometry,
+  logW: Float64Array,
+  d: number,
+  beta: number,
+  logU: Float64Array,
+  cand: Int32Array,
+  nc: number,
+): void {
+  let t = 0;
+  while (t < nc) {
+    // Runs of consecutive clusters in one call.
+    let e = t + 1;
+    while (e < nc && cand[e] === cand[e - 1] + 1) e++;
+    upperLogWeights(gq, I, gy, logW, d, beta, logU, cand[t], cand[e - 1] + 1);
+    t = e;
+  }
+}
+
 /**
  * The geometry of groups of GROUP consecutive leaves (tree order keeps them close), from the leaves': a point of
  * leaf L is within theta_L + angle(c_L, c_G) of the group's direction c_G. logW: the groups' log total weights.
@@ -156,27 +178,4 @@ export function groupGeometry(gy: Geometry, logW: Float64Array, K: number, d: nu
     g.hi[b] = hi;
   }
   return g;
-}
-
-/**
- * An upper bound on log sum over candidates J != I with logU_J < cut of e^{logU_J}: terms more than 40 below the largest count as
- * e^{-40} of it each (an overestimate, and no exp for the many far blocks).
- */
-export function skippedLog(logU: Float64Array, cand: Int32Array, nc: number, I: number, cut: number): number {
-  let top = -Infinity;
-  for (let t = 0; t < nc; t++) {
-    const J = cand[t];
-    if (J !== I && logU[J] < cut && logU[J] > top) top = logU[J];
-  }
-  if (top === -Infinity) return -Infinity;
-  const floor = top - 40;
-  let s = 0,
-    far = 0;
-  for (let t = 0; t < nc; t++) {
-    const J = cand[t];
-    if (J === I || !(logU[J] < cut)) continue;
-    if (logU[J] >= floor) s += Math.exp(logU[J] - top);
-    else if (logU[J] > -Infinity) far++;
-  }
-  return top + Math.log(s + far * Math.exp(-40));
 }

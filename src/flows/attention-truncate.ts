@@ -8,16 +8,18 @@
 // least psi = max(0, phi_IJ - theta_I - theta_J), phi_IJ the angle between the directions; as cos falls on
 // [0, pi], <q, y> = |q| |y| cos(angle) <= hiI hiJ cos psi (cos psi >= 0) or loI loJ cos psi (cos psi < 0).
 // With beta > 0, row i's weight from J is at most U_IJ = W_J e^{beta max<q, y>}, W_J = sum_{j in J} a_j.
-// Every row i of I keeps its own key (cluster I is always kept), whose weight is a_i e^{beta <q_i, y_i>}:
-// the kept weight of row i is at least L_I = min_{i in I} a_i e^{beta <q_i, y_i>}. The mask skips a set S of
-// key clusters only when sum_{J in S} U_IJ <= e^{-tau²} L_I, so for every row the skipped share of Z_i is at
+// Every row i of I keeps its own cluster I, whose weight L_i is computed exactly; the mask (attention-mask.ts)
+// charges each query block (a sub-leaf of I) the summed bounds of the clusters it skips, far ones by the cluster
+// bound of I, near ones by its own, and keeps their sum within e^{-tau²} min L_i over its rows, so for every row the
+// skipped share of Z_i is at
 // most skipped / kept <= e^{-tau²}. The softmax mean of values v then moves by at most 2 e^{-tau²} max |v_j|.
 // The geometry is recomputed from the points of each evaluation, so the bound holds whatever the particles
 // did since the tree was built; the tree (only the order) is rebuilt when its clusters have grown.
 import type { Backend, BlockMask, Precision } from '../backend/index.js';
-import { kdLeaves, type KdLeaves } from '../backend/clusters.js';
+import { kdLeaves, kdSubLeaves, type KdLeaves } from '../backend/clusters.js';
 import { InvalidArgumentError } from '../errors.js';
-import { GROUP, ROUNDING, geometry, groupGeometry, newGeometry, skippedLog, upperLogWeights, type Geometry } from './attention-bounds.js';
+import { geometry, newGeometry } from './attention-bounds.js';
+import { truncationMask } from './attention-mask.js';
 
 /** truncate as read: tau, false (exact), or 'auto'. */
 export type Truncate = number | false | 'auto';
@@ -28,8 +30,9 @@ export const AUTO_TAU = 5;
 export const AUTO_MIN_N = 4096;
 /** ... and only when the predicted kept fraction tau²/(2 beta) (a cap on S²) is at most this. */
 export const AUTO_MAX_FRACTION = 1 / 16;
-/** Leaf size of the k-d tree. */
+/** Leaf size of the k-d tree (key clusters), and of the sub-leaves each leaf is split into (query blocks). */
 const LEAF = 32;
+const SUB_LEAF = 8;
 /** The tree is rebuilt when the clusters' mean angular radius has grown past this factor of the built one. */
 const REBUILD_GROWTH = 1.5;
 
@@ -48,6 +51,7 @@ export function autoTruncates(n: number, beta: number): boolean {
 /** The truncation state of one flow: the tree order (reused across evaluations) and the last mask's statistics. */
 export class AttentionTruncation {
   private tree: KdLeaves | null = null;
+  private sub: KdLeaves | null = null;
   private builtTheta = 0;
   private buffers = new Map<string, Float64Array>();
   /** Pairs the last evaluation streamed, and n² (for reporting). */
@@ -105,7 +109,7 @@ export class AttentionTruncation {
     if (q !== x) geometry(qs, tree, d, gq);
     const vs = values === x ? xs : permute(values, order, d, this.buf('vs', n * d));
     const hs = permute(h, order, 1, this.buf('hs', n));
-    const { mask, kept } = truncationMask(tree, qs, xs, hs, gq, gy, d, beta, this.tau);
+    const { mask, kept } = truncationMask(tree, this.sub!, qs, xs, hs, gq, gy, d, beta, this.tau);
     this.kept = kept;
     this.lastMask = mask;
     this.lastOrder = order;
@@ -136,7 +140,10 @@ export class AttentionTruncation {
   }
 
   private build(x: Float64Array, n: number, d: number): void {
-    this.tree = kdLeaves(x, n, d, LEAF);
+    const leaves = kdLeaves(x, n, d, LEAF);
+    this.sub = kdSubLeaves(x, d, leaves, SUB_LEAF);
+    // The key clusters are the leaves, in the sub-leaves' order (each leaf a run of sub-leaves).
+    this.tree = { order: this.sub.order, offsets: leaves.offsets, K: leaves.K };
     this.builds++;
     const xs = permute(x, this.tree.order, d, this.buf('xs', n * d));
     this.builtTheta = geometry(xs, this.tree, d, newGeometry(this.tree.K, d));
@@ -146,93 +153,6 @@ export class AttentionTruncation {
 function permute(a: Float64Array, order: Int32Array, w: number, out: Float64Array): Float64Array {
   for (let s = 0; s < order.length; s++) for (let c = 0; c < w; c++) out[s * w + c] = a[order[s] * w + c];
   return out;
-}
-
-/** The block mask of one evaluation and the pairs it keeps (arrays in cluster order). */
-export function truncationMask(
-  tree: KdLeaves,
-  qs: Float64Array,
-  xs: Float64Array,
-  hs: Float64Array,
-  gq: Geometry,
-  gy: Geometry,
-  d: number,
-  beta: number,
-  tau: number,
-): { mask: BlockMask; kept: number } {
-  const { K, offsets } = tree;
-  const logW = new Float64Array(K);
-  for (let J = 0; J < K; J++) {
-    let top = -Infinity;
-    for (let j = offsets[J]; j < offsets[J + 1]; j++) if (hs[j] > top) top = hs[j];
-    let s = 0;
-    if (top > -Infinity) for (let j = offsets[J]; j < offsets[J + 1]; j++) s += Math.exp(hs[j] - top);
-    logW[J] = top === -Infinity ? -Infinity : top + Math.log(s);
-  }
-  const logU = new Float64Array(K);
-  const groups = groupGeometry(gy, logW, K, d);
-  const G = groups.logW.length;
-  const logUG = new Float64Array(G);
-  const cand = new Int32Array(K);
-  const rows = new Int32Array(K + 1),
-    ptr = new Int32Array(K + 1);
-  const ranges: number[] = [];
-  let kept = 0;
-  const tau2 = tau * tau;
-  for (let I = 0; I < K; I++) {
-    rows[I + 1] = offsets[I + 1];
-    // L_I: the smallest own-key weight (log) over the rows of I, minus the rounding slack of its dot product.
-    let logL = Infinity;
-    for (let i = offsets[I]; i < offsets[I + 1]; i++) {
-      let dot = 0,
-        qq = 0,
-        yy = 0;
-      for (let k = 0; k < d; k++) {
-        dot += qs[i * d + k] * xs[i * d + k];
-        qq += qs[i * d + k] ** 2;
-        yy += xs[i * d + k] ** 2;
-      }
-      const v = hs[i] + beta * (dot - ROUNDING * Math.sqrt(qq * yy));
-      if (v < logL) logL = v;
-    }
-    // Two stages, half the budget each: groups of GROUP consecutive leaves whose bound is below half the budget over
-    // G are skipped whole (their leaves get logU = -Infinity, out of the second stage's sum); then leaf by leaf.
-    const half = logL - tau2 - Math.LN2;
-    upperLogWeights(gq, I, groups, groups.logW, d, beta, logUG);
-    const far = half - Math.log(G);
-    let nc = 0; // cand[0, nc): the leaves of the groups not skipped whole, in order
-    for (let g = 0; g < G; g++) {
-      const from = g * GROUP,
-        to = Math.min(K, from + GROUP);
-      if (logUG[g] < far && !(I >= from && I < to)) continue;
-      upperLogWeights(gq, I, gy, logW, d, beta, logU, from, to);
-      for (let J = from; J < to; J++) cand[nc++] = J;
-    }
-    // The skipped set {candidates J != I : logU_J < cut}. First cut = budget, kept if the skipped sum is within
-    // budget; else cut = budget - log c, c the count below budget: at most c blocks of less than budget / c each.
-    const budget = half;
-    let cut = budget;
-    if (!(skippedLog(logU, cand, nc, I, cut) <= budget)) {
-      let c = 0;
-      for (let t = 0; t < nc; t++) if (cand[t] !== I && logU[cand[t]] < budget) c++;
-      cut = budget - Math.log(Math.max(1, c));
-    }
-    let open = -1,
-      last = -2;
-    for (let t = 0; t < nc; t++) {
-      const J = cand[t];
-      if (!(J === I || !(logU[J] < cut))) continue;
-      kept += (offsets[I + 1] - offsets[I]) * (offsets[J + 1] - offsets[J]);
-      if (J !== last + 1) {
-        if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
-        open = J;
-      }
-      last = J;
-    }
-    if (open >= 0) ranges.push(offsets[open], offsets[last + 1]);
-    ptr[I + 1] = ranges.length / 2;
-  }
-  return { mask: { rows, ptr, ranges: Int32Array.from(ranges) }, kept };
 }
 
 /**
