@@ -94,10 +94,11 @@ export interface SimulateOptions extends EvalOptions {
   /**
    * rk45 relative tolerance (> 0). Default 1e-6; with collapse, min(1e-6, 1e-3 collapse.tol) (1e-9 for tol 1e-6), so
    * that the integration error stays far below the distance at which particles merge (at 1e-6 it keeps two
-   * particles of one cluster about 3e-6 apart on the circle, and the run crawls at the stability limit).
+   * particles of one cluster about 3e-6 apart on the circle, and the run crawls at the stability limit). With
+   * precision 'f32' the default is at least 1e-6 (f32 velocities carry rounding noise of about 1e-7).
    */
   rtol?: number;
-  /** rk45 absolute tolerance (> 0). Default 1e-9; with collapse, min(1e-9, 1e-6 collapse.tol). */
+  /** rk45 absolute tolerance (> 0). Default 1e-9; with collapse, min(1e-9, 1e-6 collapse.tol); with precision 'f32' at least 1e-7. */
   atol?: number;
   /** rk45's largest step. Default Infinity. */
   maxStep?: number;
@@ -280,8 +281,12 @@ function simulateRules(where: string) {
     integrator: rule.oneOf(INTEGRATOR_NAMES, 'the stepper, by its name in the registry (integrators.ts)').or('rk45' as IntegratorName),
     dt: rule.positive("fixed step (required by the fixed-step integrators), or the adaptive one's first step"),
     noise: nested(NOISE, where, "Langevin noise of 'euler-maruyama' (required with it, refused otherwise)", ['temperature', 'seed']),
-    rtol: rule.positive('relative tolerance of the adaptive integrators; default 1e-6, with collapse min(1e-6, 1e-3 collapse.tol)'),
-    atol: rule.positive('absolute tolerance of the adaptive integrators; default 1e-9, with collapse min(1e-9, 1e-6 collapse.tol)'),
+    rtol: rule.positive(
+      'relative tolerance of the adaptive integrators; default 1e-6, with collapse min(1e-6, 1e-3 collapse.tol), f32 at least 1e-6',
+    ),
+    atol: rule.positive(
+      'absolute tolerance of the adaptive integrators; default 1e-9, with collapse min(1e-9, 1e-6 collapse.tol), f32 at least 1e-7',
+    ),
     maxStep: rule.positive('largest adaptive step').or(Infinity),
     maxSteps: rule.integer(0, 'natural steps allowed in this call (Infinity: no cap)', true).or(DEFAULT_MAX_STEPS),
     clock: rule.oneOf(['time', 'arclength'] as const, "'time' integrates dx/dt = V, 'arclength' dx/ds = V / ‖V‖").or('time'),

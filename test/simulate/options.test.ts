@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { attention, InvalidArgumentError, Measure, simulate, simulateMany, UnknownOptionError } from '../../src/index.js';
 import { EVAL_OPTIONS, readEval } from '../../src/flows/eval-options.js';
 import { DEFAULT_MAX_STEPS, SIMULATE_MANY_OPTIONS, SIMULATE_OPTIONS } from '../../src/simulate/options.js';
+import { rk45Tolerances } from '../../src/simulate/spec.js';
 
 const mu = Measure.uniformSphere(6, 3, { seed: 1 });
 
@@ -88,5 +89,27 @@ describe('EvalOptions, declared once', () => {
     expect(() => readEval('predict', { precison: 'f32' })).toThrow(/did you mean 'precision'/);
     expect(() => readEval('predict', { backend: null })).toThrow(InvalidArgumentError);
     expect(() => readEval('predict', { precision: 'f16' })).toThrow(/precision must be one of 'f64', 'f32'/);
+  });
+});
+
+describe("rk45's default tolerances", () => {
+  it("are floored at rtol 1e-6, atol 1e-7 with precision 'f32' (its velocities' rounding noise), tightened by collapse in f64", () => {
+    expect(rk45Tolerances(null)).toEqual({ rtol: 1e-6, atol: 1e-9 });
+    expect(rk45Tolerances(1e-6)).toEqual({ rtol: 1e-9, atol: 1e-12 });
+    expect(rk45Tolerances(1e-6, 'f32')).toEqual({ rtol: 1e-6, atol: 1e-7 });
+    expect(rk45Tolerances(null, 'f32')).toEqual({ rtol: 1e-6, atol: 1e-7 });
+  });
+
+  it('simulate uses them: an f32 run with collapse gives the bits of the same run with those tolerances given', async () => {
+    const { init } = await import('../../src/index.js');
+    await init();
+    const mu = Measure.uniformSphere(60, 3, { seed: 5 });
+    const run = (extra: object) =>
+      simulate(attention({ beta: 30 }), mu, { tEnd: 0.5, precision: 'f32', collapse: { tol: 1e-6 }, ...extra });
+    const implicit = run({}),
+      explicit = run({ rtol: 1e-6, atol: 1e-7 }),
+      tight = run({ rtol: 1e-9, atol: 1e-12 });
+    expect(Array.from(implicit.final.points)).toEqual(Array.from(explicit.final.points));
+    expect(Array.from(implicit.final.points)).not.toEqual(Array.from(tight.final.points));
   });
 });
