@@ -1,0 +1,248 @@
+// truncate beyond softmax attention on S²: unnormalised attention (USA), the circle flow (softmax and 'none', arcs of
+// sorted angles) and the interaction flow. Per case: every row's skipped share is at most e^{-tau²} (an f64 reference,
+// every pair), the truncated velocity is within its bound of an independent f64 reference, f32 and f64, wasm and js,
+// 1 and 2 threads give the same bits, energy is monotone, simulateMany gives each system the bits of its own run,
+// and the refusals are named.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { circle, init, InvalidArgumentError, Measure, simulate, simulateMany } from '../src/index.js';
+import { jsBackend } from '../src/backend/index.js';
+import { CircleTruncation } from '../src/flows/circle-truncate.js';
+import { lcg } from './helpers.js';
+
+beforeAll(async () => {
+  await init({ threads: 1 });
+});
+
+const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+/** n angles: half in five tight arcs (one across 0), half uniform; and random positive weights. */
+function circleProblem(n: number, seed: number): { theta: Float64Array; w: Float64Array } {
+  const rnd = lcg(seed);
+  const theta = new Float64Array(n);
+  const centres = [0.01, 1.3, 2.2, 4.0, 5.5];
+  for (let i = 0; i < n; i++) theta[i] = i < n / 2 ? centres[i % 5] + 0.04 * (rnd() - 0.5) : 2 * Math.PI * rnd();
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = 0.2 + rnd();
+  return { theta, w };
+}
+
+/** The circle's velocity and Z_i e^{-beta} in f64, pair by pair in angle form (independent of the kernel). */
+function circleReference(theta: Float64Array, w: Float64Array, beta: number, normalization: 'softmax' | 'none') {
+  const n = theta.length;
+  const v = new Float64Array(n),
+    z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let num = 0,
+      den = 0;
+    for (let j = 0; j < n; j++) {
+      const e = w[j] * Math.exp(beta * (Math.cos(theta[j] - theta[i]) - 1));
+      num += e * Math.sin(theta[j] - theta[i]);
+      den += e;
+    }
+    v[i] = normalization === 'softmax' ? num / den : num * Math.exp(beta);
+    z[i] = den;
+  }
+  return { v, z };
+}
+
+const CIRCLE_CASES = [
+  { n: 2000, beta: 100, tau: 3 },
+  { n: 3000, beta: 1000, tau: 4 },
+  { n: 4000, beta: 300, tau: 5 },
+] as const;
+
+describe('circle truncate: the bound', () => {
+  /** The largest log skipped share of a row under the last mask, from an f64 reference (every pair). */
+  function worstSkippedShare(t: CircleTruncation, theta: Float64Array, w: Float64Array, beta: number, segments: Int32Array | null) {
+    const { mask, order } = t.last!;
+    const n = theta.length;
+    const seen = new Uint8Array(n);
+    let worst = -Infinity;
+    for (let q = 0; q + 1 < mask.rows.length; q++) {
+      seen.fill(0);
+      for (let r = mask.ptr[q]; r < mask.ptr[q + 1]; r++) seen.fill(1, mask.ranges[2 * r], mask.ranges[2 * r + 1]);
+      // The block's system: its rows and keys lie in one segment.
+      let lo = 0,
+        hi = n;
+      if (segments !== null) {
+        const k = segments.findIndex((o, t) => mask.rows[q] >= o && mask.rows[q] < segments[t + 1]);
+        [lo, hi] = [segments[k], segments[k + 1]];
+      }
+      expect(mask.rows[q + 1]).toBeLessThanOrEqual(hi);
+      if (seen.indexOf(1) >= 0) expect(seen.indexOf(1) >= lo && seen.lastIndexOf(1) < hi).toBe(true);
+      for (let s = mask.rows[q]; s < mask.rows[q + 1]; s++) {
+        const i = order[s];
+        let total = 0,
+          skipped = 0;
+        for (let u = lo; u < hi; u++) {
+          const j = order[u];
+          const e = w[j] * Math.exp(beta * (Math.cos(theta[j] - theta[i]) - 1));
+          total += e;
+          if (!seen[u]) skipped += e;
+        }
+        worst = Math.max(worst, Math.log(skipped / total));
+      }
+    }
+    return worst;
+  }
+
+  it('every row skips at most e^{-tau²} of its weight (f64 reference), and skips something', () => {
+    for (const { n, beta, tau } of CIRCLE_CASES) {
+      const { theta, w } = circleProblem(n, n + beta);
+      const t = new CircleTruncation(tau);
+      const e = new Float64Array(2 * n);
+      for (let i = 0; i < n; i++) [e[2 * i], e[2 * i + 1]] = [Math.cos(theta[i]), Math.sin(theta[i])];
+      t.reduce(jsBackend, theta, e, w.map(Math.log), n, null, beta, 'f64', new Float64Array(n), new Float64Array(2 * n));
+      expect(t.kept).toBeLessThan(0.5 * n * n);
+      expect(worstSkippedShare(t, theta, w, beta, null)).toBeLessThanOrEqual(-tau * tau);
+    }
+  });
+
+  it('holds per system of an ensemble (segments), no row seeing another system', () => {
+    const a = circleProblem(1500, 1),
+      b = circleProblem(2500, 2);
+    const theta = Float64Array.from([...a.theta, ...b.theta]),
+      w = Float64Array.from([...a.w, ...b.w]);
+    const n = theta.length,
+      segments = Int32Array.from([0, 1500, n]);
+    const e = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) [e[2 * i], e[2 * i + 1]] = [Math.cos(theta[i]), Math.sin(theta[i])];
+    const t = new CircleTruncation(4);
+    t.reduce(jsBackend, theta, e, w.map(Math.log), n, segments, 500, 'f64', new Float64Array(n), new Float64Array(2 * n));
+    expect(t.kept).toBeLessThan(0.5 * t.total);
+    expect(worstSkippedShare(t, theta, w, 500, segments)).toBeLessThanOrEqual(-16);
+  });
+
+  it('the truncated velocity is within its bound of the exact one: softmax and none, f64 and f32, wasm and js', () => {
+    for (const { n, beta, tau } of CIRCLE_CASES) {
+      const { theta, w } = circleProblem(n, n + beta);
+      for (const normalization of ['softmax', 'none'] as const) {
+        if (normalization === 'none' && beta > 700) continue; // Z_i = e^{beta} ... overflows f64
+        const ref = circleReference(theta, w, beta, normalization);
+        for (const backend of ['wasm', 'js'] as const) {
+          for (const precision of ['f64', 'f32'] as const) {
+            const out = new Float64Array(n);
+            circle({ beta, normalization, truncate: tau }).velocity(theta, w, 1, out, { backend, precision });
+            // Softmax: |v| <= 1 moves by at most 2 e^{-tau²}; 'none': by at most e^{-tau²} Z_i. Rounding: 1e-12 in f64;
+            // in f32 the own key (the largest weight) sits in the sums, ~1e-6 relative.
+            const round = precision === 'f64' ? 1e-12 : 1e-5;
+            for (let i = 0; i < n; i++) {
+              const scale = normalization === 'softmax' ? 1 : ref.z[i] * Math.exp(beta);
+              const bound = (normalization === 'softmax' ? 2 : 1) * Math.exp(-tau * tau) + round;
+              expect(Math.abs(out[i] - ref.v[i])).toBeLessThanOrEqual(bound * scale);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('gives the same bits on 1 and 2 threads', async () => {
+    const { theta, w } = circleProblem(6000, 7);
+    const run = (precision: 'f32' | 'f64') => {
+      const out = new Float64Array(theta.length);
+      circle({ beta: 800, truncate: 4 }).velocity(theta, w, 1, out, { precision });
+      return out;
+    };
+    const one = [run('f32'), run('f64')];
+    await init({ threads: 2 });
+    const two = [run('f32'), run('f64')];
+    await init({ threads: 1 });
+    expect(maxDiff(one[0], two[0])).toBe(0);
+    expect(maxDiff(one[1], two[1])).toBe(0);
+  });
+
+  it("'auto' is exact below 4096 angles or beta < 649, tau = 5 from there", () => {
+    for (const [n, beta, truncates] of [
+      [1000, 1000, false],
+      [4096, 1000, true],
+      [4096, 600, false],
+    ] as const) {
+      const { theta, w } = circleProblem(n, 11);
+      const auto = new Float64Array(n),
+        exact = new Float64Array(n),
+        five = new Float64Array(n);
+      circle({ beta }).velocity(theta, w, 1, auto);
+      circle({ beta, truncate: false }).velocity(theta, w, 1, exact);
+      circle({ beta, truncate: 5 }).velocity(theta, w, 1, five);
+      expect(maxDiff(auto, truncates ? five : exact)).toBe(0);
+      expect(maxDiff(five, exact)).toBeGreaterThan(0); // the two paths differ, so the comparison above tells them apart
+    }
+  });
+});
+
+describe('circle truncate: dynamics', () => {
+  it('energy never decreases along a truncated flow (softmax and none)', () => {
+    const mu = Measure.uniformCircle(1500, { seed: 9 });
+    for (const normalization of ['softmax', 'none'] as const) {
+      const run = simulate(circle({ beta: 200, normalization, truncate: 4 }), mu, {
+        tEnd: normalization === 'softmax' ? 3 : 3e-86,
+        integrator: 'rk4',
+        dt: normalization === 'softmax' ? 0.05 : 1e-87,
+        record: { every: 1 },
+        observe: { energy: true },
+      });
+      const e = run.energy!;
+      expect(e.length).toBeGreaterThan(25);
+      for (let s = 1; s < e.length; s++) expect(e[s]).toBeGreaterThanOrEqual(e[s - 1] * (1 - 1e-12));
+      expect(e[e.length - 1]).toBeGreaterThan(e[0] * 1.001);
+    }
+  }, 60_000);
+
+  it('simulateMany gives each system the bits of its own run, with truncation, on 1, 2 and 3 threads', async () => {
+    const mus = [
+      Measure.uniformCircle(700, { seed: 1 }),
+      Measure.uniformCircle(1000, { seed: 2 }),
+      Measure.uniformCircle(500, { seed: 3 }),
+    ];
+    for (const threads of [1, 2, 3]) {
+      await init({ threads });
+      // Fixed steps run the systems as one state vector; rk45 as separate drivers whose calls are stacked.
+      for (const options of [
+        { tEnd: 0.2, integrator: 'rk4' as const, dt: 0.05 },
+        { tEnd: 0.2, integrator: 'rk45' as const, rtol: 1e-6 },
+      ]) {
+        for (const precision of options.integrator === 'rk4' ? (['f64', 'f32'] as const) : (['f32'] as const)) {
+          const flow = circle({ beta: 400, truncate: 4 });
+          const many = simulateMany(flow, mus, { ...options, precision });
+          mus.forEach((mu, b) => {
+            const own = simulate(flow, mu, { ...options, precision });
+            expect(maxDiff(many[b].final.points, own.final.points)).toBe(0);
+          });
+        }
+      }
+    }
+    await init({ threads: 1 });
+  }, 120_000);
+});
+
+describe('circle truncate: options', () => {
+  const refused = (f: () => unknown, pattern: RegExp) => {
+    let err: unknown;
+    try {
+      f();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).argument).toBe('truncate');
+    expect((err as Error).message).toMatch(pattern);
+  };
+
+  it('refuses bad values, and a tau where no bound holds, naming why', () => {
+    for (const v of [0, -1, 1001, Number.NaN, 'yes', true]) refused(() => circle({ truncate: v as number }), /\(0, 1000\]/);
+    refused(() => circle({ beta: -2, truncate: 3 }), /beta > 0/);
+    refused(() => circle({ beta: 0, truncate: 3 }), /beta > 0/);
+    const h = (t: number) => Math.sin(t) + 0.1 * Math.sin(2 * t);
+    refused(() => circle({ interaction: h, truncate: 3 }), /interaction/);
+    // 'auto' and false stay exact where no bound holds.
+    expect(() => circle({ interaction: h, truncate: 'auto' })).not.toThrow();
+    expect(() => circle({ interaction: h, truncate: false })).not.toThrow();
+    expect(() => circle({ beta: -2 })).not.toThrow();
+  });
+
+  it('names truncate in params only when given', () => {
+    expect(circle({ beta: 2 }).params.truncate).toBeUndefined();
+    expect(circle({ beta: 2, truncate: 3 }).params.truncate).toBe(3);
+  });
+});
