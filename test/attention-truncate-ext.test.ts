@@ -4,10 +4,10 @@
 // 1 and 2 threads give the same bits, energy is monotone, simulateMany gives each system the bits of its own run,
 // and the refusals are named.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { circle, init, InvalidArgumentError, Measure, simulate, simulateMany } from '../src/index.js';
+import { attention, circle, init, InvalidArgumentError, Measure, simulate, simulateMany } from '../src/index.js';
 import { jsBackend } from '../src/backend/index.js';
 import { CircleTruncation } from '../src/flows/circle-truncate.js';
-import { lcg } from './helpers.js';
+import { lcg, spherePoints } from './helpers.js';
 
 beforeAll(async () => {
   await init({ threads: 1 });
@@ -245,4 +245,104 @@ describe('circle truncate: options', () => {
     expect(circle({ beta: 2 }).params.truncate).toBeUndefined();
     expect(circle({ beta: 2, truncate: 3 }).params.truncate).toBe(3);
   });
+});
+
+/** n points on S² in a few tight clumps plus a uniform background, and random positive weights. */
+function sphereProblem(n: number, seed: number): { x: Float64Array; w: Float64Array } {
+  const rnd = lcg(seed);
+  const x = spherePoints(rnd, n, 3);
+  const centres = spherePoints(rnd, 5, 3);
+  for (let i = 0; i < n / 2; i++) {
+    const c = i % 5;
+    for (let k = 0; k < 3; k++) x[3 * i + k] = centres[3 * c + k] + 0.05 * (rnd() - 0.5);
+    const r = Math.hypot(x[3 * i], x[3 * i + 1], x[3 * i + 2]);
+    for (let k = 0; k < 3; k++) x[3 * i + k] /= r;
+  }
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = 0.2 + rnd();
+  return { x, w };
+}
+
+/** USA's velocity e^{-beta} P_x(sum_j w_j e^{beta <x_i, x_j>} x_j) and Z_i e^{-beta} in f64, pair by pair. */
+function usaReference(x: Float64Array, w: Float64Array, beta: number) {
+  const n = w.length;
+  const v = new Float64Array(3 * n),
+    z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = [0, 0, 0];
+    for (let j = 0; j < n; j++) {
+      const e = w[j] * Math.exp(beta * (x[3 * i] * x[3 * j] + x[3 * i + 1] * x[3 * j + 1] + x[3 * i + 2] * x[3 * j + 2] - 1));
+      for (let k = 0; k < 3; k++) s[k] += e * x[3 * j + k];
+      z[i] += e;
+    }
+    const radial = s[0] * x[3 * i] + s[1] * x[3 * i + 1] + s[2] * x[3 * i + 2];
+    for (let k = 0; k < 3; k++) v[3 * i + k] = s[k] - radial * x[3 * i + k];
+  }
+  return { v, z };
+}
+
+describe("attention truncate: unnormalised (USA, normalization 'none')", () => {
+  const CASES = [
+    { n: 2000, beta: 100, tau: 3 },
+    { n: 3000, beta: 1000, tau: 4 },
+    { n: 4000, beta: 300, tau: 5 },
+  ] as const;
+
+  it('the truncated velocity is within e^{-tau²} Z_i of the exact one: f64 and f32, wasm and js, with and without log-scale', () => {
+    for (const { n, beta, tau } of CASES) {
+      const { x, w } = sphereProblem(n, n + beta);
+      const ref = usaReference(x, w, beta);
+      for (const backend of ['wasm', 'js'] as const) {
+        for (const precision of ['f64', 'f32'] as const) {
+          for (const scaled of beta < 700 ? [false, true] : [true]) {
+            const out = new Float64Array(3 * n),
+              logScale = new Float64Array(1);
+            attention({ beta, normalization: 'none', truncate: tau }).velocity(x, w, 3, out, {
+              backend,
+              precision,
+              logScale: scaled ? logScale : null,
+            });
+            // out e^{logScale - beta} against the reference (both e^{-beta} of the velocity); |x_j| = 1.
+            const f = Math.exp(logScale[0] - beta);
+            const round = precision === 'f64' ? 1e-12 : 1e-5;
+            let worst = 0;
+            for (let i = 0; i < 3 * n; i++) {
+              const err = Math.abs(out[i] * f - ref.v[i]) / ref.z[Math.floor(i / 3)];
+              worst = Math.max(worst, err);
+            }
+            expect(worst).toBeLessThanOrEqual(Math.exp(-tau * tau) + round);
+          }
+        }
+      }
+    }
+  });
+
+  it('gives the same bits on 1 and 2 threads', async () => {
+    const { x, w } = sphereProblem(5000, 7);
+    const run = () => {
+      const out = new Float64Array(3 * 5000);
+      attention({ beta: 300, normalization: 'none', truncate: 4 }).velocity(x, w, 3, out, { precision: 'f32' });
+      return out;
+    };
+    const one = run();
+    await init({ threads: 2 });
+    const two = run();
+    await init({ threads: 1 });
+    expect(maxDiff(one, two)).toBe(0);
+  });
+
+  it('energy never decreases along a truncated flow', () => {
+    const mu = Measure.uniformSphere(1500, 3, { seed: 9 });
+    const run = simulate(attention({ beta: 200, normalization: 'none', truncate: 4 }), mu, {
+      tEnd: 3e-86,
+      integrator: 'rk4',
+      dt: 1e-87,
+      record: { every: 1 },
+      observe: { energy: true },
+    });
+    const e = run.energy!;
+    expect(e.length).toBeGreaterThan(25);
+    for (let s = 1; s < e.length; s++) expect(e[s]).toBeGreaterThanOrEqual(e[s - 1] * (1 - 1e-12));
+    expect(e[e.length - 1]).toBeGreaterThan(e[0] * 1.001);
+  }, 60_000);
 });

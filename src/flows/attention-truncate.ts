@@ -236,16 +236,17 @@ export function truncationMask(
 }
 
 /**
- * The truncation of a flow, or null when it never truncates. An explicit tau needs softmax attention without a mask on the
- * sphere with beta > 0 (InvalidArgumentError otherwise); 'auto' truncates only there, at large n and beta.
+ * The truncation of a flow, or null when it never truncates. An explicit tau needs attention (softmax or unnormalised)
+ * without a mask on the sphere with beta > 0 (InvalidArgumentError otherwise); 'auto' truncates only there, at large n and beta.
  */
 export function truncationOf(truncate: Truncate, normalization: string, mask: string, space: string, beta: number) {
   if (truncate === false) return null;
-  const supported = normalization === 'softmax' && mask === 'none' && space === 'sphere' && beta > 0;
+  // USA ('none') sums the same weights unnormalised: the skipped part is at most e^{-tau²} of the row's sum all the same.
+  const supported = (normalization === 'softmax' || normalization === 'none') && mask === 'none' && space === 'sphere' && beta > 0;
   if (truncate === 'auto' && !supported) return null;
   if (!supported) {
     const why =
-      normalization !== 'softmax'
+      normalization === 'sinkhorn'
         ? `normalization '${normalization}'`
         : mask !== 'none'
           ? `mask '${mask}'`
