@@ -4,9 +4,10 @@
 // 1 and 2 threads give the same bits, energy is monotone, simulateMany gives each system the bits of its own run,
 // and the refusals are named.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attention, circle, init, InvalidArgumentError, Measure, simulate, simulateMany } from '../src/index.js';
+import { attention, circle, init, interaction, InvalidArgumentError, Measure, simulate, simulateMany } from '../src/index.js';
 import { jsBackend } from '../src/backend/index.js';
 import { CircleTruncation } from '../src/flows/circle-truncate.js';
+import { AttentionTruncation, truncationOf } from '../src/flows/attention-truncate.js';
 import { lcg, spherePoints } from './helpers.js';
 
 beforeAll(async () => {
@@ -190,11 +191,7 @@ describe('circle truncate: dynamics', () => {
   }, 60_000);
 
   it('simulateMany gives each system the bits of its own run, with truncation, on 1, 2 and 3 threads', async () => {
-    const mus = [
-      Measure.uniformCircle(700, { seed: 1 }),
-      Measure.uniformCircle(1000, { seed: 2 }),
-      Measure.uniformCircle(500, { seed: 3 }),
-    ];
+    const mus = [Measure.uniformCircle(500, { seed: 1 }), Measure.uniformCircle(700, { seed: 2 }), Measure.uniformCircle(300, { seed: 3 })];
     for (const threads of [1, 2, 3]) {
       await init({ threads });
       // Fixed steps run the systems as one state vector; rk45 as separate drivers whose calls are stacked.
@@ -345,4 +342,150 @@ describe("attention truncate: unnormalised (USA, normalization 'none')", () => {
     for (let s = 1; s < e.length; s++) expect(e[s]).toBeGreaterThanOrEqual(e[s - 1] * (1 - 1e-12));
     expect(e[e.length - 1]).toBeGreaterThan(e[0] * 1.001);
   }, 60_000);
+});
+
+/** interaction's velocity 2 beta sum_j w_j e^{beta <x_i, x_j>} x_j (projected on the sphere) and Z_i, in f64 pair by pair. */
+function interactionReference(x: Float64Array, w: Float64Array, beta: number, sphere: boolean) {
+  const n = w.length;
+  const v = new Float64Array(3 * n),
+    z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = [0, 0, 0];
+    for (let j = 0; j < n; j++) {
+      const e = w[j] * Math.exp(beta * (x[3 * i] * x[3 * j] + x[3 * i + 1] * x[3 * j + 1] + x[3 * i + 2] * x[3 * j + 2]));
+      for (let k = 0; k < 3; k++) s[k] += 2 * beta * e * x[3 * j + k];
+      z[i] += e;
+    }
+    const r2 = sphere ? 1 : 0;
+    const radial = r2 * (s[0] * x[3 * i] + s[1] * x[3 * i + 1] + s[2] * x[3 * i + 2]);
+    for (let k = 0; k < 3; k++) v[3 * i + k] = s[k] - radial * x[3 * i + k];
+  }
+  return { v, z };
+}
+
+describe('interaction truncate', () => {
+  it('the truncated velocity is within 2 beta e^{-tau²} Z_i max|x| of the exact one: sphere and R^d, f64 and f32, wasm and js', () => {
+    const cases = [
+      { n: 2000, beta: 100, tau: 3, space: 'sphere' as const },
+      { n: 3000, beta: 300, tau: 4, space: 'sphere' as const },
+      { n: 2500, beta: 30, tau: 3, space: 'euclidean' as const },
+    ];
+    for (const { n, beta, tau, space } of cases) {
+      const { x, w } = sphereProblem(n, n + beta);
+      // In R^d, norms in [0.5, 1.5]: the bound's norm ranges matter.
+      const rnd = lcg(n);
+      if (space === 'euclidean') for (let i = 0; i < n; i++) for (let k = 0, r = 0.5 + rnd(); k < 3; k++) x[3 * i + k] *= r;
+      const ref = interactionReference(x, w, beta, space === 'sphere');
+      let top = 0;
+      for (let i = 0; i < n; i++) top = Math.max(top, Math.hypot(x[3 * i], x[3 * i + 1], x[3 * i + 2]));
+      for (const backend of ['wasm', 'js'] as const) {
+        for (const precision of ['f64', 'f32'] as const) {
+          const out = new Float64Array(3 * n);
+          const flow = interaction({ beta, space, truncate: tau });
+          flow.velocity(x, w, 3, out, { backend, precision });
+          const round = precision === 'f64' ? 1e-12 : 1e-5;
+          let worst = 0;
+          for (let i = 0; i < 3 * n; i++)
+            worst = Math.max(worst, Math.abs(out[i] - ref.v[i]) / (2 * beta * top * ref.z[Math.floor(i / 3)]));
+          expect(worst).toBeLessThanOrEqual(Math.exp(-tau * tau) + round);
+        }
+      }
+    }
+  });
+
+  it('energy never increases along a truncated flow on the sphere', () => {
+    const mu = Measure.uniformSphere(1500, 3, { seed: 9 });
+    const run = simulate(interaction({ beta: 200, space: 'sphere', truncate: 4 }), mu, {
+      tEnd: 3e-89,
+      integrator: 'rk4',
+      dt: 1e-90,
+      record: { every: 1 },
+      observe: { energy: true },
+    });
+    const e = run.energy!;
+    expect(e.length).toBeGreaterThan(25);
+    // F = -sum a_i a_j e^{beta <x_i, x_j>} < 0, non-increasing.
+    for (let s = 1; s < e.length; s++) expect(e[s]).toBeLessThanOrEqual(e[s - 1] * (1 - 1e-12));
+    expect(e[e.length - 1]).toBeLessThan(e[0] * 1.001);
+  }, 60_000);
+
+  it('refuses bad values, names truncate in params only when given', () => {
+    for (const v of [0, -1, 1001, Number.NaN, 'yes']) {
+      let err: unknown;
+      try {
+        interaction({ truncate: v as number });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).argument).toBe('truncate');
+    }
+    expect(interaction({ beta: 2 }).params.truncate).toBeUndefined();
+    expect(interaction({ beta: 2, truncate: 3 }).params.truncate).toBe(3);
+  });
+});
+
+describe('truncation in ensembles (simulateMany)', () => {
+  it('gives each system the bits of its own run: attention (softmax, none), interaction; 1, 2 and 3 threads', async () => {
+    const mus = [
+      Measure.uniformSphere(500, 3, { seed: 1 }),
+      Measure.uniformSphere(700, 3, { seed: 2 }),
+      Measure.uniformSphere(300, 3, { seed: 3 }),
+    ];
+    // The bound skips pairs here (so the masks, not only the segments, are compared).
+    const t = new AttentionTruncation(4);
+    const { points, weights, size } = mus[1];
+    t.reduce(
+      jsBackend,
+      points,
+      points,
+      points,
+      weights.map(Math.log),
+      size,
+      3,
+      300,
+      'f64',
+      new Float64Array(size),
+      new Float64Array(3 * size),
+    );
+    expect(t.kept).toBeLessThan(0.6 * t.total);
+    const flows = [
+      () => attention({ beta: 300, truncate: 4 }),
+      () => attention({ beta: 300, normalization: 'none', truncate: 4 }),
+      () => interaction({ beta: 300, space: 'sphere', truncate: 4 }),
+    ];
+    for (const threads of [1, 2, 3]) {
+      await init({ threads });
+      for (const [f, make] of flows.entries()) {
+        // Fixed steps run the systems as one state vector; rk45 as separate drivers whose calls are stacked. The
+        // unnormalised flows move at ~e^{beta}: the clock is scaled by the first system's top speed.
+        const v = new Float64Array(3 * mus[0].size);
+        make().velocity(mus[0].points, mus[0].weights, 3, v, {});
+        const time = f === 0 ? 1 : 0.3 / v.reduce((m, c) => Math.max(m, Math.abs(c)), 0);
+        // (rk45 only on the softmax flow: at clocks of 1e-129 rk45's step floor stops the exact runs as well.)
+        for (const options of [
+          { tEnd: 0.2 * time, integrator: 'rk4' as const, dt: 0.05 * time },
+          ...(f === 0 ? [{ tEnd: 0.2, integrator: 'rk45' as const, rtol: 1e-6 }] : []),
+        ]) {
+          const precision = threads === 1 && options.integrator === 'rk4' ? 'f64' : 'f32';
+          const flow = make();
+          const many = simulateMany(flow, mus, { ...options, precision });
+          mus.forEach((mu, b) => {
+            const own = simulate(flow, mu, { ...options, precision }).final.points;
+            expect(maxDiff(many[b].final.points, own)).toBe(0);
+            expect(maxDiff(own, mu.points)).toBeGreaterThan(1e-6); // it moved
+          });
+        }
+      }
+    }
+    await init({ threads: 1 });
+  }, 120_000);
+
+  it("'auto' truncates an ensemble when every system would on its own", () => {
+    const t = truncationOf('auto', 'softmax', 'none', 'sphere', 1000)!;
+    expect(t.applies(4096, null)).toBe(true);
+    expect(t.applies(8192, Int32Array.from([0, 4096, 8192]))).toBe(true);
+    expect(t.applies(8192, Int32Array.from([0, 100, 8192]))).toBe(false);
+    expect(truncationOf('auto', 'softmax', 'none', 'sphere', 100)!.applies(8192, Int32Array.from([0, 4096, 8192]))).toBe(false);
+  });
 });

@@ -221,7 +221,7 @@ export function attention(options?: AttentionOptions): Flow {
         // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
         if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
       } else if (truncating) {
-        truncation.state.reduce(backend, queries, x, values, h, n, d, beta, opts.precision ?? 'f64', lse, out);
+        truncation.state.reduce(backend, queries, x, values, h, n, d, beta, opts.precision ?? 'f64', lse, out, segments);
       } else {
         backend.softmaxReduce({
           x: queries,
