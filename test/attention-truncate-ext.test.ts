@@ -190,6 +190,29 @@ describe('circle truncate: dynamics', () => {
     }
   }, 60_000);
 
+  it('with collapse and the arc-length clock, a truncated run follows the exact one (same merges, points within 1e-8)', () => {
+    const mu = Measure.uniformCircle(1000, { seed: 4 });
+    const run = (truncate: false | number) =>
+      simulate(circle({ beta: 400, truncate }), mu, {
+        tEnd: 1e4,
+        maxSteps: 3000,
+        clock: 'arclength',
+        integrator: 'rk45',
+        collapse: { tol: 1e-6 },
+        record: { logSpaced: { count: 10, from: 0.1 } },
+        observe: { energy: true },
+      });
+    const exact = run(false),
+      truncated = run(4);
+    expect(exact.final.size).toBeLessThan(50); // it collapsed
+    expect(truncated.final.size).toBe(exact.final.size);
+    expect(truncated.finalTime).toBe(exact.finalTime);
+    expect(maxDiff(truncated.final.points, exact.final.points)).toBeLessThanOrEqual(1e-8);
+    const e = exact.energy!,
+      et = truncated.energy!;
+    expect(Math.abs(et[et.length - 1] / e[e.length - 1] - 1)).toBeLessThanOrEqual(1e-9);
+  }, 60_000);
+
   it('simulateMany gives each system the bits of its own run, with truncation, on 1, 2 and 3 threads', async () => {
     const mus = [Measure.uniformCircle(500, { seed: 1 }), Measure.uniformCircle(700, { seed: 2 }), Measure.uniformCircle(300, { seed: 3 })];
     for (const threads of [1, 2, 3]) {
