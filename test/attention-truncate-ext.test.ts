@@ -153,7 +153,7 @@ describe('circle truncate: the bound', () => {
     expect(maxDiff(one[1], two[1])).toBe(0);
   });
 
-  it("'auto' is exact below 4096 angles or beta < 649, tau = 5 from there", () => {
+  it("'auto' is exact below 4096 angles or beta < 648.5, tau = 5 from there", () => {
     for (const [n, beta, truncates] of [
       [1000, 1000, false],
       [4096, 1000, true],

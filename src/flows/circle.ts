@@ -32,7 +32,7 @@ export interface CircleOptions {
   /**
    * Skip key arcs whose total weight is provably at most e^{-truncate²} of each row's (beta > 0, no interaction):
    * tau in (0, 1000], false (exact, every pair) or 'auto' (default: tau = 5 when n >= 4096 and the predicted kept
-   * fraction tau / (π sqrt(beta)) is at most 1/16, i.e. beta >= 649; else exact). See docs/design.md, "Truncation".
+   * fraction tau / (π sqrt(beta)) is at most 1/16, i.e. beta >= 6400/π² ≈ 648.5; else exact). See docs/design.md, "Truncation".
    */
   truncate?: number | false | 'auto';
 }
