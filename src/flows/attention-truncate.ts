@@ -13,8 +13,8 @@
 // bound of I, near ones by its own, and keeps their sum within e^{-tau²} min L_i over its rows, so for every row the
 // skipped share of Z_i is at
 // most skipped / kept <= e^{-tau²}. The softmax mean of values v then moves by at most 2 e^{-tau²} max |v_j|.
-// The geometry is recomputed from the points of each evaluation, so the bound holds whatever the particles
-// did since the tree was built; the tree (only the order) is rebuilt when its clusters have grown.
+// The tree and its geometry are built from the points of each evaluation, so the bound holds whatever the particles
+// did, and an evaluation's bits depend on its points alone.
 import type { Backend, BlockMask, Precision } from '../backend/index.js';
 import { kdLeaves, kdSubLeaves, type KdLeaves } from '../backend/clusters.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -33,8 +33,6 @@ export const AUTO_MAX_FRACTION = 1 / 16;
 /** Leaf size of the k-d tree (key clusters), and of the sub-leaves each leaf is split into (query blocks). */
 const LEAF = 32;
 const SUB_LEAF = 8;
-/** The tree is rebuilt when the clusters' mean angular radius has grown past this factor of the built one. */
-const REBUILD_GROWTH = 1.5;
 
 export function readTruncate(name: string, v: unknown): Truncate {
   if (v === false || v === 'auto') return v;
@@ -48,16 +46,18 @@ export function autoTruncates(n: number, beta: number): boolean {
   return n >= AUTO_MIN_N && beta > 0 && (AUTO_TAU * AUTO_TAU) / (2 * beta) <= AUTO_MAX_FRACTION;
 }
 
-/** The truncation state of one flow: the tree order (reused across evaluations) and the last mask's statistics. */
+/**
+ * The truncation state of one flow: the last mask's statistics. The tree is built from the points of each evaluation
+ * (O(n log n), a fraction of the kernel's work), so an evaluation's bits depend on its points alone, never on what the
+ * flow was called on before: a run is reproducible whatever the flow object did, and an ensemble's systems (each cut
+ * into its own tree, ranges offset by its segment) get the bits of their own runs.
+ */
 export class AttentionTruncation {
-  private tree: KdLeaves | null = null;
-  private sub: KdLeaves | null = null;
-  private builtTheta = 0;
   private buffers = new Map<string, Float64Array>();
-  /** Pairs the last evaluation streamed, and n² (for reporting). */
+  /** Pairs the last evaluation streamed, and the exact call's pairs (n², or the sum of n_s² over systems). */
   kept = 0;
   total = 0;
-  /** Tree builds so far. */
+  /** Tree builds so far (one per system and evaluation). */
   builds = 0;
   /** The last evaluation's mask, over the points in the order lastOrder (lastOrder[s] = original index). */
   lastMask: BlockMask | null = null;
@@ -77,6 +77,7 @@ export class AttentionTruncation {
   /**
    * The softmax reduction lse_i = log sum_j e^{beta <q_i, x_j> + h_j}, mean_i = its mean of values, with the keys the
    * bound lets each row skip left out (see the file's comment). q, x, values, h in the caller's order; so are lse, mean.
+   * With segments (S + 1 row offsets) the points are S independent systems: each row sees keys of its own system only.
    */
   reduce(
     backend: Backend,
@@ -90,30 +91,53 @@ export class AttentionTruncation {
     precision: Precision,
     lse: Float64Array,
     mean: Float64Array,
+    segments: Int32Array | null = null,
   ): void {
-    if (this.tree === null || this.tree.order.length !== n) this.build(x, n, d);
-    let tree = this.tree!;
-    const xs = permute(x, tree.order, d, this.buf('xs', n * d));
-    let gy = newGeometry(tree.K, d);
-    const theta = geometry(xs, tree, d, gy);
-    if (theta > REBUILD_GROWTH * this.builtTheta + 1e-9) {
-      this.build(x, n, d);
-      tree = this.tree!;
-      permute(x, tree.order, d, xs);
-      gy = newGeometry(tree.K, d);
-      geometry(xs, tree, d, gy);
+    const order = new Int32Array(n);
+    const rows: number[] = [0],
+      ptr: number[] = [0],
+      ranges: number[] = [];
+    let kept = 0,
+      total = 0;
+    const xs = this.buf('xs', n * d),
+      qs = q === x ? xs : this.buf('qs', n * d),
+      hs = this.buf('hs', n);
+    const systems = segments === null ? 1 : segments.length - 1;
+    for (let sys = 0; sys < systems; sys++) {
+      const r0 = segments === null ? 0 : segments[sys],
+        r1 = segments === null ? n : segments[sys + 1],
+        m = r1 - r0;
+      total += m * m;
+      if (m === 0) continue;
+      const xSys = x.subarray(r0 * d, r1 * d);
+      const leaves = kdLeaves(xSys, m, d, LEAF);
+      const sub = kdSubLeaves(xSys, d, leaves, SUB_LEAF);
+      // The key clusters are the leaves, in the sub-leaves' order (each leaf a run of sub-leaves, the query blocks).
+      const tree: KdLeaves = { order: sub.order, offsets: leaves.offsets, K: leaves.K };
+      this.builds++;
+      for (let s = 0; s < m; s++) order[r0 + s] = r0 + tree.order[s];
+      const xsS = permute(x, order.subarray(r0, r1), d, xs.subarray(r0 * d, r1 * d));
+      const qsS = q === x ? xsS : permute(q, order.subarray(r0, r1), d, qs.subarray(r0 * d, r1 * d));
+      const hsS = permute(h, order.subarray(r0, r1), 1, hs.subarray(r0, r1));
+      const gy = newGeometry(tree.K, d);
+      geometry(xsS, tree, d, gy);
+      const gq = q === x ? gy : newGeometry(tree.K, d);
+      if (q !== x) geometry(qsS, tree, d, gq);
+      const sm = truncationMask(tree, sub, qsS, xsS, hsS, gq, gy, d, beta, this.tau);
+      kept += sm.kept;
+      const base = ranges.length / 2;
+      for (let I = 0; I + 1 < sm.mask.rows.length; I++) {
+        rows.push(r0 + sm.mask.rows[I + 1]);
+        ptr.push(base + sm.mask.ptr[I + 1]);
+      }
+      for (const r of sm.mask.ranges) ranges.push(r0 + r);
     }
-    const { order } = tree;
-    const qs = q === x ? xs : permute(q, order, d, this.buf('qs', n * d));
-    const gq = q === x ? gy : newGeometry(tree.K, d);
-    if (q !== x) geometry(qs, tree, d, gq);
-    const vs = values === x ? xs : permute(values, order, d, this.buf('vs', n * d));
-    const hs = permute(h, order, 1, this.buf('hs', n));
-    const { mask, kept } = truncationMask(tree, this.sub!, qs, xs, hs, gq, gy, d, beta, this.tau);
+    const mask: BlockMask = { rows: Int32Array.from(rows), ptr: Int32Array.from(ptr), ranges: Int32Array.from(ranges) };
+    const vs = values === x ? xs : values === q ? qs : permute(values, order, d, this.buf('vs', n * d));
     this.kept = kept;
+    this.total = total;
     this.lastMask = mask;
     this.lastOrder = order;
-    this.total = n * n;
     const lseS = this.buf('lse', n),
       meanS = this.buf('mean', n * d);
     backend.softmaxReduce({
@@ -138,16 +162,6 @@ export class AttentionTruncation {
       for (let c = 0; c < d; c++) mean[i * d + c] = meanS[s * d + c];
     }
   }
-
-  private build(x: Float64Array, n: number, d: number): void {
-    const leaves = kdLeaves(x, n, d, LEAF);
-    this.sub = kdSubLeaves(x, d, leaves, SUB_LEAF);
-    // The key clusters are the leaves, in the sub-leaves' order (each leaf a run of sub-leaves).
-    this.tree = { order: this.sub.order, offsets: leaves.offsets, K: leaves.K };
-    this.builds++;
-    const xs = permute(x, this.tree.order, d, this.buf('xs', n * d));
-    this.builtTheta = geometry(xs, this.tree, d, newGeometry(this.tree.K, d));
-  }
 }
 
 function permute(a: Float64Array, order: Int32Array, w: number, out: Float64Array): Float64Array {
@@ -156,35 +170,39 @@ function permute(a: Float64Array, order: Int32Array, w: number, out: Float64Arra
 }
 
 /**
- * The truncation of a flow, or null when it never truncates. An explicit tau needs softmax attention without a mask on the
- * sphere with beta > 0 (InvalidArgumentError otherwise); 'auto' truncates only there, at large n and beta.
+ * The truncation of a flow, or null when it never truncates. An explicit tau needs attention (softmax or unnormalised)
+ * without a mask with beta > 0, on the sphere (or anywhere when `anySpace`: the bound holds for any norms) and
+ * InvalidArgumentError otherwise; 'auto' truncates only there, on the sphere, at large n and beta. In an ensemble
+ * (segments) 'auto' truncates when every system would on its own: so each system gets the bits of its own run whenever
+ * the systems are alike in that (always with an explicit tau).
  */
-export function truncationOf(truncate: Truncate, normalization: string, mask: string, space: string, beta: number) {
+export function truncationOf(truncate: Truncate, normalization: string, mask: string, space: string, beta: number, anySpace = false) {
   if (truncate === false) return null;
-  const supported = normalization === 'softmax' && mask === 'none' && space === 'sphere' && beta > 0;
+  // USA ('none') sums the same weights unnormalised: the skipped part is at most e^{-tau²} of the row's sum all the same.
+  const supported =
+    (normalization === 'softmax' || normalization === 'none') && mask === 'none' && (space === 'sphere' || anySpace) && beta > 0;
   if (truncate === 'auto' && !supported) return null;
   if (!supported) {
     const why =
-      normalization !== 'softmax'
+      normalization === 'sinkhorn'
         ? `normalization '${normalization}'`
         : mask !== 'none'
           ? `mask '${mask}'`
-          : space !== 'sphere'
+          : space !== 'sphere' && !anySpace
             ? `space '${space}'`
             : `beta = ${beta} (the bound needs beta > 0)`;
     throw new InvalidArgumentError('truncate', truncate, `is not supported with ${why} yet: use false or 'auto'`);
   }
   const explicit = truncate !== 'auto';
   const state = new AttentionTruncation(explicit ? truncate : AUTO_TAU);
+  const auto = (n: number) => space === 'sphere' && autoTruncates(n, beta);
   return {
     state,
     applies(n: number, segments: Int32Array | null): boolean {
-      if (segments !== null) {
-        if (explicit)
-          throw new InvalidArgumentError('truncate', truncate, "is not supported for ensembles (segments) yet: use false or 'auto'");
-        return false;
-      }
-      return explicit || autoTruncates(n, beta);
+      if (explicit) return true;
+      if (segments === null) return auto(n);
+      for (let s = 0; s + 1 < segments.length; s++) if (!auto(segments[s + 1] - segments[s])) return false;
+      return true;
     },
   };
 }

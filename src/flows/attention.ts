@@ -68,8 +68,8 @@ export interface AttentionOptions {
    */
   layerNorm?: LayerNorm;
   /**
-   * Skip key blocks whose total weight is provably at most e^{-truncate²} of each row's (softmax, no mask, the
-   * sphere, beta > 0): tau in (0, 1000], false (exact, every pair) or 'auto' (default: tau = 5 when
+   * Skip key blocks whose total weight is provably at most e^{-truncate²} of each row's (softmax or 'none', no mask,
+   * the sphere, beta > 0): tau in (0, 1000], false (exact, every pair) or 'auto' (default: tau = 5 when
    * n >= 4096 and tau²/(2 beta) <= 1/16, else exact). See docs/design.md, "Truncation".
    */
   truncate?: number | false | 'auto';
@@ -221,7 +221,7 @@ export function attention(options?: AttentionOptions): Flow {
         // A particle that sees nobody (or only zero weights) does not move (the kernel leaves NaN there).
         if (!othersOnly) for (let i = 0; i < n; i++) if (lse[i] === -Infinity) out.fill(0, i * d, (i + 1) * d);
       } else if (truncating) {
-        truncation.state.reduce(backend, queries, x, values, h, n, d, beta, opts.precision ?? 'f64', lse, out);
+        truncation.state.reduce(backend, queries, x, values, h, n, d, beta, opts.precision ?? 'f64', lse, out, segments);
       } else {
         backend.softmaxReduce({
           x: queries,
@@ -250,10 +250,13 @@ export function attention(options?: AttentionOptions): Flow {
           self[i] = graph !== null && graph.loop[i % graph.n] === 0 ? -Infinity : beta * q + h[i];
         }
         scaleOthers(out, lse, self, n, d, normalization === 'softmax' ? 'softmax' : 'sum', 1, opts, scratch);
+      } else if (truncating && normalization === 'none') {
+        // USA: the kept keys' sum Z e^{lse}, through scaleOthers for the arc-length clock's log-scale (e^{beta} overflows).
+        scaleOthers(out, lse, null, n, d, 'sum', 1, opts, scratch);
       } else {
         opts.logScale?.fill(0);
       }
-      if (!othersOnly && normalization === 'none') {
+      if (!othersOnly && !truncating && normalization === 'none') {
         for (let i = 0; i < n; i++) {
           const z = Math.exp(lse[i]);
           for (let c = 0; c < d; c++) out[i * d + c] *= z;

@@ -13,6 +13,8 @@ import { optionsSchema, rule } from '../options.js';
 import type { Normalization } from './attention.js';
 import { energyOf, logQuadraticEnergy } from './energy.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
+import { readTruncate } from './attention-truncate.js';
+import { circleTruncationOf } from './circle-truncate.js';
 
 /** Options of {@link circle}. */
 export interface CircleOptions {
@@ -27,6 +29,12 @@ export interface CircleOptions {
    * normaliser, so normalization must be 'none'. No energy is reported (it would need h's antiderivative).
    */
   interaction?: (theta: number) => number;
+  /**
+   * Skip key arcs whose total weight is provably at most e^{-truncate²} of each row's (beta > 0, no interaction):
+   * tau in (0, 1000], false (exact, every pair) or 'auto' (default: tau = 5 when n >= 4096 and the predicted kept
+   * fraction tau / (π sqrt(beta)) is at most 1/16, i.e. beta >= 6400/π² ≈ 648.5; else exact). See docs/design.md, "Truncation".
+   */
+  truncate?: number | false | 'auto';
 }
 
 /** What `interaction` must be (the schema's type check and checkInteraction's). */
@@ -43,6 +51,9 @@ export const CIRCLE_SCHEMA = optionsSchema<CircleOptions>()({
     if (typeof v !== 'function') throw new InvalidArgumentError(name, v, INTERACTION_RULE);
     return v as (theta: number) => number;
   }),
+  truncate: rule
+    .custom("truncation tau in (0, 1000] (skipped keys carry <= e^{-tau²} of a row's weight), false or 'auto'", readTruncate)
+    .or('auto'),
 });
 type ResolvedCircle = ReturnType<typeof CIRCLE_SCHEMA.read>;
 
@@ -57,6 +68,7 @@ export function circle(options?: CircleOptions): Flow {
   if (o.interaction !== undefined) return interactionFlow(o);
   const beta = o.beta ?? 1;
   const normalization = o.normalization ?? 'softmax';
+  const truncation = circleTruncationOf(o.truncate, beta, false);
   const scratch = new Scratch();
   const embed = (theta: Float64Array, n: number): Float64Array => {
     const e = scratch.get('e', 2 * n);
@@ -69,7 +81,7 @@ export function circle(options?: CircleOptions): Flow {
   const flow: Flow = {
     name: 'circle',
     space: 'circle',
-    params: { beta, normalization },
+    params: { beta, normalization, ...(o.truncate !== 'auto' ? { truncate: o.truncate } : {}) },
     capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
       requireSpace('circle', mu, 'circle');
@@ -80,6 +92,16 @@ export function circle(options?: CircleOptions): Flow {
       const lse = scratch.get('lse', n);
       const mean = scratch.get('mean', 2 * n);
       const h = logWeightsInto(weights, scratch.get('h', n));
+      const segments = opts.segments ?? null;
+      if (truncation?.applies(n, segments) === true) {
+        // The own key is in its arc's block (a block mask has no diagonal); its sin(0) adds nothing to the numerator.
+        const backend = backendFor(opts.backend, 'circle');
+        truncation.state.reduce(backend, theta, e, h, n, segments, beta, opts.precision ?? 'f64', lse, mean);
+        for (let i = 0; i < n; i++) out[i] = -e[2 * i + 1] * mean[2 * i] + e[2 * i] * mean[2 * i + 1];
+        if (normalization === 'softmax') opts.logScale?.fill(0);
+        else scaleOthers(out, lse, null, n, 1, 'sum', 1, opts, scratch);
+        return;
+      }
       backendFor(opts.backend, 'circle').softmaxReduce({
         x: e,
         n,
@@ -180,6 +202,7 @@ function interactionFlow(options: ResolvedCircle): Flow {
         'h does not)',
     );
   }
+  circleTruncationOf(options.truncate, undefined, true); // refuses an explicit tau; 'auto' and false are exact
   const h = options.interaction!;
   const fingerprint = checkInteraction('interaction', h);
   return {

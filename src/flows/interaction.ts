@@ -6,6 +6,7 @@ import type { Measure } from '../measure.js';
 import { sphere } from '../spaces.js';
 import { optionsSchema, rule } from '../options.js';
 import { logQuadraticEnergy, quadraticEnergy } from './energy.js';
+import { readTruncate, truncationOf } from './attention-truncate.js';
 import { logWeightsInto, requireSpace, scaleOthers, Scratch, type EvalOptions, type Flow, type VelocityOptions } from './flow.js';
 
 /** Options of {@link interaction}. */
@@ -14,6 +15,13 @@ export interface InteractionOptions {
   beta?: number;
   /** Default 'euclidean' (where mass escapes to infinity); 'sphere' projects the velocity. */
   space?: 'sphere' | 'euclidean';
+  /**
+   * Skip key blocks whose total weight is provably at most e^{-truncate²} of each row's (the kernel is attention's
+   * unnormalised one, so attention's bound holds, on the sphere and in R^d): tau in (0, 1000], false (exact) or
+   * 'auto' (default: on the sphere tau = 5 when n >= 4096 and tau²/(2 beta) <= 1/16; exact in R^d, where norms
+   * grow and no kept fraction is predicted). See docs/design.md, "Truncation".
+   */
+  truncate?: number | false | 'auto';
 }
 
 export const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
@@ -21,6 +29,9 @@ export const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
   space: rule
     .oneOf(['sphere', 'euclidean'] as const, "'euclidean' (mass escapes to infinity) or 'sphere' (the velocity projected)")
     .or('euclidean'),
+  truncate: rule
+    .custom("truncation tau in (0, 1000] (skipped keys carry <= e^{-tau²} of a row's weight), false or 'auto'", readTruncate)
+    .or('auto'),
 });
 
 /**
@@ -29,12 +40,13 @@ export const INTERACTION_SCHEMA = optionsSchema<InteractionOptions>()({
  * Its energy is F (no 1/(2 beta) factor), non-increasing along the flow.
  */
 export function interaction(options?: InteractionOptions): Flow {
-  const { beta, space } = INTERACTION_SCHEMA.read('interaction', options);
+  const { beta, space, truncate } = INTERACTION_SCHEMA.read('interaction', options);
+  const truncation = truncationOf(truncate, 'none', 'none', space, beta, true);
   const scratch = new Scratch();
   return {
     name: 'interaction',
     space,
-    params: { beta, space },
+    params: { beta, space, ...(truncate !== 'auto' ? { truncate } : {}) },
     energyDirection: -1,
     capabilities: { collapse: true, segments: true, logScale: true },
     check(mu: Measure) {
@@ -43,6 +55,16 @@ export function interaction(options?: InteractionOptions): Flow {
     velocity(x, weights, d, out, opts: VelocityOptions = {}) {
       const n = weights.length;
       const lse = scratch.get('lse', n);
+      const segments = opts.segments ?? null;
+      if (truncation?.applies(n, segments) === true) {
+        // The own key is in its block (a block mask has no diagonal): on the sphere its x_i projects away.
+        const h = logWeightsInto(weights, scratch.get('h', n));
+        const backend = backendFor(opts.backend, 'interaction');
+        truncation.state.reduce(backend, x, x, x, h, n, d, beta, opts.precision ?? 'f64', lse, out, segments);
+        scaleOthers(out, lse, null, n, d, 'sum', 2 * beta, opts, scratch);
+        if (space === 'sphere') sphere.project(x, out, n, d);
+        return;
+      }
       // On the sphere the own term x_i projects to zero: sum the others alone (full relative precision).
       const others = space === 'sphere';
       backendFor(opts.backend, 'interaction').softmaxReduce({
