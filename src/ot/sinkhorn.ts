@@ -47,10 +47,19 @@ export const SINKHORN_SCHEMA = optionsSchema<SinkhornOptions>()({
   signal: rule.signal('stops the solve: sinkhorn and sinkhornDivergence return the last iterate with aborted: true'),
   onProgress: rule.fn<Required<SinkhornOptions>['onProgress']>('called after every iteration and annealing stage (a SinkhornProgress)'),
   backend: backendRule("kernel backend; default: init()'s"),
-  precision: rule.oneOf(['f64', 'f32', 'mixed'] as const, "kernel arithmetic; 'mixed' iterates in f32, then polishes in f64").or('f64'),
+  precision: rule.oneOf(
+    ['f64', 'f32', 'mixed'] as const,
+    "kernel arithmetic; 'mixed' iterates in f32, then polishes in f64; default 'f64', and 'mixed' when truncate 'auto' truncates",
+  ),
   reach: rule.positive('unbalanced OT: the marginal penalty rho in cost units (weights taken as given); omitted: balanced'),
   acceleration: rule.custom<Acceleration>("'anderson', 'overrelaxation' or false (plain Sinkhorn)", readAcceleration).or('anderson'),
-  truncate: rule.custom('multiscale truncation tau in (0, 1000] (a row skips <= e^{-tau²} of its mass) or false', readTruncate).or(false),
+  truncate: rule
+    .custom(
+      "multiscale truncation tau in (0, 1000] (a row skips <= e^{-tau²} of its mass), false, or 'auto' (tau = 5 on large low-dimensional " +
+        'problems at small eps: see autoTruncates)',
+      readTruncate,
+    )
+    .or('auto'),
 });
 
 /** SinkhornOptions as SINKHORN_SCHEMA reads them: checked, maxIter, precision, acceleration and truncate filled in. */
@@ -82,12 +91,30 @@ function readAcceleration(name: string, v: unknown): Acceleration {
   return v;
 }
 
-function readTruncate(name: string, v: unknown): number | false {
-  if (v !== false && !(typeof v === 'number' && v > 0 && v <= 1000)) {
+function readTruncate(name: string, v: unknown): number | false | 'auto' {
+  if (v !== false && v !== 'auto' && !(typeof v === 'number' && v > 0 && v <= 1000)) {
     const why = "the bound e^{-truncate²} on each row's skipped share";
-    throw new InvalidArgumentError(name, v, `must be a number in (0, 1000] (${why}) or false`);
+    throw new InvalidArgumentError(name, v, `must be a number in (0, 1000] (${why}), false or 'auto'`);
   }
   return v;
+}
+
+/** The tau of truncate: 'auto' when it truncates (GeomLoss's default truncate is 5 too). */
+export const AUTO_TRUNCATE = 5;
+/** truncate: 'auto' truncates from this many query-key pairs n m (10⁴ x 10⁴): below, a dense solve takes seconds. */
+export const AUTO_TRUNCATE_PAIRS = 1e8;
+/** ...in at most this many dimensions (the k-d clusters' radii, and so the bound's slack, grow with d). */
+export const AUTO_TRUNCATE_MAX_DIM = 4;
+
+/**
+ * The rule of truncate: 'auto' (the default): truncate with tau = 5 when the pair has at least 10⁸ query-key pairs,
+ * d <= 4, and eps <= diameter² / 400, so that a row's plan, which lives within about tau sqrt(eps) of the transport
+ * image, spans at most a quarter of the cloud's diameter; otherwise every pass is exact. When it truncates, the
+ * precision defaults to 'mixed' and the eps-scaling to 0.5 (the coarse level takes the large scales, so the points
+ * need few annealing stages, each costing more pairs than an iteration at eps).
+ */
+export function autoTruncates(p: Pick<OTPair, 'n' | 'm' | 'd' | 'diameter2'>, eps: number): boolean {
+  return p.n * p.m >= AUTO_TRUNCATE_PAIRS && p.d <= AUTO_TRUNCATE_MAX_DIM && eps <= p.diameter2 / 400;
 }
 
 /**
@@ -160,13 +187,16 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
         `the potentials swamps the exponents); use wasserstein2 for the unregularised problem, or rescale`,
     );
   }
-  const mixed = o.precision === 'mixed';
-  const precision: Precision = o.precision === 'mixed' ? 'f64' : o.precision;
+  const auto = o.truncate === 'auto' && autoTruncates(p, eps);
+  const truncate = o.truncate === 'auto' ? (auto ? AUTO_TRUNCATE : false) : o.truncate;
+  const precisionIn = o.precision ?? (auto ? 'mixed' : 'f64');
+  const mixed = precisionIn === 'mixed';
+  const precision: Precision = precisionIn === 'mixed' ? 'f64' : precisionIn;
   const tolDefault = defaultTol(precision, p.diameter2, eps);
   const tol = o.tol ?? tolDefault;
   const maxIter = o.maxIter;
   let scaling = o.scaling;
-  if (scaling === undefined) scaling = defaultScaling(eps, p.diameter2, o.acceleration, o.reach !== undefined);
+  if (scaling === undefined) scaling = auto ? 0.5 : defaultScaling(eps, p.diameter2, o.acceleration, o.reach !== undefined);
   const schedule = scaling === false ? [eps] : epsSchedule(p.diameter2, eps, scaling);
   const warmStart =
     o.warmStart === undefined
@@ -181,7 +211,7 @@ export function checkOptions(options: SinkhornOptions, p: OTPair, where = 'sinkh
     mixed,
     diameter2: p.diameter2,
     acceleration: o.acceleration,
-    truncate: o.truncate,
+    truncate,
     eps,
     tol,
     defaultTol: tolDefault,

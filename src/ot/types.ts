@@ -72,8 +72,10 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
    */
   acceleration?: Acceleration;
   /**
-   * Multiscale kernel truncation (false, the default: every pass is exact). A number tau > 0: each cloud is sorted
-   * into k-d tree clusters of at most 32 points; the problem between the clusters' weighted centroids is solved
+   * Multiscale kernel truncation: a number tau > 0, false (every pass is exact) or 'auto', the default: tau = 5 on
+   * problems of at least 10⁸ query-key pairs in d <= 4 at eps <= diameter²/400, exact otherwise (see autoTruncates;
+   * with it precision defaults to 'mixed' and scaling to 0.5). With tau, each cloud is sorted
+   * into k-d tree clusters of at most 16 points; the problem between the clusters' weighted centroids is solved
    * first, its potentials carried to the points, and every later half-step streams only the (query cluster, key
    * cluster) blocks that its bound cannot exclude. The bound is provable for the potentials returned: it uses a
    * linear model of each cluster's Brenier potential |x|² - f, its misfit and the cluster radii, and a margin that
@@ -82,7 +84,7 @@ export interface SinkhornOptions extends Omit<OTOptions, 'precision'> {
    * mass. GeomLoss's `truncate` (default 5) plays the same role in units of its blur; tau = 5 loses at most
    * e^{-25} ≈ 1.4e-11 of each row. Pays at small eps and large n, where the plan lives near the transport map.
    */
-  truncate?: number | false;
+  truncate?: number | false | 'auto';
   /** Entropic regularisation (> 0), in units of the cost |x - y|^2. */
   eps: number;
   /** Point dimension; required when a or b is a flat array (as for logSumExp). */

@@ -206,6 +206,7 @@ export const CASES: Record<string, () => Golden> = {
       mean: [...mean],
     };
   },
+  // Truncation left this case in issue 20 (its masks changed by design); test/ot/truncate.test.ts covers it.
   'sinkhorn accelerations, precisions, truncation, unbalanced': () => {
     const a = Measure.gaussian(120, 2, { seed: 15 }),
       b = Measure.uniformBox(90, 2, { seed: 16, low: -1, high: 1.5 });
@@ -215,7 +216,6 @@ export const CASES: Record<string, () => Golden> = {
       plain: { acceleration: false },
       sor: { acceleration: 'overrelaxation' },
       mixed: { precision: 'mixed' },
-      truncated: { truncate: 5 },
       unbalanced: { reach: 0.5 },
       tight: { tol: 1e-9 },
       scaled: { scaling: 0.7 },

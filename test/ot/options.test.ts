@@ -51,7 +51,8 @@ const CASES: Array<[string, Compiled, string[], Record<string, unknown>]> = [
       'acceleration',
       'truncate',
     ],
-    { maxIter: 100_000, precision: 'f64', acceleration: 'anderson', truncate: false },
+    // precision has no fixed default since issue 20 ('f64', or 'mixed' when truncate 'auto' truncates).
+    { maxIter: 100_000, acceleration: 'anderson', truncate: 'auto' },
   ],
   ['WarmStart', WARM_START_SCHEMA, ['f', 'g'], {}],
   ['Wasserstein2Options', W2_SCHEMA, ['dim'], {}],
@@ -176,7 +177,7 @@ describe('options schemas of the optimal-transport layer', () => {
       precision: 'mixed',
       maxIter: 100_000,
       acceleration: 'anderson',
-      truncate: false,
+      truncate: 'auto',
     });
   });
 
@@ -230,9 +231,9 @@ describe('the doc lines', () => {
   it("state the defaults the schemas declare, and say that tol's and scaling's depend on the problem", () => {
     const doc = SINKHORN_SCHEMA.doc();
     expect(doc).toMatch(/^- `maxIter`: .* \(default 100000\)$/m);
-    expect(doc).toMatch(/^- `precision`: .* \(default 'f64'\)$/m);
+    expect(doc).toMatch(/^- `precision`: .*default 'f64', and 'mixed' when truncate 'auto' truncates$/m);
     expect(doc).toMatch(/^- `acceleration`: .* \(default 'anderson'\)$/m);
-    expect(doc).toMatch(/^- `truncate`: .* \(default false\)$/m);
+    expect(doc).toMatch(/^- `truncate`: .* \(default 'auto'\)$/m);
     expect(doc).toMatch(/^- `tol`: .*default 1e-6/m);
     expect(doc).toMatch(/^- `eps`: .*\(required\)$/m);
     expect(SLICED_SCHEMA.doc()).toMatch(/^- `projections`: .* \(default 100\)$/m);

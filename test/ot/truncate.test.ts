@@ -5,7 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, InvalidArgumentError, Measure, sinkhorn, sinkhornDivergence } from '../../src/index.js';
 import { HalfStep } from '../../src/ot/common.js';
-import { blockMask, kdClusters, permuteRows, Truncation, type Side } from '../../src/ot/truncate.js';
+import { blockMask } from '../../src/ot/block-mask.js';
+import { kdClusters, LEAF_SIZE, permuteRows, Truncation, type Side } from '../../src/ot/truncate.js';
+import { autoTruncates, checkOptions } from '../../src/ot/sinkhorn.js';
+import { otPair } from '../../src/ot/common.js';
 import { lcg, uniformArray } from '../helpers.js';
 
 const REFERENCE = new URL('../../../shared/reference/ot-pot-public.json', import.meta.url);
@@ -24,7 +27,7 @@ function points(seed: number, n: number, d: number, gaussian = false): Float64Ar
 }
 
 describe('k-d clusters', () => {
-  it('partition the points into leaves of at most 32, each within its radius of its centre', () => {
+  it('partition the points into leaves of at most LEAF_SIZE, each within its radius of its centre', () => {
     const d = 3,
       n = 1000,
       x = points(1, n, d);
@@ -35,7 +38,7 @@ describe('k-d clusters', () => {
     for (let k = 0; k < c.K; k++) {
       const size = c.offsets[k + 1] - c.offsets[k];
       expect(size).toBeGreaterThan(0);
-      expect(size).toBeLessThanOrEqual(32);
+      expect(size).toBeLessThanOrEqual(LEAF_SIZE);
       for (let s = c.offsets[k]; s < c.offsets[k + 1]; s++) {
         let q = 0;
         for (let j = 0; j < d; j++) q += (x[c.order[s] * d + j] - c.centre[k * d + j]) ** 2;
@@ -66,34 +69,34 @@ function problem(n: number, m: number, d: number, eps: number, seed: number) {
 }
 
 describe('the block bound', () => {
-  it('every skipped block carries less than its bound: log sum_{j in J} b_j e^{(f_i + g_j - C_ij)/eps} < cut for all i in I', () => {
+  it.each([
+    [3000, 2500, 'two levels: groups of leaves, then leaves'],
+    [1000, 900, 'one level: every leaf pair'],
+  ])('n = %d, m = %d (%s): in every row the skipped blocks carry in total less than e^{-tau² - margin}', (n, m) => {
     const d = 3,
-      n = 3000,
-      m = 2500,
       eps = 0.0005;
     const P = problem(n, m, d, eps, 11);
-    const threshold = 4,
+    const tau2 = 0.5,
       margin = 0;
-    const { mask, kept } = blockMask(P.xs, P.ys, d, eps, threshold, margin);
+    const { mask, kept } = blockMask(P.xs, P.ys, d, eps, tau2, margin);
     expect(kept).toBeLessThan(0.97 * n * m); // the test must see skipped blocks
     let worst = -Infinity;
-    for (let I = 0; I < P.cx.K; I++) {
+    // The mask's row blocks (mask.rows) need not be the leaves: every row of a block skips the block's skipped keys.
+    for (let I = 0; I + 1 < mask.rows.length; I++) {
       const keptKeys = new Uint8Array(m);
       for (let r = mask.ptr[I]; r < mask.ptr[I + 1]; r++) for (let j = mask.ranges[2 * r]; j < mask.ranges[2 * r + 1]; j++) keptKeys[j] = 1;
-      for (let J = 0; J < P.cy.K; J++) {
-        if (keptKeys[P.cy.offsets[J]]) continue;
-        for (let i = P.cx.offsets[I]; i < P.cx.offsets[I + 1]; i++) {
-          let s = 0;
-          for (let j = P.cy.offsets[J]; j < P.cy.offsets[J + 1]; j++) {
-            let c = 0;
-            for (let k = 0; k < d; k++) c += (P.x[i * d + k] - P.y[j * d + k]) ** 2;
-            s += P.b[j] * Math.exp((P.f[i] + P.g[j] - c) / eps);
-          }
-          worst = Math.max(worst, Math.log(s));
+      for (let i = mask.rows[I]; i < mask.rows[I + 1]; i++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) {
+          if (keptKeys[j]) continue;
+          let c = 0;
+          for (let k = 0; k < d; k++) c += (P.x[i * d + k] - P.y[j * d + k]) ** 2;
+          s += P.b[j] * Math.exp((P.f[i] + P.g[j] - c) / eps);
         }
+        if (s > 0) worst = Math.max(worst, Math.log(s));
       }
     }
-    expect(worst).toBeLessThan(-threshold - margin);
+    expect(worst).toBeLessThan(-tau2 - margin);
   });
 });
 
@@ -189,7 +192,44 @@ describe('truncated solves', () => {
     expect(sinkhornDivergence(a, a, { eps, truncate: 5 }).value).toBe(0);
   });
 
-  it('truncate must be a number in (0, 1000] or false', () => {
+  it.each([
+    ['warm started', { warmStart: 'f' }],
+    ['unbalanced', { reach: 1 }],
+    ["precision 'mixed'", { precision: 'mixed' }],
+  ] as const)('%s: the value and the potentials match the exact solve', (_, extra) => {
+    const warm = 'warmStart' in extra ? { warmStart: { f: sinkhorn(a, b, { eps: 0.05 }).f } } : {};
+    const rest = 'warmStart' in extra ? {} : extra;
+    const exact = sinkhorn(a, b, { eps, tol: 1e-8, truncate: false, ...rest, ...warm });
+    const cut = sinkhorn(a, b, { eps, tol: 1e-8, truncate: 5, ...rest, ...warm });
+    expect(cut.converged).toBe(true);
+    expect(cut.keptFraction).toBeLessThan(1);
+    expect(rel(cut.value, exact.value)).toBeLessThan(1e-6);
+    // Balanced potentials are defined up to a constant; unbalanced ones are not.
+    const shift = (v: Float64Array) => ('reach' in rest ? v : v.map((z) => z - v[0]));
+    const fe = shift(exact.f),
+      fc = shift(cut.f);
+    for (let i = 0; i < fe.length; i++) expect(Math.abs(fc[i] - fe[i])).toBeLessThan(1e-6);
+  });
+
+  it("truncate 'auto' (the default) takes tau = 5 from 10⁸ pairs in d <= 4 at eps <= diameter²/400, 'mixed' and scaling 0.5", () => {
+    const big = (n: number, dim: number) => new Measure(points(41, n, dim), { dim });
+    const p = otPair(big(10_000, 3), big(10_000, 3));
+    expect(autoTruncates(p, p.diameter2 / 400)).toBe(true);
+    expect(autoTruncates(p, p.diameter2 / 399)).toBe(false);
+    expect(autoTruncates({ ...p, m: 9_999 }, 1e-3)).toBe(false);
+    expect(autoTruncates({ ...p, d: 5 }, 1e-3)).toBe(false);
+    const o = checkOptions({ eps: 1e-3 }, p);
+    expect(o).toMatchObject({ truncate: 5, precision: 'f64', mixed: true });
+    expect(o.schedule[o.schedule.length - 2] / o.schedule[o.schedule.length - 3]).toBeCloseTo(0.25, 12);
+    // Explicit options keep their meaning.
+    expect(checkOptions({ eps: 1e-3, truncate: false }, p)).toMatchObject({ truncate: false, precision: 'f64', mixed: false });
+    expect(checkOptions({ eps: 1e-3, precision: 'f64' }, p)).toMatchObject({ truncate: 5, mixed: false });
+    expect(checkOptions({ eps: 1e-3, truncate: 3 }, p)).toMatchObject({ truncate: 3, mixed: false });
+    // Small problems stay exact.
+    expect(checkOptions({ eps: 1e-3 }, otPair(a, b))).toMatchObject({ truncate: false, mixed: false });
+  });
+
+  it("truncate must be a number in (0, 1000], false or 'auto'", () => {
     for (const bad of [0, -1, NaN, Infinity, 1001, '5', true, null]) {
       expect(() => sinkhorn(a, b, { eps, truncate: bad as never })).toThrow(InvalidArgumentError);
     }

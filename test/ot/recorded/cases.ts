@@ -1,7 +1,9 @@
 // Sinkhorn results the OT restructuring must not change, beyond test/golden: self-transport, the divergence with
 // truncation and precision phases, warm starts, f32, aborts, warnings, onProgress sequences, plan(), planRow(),
 // barycentricMap(), keptFraction and the column-pass marginal error above PLAN_LIMIT. record.ts writes their bits
-// once; recorded.test.ts recomputes them. Only calls may change with the API, never the cases.
+// once; recorded.test.ts recomputes them. Only calls may change with the API, never the cases. Truncated solves
+// are no longer recorded: issue 20 changed their masks (leaf size, two-level bound, margins) by design, so their
+// last bits moved; test/ot/truncate.test.ts holds them to the exact solves instead.
 import { createHash } from 'node:crypto';
 import { toHex } from '../../golden/bits.js';
 import {
@@ -116,15 +118,9 @@ export const CASES: Record<string, () => Recorded> = {
   },
   'cross aborted': () => solve(A(), B(), { eps: 0.001, signal: abortAfter(9) }),
   'cross aborted in annealing': () => solve(A(), B(), { eps: 1e-4, signal: abortAfter(3), acceleration: false }),
-  'cross truncated': () => solve(bigA(), bigB(), { eps: 0.002, truncate: 4 }),
-  'cross truncated mixed': () => solve(bigA(), bigB(), { eps: 0.005, truncate: 5, precision: 'mixed' }),
-  'cross truncated warm': () =>
-    solve(bigA(), bigB(), { eps: 0.005, truncate: 5, warmStart: { f: sinkhorn(bigA(), bigB(), { eps: 0.05 }).f } }),
-  'cross truncated unbalanced': () => solve(bigA(), bigB(), { eps: 0.005, truncate: 5, reach: 1 }),
   'same default': () => solve(A(), A(), { eps: 0.02 }, true),
   'same mixed': () => solve(A(), A(), { eps: 0.02, precision: 'mixed' }),
   'same unbalanced': () => solve(A(), A(), { eps: 0.02, reach: 0.5 }),
-  'same truncated': () => solve(bigA(), bigA(), { eps: 0.003, truncate: 5 }),
   circle: () => solve(Measure.uniformCircle(25, { seed: 25 }), Measure.uniformCircle(20, { seed: 26 }), { eps: 0.05 }),
   sphere: () => solve(Measure.uniformSphere(25, 3, { seed: 27 }), Measure.uniformSphere(20, 3, { seed: 28 }), { eps: 0.05 }),
   'above PLAN_LIMIT (column pass)': () => {
@@ -145,8 +141,6 @@ export const CASES: Record<string, () => Recorded> = {
   'divergence f32 below reach': () => divergence(A(), B(), { eps: 0.01, precision: 'f32', tol: 1e-12 }),
   'divergence unbalanced': () => divergence(A(), B(), { eps: 0.05, reach: 0.7 }),
   'divergence plain scaled': () => divergence(A(), B(), { eps: 0.03, acceleration: false, scaling: 0.6 }),
-  'divergence truncated': () => divergence(bigA(), bigB(), { eps: 0.003, truncate: 5 }),
-  'divergence truncated mixed unbalanced': () => divergence(bigA(), bigB(), { eps: 0.005, truncate: 5, precision: 'mixed', reach: 1 }),
   'divergence aborted': () => divergence(A(), B(), { eps: 0.001, signal: abortAfter(30) }),
   'divergence maxIter': () => divergence(A(), B(), { eps: 0.001, maxIter: 5 }),
   'divergence circle': () => divergence(Measure.uniformCircle(25, { seed: 31 }), Measure.uniformCircle(20, { seed: 32 }), { eps: 0.05 }),
