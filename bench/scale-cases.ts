@@ -6,7 +6,8 @@
 // key is below e^{-tau²}, i.e. outside the cap 1 - <x_i, x_j> <= tau²/beta; on S² that cap holds the fraction
 // tau²/(2 beta) of uniform tokens, exactly (a cap's area is 2π(1 - cos θ), of 4π).
 //
-// Sinkhorn: x uniform in [0, 1)³ against y ~ N(0.5, 0.25² I) (as bench/large.ts), time per iteration at the final eps.
+// Sinkhorn: x uniform in [0, 1)³ against y ~ N(0.5, 0.25² I) (as bench/large.ts), f64 (the default precision: f32
+// refuses eps = 1e-4 at n = 1e4, its rounding of the scores too coarse), time per iteration at the final eps.
 // Row i of the plan lives within tau√eps of its transport image T(x_i); the fraction of the target's mass in that
 // ball, averaged over the rows, is E_x q(B(T(x), r)) = P(|Y - Y'| <= r) for Y, Y' iid ~ q (T pushes the source onto
 // q), and Y - Y' ~ N(0, 2σ² I): the chi distribution with 3 degrees of freedom at s = r / (σ√2),
@@ -142,11 +143,11 @@ function sinkhornCase(c: ScaleCase): ScaleRow {
   const stamps: number[] = [];
   const r = sinkhorn(x, y, {
     eps,
-    precision: 'f32',
+    precision: 'f64',
     truncate: c.method === 'dense' ? false : c.tau,
     // Dense starts at eps (its cost per iteration does not depend on the iterate); truncated keeps its own start.
     ...(c.method === 'dense' ? { scaling: false as const } : {}),
-    // Below f32's reach: exactly maxIter iterations run, whatever the case (the work is fixed).
+    // Far below what these few iterations reach: exactly maxIter iterations run, whatever the case (the work is fixed).
     tol: 1e-9,
     maxIter: c.iterations,
     onProgress: (p) => {

@@ -1,6 +1,6 @@
 // Dense against truncated as n grows (issue 20 §3):  npm run bench:scale
 //   attention on S² (beta = 1000, f32): seconds per velocity evaluation against n = 1e3 … 1e6, and against beta at one n;
-//   Sinkhorn (uniform box against a Gaussian cloud, d = 3, f32): seconds per iteration at the final eps against
+//   Sinkhorn (uniform box against a Gaussian cloud, d = 3, f64): seconds per iteration at the final eps against
 //   n = 1e3 … 1e6, and against eps at one n; each beside the pairs kept and the predicted kept fraction
 //   (bench/scale-cases.ts states both formulas), and the peak RSS of the case's own child process.
 // Environment: MEANFIELD_BENCH_MAX_N (default 1e6; 1e4 is the quick run, about a minute), BENCH_THREADS (default 2),
@@ -147,7 +147,14 @@ async function main(): Promise<void> {
     rows: [],
   };
   const measured: ScaleRow[] = [];
+  // A case met again in another sweep (the same kind, method, n, beta and eps) is run once.
+  const key = (c: ScaleCase) => JSON.stringify([c.kind, c.method, c.n, c.beta, c.eps]);
   for (const [k, c] of cases.entries()) {
+    const done = measured.find((r) => key(r) === key(c));
+    if (done !== undefined) {
+      measured.push({ ...done, sweep: c.sweep });
+      continue;
+    }
     const label = `${c.kind} ${c.method} n = ${c.n} ${c.kind === 'attention' ? `beta = ${c.beta}` : `eps = ${c.eps}`}`;
     process.stderr.write(`[${k + 1}/${cases.length}] ${label} … `);
     const r = runChild(c);
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
     writeAtomic(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
   }
   console.log(
-    `\n${cases.length} cases, tau = ${TAU}, ${threads} threads, f32, ${results.cpu} (${results.cores} cores), ` +
+    `\n${cases.length} cases, tau = ${TAU}, ${threads} threads, attention f32, Sinkhorn f64, ${results.cpu} (${results.cores} cores), ` +
       `${results.date.slice(0, 10)}; ` +
       `dense beyond n = ${DENSE_MAX_N.attention} (attention) and ${DENSE_MAX_N.sinkhorn} (Sinkhorn) is extrapolated by n², not run.\n`,
   );
