@@ -8,7 +8,8 @@
 //            dist: { bytes }, tarball: { bytes } }); without that script the same three are measured here (the Wasm
 //            decoded from the base64 in dist/index.js, dist/ summed, `npm pack --dry-run`). They measure the
 //            current build and build nothing: `npm run build` first.
-//   timings  bench/results/summary.json, written by `npm run bench` (one run, one machine, dated in it).
+//   timings  bench/results/summary.json, written by `npm run bench` (one run, one machine, dated in it), and
+//            bench/results/scale.json, written by `npm run bench:scale` (dense against truncated at large n; dated in it).
 // README.md ships in the tarball, so the tarball's size depends on the figures written into it: the fill
 // repeats until the sizes stop changing (a kB rounding reaches that in one or two rounds).
 import { execFileSync } from 'node:child_process';
@@ -71,9 +72,74 @@ function measureSizesHere(root) {
   return { wasmBytes: Buffer.from(base64[0], 'base64').length, distBytes: walk(dist), tarballBytes: pack.size };
 }
 
-/** bench/results/summary.json, parsed. */
+/** bench/results/summary.json, parsed, with bench/results/scale.json (when present) as its `scale`. */
 export function readSummary(root = ROOT) {
-  return JSON.parse(readFileSync(join(root, 'bench', 'results', 'summary.json'), 'utf8'));
+  const summary = JSON.parse(readFileSync(join(root, 'bench', 'results', 'summary.json'), 'utf8'));
+  const scale = join(root, 'bench', 'results', 'scale.json');
+  return existsSync(scale) ? { ...summary, scale: JSON.parse(readFileSync(scale, 'utf8')) } : summary;
+}
+
+/** n as 10⁵ (a power of ten) or as written. */
+function power(n) {
+  const e = Math.log10(n);
+  return Number.isInteger(e) ? `10${String(e).replace(/\d/g, (c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)])}` : String(n);
+}
+
+/**
+ * The scaling rows of the performance table, from bench/results/scale.json: attention and Sinkhorn at the largest n
+ * run truncated, beside every pair (run, or extrapolated by n² where the bench does not run it).
+ */
+function scaleRows(scale) {
+  if (scale === undefined) return [];
+  const rows = scale.rows ?? [];
+  const pct = (f) => `${(100 * f).toPrecision(3)}%`;
+  const seconds = (s) => (s >= 10 ? s.toFixed(0) : s.toPrecision(2));
+  const out = [];
+  for (const kind of ['attention', 'sinkhorn']) {
+    const truncated = rows.filter((r) => r.kind === kind && r.sweep === 'n' && r.method === 'truncated').sort((a, b) => a.n - b.n);
+    if (truncated.length === 0) continue;
+    const top = truncated[truncated.length - 1];
+    const dense = rows.find((r) => r.kind === kind && r.sweep === 'n' && r.method === 'dense' && r.n === top.n);
+    const every =
+      dense === undefined
+        ? 'not run'
+        : `${dense.extrapolated ? '~' : ''}${seconds(dense.seconds)} s${dense.extrapolated ? ' (n² extrapolated)' : ''}`;
+    const task =
+      kind === 'attention'
+        ? `one attention velocity evaluation, ${power(top.n)} tokens on S², β = ${top.beta}, f32`
+        : `one Sinkhorn iteration at ε = ${top.eps}, n = m = ${power(top.n)}, d = 3, f64`;
+    out.push(
+      `| ${task}, ${scale.threads} threads (\`npm run bench:scale\`, ${String(scale.date).slice(0, 10)}, ${scale.cores} cores) | ` +
+        `${seconds(top.seconds)} s truncated (τ = ${top.tau}), ${pct(top.keptFraction)} of pairs kept ` +
+        `(predicted ${pct(top.predictedFraction)}), ` +
+        `peak RSS ${Math.round(top.peakRssMiB)} MiB | every pair: ${every} |`,
+    );
+  }
+  return out;
+}
+
+/** The full bench:scale table (bench/scale.ts prints the same). */
+function scaleTable(scale) {
+  if (scale === undefined) return '\n\n(no bench/results/scale.json: run `npm run bench:scale`)\n\n';
+  const pct = (f) => `${(100 * f).toPrecision(3)}%`;
+  const sec = (s) => (s >= 10 ? s.toFixed(1) : s >= 0.01 ? s.toFixed(3) : s.toExponential(2));
+  const lines = [
+    '| case | n | β or ε | every pair s | truncated s | kept | predicted | peak RSS MiB (every pair, truncated) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const t of scale.rows.filter((r) => r.method === 'truncated')) {
+    const d = scale.rows.find(
+      (r) => r.method === 'dense' && r.kind === t.kind && r.sweep === t.sweep && r.n === t.n && r.beta === t.beta && r.eps === t.eps,
+    );
+    const every = d === undefined ? '-' : `${d.extrapolated ? '~' : ''}${sec(d.seconds)}${d.extrapolated ? ' (n² extrapolated)' : ''}`;
+    const rss = `${d?.peakRssMiB == null ? '-' : Math.round(d.peakRssMiB)}, ${Math.round(t.peakRssMiB)}`;
+    const what = t.kind === 'attention' ? 'attention, one evaluation' : 'Sinkhorn, one iteration';
+    lines.push(
+      `| ${what} (against ${t.sweep}) | ${t.n} | ${t.kind === 'attention' ? t.beta : t.eps} | ${every} | ${sec(t.seconds)} | ` +
+        `${pct(t.keptFraction)} | ${pct(t.predictedFraction)} | ${rss} |`,
+    );
+  }
+  return `\n\n${lines.join('\n')}\n\n`;
 }
 
 /** 1.5656e7 as 1.57·10⁷ (three significant digits). */
@@ -128,6 +194,7 @@ export function figureValues(sizes, summary, nodeEngines = readNodeEngines()) {
       `${fixed(torch.ms / 1000, 2)} s |`,
     `| one Sinkhorn iteration, n = m = 1000, d = 3, ε = 0.05 | ${fixed(sink(1000, 'wasm f64'), 1)} ms (f64), ` +
       `${fixed(sink(1000, 'wasm f32'), 1)} ms (f32) | POT \`sinkhorn_log\`: ${fixed(pot1000, 1)} ms |`,
+    ...scaleRows(summary.scale),
   ].join('\n');
   const steps = ['| one system, Euler step (SA on S², d = 3) | f64 µs | f32 µs |', '|---|---|---|'];
   for (const n of [...new Set((summary.stepRows ?? []).map((r) => r.n))]) {
@@ -164,6 +231,8 @@ export function figureValues(sizes, summary, nodeEngines = readNodeEngines()) {
     'ot-table': table(summary.otTable),
     'memory-table': table(summary.memoryTable),
     'threads-table': table(summary.threadsTable),
+    'scale-table': scaleTable(summary.scale),
+    'scale-date': summary.scale === undefined ? 'never' : String(summary.scale.date).slice(0, 10),
   };
 }
 

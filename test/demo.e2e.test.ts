@@ -229,7 +229,7 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
 
   it('every gallery link of the built page returns its SVG figure', async () => {
     const responses = await galleryResponses(page);
-    expect(responses).toHaveLength(12);
+    expect(responses).toHaveLength(14);
     for (const r of responses)
       expect({ href: r.href, status: r.status, type: r.type, head: r.head }).toEqual({
         href: r.href,
@@ -273,7 +273,7 @@ describe.skipIf(!chromiumAvailable())('browser demo in headless Chromium', () =>
       expect(await tab.evaluate(() => crossOriginIsolated)).toBe(true);
       expect((await canvasInk(tab, 'particles')).red).toBeGreaterThan(64 * 20);
       const responses = await galleryResponses(tab);
-      expect(responses).toHaveLength(12);
+      expect(responses).toHaveLength(14);
       for (const r of responses)
         expect({ status: r.status, type: r.type, head: r.head }).toEqual({ status: 200, type: 'image/svg+xml', head: '<svg' });
       expect(tabErrors).toEqual([]);
