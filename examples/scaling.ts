@@ -88,8 +88,8 @@ for (const { kind, label, color } of kinds) {
     });
 }
 
-const note =
-  `bench/results/scale.json, ${results.date.slice(0, 10)}: attention f32, Sinkhorn f64, ${results.threads} threads, ` + results.cpu;
+const when = results.date.slice(0, 10);
+const note = `bench/results/scale.json, ${when}: attention f32, Sinkhorn f64, ${results.threads} threads, ${results.cpu}`;
 writeSvg(
   'scaling',
   stack([

@@ -99,7 +99,6 @@ export function truncationMask(
   tau: number,
 ): { mask: BlockMask; kept: number } {
   const { K, offsets } = tree;
-  const n = offsets[K];
   const tau2 = tau * tau;
   const logW = clusterLogWeights(offsets, K, hs);
   const logL = ownClusterLogWeights(tree, qs, xs, hs, d, beta);

@@ -95,8 +95,6 @@ function abortAfter(k: number): AbortSignal {
 
 const A = () => Measure.gaussian(40, 2, { seed: 21 });
 const B = () => Measure.uniformBox(30, 2, { seed: 22, low: -1, high: 1.5 });
-const bigA = () => Measure.gaussian(200, 2, { seed: 23 });
-const bigB = () => Measure.uniformBox(150, 2, { seed: 24, low: -1, high: 1 });
 
 export const CASES: Record<string, () => Recorded> = {
   'cross default': () => solve(A(), B(), { eps: 0.05 }, true),
