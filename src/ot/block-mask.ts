@@ -195,7 +195,13 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, tau2: number
       if ((groups !== null && groupKept[(J / GROUP) | 0] === 0) || logMass[J] === -Infinity) continue;
       if (bestJ < 0) bestJ = J;
       let u = clusterBound(qc, mq, I, kc, mk, J, d);
-      if (logMass[J] + u / eps >= cut) u = Math.min(u, refinedBound(q, qc, kc, mk, brenierQ, I, J, d));
+      if (logMass[J] + u / eps >= cut) {
+        // One row's bound is at most the block's: when it already keeps the block (most kept blocks, away from the
+        // edge of the kept region), the other rows need not be bounded, as keeping a block is always safe.
+        const mid = (qc.offsets[I] + qc.offsets[I + 1]) >> 1;
+        const probe = Math.min(u, rowsBound(q, kc, mk, brenierQ, mid, mid + 1, J, d));
+        u = logMass[J] + probe / eps >= cut ? probe : Math.min(u, rowsBound(q, kc, mk, brenierQ, qc.offsets[I], qc.offsets[I + 1], J, d));
+      }
       bound[J] = logMass[J] + u / eps;
       if (bound[J] > best) {
         best = bound[J];
@@ -221,22 +227,22 @@ export function blockMask(q: Side, k: Side, d: number, eps: number, tau2: number
 }
 
 /**
- * The row-by-row bound of block (I, J) (cost |I| d): with y_j = cJ + v, 2<x_i, y_j> - u~_i - v~_j <=
- * 2<x_i, cJ> - u~_i - alphaJ + misfitJ + 2 rJ |x_i - slopeJ|, maximised over the rows i of I.
+ * The row-by-row bound of rows [from, to) against key cluster J (cost (to - from) d): with y_j = cJ + v,
+ * 2<x_i, y_j> - u~_i - v~_j <= 2<x_i, cJ> - u~_i - alphaJ + misfitJ + 2 rJ |x_i - slopeJ|, maximised over the rows.
  */
-function refinedBound(
+function rowsBound(
   q: Side,
-  qc: Clusters,
   kc: Clusters,
   mk: LinearModels,
   brenierQ: Float64Array,
-  I: number,
+  from: number,
+  to: number,
   J: number,
   d: number,
 ): number {
   const rJ = kc.radius[J];
   let top = -Infinity;
-  for (let i = qc.offsets[I]; i < qc.offsets[I + 1]; i++) {
+  for (let i = from; i < to; i++) {
     let xc = 0,
       dq = 0;
     for (let c = 0; c < d; c++) {
