@@ -1,5 +1,7 @@
 // Points in clusters for truncated Sinkhorn: the leaves of a k-d tree, each a contiguous range of the sorted
 // order, and groups of consecutive leaves (the upper level of the two-level block bound in block-mask.ts).
+import { kdLeaves } from '../backend/clusters.js';
+
 /** Points in clusters: the leaves of a k-d tree, each a contiguous range of the sorted order. */
 export interface Clusters {
   /** order[s] = the original index of the point at sorted position s. */
@@ -17,46 +19,11 @@ export interface Clusters {
 export const LEAF_SIZE = 16;
 
 /**
- * Splits n points (row-major, n x d) into k-d tree leaves of at most `leaf` points: each node is cut at the median
- * of its widest coordinate. Deterministic (ties broken by index). O(n log² n).
+ * The leaves of kdLeaves (at most `leaf` points each, cut at the median of the widest coordinate; deterministic)
+ * with each cluster's centroid and radius.
  */
 export function kdClusters(x: Float64Array, n: number, d: number, leaf = LEAF_SIZE): Clusters {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const stack: [number, number][] = [[0, n]];
-  const leaves: [number, number][] = [];
-  while (stack.length > 0) {
-    const [lo, hi] = stack.pop()!;
-    if (hi - lo <= leaf) {
-      leaves.push([lo, hi]);
-      continue;
-    }
-    let axis = 0,
-      widest = -1;
-    for (let c = 0; c < d; c++) {
-      let mn = Infinity,
-        mx = -Infinity;
-      for (let s = lo; s < hi; s++) {
-        const v = x[order[s] * d + c];
-        if (v < mn) mn = v;
-        if (v > mx) mx = v;
-      }
-      if (mx - mn > widest) {
-        widest = mx - mn;
-        axis = c;
-      }
-    }
-    const part = Array.from(order.subarray(lo, hi)).sort((p, q) => x[p * d + axis] - x[q * d + axis] || p - q);
-    order.set(part, lo);
-    const mid = (lo + hi) >> 1;
-    // Right first, so that leaves come out in tree order (neighbours in space stay neighbours in the list).
-    stack.push([mid, hi], [lo, mid]);
-  }
-  const K = leaves.length;
-  const offsets = new Int32Array(K + 1);
-  leaves.forEach(([, hi], c) => {
-    offsets[c + 1] = hi;
-  });
+  const { order, offsets, K } = kdLeaves(x, n, d, leaf);
   const centre = new Float64Array(K * d),
     radius = new Float64Array(K);
   for (let c = 0; c < K; c++) {
