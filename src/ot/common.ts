@@ -320,31 +320,18 @@ export class PhasedStep {
     return false;
   }
 
-  run(
-    q: Float64Array,
-    n: number,
-    k: Float64Array,
-    m: number,
-    d: number,
-    lw: Float64Array,
-    pot: Float64Array,
-    eps: number,
-    out: Float64Array,
-    values: Float64Array | null = null,
-    mean: Float64Array | null = null,
-    valueDim = 0,
-    blocks: BlockMask | null = null,
-  ): void {
+  /** One half-step in the current phase's precision (arguments as HalfStep.run's). */
+  run(...args: Parameters<HalfStep['run']>): void {
     if (this.low !== null) {
       try {
-        this.low.run(q, n, k, m, d, lw, pot, eps, out, values, mean, valueDim, blocks);
+        this.low.run(...args);
         return;
       } catch (err) {
         if (!(err instanceof OverflowError)) throw err;
         this.low = null;
       }
     }
-    this.step.run(q, n, k, m, d, lw, pot, eps, out, values, mean, valueDim, blocks);
+    this.step.run(...args);
   }
 }
 

@@ -27,6 +27,21 @@ type ReduceExport = (
   branges: number,
 ) => void;
 
+/** packSegmentsF64 / packSegmentsF32: one signature for both precisions. */
+type PackSegmentsExport = (
+  y: number,
+  d: number,
+  h: number,
+  v: number,
+  k: number,
+  soa: number,
+  seg: number,
+  S: number,
+  poff: number,
+  s0: number,
+  s1: number,
+) => void;
+
 export interface CoreExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
@@ -39,32 +54,8 @@ export interface CoreExports {
   segmentSlotsF64(seg: number, S: number, poff: number): number;
   segmentSlotsF32(seg: number, S: number, poff: number): number;
   /** Packs segments [s0, s1) into the layout segmentSlots wrote (byte for byte what packKeys writes for them). */
-  packSegmentsF64(
-    y: number,
-    d: number,
-    h: number,
-    v: number,
-    k: number,
-    soa: number,
-    seg: number,
-    S: number,
-    poff: number,
-    s0: number,
-    s1: number,
-  ): void;
-  packSegmentsF32(
-    y: number,
-    d: number,
-    h: number,
-    v: number,
-    k: number,
-    soa: number,
-    seg: number,
-    S: number,
-    poff: number,
-    s0: number,
-    s1: number,
-  ): void;
+  packSegmentsF64: PackSegmentsExport;
+  packSegmentsF32: PackSegmentsExport;
   /**
    * Rows [i0, i1). Segments: S > 0 offsets at seg, slots at poff. Block mask: Q > 0 blocks with
    * Q + 1 i32 row offsets at brows, Q + 1 i32 range offsets at bptr, i32 pairs [start, end) at
